@@ -1,0 +1,265 @@
+// Package db opens halfsky's database — embedded SQLite or PostgreSQL — and
+// gives the rest of the code one way to talk to either: queries are written
+// with '?' placeholders and rebound for PostgreSQL, migrations are ordered and
+// transactional, and Tx runs a function in a transaction.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL flavour behind a DB.
+type Dialect int
+
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is a database handle that rebinds '?' placeholders for its dialect.
+type DB struct {
+	sql     *sql.DB
+	Dialect Dialect
+	// Path is the SQLite file, empty for PostgreSQL.
+	Path string
+}
+
+// Open connects to PostgreSQL when url starts with postgres:// (or
+// postgresql://), otherwise opens the SQLite file dataDir/halfsky.db.
+func Open(ctx context.Context, url, dataDir string) (*DB, error) {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return openPostgres(ctx, url)
+	}
+	if url != "" {
+		return nil, fmt.Errorf("unsupported database URL (want postgres://…): %q", redact(url))
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	return OpenSQLite(ctx, filepath.Join(dataDir, "halfsky.db"))
+}
+
+// OpenSQLite opens (creating if needed) the SQLite file at path with the
+// pragmas halfsky relies on: WAL so readers never block the writer,
+// busy_timeout so concurrent writers wait instead of failing, foreign keys
+// on, and synchronous=NORMAL (in WAL mode a power cut can lose the last
+// transactions but never corrupts the file). _txlock=immediate makes every
+// transaction take the write lock up front, which avoids the SQLITE_BUSY that
+// a read-then-write upgrade would otherwise hit under concurrency.
+func OpenSQLite(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(ON)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	sdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	// One writer at a time is SQLite's model; a small pool keeps readers
+	// concurrent under WAL without piling up lock waits.
+	sdb.SetMaxOpenConns(8)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	d := &DB{sql: sdb, Dialect: SQLite, Path: path}
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return d, nil
+}
+
+func openPostgres(ctx context.Context, url string) (*DB, error) {
+	sdb, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	sdb.SetMaxOpenConns(32)
+	sdb.SetMaxIdleConns(16)
+	sdb.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("connect postgres %s: %w", redact(url), err)
+	}
+	return &DB{sql: sdb, Dialect: Postgres}, nil
+}
+
+// redact hides a password in a connection URL before it reaches a log.
+func redact(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	return p.Redacted()
+}
+
+// Close closes the pool.
+func (d *DB) Close() error { return d.sql.Close() }
+
+// Raw exposes the pool for the rare caller that needs database/sql itself
+// (backups, benchmarks); its queries are not rebound.
+func (d *DB) Raw() *sql.DB { return d.sql }
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
+
+// Rebind turns '?' placeholders into $1, $2 … for PostgreSQL. Question marks
+// inside single-quoted literals are left alone.
+func (d *DB) Rebind(q string) string { return rebind(d.Dialect, q) }
+
+func rebind(dialect Dialect, q string) string {
+	if dialect != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 8)
+	n, quoted := 0, false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			quoted = !quoted
+			b.WriteByte(c)
+		case c == '?' && !quoted:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Querier is what both *DB and *Tx offer; store functions take it so they
+// run inside or outside a transaction alike.
+type Querier interface {
+	Exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+	Dialect() Dialect
+}
+
+func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return d.sql.ExecContext(ctx, d.Rebind(q), args...)
+}
+func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return d.sql.QueryContext(ctx, d.Rebind(q), args...)
+}
+func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return d.sql.QueryRowContext(ctx, d.Rebind(q), args...)
+}
+
+// Tx is a transaction with the same rebinding methods as DB.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, rebind(t.dialect, q), args...)
+}
+func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, rebind(t.dialect, q), args...)
+}
+func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, rebind(t.dialect, q), args...)
+}
+
+// Dialect reports the transaction's SQL flavour.
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// dialectOf lets *DB satisfy Querier without a name clash with its field.
+type dbQuerier struct{ *DB }
+
+func (q dbQuerier) Dialect() Dialect { return q.DB.Dialect }
+
+// Q returns the DB as a Querier (for calls outside any transaction).
+func (d *DB) Q() Querier { return dbQuerier{d} }
+
+// InTx runs fn in a transaction, committing when it returns nil and rolling
+// back otherwise (also on panic, which it re-raises).
+func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	stx, err := d.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: stx, dialect: d.Dialect}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = stx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// InsertID runs an INSERT … RETURNING id on either dialect (both support
+// RETURNING) and gives back the new row's id.
+func InsertID(ctx context.Context, q Querier, query string, args ...any) (int64, error) {
+	var id int64
+	err := q.QueryRow(ctx, query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint failure on
+// either database, so callers can turn it into a field error.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}
+
+// ErrNotFound is returned by stores when a row does not exist (or is out of
+// the caller's scope, which callers must not be able to tell apart).
+var ErrNotFound = errors.New("not found")
+
+// NoRows maps sql.ErrNoRows to ErrNotFound.
+func NoRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// Times are stored as BIGINT milliseconds since the Unix epoch (UTC): the one
+// representation that compares, sorts and aggregates the same way on both
+// databases without driver-specific parsing.
+
+// Millis converts a time to its stored form.
+func Millis(t time.Time) int64 { return t.UnixMilli() }
+
+// FromMillis converts a stored time back, in UTC.
+func FromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// Now is the current time in UTC at the stored resolution.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }

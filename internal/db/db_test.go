@@ -1,0 +1,88 @@
+package db_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"halfsky/internal/db"
+	"halfsky/internal/testdb"
+)
+
+func TestRebind(t *testing.T) {
+	d := &db.DB{Dialect: db.Postgres}
+	got := d.Rebind("SELECT * FROM t WHERE a = ? AND b = '?' AND c IN (?, ?)")
+	want := "SELECT * FROM t WHERE a = $1 AND b = '?' AND c IN ($2, $3)"
+	if got != want {
+		t.Fatalf("Rebind = %q, want %q", got, want)
+	}
+	s := &db.DB{Dialect: db.SQLite}
+	if q := "a = ?"; s.Rebind(q) != q {
+		t.Fatal("SQLite query must not change")
+	}
+}
+
+func TestMigrateIsIdempotentAndVersioned(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		v, err := d.SchemaVersion(ctx)
+		if err != nil || v != db.LatestVersion() {
+			t.Fatalf("version %d, %v; want %d", v, err, db.LatestVersion())
+		}
+		n, err := d.Migrate(ctx)
+		if err != nil || n != 0 {
+			t.Fatalf("second Migrate applied %d, %v", n, err)
+		}
+		if err := d.CheckSchema(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// A schema from the future is refused.
+		if _, err := d.Exec(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)`, db.LatestVersion()+1); err != nil {
+			t.Fatal(err)
+		}
+		_, err = d.Migrate(ctx)
+		var tooNew db.ErrSchemaTooNew
+		if !errors.As(err, &tooNew) {
+			t.Fatalf("Migrate on newer schema: %v", err)
+		}
+		if err := d.CheckSchema(ctx); err == nil {
+			t.Fatal("CheckSchema accepted a newer schema")
+		}
+	})
+}
+
+func TestTxRollsBack(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO login_attempts (ip, at) VALUES (?, ?)`, "127.0.0.1", 1); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("InTx = %v", err)
+		}
+		var n int
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM login_attempts`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("rolled-back insert is visible: %d rows", n)
+		}
+	})
+}
+
+func TestAuditTableIsAppendOnly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, `INSERT INTO audit_events (seq, at, action, outcome, prev_hash, hash) VALUES (1, 1, 'x', 'ok', '', 'h')`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `UPDATE audit_events SET action = 'y'`); err == nil {
+			t.Fatal("UPDATE of audit_events succeeded")
+		}
+		if _, err := d.Exec(ctx, `DELETE FROM audit_events`); err == nil {
+			t.Fatal("DELETE of audit_events succeeded")
+		}
+	})
+}

@@ -1,0 +1,107 @@
+// Package testdb gives tests a fresh, migrated database on each engine
+// halfsky supports: a temporary SQLite file, and a private schema in the
+// throwaway PostgreSQL cluster that scripts/test.sh starts
+// (HALFSKY_TEST_POSTGRES_URL).
+package testdb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"halfsky/internal/db"
+)
+
+// PostgresURL is the throwaway cluster's URL, or "".
+func PostgresURL() string { return os.Getenv("HALFSKY_TEST_POSTGRES_URL") }
+
+// Required reports whether missing services must fail the tests rather than
+// skip them (scripts/test.sh and CI set it, so nothing is silently skipped).
+func Required() bool {
+	return os.Getenv("HALFSKY_TEST_REQUIRE_ALL") != "" || os.Getenv("CI") != ""
+}
+
+// Each runs fn as a subtest against a fresh migrated SQLite database and a
+// fresh migrated PostgreSQL schema.
+func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLite opens a migrated database in a temporary directory.
+func SQLite(t testing.TB) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	d, err := db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// Postgres opens a migrated private schema in the test cluster; it skips
+// when no cluster is configured, unless Required.
+func Postgres(t testing.TB) *db.DB {
+	t.Helper()
+	d := PostgresEmpty(t)
+	if _, err := d.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// PostgresEmpty is Postgres without migrating.
+func PostgresEmpty(t testing.TB) *db.DB {
+	t.Helper()
+	base := PostgresURL()
+	if base == "" {
+		if Required() {
+			t.Fatal("HALFSKY_TEST_POSTGRES_URL is not set: run the suite with `make test`")
+		}
+		t.Skip("no PostgreSQL test cluster (HALFSKY_TEST_POSTGRES_URL); `make test` starts one")
+	}
+	ctx := context.Background()
+	admin, err := db.Open(ctx, base, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	schema := "t_" + randHex(8)
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema) // pgx sends unknown parameters as runtime settings
+	u.RawQuery = q.Encode()
+	d, err := db.Open(ctx, u.String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		d.Close()
+		if a, err := db.Open(context.Background(), base, ""); err == nil {
+			a.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+			a.Close()
+		}
+	})
+	return d
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
