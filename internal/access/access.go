@@ -1,0 +1,157 @@
+// Package access is halfsky's one authorization policy: who is acting, what
+// part of the organization tree they reach, and which actions their role
+// allows. Every domain call takes an Actor and asks this package; the UI
+// hiding a link is never the check.
+package access
+
+import (
+	"errors"
+	"strings"
+)
+
+// Role is what a user does at the unit that holds it.
+type Role string
+
+const (
+	// The three separated administrator roles (三权分立).
+	Sysadmin Role = "sysadmin" // 系统管理员: accounts and the organization tree
+	Secadmin Role = "secadmin" // 安全管理员: roles, lockouts, second factors, sessions
+	Auditor  Role = "auditor"  // 安全审计员: the only reader of the audit log
+	// The roles of every federation unit.
+	Leader Role = "leader" // 负责人: signs off, manages the unit's accounts
+	Staff  Role = "staff"  // 工作人员
+)
+
+// Roles in display order.
+var Roles = []Role{Leader, Staff, Sysadmin, Secadmin, Auditor}
+
+// Label is the role's Chinese name.
+func (r Role) Label() string {
+	switch r {
+	case Sysadmin:
+		return "系统管理员"
+	case Secadmin:
+		return "安全管理员"
+	case Auditor:
+		return "安全审计员"
+	case Leader:
+		return "负责人"
+	case Staff:
+		return "工作人员"
+	}
+	return string(r)
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, k := range Roles {
+		if r == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Admin reports whether r is one of the three administrator roles, which
+// must use a second factor.
+func (r Role) Admin() bool { return r == Sysadmin || r == Secadmin || r == Auditor }
+
+// Actor is the user on whose behalf a call runs.
+type Actor struct {
+	UserID   int64
+	Username string
+	Name     string
+	Role     Role
+	OrgID    int64
+	OrgCode  string
+	OrgName  string
+	OrgPath  string // materialized path of the unit holding the role
+	IP       string
+}
+
+// Scope is the part of the tree an actor reaches: the subtree of their unit.
+func (a Actor) Scope() Scope { return Scope{Path: a.OrgPath} }
+
+// Scope is a subtree, given by the materialized path of its root.
+type Scope struct{ Path string }
+
+// Range is the half-open interval of paths in the subtree: [path, path with
+// its final '/' replaced by '0'). Paths hold only digits and '/', and '0'
+// sorts right after '/', so this is exactly the subtree — an index range
+// scan on both databases.
+func (s Scope) Range() (lo, hi string) {
+	if s.Path == "" || !strings.HasSuffix(s.Path, "/") {
+		// An empty scope reaches nothing: an impossible range.
+		return "1", "0"
+	}
+	return s.Path, s.Path[:len(s.Path)-1] + "0"
+}
+
+// Where returns an SQL condition restricting the path column col to the
+// scope, with its arguments.
+func (s Scope) Where(col string) (string, []any) {
+	lo, hi := s.Range()
+	return col + " >= ? AND " + col + " < ?", []any{lo, hi}
+}
+
+// Contains reports whether the unit with the given path is in the scope.
+func (s Scope) Contains(path string) bool {
+	return s.Path != "" && strings.HasPrefix(path, s.Path)
+}
+
+// Action is something an actor may try.
+type Action string
+
+const (
+	ViewOrgs       Action = "org.view"
+	ManageOrgs     Action = "org.manage"
+	ViewUsers      Action = "user.view"
+	ManageUsers    Action = "user.manage"   // create, edit, disable, reset password
+	SecureUsers    Action = "user.security" // unlock, reset TOTP, change role
+	RevokeSessions Action = "user.sessions"
+	ReadAudit      Action = "audit.read"
+)
+
+// allowed lists, per action, the roles that may take it (within scope).
+var allowed = map[Action][]Role{
+	ViewOrgs:       {Sysadmin, Secadmin, Auditor, Leader, Staff},
+	ManageOrgs:     {Sysadmin},
+	ViewUsers:      {Sysadmin, Secadmin, Leader},
+	ManageUsers:    {Sysadmin, Leader},
+	SecureUsers:    {Secadmin},
+	RevokeSessions: {Sysadmin, Secadmin},
+	ReadAudit:      {Auditor},
+}
+
+// ErrDenied is returned for an action the actor's role does not allow.
+var ErrDenied = errors.New("permission denied")
+
+// Can reports whether the actor's role allows the action at all.
+func (a Actor) Can(act Action) bool {
+	for _, r := range allowed[act] {
+		if r == a.Role {
+			return true
+		}
+	}
+	return false
+}
+
+// CanAt reports whether the actor may take the action on something that
+// belongs to the unit at path.
+func (a Actor) CanAt(act Action, path string) bool {
+	return a.Can(act) && a.Scope().Contains(path)
+}
+
+// CanGrant reports whether the actor may give (or manage an account holding)
+// role r. Unit leaders manage only leader and staff accounts; the
+// administrator roles are created by the system administrator, and a user
+// never manages their own account's role this way.
+func (a Actor) CanGrant(r Role) bool {
+	switch a.Role {
+	case Sysadmin, Secadmin:
+		return r.Valid()
+	case Leader:
+		return r == Leader || r == Staff
+	}
+	return false
+}
