@@ -251,3 +251,26 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM orgs`).Scan(&n)
 	return n, err
 }
+
+// ChildCounts returns, for each direct child of parent, the number of units
+// below it (one correlated range count per child, on the path index).
+// Callers have already checked parent is in scope.
+func (s *Store) ChildCounts(ctx context.Context, parent Org) (map[int64]int, error) {
+	rows, err := s.DB.Query(ctx, `SELECT c.id, (SELECT COUNT(*) FROM orgs d
+			WHERE d.path > c.path AND d.path < SUBSTR(c.path, 1, LENGTH(c.path) - 1) || '0')
+		FROM orgs c WHERE c.parent_id = ?`, parent.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}

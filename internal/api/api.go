@@ -1,0 +1,191 @@
+// Package api is halfsky's JSON API under /api/v1: the same domain calls as
+// the HTML pages, the same scope checks, and one error shape,
+// {"error":{"code","message","fields"}}.
+//
+// Handlers only parse input, call the domain with the signed-in actor and
+// write what it returns: every scope and role check is the domain's.
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/httpx"
+)
+
+type handler struct {
+	deps httpx.Deps
+}
+
+// methods maps HTTP methods to the handlers of one path.
+type methods map[string]http.Handler
+
+// Register adds the API routes to mux: the whole route table.
+func Register(mux *http.ServeMux, deps httpx.Deps) {
+	h := &handler{deps: deps}
+	route(mux, "/api/v1/session", methods{
+		"POST":   http.HandlerFunc(h.login),
+		"DELETE": h.signedIn(h.logout),
+		"GET":    h.signedIn(h.whoami),
+	})
+	route(mux, "/api/v1/orgs", methods{"GET": h.signedIn(h.orgList)})
+	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(h.orgShow)})
+	route(mux, "/api/v1/users", methods{"GET": h.signedIn(h.userList), "POST": h.signedIn(h.userCreate)})
+	route(mux, "/api/v1/users/{id}", methods{"GET": h.signedIn(h.userShow)})
+	for _, a := range userActions {
+		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(h.userAction(a))})
+	}
+	route(mux, "/api/v1/audit", methods{"GET": h.signedIn(h.auditList)})
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteError(w, r, apperr.New(http.StatusNotFound, "no_route", "没有这个接口"))
+	})
+}
+
+// route registers the handlers of one path, and a JSON 405 for every other
+// method (a pattern with a method beats the same path without one).
+func route(mux *http.ServeMux, path string, m methods) {
+	allow := make([]string, 0, len(m)+1)
+	for method, fn := range m {
+		mux.Handle(method+" "+path, fn)
+		allow = append(allow, method)
+		if method == http.MethodGet {
+			allow = append(allow, http.MethodHead)
+		}
+	}
+	slices.Sort(allow)
+	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		httpx.WriteError(w, r, apperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "该接口不支持 "+r.Method+" 请求"))
+	})
+}
+
+// signedIn requires a full session; the JSON API has no second-factor
+// step of its own (the client sends the code with the password).
+func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := httpx.From(r)
+		if !c.Full() {
+			httpx.WriteError(w, r, apperr.ErrUnauth)
+			return
+		}
+		fn(w, r, c)
+	})
+}
+
+// fail writes a domain error. A bare access.ErrDenied from a domain call
+// that does not audit its own refusals is audited here, so every denial
+// leaves an event; calls that audit their own (auth's account changes)
+// pass audited.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, c *httpx.Current, err error, audited bool) {
+	if !audited && errors.Is(err, access.ErrDenied) {
+		h.deny(w, r, c)
+		return
+	}
+	httpx.WriteError(w, r, err)
+}
+
+// deny audits a refused request and answers 403.
+func (h *handler) deny(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, ""))
+	httpx.WriteError(w, r, apperr.ErrForbidden)
+}
+
+// CrossOriginDenied answers a request refused by CSRF protection: JSON
+// under /api/, plain text elsewhere. The server may install it with
+// http.CrossOriginProtection's SetDenyHandler.
+func CrossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		httpx.WriteError(w, r, apperr.New(http.StatusForbidden, "cross_origin", "拒绝跨站请求"))
+		return
+	}
+	http.Error(w, "拒绝跨站请求", http.StatusForbidden)
+}
+
+// textOK reports whether s can be stored and searched on both databases:
+// valid UTF-8 without NUL bytes (PostgreSQL refuses both).
+func textOK(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// maxPage bounds page numbers so offsets stay far from overflow.
+const maxPage = 100000
+
+// query reads a request's query string, collecting per-field errors for
+// the handler to report together. Unknown parameters are ignored.
+type query struct {
+	v      url.Values
+	fields map[string]string
+}
+
+func newQuery(r *http.Request) *query {
+	v, err := url.ParseQuery(r.URL.RawQuery)
+	q := &query{v: v, fields: map[string]string{}}
+	if err != nil {
+		q.fields["query"] = "查询参数格式不正确"
+	}
+	return q
+}
+
+// text returns a text parameter of at most max characters.
+func (q *query) text(name string, max int) string {
+	s := strings.TrimSpace(q.v.Get(name))
+	switch {
+	case !textOK(s):
+		q.fields[name] = "含有无效字符"
+		return ""
+	case utf8.RuneCountInString(s) > max:
+		q.fields[name] = "不能超过 " + strconv.Itoa(max) + " 个字"
+		return ""
+	}
+	return s
+}
+
+// number returns a whole-number parameter in [lo, hi], or def when absent.
+func (q *query) number(name string, def, lo, hi int) int {
+	s := strings.TrimSpace(q.v.Get(name))
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		q.fields[name] = "请填写 " + strconv.Itoa(lo) + " 到 " + strconv.Itoa(hi) + " 之间的整数"
+		return def
+	}
+	return n
+}
+
+// page returns the page and page size parameters.
+func (q *query) page(defPer, maxPer int) (page, per int) {
+	return q.number("page", 1, 1, maxPage), q.number("per_page", defPer, 1, maxPer)
+}
+
+// err is the collected field errors, or nil.
+func (q *query) err() error {
+	if len(q.fields) == 0 {
+		return nil
+	}
+	return apperr.Invalid(q.fields)
+}
+
+// list is the shape of every list response.
+type list[T any] struct {
+	Items   []T `json:"items"`
+	Total   int `json:"total"`
+	Page    int `json:"page"`
+	PerPage int `json:"per_page"`
+}
+
+func newList[T any](items []T, total, page, per int) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	return list[T]{Items: items, Total: total, Page: page, PerPage: per}
+}

@@ -1,0 +1,120 @@
+package api
+
+import (
+	"net/http"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/httpx"
+	"halfsky/internal/org"
+)
+
+// orgJSON is a unit as lists show it.
+type orgJSON struct {
+	Code        string `json:"code"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	KindLabel   string `json:"kind_label"`
+	Sector      string `json:"sector"`
+	SectorLabel string `json:"sector_label"`
+	Depth       int    `json:"depth"`
+	Active      bool   `json:"active"`
+}
+
+func toOrgJSON(o org.Org) orgJSON {
+	return orgJSON{Code: o.Code, Name: o.Name, Kind: string(o.Kind), KindLabel: o.Kind.Label(),
+		Sector: o.Sector, SectorLabel: o.SectorLabel(), Depth: o.Depth, Active: o.Active}
+}
+
+// orgRef names a unit in a path.
+type orgRef struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+// orgDetail is one unit with its place in the tree. ParentCode is null for
+// a unit whose parent lies outside the actor's scope, and Path holds only
+// the ancestors within it.
+type orgDetail struct {
+	orgJSON
+	ParentCode *string  `json:"parent_code"`
+	Path       []orgRef `json:"path"`
+}
+
+type levelJSON struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
+}
+
+// orgShow: GET /api/v1/orgs/{code} — the unit, its direct children count
+// and the counts of its subtree by level. Unknown and out-of-scope codes
+// answer the same 404.
+func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	ctx, a := r.Context(), c.Actor
+	code := r.PathValue("code")
+	if !textOK(code) || len(code) > 64 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	o, err := h.deps.Orgs.ByCode(ctx, a, code)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	ancestors, err := h.deps.Orgs.Ancestors(ctx, a, o)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	children, err := h.deps.Orgs.Children(ctx, a, o)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	counts, total, err := h.deps.Orgs.SubtreeCounts(ctx, a, o)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	d := orgDetail{orgJSON: toOrgJSON(o), Path: make([]orgRef, 0, len(ancestors))}
+	for _, p := range ancestors {
+		d.Path = append(d.Path, orgRef{Code: p.Code, Name: p.Name})
+		if p.ID == o.ParentID {
+			d.ParentCode = &p.Code
+		}
+	}
+	levels := make([]levelJSON, 0, len(counts))
+	for _, lc := range counts {
+		levels = append(levels, levelJSON{Key: lc.Level.Key, Label: lc.Level.Label, Count: lc.Count})
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{
+		"org":            d,
+		"children_count": len(children),
+		"subtree":        map[string]any{"total": total, "levels": levels},
+	})
+}
+
+// orgList: GET /api/v1/orgs?under=&kind=&q=&page=&per_page= — units in the
+// subtree under a unit (default: the actor's own) within scope.
+func (h *handler) orgList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	q := newQuery(r)
+	f := org.Filter{Under: q.text("under", 64), Kind: org.Kind(q.text("kind", 20)), Q: q.text("q", 100)}
+	if f.Kind != "" && !f.Kind.Valid() {
+		q.fields["kind"] = "没有这种单位类型"
+	}
+	f.Page, f.PerPage = q.page(org.PerPageDefault, 500)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	units, total, err := h.deps.Orgs.Search(r.Context(), c.Actor, f)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	items := make([]orgJSON, 0, len(units))
+	for _, o := range units {
+		items = append(items, toOrgJSON(o))
+	}
+	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+}

@@ -1,0 +1,220 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/auth"
+	"halfsky/internal/httpx"
+)
+
+// userList: GET /api/v1/users?under=&q=&role=&page=&per_page= — accounts in
+// the actor's scope; roles that may not view accounts get 403.
+func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	if !c.Actor.Can(access.ViewUsers) {
+		h.deny(w, r, c) // before reading input: the answer is no whatever it is
+		return
+	}
+	q := newQuery(r)
+	f := auth.UserFilter{Under: q.text("under", 64), Q: q.text("q", 100), Role: access.Role(q.text("role", 20))}
+	if f.Role != "" && !f.Role.Valid() {
+		q.fields["role"] = "没有这种角色"
+	}
+	f.Page, f.PerPage = q.page(50, 200)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	users, total, err := h.deps.Auth.Users(r.Context(), c.Actor, f)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	now := h.deps.Auth.Now()
+	items := make([]userJSON, 0, len(users))
+	for _, u := range users {
+		items = append(items, toUserJSON(u, u.Locked(now)))
+	}
+	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+}
+
+type newUserRequest struct {
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name"`
+	Password    string `json:"password"`
+	OrgCode     string `json:"org_code"`
+	Role        string `json:"role"`
+	// MustChangePassword defaults to true: whoever creates an account
+	// knows its first password.
+	MustChangePassword *bool `json:"must_change_password"`
+}
+
+// userCreate: POST /api/v1/users — 201 with the new account.
+func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	if !c.Actor.Can(access.ManageUsers) {
+		h.deny(w, r, c)
+		return
+	}
+	var req newUserRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	fields := map[string]string{}
+	for name, s := range map[string]string{"username": req.Username, "display_name": req.DisplayName, "password": req.Password, "org": req.OrgCode, "role": req.Role} {
+		if !textOK(s) {
+			fields[name] = "含有无效字符"
+		}
+	}
+	if len(fields) > 0 {
+		httpx.WriteError(w, r, apperr.Invalid(fields))
+		return
+	}
+	n := auth.NewUser{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password,
+		OrgCode: req.OrgCode, Role: access.Role(req.Role), MustChangePassword: req.MustChangePassword == nil || *req.MustChangePassword}
+	u, err := h.deps.Auth.CreateUser(r.Context(), c.Actor, n)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u, false)})
+}
+
+// userID is the {id} of the path, or 0 when it is not a valid id.
+func userID(r *http.Request) int64 {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
+
+// userShow: GET /api/v1/users/{id} — one's own account, or one in scope
+// for roles that view accounts.
+func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := userID(r)
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	if id != c.Actor.UserID && !c.Actor.Can(access.ViewUsers) {
+		// Refused whatever the id, so the answer tells nothing about it.
+		h.deny(w, r, c)
+		return
+	}
+	h.writeUser(w, r, c, id, nil)
+}
+
+// writeUser answers with the account as the actor may see it now.
+func (h *handler) writeUser(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, extra map[string]any) {
+	u, err := h.deps.Auth.User(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	out := map[string]any{"user": toUserJSON(u, u.Locked(h.deps.Auth.Now()))}
+	for k, v := range extra {
+		out[k] = v
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
+}
+
+// userAction is one POST /api/v1/users/{id}/<name>: it reads the one body
+// field it needs, if any, and calls the service, which checks scope and
+// role and audits.
+type userAction struct {
+	name  string
+	field string // "" (no body, or {}), "password" or "role"
+	do    func(ctx context.Context, s *auth.Service, a access.Actor, id int64, value string) (extra map[string]any, err error)
+}
+
+var userActions = []userAction{
+	{"disable", "", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, _ string) (map[string]any, error) {
+		return nil, s.SetDisabled(ctx, a, id, true)
+	}},
+	{"enable", "", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, _ string) (map[string]any, error) {
+		return nil, s.SetDisabled(ctx, a, id, false)
+	}},
+	{"reset-password", "password", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, pw string) (map[string]any, error) {
+		if pw == "" {
+			return nil, apperr.Field("password", "请输入新密码")
+		}
+		return nil, s.ResetPassword(ctx, a, id, pw)
+	}},
+	{"role", "role", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, role string) (map[string]any, error) {
+		if role == "" {
+			return nil, apperr.Field("role", "请选择角色")
+		}
+		return nil, s.SetRole(ctx, a, id, access.Role(role))
+	}},
+	{"unlock", "", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, _ string) (map[string]any, error) {
+		return nil, s.Unlock(ctx, a, id)
+	}},
+	{"reset-totp", "", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, _ string) (map[string]any, error) {
+		return nil, s.ResetTOTP(ctx, a, id)
+	}},
+	{"revoke-sessions", "", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, _ string) (map[string]any, error) {
+		n, err := s.RevokeSessions(ctx, a, id)
+		return map[string]any{"revoked": n}, err
+	}},
+}
+
+// actionValue decodes an action's body: {"<field>": "…"} or, for actions
+// without a field, nothing or {}. Unknown fields are refused.
+func actionValue(r *http.Request, field string) (string, error) {
+	if r.ContentLength == 0 {
+		return "", nil
+	}
+	var err error
+	var v string
+	switch field {
+	case "password":
+		var b struct {
+			Password string `json:"password"`
+		}
+		err, v = httpx.DecodeJSON(r, &b), b.Password
+	case "role":
+		var b struct {
+			Role string `json:"role"`
+		}
+		err, v = httpx.DecodeJSON(r, &b), b.Role
+	default:
+		var b struct{}
+		err = httpx.DecodeJSON(r, &b)
+	}
+	if err == nil && !textOK(v) {
+		err = apperr.Field(field, "含有无效字符")
+	}
+	return v, err
+}
+
+func (h *handler) userAction(act userAction) func(http.ResponseWriter, *http.Request, *httpx.Current) {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+		id := userID(r)
+		if id == 0 {
+			httpx.WriteError(w, r, apperr.ErrNotFound)
+			return
+		}
+		value, err := actionValue(r, act.field)
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		extra, err := act.do(r.Context(), h.deps.Auth, c.Actor, id, value)
+		if err != nil {
+			h.fail(w, r, c, err, true)
+			return
+		}
+		if id == c.Actor.UserID {
+			// Revoking, resetting a password or a second factor of one's own
+			// account ends this session too.
+			if _, _, err := h.deps.Auth.Authenticate(r.Context(), c.Token); err != nil {
+				h.deps.Sessions.ClearCookie(w, r)
+			}
+		}
+		h.writeUser(w, r, c, id, extra)
+	}
+}

@@ -1,0 +1,148 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"image/png"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+)
+
+// Issuer is the name authenticator apps show beside the account.
+const Issuer = "半边天·哈尔滨市妇联"
+
+var totpOpts = totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// checkTOTP accepts a code for the current 30-second step or one step either
+// side (clock drift), but never a step at or before lastStep, so an observed
+// code cannot be replayed. It returns the step that matched.
+func checkTOTP(secret, code string, now time.Time, lastStep int64) (int64, bool) {
+	code = strings.TrimSpace(code)
+	if secret == "" || len(code) != 6 {
+		return 0, false
+	}
+	base := now.Unix() / 30
+	for _, d := range []int64{0, -1, 1} {
+		step := base + d
+		if step <= lastStep {
+			continue
+		}
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(step*30, 0), totpOpts)
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step, true
+		}
+	}
+	return 0, false
+}
+
+// Enrollment is what a user needs to add halfsky to an authenticator app.
+type Enrollment struct {
+	Secret string // base32, for typing in by hand
+	URL    string // otpauth:// URL
+	QRPNG  []byte // the URL as a QR code
+}
+
+// BeginTOTP returns the account's pending (not yet enabled) secret,
+// creating one when there is none or fresh is set. An enabled factor is
+// never replaced here: a lost phone goes through the security admin.
+func (s *Service) BeginTOTP(ctx context.Context, a access.Actor, fresh bool) (Enrollment, error) {
+	u, err := s.userByID(ctx, s.DB.Q(), a.UserID)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if u.TOTPEnabled {
+		return Enrollment{}, apperr.New(409, "totp_enabled", "已启用动态验证码；如需更换手机，请联系安全管理员重置")
+	}
+	var key *otp.Key
+	if u.totpSecret != "" && !fresh {
+		key, err = otp.NewKeyFromURL(totpURL(u.Username, u.totpSecret))
+	} else {
+		key, err = totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: u.Username, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil {
+			_, err = s.DB.Exec(ctx, `UPDATE users SET totp_secret = ?, updated_at = ? WHERE id = ? AND totp_enabled = 0`,
+				key.Secret(), db.Millis(s.Now()), u.ID)
+		}
+	}
+	if err != nil {
+		return Enrollment{}, err
+	}
+	img, err := key.Image(240, 240)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return Enrollment{}, err
+	}
+	return Enrollment{Secret: key.Secret(), URL: key.URL(), QRPNG: buf.Bytes()}, nil
+}
+
+// totpURL is the otpauth:// URL authenticator apps read.
+func totpURL(account, secret string) string {
+	v := url.Values{}
+	v.Set("secret", secret)
+	v.Set("issuer", Issuer)
+	v.Set("algorithm", "SHA1")
+	v.Set("digits", "6")
+	v.Set("period", "30")
+	return "otpauth://totp/" + url.PathEscape(Issuer+":"+account) + "?" + v.Encode()
+}
+
+// ConfirmTOTP enables the pending secret once the user proves their app
+// shows the right code. When the session was waiting for enrolment it
+// becomes a full session.
+func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, token, code string) error {
+	u, err := s.userByID(ctx, s.DB.Q(), a.UserID)
+	if err != nil {
+		return err
+	}
+	if u.TOTPEnabled {
+		return apperr.New(409, "totp_enabled", "已启用动态验证码")
+	}
+	step, ok := checkTOTP(u.totpSecret, code, s.Now(), u.totpLastStep)
+	if !ok {
+		return apperr.Field("otp", "验证码不正确，请输入验证器上显示的 6 位数字")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_enabled = 1, totp_last_step = ?, updated_at = ? WHERE id = ?`, step, db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if err := s.upgradeSession(ctx, tx, token); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.enable_totp", "user", u.Username, audit.OK, ""))
+	})
+}
+
+// DisableOwnTOTP removes the actor's second factor after checking their
+// password. Administrators must keep theirs.
+func (s *Service) DisableOwnTOTP(ctx context.Context, a access.Actor, password string) error {
+	if a.Role.Admin() {
+		return apperr.New(403, "totp_required", "管理员账号必须使用动态验证码，不能关闭")
+	}
+	u, err := s.userByID(ctx, s.DB.Q(), a.UserID)
+	if err != nil {
+		return err
+	}
+	if ok, err := CheckPassword(ctx, u.passwordHash, password); err != nil {
+		return err
+	} else if !ok {
+		return apperr.Field("current", "当前密码不正确")
+	}
+	return s.change(ctx, a, "user.disable_totp", u, "", `UPDATE users SET totp_secret = '', totp_enabled = 0, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), u.ID)
+}
+
+// TOTPCode returns the current code for a secret (for tests and the demo).
+func TOTPCode(secret string, t time.Time) (string, error) {
+	return totp.GenerateCodeCustom(secret, t, totpOpts)
+}

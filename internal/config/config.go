@@ -1,0 +1,131 @@
+// Package config is halfsky's one typed, validated set of options, read
+// from HALFSKY_* environment variables and overridden by command-line flags.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting.
+type Config struct {
+	Addr          string // listen address
+	DataDir       string // SQLite file, backups, uploads
+	DatabaseURL   string // postgres://… selects PostgreSQL; empty = SQLite in DataDir
+	AdminPassword string // initial admin password instead of a generated one
+	// Demo loads the demo accounts (and later demo data) on an empty database.
+	Demo bool
+	// TLSCert and TLSKey make halfsky serve HTTPS itself.
+	TLSCert, TLSKey string
+	// TrustProxy trusts X-Forwarded-For / X-Forwarded-Proto from a reverse
+	// proxy in front (for client IPs in the audit log and Secure cookies).
+	TrustProxy bool
+	// SecureCookies forces the Secure attribute even on plain HTTP (behind a
+	// TLS-terminating proxy that does not send X-Forwarded-Proto).
+	SecureCookies bool
+	// MaxBody bounds request bodies; RequestTimeout bounds handlers.
+	MaxBody        int64
+	RequestTimeout time.Duration
+	LogLevel       string
+}
+
+// Default is the configuration with nothing set: SQLite under ./data,
+// loopback only, demo data on first start.
+func Default() Config {
+	return Config{
+		Addr:           "127.0.0.1:8080",
+		DataDir:        "./data",
+		Demo:           true,
+		MaxBody:        1 << 20,
+		RequestTimeout: 30 * time.Second,
+		LogLevel:       "info",
+	}
+}
+
+// FromEnv applies HALFSKY_* variables to c.
+func (c *Config) FromEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	var errs []string
+	boolean := func(name string, dst *bool) {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: want true or false", name, v))
+				return
+			}
+			*dst = b
+		}
+	}
+	str("HALFSKY_ADDR", &c.Addr)
+	str("HALFSKY_DATA_DIR", &c.DataDir)
+	str("HALFSKY_DATABASE_URL", &c.DatabaseURL)
+	str("HALFSKY_ADMIN_PASSWORD", &c.AdminPassword)
+	str("HALFSKY_TLS_CERT", &c.TLSCert)
+	str("HALFSKY_TLS_KEY", &c.TLSKey)
+	str("HALFSKY_LOG_LEVEL", &c.LogLevel)
+	boolean("HALFSKY_DEMO", &c.Demo)
+	boolean("HALFSKY_TRUST_PROXY", &c.TrustProxy)
+	boolean("HALFSKY_SECURE_COOKIES", &c.SecureCookies)
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Flags registers the options on fs, with the current values as defaults.
+func (c *Config) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HALFSKY_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory for the SQLite file and backups (HALFSKY_DATA_DIR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… to use PostgreSQL (HALFSKY_DATABASE_URL)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "load demo accounts on an empty database (HALFSKY_DEMO)")
+	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (HALFSKY_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS key file (HALFSKY_TLS_KEY)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (HALFSKY_TRUST_PROXY)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "always mark cookies Secure (HALFSKY_SECURE_COOKIES)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (HALFSKY_LOG_LEVEL)")
+}
+
+// Load builds the configuration from defaults, the environment and args.
+func Load(name string, args []string) (Config, *flag.FlagSet, error) {
+	c := Default()
+	if err := c.FromEnv(os.Getenv); err != nil {
+		return c, nil, err
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	c.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return c, fs, err
+	}
+	return c, fs, c.Validate()
+}
+
+// Validate checks the options make sense together.
+func (c Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("listen address %q: %v", c.Addr, err)
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("HALFSKY_DATABASE_URL must be a postgres:// URL")
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return fmt.Errorf("TLS needs both a certificate and a key")
+	}
+	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < 8 {
+		return fmt.Errorf("HALFSKY_ADMIN_PASSWORD must have at least 8 characters")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+// Package server assembles halfsky's HTTP handler: the services, the HTML
+// and JSON front ends on one route table, and the middleware around them.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"halfsky/internal/api"
+	"halfsky/internal/auth"
+	"halfsky/internal/config"
+	"halfsky/internal/db"
+	"halfsky/internal/httpx"
+	"halfsky/internal/org"
+	"halfsky/internal/web"
+)
+
+// Server is a configured halfsky.
+type Server struct {
+	Cfg     config.Config
+	Deps    httpx.Deps
+	Handler http.Handler
+}
+
+// New builds the services and the handler over an open, migrated database.
+func New(cfg config.Config, d *db.DB) (*Server, error) {
+	orgs := &org.Store{DB: d}
+	svc := auth.NewService(d, orgs)
+	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs,
+		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := d.Ping(ctx); err != nil {
+			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	if err := web.Register(mux, deps); err != nil {
+		return nil, err
+	}
+	api.Register(mux, deps)
+
+	var h http.Handler = mux
+	h = deps.Sessions.Middleware(h)
+	h = http.NewCrossOriginProtection().Handler(h)
+	h = web.LimitBody(cfg.MaxBody)(h)
+	h = timeout(cfg.RequestTimeout, h)
+	h = web.SecurityHeadersFor(cfg.TrustProxy)(h)
+	h = recoverer(h)
+	return &Server{Cfg: cfg, Deps: deps, Handler: h}, nil
+}
+
+// timeout bounds each request's context (database calls honour it).
+func timeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// recoverer turns a panic into a logged 500 without a stack trace for the
+// client.
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				slog.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Housekeeping prunes expired sessions and old login attempts every few
+// minutes until ctx ends.
+func (s *Server) Housekeeping(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := s.Deps.Auth.PruneSessions(ctx); err != nil && ctx.Err() == nil {
+			slog.Warn("pruning sessions", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package web
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/httpx"
+)
+
+// signedIn requires a fully signed-in user: without a session the browser
+// goes to the login page (and comes back afterwards); a session still owing
+// its second factor goes to that step; a user who must change their
+// password goes to the profile page first.
+func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := httpx.From(r)
+		switch {
+		case c == nil:
+			target := "/login"
+			if r.Method == http.MethodGet && r.URL.Path != "/" {
+				target += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+		case !c.Full():
+			http.Redirect(w, r, pendingStep(c), http.StatusSeeOther)
+		case c.User.MustChangePassword && r.URL.Path != "/profile" && r.URL.Path != "/profile/password" && r.URL.Path != "/logout":
+			setFlash(w, Flash{Kind: "info", Text: "管理员为您设置了临时密码，请先修改密码"})
+			http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		default:
+			if r.Method == http.MethodGet {
+				clearFlash(w, r) // this page shows it
+			}
+			fn(w, r, c)
+		}
+	})
+}
+
+// pending allows a session that still owes its second factor (enrolment
+// and logout pages), and a full one.
+func (h *handler) pending(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := httpx.From(r)
+		if c == nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		fn(w, r, c)
+	})
+}
+
+// can is signedIn plus a role check; a refusal is audited and answered
+// with a 403 page that names no data.
+func (h *handler) can(act access.Action, fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+		if !c.Actor.Can(act) {
+			h.denied(w, r, c)
+			return
+		}
+		fn(w, r, c)
+	})
+}
+
+func (h *handler) denied(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, ""))
+	h.tpl.Error(w, r, http.StatusForbidden, "您没有访问此页面的权限")
+}
+
+// fail renders a domain error as a page: not found and forbidden get their
+// own pages, anything unexpected a logged 500.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e := apperr.From(err)
+	if errors.Is(err, access.ErrDenied) {
+		if c := httpx.From(r); c != nil {
+			h.tpl.Error(w, r, http.StatusForbidden, e.Message)
+			return
+		}
+	}
+	if e.Status >= 500 {
+		slog.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	h.tpl.Error(w, r, e.Status, e.Message)
+}
+
+// fieldErrors returns the per-field messages of a validation error, or nil
+// (and the whole error) when it is something else.
+func fieldErrors(err error) (map[string]string, string) {
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Status < 500 {
+		if len(e.Fields) > 0 {
+			return e.Fields, e.Message
+		}
+		return map[string]string{}, e.Message
+	}
+	return nil, ""
+}
+
+const flashCookie = "halfsky_flash"
+
+// setFlash keeps a message for the next page (post/redirect/get).
+func setFlash(w http.ResponseWriter, f Flash) {
+	b, _ := json.Marshal(f)
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
+}
+
+// flashFrom reads the pending message; the handler that shows it clears it.
+func flashFrom(r *http.Request) (Flash, bool) {
+	ck, err := r.Cookie(flashCookie)
+	if err != nil {
+		return Flash{}, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
+	var f Flash
+	if err != nil || json.Unmarshal(b, &f) != nil || f.Text == "" {
+		return Flash{}, false
+	}
+	switch f.Kind {
+	case "success", "error", "info":
+	default:
+		f.Kind = "info"
+	}
+	return f, true
+}
+
+// clearFlash runs before a page that shows the flash is written.
+func clearFlash(w http.ResponseWriter, r *http.Request) {
+	if _, err := r.Cookie(flashCookie); err == nil {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+}
+
+// redirectFlash sets a message and redirects (303) after a POST.
+func redirectFlash(w http.ResponseWriter, r *http.Request, to string, kind, text string) {
+	setFlash(w, Flash{Kind: kind, Text: text})
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// safeNext accepts only a local path as a post-login destination, so the
+// login form cannot be used to redirect elsewhere.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/auth"
+	"halfsky/internal/httpx"
+)
+
+type loginData struct {
+	Username string
+	Next     string
+	Errors   map[string]string
+	Message  string // a form-level error (locked, throttled …)
+}
+
+func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	c := httpx.From(r)
+	if c.Full() {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	clearFlash(w, r)
+	h.tpl.Page(w, r, http.StatusOK, "login", View{Layout: Layout{Title: "登录"},
+		Data: loginData{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	d := loginData{Username: strings.TrimSpace(r.PostFormValue("username")), Next: safeNext(r.PostFormValue("next")), Errors: map[string]string{}}
+	password := r.PostFormValue("password")
+	if d.Username == "" {
+		d.Errors["username"] = "请输入用户名"
+	}
+	if password == "" {
+		d.Errors["password"] = "请输入密码"
+	}
+	if len(d.Errors) > 0 {
+		h.tpl.Page(w, r, http.StatusUnprocessableEntity, "login", View{Layout: Layout{Title: "登录"}, Data: d})
+		return
+	}
+	var old string
+	if c := httpx.From(r); c != nil {
+		old = c.Token
+	}
+	s := h.deps.Sessions
+	res, err := h.deps.Auth.Login(r.Context(), d.Username, password, "", s.ClientIP(r), r.UserAgent(), old)
+	if err != nil {
+		e := apperr.From(err)
+		if e.Status >= 500 {
+			h.fail(w, r, err)
+			return
+		}
+		d.Message = e.Message
+		h.tpl.Page(w, r, e.Status, "login", View{Layout: Layout{Title: "登录"}, Data: d})
+		return
+	}
+	s.SetCookie(w, r, res.Token)
+	switch {
+	case res.MFA == auth.MFACode:
+		http.Redirect(w, r, "/login/otp?next="+template.URLQueryEscaper(d.Next), http.StatusSeeOther)
+	case res.MFA == auth.MFAEnroll:
+		http.Redirect(w, r, "/totp/setup", http.StatusSeeOther)
+	case res.User.MustChangePassword:
+		http.Redirect(w, r, "/profile", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, d.Next, http.StatusSeeOther)
+	}
+}
+
+// pendingStep is where a half-signed-in session continues.
+func pendingStep(c *httpx.Current) string {
+	if c.Session.MFA == auth.MFAEnroll {
+		return "/totp/setup"
+	}
+	return "/login/otp"
+}
+
+type otpData struct {
+	Next    string
+	Errors  map[string]string
+	Message string
+}
+
+func (h *handler) otpPage(w http.ResponseWriter, r *http.Request) {
+	c := httpx.From(r)
+	if c == nil || c.Session.MFA != auth.MFACode {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	h.tpl.Page(w, r, http.StatusOK, "login_otp", View{Layout: Layout{Title: "动态验证码"}, Data: otpData{Next: safeNext(r.URL.Query().Get("next"))}})
+}
+
+func (h *handler) otpSubmit(w http.ResponseWriter, r *http.Request) {
+	c := httpx.From(r)
+	if c == nil || c.Session.MFA != auth.MFACode {
+		redirectFlash(w, r, "/login", "error", "登录已过期，请重新输入用户名和密码")
+		return
+	}
+	d := otpData{Next: safeNext(r.PostFormValue("next"))}
+	_, err := h.deps.Auth.CompleteTOTP(r.Context(), c.Token, r.PostFormValue("otp"), h.deps.Sessions.ClientIP(r))
+	if err != nil {
+		fields, msg := fieldErrors(err)
+		if fields == nil {
+			h.fail(w, r, err)
+			return
+		}
+		if e := apperr.From(err); e.Code == "account_locked" || e.Code == "session_expired" {
+			h.deps.Sessions.ClearCookie(w, r)
+			redirectFlash(w, r, "/login", "error", e.Message)
+			return
+		}
+		d.Errors, d.Message = fields, msg
+		h.tpl.Page(w, r, http.StatusUnprocessableEntity, "login_otp", View{Layout: Layout{Title: "动态验证码"}, Data: d})
+		return
+	}
+	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+}
+
+func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	if err := h.deps.Auth.Logout(r.Context(), c.Actor, c.Token); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.deps.Sessions.ClearCookie(w, r)
+	redirectFlash(w, r, "/login", "success", "您已安全退出")
+}
+
+func (h *handler) logoutAll(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	n, err := h.deps.Auth.LogoutEverywhere(r.Context(), c.Actor)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.deps.Sessions.ClearCookie(w, r)
+	redirectFlash(w, r, "/login", "success", "已退出全部 "+strconv.FormatInt(n, 10)+" 个登录会话")
+}
+
+type totpSetupData struct {
+	QR       template.URL // data: URL of the QR code PNG
+	Secret   string       // for typing in by hand, grouped in fours
+	Required bool         // an administrator who may not skip it
+	Errors   map[string]string
+}
+
+// totpSetupPage shows the pending secret as a QR code (a new one with
+// ?new=1, e.g. when the scan went to the wrong app).
+func (h *handler) totpSetupPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	h.renderTOTPSetup(w, r, c, http.StatusOK, nil)
+}
+
+func (h *handler) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
+	if c.User.TOTPEnabled {
+		redirectFlash(w, r, "/profile", "info", "已启用动态验证码")
+		return
+	}
+	enr, err := h.deps.Auth.BeginTOTP(r.Context(), c.Actor, r.URL.Query().Get("new") == "1")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := totpSetupData{
+		QR:       template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(enr.QRPNG)),
+		Secret:   group4(enr.Secret),
+		Required: c.Session.MFA == auth.MFAEnroll,
+		Errors:   errs,
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	h.tpl.Page(w, r, status, "totp_setup", View{Layout: Layout{Title: "绑定动态验证码"}, Data: d})
+}
+
+func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	err := h.deps.Auth.ConfirmTOTP(r.Context(), c.Actor, c.Token, r.PostFormValue("otp"))
+	if err != nil {
+		fields, _ := fieldErrors(err)
+		if fields == nil {
+			h.fail(w, r, err)
+			return
+		}
+		h.renderTOTPSetup(w, r, c, http.StatusUnprocessableEntity, fields)
+		return
+	}
+	redirectFlash(w, r, "/", "success", "动态验证码绑定成功，今后登录时需输入验证器上的 6 位数字")
+}
+
+func group4(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

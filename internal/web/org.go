@@ -1,0 +1,128 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"halfsky/internal/httpx"
+	"halfsky/internal/org"
+)
+
+// orgPageData is a unit's page: where it sits, what is under it.
+type orgPageData struct {
+	Unit      org.Org
+	Parent    *org.Org // nil at the top of the actor's scope
+	Counts    []org.LevelCount
+	Total     int
+	Children  []childRow
+	Kinds     []Option
+	Q         string
+	Kind      string
+	UserCount int
+	CanUsers  bool
+}
+
+// childRow is a child unit with the number of units under it.
+type childRow struct {
+	Org   org.Org
+	Below int
+}
+
+func (h *handler) orgRoot(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	h.renderOrg(w, r, c, c.Actor.OrgCode)
+}
+
+func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	h.renderOrg(w, r, c, r.PathValue("code"))
+}
+
+func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) {
+	ctx := r.Context()
+	store := h.deps.Orgs
+	unit, err := store.ByCode(ctx, c.Actor, code)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	counts, total, err := store.SubtreeCounts(ctx, c.Actor, unit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	kids, err := store.Children(ctx, c.Actor, unit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	below, err := store.ChildCounts(ctx, unit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := orgPageData{Unit: unit, Counts: counts, Total: total, Kinds: kindOptions()}
+	for _, k := range kids {
+		d.Children = append(d.Children, childRow{Org: k, Below: below[k.ID]})
+	}
+	anc, err := store.Ancestors(ctx, c.Actor, unit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	crumbs := []Crumb{}
+	for _, a := range anc {
+		crumbs = append(crumbs, Crumb{Href: "/org/" + a.Code, Label: a.Name})
+	}
+	if len(anc) > 0 {
+		d.Parent = &anc[len(anc)-1]
+	}
+	crumbs = append(crumbs, Crumb{Label: unit.Name})
+	h.tpl.Page(w, r, http.StatusOK, "org_show", View{Layout: Layout{Title: unit.Name, Crumbs: crumbs, Active: "org"}, Data: d})
+}
+
+func kindOptions() []Option {
+	var out []Option
+	for _, k := range org.Kinds {
+		out = append(out, Option{Value: string(k), Label: k.Label()})
+	}
+	return out
+}
+
+type orgSearchData struct {
+	Under   org.Org
+	Q       string
+	Kind    string
+	Kinds   []Option
+	Results []org.Org
+	Pager   Pager
+	Errors  map[string]string
+}
+
+func (h *handler) orgSearch(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	d := orgSearchData{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Kinds: kindOptions(), Errors: map[string]string{}}
+	underCode := q.Get("under")
+	if underCode == "" {
+		underCode = c.Actor.OrgCode
+	}
+	under, err := h.deps.Orgs.ByCode(ctx, c.Actor, underCode)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Under = under
+	if d.Kind != "" && !org.Kind(d.Kind).Valid() {
+		d.Errors["kind"] = "请选择有效的组织类型"
+		d.Kind = ""
+	}
+	pager := NewPager(r, org.PerPageDefault, 0)
+	list, total, err := h.deps.Orgs.Search(ctx, c.Actor, org.Filter{Under: under.Code, Kind: org.Kind(d.Kind), Q: d.Q, Page: pager.Page, PerPage: pager.PerPage})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Results = list
+	d.Pager = NewPager(r, org.PerPageDefault, total)
+	crumbs := []Crumb{{Href: "/org/" + under.Code, Label: under.Name}, {Label: "查找组织"}}
+	h.tpl.Page(w, r, http.StatusOK, "org_search", View{Layout: Layout{Title: "查找组织", Crumbs: crumbs, Active: "org"}, Data: d})
+}

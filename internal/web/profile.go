@@ -1,0 +1,65 @@
+package web
+
+import (
+	"net/http"
+
+	"halfsky/internal/auth"
+	"halfsky/internal/httpx"
+)
+
+type profileData struct {
+	User     auth.User
+	Sessions []auth.Session
+	Current  string // token hash of this session, to mark it in the list
+	Errors   map[string]string
+	Admin    bool
+}
+
+func (h *handler) profile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	h.renderProfile(w, r, c, http.StatusOK, nil)
+}
+
+func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
+	sessions, err := h.deps.Auth.Sessions(r.Context(), c.Actor, c.User.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := profileData{User: c.User, Sessions: sessions, Current: c.Session.TokenHash, Errors: errs, Admin: c.User.Role.Admin()}
+	h.tpl.Page(w, r, status, "profile", View{Layout: Layout{Title: "个人设置", Active: "profile"}, Data: d})
+}
+
+func (h *handler) profilePassword(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	next := r.PostFormValue("password")
+	if next != r.PostFormValue("password2") {
+		h.renderProfile(w, r, c, http.StatusUnprocessableEntity, map[string]string{"password2": "两次输入的新密码不一致"})
+		return
+	}
+	err := h.deps.Auth.ChangePassword(r.Context(), c.Actor, r.PostFormValue("current"), next, c.Token)
+	if err != nil {
+		if fields, _ := fieldErrors(err); fields != nil {
+			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	redirectFlash(w, r, "/profile", "success", "密码已修改，其他设备上的登录已退出")
+}
+
+func (h *handler) profileTOTPDisable(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	err := h.deps.Auth.DisableOwnTOTP(r.Context(), c.Actor, r.PostFormValue("current"))
+	if err != nil {
+		if fields, msg := fieldErrors(err); fields != nil {
+			if len(fields) == 0 {
+				redirectFlash(w, r, "/profile", "error", msg)
+				return
+			}
+			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	redirectFlash(w, r, "/profile", "success", "已关闭动态验证码")
+}
