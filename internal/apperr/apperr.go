@@ -30,7 +30,9 @@ func Invalid(fields map[string]string) *Error {
 func Field(field, msg string) *Error { return Invalid(map[string]string{field: msg}) }
 
 // New makes an error with a code and message.
-func New(status int, code, msg string) *Error { return &Error{Status: status, Code: code, Message: msg} }
+func New(status int, code, msg string) *Error {
+	return &Error{Status: status, Code: code, Message: msg}
+}
 
 var (
 	ErrNotFound  = New(http.StatusNotFound, "not_found", "没有找到该记录，或不在您的管理范围内")

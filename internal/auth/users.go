@@ -523,4 +523,3 @@ func (s *Service) CountUsers(ctx context.Context) (int, error) {
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, err
 }
-
