@@ -265,6 +265,9 @@ func (s *Service) insertUser(ctx context.Context, ev audit.Event, n NewUser, uni
 			return err
 		}
 		ev.Detail = strings.TrimSpace(ev.Detail + " 单位 " + unit.Code + " 角色 " + string(n.Role))
+		if ev.OrgID == 0 { // the operator has no unit: file it under the account's
+			ev.OrgID, ev.OrgCode = unit.ID, unit.Code
+		}
 		return audit.Record(ctx, tx, ev)
 	})
 	if err != nil {
@@ -382,7 +385,8 @@ func (s *Service) ResetPasswordAsOperator(ctx context.Context, username, passwor
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: "user.reset_password", ObjectType: "user", ObjectID: u.Username, Outcome: audit.OK, Detail: "命令行重置"})
+		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: "user.reset_password", ObjectType: "user", ObjectID: u.Username, Outcome: audit.OK, Detail: "命令行重置",
+			OrgID: u.OrgID, OrgCode: u.OrgCode})
 	})
 }
 
@@ -403,7 +407,8 @@ func (s *Service) SetDisabledAsOperator(ctx context.Context, username string, di
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: action, ObjectType: "user", ObjectID: u.Username, Outcome: audit.OK, Detail: "命令行"})
+		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: action, ObjectType: "user", ObjectID: u.Username, Outcome: audit.OK, Detail: "命令行",
+			OrgID: u.OrgID, OrgCode: u.OrgCode})
 	})
 }
 

@@ -62,7 +62,7 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		pager := NewPager(r, 50, 0)
 		f.Page, f.PerPage = pager.Page, 50
 		var total int
-		if d.Events, total, err = audit.List(r.Context(), h.deps.DB.Q(), f); err != nil {
+		if d.Events, total, err = audit.ListFor(r.Context(), h.deps.DB.Q(), c.Actor, f); err != nil {
 			h.fail(w, r, err)
 			return
 		}
