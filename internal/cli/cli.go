@@ -38,14 +38,20 @@ Usage:
 Every command reads HALFSKY_* variables; flags override them:
 `
 
-// Main runs the command line and returns the exit status.
+// Main runs the command line until it finishes or the process is
+// interrupted, and returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, args, stdout, stderr)
+}
+
+// Run runs one command; cancelling ctx stops a running server.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd, rest := "serve", args
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, rest = args[0], args[1:]
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	var err error
 	switch cmd {
 	case "serve":

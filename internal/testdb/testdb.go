@@ -62,6 +62,19 @@ func Postgres(t testing.TB) *db.DB {
 // PostgresEmpty is Postgres without migrating.
 func PostgresEmpty(t testing.TB) *db.DB {
 	t.Helper()
+	d, err := db.Open(context.Background(), PostgresSchemaURL(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// PostgresSchemaURL creates a private, empty schema in the test cluster and
+// returns a URL whose connections use it (for code that opens its own
+// connections, like the command line). The schema is dropped after the test.
+func PostgresSchemaURL(t testing.TB) string {
+	t.Helper()
 	base := PostgresURL()
 	if base == "" {
 		if Required() {
@@ -79,25 +92,22 @@ func PostgresEmpty(t testing.TB) *db.DB {
 	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatal(err)
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema) // pgx sends unknown parameters as runtime settings
-	u.RawQuery = q.Encode()
-	d, err := db.Open(ctx, u.String(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		d.Close()
 		if a, err := db.Open(context.Background(), base, ""); err == nil {
 			a.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
 			a.Close()
 		}
 	})
-	return d
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	// libpq's "options" (understood by pgx and pg_dump alike) sets the
+	// schema for every connection.
+	q.Set("options", "-csearch_path="+schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 func randHex(n int) string {

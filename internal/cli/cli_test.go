@@ -1,0 +1,277 @@
+package cli_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"halfsky/internal/auth"
+	"halfsky/internal/cli"
+	"halfsky/internal/db"
+	"halfsky/internal/testdb"
+)
+
+func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
+
+// engine is a database the command line is pointed at by environment.
+type engine struct {
+	name string
+	env  func(t *testing.T) // sets HALFSKY_* for a fresh database
+}
+
+var engines = []engine{
+	{"sqlite", func(t *testing.T) { t.Setenv("HALFSKY_DATA_DIR", t.TempDir()); t.Setenv("HALFSKY_DATABASE_URL", "") }},
+	{"postgres", func(t *testing.T) {
+		t.Setenv("HALFSKY_DATA_DIR", t.TempDir())
+		t.Setenv("HALFSKY_DATABASE_URL", testdb.PostgresSchemaURL(t))
+	}},
+}
+
+func each(t *testing.T, fn func(t *testing.T)) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			e.env(t)
+			fn(t)
+		})
+	}
+}
+
+// run runs the command line and returns its exit status and output.
+func run(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	var out bytes.Buffer
+	code := cli.Run(context.Background(), args, &out, &out)
+	return code, out.String()
+}
+
+func must(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out := run(t, args...)
+	if code != 0 {
+		t.Fatalf("halfsky %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// openDB opens the database the environment points at.
+func openDB(t *testing.T) *db.DB {
+	d, err := db.Open(context.Background(), os.Getenv("HALFSKY_DATABASE_URL"), os.Getenv("HALFSKY_DATA_DIR"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+func TestUserCommands(t *testing.T) {
+	each(t, func(t *testing.T) {
+		if out := must(t, "migrate"); !strings.Contains(out, "schema version") {
+			t.Fatalf("migrate: %s", out)
+		}
+		if out := must(t, "import-orgs"); !strings.Contains(out, "新增 3505") {
+			t.Fatalf("import-orgs: %s", out)
+		}
+		if out := must(t, "import-orgs"); !strings.Contains(out, "新增 0") {
+			t.Fatalf("second import-orgs: %s", out)
+		}
+		code, out := run(t, "user", "add", "--username", "zhao", "--password", "short", "--org", "9999", "--role", "boss")
+		if code != 2 || !strings.Contains(out, "--password") || !strings.Contains(out, "--org") || !strings.Contains(out, "--role") {
+			t.Fatalf("bad user add: exit %d\n%s", code, out)
+		}
+		must(t, "user", "add", "--username", "zhao.li", "--password", "冰城最美家庭2015", "--org", "230102", "--role", "leader", "--name", "赵丽")
+		code, out = run(t, "user", "add", "--username", "zhao.li", "--password", "冰城最美家庭2015", "--org", "230102", "--role", "leader")
+		if code != 2 || !strings.Contains(out, "用户名已被使用") {
+			t.Fatalf("duplicate: exit %d %s", code, out)
+		}
+		if out := must(t, "user", "list", "--org", "230102"); !strings.Contains(out, "zhao.li") || !strings.Contains(out, "赵丽") {
+			t.Fatalf("list: %s", out)
+		}
+		if out := must(t, "user", "list", "--org", "230103"); strings.Contains(out, "zhao.li") {
+			t.Fatalf("list of 南岗 shows a 道里 account: %s", out)
+		}
+		must(t, "user", "disable", "--username", "zhao.li")
+		if out := must(t, "user", "list"); !strings.Contains(out, "disabled") {
+			t.Fatalf("not disabled: %s", out)
+		}
+		must(t, "user", "reset-password", "--username", "zhao.li", "--password", "another long one")
+		if code, _ := run(t, "user", "disable", "--username", "nobody"); code != 1 {
+			t.Fatalf("disable unknown user: exit %d", code)
+		}
+	})
+}
+
+func TestAuditVerifyFindsTampering(t *testing.T) {
+	each(t, func(t *testing.T) {
+		must(t, "import-orgs")
+		for _, u := range []string{"a.one", "a.two", "a.three"} {
+			must(t, "user", "add", "--username", u, "--password", "冰城最美家庭2015", "--org", "2301", "--role", "staff")
+		}
+		if out := must(t, "audit", "verify"); !strings.Contains(out, "审计日志完整") || !strings.Contains(out, "3 条") {
+			t.Fatalf("verify: %s", out)
+		}
+		d := openDB(t)
+		ctx := context.Background()
+		if d.Dialect == db.Postgres {
+			d.Exec(ctx, `ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change`)
+		} else {
+			d.Exec(ctx, `DROP TRIGGER audit_events_no_update`)
+		}
+		if _, err := d.Exec(ctx, `UPDATE audit_events SET object_id = 'someone.else' WHERE seq = 2`); err != nil {
+			t.Fatal(err)
+		}
+		code, out := run(t, "audit", "verify")
+		if code != 3 || !strings.Contains(out, "第 2 条") {
+			t.Fatalf("tampered log: exit %d\n%s", code, out)
+		}
+	})
+}
+
+func TestImportOrgsFromDist(t *testing.T) {
+	each(t, func(t *testing.T) {
+		dir := t.TempDir()
+		files := map[string]string{
+			"provinces.csv": "code,name\n23,\"黑龙江省\"\n",
+			"cities.csv":    "code,name,provinceCode\n2301,\"哈尔滨市\",23\n2302,\"齐齐哈尔市\",23\n",
+			"areas.csv":     "code,name,cityCode,provinceCode\n230202,\"龙沙区\",2302,23\n",
+			"streets.csv":   "code,name,areaCode,provinceCode,cityCode\n230202001,\"彩虹街道\",230202,23,2302\n",
+			"villages.csv":  "code,name,streetCode,provinceCode,cityCode,areaCode\n230202001001,\"永安社区居委会\",230202001,23,2302,230202\n",
+		}
+		for n, s := range files {
+			os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644)
+		}
+		must(t, "import-orgs") // Harbin first, as on a first start
+		out := must(t, "import-orgs", "--dir", dir)
+		if !strings.Contains(out, "新增 5") || !strings.Contains(out, "调整上级 1") {
+			t.Fatalf("import --dir: %s", out)
+		}
+		var n int
+		d := openDB(t)
+		d.QueryRow(context.Background(), `SELECT COUNT(*) FROM orgs WHERE path LIKE (SELECT path FROM orgs WHERE code = '23') || '%'`).Scan(&n)
+		if n != 3505+5 {
+			t.Fatalf("province subtree has %d units", n)
+		}
+		if code, out := run(t, "import-orgs", "--dir", t.TempDir()); code != 1 || !strings.Contains(out, "villages.csv") {
+			t.Fatalf("empty dir: exit %d %s", code, out)
+		}
+	})
+}
+
+func TestBackup(t *testing.T) {
+	each(t, func(t *testing.T) {
+		must(t, "import-orgs")
+		out := must(t, "backup", "--out", filepath.Join(t.TempDir(), "copy.bak"))
+		m := regexp.MustCompile(`backup written: (\S+)`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("backup: %s", out)
+		}
+		if os.Getenv("HALFSKY_DATABASE_URL") != "" {
+			// A pg_dump archive lists the orgs table.
+			list, err := exec.Command("pg_restore", "--list", m[1]).CombinedOutput()
+			if err != nil || !bytes.Contains(list, []byte("TABLE DATA")) || !bytes.Contains(list, []byte("orgs")) {
+				t.Fatalf("pg_restore --list: %v\n%s", err, list)
+			}
+			return
+		}
+		copyDB, err := sql.Open("sqlite", "file:"+m[1]+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer copyDB.Close()
+		var n int
+		if err := copyDB.QueryRow(`SELECT COUNT(*) FROM orgs`).Scan(&n); err != nil || n != 3505 {
+			t.Fatalf("backup copy has %d units, %v", n, err)
+		}
+		if code, _ := run(t, "backup", "--out", m[1]); code != 1 {
+			t.Fatal("backup overwrote an existing file")
+		}
+	})
+}
+
+// syncBuffer lets the test read a running server's output.
+type pipeOut struct{ w *io.PipeWriter }
+
+func (p pipeOut) Write(b []byte) (int, error) { return p.w.Write(b) }
+
+func TestServeFirstStartAndSchemaGuard(t *testing.T) {
+	each(t, func(t *testing.T) {
+		t.Setenv("HALFSKY_ADMIN_PASSWORD", "first-start-password")
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		done := make(chan int, 1)
+		go func() {
+			done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, pipeOut{pw}, pipeOut{pw})
+			pw.Close()
+		}()
+		sc := bufio.NewScanner(pr)
+		var addr string
+		var lines []string
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+				addr = m[1]
+			}
+			if strings.HasPrefix(sc.Text(), "-----") {
+				break
+			}
+		}
+		go io.Copy(io.Discard, pr)
+		out := strings.Join(lines, "\n")
+		if addr == "" || !strings.Contains(out, "daoli.leader") || !strings.Contains(out, "HALFSKY_ADMIN_PASSWORD") {
+			cancel()
+			t.Fatalf("first start output:\n%s", out)
+		}
+		cl := &http.Client{Timeout: 10 * time.Second}
+		for _, p := range []string{"/healthz", "/login"} {
+			res, err := cl.Get(addr + p)
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("GET %s: %v %v", p, res, err)
+			}
+			res.Body.Close()
+		}
+		cancel()
+		if code := <-done; code != 0 {
+			t.Fatalf("serve exit %d", code)
+		}
+		// A schema from a newer halfsky: serve refuses to start.
+		d := openDB(t)
+		d.Exec(context.Background(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'future', 0)`, db.LatestVersion()+1)
+		code, msg := run(t, "serve", "--addr", "127.0.0.1:0")
+		if code == 0 || !strings.Contains(msg, "newer than this binary") {
+			t.Fatalf("serve on a newer schema: exit %d %s", code, msg)
+		}
+	})
+}
+
+func TestBadConfiguration(t *testing.T) {
+	t.Setenv("HALFSKY_DATA_DIR", t.TempDir())
+	for _, c := range []struct {
+		env, val string
+		want     string
+	}{
+		{"HALFSKY_DATABASE_URL", "mysql://x", "postgres://"},
+		{"HALFSKY_ADDR", "nonsense", "listen address"},
+		{"HALFSKY_DEMO", "maybe", "true or false"},
+		{"HALFSKY_ADMIN_PASSWORD", "short", "at least 8"},
+	} {
+		t.Run(c.env, func(t *testing.T) {
+			t.Setenv(c.env, c.val)
+			code, out := run(t, "migrate")
+			if code == 0 || !strings.Contains(out, c.want) {
+				t.Fatalf("%s=%s: exit %d %s", c.env, c.val, code, out)
+			}
+		})
+	}
+	if code, out := run(t, "frobnicate"); code != 2 || !strings.Contains(out, "unknown command") {
+		t.Fatalf("unknown command: %d %s", code, out)
+	}
+}
