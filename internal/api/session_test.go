@@ -241,4 +241,3 @@ func TestBadBodies(t *testing.T) {
 		})
 	})
 }
-

@@ -50,7 +50,9 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 
 	var h http.Handler = mux
 	h = deps.Sessions.Middleware(h)
-	h = http.NewCrossOriginProtection().Handler(h)
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(api.CrossOriginDenied)) // JSON under /api/
+	h = cop.Handler(h)
 	h = web.LimitBody(cfg.MaxBody)(h)
 	h = timeout(cfg.RequestTimeout, h)
 	h = web.SecurityHeadersFor(cfg.TrustProxy)(h)
