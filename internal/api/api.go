@@ -36,6 +36,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 		"DELETE": h.signedIn(h.logout),
 		"GET":    h.signedIn(h.whoami),
 	})
+	route(mux, "/api/v1/session/password", methods{"POST": h.signedIn(h.changePassword)})
 	route(mux, "/api/v1/orgs", methods{"GET": h.signedIn(h.orgList)})
 	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(h.orgShow)})
 	route(mux, "/api/v1/users", methods{"GET": h.signedIn(h.userList), "POST": h.signedIn(h.userCreate)})
@@ -74,6 +75,12 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 		c := httpx.From(r)
 		if !c.Full() {
 			httpx.WriteError(w, r, apperr.ErrUnauth)
+			return
+		}
+		// A temporary password set by an administrator must be replaced
+		// before anything else, as on the web.
+		if c.User.MustChangePassword && !strings.HasPrefix(r.URL.Path, "/api/v1/session") {
+			httpx.WriteError(w, r, errPasswordChange)
 			return
 		}
 		fn(w, r, c)

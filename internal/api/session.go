@@ -106,3 +106,26 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Curren
 func (h *handler) whoami(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(c.User, false)})
 }
+
+var errPasswordChange = apperr.New(http.StatusForbidden, "password_change_required",
+	"管理员为您设置了临时密码，请先修改密码（POST /api/v1/session/password）")
+
+type passwordRequest struct {
+	Current  string `json:"current"`
+	Password string `json:"password"`
+}
+
+// changePassword: POST /api/v1/session/password {"current","password"}
+// changes the caller's own password; their other sessions end.
+func (h *handler) changePassword(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	var req passwordRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := h.deps.Auth.ChangePassword(r.Context(), c.Actor, req.Current, req.Password, c.Token); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

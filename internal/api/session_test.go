@@ -241,3 +241,21 @@ func TestBadBodies(t *testing.T) {
 		})
 	})
 }
+
+// TestForcedPasswordChange: an account with a password set by an
+// administrator can only change it over the API until it has.
+func TestForcedPasswordChange(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		f.exec(`UPDATE users SET must_change_password = 1 WHERE username = 'daoli.staff'`)
+		c := f.fresh("daoli.staff")
+		expect(t, c.Do("GET", "/api/v1/orgs/230102", nil), 403, "password_change_required")
+		expect(t, c.Do("POST", "/api/v1/session/password", map[string]string{"current": "wrong one!", "password": "a new long password"}), 422, "invalid", "current")
+		expect(t, c.Do("POST", "/api/v1/session/password", map[string]string{"current": testapp.Password, "password": "12345678"}), 422, "invalid", "password")
+		if r := c.Do("POST", "/api/v1/session/password", map[string]string{"current": testapp.Password, "password": "a new long password"}); r.Status != 204 {
+			t.Fatalf("change: %d %s", r.Status, r.Body)
+		}
+		if r := c.Do("GET", "/api/v1/orgs/230102", nil); r.Status != 200 {
+			t.Fatalf("after change: %d %s", r.Status, r.Body)
+		}
+	})
+}
