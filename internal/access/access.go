@@ -110,6 +110,15 @@ const (
 	SecureUsers    Action = "user.security" // unlock, reset TOTP, change role
 	RevokeSessions Action = "user.sessions"
 	ReadAudit      Action = "audit.read"
+
+	// Documents (公文) and reporting (督办/报送): business roles only; the
+	// administrators run the system, they do not read its documents.
+	ViewDocs      Action = "doc.view"
+	DraftDocs     Action = "doc.draft"     // draft, edit, submit for review, issue a signed one
+	ReviewDocs    Action = "doc.review"    // 审核
+	SignDocs      Action = "doc.sign"      // 签发
+	ReceiveDocs   Action = "doc.receive"   // 签收, report back
+	ManageReports Action = "report.manage" // accept or return reports, extensions, 催办
 )
 
 // allowed lists, per action, the roles that may take it (within scope).
@@ -121,6 +130,12 @@ var allowed = map[Action][]Role{
 	SecureUsers:    {Secadmin},
 	RevokeSessions: {Sysadmin, Secadmin},
 	ReadAudit:      {Auditor},
+	ViewDocs:       {Leader, Staff},
+	DraftDocs:      {Leader, Staff},
+	ReviewDocs:     {Leader, Staff},
+	SignDocs:       {Leader},
+	ReceiveDocs:    {Leader, Staff},
+	ManageReports:  {Leader, Staff},
 }
 
 // ErrDenied is returned for an action the actor's role does not allow.

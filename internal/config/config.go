@@ -32,6 +32,12 @@ type Config struct {
 	MaxBody        int64
 	RequestTimeout time.Duration
 	LogLevel       string
+	// SMTP, when SMTPAddr is set, carries 催办 and other notices by email.
+	SMTPAddr, SMTPFrom, SMTPUser, SMTPPassword string
+	// BaseURL is the public address, for links in email.
+	BaseURL string
+	// Chromium is the browser used to print documents to PDF.
+	Chromium string
 }
 
 // Default is the configuration with nothing set: SQLite under ./data,
@@ -44,6 +50,9 @@ func Default() Config {
 		MaxBody:        1 << 20,
 		RequestTimeout: 30 * time.Second,
 		LogLevel:       "info",
+		SMTPFrom:       "halfsky@localhost",
+		BaseURL:        "http://127.0.0.1:8080",
+		Chromium:       "/usr/bin/chromium",
 	}
 }
 
@@ -72,6 +81,12 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("HALFSKY_TLS_CERT", &c.TLSCert)
 	str("HALFSKY_TLS_KEY", &c.TLSKey)
 	str("HALFSKY_LOG_LEVEL", &c.LogLevel)
+	str("HALFSKY_SMTP_ADDR", &c.SMTPAddr)
+	str("HALFSKY_SMTP_FROM", &c.SMTPFrom)
+	str("HALFSKY_SMTP_USER", &c.SMTPUser)
+	str("HALFSKY_SMTP_PASSWORD", &c.SMTPPassword)
+	str("HALFSKY_BASE_URL", &c.BaseURL)
+	str("HALFSKY_CHROMIUM", &c.Chromium)
 	boolean("HALFSKY_DEMO", &c.Demo)
 	boolean("HALFSKY_TRUST_PROXY", &c.TrustProxy)
 	boolean("HALFSKY_SECURE_COOKIES", &c.SecureCookies)
@@ -92,6 +107,10 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (HALFSKY_TRUST_PROXY)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "always mark cookies Secure (HALFSKY_SECURE_COOKIES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (HALFSKY_LOG_LEVEL)")
+	fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port for mail; empty = no mail (HALFSKY_SMTP_ADDR)")
+	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of mail (HALFSKY_SMTP_FROM)")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL, for links in mail (HALFSKY_BASE_URL)")
+	fs.StringVar(&c.Chromium, "chromium", c.Chromium, "Chromium binary for PDF output (HALFSKY_CHROMIUM)")
 }
 
 // Load builds the configuration from defaults, the environment and args.
@@ -121,6 +140,11 @@ func (c Config) Validate() error {
 	}
 	if c.AdminPassword != "" && len([]rune(c.AdminPassword)) < 8 {
 		return fmt.Errorf("HALFSKY_ADMIN_PASSWORD must have at least 8 characters")
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			return fmt.Errorf("SMTP address %q: want host:port", c.SMTPAddr)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -184,6 +184,15 @@ func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, rebind(t.dialect, q), args...)
 }
 
+// Instr is the name of the function that finds a substring's 1-based
+// position: instr(haystack, needle) in SQLite, strpos in PostgreSQL.
+func (d Dialect) Instr() string {
+	if d == Postgres {
+		return "strpos"
+	}
+	return "instr"
+}
+
 // Dialect reports the transaction's SQL flavour.
 func (t *Tx) Dialect() Dialect { return t.dialect }
 

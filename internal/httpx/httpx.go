@@ -17,7 +17,10 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
+	"halfsky/internal/doc"
+	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/report"
 )
 
 // SessionCookie is the session cookie's name.
@@ -155,5 +158,8 @@ type Deps struct {
 	DB       *db.DB
 	Auth     *auth.Service
 	Orgs     *org.Store
+	Docs     *doc.Service
+	Reports  *report.Service
+	Mail     *notify.Mailer // nil when SMTP is not configured
 	Sessions *Auth
 }

@@ -13,8 +13,11 @@ import (
 	"halfsky/internal/auth"
 	"halfsky/internal/config"
 	"halfsky/internal/db"
+	"halfsky/internal/doc"
 	"halfsky/internal/httpx"
+	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/report"
 	"halfsky/internal/web"
 )
 
@@ -29,7 +32,16 @@ type Server struct {
 func New(cfg config.Config, d *db.DB) (*Server, error) {
 	orgs := &org.Store{DB: d}
 	svc := auth.NewService(d, orgs)
-	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs,
+	docs := doc.NewService(d, orgs)
+	reports := report.NewService(d, orgs, docs)
+	docs.OnIssue = reports.OnIssue
+	var mailer *notify.Mailer
+	if cfg.SMTPAddr != "" {
+		mailer = &notify.Mailer{DB: d, Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser,
+			Password: cfg.SMTPPassword, BaseURL: cfg.BaseURL, Now: db.Now}
+		reports.Mail = mailer
+	}
+	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 
 	mux := http.NewServeMux()
@@ -87,8 +99,11 @@ func recoverer(next http.Handler) http.Handler {
 }
 
 // Housekeeping prunes expired sessions and old login attempts every few
-// minutes until ctx ends.
+// minutes, and sends queued mail, until ctx ends.
 func (s *Server) Housekeeping(ctx context.Context) {
+	if s.Deps.Mail != nil {
+		go s.Deps.Mail.Run(ctx, 15*time.Second)
+	}
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	for {

@@ -1,0 +1,109 @@
+package doc
+
+import (
+	"context"
+	"strconv"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/files"
+)
+
+// Attach stores an attachment (附件) with a draft of the actor's unit.
+func (s *Service) Attach(ctx context.Context, a access.Actor, id int64, name string, data []byte) (files.File, error) {
+	d, err := s.own(ctx, a, id, access.DraftDocs, "doc.attach")
+	if err != nil {
+		return files.File{}, err
+	}
+	if !d.Status.Editable() {
+		return files.File{}, wrongState(d, "添加附件")
+	}
+	var f files.File
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM document_files WHERE doc_id = ?`, d.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n >= 20 {
+			return apperr.Field("file", "每份公文最多 20 个附件")
+		}
+		if f, err = files.Save(ctx, tx, a.OrgID, a.UserID, "file", name, data, s.Now()); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO document_files (doc_id, file_id, position) VALUES (?, ?, ?)`, d.ID, f.ID, n+1); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.attach", "document", strconv.FormatInt(d.ID, 10), audit.OK, f.Name))
+	})
+	return f, err
+}
+
+// RemoveFile takes an attachment off a draft.
+func (s *Service) RemoveFile(ctx context.Context, a access.Actor, id, fileID int64) error {
+	d, err := s.own(ctx, a, id, access.DraftDocs, "doc.detach")
+	if err != nil {
+		return err
+	}
+	if !d.Status.Editable() {
+		return wrongState(d, "删除附件")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM document_files WHERE doc_id = ? AND file_id = ?`, d.ID, fileID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.detach", "document", strconv.FormatInt(d.ID, 10), audit.OK, strconv.FormatInt(fileID, 10)))
+	})
+}
+
+// Files lists a visible document's attachments in order.
+func (s *Service) Files(ctx context.Context, a access.Actor, id int64) ([]files.File, error) {
+	if _, err := s.Get(ctx, a, id); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT file_id FROM document_files WHERE doc_id = ? ORDER BY position`, id)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var fid int64
+		if err := rows.Scan(&fid); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, fid)
+	}
+	rows.Close()
+	out := make([]files.File, 0, len(ids))
+	for _, fid := range ids {
+		f, err := files.Meta(ctx, s.DB.Q(), fid)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// File returns an attachment of a visible document with its bytes.
+func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (files.File, []byte, error) {
+	if _, err := s.Get(ctx, a, id); err != nil {
+		return files.File{}, nil, err
+	}
+	var n int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM document_files WHERE doc_id = ? AND file_id = ?`, id, fileID).Scan(&n); err != nil || n == 0 {
+		return files.File{}, nil, db.ErrNotFound
+	}
+	f, err := files.Meta(ctx, s.DB.Q(), fileID)
+	if err != nil {
+		return files.File{}, nil, err
+	}
+	data, err := files.Data(ctx, s.DB.Q(), fileID)
+	return f, data, err
+}

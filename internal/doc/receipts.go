@@ -1,0 +1,109 @@
+package doc
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+)
+
+// Receive is the 签收 of a document by the actor's own unit.
+func (s *Service) Receive(ctx context.Context, a access.Actor, id int64) error {
+	d, err := s.Get(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	if !a.Can(access.ReceiveDocs) {
+		return s.deny(ctx, a, "doc.receive", strconv.FormatInt(id, 10))
+	}
+	var signed int64
+	err = s.DB.QueryRow(ctx, `SELECT COALESCE(signed_at, 0) FROM document_recipients WHERE doc_id = ? AND org_id = ?`, d.ID, a.OrgID).Scan(&signed)
+	if err != nil {
+		if db.NoRows(err) == db.ErrNotFound {
+			return apperr.New(http.StatusForbidden, "not_recipient", "本单位不是该公文的收文单位，无需签收")
+		}
+		return err
+	}
+	if signed != 0 {
+		return apperr.New(http.StatusConflict, "already_received", "本单位已于 "+db.FromMillis(signed).In(shanghai).Format("2006年1月2日 15:04")+" 签收，不能重复签收")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE document_recipients SET signed_at = ?, signed_by = ? WHERE doc_id = ? AND org_id = ? AND signed_at IS NULL`,
+			db.Millis(s.Now()), a.UserID, d.ID, a.OrgID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(http.StatusConflict, "already_received", "本单位已签收")
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.receive", "document", strconv.FormatInt(d.ID, 10), audit.OK, d.Number))
+	})
+}
+
+// Receipt is one recipient unit and its 签收.
+type Receipt struct {
+	OrgID      int64
+	OrgCode    string
+	OrgName    string
+	Kind       string // main or cc
+	SignedAt   time.Time
+	SignerName string
+}
+
+// Receipts lists who has and who has not signed for a document: for the
+// issuing side (units whose scope holds the issuer), every recipient; for a
+// recipient side, only the recipients in its own scope.
+func (s *Service) Receipts(ctx context.Context, a access.Actor, id int64) ([]Receipt, error) {
+	d, err := s.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT o.id, o.code, o.name, r.kind, COALESCE(r.signed_at, 0), COALESCE(u.display_name, '')
+		FROM document_recipients r JOIN orgs o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.signed_by
+		WHERE r.doc_id = ?`
+	args := []any{d.ID}
+	if !a.Scope().Contains(d.OrgPath) {
+		w, sa := a.Scope().Where("o.path")
+		q += " AND " + w
+		args = append(args, sa...)
+	}
+	rows, err := s.DB.Query(ctx, q+` ORDER BY r.kind DESC, o.path`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Receipt
+	for rows.Next() {
+		var r Receipt
+		var at int64
+		if err := rows.Scan(&r.OrgID, &r.OrgCode, &r.OrgName, &r.Kind, &at, &r.SignerName); err != nil {
+			return nil, err
+		}
+		r.SignedAt = optTime(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MyReceipt is the actor's own unit's receipt of a document, if it is a
+// recipient.
+func (s *Service) MyReceipt(ctx context.Context, a access.Actor, id int64) (Receipt, bool, error) {
+	var r Receipt
+	var at int64
+	err := s.DB.QueryRow(ctx, `SELECT r.kind, COALESCE(r.signed_at, 0), COALESCE(u.display_name, '')
+		FROM document_recipients r LEFT JOIN users u ON u.id = r.signed_by WHERE r.doc_id = ? AND r.org_id = ?`, id, a.OrgID).
+		Scan(&r.Kind, &at, &r.SignerName)
+	if err != nil {
+		if db.NoRows(err) == db.ErrNotFound {
+			return Receipt{}, false, nil
+		}
+		return Receipt{}, false, err
+	}
+	r.OrgID, r.OrgCode, r.OrgName, r.SignedAt = a.OrgID, a.OrgCode, a.OrgName, optTime(at)
+	return r, true, nil
+}

@@ -1,0 +1,160 @@
+// Package files stores uploaded attachments in the database: only the
+// document and image types a federation office exchanges, checked by
+// content as well as by name, and never larger than MaxSize.
+package files
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/db"
+)
+
+// MaxSize is the largest attachment accepted.
+const MaxSize = 20 << 20
+
+// kind is an accepted file type: its content type and how to recognize
+// its content.
+type kind struct {
+	contentType string
+	magic       [][]byte // one of these prefixes; none = text
+}
+
+var (
+	pdf   = kind{"application/pdf", [][]byte{[]byte("%PDF-")}}
+	ole   = [][]byte{{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}} // .doc, .xls, .wps
+	zip   = [][]byte{[]byte("PK\x03\x04")}                             // .docx, .xlsx, .ofd
+	kinds = map[string]kind{
+		".pdf":  pdf,
+		".doc":  {"application/msword", ole},
+		".wps":  {"application/vnd.ms-works", ole},
+		".xls":  {"application/vnd.ms-excel", ole},
+		".docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", zip},
+		".xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", zip},
+		".ofd":  {"application/ofd", zip},
+		".jpg":  {"image/jpeg", [][]byte{{0xFF, 0xD8, 0xFF}}},
+		".jpeg": {"image/jpeg", [][]byte{{0xFF, 0xD8, 0xFF}}},
+		".png":  {"image/png", [][]byte{[]byte("\x89PNG\r\n\x1a\n")}},
+		".txt":  {"text/plain; charset=utf-8", nil},
+	}
+)
+
+// Allowed is the list of accepted extensions, for forms and messages.
+const Allowed = "PDF、Word（doc/docx/wps）、Excel（xls/xlsx）、OFD、JPG、PNG、TXT"
+
+// File is a stored file's metadata.
+type File struct {
+	ID          int64
+	OrgID       int64
+	Name        string
+	ContentType string
+	Size        int64
+	SHA256      string
+	CreatedAt   time.Time
+}
+
+// Check validates an upload and returns its content type; field names the
+// form field for the error.
+func Check(field, name string, data []byte) (string, error) {
+	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, `\`, "/")))
+	switch {
+	case name == "" || name == "." || name == "/":
+		return "", apperr.Field(field, "文件名为空")
+	case len(data) == 0:
+		return "", apperr.Field(field, "文件“"+name+"”是空的")
+	case len(data) > MaxSize:
+		return "", apperr.Field(field, fmt.Sprintf("文件“%s”超过 %d MB 的上限", name, MaxSize>>20))
+	}
+	k, ok := kinds[strings.ToLower(filepath.Ext(name))]
+	if !ok {
+		return "", apperr.Field(field, "不接受该类型的文件“"+name+"”，只能上传 "+Allowed)
+	}
+	if !matches(k, data) {
+		return "", apperr.Field(field, "文件“"+name+"”的内容与扩展名不符，可能已损坏或被改名")
+	}
+	return k.contentType, nil
+}
+
+func matches(k kind, data []byte) bool {
+	if k.magic == nil { // text: UTF-8 without NUL bytes
+		return utf8.Valid(data) && bytes.IndexByte(data, 0) < 0
+	}
+	for _, m := range k.magic {
+		if bytes.HasPrefix(data, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// Save stores a checked file in the caller's transaction.
+func Save(ctx context.Context, tx *db.Tx, orgID, userID int64, field, name string, data []byte, now time.Time) (File, error) {
+	ct, err := Check(field, name, data)
+	if err != nil {
+		return File{}, err
+	}
+	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, `\`, "/")))
+	sum := sha256.Sum256(data)
+	f := File{OrgID: orgID, Name: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: now}
+	f.ID, err = db.InsertID(ctx, tx, `INSERT INTO files (org_id, name, content_type, size, sha256, data, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, orgID, f.Name, f.ContentType, f.Size, f.SHA256, data, userID, db.Millis(now))
+	return f, err
+}
+
+// Meta loads a file's metadata.
+func Meta(ctx context.Context, q db.Querier, id int64) (File, error) {
+	var f File
+	var at int64
+	err := q.QueryRow(ctx, `SELECT id, org_id, name, content_type, size, sha256, created_at FROM files WHERE id = ?`, id).
+		Scan(&f.ID, &f.OrgID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &at)
+	f.CreatedAt = db.FromMillis(at)
+	return f, db.NoRows(err)
+}
+
+// Data loads a file's bytes (callers check the owner first).
+func Data(ctx context.Context, q db.Querier, id int64) ([]byte, error) {
+	var data []byte
+	err := q.QueryRow(ctx, `SELECT data FROM files WHERE id = ?`, id).Scan(&data)
+	return data, db.NoRows(err)
+}
+
+// Serve writes a file as a download with a safe name.
+func Serve(w http.ResponseWriter, f File, data []byte) {
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", mimeAttachment(f.Name))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Write(data)
+}
+
+// mimeAttachment is a Content-Disposition for a UTF-8 file name (RFC 6266).
+func mimeAttachment(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, name)
+	return `attachment; filename="` + ascii + `"; filename*=UTF-8''` + urlEscape(name)
+}
+
+func urlEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,153 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/smtp"
+	"strings"
+	"time"
+
+	"halfsky/internal/db"
+)
+
+// Mailer sends the outbox through an SMTP server. A nil *Mailer means mail
+// is not configured: nothing is queued.
+type Mailer struct {
+	DB       *db.DB
+	Addr     string // host:port
+	From     string
+	Username string
+	Password string
+	BaseURL  string // e.g. https://halfsky.example.gov.cn, for links in mail
+	Now      func() time.Time
+}
+
+// MaxAttempts is how often a message is tried before it is marked failed.
+const MaxAttempts = 8
+
+// Enqueue queues mail about m to every active user with an email address
+// at the given units, in the caller's transaction.
+func (m *Mailer) Enqueue(ctx context.Context, tx *db.Tx, orgIDs []int64, msg Message, now time.Time) error {
+	if m == nil || len(orgIDs) == 0 {
+		return nil
+	}
+	body := msg.Body
+	if msg.Link != "" {
+		body += "\n\n请登录半边天工作平台处理：" + strings.TrimRight(m.BaseURL, "/") + msg.Link
+	}
+	body += "\n\n—— 半边天·哈尔滨市妇联工作平台（系统邮件，请勿回复）"
+	const batch = 300
+	for i := 0; i < len(orgIDs); i += batch {
+		part := orgIDs[i:min(i+batch, len(orgIDs))]
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(part)), ",")
+		args := []any{msg.Title, body, db.Millis(now), db.Millis(now)}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO mail_outbox (to_addr, subject, body, status, next_try_at, created_at)
+			SELECT email, ?, ?, 'pending', ?, ? FROM users
+			WHERE disabled = 0 AND email <> '' AND org_id IN (`+ph+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run sends pending mail until ctx ends, checking every interval.
+func (m *Mailer) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := m.SendPending(ctx, 50); err != nil && ctx.Err() == nil {
+			slog.Warn("sending mail", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// SendPending sends up to limit due messages and returns how many went
+// out. Each message is claimed first (its next try pushed back), so two
+// servers never send the same one; a failure is retried with backoff.
+func (m *Mailer) SendPending(ctx context.Context, limit int) (int, error) {
+	now := m.Now()
+	rows, err := m.DB.Query(ctx, `SELECT id, to_addr, subject, body, attempts, next_try_at FROM mail_outbox
+		WHERE status = 'pending' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?`, db.Millis(now), limit)
+	if err != nil {
+		return 0, err
+	}
+	type mail struct {
+		id                int64
+		to, subject, body string
+		attempts          int
+		nextTry           int64
+	}
+	var due []mail
+	for rows.Next() {
+		var x mail
+		if err := rows.Scan(&x.id, &x.to, &x.subject, &x.body, &x.attempts, &x.nextTry); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, x)
+	}
+	rows.Close()
+	sent := 0
+	for _, x := range due {
+		claim, err := m.DB.Exec(ctx, `UPDATE mail_outbox SET next_try_at = ?, attempts = attempts + 1 WHERE id = ? AND next_try_at = ? AND status = 'pending'`,
+			db.Millis(now.Add(10*time.Minute)), x.id, x.nextTry)
+		if err != nil {
+			return sent, err
+		}
+		if n, _ := claim.RowsAffected(); n != 1 {
+			continue // another server has it
+		}
+		if err := m.send(x.to, x.subject, x.body); err != nil {
+			status, next := "pending", now.Add(backoff(x.attempts+1))
+			if x.attempts+1 >= MaxAttempts {
+				status = "failed"
+			}
+			_, _ = m.DB.Exec(ctx, `UPDATE mail_outbox SET status = ?, last_error = ?, next_try_at = ? WHERE id = ?`,
+				status, trim(err.Error(), 500), db.Millis(next), x.id)
+			continue
+		}
+		if _, err := m.DB.Exec(ctx, `UPDATE mail_outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`, db.Millis(m.Now()), x.id); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+func backoff(attempt int) time.Duration {
+	d := time.Minute << min(attempt, 10)
+	return min(d, 6*time.Hour)
+}
+
+func trim(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// send delivers one message with UTF-8 headers and body.
+func (m *Mailer) send(to, subject, body string) error {
+	host, _, err := net.SplitHostPort(m.Addr)
+	if err != nil {
+		return err
+	}
+	var auth smtp.Auth
+	if m.Username != "" {
+		auth = smtp.PlainAuth("", m.Username, m.Password, host)
+	}
+	msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\nDate: %s\r\n\r\n%s\r\n",
+		m.From, to, mime.BEncoding.Encode("UTF-8", subject), m.Now().Format(time.RFC1123Z), strings.ReplaceAll(body, "\n", "\r\n"))
+	return smtp.SendMail(m.Addr, auth, m.From, []string{to}, []byte(msg))
+}

@@ -1,0 +1,316 @@
+package report
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/doc"
+	"halfsky/internal/notify"
+	"halfsky/internal/org"
+)
+
+// Counts are the numbers of units in each state, and what they add up to.
+type Counts struct {
+	Total     int
+	Unsigned  int // 未签收 (and not yet reported)
+	Signed    int // 已签收, not yet reported
+	Submitted int // 已报送
+	Returned  int // 已退回
+	Accepted  int // 已采纳
+	Overdue   int // 逾期: past the deadline without a report
+	OnTime    int // reported by the deadline
+	DueSoon   int // not reported, deadline within 3 days
+}
+
+// Done is how many have reported.
+func (c Counts) Done() int { return c.Submitted + c.Accepted }
+
+// Completeness is the share that has reported, 0–100.
+func (c Counts) Completeness() float64 { return pct(c.Done(), c.Total) }
+
+// Timeliness is the share of reports that came in time, 0–100.
+func (c Counts) Timeliness() float64 { return pct(c.OnTime, c.Done()) }
+
+func pct(n, d int) float64 {
+	if d == 0 {
+		return 0
+	}
+	return float64(int(float64(n)*1000/float64(d)+0.5)) / 10
+}
+
+// Colour summarizes a group: red when any unit is overdue, yellow when
+// any is due within 3 days, green otherwise.
+func (c Counts) Colour() string {
+	switch {
+	case c.Overdue > 0:
+		return "red"
+	case c.DueSoon > 0:
+		return "yellow"
+	}
+	return "green"
+}
+
+// Group is one row of the roll-up: a unit directly under the node being
+// looked at, with the counts of every reporting unit in its subtree.
+type Group struct {
+	Org    org.Org
+	Counts Counts
+	// Self is true for the row of the node itself (when it reports too).
+	Self bool
+}
+
+// Dashboard is the sender's view of one requirement under a node of the
+// tree: the totals, one roll-up row per child, and the crumbs back up.
+type Dashboard struct {
+	Requirement Requirement
+	Document    doc.Document
+	Node        org.Org
+	Crumbs      []org.Org // from the issuer down to Node's parent
+	Totals      Counts
+	Groups      []Group
+	Now         time.Time
+}
+
+// countCols aggregates report rows into Counts columns in SQL, so even a
+// requirement sent to every unit of the country is summed by the database.
+const countCols = `COUNT(*),
+	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status = 'submitted' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status = 'returned' AND rp.due_at >= ? THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status = 'accepted' THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted') AND rp.due_at < ? THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status IN ('submitted', 'accepted') AND rp.submitted_at <= rp.due_at THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted') AND rp.due_at >= ? AND rp.due_at < ? THEN 1 ELSE 0 END), 0)`
+
+func countArgs(now time.Time) []any {
+	n := db.Millis(now)
+	soon := db.Millis(now.Add(3 * 24 * time.Hour))
+	return []any{n, n, n, n, n, soon}
+}
+
+func scanCounts(dest *Counts, extra ...any) []any {
+	return append(extra, &dest.Total, &dest.Unsigned, &dest.Signed, &dest.Submitted, &dest.Returned, &dest.Accepted,
+		&dest.Overdue, &dest.OnTime, &dest.DueSoon)
+}
+
+const countFrom = ` FROM reports rp JOIN orgs o ON o.id = rp.org_id
+	LEFT JOIN document_recipients dr ON dr.doc_id = ? AND dr.org_id = rp.org_id
+	WHERE rp.requirement_id = ? AND o.path >= ? AND o.path < ?`
+
+// manager checks the actor may follow up a requirement: the issuing unit,
+// or a unit above it.
+func (s *Service) manager(ctx context.Context, a access.Actor, docID, reqID int64) (Requirement, doc.Document, error) {
+	r, d, err := s.Requirement(ctx, a, docID, reqID)
+	if err != nil {
+		return Requirement{}, doc.Document{}, err
+	}
+	if !a.Scope().Contains(d.OrgPath) {
+		// a recipient may read the document, not the others' status
+		return Requirement{}, doc.Document{}, db.ErrNotFound
+	}
+	return r, d, nil
+}
+
+// Dashboard rolls the requirement's reports up under the node with the
+// given code (the issuer when empty): one row per child of the node.
+func (s *Service) Dashboard(ctx context.Context, a access.Actor, docID, reqID int64, under string) (Dashboard, error) {
+	r, d, err := s.manager(ctx, a, docID, reqID)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	issuer, err := s.Orgs.ByID(ctx, s.DB.Q(), d.OrgID)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	node := issuer
+	if under != "" && under != issuer.Code {
+		if node, err = s.Orgs.ByCodeUnscoped(ctx, s.DB.Q(), under); err != nil || !strings.HasPrefix(node.Path, issuer.Path) {
+			return Dashboard{}, db.ErrNotFound
+		}
+	}
+	now := s.Now()
+	dash := Dashboard{Requirement: r, Document: d, Node: node, Now: now}
+	lo, hi := access.Scope{Path: node.Path}.Range()
+	args := append(countArgs(now), d.ID, reqID, lo, hi)
+	if err := s.DB.QueryRow(ctx, `SELECT `+countCols+countFrom, args...).Scan(scanCounts(&dash.Totals)...); err != nil {
+		return Dashboard{}, db.NoRows(err)
+	}
+	if dash.Groups, err = s.groups(ctx, node, d.ID, reqID, now); err != nil {
+		return Dashboard{}, err
+	}
+	for _, id := range strings.Split(strings.Trim(strings.TrimPrefix(node.Path, issuer.Path), "/"), "/") {
+		if id == "" || id == strconv.FormatInt(node.ID, 10) {
+			continue
+		}
+		n, _ := strconv.ParseInt(id, 10, 64)
+		if o, err := s.Orgs.ByID(ctx, s.DB.Q(), n); err == nil {
+			dash.Crumbs = append(dash.Crumbs, o)
+		}
+	}
+	if node.ID != issuer.ID {
+		dash.Crumbs = append([]org.Org{issuer}, dash.Crumbs...)
+	}
+	return dash, nil
+}
+
+// groups counts per child of node: each report unit is attributed to the
+// child whose subtree holds it (the path up to the next '/').
+func (s *Service) groups(ctx context.Context, node org.Org, docID, reqID int64, now time.Time) ([]Group, error) {
+	n := len(node.Path)
+	instr := s.DB.Dialect.Instr()
+	child := `SUBSTR(o.path, 1, ` + strconv.Itoa(n) + ` + ` + instr + `(SUBSTR(o.path, ` + strconv.Itoa(n+1) + `), '/'))`
+	lo, hi := access.Scope{Path: node.Path}.Range()
+	args := append(countArgs(now), docID, reqID, lo, hi)
+	rows, err := s.DB.Query(ctx, `SELECT c.id, c.code, c.name, c.kind, c.path, g.* FROM (
+		SELECT `+child+` AS child_path, `+countCols+countFrom+` GROUP BY `+child+`) g
+		JOIN orgs c ON c.path = g.child_path ORDER BY c.path`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Group
+	for rows.Next() {
+		var g Group
+		var childPath string
+		if err := rows.Scan(scanCounts(&g.Counts, &g.Org.ID, &g.Org.Code, &g.Org.Name, &g.Org.Kind, &g.Org.Path, &childPath)...); err != nil {
+			return nil, err
+		}
+		g.Self = g.Org.ID == node.ID
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// UnitFilter selects the per-unit rows of a dashboard.
+type UnitFilter struct {
+	Under   string // code of the node; "" = the issuer
+	State   string // a State key, "" = all
+	Page    int
+	PerPage int
+}
+
+// Units lists the reporting units under a node with their reports, by
+// tree order, filtered by state.
+func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64, f UnitFilter) ([]Report, int, error) {
+	_, d, err := s.manager(ctx, a, docID, reqID)
+	if err != nil {
+		return nil, 0, err
+	}
+	issuer, err := s.Orgs.ByID(ctx, s.DB.Q(), d.OrgID)
+	if err != nil {
+		return nil, 0, err
+	}
+	node := issuer
+	if f.Under != "" && f.Under != issuer.Code {
+		if node, err = s.Orgs.ByCodeUnscoped(ctx, s.DB.Q(), f.Under); err != nil || !strings.HasPrefix(node.Path, issuer.Path) {
+			return nil, 0, db.ErrNotFound
+		}
+	}
+	lo, hi := access.Scope{Path: node.Path}.Range()
+	where := ` WHERE rp.requirement_id = ? AND o.path >= ? AND o.path < ?`
+	args := []any{reqID, lo, hi}
+	now := db.Millis(s.Now())
+	switch f.State {
+	case "accepted", "submitted":
+		where += ` AND rp.status = ?`
+		args = append(args, f.State)
+	case "returned":
+		where += ` AND rp.status = 'returned' AND rp.due_at >= ?`
+		args = append(args, now)
+	case "overdue":
+		where += ` AND rp.status NOT IN ('submitted', 'accepted') AND rp.due_at < ?`
+		args = append(args, now)
+	case "missing":
+		where += ` AND rp.status NOT IN ('submitted', 'accepted')`
+	case "signed":
+		where += ` AND rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL`
+		args = append(args, now)
+	case "unsigned":
+		where += ` AND rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NULL`
+		args = append(args, now)
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+reportFrom+where, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	q := `SELECT ` + reportColumns + reportFrom + where + ` ORDER BY o.path`
+	if f.PerPage > 0 {
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, f.PerPage, (max(f.Page, 1)-1)*f.PerPage)
+	}
+	rows, err := s.DB.Query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Report
+	for rows.Next() {
+		r, err := scanReport(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// Urge (催办) notifies every unit under the requirement that has not
+// reported yet, in the app and — for users with an email address — by
+// mail through the outbox. It returns how many units were urged.
+func (s *Service) Urge(ctx context.Context, a access.Actor, docID, reqID int64) (int, error) {
+	r, d, err := s.manager(ctx, a, docID, reqID)
+	if err != nil {
+		return 0, err
+	}
+	if !a.Can(access.ManageReports) || d.OrgID != a.OrgID {
+		return 0, s.deny(ctx, a, "report.urge", strconv.FormatInt(reqID, 10))
+	}
+	now := s.Now()
+	var n int
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT org_id FROM reports WHERE requirement_id = ? AND status NOT IN ('submitted', 'accepted')`, reqID)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		n = len(ids)
+		if n == 0 {
+			return nil
+		}
+		due := ""
+		if t, err := DueAt(r.DueDate); err == nil {
+			due = t.In(shanghai).Format("2006年1月2日")
+		}
+		msg := notify.Message{Kind: "report.urge", Title: "催办：请报送" + r.Title,
+			Body: "《" + d.Title + "》（" + d.Number + "）要求于 " + due + " 前向" + r.Department + "报送" + r.Title + "，贵单位尚未报送。",
+			Link: "/reports/todo"}
+		if err := notify.ToOrgs(ctx, tx, ids, msg, now); err != nil {
+			return err
+		}
+		if err := s.Mail.Enqueue(ctx, tx, ids, msg, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE reports SET last_urged_at = ? WHERE requirement_id = ? AND status NOT IN ('submitted', 'accepted')`,
+			db.Millis(now), reqID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.urge", "requirement", strconv.FormatInt(reqID, 10), audit.OK,
+			strconv.Itoa(n)+" 个单位"))
+	})
+	return n, err
+}
