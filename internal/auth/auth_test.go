@@ -306,3 +306,28 @@ func TestTOTP(t *testing.T) {
 		codeErr(t, err, "session_expired")
 	})
 }
+
+func TestEmail(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		lead := f.user(t, "daoli.lead", "230102", access.Leader).Actor("")
+		staff := f.user(t, "daoli.clerk", "230102", access.Staff)
+		other := f.user(t, "nangang.clerk", "230103", access.Staff)
+		fieldErr(t, f.svc.SetEmail(ctx, lead, staff.ID, "not an address"), "email")
+		if err := f.svc.SetEmail(ctx, lead, staff.ID, " clerk@daoli.example.org "); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := f.svc.UserByUsername(ctx, "daoli.clerk"); u.Email != "clerk@daoli.example.org" {
+			t.Fatalf("email %q", u.Email)
+		}
+		if err := f.svc.SetEmail(ctx, lead, other.ID, "x@example.org"); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("leader set an email outside the scope: %v", err)
+		}
+		if err := f.svc.SetEmail(ctx, staff.Actor(""), staff.ID, ""); err != nil {
+			t.Fatalf("clearing one's own address: %v", err)
+		}
+		_, err := f.svc.CreateUser(ctx, lead, auth.NewUser{Username: "x.y", DisplayName: "X", Password: "correct horse battery", OrgCode: "230102", Role: access.Staff, Email: "bad@"})
+		fieldErr(t, err, "email")
+	})
+}

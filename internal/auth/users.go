@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"net/mail"
 	"regexp"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type User struct {
 	FailedLogins       int
 	LockedUntil        time.Time
 	MustChangePassword bool
+	Email              string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
 
@@ -63,7 +65,7 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 }
 
 const userColumns = `u.id, u.username, u.display_name, u.role, u.org_id, o.code, o.name, o.path,
-	u.totp_enabled, u.disabled, u.failed_logins, u.locked_until, u.must_change_password, u.created_at, u.updated_at,
+	u.totp_enabled, u.disabled, u.failed_logins, u.locked_until, u.must_change_password, u.email, u.created_at, u.updated_at,
 	u.password_hash, u.totp_secret, u.totp_last_step`
 
 const userFrom = ` FROM users u JOIN orgs o ON o.id = u.org_id`
@@ -73,7 +75,7 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var totp, disabled, mustChange int
 	var locked, created, updated int64
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.OrgID, &u.OrgCode, &u.OrgName, &u.OrgPath,
-		&totp, &disabled, &u.FailedLogins, &locked, &mustChange, &created, &updated,
+		&totp, &disabled, &u.FailedLogins, &locked, &mustChange, &u.Email, &created, &updated,
 		&u.passwordHash, &u.totpSecret, &u.totpLastStep)
 	u.TOTPEnabled, u.Disabled, u.MustChangePassword = totp != 0, disabled != 0, mustChange != 0
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = db.FromMillis(locked), db.FromMillis(created), db.FromMillis(updated)
@@ -176,6 +178,8 @@ type NewUser struct {
 	// MustChangePassword makes the user set their own password at first
 	// sign-in (for passwords handed over by an administrator).
 	MustChangePassword bool
+	// Email receives 催办 and other notices when mail is configured.
+	Email string
 }
 
 var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
@@ -202,6 +206,9 @@ func validateNew(n *NewUser) map[string]string {
 	}
 	if n.OrgCode == "" {
 		f["org"] = "请选择所属单位"
+	}
+	if msg := checkEmail(&n.Email); msg != "" {
+		f["email"] = msg
 	}
 	if !n.Role.Valid() {
 		f["role"] = "请选择角色"
@@ -256,8 +263,8 @@ func (s *Service) insertUser(ctx context.Context, ev audit.Event, n NewUser, uni
 	now := db.Millis(s.Now())
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		id, err = db.InsertID(ctx, tx, `INSERT INTO users (username, display_name, password_hash, org_id, role, must_change_password, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, hash, unit.ID, string(n.Role), boolInt(n.MustChangePassword), now, now)
+		id, err = db.InsertID(ctx, tx, `INSERT INTO users (username, display_name, password_hash, org_id, role, must_change_password, email, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, hash, unit.ID, string(n.Role), boolInt(n.MustChangePassword), n.Email, now, now)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return apperr.Field("username", "用户名已被使用")
@@ -527,4 +534,38 @@ func (s *Service) CountUsers(ctx context.Context) (int, error) {
 	var n int
 	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, err
+}
+
+// checkEmail normalizes an optional email address in place and returns a
+// Chinese message when it is not one.
+func checkEmail(email *string) string {
+	e := strings.TrimSpace(*email)
+	*email = e
+	if e == "" {
+		return ""
+	}
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || len(e) > 200 {
+		return "邮箱地址格式不正确，如 name@example.org"
+	}
+	return ""
+}
+
+// SetEmail sets the address notices are mailed to: one's own, or (for
+// those who manage accounts) an account in scope.
+func (s *Service) SetEmail(ctx context.Context, a access.Actor, id int64, email string) error {
+	var u User
+	var err error
+	if id == a.UserID {
+		u, err = s.userByID(ctx, s.DB.Q(), id)
+	} else {
+		u, err = s.manage(ctx, a, access.ManageUsers, "user.set_email", id)
+	}
+	if err != nil {
+		return err
+	}
+	if msg := checkEmail(&email); msg != "" {
+		return apperr.Field("email", msg)
+	}
+	return s.change(ctx, a, "user.set_email", u, "", `UPDATE users SET email = ?, updated_at = ? WHERE id = ?`, email, db.Millis(s.Now()), u.ID)
 }

@@ -127,8 +127,8 @@ func checkMatrix(t *testing.T, app *testapp.App, c *testapp.Client, lv level, ro
 	expect("GET", "/org/search?q="+url.QueryEscape(strings.TrimSuffix(lv.foreignName, "妇联")), nil, http.StatusOK)
 	expect("GET", "/users?under="+lv.foreignUnit, nil, denied(access.ViewUsers, http.StatusNotFound))
 	expect("GET", "/users/"+fid, nil, denied(access.ViewUsers, http.StatusNotFound))
-	for _, action := range []string{"disable", "enable", "reset-password", "role", "unlock", "reset-totp", "revoke-sessions"} {
-		expect("POST", "/users/"+fid+"/"+action, url.Values{"password": {"another long password"}, "role": {"staff"}}, http.StatusNotFound)
+	for _, action := range []string{"disable", "enable", "reset-password", "role", "unlock", "reset-totp", "revoke-sessions", "email"} {
+		expect("POST", "/users/"+fid+"/"+action, url.Values{"password": {"another long password"}, "role": {"staff"}, "email": {"x@example.org"}}, http.StatusNotFound)
 	}
 	form := url.Values{"username": {"intruder." + lv.key + "." + string(role)}, "display_name": {"入侵"}, "password": {"another long password"},
 		"org": {lv.foreignUnit}, "role": {"staff"}}

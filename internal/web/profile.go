@@ -63,3 +63,16 @@ func (h *handler) profileTOTPDisable(w http.ResponseWriter, r *http.Request, c *
 	}
 	redirectFlash(w, r, "/profile", "success", "已关闭动态验证码")
 }
+
+func (h *handler) profileEmail(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	err := h.deps.Auth.SetEmail(r.Context(), c.Actor, c.User.ID, r.PostFormValue("email"))
+	if err != nil {
+		if fields, _ := fieldErrors(err); fields != nil {
+			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	redirectFlash(w, r, "/profile", "success", "通知邮箱已保存")
+}

@@ -51,6 +51,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 
 	mux.Handle("GET /profile", h.signedIn(h.profile))
 	mux.Handle("POST /profile/password", h.signedIn(h.profilePassword))
+	mux.Handle("POST /profile/email", h.signedIn(h.profileEmail))
 	mux.Handle("POST /profile/totp/disable", h.signedIn(h.profileTOTPDisable))
 
 	mux.Handle("GET /audit", h.can(access.ReadAudit, h.auditList))

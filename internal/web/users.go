@@ -82,12 +82,13 @@ func (h *handler) userNew(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 
 func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	form := map[string]string{}
-	for _, k := range []string{"username", "display_name", "org", "role"} {
+	for _, k := range []string{"username", "display_name", "org", "role", "email"} {
 		form[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
 	u, err := h.deps.Auth.CreateUser(r.Context(), c.Actor, auth.NewUser{
 		Username: form["username"], DisplayName: form["display_name"], Password: r.PostFormValue("password"),
 		OrgCode: form["org"], Role: access.Role(form["role"]), MustChangePassword: r.PostFormValue("must_change") != "",
+		Email: form["email"],
 	})
 	if err != nil {
 		fields, _ := fieldErrors(err)
@@ -160,6 +161,8 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		err, msg = svc.ResetPassword(ctx, a, id, r.PostFormValue("password")), "密码已重置，用户下次登录时须修改密码"
 	case "role":
 		err, msg = svc.SetRole(ctx, a, id, access.Role(r.PostFormValue("role"))), "角色已修改"
+	case "email":
+		err, msg = svc.SetEmail(ctx, a, id, r.PostFormValue("email")), "通知邮箱已保存"
 	case "unlock":
 		err, msg = svc.Unlock(ctx, a, id), "账号已解锁"
 	case "reset-totp":
