@@ -17,12 +17,12 @@ import (
 // Counts are the numbers of units in each state, and what they add up to.
 type Counts struct {
 	Total     int
-	Unsigned  int // 未签收 (and not yet reported)
-	Signed    int // 已签收, not yet reported
+	Unsigned  int // 未签收, not reported, deadline not passed
+	Signed    int // 已签收, not reported, deadline not passed
 	Submitted int // 已报送
-	Returned  int // 已退回
+	Returned  int // 已退回, to be resubmitted
 	Accepted  int // 已采纳
-	Overdue   int // 逾期: past the deadline without a report
+	Overdue   int // 逾期: past the deadline without a report (returned ones included)
 	OnTime    int // reported by the deadline
 	DueSoon   int // not reported, deadline within 3 days
 }
@@ -79,19 +79,19 @@ type Dashboard struct {
 // countCols aggregates report rows into Counts columns in SQL, so even a
 // requirement sent to every unit of the country is summed by the database.
 const countCols = `COUNT(*),
-	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NULL THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status = 'submitted' THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN rp.status = 'returned' AND rp.due_at >= ? THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status = 'returned' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status = 'accepted' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted') AND rp.due_at < ? THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status IN ('submitted', 'accepted') AND rp.submitted_at <= rp.due_at THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status NOT IN ('submitted', 'accepted') AND rp.due_at >= ? AND rp.due_at < ? THEN 1 ELSE 0 END), 0)`
 
+// countArgs are countCols' parameters at time now.
 func countArgs(now time.Time) []any {
 	n := db.Millis(now)
-	soon := db.Millis(now.Add(3 * 24 * time.Hour))
-	return []any{n, n, n, n, n, soon}
+	return []any{n, n, n, n, db.Millis(now.Add(3 * 24 * time.Hour))}
 }
 
 func scanCounts(dest *Counts, extra ...any) []any {
@@ -221,18 +221,17 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 		where += ` AND rp.status = ?`
 		args = append(args, f.State)
 	case "returned":
-		where += ` AND rp.status = 'returned' AND rp.due_at >= ?`
-		args = append(args, now)
+		where += ` AND rp.status = 'returned'`
 	case "overdue":
 		where += ` AND rp.status NOT IN ('submitted', 'accepted') AND rp.due_at < ?`
 		args = append(args, now)
 	case "missing":
 		where += ` AND rp.status NOT IN ('submitted', 'accepted')`
 	case "signed":
-		where += ` AND rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL`
+		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL`
 		args = append(args, now)
 	case "unsigned":
-		where += ` AND rp.status NOT IN ('submitted', 'accepted', 'returned') AND rp.due_at >= ? AND dr.signed_at IS NULL`
+		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NULL`
 		args = append(args, now)
 	}
 	var total int

@@ -95,10 +95,12 @@ func (r Report) StateAt(now time.Time) State {
 		return State{"accepted", "已采纳", colour}
 	case r.Status == Submitted:
 		return State{"submitted", "已报送", colour}
-	case now.After(r.DueAt):
-		return State{"overdue", "逾期", colour}
+	case r.Status == Returned && now.After(r.DueAt):
+		return State{"returned", "已退回（逾期）", colour}
 	case r.Status == Returned:
 		return State{"returned", "已退回", colour}
+	case now.After(r.DueAt):
+		return State{"overdue", "逾期", colour}
 	case !r.ReceivedAt.IsZero():
 		return State{"signed", "已签收", colour}
 	}
