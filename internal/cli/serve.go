@@ -34,6 +34,11 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
 	}
+	if seeded.Seeded && cfg.Demo {
+		if err := demo.SeedDocuments(ctx, svc, seeded.Password, time.Now()); err != nil {
+			return fmt.Errorf("demo documents: %w", err)
+		}
+	}
 	srv, err := server.New(cfg, d)
 	if err != nil {
 		return err

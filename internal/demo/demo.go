@@ -58,6 +58,7 @@ var Accounts = []Account{
 	{"auditor", "安全审计员", "2301", access.Auditor},
 	{"city.leader", "杨杰", "2301", access.Leader},
 	{"city.staff", "刘洋（宣传部）", "2301", access.Staff},
+	{"city.office", "王芳（办公室）", "2301", access.Staff},
 	{"daoli.leader", "王丽华", "230102", access.Leader},
 	{"daoli.staff", "陈静", "230102", access.Staff},
 	{"nangang.leader", "李红梅", "230103", access.Leader},
