@@ -1,0 +1,152 @@
+package docimport
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// wantNumber is the one correct form of a 发文字号 (issue 3 item 2).
+var wantNumber = regexp.MustCompile(`^\p{Han}+〔\d{4}〕(?:0|[1-9]\d*)号$`)
+
+var wantSecret = regexp.MustCompile(`^(绝密|机密|秘密)(★.+)?$`)
+
+// FuzzParse checks properties that hold for any input: Parse does not panic,
+// is deterministic, returns valid UTF-8 without control characters, returns
+// numbers and dates in their canonical forms (which parse back to
+// themselves), keeps its report consistent with the document and with the
+// error, and keeps its text normalization a fixed point.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.txt")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	for _, s := range []string{
+		"", "\n", "\f", "\xff\xfe\xfd", "哈妇发〔2015〕第000号", "签发人：", "附件：", "抄送：。",
+		"二〇一五年十一月三十一日", "哈尔滨市妇女联合会文件\n哈妇发〔2015〕9号\n标题的通知\n主送：\n正文。",
+		"— 1 —\n000123\n秘密★1年\n特急\n",
+	} {
+		f.Add(s)
+	}
+
+	f.Fuzz(func(t *testing.T, text string) {
+		d, rep, err := Parse(text)
+		d2, rep2, err2 := Parse(text)
+		if !reflect.DeepEqual(d, d2) || !reflect.DeepEqual(rep, rep2) || err != err2 {
+			t.Fatalf("not deterministic:\n%+v\n%+v", d, d2)
+		}
+		checkStrings(t, d)
+		checkCanonical(t, d)
+		checkReport(t, d, rep, err)
+	})
+}
+
+// checkStrings: every output string is valid UTF-8, single-line, trimmed and
+// free of control characters, and a fixed point of normalizeSpaces.
+func checkStrings(t *testing.T, d Document) {
+	t.Helper()
+	check := func(field, s string) {
+		if !utf8.ValidString(s) {
+			t.Fatalf("%s: invalid UTF-8 %q", field, s)
+		}
+		if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
+			t.Fatalf("%s: control character in %q", field, s)
+		}
+		if s != normalizeSpaces(s) {
+			t.Fatalf("%s: not normalized: %q", field, s)
+		}
+	}
+	for name, s := range map[string]string{
+		"copy_no": d.CopyNo, "secret": d.Secret, "urgency": d.Urgency, "issuer_mark": d.IssuerMark,
+		"number": d.Number, "title": d.Title, "recipients": d.Recipients, "signature": d.Signature,
+		"date": d.Date, "note": d.Note, "cc": d.CC, "printed_by": d.PrintedBy, "printed_date": d.PrintedDate,
+	} {
+		check(name, s)
+	}
+	for name, list := range map[string][]string{"signers": d.Signers, "body": d.Body, "attachments": d.Attachments} {
+		if list == nil {
+			t.Fatalf("%s is nil, want a non-nil slice", name)
+		}
+		for _, s := range list {
+			if s == "" {
+				t.Fatalf("%s has an empty item", name)
+			}
+			check(name, s)
+		}
+	}
+	for _, s := range d.Signers {
+		if strings.ContainsFunc(s, unicode.IsSpace) {
+			t.Fatalf("signer %q contains a space", s)
+		}
+	}
+}
+
+// checkCanonical: numbers, dates and markers are in their canonical forms,
+// and reading a canonical form again gives it back unchanged.
+func checkCanonical(t *testing.T, d Document) {
+	t.Helper()
+	if d.Number != "" {
+		if !wantNumber.MatchString(d.Number) {
+			t.Fatalf("number %q is not canonical", d.Number)
+		}
+		if nl, ok := parseNumberLine(d.Number); !ok || nl.number != d.Number {
+			t.Fatalf("number %q re-parses as %q", d.Number, nl.number)
+		}
+	}
+	for name, iso := range map[string]string{"date": d.Date, "printed_date": d.PrintedDate} {
+		if iso == "" {
+			continue
+		}
+		tm, err := time.Parse(time.DateOnly, iso)
+		if err != nil || tm.Format(time.DateOnly) != iso {
+			t.Fatalf("%s %q is not YYYY-MM-DD", name, iso)
+		}
+		if again, ok := dateOnly(chineseDate(iso)); !ok || again != iso {
+			t.Fatalf("%s %q re-parses as %q", name, iso, again)
+		}
+	}
+	if d.CopyNo != "" && strings.ContainsFunc(d.CopyNo, func(r rune) bool { return !isDigit(r) }) {
+		t.Fatalf("copy_no %q", d.CopyNo)
+	}
+	if d.Urgency != "" && d.Urgency != "特急" && d.Urgency != "加急" {
+		t.Fatalf("urgency %q", d.Urgency)
+	}
+	if d.Secret != "" && !wantSecret.MatchString(d.Secret) {
+		t.Fatalf("secret %q", d.Secret)
+	}
+}
+
+// checkReport: the report matches the document, and the error matches the
+// documented rule (标题 and 正文, plus 发文字号 or 发文机关标志).
+func checkReport(t *testing.T, d Document, rep Report, err error) {
+	t.Helper()
+	if rep.Found == nil || rep.Missing == nil {
+		t.Fatalf("report has nil lists")
+	}
+	if !reflect.DeepEqual(rep, report(&d)) {
+		t.Fatalf("report %+v does not match the document", rep)
+	}
+	seen := map[string]bool{}
+	for _, n := range append(append([]string{}, rep.Found...), rep.Missing...) {
+		if seen[n] {
+			t.Fatalf("%s listed twice in %+v", n, rep)
+		}
+		seen[n] = true
+	}
+	isDoc := d.Title != "" && len(d.Body) > 0 && (d.Number != "" || d.IssuerMark != "")
+	if isDoc != (err == nil) || (err != nil && !errors.Is(err, ErrNotDocument)) {
+		t.Fatalf("err = %v for a document with title %q, %d paragraphs, number %q, mark %q",
+			err, d.Title, len(d.Body), d.Number, d.IssuerMark)
+	}
+}

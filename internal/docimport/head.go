@@ -1,0 +1,217 @@
+package docimport
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// parser walks the lines of one document, top to bottom, filling d.
+type parser struct {
+	ls []line
+	d  *Document
+}
+
+func (p *parser) parse() {
+	i := p.parseMarkers(0)
+	i = p.parseHead(i)
+	i = p.parseTitle(i)
+	p.parseRest(i)
+}
+
+// markersRe matches a line of the 版头's top-left markers, in their fixed
+// order: 份号 (six digits), 密级 with an optional 保密期限 after ★ (秘密★1年,
+// 机密★长期), 紧急程度. GB/T 9704 prints each on its own line; typed
+// documents sometimes put them on one, sometimes with their labels. The line
+// must be spaceless (compact) with ASCII digits.
+var markersRe = regexp.MustCompile(
+	`^(?:(?:份号[：:])?(\d{4,8}))?` +
+		`(?:(?:密级[：:])?(绝密|机密|秘密)(?:[★☆*＊](\d{1,3}年|\d{1,3}个月|长期|[一二三四五六七八九十]{1,3}年))?)?` +
+		`(?:(?:紧急程度[：:])?(特急|加急))?$`)
+
+// parseMarkers reads 份号, 密级 and 紧急程度 from the first lines and returns
+// the index of the first line that is none of them.
+func (p *parser) parseMarkers(i int) int {
+	for ; i < len(p.ls) && i < 3; i++ {
+		m := markersRe.FindStringSubmatch(asciiDigits(compact(p.ls[i].raw)))
+		if m == nil || m[0] == "" {
+			break
+		}
+		setOnce(&p.d.CopyNo, m[1])
+		if m[2] != "" && p.d.Secret == "" {
+			p.d.Secret = m[2]
+			if m[3] != "" {
+				p.d.Secret += "★" + m[3]
+			}
+		}
+		setOnce(&p.d.Urgency, m[4])
+	}
+	return i
+}
+
+func setOnce(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+// maxIssuerLines bounds the 发文机关标志: one organ, or a joint issue of a
+// few organs stacked above 文件.
+const maxIssuerLines = 3
+
+// parseHead reads 发文机关标志, 发文字号 and 签发人 and returns the index of
+// the first line after them, where the 标题 starts.
+//
+// The number line is the anchor: the lines between the markers and it are
+// the 发文机关标志. Without a number, only a line ending in 文件 is taken as
+// the 发文机关标志, since any short first line (a news headline) would
+// otherwise pass.
+func (p *parser) parseHead(i int) int {
+	for j := i; j < len(p.ls) && j <= i+maxIssuerLines; j++ {
+		nl, ok := parseNumberLine(p.ls[j].raw)
+		if !ok {
+			continue
+		}
+		p.d.Number = nl.number
+		p.d.Signers = append(p.d.Signers, nl.signers...)
+		if j > i && allOrganLike(p.ls[i:j]) {
+			p.d.IssuerMark = joinLines(rawTexts(p.ls[i:j]))
+		}
+		return p.parseSigners(j+1, nl.signerLabel)
+	}
+	if i < len(p.ls) && strings.HasSuffix(p.ls[i].norm, "文件") && organLike(p.ls[i].norm) {
+		p.d.IssuerMark = p.ls[i].norm
+		return i + 1
+	}
+	return i
+}
+
+// parseSigners reads a 签发人 printed on the lines after the number: the
+// label on a line of its own, or further names continuing the list.
+func (p *parser) parseSigners(i int, labelSeen bool) int {
+	if !labelSeen && i < len(p.ls) {
+		if names, ok := parseSignerLine(p.ls[i].raw); ok {
+			p.d.Signers = append(p.d.Signers, names...)
+			labelSeen = true
+			i++
+		}
+	}
+	for labelSeen && i < len(p.ls) && isNamesLine(p.ls[i]) {
+		p.d.Signers = append(p.d.Signers, parseSigners(p.ls[i].raw)...)
+		i++
+	}
+	return i
+}
+
+// maxTitleLines bounds the 标题: GB/T 9704 sets it in 2号 type, about 20
+// characters a line, and a title longer than four lines is not one.
+const maxTitleLines = 4
+
+// parseTitle reads the 标题 and the 主送机关 and returns the index where the
+// 正文 starts.
+//
+// The 主送机关 is the line ending in a colon under the title. The title is
+// what comes before it, but when the recipients list itself wraps over
+// several lines the split is made after the last line that completes a title,
+// i.e. ends with a document type (…的通知, …的请示, …的函). Without any
+// recipients (公告, 通告, 纪要) the title ends at its first such line.
+func (p *parser) parseTitle(i int) int {
+	ls := p.ls
+	if c := p.findRecipientsEnd(i); c >= 0 {
+		t := -1
+		for k := i + 1; k <= c && k-i <= maxTitleLines; k++ {
+			if endsWithDocType(joinLines(rawTexts(ls[i:k]))) {
+				t = k
+			}
+		}
+		if t < 0 && c-i <= maxTitleLines {
+			t = c
+		}
+		if t >= 0 {
+			p.d.Title = joinLines(rawTexts(ls[i:t]))
+			p.d.Recipients = normalizeSpaces(trimColon(joinLines(rawTexts(ls[t : c+1]))))
+			return c + 1
+		}
+	}
+	for k := i + 1; k <= len(ls) && k-i <= maxTitleLines; k++ {
+		if endsWithDocType(joinLines(rawTexts(ls[i:k]))) {
+			p.d.Title = joinLines(rawTexts(ls[i:k]))
+			return k
+		}
+	}
+	// A single short line that is not a sentence may still be a title with an
+	// unusual ending; anything longer is the body of a text without one.
+	if i < len(ls) && !endsSentence(ls[i].norm) && width(ls[i].norm) <= 80 {
+		p.d.Title = ls[i].norm
+		return i + 1
+	}
+	return i
+}
+
+// findRecipientsEnd returns the index of the line that ends the 主送机关 (a
+// line ending in a colon, close under the title), or -1.
+func (p *parser) findRecipientsEnd(i int) int {
+	for k := i; k < len(p.ls) && k < i+maxTitleLines+3; k++ {
+		s := p.ls[k].norm
+		if strings.ContainsAny(s, "。！？!?") || strings.Contains(s, "如下") {
+			// A sentence: the body has begun, or "现将有关事项通知如下：".
+			return -1
+		}
+		if strings.HasSuffix(s, "：") || strings.HasSuffix(s, ":") {
+			return k
+		}
+	}
+	return -1
+}
+
+// docTypes are the endings of a 标题: the 15 document types of the 党政机关
+// 公文处理工作条例, of which 复函 is a 函.
+var docTypes = []string{
+	"决议", "决定", "命令", "令", "公报", "公告", "通告", "意见", "通知",
+	"通报", "报告", "请示", "批复", "议案", "函", "纪要",
+}
+
+func endsWithDocType(s string) bool {
+	for _, t := range docTypes {
+		if strings.HasSuffix(s, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// organLike reports a string that can be an organ's name standing alone (a
+// 发文机关标志, 署名 or 印发机关): Chinese, not too long, and no sentence
+// punctuation, list marker or 附件 label, which only body text has.
+func organLike(s string) bool {
+	c := compact(s)
+	n := utf8.RuneCountInString(c)
+	switch {
+	case n < 2 || n > 40 || !containsHan(c):
+		return false
+	case strings.ContainsAny(c, "。，！？；：、,.!?;:《》“”"):
+		return false
+	case isHeading(c) || listItemRe.MatchString(c):
+		return false
+	case strings.HasPrefix(c, "附件") || strings.HasPrefix(c, "特此"):
+		return false
+	}
+	return true
+}
+
+func allOrganLike(ls []line) bool {
+	for _, l := range ls {
+		if !organLike(l.norm) {
+			return false
+		}
+	}
+	return true
+}
+
+func rawTexts(ls []line) []string {
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.raw
+	}
+	return out
+}
