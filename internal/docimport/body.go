@@ -30,9 +30,10 @@ import (
 //     a page-break fragment is as wide as a full line;
 //   - a short heading line (一、总体要求) is a paragraph of its own.
 //
-// The full width is measured from the text itself (see fullWidth); typed
-// text, whose lines do not share a width, has none, and then every line that
-// ends a sentence ends its paragraph.
+// The full width is measured from the text itself (see fullWidth). Typed
+// text has none: its lines do not share a width, or those that do all end
+// sentences. Then every line that ends a sentence ends its paragraph, and a
+// line that does not is joined to the next.
 
 // slack is how much narrower than the full width (in half-em units) a line
 // may be and still count as full: Chinese line breaking may leave a line one

@@ -285,3 +285,62 @@ func TestNotDocument(t *testing.T) {
 		})
 	}
 }
+
+// TestSeedVariants applies changes to the seed that an extractor or editor
+// might make and that must not change the result: CRLF line endings and a
+// byte order mark, no blank lines, full-width indents, tabs, page numbers
+// and form feeds at the page breaks.
+func TestSeedVariants(t *testing.T) {
+	seed := readFile(t, "testdata/seed_000.txt")
+	want, _, err := Parse(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageBreaks := map[string]bool{ // first lines of pages 2–5 (seed lines 34, 80, 123, 171)
+		" 工作的纲领性文献，为包括妇联工作在内的党的群团工作与时俱":  true,
+		" 线建功立业；深刻认识把握群众性是妇联组织的根本特点，满腔热": true,
+		" 织建设得更加充满活力、更加坚强有力为着力点，按照切实保持和": true,
+		" 帼建功促发展”工程,组织引导全市广大妇女投身“大众创业、万": true,
+	}
+	for l := range pageBreaks {
+		if !strings.Contains(seed, "\n"+l+"\n") {
+			t.Fatalf("seed has no line %q", l)
+		}
+	}
+	variants := map[string]func(string) string{
+		"CRLF and BOM": func(s string) string { return "\ufeff" + strings.ReplaceAll(s, "\n", "\r\n") },
+		"no blank lines": func(s string) string {
+			return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' }), "\n")
+		},
+		"full-width indents": func(s string) string {
+			return strings.ReplaceAll(s, "\n ", "\n　　")
+		},
+		"tabs": func(s string) string { return strings.ReplaceAll(s, " ", "\t") },
+		"page numbers and form feeds": func(s string) string {
+			lines := strings.Split(s, "\n")
+			page := 1
+			for i, l := range lines {
+				if pageBreaks[l] {
+					page++
+					lines[i] = "\n— " + string(rune('0'+page-1)) + " —\n\f" + l
+				}
+			}
+			return strings.Join(lines, "\n")
+		},
+		"dash page numbers": func(s string) string {
+			for l := range pageBreaks {
+				s = strings.Replace(s, "\n"+l, "\n-2-\n"+l, 1)
+			}
+			return s
+		},
+	}
+	for name, change := range variants {
+		t.Run(name, func(t *testing.T) {
+			got, rep, err := Parse(change(seed))
+			if err != nil {
+				t.Fatalf("Parse: %v (%+v)", err, rep)
+			}
+			compareDocs(t, got, want)
+		})
+	}
+}

@@ -32,7 +32,7 @@ var markersRe = regexp.MustCompile(
 // parseMarkers reads 份号, 密级 and 紧急程度 from the first lines and returns
 // the index of the first line that is none of them.
 func (p *parser) parseMarkers(i int) int {
-	for ; i < len(p.ls) && i < 3; i++ {
+	for ; i < len(p.ls) && i < 3 && len(p.ls[i].raw) <= maxHeadLineBytes; i++ {
 		m := markersRe.FindStringSubmatch(asciiDigits(compact(p.ls[i].raw)))
 		if m == nil || m[0] == "" {
 			break

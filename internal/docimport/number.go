@@ -16,6 +16,12 @@ var numberRe = regexp.MustCompile(
 // signerRe finds the 签发人 label; the names follow it to the end of the line.
 var signerRe = regexp.MustCompile(`签 ?发 ?人 ?[：:]`)
 
+// maxHeadLineBytes bounds the lines worth matching as a 发文字号 or 签发人
+// line: a number and a few names, even with layout spacing, are far shorter.
+// Longer lines are body text, and skipping them keeps Parse linear on huge
+// inputs.
+const maxHeadLineBytes = 300
+
 // numberLine is what a 发文字号 line holds: the number and, for documents
 // sent upward (请示, 报告), the 签发人 on the same line.
 type numberLine struct {
@@ -28,6 +34,9 @@ type numberLine struct {
 // optional 签发人. A number inside a sentence ("根据哈妇发〔2015〕9号文件精神")
 // does not count: only the head of a document has it on a line of its own.
 func parseNumberLine(raw string) (numberLine, bool) {
+	if len(raw) > maxHeadLineBytes {
+		return numberLine{}, false
+	}
 	s := asciiDigits(raw)
 	loc := numberRe.FindStringSubmatchIndex(s)
 	if loc == nil {
@@ -61,6 +70,9 @@ func formatNumber(code, year, serial string) string {
 // parseSignerLine reads a line that starts with the 签发人 label, as when
 // the label was printed on its own line under the number.
 func parseSignerLine(raw string) ([]string, bool) {
+	if len(raw) > maxHeadLineBytes {
+		return nil, false
+	}
 	l := signerRe.FindStringIndex(raw)
 	if l == nil || compact(raw[:l[0]]) != "" {
 		return nil, false
