@@ -45,6 +45,35 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(h.userAction(a))})
 	}
 	route(mux, "/api/v1/audit", methods{"GET": h.signedIn(h.auditList)})
+
+	// 公文.
+	route(mux, "/api/v1/docs", methods{"GET": h.signedIn(h.docList), "POST": h.signedIn(h.docCreate)})
+	route(mux, "/api/v1/docs/{id}", methods{"GET": h.signedIn(h.docShow), "PUT": h.signedIn(h.docUpdate)})
+	route(mux, "/api/v1/docs/{id}/versions", methods{"GET": h.signedIn(h.docVersions)})
+	for _, a := range docActions {
+		route(mux, "/api/v1/docs/{id}/"+a.name, methods{"POST": h.signedIn(h.docAction(a))})
+	}
+	route(mux, "/api/v1/docs/{id}/receipts", methods{"GET": h.signedIn(h.docReceipts), "POST": h.signedIn(h.docReceive)})
+	route(mux, "/api/v1/docs/{id}/files", methods{"GET": h.signedIn(h.docFiles), "POST": h.signedIn(h.docAttach)})
+	route(mux, "/api/v1/docs/{id}/files/{fid}", methods{"GET": h.signedIn(h.docFile), "DELETE": h.signedIn(h.docDetach)})
+	route(mux, "/api/v1/docs/{id}/pdf", methods{"GET": h.signedIn(newDocPrinter(h).docPDF)})
+
+	// 督办/报送.
+	route(mux, "/api/v1/docs/{id}/requirements", methods{"GET": h.signedIn(h.requirementList), "POST": h.signedIn(h.requirementAdd)})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}", methods{"GET": h.signedIn(h.requirementShow), "DELETE": h.signedIn(h.requirementRemove)})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}/status", methods{"GET": h.signedIn(h.requirementStatus)})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}/urge", methods{"POST": h.signedIn(h.requirementUrge)})
+	routeBeside(mux, "/api/v1/reports/todo", methods{"GET": h.signedIn(h.reportTodo)})
+	route(mux, "/api/v1/reports/{id}", methods{"GET": h.signedIn(h.reportShow), "PUT": h.signedIn(h.reportAction(reportSave))})
+	for _, a := range reportActions {
+		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.signedIn(h.reportAction(a))})
+	}
+	route(mux, "/api/v1/reports/{id}/files", methods{"GET": h.signedIn(h.reportFiles), "POST": h.signedIn(h.reportAttach)})
+	route(mux, "/api/v1/reports/{id}/files/{fid}", methods{"GET": h.signedIn(h.reportFile)})
+
+	// Notifications.
+	route(mux, "/api/v1/notifications", methods{"GET": h.signedIn(h.noticeList)})
+	route(mux, "/api/v1/notifications/read-all", methods{"POST": h.signedIn(h.noticeReadAll)})
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apperr.New(http.StatusNotFound, "no_route", "没有这个接口"))
 	})

@@ -1,0 +1,725 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/doc"
+	"halfsky/internal/docprint"
+	"halfsky/internal/files"
+	"halfsky/internal/httpx"
+)
+
+// pathID is the positive integer path value name, or 0.
+func pathID(r *http.Request, name string) int64 {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
+
+// optTime is a time for JSON: null when unset, else UTC.
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// decodeOptional decodes an action's JSON body into dst; an empty body
+// leaves dst as it is.
+func decodeOptional(r *http.Request, dst any) error {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return nil
+	}
+	return httpx.DecodeJSON(r, dst)
+}
+
+// texts checks that the named values can be stored (see textOK), adding
+// a message per offending field to e.
+func texts(e map[string]string, field string, values ...string) {
+	for _, s := range values {
+		if !textOK(s) {
+			e[field] = "含有无效字符"
+			return
+		}
+	}
+}
+
+// renameFields renames the field keys of a domain error to the names the
+// API's input uses.
+func renameFields(err error, names map[string]string) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || len(e.Fields) == 0 {
+		return err
+	}
+	out := *e
+	out.Fields = make(map[string]string, len(e.Fields))
+	for k, v := range e.Fields {
+		if n, ok := names[k]; ok {
+			k = n
+		}
+		out.Fields[k] = v
+	}
+	return &out
+}
+
+// errTooLarge answers an upload bigger than the request limit.
+var errTooLarge = apperr.New(http.StatusRequestEntityTooLarge, "too_large",
+	"上传的文件过大，单个附件不能超过 "+strconv.Itoa(files.MaxSize>>20)+" MB")
+
+// readUpload reads the "file" part of a multipart/form-data body: its
+// name and at most files.MaxSize+1 bytes (the domain refuses anything
+// larger with a message next to the field).
+func readUpload(r *http.Request) (string, []byte, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return "", nil, apperr.New(http.StatusUnsupportedMediaType, "unsupported_media_type", "请以 multipart/form-data 格式上传文件（字段名 file）")
+	}
+	readErr := func(err error) error {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errTooLarge
+		}
+		return apperr.New(http.StatusBadRequest, "invalid_multipart", "上传的内容格式不正确")
+	}
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return "", nil, apperr.Field("file", "请选择要上传的文件")
+		}
+		if err != nil {
+			return "", nil, readErr(err)
+		}
+		if p.FormName() != "file" {
+			continue
+		}
+		name := p.FileName()
+		data, err := io.ReadAll(io.LimitReader(p, files.MaxSize+1))
+		if err != nil {
+			return "", nil, readErr(err)
+		}
+		if !textOK(name) || len(name) > 1000 {
+			return "", nil, apperr.Field("file", "文件名含有无效字符或过长")
+		}
+		return name, data, nil
+	}
+}
+
+// fileJSON is a stored attachment's metadata.
+type fileJSON struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+func toFileJSON(f files.File) fileJSON {
+	return fileJSON{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, CreatedAt: f.CreatedAt.UTC()}
+}
+
+func toFilesJSON(fs []files.File) []fileJSON {
+	out := make([]fileJSON, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, toFileJSON(f))
+	}
+	return out
+}
+
+// docSummary is a document as lists show it.
+type docSummary struct {
+	ID          int64      `json:"id"`
+	Type        string     `json:"type"`
+	Title       string     `json:"title"`
+	Number      string     `json:"number"`
+	Urgency     string     `json:"urgency"`
+	Secret      string     `json:"secret"`
+	Status      string     `json:"status"`
+	StatusLabel string     `json:"status_label"`
+	OrgCode     string     `json:"org_code"`
+	OrgName     string     `json:"org_name"`
+	Drafter     string     `json:"drafter"`
+	Version     int        `json:"version"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	IssuedAt    *time.Time `json:"issued_at"`
+	// Receipt is the receiving unit's 签收, in the received box only.
+	Receipt *receiptJSON `json:"receipt,omitempty"`
+}
+
+func toDocSummary(d doc.Document) docSummary {
+	return docSummary{ID: d.ID, Type: d.Type, Title: d.Title, Number: d.Number, Urgency: d.Urgency, Secret: d.Secret,
+		Status: string(d.Status), StatusLabel: d.Status.Label(), OrgCode: d.OrgCode, OrgName: d.OrgName,
+		Drafter: d.DrafterName, Version: d.Version, UpdatedAt: d.UpdatedAt.UTC(), IssuedAt: optTime(d.IssuedAt)}
+}
+
+// workflowJSON is who did what to a document, and when.
+type workflowJSON struct {
+	Drafter     string     `json:"drafter"`
+	DraftedAt   time.Time  `json:"drafted_at"`
+	Reviewer    string     `json:"reviewer"`
+	ReviewedAt  *time.Time `json:"reviewed_at"`
+	ReviewNote  string     `json:"review_note"`
+	Signer      string     `json:"signer"`
+	SignedAt    *time.Time `json:"signed_at"`
+	SignOpinion string     `json:"sign_opinion"`
+	IssuedAt    *time.Time `json:"issued_at"`
+}
+
+// docJSON is a whole document: its elements (the drafting fields, under
+// their own names), its place in the workflow and its 发文字号.
+type docJSON struct {
+	ID int64 `json:"id"`
+	doc.Fields
+	OrgCode     string       `json:"org_code"`
+	OrgName     string       `json:"org_name"`
+	Status      string       `json:"status"`
+	StatusLabel string       `json:"status_label"`
+	Editable    bool         `json:"editable"`
+	Number      string       `json:"number"`
+	Version     int          `json:"version"`
+	CorrectsID  *int64       `json:"corrects_id"`
+	Workflow    workflowJSON `json:"workflow"`
+	CreatedAt   time.Time    `json:"created_at"`
+	UpdatedAt   time.Time    `json:"updated_at"`
+	// For a receiving unit: its own 签收 and its own reports under the
+	// document's requirements.
+	MyReceipt *receiptJSON `json:"my_receipt"`
+	MyReports []reportJSON `json:"my_reports"`
+}
+
+func toDocJSON(d doc.Document) docJSON {
+	out := docJSON{ID: d.ID, Fields: d.Fields, OrgCode: d.OrgCode, OrgName: d.OrgName, Status: string(d.Status),
+		StatusLabel: d.Status.Label(), Editable: d.Status.Editable(), Number: d.Number, Version: d.Version,
+		Workflow: workflowJSON{Drafter: d.DrafterName, DraftedAt: d.CreatedAt.UTC(),
+			Reviewer: d.ReviewerName, ReviewedAt: optTime(d.ReviewedAt), ReviewNote: d.ReviewNote,
+			Signer: d.SignerName, SignedAt: optTime(d.SignedAt), SignOpinion: d.SignOpinion, IssuedAt: optTime(d.IssuedAt)},
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(), MyReports: []reportJSON{}}
+	if d.CorrectsID != 0 {
+		out.CorrectsID = &d.CorrectsID
+	}
+	return out
+}
+
+// receiptJSON is a recipient unit and its 签收.
+type receiptJSON struct {
+	OrgCode   string     `json:"org_code"`
+	OrgName   string     `json:"org_name"`
+	Kind      string     `json:"kind"`
+	KindLabel string     `json:"kind_label"`
+	SignedAt  *time.Time `json:"signed_at"`
+	Signer    string     `json:"signer"`
+}
+
+func toReceiptJSON(r doc.Receipt) receiptJSON {
+	label := "主送"
+	if r.Kind == "cc" {
+		label = "抄送"
+	}
+	return receiptJSON{OrgCode: r.OrgCode, OrgName: r.OrgName, Kind: r.Kind, KindLabel: label, SignedAt: optTime(r.SignedAt), Signer: r.SignerName}
+}
+
+// fieldsText checks every text of a document's fields can be stored.
+func fieldsText(f doc.Fields) map[string]string {
+	e := map[string]string{}
+	texts(e, "type", f.Type)
+	texts(e, "copy_no", f.CopyNo)
+	texts(e, "secret", f.Secret)
+	texts(e, "secret_term", f.SecretTerm)
+	texts(e, "urgency", f.Urgency)
+	texts(e, "issuer_mark", f.IssuerMark)
+	texts(e, "abbr", f.Abbr)
+	texts(e, "title", f.Title)
+	texts(e, "recipients", f.Recipients)
+	texts(e, "cc", f.CC)
+	texts(e, "body", f.Body...)
+	texts(e, "attachment_note", f.AttachmentNote...)
+	texts(e, "signature", f.Signature)
+	texts(e, "doc_date", f.DocDate)
+	texts(e, "note", f.Note)
+	texts(e, "printed_by", f.PrintedBy)
+	texts(e, "printed_date", f.PrintedDate)
+	texts(e, "signers", f.Signers...)
+	for _, t := range f.RecipientSpec {
+		texts(e, "recipients", string(t.Group), t.Unit)
+	}
+	for _, t := range f.CCSpec {
+		texts(e, "cc", string(t.Group), t.Unit)
+	}
+	return e
+}
+
+// docList: GET /api/v1/docs?box=work|issued|received&q=&page=&per_page=
+// — the unit's drafts in the workflow (work, the default), documents issued
+// by units in scope, or received by units in scope; newest first.
+func (h *handler) docList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	q := newQuery(r)
+	f := doc.ListFilter{Box: doc.Box(q.text("box", 20)), Q: q.text("q", 100)}
+	switch f.Box {
+	case "":
+		f.Box = doc.BoxWork
+	case doc.BoxWork, doc.BoxIssued, doc.BoxReceived:
+	default:
+		q.fields["box"] = "box 只能是 work（办理中）、issued（已印发）或 received（收文）"
+	}
+	f.Page, f.PerPage = q.page(30, 200)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	list, total, err := h.deps.Docs.List(r.Context(), c.Actor, f)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	out := make([]docSummary, 0, len(list))
+	for _, it := range list {
+		s := toDocSummary(it.Document)
+		if f.Box == doc.BoxReceived {
+			s.Receipt = &receiptJSON{OrgCode: it.ToOrgCode, OrgName: it.ToOrgName, SignedAt: optTime(it.ReceivedAt)}
+		}
+		out = append(out, s)
+	}
+	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
+}
+
+// docCreate: POST /api/v1/docs with the document's fields — 201 with the
+// new draft of the caller's unit. Header elements left out of the body
+// (issuer_mark, abbr, signature, printed_by, type, seal) take the unit's
+// defaults; fields sent empty stay empty.
+func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	if !c.Actor.Can(access.DraftDocs) {
+		h.deny(w, r, c)
+		return
+	}
+	ctx := r.Context()
+	f, err := h.deps.Docs.Defaults(ctx, c.Actor)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	if err := httpx.DecodeJSON(r, &f); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if e := fieldsText(f); len(e) > 0 {
+		httpx.WriteError(w, r, apperr.Invalid(e))
+		return
+	}
+	d, err := h.deps.Docs.Create(ctx, c.Actor, f)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	h.writeDoc(w, r, c, d.ID, http.StatusCreated)
+}
+
+// docShow: GET /api/v1/docs/{id}.
+func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	h.writeDoc(w, r, c, id, http.StatusOK)
+}
+
+// writeDoc answers with the document as the actor may see it now, with
+// the actor's unit's receipt and reports.
+func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) {
+	ctx, a := r.Context(), c.Actor
+	d, err := h.deps.Docs.Get(ctx, a, id)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	out := toDocJSON(d)
+	rc, ok, err := h.deps.Docs.MyReceipt(ctx, a, d.ID)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	if ok {
+		j := toReceiptJSON(rc)
+		out.MyReceipt = &j
+	}
+	if ok && d.Status == doc.Issued {
+		reps, err := h.deps.Reports.ForDocument(ctx, a, d.ID)
+		if err != nil {
+			h.fail(w, r, c, err, false)
+			return
+		}
+		now := h.deps.Reports.Now()
+		for _, rp := range reps {
+			out.MyReports = append(out.MyReports, toReportJSON(rp, now))
+		}
+	}
+	httpx.WriteJSON(w, status, map[string]any{"document": out})
+}
+
+type docUpdateRequest struct {
+	Version *int        `json:"version"`
+	Fields  *doc.Fields `json:"fields"`
+}
+
+// docUpdate: PUT /api/v1/docs/{id} {"version": n, "fields": {…}} — saves
+// the next version of a draft. fields replaces the whole draft; version is
+// the one the edit started from (409 stale_version when someone saved in
+// between).
+func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var req docUpdateRequest
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.WriteError(w, r, stripPrefix(err, "fields."))
+		return
+	}
+	e := map[string]string{}
+	if req.Version == nil || *req.Version <= 0 {
+		e["version"] = "请给出所修改的版本号"
+	}
+	if req.Fields == nil {
+		e["fields"] = "请提交公文内容"
+	} else {
+		for k, v := range fieldsText(*req.Fields) {
+			e[k] = v
+		}
+	}
+	if len(e) > 0 {
+		httpx.WriteError(w, r, apperr.Invalid(e))
+		return
+	}
+	if _, err := h.deps.Docs.Update(r.Context(), c.Actor, id, *req.Version, *req.Fields); err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	h.writeDoc(w, r, c, id, http.StatusOK)
+}
+
+// stripPrefix drops a prefix from an error's field names (a type error
+// inside a nested object names it by its path).
+func stripPrefix(err error, prefix string) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	names := map[string]string{}
+	for k := range e.Fields {
+		names[k] = strings.TrimPrefix(k, prefix)
+	}
+	return renameFields(err, names)
+}
+
+type versionJSON struct {
+	Version  int        `json:"version"`
+	EditedBy string     `json:"edited_by"`
+	EditedAt time.Time  `json:"edited_at"`
+	Fields   doc.Fields `json:"fields"`
+}
+
+// docVersions: GET /api/v1/docs/{id}/versions — every saved version,
+// newest first.
+func (h *handler) docVersions(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	vs, err := h.deps.Docs.Versions(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	out := make([]versionJSON, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, versionJSON{Version: v.Version, EditedBy: v.EditedBy, EditedAt: v.EditedAt.UTC(), Fields: v.Fields})
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
+}
+
+// docAction is one POST /api/v1/docs/{id}/<name>: it decodes its body,
+// calls the workflow and answers with the document it leads to.
+type docAction struct {
+	name string
+	do   func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (showID int64, status int, err error)
+}
+
+// noBody accepts an empty body or {}.
+func noBody(r *http.Request) error {
+	var b struct{}
+	return decodeOptional(r, &b)
+}
+
+var docActions = []docAction{
+	{"submit", func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (int64, int, error) {
+		if err := noBody(r); err != nil {
+			return 0, 0, err
+		}
+		return id, http.StatusOK, s.Submit(ctx, a, id)
+	}},
+	{"review", func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (int64, int, error) {
+		var b struct {
+			Pass *bool  `json:"pass"`
+			Note string `json:"note"`
+		}
+		if err := httpx.DecodeJSON(r, &b); err != nil {
+			return 0, 0, err
+		}
+		e := map[string]string{}
+		if b.Pass == nil {
+			e["pass"] = "请选择审核通过（true）或退回（false）"
+		}
+		texts(e, "note", b.Note)
+		if len(e) > 0 {
+			return 0, 0, apperr.Invalid(e)
+		}
+		return id, http.StatusOK, s.Review(ctx, a, id, *b.Pass, b.Note)
+	}},
+	{"sign", func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (int64, int, error) {
+		var b struct {
+			Opinion string `json:"opinion"`
+		}
+		if err := decodeOptional(r, &b); err != nil {
+			return 0, 0, err
+		}
+		if !textOK(b.Opinion) {
+			return 0, 0, apperr.Field("opinion", "含有无效字符")
+		}
+		return id, http.StatusOK, s.Sign(ctx, a, id, b.Opinion)
+	}},
+	{"withdraw", func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (int64, int, error) {
+		var b struct {
+			Reason string `json:"reason"`
+		}
+		if err := decodeOptional(r, &b); err != nil {
+			return 0, 0, err
+		}
+		if !textOK(b.Reason) {
+			return 0, 0, apperr.Field("reason", "含有无效字符")
+		}
+		// The web form calls the reason "opinion"; here it is "reason".
+		return id, http.StatusOK, renameFields(s.Withdraw(ctx, a, id, b.Reason), map[string]string{"opinion": "reason"})
+	}},
+	{"issue", func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (int64, int, error) {
+		if err := noBody(r); err != nil {
+			return 0, 0, err
+		}
+		_, err := s.Issue(ctx, a, id)
+		return id, http.StatusOK, err
+	}},
+	{"correct", func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (int64, int, error) {
+		if err := noBody(r); err != nil {
+			return 0, 0, err
+		}
+		d, err := s.Correct(ctx, a, id)
+		return d.ID, http.StatusCreated, err
+	}},
+}
+
+func (h *handler) docAction(act docAction) func(http.ResponseWriter, *http.Request, *httpx.Current) {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+		id := pathID(r, "id")
+		if id == 0 {
+			httpx.WriteError(w, r, apperr.ErrNotFound)
+			return
+		}
+		show, status, err := act.do(r.Context(), h.deps.Docs, c.Actor, id, r)
+		if err != nil {
+			// The workflow audits its own refusals.
+			h.fail(w, r, c, err, true)
+			return
+		}
+		h.writeDoc(w, r, c, show, status)
+	}
+}
+
+// docReceipts: GET /api/v1/docs/{id}/receipts — who has signed for the
+// document and who has not: every recipient for the issuing side, the
+// recipients in scope for a receiving side.
+func (h *handler) docReceipts(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	rs, err := h.deps.Docs.Receipts(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	out := make([]receiptJSON, 0, len(rs))
+	signed := 0
+	for _, rc := range rs {
+		if !rc.SignedAt.IsZero() {
+			signed++
+		}
+		out = append(out, toReceiptJSON(rc))
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "signed": signed, "unsigned": len(out) - signed})
+}
+
+// docReceive: POST /api/v1/docs/{id}/receipts — the 签收 of the document
+// by the caller's own unit; 201 with the receipt.
+func (h *handler) docReceive(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	if err := noBody(r); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := h.deps.Docs.Receive(ctx, c.Actor, id); err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	rc, _, err := h.deps.Docs.MyReceipt(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"receipt": toReceiptJSON(rc)})
+}
+
+// docFiles: GET /api/v1/docs/{id}/files — the attachments in order.
+func (h *handler) docFiles(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	fs, err := h.deps.Docs.Files(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
+}
+
+// docAttach: POST /api/v1/docs/{id}/files (multipart/form-data, field
+// "file") — 201 with the stored attachment of a draft.
+func (h *handler) docAttach(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	ctx := r.Context()
+	// Who may not see the document learns so before uploading anything.
+	if _, err := h.deps.Docs.Get(ctx, c.Actor, id); err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	name, data, err := readUpload(r)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f, err := h.deps.Docs.Attach(ctx, c.Actor, id, name, data)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"file": toFileJSON(f)})
+}
+
+// docFile: GET /api/v1/docs/{id}/files/{fid} — the attachment itself.
+func (h *handler) docFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, fid := pathID(r, "id"), pathID(r, "fid")
+	if id == 0 || fid == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	f, data, err := h.deps.Docs.File(r.Context(), c.Actor, id, fid)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	files.Serve(w, f, data)
+}
+
+// docDetach: DELETE /api/v1/docs/{id}/files/{fid} — takes an attachment
+// off a draft.
+func (h *handler) docDetach(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, fid := pathID(r, "id"), pathID(r, "fid")
+	if id == 0 || fid == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	if err := h.deps.Docs.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// docPrinter makes the PDFs of documents with one Printer (one headless
+// Chromium, started on the first PDF) for the whole API.
+type docPrinter struct {
+	h       *handler
+	printer *docprint.Printer
+}
+
+// newDocPrinter makes the API's one Printer; its Chromium is
+// $HALFSKY_CHROMIUM, else /usr/bin/chromium, started on the first PDF.
+func newDocPrinter(h *handler) *docPrinter {
+	return &docPrinter{h: h, printer: &docprint.Printer{}}
+}
+
+// errNoChromium answers a PDF request on a server without Chromium.
+var errNoChromium = apperr.New(http.StatusServiceUnavailable, "pdf_unavailable", "服务器未安装 Chromium，暂不能生成 PDF，请使用打印页面")
+
+// errPDFBusy answers a PDF that could not be made in the request's time.
+var errPDFBusy = apperr.New(http.StatusServiceUnavailable, "pdf_busy", "生成 PDF 超时，请稍后重试")
+
+// docPDF: GET /api/v1/docs/{id}/pdf — the document laid out per GB/T 9704
+// as an A4 PDF.
+func (p *docPrinter) docPDF(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	ctx := r.Context()
+	d, err := p.h.deps.Docs.Get(ctx, c.Actor, id)
+	if err != nil {
+		p.h.fail(w, r, c, err, false)
+		return
+	}
+	pdf, err := p.printer.PDF(ctx, d)
+	if errors.Is(err, docprint.ErrNoChromium) {
+		httpx.WriteError(w, r, errNoChromium)
+		return
+	}
+	if err != nil && ctx.Err() != nil {
+		httpx.WriteError(w, r, errPDFBusy)
+		return
+	}
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	name := d.Title
+	if d.Number != "" {
+		name = d.Number + " " + d.Title
+	}
+	files.Serve(w, files.File{Name: name + ".pdf", ContentType: "application/pdf"}, pdf)
+}
