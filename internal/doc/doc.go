@@ -215,6 +215,18 @@ func (f *Fields) Validate() map[string]string {
 	if f.Secret != "" && f.CopyNo == "" {
 		e["copy_no"] = "涉密公文须标注份号"
 	}
+	for _, l := range []struct {
+		key, val, label string
+		max             int
+	}{
+		{"issuer_mark", f.IssuerMark, "发文机关标志", 60}, {"recipients", f.Recipients, "主送机关", 1000}, {"cc", f.CC, "抄送机关", 1000},
+		{"signature", f.Signature, "发文机关署名", 200}, {"note", f.Note, "附注", 500}, {"printed_by", f.PrintedBy, "印发机关", 100},
+		{"secret_term", f.SecretTerm, "保密期限", 20}, {"attachment_note", strings.Join(f.AttachmentNote, "\n"), "附件说明", 2000},
+	} {
+		if utf8.RuneCountInString(l.val) > l.max {
+			e[l.key] = fmt.Sprintf("%s不能超过 %d 字", l.label, l.max)
+		}
+	}
 	if len(f.Body) == 0 {
 		e["body"] = "请填写正文"
 	}

@@ -65,13 +65,22 @@ func FullName(short string) string {
 // targets when the drafter left them empty.
 func (s *Service) prepare(ctx context.Context, issuer org.Org, f *Fields) error {
 	errs := f.Validate()
+	lo, hi := access.Scope{Path: issuer.Path}.Range()
 	check := func(field string, ts []Target) {
 		for _, t := range ts {
-			if t.Group != "" && !t.Group.Valid() {
+			switch {
+			case t.Group != "" && !t.Group.Valid():
 				errs[field] = "收文单位组别无效"
-			}
-			if t.Group == "" && t.Unit == "" {
+			case t.Group == "" && t.Unit == "":
 				errs[field] = "收文单位无效"
+			case t.Group == "":
+				// A document goes down the tree: only units strictly
+				// below the issuer, and never a hint about others.
+				var n int
+				err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE code = ? AND path > ? AND path < ?`, t.Unit, lo, hi).Scan(&n)
+				if err != nil || n == 0 {
+					errs[field] = "单位代码“" + t.Unit + "”不是本单位的下级组织"
+				}
 			}
 		}
 	}

@@ -71,7 +71,7 @@ func TestMailThroughSMTP(t *testing.T) {
 			t.Fatal("a sent message was sent again")
 		}
 		// Both units see the in-app notification; reading it clears the count.
-		a := access.Actor{UserID: 1, OrgID: ids[1]}
+		a := access.Actor{UserID: 1, OrgID: ids[1], Role: access.Staff}
 		list, unread, err := notify.List(ctx, d.Q(), a, 10)
 		if err != nil || len(list) != 1 || unread != 1 || list[0].Title != msg.Title {
 			t.Fatalf("notifications %+v %d %v", list, unread, err)
@@ -114,6 +114,24 @@ func TestMailRetriesThenFails(t *testing.T) {
 		d.QueryRow(ctx, `SELECT status, last_error FROM mail_outbox`).Scan(&status, &lastErr)
 		if status != "failed" || lastErr == "" {
 			t.Fatalf("after %d attempts: %s %q", notify.MaxAttempts, status, lastErr)
+		}
+	})
+}
+
+// TestAdministratorsDoNotReadUnitNotices: unit notifications are about
+// documents and reports, which the administrator roles do not read.
+func TestAdministratorsDoNotReadUnitNotices(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ids := seed(t, d)
+		d.InTx(ctx, func(tx *db.Tx) error {
+			return notify.ToOrgs(ctx, tx, ids[:1], notify.Message{Kind: "report.extension", Title: "申请延期"}, time.Now())
+		})
+		for role, want := range map[access.Role]int{access.Staff: 1, access.Leader: 1, access.Sysadmin: 0, access.Auditor: 0, access.Secadmin: 0} {
+			list, unread, err := notify.List(ctx, d.Q(), access.Actor{UserID: 1, OrgID: ids[0], Role: role}, 10)
+			if err != nil || len(list) != want || unread != want {
+				t.Errorf("%s sees %d notices (%d unread), want %d: %v", role, len(list), unread, want, err)
+			}
 		}
 	})
 }

@@ -54,6 +54,16 @@ type Notification struct {
 	Read      bool
 }
 
+// unitOrg is the unit whose notifications the actor reads: their own for
+// the business roles; none (-1) for the administrators, who run the system
+// but do not read its documents and reports.
+func unitOrg(a access.Actor) int64 {
+	if a.Can(access.ViewDocs) {
+		return a.OrgID
+	}
+	return -1
+}
+
 // List returns the newest notifications for the actor: those to their
 // unit and those to them.
 func List(ctx context.Context, q db.Querier, a access.Actor, limit int) ([]Notification, int, error) {
@@ -64,14 +74,14 @@ func List(ctx context.Context, q db.Querier, a access.Actor, limit int) ([]Notif
 	if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM notifications n
 		WHERE (n.org_id = ? OR n.user_id = ?)
 		AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?)`,
-		a.OrgID, a.UserID, a.UserID).Scan(&unread); err != nil {
+		unitOrg(a), a.UserID, a.UserID).Scan(&unread); err != nil {
 		return nil, 0, err
 	}
 	rows, err := q.Query(ctx, `SELECT n.id, n.kind, n.title, n.body, n.link, n.created_at,
 		CASE WHEN r.user_id IS NULL THEN 0 ELSE 1 END
 		FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
 		WHERE n.org_id = ? OR n.user_id = ?
-		ORDER BY n.created_at DESC, n.id DESC LIMIT ?`, a.UserID, a.OrgID, a.UserID, limit)
+		ORDER BY n.created_at DESC, n.id DESC LIMIT ?`, a.UserID, unitOrg(a), a.UserID, limit)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -96,7 +106,7 @@ func Unread(ctx context.Context, q db.Querier, a access.Actor) (int, error) {
 	err := q.QueryRow(ctx, `SELECT COUNT(*) FROM notifications n
 		WHERE (n.org_id = ? OR n.user_id = ?)
 		AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?)`,
-		a.OrgID, a.UserID, a.UserID).Scan(&n)
+		unitOrg(a), a.UserID, a.UserID).Scan(&n)
 	return n, err
 }
 
@@ -106,6 +116,6 @@ func MarkAllRead(ctx context.Context, d *db.DB, a access.Actor, now time.Time) e
 		SELECT n.id, ?, ? FROM notifications n
 		WHERE (n.org_id = ? OR n.user_id = ?)
 		AND NOT EXISTS (SELECT 1 FROM notification_reads r WHERE r.notification_id = n.id AND r.user_id = ?)`,
-		a.UserID, db.Millis(now), a.OrgID, a.UserID, a.UserID)
+		a.UserID, db.Millis(now), unitOrg(a), a.UserID, a.UserID)
 	return err
 }

@@ -149,7 +149,7 @@ func (s *Store) Search(ctx context.Context, a access.Actor, f Filter) ([]Org, in
 	}
 	page := max(f.Page, 1)
 	list, err := scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE `+where+
-		` ORDER BY path LIMIT ? OFFSET ?`, append(args, per, (page-1)*per)...))
+		` ORDER BY code LIMIT ? OFFSET ?`, append(args, per, (page-1)*per)...))
 	return list, total, err
 }
 

@@ -169,7 +169,7 @@ func (s *Service) groups(ctx context.Context, node org.Org, docID, reqID int64, 
 	args := append(countArgs(now), docID, reqID, lo, hi)
 	rows, err := s.DB.Query(ctx, `SELECT c.id, c.code, c.name, c.kind, c.path, g.* FROM (
 		SELECT `+child+` AS child_path, `+countCols+countFrom+` GROUP BY `+child+`) g
-		JOIN orgs c ON c.path = g.child_path ORDER BY c.path`, args...)
+		JOIN orgs c ON c.path = g.child_path ORDER BY c.sort_key, c.code`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+reportFrom+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	q := `SELECT ` + reportColumns + reportFrom + where + ` ORDER BY o.path`
+	q := `SELECT ` + reportColumns + reportFrom + where + ` ORDER BY o.code`
 	if f.PerPage > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.PerPage, (max(f.Page, 1)-1)*f.PerPage)

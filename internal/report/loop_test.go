@@ -43,7 +43,6 @@ func setup(t *testing.T, d *db.DB) *fx {
 	if _, err := demo.Seed(ctx, f.auth, "test-password-2015", true); err != nil {
 		t.Fatal(err)
 	}
-	f.user("city.office", "2301", access.Staff)
 	for _, code := range []string{"230103", "230104"} {
 		f.user("staff."+code, code, access.Staff)
 	}
@@ -282,6 +281,31 @@ func TestNumbersUnderConcurrency(t *testing.T) {
 			if !seen[fmt.Sprintf("哈妇发〔2026〕%d号", i)] {
 				t.Fatalf("number %d missing: %v", i, seen)
 			}
+		}
+	})
+}
+
+// TestRecipientsStayInsideTheIssuer: a draft cannot name units outside the
+// issuing unit's subtree (nor print their names).
+func TestRecipientsStayInsideTheIssuer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		daoli := f.actor("daoli.staff")
+		fl := notice()
+		fl.IssuerMark, fl.Abbr = "哈尔滨市道里区妇女联合会文件", "道妇发"
+		for _, spec := range [][]doc.Target{{{Unit: "230103"}}, {{Unit: "2301JG01", Subtree: true}}, {{Unit: "230102"}}} {
+			fl.RecipientSpec = spec
+			_, err := f.docs.Create(ctx, daoli, fl)
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || ae.Fields["recipients"] == "" || strings.Contains(ae.Fields["recipients"], "南岗") {
+				t.Fatalf("recipients %+v: %v", spec, err)
+			}
+		}
+		fl.RecipientSpec = []doc.Target{{Unit: "230102001", Subtree: true}}
+		dd, err := f.docs.Create(ctx, daoli, fl)
+		if err != nil || dd.Recipients != "兆麟街道妇联及所属组织" {
+			t.Fatalf("in-scope recipient: %v %q", err, dd.Recipients)
 		}
 	})
 }

@@ -97,6 +97,11 @@ func (in *RequirementInput) validate(today string) map[string]string {
 	}
 	if in.Department == "" {
 		e["department"] = "请填写报送部门，如“市妇联宣传部”"
+	} else if utf8.RuneCountInString(in.Department) > 60 {
+		e["department"] = "报送部门不能超过 60 字"
+	}
+	if utf8.RuneCountInString(in.Detail) > 2000 {
+		e["detail"] = "报送说明不能超过 2000 字"
 	}
 	if _, err := DueAt(in.DueDate); err != nil {
 		e["due_date"] = "截止日期格式应为 2015-08-31"

@@ -306,6 +306,8 @@ func (s *Service) Return(ctx context.Context, a access.Actor, id int64, reason s
 	}
 	if reason = strings.TrimSpace(reason); reason == "" {
 		return apperr.Field("reason", "请写明退回理由")
+	} else if utf8.RuneCountInString(reason) > 500 {
+		return apperr.Field("reason", "退回理由不能超过 500 字")
 	}
 	msg := notify.Message{Kind: "report.returned", Title: "报送被退回：" + r.RequirementName, Body: reason, Link: reportLink(r)}
 	return s.update(ctx, a, r, "report.return", reason, `status = 'returned', return_reason = ?, decided_at = ?, decided_by = ?`,
@@ -340,6 +342,8 @@ func (s *Service) RequestExtension(ctx context.Context, a access.Actor, id int64
 	}
 	if reason == "" {
 		e["reason"] = "请说明延期理由"
+	} else if utf8.RuneCountInString(reason) > 500 {
+		e["reason"] = "延期理由不能超过 500 字"
 	}
 	if len(e) > 0 {
 		return apperr.Invalid(e)
@@ -362,6 +366,9 @@ func (s *Service) DecideExtension(ctx context.Context, a access.Actor, id int64,
 	reply = strings.TrimSpace(reply)
 	if !grant && reply == "" {
 		return apperr.Field("reply", "不同意延期时请说明理由")
+	}
+	if utf8.RuneCountInString(reply) > 500 {
+		return apperr.Field("reply", "答复不能超过 500 字")
 	}
 	if grant {
 		due, err := DueAt(r.ExtUntil)
