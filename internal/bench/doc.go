@@ -1,0 +1,12 @@
+// Package bench holds halfsky's benchmarks; it has no code of its own.
+//
+// They are Go benchmarks that measure once and print figures (they are not
+// timed assertions), so they run only with -bench:
+//
+//	make bench    # = scripts/bench.sh: national data, throwaway PostgreSQL
+//
+// BenchmarkHTTP drives the real handler over loopback at 32 connections
+// beside a bare net/http handler measured by the same client in the same
+// run. BenchmarkNationalTree imports the whole country's administrative
+// divisions (HALFSKY_DIVISIONS_DIR) and times subtree counts on it.
+package bench
