@@ -211,6 +211,9 @@ func importTimed(b *testing.B, ctx context.Context, store *org.Store, dir, label
 	if err == nil {
 		err = im.Flush(ctx)
 	}
+	if err == nil {
+		err = im.Analyze(ctx) // as import-orgs does
+	}
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -180,6 +180,9 @@ func importOrgs(ctx context.Context, args []string, out io.Writer) error {
 	if err == nil {
 		err = im.Flush(ctx)
 	}
+	if err == nil {
+		err = im.Analyze(ctx)
+	}
 	if err != nil {
 		return err
 	}

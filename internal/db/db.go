@@ -16,7 +16,8 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
 
@@ -88,10 +89,21 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 }
 
 func openPostgres(ctx context.Context, url string) (*DB, error) {
-	sdb, err := sql.Open("pgx", url)
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("database URL %s: %w", redact(url), err)
 	}
+	// halfsky's queries are short index lookups and range counts. Parallel
+	// workers cost more to start than such a count takes, and a cached
+	// generic plan can pick a whole-tree plan for a district's count: plan
+	// every execution for its own parameters, serially (measured by
+	// internal/bench). A URL may still override both.
+	for k, v := range map[string]string{"max_parallel_workers_per_gather": "0", "plan_cache_mode": "force_custom_plan"} {
+		if _, set := cfg.RuntimeParams[k]; !set {
+			cfg.RuntimeParams[k] = v
+		}
+	}
+	sdb := stdlib.OpenDB(*cfg)
 	sdb.SetMaxOpenConns(32)
 	sdb.SetMaxIdleConns(16)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)

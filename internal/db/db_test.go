@@ -86,3 +86,13 @@ func TestAuditTableIsAppendOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestPostgresSessionSettings(t *testing.T) {
+	d := testdb.Postgres(t)
+	for k, want := range map[string]string{"plan_cache_mode": "force_custom_plan", "max_parallel_workers_per_gather": "0"} {
+		var got string
+		if err := d.QueryRow(context.Background(), "SHOW "+k).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q, want %q (%v)", k, got, want, err)
+		}
+	}
+}

@@ -97,6 +97,18 @@ func (im *Importer) Flush(ctx context.Context) error {
 	return nil
 }
 
+// Analyze refreshes the planner's statistics after a bulk import (on
+// PostgreSQL also the visibility map, so counts can stay index-only);
+// without it, counts right after importing the country ran 100× slower.
+func (im *Importer) Analyze(ctx context.Context) error {
+	q := `ANALYZE orgs`
+	if im.store.DB.Dialect == db.Postgres {
+		q = `VACUUM (ANALYZE) orgs`
+	}
+	_, err := im.store.DB.Exec(ctx, q)
+	return err
+}
+
 // Stats returns the counts so far.
 func (im *Importer) Stats() ImportStats { return im.stats }
 
