@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"halfsky/internal/access"
+	"halfsky/internal/doc"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
 )
@@ -20,6 +21,13 @@ type homeData struct {
 	CanAudit  bool
 	Role      access.Role
 	TOTPNudge bool
+
+	// The to-do of the work modules.
+	Docs      bool           // the role works with documents
+	Reports   []reportRow    // reports the unit still has to send
+	ToReceive []doc.ListItem // documents sent to the unit, not yet signed for
+	MoreRecv  bool
+	Workflow  []doc.ListItem // drafts waiting for this user's step
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
@@ -42,5 +50,53 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 			return
 		}
 	}
+	if a.Can(access.ViewDocs) {
+		if err := h.homeTodo(r, c, &d); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
 	h.tpl.Page(w, r, http.StatusOK, "home", View{Layout: Layout{Title: "工作台", Active: "home"}, Data: d})
+}
+
+// homeTodo fills the desk's to-do: reports to send with their colour,
+// documents to sign for, drafts waiting for the user's review, sign-off or
+// registration.
+func (h *handler) homeTodo(r *http.Request, c *httpx.Current, d *homeData) error {
+	ctx, a := r.Context(), c.Actor
+	d.Docs = true
+	reps, err := h.deps.Reports.Todo(ctx, a)
+	if err != nil {
+		return err
+	}
+	d.Reports = reportRows(reps, h.deps.Reports)
+	// Received by units in scope; the desk shows the user's own unit's.
+	recv, _, err := h.deps.Docs.List(ctx, a, doc.ListFilter{Box: doc.BoxReceived, PerPage: 200})
+	if err != nil {
+		return err
+	}
+	for _, it := range recv {
+		if it.ToOrgCode == a.OrgCode && it.ReceivedAt.IsZero() {
+			if len(d.ToReceive) == 10 {
+				d.MoreRecv = true
+				break
+			}
+			d.ToReceive = append(d.ToReceive, it)
+		}
+	}
+	work, _, err := h.deps.Docs.List(ctx, a, doc.ListFilter{Box: doc.BoxWork, PerPage: 200})
+	if err != nil {
+		return err
+	}
+	for _, it := range work {
+		mine := it.DraftedBy == a.UserID
+		switch {
+		case it.Status == doc.Reviewing && a.Can(access.ReviewDocs) && !mine,
+			it.Status == doc.Reviewed && a.Can(access.SignDocs),
+			it.Status == doc.Signed && a.Can(access.DraftDocs) && mine,
+			it.Status == doc.Returned && mine:
+			d.Workflow = append(d.Workflow, it)
+		}
+	}
+	return nil
 }

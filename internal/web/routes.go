@@ -1,10 +1,14 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
+	"strconv"
 
 	"halfsky/internal/access"
+	"halfsky/internal/docprint"
 	"halfsky/internal/httpx"
+	"halfsky/internal/notify"
 )
 
 // handler is the HTML front end; one file per page or action hangs off it.
@@ -56,6 +60,42 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 
 	mux.Handle("GET /audit", h.can(access.ReadAudit, h.auditList))
 
+	// 公文: the list, drafting, the workflow, attachments, requirements.
+	mux.Handle("GET /docs", h.can(access.ViewDocs, h.docsList))
+	mux.Handle("GET /docs/new", h.can(access.DraftDocs, h.docNew))
+	mux.Handle("POST /docs", h.can(access.DraftDocs, h.docCreate))
+	mux.Handle("GET /docs/import", h.can(access.DraftDocs, h.docImportPage))
+	mux.Handle("POST /docs/import", h.can(access.DraftDocs, h.docImport))
+	mux.Handle("GET /docs/{id}", h.can(access.ViewDocs, h.docShow))
+	mux.Handle("GET /docs/{id}/print", h.can(access.ViewDocs, h.docPrint))
+	mux.HandleFunc("GET "+docprint.CSSPath, printCSS)
+	mux.Handle("GET /docs/{id}/edit", h.can(access.ViewDocs, h.docEdit))
+	mux.Handle("POST /docs/{id}/edit", h.can(access.ViewDocs, h.docUpdate))
+	mux.Handle("POST /docs/{id}/{action}", h.can(access.ViewDocs, h.docAction)) // submit review sign issue receive correct
+	mux.Handle("POST /docs/{id}/files", h.can(access.ViewDocs, h.docFileUpload))
+	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.docFileGet))
+	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.docFileRemove))
+	mux.Handle("POST /docs/{id}/requirements", h.can(access.ViewDocs, h.reqAdd))
+	mux.Handle("POST /docs/{id}/requirements/{rid}/delete", h.can(access.ViewDocs, h.reqRemove))
+	// 督办: the sender's dashboard of one requirement.
+	mux.Handle("GET /docs/{id}/requirements/{rid}", h.can(access.ViewDocs, h.dashboard))
+	mux.Handle("GET /docs/{id}/requirements/{rid}/export.xlsx", h.can(access.ViewDocs, h.dashboardExport))
+	mux.Handle("POST /docs/{id}/requirements/{rid}/urge", h.can(access.ViewDocs, h.dashboardUrge))
+	mux.Handle("POST /docs/{id}/requirements/{rid}/reports/{rpid}/{action}", h.can(access.ViewDocs, h.dashboardDecide)) // accept return grant refuse
+
+	// 报送: a unit's reports.
+	mux.Handle("GET /reports/todo", h.can(access.ViewDocs, h.reportsTodo))
+	mux.Handle("GET /reports/{id}", h.can(access.ViewDocs, h.reportShow))
+	mux.Handle("POST /reports/{id}", h.can(access.ViewDocs, h.reportSave))
+	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, h.reportExtension))
+	mux.Handle("POST /reports/{id}/files", h.can(access.ViewDocs, h.reportFileUpload))
+	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.reportFileGet))
+	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, h.reportDecide)) // accept return grant refuse
+
+	// Notifications are about documents and reports: the business roles'.
+	mux.Handle("GET /notices", h.can(access.ViewDocs, h.notices))
+	mux.Handle("POST /notices/read", h.can(access.ViewDocs, h.noticesRead))
+
 	// Anything else is a Chinese 404 page.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.tpl.Error(w, r, http.StatusNotFound, "")
@@ -64,9 +104,18 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 }
 
 // nav is the navigation a role sees: only modules that exist and that the
-// role may use.
-func nav(a access.Actor) []NavItem {
+// role may use; unread is the number of unread notifications.
+func nav(a access.Actor, unread int) []NavItem {
 	items := []NavItem{{Href: "/", Label: "工作台", Key: "home"}}
+	if a.Can(access.ViewDocs) {
+		items = append(items, NavItem{Href: "/docs", Label: "公文", Key: "docs"},
+			NavItem{Href: "/reports/todo", Label: "督办报送", Key: "reports"})
+		notices := "通知"
+		if unread > 0 {
+			notices += "（" + strconv.Itoa(unread) + "）"
+		}
+		items = append(items, NavItem{Href: "/notices", Label: notices, Key: "notices"})
+	}
 	if a.Can(access.ViewOrgs) {
 		items = append(items, NavItem{Href: "/org", Label: "组织机构", Key: "org"})
 	}
@@ -84,7 +133,14 @@ func (h *handler) layoutFor(r *http.Request) Layout {
 	var l Layout
 	if c := httpx.From(r); c.Full() {
 		l.User = &LayoutUser{Name: c.User.DisplayName, Username: c.User.Username, RoleLabel: c.User.Role.Label(), OrgName: c.User.OrgName}
-		l.Nav = nav(c.Actor)
+		var unread int
+		if c.Actor.Can(access.ViewDocs) {
+			var err error
+			if unread, err = notify.Unread(r.Context(), h.deps.DB.Q(), c.Actor); err != nil {
+				slog.Warn("counting unread notifications", "err", err)
+			}
+		}
+		l.Nav = nav(c.Actor, unread)
 	}
 	if f, ok := flashFrom(r); ok {
 		l.Flash = []Flash{f}
