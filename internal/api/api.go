@@ -69,7 +69,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.signedIn(h.reportAction(a))})
 	}
 	route(mux, "/api/v1/reports/{id}/files", methods{"GET": h.signedIn(h.reportFiles), "POST": h.signedIn(h.reportAttach)})
-	route(mux, "/api/v1/reports/{id}/files/{fid}", methods{"GET": h.signedIn(h.reportFile)})
+	route(mux, "/api/v1/reports/{id}/files/{fid}", methods{"GET": h.signedIn(h.reportFile), "DELETE": h.signedIn(h.reportDetach)})
 
 	// Notifications.
 	route(mux, "/api/v1/notifications", methods{"GET": h.signedIn(h.noticeList)})

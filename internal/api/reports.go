@@ -182,12 +182,7 @@ func (h *handler) requirementRemove(w http.ResponseWriter, r *http.Request, c *h
 		return
 	}
 	ctx := r.Context()
-	// The requirement must belong to the document of the path.
-	if _, _, err := h.deps.Reports.Requirement(ctx, c.Actor, id, rid); err != nil {
-		h.fail(w, r, c, err, false)
-		return
-	}
-	if err := h.deps.Reports.RemoveRequirement(ctx, c.Actor, rid); err != nil {
+	if err := h.deps.Reports.RemoveRequirement(ctx, c.Actor, id, rid); err != nil {
 		h.fail(w, r, c, err, true)
 		return
 	}
@@ -567,4 +562,19 @@ func routeBeside(mux *http.ServeMux, path string, m methods) {
 			httpx.WriteError(w, r, apperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "该接口不支持 "+r.Method+" 请求"))
 		})
 	}
+}
+
+// reportDetach: DELETE /api/v1/reports/{id}/files/{fid} before the report
+// is sent.
+func (h *handler) reportDetach(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, fid := pathID(r, "id"), pathID(r, "fid")
+	if id == 0 || fid == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	if err := h.deps.Reports.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -103,6 +103,7 @@ type Document struct {
 	SignedAt     time.Time
 	SignOpinion  string
 	IssuedBy     int64
+	IssuerName   string
 	IssuedAt     time.Time
 	CorrectsID   int64
 	Version      int

@@ -33,12 +33,13 @@ const docColumns = `d.id, d.org_id, o.code, o.name, o.path, d.doc_type, d.status
 	d.printed_by, d.printed_date, COALESCE(d.drafted_by, 0), COALESCE(ud.display_name, ''),
 	COALESCE(d.reviewed_by, 0), COALESCE(ur.display_name, ''), COALESCE(d.reviewed_at, 0), d.review_note,
 	COALESCE(d.signed_by, 0), COALESCE(us.display_name, ''), COALESCE(d.signed_at, 0), d.sign_opinion,
-	COALESCE(d.issued_by, 0), COALESCE(d.issued_at, 0), COALESCE(d.corrects_id, 0), d.version, d.created_at, d.updated_at`
+	COALESCE(d.issued_by, 0), COALESCE(ui.display_name, ''), COALESCE(d.issued_at, 0), COALESCE(d.corrects_id, 0), d.version, d.created_at, d.updated_at`
 
 const docFrom = ` FROM documents d JOIN orgs o ON o.id = d.org_id
 	LEFT JOIN users ud ON ud.id = d.drafted_by
 	LEFT JOIN users ur ON ur.id = d.reviewed_by
-	LEFT JOIN users us ON us.id = d.signed_by`
+	LEFT JOIN users us ON us.id = d.signed_by
+	LEFT JOIN users ui ON ui.id = d.issued_by`
 
 func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
 	var d Document
@@ -51,7 +52,7 @@ func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
 		&d.PrintedBy, &d.PrintedDate, &d.DraftedBy, &d.DrafterName,
 		&d.ReviewedBy, &d.ReviewerName, &reviewedAt, &d.ReviewNote,
 		&d.SignedBy, &d.SignerName, &signedAt, &d.SignOpinion,
-		&d.IssuedBy, &issuedAt, &d.CorrectsID, &d.Version, &created, &updated)
+		&d.IssuedBy, &d.IssuerName, &issuedAt, &d.CorrectsID, &d.Version, &created, &updated)
 	if err != nil {
 		return d, err
 	}
@@ -135,7 +136,10 @@ const (
 
 // ListFilter selects documents for a list.
 type ListFilter struct {
-	Box     Box
+	Box Box
+	// ToSign narrows the received box to documents the actor's own unit
+	// has not signed for yet (the desk's to-do).
+	ToSign  bool
 	Q       string // substring of title or number
 	Page    int
 	PerPage int
@@ -170,6 +174,9 @@ func (s *Service) List(ctx context.Context, a access.Actor, f ListFilter) ([]Lis
 		cols = docColumns + `, ro.name, ro.code, COALESCE(r.signed_at, 0)`
 		w, sa := a.Scope().Where("ro.path")
 		where, args = `d.status = 'issued' AND `+w, sa
+		if f.ToSign {
+			where, args = `d.status = 'issued' AND r.org_id = ? AND r.signed_at IS NULL`, []any{a.OrgID}
+		}
 	case BoxIssued:
 		w, sa := a.Scope().Where("o.path")
 		where, args = `d.status = 'issued' AND `+w, sa

@@ -338,7 +338,9 @@ func (s *Service) Withdraw(ctx context.Context, a access.Actor, id int64, reason
 	if reason = strings.TrimSpace(reason); reason == "" {
 		return apperr.Field("opinion", "退回时请写明理由")
 	}
-	return s.transition(ctx, a, d, []Status{Reviewed}, Returned, "doc.sign_return", reason, "review_note = ?", "签发人退回："+reason)
+	// The returned draft shows who sent it back: the leader, not the reviewer.
+	return s.transition(ctx, a, d, []Status{Reviewed}, Returned, "doc.sign_return", reason,
+		"review_note = ?, reviewed_by = ?, reviewed_at = ?", "签发人退回："+reason, a.UserID, db.Millis(s.Now()))
 }
 
 // Issue registers a signed document — the next 发文字号 of its 机关代字 and

@@ -309,3 +309,67 @@ func TestRecipientsStayInsideTheIssuer(t *testing.T) {
 		}
 	})
 }
+
+// TestDeskAndAttachments: the desk's "to sign for" list, a unit removing a
+// wrong attachment before sending, and a leader's return credited to them.
+func TestDeskAndAttachments(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		staff, office, leader, daoli := f.actor("city.staff"), f.actor("city.office"), f.actor("city.leader"), f.actor("daoli.staff")
+		dd, _ := f.docs.Create(ctx, staff, notice())
+		req, err := f.reps.AddRequirement(ctx, staff, dd.ID, report.RequirementInput{Title: "学习贯彻情况", Department: "市妇联宣传部", DueDate: "2026-11-10"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.docs.Submit(ctx, staff, dd.ID)
+		f.docs.Review(ctx, office, dd.ID, true, "")
+		if err := f.docs.Withdraw(ctx, leader, dd.ID, "请压缩篇幅"); err != nil {
+			t.Fatal(err)
+		}
+		back, _ := f.docs.Get(ctx, staff, dd.ID)
+		if back.Status != doc.Returned || back.ReviewerName != "杨杰" || !strings.Contains(back.ReviewNote, "请压缩篇幅") {
+			t.Fatalf("returned by the leader: %s %q %q", back.Status, back.ReviewerName, back.ReviewNote)
+		}
+		f.docs.Submit(ctx, staff, dd.ID)
+		f.docs.Review(ctx, office, dd.ID, true, "")
+		f.docs.Sign(ctx, leader, dd.ID, "")
+		if issued, err := f.docs.Issue(ctx, staff, dd.ID); err != nil || issued.IssuerName != "刘洋（宣传部）" {
+			t.Fatalf("issue: %v %q", err, issued.IssuerName)
+		}
+		toSign := func() int {
+			_, n, err := f.docs.List(ctx, daoli, doc.ListFilter{Box: doc.BoxReceived, ToSign: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if toSign() != 1 {
+			t.Fatal("the notice is not on 道里's desk")
+		}
+		f.docs.Receive(ctx, daoli, dd.ID)
+		if toSign() != 0 {
+			t.Fatal("signed-for notice still on the desk")
+		}
+		rs, _ := f.reps.ForDocument(ctx, daoli, dd.ID)
+		file, err := f.reps.Attach(ctx, daoli, rs[0].ID, "学习情况.txt", []byte("专题学习 3 场"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.reps.RemoveFile(ctx, f.actor("staff.230103"), rs[0].ID, file.ID); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("南岗 removed 道里's attachment: %v", err)
+		}
+		if err := f.reps.RemoveFile(ctx, daoli, rs[0].ID, file.ID); err != nil {
+			t.Fatal(err)
+		}
+		if files, _ := f.reps.Files(ctx, daoli, rs[0].ID); len(files) != 0 {
+			t.Fatalf("attachment still there: %v", files)
+		}
+		file, _ = f.reps.Attach(ctx, daoli, rs[0].ID, "学习情况.txt", []byte("专题学习 3 场"))
+		f.reps.Submit(ctx, daoli, rs[0].ID, report.Input{Body: "已学习"})
+		code(t, f.reps.RemoveFile(ctx, daoli, rs[0].ID, file.ID), "already_submitted")
+		if err := f.reps.RemoveRequirement(ctx, staff, dd.ID+1000, req.ID); !errors.Is(err, db.ErrNotFound) {
+			t.Fatalf("requirement removed through another document's id: %v", err)
+		}
+	})
+}

@@ -162,12 +162,8 @@ func (s *Service) AddRequirement(ctx context.Context, a access.Actor, docID int6
 }
 
 // RemoveRequirement deletes a requirement from a document not yet issued.
-func (s *Service) RemoveRequirement(ctx context.Context, a access.Actor, reqID int64) error {
-	r, err := s.requirement(ctx, s.DB.Q(), reqID)
-	if err != nil {
-		return err
-	}
-	d, err := s.Docs.Get(ctx, a, r.DocID)
+func (s *Service) RemoveRequirement(ctx context.Context, a access.Actor, docID, reqID int64) error {
+	r, d, err := s.Requirement(ctx, a, docID, reqID)
 	if err != nil {
 		return err
 	}

@@ -279,7 +279,8 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, in Input
 	}
 	nums, _ := json.Marshal(in.Numbers)
 	now := db.Millis(s.Now())
-	return s.update(ctx, a, r, "report.submit", "", `status = 'submitted', body = ?, numbers = ?, submitted_at = ?, submitted_by = ?`,
+	// A resubmission answers the return: its reason stays in the audit log.
+	return s.update(ctx, a, r, "report.submit", "", `status = 'submitted', body = ?, numbers = ?, submitted_at = ?, submitted_by = ?, return_reason = ''`,
 		in.Body, string(nums), now, a.UserID)
 }
 
@@ -542,4 +543,25 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (f
 	}
 	data, err := files.Data(ctx, s.DB.Q(), fileID)
 	return f, data, err
+}
+
+// RemoveFile takes an attachment off the unit's report before it is sent.
+func (s *Service) RemoveFile(ctx context.Context, a access.Actor, id, fileID int64) error {
+	r, err := s.mine(ctx, a, id, "report.detach")
+	if err != nil {
+		return err
+	}
+	if r.Done() {
+		return doneError(r)
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `DELETE FROM report_files WHERE report_id = ? AND file_id = ?`, r.ID, fileID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return db.ErrNotFound
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.detach", "report", strconv.FormatInt(r.ID, 10), audit.OK, strconv.FormatInt(fileID, 10)))
+	})
 }

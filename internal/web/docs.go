@@ -333,11 +333,6 @@ func (h *handler) reqRemove(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		h.tpl.Error(w, r, http.StatusNotFound, "")
 		return
 	}
-	// The requirement must belong to this document (and be visible).
-	if _, _, err := h.deps.Reports.Requirement(r.Context(), c.Actor, id, rid); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	err := h.deps.Reports.RemoveRequirement(r.Context(), c.Actor, rid)
+	err := h.deps.Reports.RemoveRequirement(r.Context(), c.Actor, id, rid)
 	h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"#requirements", err, "已删除报送要求")
 }

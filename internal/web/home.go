@@ -70,20 +70,11 @@ func (h *handler) homeTodo(r *http.Request, c *httpx.Current, d *homeData) error
 		return err
 	}
 	d.Reports = reportRows(reps, h.deps.Reports)
-	// Received by units in scope; the desk shows the user's own unit's.
-	recv, _, err := h.deps.Docs.List(ctx, a, doc.ListFilter{Box: doc.BoxReceived, PerPage: 200})
+	recv, total, err := h.deps.Docs.List(ctx, a, doc.ListFilter{Box: doc.BoxReceived, ToSign: true, PerPage: 10})
 	if err != nil {
 		return err
 	}
-	for _, it := range recv {
-		if it.ToOrgCode == a.OrgCode && it.ReceivedAt.IsZero() {
-			if len(d.ToReceive) == 10 {
-				d.MoreRecv = true
-				break
-			}
-			d.ToReceive = append(d.ToReceive, it)
-		}
-	}
+	d.ToReceive, d.MoreRecv = recv, total > len(recv)
 	work, _, err := h.deps.Docs.List(ctx, a, doc.ListFilter{Box: doc.BoxWork, PerPage: 200})
 	if err != nil {
 		return err

@@ -90,6 +90,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, h.reportExtension))
 	mux.Handle("POST /reports/{id}/files", h.can(access.ViewDocs, h.reportFileUpload))
 	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.reportFileGet))
+	mux.Handle("POST /reports/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.reportFileRemove))
 	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, h.reportDecide)) // accept return grant refuse
 
 	// Notifications are about documents and reports: the business roles'.
