@@ -120,11 +120,11 @@ func TestHTMLSealAndSeedLayout(t *testing.T) {
 		`<h2 class="title">哈尔滨市妇联关于认真学习贯彻<br>中央党的群团工作会议精神的通知</h2>`,
 		`<p class="recipients">各区县（市）妇联，市直妇委会，市妇联团体会员：</p>`,
 		d.Body[0], d.Body[6],
-		`<div class="sign sealed"><p class="date">2015年8月11日<span class="org">哈尔滨市妇女联合会</span>`,
-		`<svg class="seal"`, `（印章）`,
+		`<div class="sign sealed"><p class="date"><span class="org">哈尔滨市妇女联合会</span>2015年8月11日<svg class="seal"`,
+		`（印章）`,
 		// The 版记 twice: the invisible copy in the flow that makes room, the
 		// visible one placed at the bottom of the last page.
-		`<footer class="banji ghost" aria-hidden="true">`, `2015年8月11日印发`,
+		`<footer class="banji ghost">`, `2015年8月11日印发`,
 		`<footer class="banji real">`, `2015年8月11日印发`,
 	)
 	if n := len(regexp.MustCompile(`<p class="zw[ "]`).FindAllString(h, -1)); n != len(d.Body) {
@@ -179,6 +179,19 @@ func TestHTMLIsCSPClean(t *testing.T) {
 	}
 	if strings.Contains(c, "url(") {
 		t.Error("the style sheet loads something")
+	}
+}
+
+func TestHTMLWithoutMark(t *testing.T) {
+	d := qingshi()
+	d.IssuerMark = ""
+	h := mustHTML(t, d)
+	inOrder(t, h, `<p class="copyno">000012</p>`, `<p class="secret">秘密★1年</p>`, `<p class="urgency">特急</p>`,
+		`<p class="number plain">哈妇〔2016〕3号</p>`, `<h2 class="title top">`)
+	for _, s := range []string{`class="redline"`, `class="mark"`, "签发人"} {
+		if strings.Contains(h, s) {
+			t.Errorf("a document without 发文机关标志 has %q", s)
+		}
 	}
 }
 

@@ -23,6 +23,11 @@ import (
 // handler answers 503 (e.g. "服务器未安装 Chromium，暂不能生成 PDF").
 var ErrNoChromium = errors.New("docprint: chromium not found")
 
+// ErrTimeout means one render took longer than Printer.Timeout (a
+// pathological document, or an overloaded machine); the handler answers
+// 503 (e.g. "生成 PDF 超时，请稍后重试").
+var ErrTimeout = errors.New("docprint: rendering the PDF timed out")
+
 // DefaultChromium is the browser binary when Printer.Chromium is empty and
 // HALFSKY_CHROMIUM is not set (Debian's chromium package).
 const DefaultChromium = "/usr/bin/chromium"
@@ -175,7 +180,7 @@ func (p *Printer) renderIn(ctx, bctx context.Context, markup string) ([]byte, er
 			return nil, fmt.Errorf("docprint: rendering the PDF: %w", ctx.Err())
 		}
 		if errors.Is(err, context.DeadlineExceeded) || tctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("docprint: rendering the PDF took longer than %s: %w", timeout, err)
+			return nil, fmt.Errorf("%w after %s: %w", ErrTimeout, timeout, err)
 		}
 		return nil, fmt.Errorf("docprint: rendering the PDF: %w", err)
 	}

@@ -546,6 +546,16 @@ func TestPDFLargePage(t *testing.T) {
 	}
 }
 
+func TestPDFTimeout(t *testing.T) {
+	path := chromiumForTest(t)
+	p := &Printer{Chromium: path, Timeout: time.Millisecond}
+	defer p.Close()
+	_, err := p.PDF(context.Background(), seedNotice(t))
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err = %v, want ErrTimeout", err)
+	}
+}
+
 func TestPDFNoChromium(t *testing.T) {
 	p := &Printer{Chromium: filepath.Join(t.TempDir(), "no-such-chromium")}
 	defer p.Close()
