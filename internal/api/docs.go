@@ -678,10 +678,13 @@ type docPrinter struct {
 	printer *docprint.Printer
 }
 
-// newDocPrinter makes the API's one Printer; its Chromium is
-// $HALFSKY_CHROMIUM, else /usr/bin/chromium, started on the first PDF.
+// newDocPrinter uses the process's one Printer (made by the server).
 func newDocPrinter(h *handler) *docPrinter {
-	return &docPrinter{h: h, printer: &docprint.Printer{}}
+	p := h.deps.Printer
+	if p == nil {
+		p = &docprint.Printer{}
+	}
+	return &docPrinter{h: h, printer: p}
 }
 
 // errNoChromium answers a PDF request on a server without Chromium.
@@ -709,7 +712,7 @@ func (p *docPrinter) docPDF(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		httpx.WriteError(w, r, errNoChromium)
 		return
 	}
-	if err != nil && ctx.Err() != nil {
+	if err != nil && (ctx.Err() != nil || errors.Is(err, docprint.ErrTimeout)) {
 		httpx.WriteError(w, r, errPDFBusy)
 		return
 	}

@@ -18,6 +18,7 @@ import (
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
+	"halfsky/internal/docprint"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
 	"halfsky/internal/report"
@@ -160,6 +161,7 @@ type Deps struct {
 	Orgs     *org.Store
 	Docs     *doc.Service
 	Reports  *report.Service
-	Mail     *notify.Mailer // nil when SMTP is not configured
+	Mail     *notify.Mailer    // nil when SMTP is not configured
+	Printer  *docprint.Printer // PDFs of documents: one headless Chromium per process
 	Sessions *Auth
 }

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/config"
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
+	"halfsky/internal/docprint"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/notify"
@@ -44,6 +45,7 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 		reports.Mail = mailer
 	}
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
+		Printer:  &docprint.Printer{Chromium: cfg.Chromium},
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 
 	mux := http.NewServeMux()
@@ -132,5 +134,12 @@ func (s *Server) Housekeeping(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// Close releases what the server started (the PDF browser).
+func (s *Server) Close() {
+	if s.Deps.Printer != nil {
+		s.Deps.Printer.Close()
 	}
 }

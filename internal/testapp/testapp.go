@@ -47,6 +47,7 @@ func Start(t testing.TB, d *db.DB) *App {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(srv.Close)
 	if _, err := demo.Seed(context.Background(), srv.Deps.Auth, Password, true); err != nil {
 		t.Fatal(err)
 	}
