@@ -66,7 +66,7 @@ func sendToAll(b *testing.B, ctx context.Context, d *db.DB, issuer org.Org, staf
 	orgs := &org.Store{DB: d}
 	docs := doc.NewService(d, orgs)
 	reps := report.NewService(d, orgs, docs)
-	docs.OnIssue = reps.OnIssue
+	report.Wire(docs, reps)
 	rows, err := d.Query(ctx, `SELECT code FROM orgs WHERE parent_id = ? ORDER BY code`, issuer.ID)
 	if err != nil {
 		b.Fatal(err)
@@ -111,6 +111,7 @@ func spread(b *testing.B, ctx context.Context, d *db.DB, dd doc.Document, req re
 		args []any
 	}{
 		{`UPDATE document_recipients SET signed_at = ? WHERE doc_id = ? AND org_id % 10 < 7`, []any{now, dd.ID}},
+		{`UPDATE reports SET received_at = ? WHERE requirement_id = ? AND org_id % 10 < 7`, []any{now, req.ID}},
 		{`UPDATE reports SET status = 'submitted', submitted_at = ? WHERE requirement_id = ? AND org_id % 10 < 4`, []any{now, req.ID}},
 		{`UPDATE reports SET status = 'accepted', submitted_at = ? WHERE requirement_id = ? AND org_id % 10 IN (4, 5)`, []any{now, req.ID}},
 		{`UPDATE reports SET status = 'returned' WHERE requirement_id = ? AND org_id % 50 = 7`, []any{req.ID}},

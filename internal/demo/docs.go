@@ -55,7 +55,7 @@ func SeedDocuments(ctx context.Context, svc *auth.Service, password string, now 
 	l := &loop{ctx: ctx, svc: svc, now: now, pw: password, actors: map[string]access.Actor{}}
 	l.docs = doc.NewService(svc.DB, svc.Orgs)
 	l.reps = report.NewService(svc.DB, svc.Orgs, l.docs)
-	l.docs.OnIssue = l.reps.OnIssue
+	report.Wire(l.docs, l.reps)
 	clock := func() time.Time { return l.clock }
 	l.docs.Now, l.reps.Now = clock, clock
 	d, req, err := l.issueNotice()

@@ -32,14 +32,20 @@ func (s *Service) Receive(ctx context.Context, a access.Actor, id int64) error {
 	if signed != 0 {
 		return apperr.New(http.StatusConflict, "already_received", "本单位已于 "+db.FromMillis(signed).In(shanghai).Format("2006年1月2日 15:04")+" 签收，不能重复签收")
 	}
+	now := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE document_recipients SET signed_at = ?, signed_by = ? WHERE doc_id = ? AND org_id = ? AND signed_at IS NULL`,
-			db.Millis(s.Now()), a.UserID, d.ID, a.OrgID)
+			db.Millis(now), a.UserID, d.ID, a.OrgID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(http.StatusConflict, "already_received", "本单位已签收")
+		}
+		if s.OnReceive != nil {
+			if err := s.OnReceive(ctx, tx, d.ID, a.OrgID, now); err != nil {
+				return err
+			}
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, "doc.receive", "document", strconv.FormatInt(d.ID, 10), audit.OK, d.Number))
 	})

@@ -20,6 +20,8 @@ type Service struct {
 	// OnIssue runs in the issuing transaction after the recipients are
 	// stored (the reporting module creates each unit's report there).
 	OnIssue func(ctx context.Context, tx *db.Tx, d Document) error
+	// OnReceive runs in the transaction of a unit's 签收.
+	OnReceive func(ctx context.Context, tx *db.Tx, docID, orgID int64, at time.Time) error
 }
 
 // NewService returns a Service on the real clock.

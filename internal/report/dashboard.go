@@ -27,6 +27,19 @@ type Counts struct {
 	DueSoon   int // not reported, deadline within 3 days
 }
 
+// add sums another group's counts into c.
+func (c *Counts) add(o Counts) {
+	c.Total += o.Total
+	c.Unsigned += o.Unsigned
+	c.Signed += o.Signed
+	c.Submitted += o.Submitted
+	c.Returned += o.Returned
+	c.Accepted += o.Accepted
+	c.Overdue += o.Overdue
+	c.OnTime += o.OnTime
+	c.DueSoon += o.DueSoon
+}
+
 // Done is how many have reported.
 func (c Counts) Done() int { return c.Submitted + c.Accepted }
 
@@ -79,8 +92,8 @@ type Dashboard struct {
 // countCols aggregates report rows into Counts columns in SQL, so even a
 // requirement sent to every unit of the country is summed by the database.
 const countCols = `COUNT(*),
-	COALESCE(SUM(CASE WHEN rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NULL THEN 1 ELSE 0 END), 0),
-	COALESCE(SUM(CASE WHEN rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND rp.received_at IS NULL THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND rp.received_at IS NOT NULL THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status = 'submitted' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status = 'returned' THEN 1 ELSE 0 END), 0),
 	COALESCE(SUM(CASE WHEN rp.status = 'accepted' THEN 1 ELSE 0 END), 0),
@@ -100,7 +113,6 @@ func scanCounts(dest *Counts, extra ...any) []any {
 }
 
 const countFrom = ` FROM reports rp JOIN orgs o ON o.id = rp.org_id
-	LEFT JOIN document_recipients dr ON dr.doc_id = ? AND dr.org_id = rp.org_id
 	WHERE rp.requirement_id = ? AND o.path >= ? AND o.path < ?`
 
 // manager checks the actor may follow up a requirement: the issuing unit,
@@ -136,13 +148,12 @@ func (s *Service) Dashboard(ctx context.Context, a access.Actor, docID, reqID in
 	}
 	now := s.Now()
 	dash := Dashboard{Requirement: r, Document: d, Node: node, Now: now}
-	lo, hi := access.Scope{Path: node.Path}.Range()
-	args := append(countArgs(now), d.ID, reqID, lo, hi)
-	if err := s.DB.QueryRow(ctx, `SELECT `+countCols+countFrom, args...).Scan(scanCounts(&dash.Totals)...); err != nil {
-		return Dashboard{}, db.NoRows(err)
-	}
-	if dash.Groups, err = s.groups(ctx, node, d.ID, reqID, now); err != nil {
+	if dash.Groups, err = s.groups(ctx, node, reqID, now); err != nil {
 		return Dashboard{}, err
+	}
+	// The groups partition the node's subtree: their sum is the total.
+	for _, g := range dash.Groups {
+		dash.Totals.add(g.Counts)
 	}
 	for _, id := range strings.Split(strings.Trim(strings.TrimPrefix(node.Path, issuer.Path), "/"), "/") {
 		if id == "" || id == strconv.FormatInt(node.ID, 10) {
@@ -161,12 +172,12 @@ func (s *Service) Dashboard(ctx context.Context, a access.Actor, docID, reqID in
 
 // groups counts per child of node: each report unit is attributed to the
 // child whose subtree holds it (the path up to the next '/').
-func (s *Service) groups(ctx context.Context, node org.Org, docID, reqID int64, now time.Time) ([]Group, error) {
+func (s *Service) groups(ctx context.Context, node org.Org, reqID int64, now time.Time) ([]Group, error) {
 	n := len(node.Path)
 	instr := s.DB.Dialect.Instr()
 	child := `SUBSTR(o.path, 1, ` + strconv.Itoa(n) + ` + ` + instr + `(SUBSTR(o.path, ` + strconv.Itoa(n+1) + `), '/'))`
 	lo, hi := access.Scope{Path: node.Path}.Range()
-	args := append(countArgs(now), docID, reqID, lo, hi)
+	args := append(countArgs(now), reqID, lo, hi)
 	rows, err := s.DB.Query(ctx, `SELECT c.id, c.code, c.name, c.kind, c.path, g.* FROM (
 		SELECT `+child+` AS child_path, `+countCols+countFrom+` GROUP BY `+child+`) g
 		JOIN orgs c ON c.path = g.child_path ORDER BY c.sort_key, c.code`, args...)
@@ -228,10 +239,10 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 	case "missing":
 		where += ` AND rp.status NOT IN ('submitted', 'accepted')`
 	case "signed":
-		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NOT NULL`
+		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND rp.received_at IS NOT NULL`
 		args = append(args, now)
 	case "unsigned":
-		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND dr.signed_at IS NULL`
+		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND rp.received_at IS NULL`
 		args = append(args, now)
 	}
 	var total int

@@ -39,7 +39,7 @@ func setup(t *testing.T, d *db.DB) *fx {
 	f.reps = report.NewService(d, orgs, f.docs)
 	now := func() time.Time { return f.clock }
 	f.docs.Now, f.reps.Now = now, now
-	f.docs.OnIssue = f.reps.OnIssue
+	report.Wire(f.docs, f.reps)
 	if _, err := demo.Seed(ctx, f.auth, "test-password-2015", true); err != nil {
 		t.Fatal(err)
 	}

@@ -232,6 +232,21 @@ func (s *Service) Requirement(ctx context.Context, a access.Actor, docID, reqID 
 	return r, d, nil
 }
 
+// Wire connects the document workflow to reporting: issuing creates the
+// reports, and a unit's receipt is noted on its reports.
+func Wire(docs *doc.Service, reps *Service) {
+	docs.OnIssue = reps.OnIssue
+	docs.OnReceive = reps.OnReceive
+}
+
+// OnReceive notes a unit's 签收 on its reports under the document, in the
+// receiving transaction.
+func (s *Service) OnReceive(ctx context.Context, tx *db.Tx, docID, orgID int64, at time.Time) error {
+	_, err := tx.Exec(ctx, `UPDATE reports SET received_at = ? WHERE org_id = ? AND requirement_id IN (SELECT id FROM requirements WHERE doc_id = ?)`,
+		db.Millis(at), orgID, docID)
+	return err
+}
+
 // OnIssue creates a pending report for every main recipient of every
 // requirement of the document; it runs in the issuing transaction.
 func (s *Service) OnIssue(ctx context.Context, tx *db.Tx, d doc.Document) error {

@@ -110,13 +110,12 @@ func (r Report) StateAt(now time.Time) State {
 const reportColumns = `rp.id, rp.requirement_id, rq.doc_id, d.org_id, rp.org_id, o.code, o.name, o.path, rp.status, rp.due_at,
 	rp.body, rp.numbers, COALESCE(rp.submitted_at, 0), COALESCE(us.display_name, ''), COALESCE(rp.decided_at, 0),
 	COALESCE(ud.display_name, ''), rp.return_reason, rp.extension_status, rp.extension_until, rp.extension_reason,
-	rp.extension_reply, COALESCE(dr.signed_at, 0), COALESCE(rp.last_urged_at, 0), rp.updated_at, rp.version, rq.title, d.number, d.title`
+	rp.extension_reply, COALESCE(rp.received_at, 0), COALESCE(rp.last_urged_at, 0), rp.updated_at, rp.version, rq.title, d.number, d.title`
 
 const reportFrom = ` FROM reports rp
 	JOIN requirements rq ON rq.id = rp.requirement_id
 	JOIN documents d ON d.id = rq.doc_id
 	JOIN orgs o ON o.id = rp.org_id
-	LEFT JOIN document_recipients dr ON dr.doc_id = rq.doc_id AND dr.org_id = rp.org_id
 	LEFT JOIN users us ON us.id = rp.submitted_by
 	LEFT JOIN users ud ON ud.id = rp.decided_by`
 

@@ -37,7 +37,7 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	svc := auth.NewService(d, orgs)
 	docs := doc.NewService(d, orgs)
 	reports := report.NewService(d, orgs, docs)
-	docs.OnIssue = reports.OnIssue
+	report.Wire(docs, reports)
 	var mailer *notify.Mailer
 	if cfg.SMTPAddr != "" {
 		mailer = &notify.Mailer{DB: d, Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser,

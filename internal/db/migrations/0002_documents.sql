@@ -139,6 +139,9 @@ CREATE TABLE reports (
     extension_reason    TEXT NOT NULL DEFAULT '',
     extension_reply     TEXT NOT NULL DEFAULT '',
     last_urged_at       BIGINT,
+    -- the unit's 签收 of the document, copied here so the dashboard's
+    -- roll-up reads one table
+    received_at         BIGINT,
     version             INTEGER NOT NULL DEFAULT 0,           -- guards concurrent changes
     updated_at          BIGINT NOT NULL,
     UNIQUE (requirement_id, org_id)
