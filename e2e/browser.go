@@ -541,10 +541,14 @@ func (p *Page) Screenshot(name string) {
 	}
 	// Let fonts and the flash settle so the picture shows the page.
 	chromedp.Run(p.ctx, chromedp.Evaluate[chromedp.Void](`document.fonts.ready`, chromedp.EvalAsValue, chromedp.EvalAwaitPromise))
+	// Capturing beyond the viewport scrolls a mobile-emulated page; put
+	// the scroll position back, or the next click may land elsewhere.
+	at := Eval[[]float64](p, `[window.scrollX, window.scrollY]`)
 	buf, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.fatal("screenshot %s: %v", name, err)
 	}
+	Eval[any](p, fmt.Sprintf(`window.scrollTo(%v, %v), null`, at[0], at[1]))
 	test := strings.SplitN(p.t.Name(), "/", 2)[0]
 	test = strings.TrimPrefix(test, "Test")
 	file := filepath.Join(dir, unsafeName.ReplaceAllString(strings.ToLower(test)+"-"+p.VP.Name+"-"+name, "_")+".png")
@@ -552,4 +556,34 @@ func (p *Page) Screenshot(name string) {
 		p.t.Fatal(err)
 	}
 	p.t.Logf("screenshot %s", file)
+}
+
+// FillDate types iso (YYYY-MM-DD) into the date input sel from the
+// keyboard, as a person would: the digits of month, day and year in the
+// order the control shows them for the browser's locale (mm/dd/yyyy for
+// en-US, yyyy/mm/dd for zh-CN), then checks the value the form will send.
+func (p *Page) FillDate(sel, iso string) {
+	p.t.Helper()
+	d, err := time.Parse("2006-01-02", iso)
+	if err != nil {
+		p.fatal("fill date %s: %q is not YYYY-MM-DD", sel, iso)
+	}
+	order := Eval[[]string](p, `new Intl.DateTimeFormat(navigator.language, {year: "numeric", month: "2-digit", day: "2-digit"})
+  .formatToParts(new Date(2015, 7, 11)).map(function (x) { return x.type; })
+  .filter(function (t) { return t === "year" || t === "month" || t === "day"; })`)
+	var keys strings.Builder
+	for _, part := range order {
+		switch part {
+		case "year":
+			fmt.Fprintf(&keys, "%04d", d.Year())
+		case "month":
+			fmt.Fprintf(&keys, "%02d", int(d.Month()))
+		case "day":
+			fmt.Fprintf(&keys, "%02d", d.Day())
+		}
+	}
+	p.do("fill date "+sel, chromedp.Focus(chromedp.CSS(sel)), chromedp.KeyEvent(keys.String()))
+	if v := Eval[string](p, `document.querySelector(`+strconv.Quote(sel)+`).value`); v != iso {
+		p.fatal("fill date %s: typed %q (fields %v), the input holds %q, want %q", sel, keys.String(), order, v, iso)
+	}
 }
