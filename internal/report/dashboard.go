@@ -223,9 +223,15 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 			return nil, 0, db.ErrNotFound
 		}
 	}
-	lo, hi := access.Scope{Path: node.Path}.Range()
-	where := ` WHERE rp.requirement_id = ? AND o.path >= ? AND o.path < ?`
-	args := []any{reqID, lo, hi}
+	where := ` WHERE rp.requirement_id = ?`
+	args := []any{reqID}
+	if node.ID != issuer.ID {
+		// Every report of the requirement lies below the issuer, so only a
+		// drill-down needs the subtree condition (and its join).
+		lo, hi := access.Scope{Path: node.Path}.Range()
+		where += ` AND o.path >= ? AND o.path < ?`
+		args = append(args, lo, hi)
+	}
 	now := db.Millis(s.Now())
 	switch f.State {
 	case "accepted", "submitted":
@@ -245,11 +251,17 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND rp.received_at IS NULL`
 		args = append(args, now)
 	}
+	from := ` FROM reports rp`
+	if node.ID != issuer.ID {
+		from += ` JOIN orgs o ON o.id = rp.org_id`
+	}
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+reportFrom+where, args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+from+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	q := `SELECT ` + reportColumns + reportFrom + where + ` ORDER BY o.code`
+	// The (requirement_id, org_code) index gives the page in tree order
+	// without sorting every unit.
+	q := `SELECT ` + reportColumns + reportFrom + where + ` ORDER BY rp.org_code`
 	if f.PerPage > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.PerPage, (max(f.Page, 1)-1)*f.PerPage)

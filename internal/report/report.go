@@ -273,8 +273,9 @@ func (s *Service) OnIssue(ctx context.Context, tx *db.Tx, d doc.Document) error 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO reports (requirement_id, org_id, status, due_at, updated_at)
-			SELECT ?, dr.org_id, 'pending', ?, ? FROM document_recipients dr WHERE dr.doc_id = ? AND dr.kind = 'main'`,
+		if _, err := tx.Exec(ctx, `INSERT INTO reports (requirement_id, org_id, org_code, status, due_at, updated_at)
+			SELECT ?, dr.org_id, o.code, 'pending', ?, ? FROM document_recipients dr JOIN orgs o ON o.id = dr.org_id
+			WHERE dr.doc_id = ? AND dr.kind = 'main'`,
 			r.id, db.Millis(due), db.Millis(s.Now()), d.ID); err != nil {
 			return err
 		}

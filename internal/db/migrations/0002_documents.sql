@@ -121,6 +121,7 @@ CREATE TABLE reports (
     id                  {{pk}},
     requirement_id      BIGINT NOT NULL REFERENCES requirements(id),
     org_id              BIGINT NOT NULL REFERENCES orgs(id),
+    org_code            TEXT NOT NULL DEFAULT '',             -- the unit's code, for the table's order
     -- pending, draft, submitted, returned, accepted
     status              TEXT NOT NULL,
     -- the unit's deadline (end of the due day, Beijing time, in ms): the
@@ -147,7 +148,8 @@ CREATE TABLE reports (
     UNIQUE (requirement_id, org_id)
 );
 CREATE INDEX reports_org ON reports (org_id, status);
-CREATE INDEX reports_todo ON reports (org_id, due_at) ;
+CREATE INDEX reports_todo ON reports (org_id, due_at);
+CREATE INDEX reports_table ON reports (requirement_id, org_code);
 
 CREATE TABLE report_files (
     report_id BIGINT NOT NULL REFERENCES reports(id),
