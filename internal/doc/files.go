@@ -66,29 +66,7 @@ func (s *Service) Files(ctx context.Context, a access.Actor, id int64) ([]files.
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT file_id FROM document_files WHERE doc_id = ? ORDER BY position`, id)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var fid int64
-		if err := rows.Scan(&fid); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, fid)
-	}
-	rows.Close()
-	out := make([]files.File, 0, len(ids))
-	for _, fid := range ids {
-		f, err := files.Meta(ctx, s.DB.Q(), fid)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return files.DocumentLinks.List(ctx, s.DB.Q(), id)
 }
 
 // File returns an attachment of a visible document with its bytes.
@@ -96,14 +74,5 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (f
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	var n int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM document_files WHERE doc_id = ? AND file_id = ?`, id, fileID).Scan(&n); err != nil || n == 0 {
-		return files.File{}, nil, db.ErrNotFound
-	}
-	f, err := files.Meta(ctx, s.DB.Q(), fileID)
-	if err != nil {
-		return files.File{}, nil, err
-	}
-	data, err := files.Data(ctx, s.DB.Q(), fileID)
-	return f, data, err
+	return files.DocumentLinks.Get(ctx, s.DB.Q(), id, fileID)
 }

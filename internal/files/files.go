@@ -110,23 +110,6 @@ func Save(ctx context.Context, tx *db.Tx, orgID, userID int64, field, name strin
 	return f, err
 }
 
-// Meta loads a file's metadata.
-func Meta(ctx context.Context, q db.Querier, id int64) (File, error) {
-	var f File
-	var at int64
-	err := q.QueryRow(ctx, `SELECT id, org_id, name, content_type, size, sha256, created_at FROM files WHERE id = ?`, id).
-		Scan(&f.ID, &f.OrgID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &at)
-	f.CreatedAt = db.FromMillis(at)
-	return f, db.NoRows(err)
-}
-
-// Data loads a file's bytes (callers check the owner first).
-func Data(ctx context.Context, q db.Querier, id int64) ([]byte, error) {
-	var data []byte
-	err := q.QueryRow(ctx, `SELECT data FROM files WHERE id = ?`, id).Scan(&data)
-	return data, db.NoRows(err)
-}
-
 // Serve writes a file as a download with a safe name.
 func Serve(w http.ResponseWriter, f File, data []byte) {
 	w.Header().Set("Content-Type", f.ContentType)
@@ -157,4 +140,57 @@ func urlEscape(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// Link is a table attaching files to their owner (a document, a report).
+type Link struct {
+	table, owner, order string // constants, never user input
+}
+
+// The owners' link tables.
+var (
+	DocumentLinks = Link{"document_files", "doc_id", "position"}
+	ReportLinks   = Link{"report_files", "report_id", "file_id"}
+)
+
+const metaCols = `f.id, f.org_id, f.name, f.content_type, f.size, f.sha256, f.created_at`
+
+func scanMeta(row interface{ Scan(...any) error }, extra ...any) (File, error) {
+	var f File
+	var at int64
+	err := row.Scan(append([]any{&f.ID, &f.OrgID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &at}, extra...)...)
+	f.CreatedAt = db.FromMillis(at)
+	return f, err
+}
+
+// List returns an owner's files in order, in one query. Callers check the
+// owner is visible first.
+func (l Link) List(ctx context.Context, q db.Querier, owner int64) ([]File, error) {
+	rows, err := q.Query(ctx, `SELECT `+metaCols+` FROM `+l.table+` x JOIN files f ON f.id = x.file_id
+		WHERE x.`+l.owner+` = ? ORDER BY x.`+l.order, owner)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []File{}
+	for rows.Next() {
+		f, err := scanMeta(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Get returns one of an owner's files with its bytes; db.ErrNotFound when
+// the file is not attached to that owner.
+func (l Link) Get(ctx context.Context, q db.Querier, owner, fileID int64) (File, []byte, error) {
+	var data []byte
+	f, err := scanMeta(q.QueryRow(ctx, `SELECT `+metaCols+`, f.data FROM `+l.table+` x JOIN files f ON f.id = x.file_id
+		WHERE x.`+l.owner+` = ? AND x.file_id = ?`, owner, fileID), &data)
+	if err != nil {
+		return File{}, nil, db.NoRows(err)
+	}
+	return f, data, nil
 }

@@ -502,29 +502,7 @@ func (s *Service) Files(ctx context.Context, a access.Actor, id int64) ([]files.
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT f.id FROM report_files rf JOIN files f ON f.id = rf.file_id WHERE rf.report_id = ? ORDER BY f.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var fid int64
-		if err := rows.Scan(&fid); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, fid)
-	}
-	rows.Close()
-	out := make([]files.File, 0, len(ids))
-	for _, fid := range ids {
-		f, err := files.Meta(ctx, s.DB.Q(), fid)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, nil
+	return files.ReportLinks.List(ctx, s.DB.Q(), id)
 }
 
 // File returns an attachment of a visible report, with its bytes.
@@ -532,16 +510,7 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (f
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	var n int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM report_files WHERE report_id = ? AND file_id = ?`, id, fileID).Scan(&n); err != nil || n == 0 {
-		return files.File{}, nil, db.ErrNotFound
-	}
-	f, err := files.Meta(ctx, s.DB.Q(), fileID)
-	if err != nil {
-		return files.File{}, nil, err
-	}
-	data, err := files.Data(ctx, s.DB.Q(), fileID)
-	return f, data, err
+	return files.ReportLinks.Get(ctx, s.DB.Q(), id, fileID)
 }
 
 // RemoveFile takes an attachment off the unit's report before it is sent.
