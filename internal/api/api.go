@@ -54,8 +54,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 		route(mux, "/api/v1/docs/{id}/"+a.name, methods{"POST": h.signedIn(h.docAction(a))})
 	}
 	route(mux, "/api/v1/docs/{id}/receipts", methods{"GET": h.signedIn(h.docReceipts), "POST": h.signedIn(h.docReceive)})
-	route(mux, "/api/v1/docs/{id}/files", methods{"GET": h.signedIn(h.docFiles), "POST": h.signedIn(h.docAttach)})
-	route(mux, "/api/v1/docs/{id}/files/{fid}", methods{"GET": h.signedIn(h.docFile), "DELETE": h.signedIn(h.docDetach)})
+	h.fileRoutes(mux, "/api/v1/docs/{id}", deps.Docs)
 	route(mux, "/api/v1/docs/{id}/pdf", methods{"GET": h.signedIn(newDocPrinter(h).docPDF)})
 
 	// 督办/报送.
@@ -68,8 +67,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 	for _, a := range reportActions {
 		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.signedIn(h.reportAction(a))})
 	}
-	route(mux, "/api/v1/reports/{id}/files", methods{"GET": h.signedIn(h.reportFiles), "POST": h.signedIn(h.reportAttach)})
-	route(mux, "/api/v1/reports/{id}/files/{fid}", methods{"GET": h.signedIn(h.reportFile), "DELETE": h.signedIn(h.reportDetach)})
+	h.fileRoutes(mux, "/api/v1/reports/{id}", deps.Reports)
 
 	// Notifications.
 	route(mux, "/api/v1/notifications", methods{"GET": h.signedIn(h.noticeList)})

@@ -9,7 +9,6 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
-	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/report"
 )
@@ -483,62 +482,6 @@ func (h *handler) reportAction(act reportAction) func(http.ResponseWriter, *http
 	}
 }
 
-// reportFiles: GET /api/v1/reports/{id}/files.
-func (h *handler) reportFiles(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
-	fs, err := h.deps.Reports.Files(r.Context(), c.Actor, id)
-	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
-}
-
-// reportAttach: POST /api/v1/reports/{id}/files (multipart/form-data,
-// field "file") — 201 with the stored attachment of the unit's report.
-func (h *handler) reportAttach(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
-	ctx := r.Context()
-	if _, err := h.deps.Reports.Get(ctx, c.Actor, id); err != nil {
-		h.fail(w, r, c, err, false)
-		return
-	}
-	name, data, err := readUpload(r)
-	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	f, err := h.deps.Reports.Attach(ctx, c.Actor, id, name, data)
-	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"file": toFileJSON(f)})
-}
-
-// reportFile: GET /api/v1/reports/{id}/files/{fid} — the attachment itself.
-func (h *handler) reportFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, fid := pathID(r, "id"), pathID(r, "fid")
-	if id == 0 || fid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
-	f, data, err := h.deps.Reports.File(r.Context(), c.Actor, id, fid)
-	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
-	}
-	files.Serve(w, f, data)
-}
-
 // routeBeside is route for a fixed path beside a {wildcard} sibling
 // (/reports/todo beside /reports/{id}): a catch-all for every method on
 // the fixed path would conflict with the sibling's method patterns, so
@@ -562,19 +505,4 @@ func routeBeside(mux *http.ServeMux, path string, m methods) {
 			httpx.WriteError(w, r, apperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "该接口不支持 "+r.Method+" 请求"))
 		})
 	}
-}
-
-// reportDetach: DELETE /api/v1/reports/{id}/files/{fid} before the report
-// is sent.
-func (h *handler) reportDetach(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, fid := pathID(r, "id"), pathID(r, "fid")
-	if id == 0 || fid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
-	if err := h.deps.Reports.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
-		h.fail(w, r, c, err, true)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }

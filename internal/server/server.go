@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"halfsky/internal/api"
@@ -69,26 +68,11 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(api.CrossOriginDenied)) // JSON under /api/
 	h = cop.Handler(h)
-	h = limitBody(cfg.MaxBody, files.MaxSize+1<<20, h)
+	h = web.LimitBody(cfg.MaxBody, files.MaxSize+1<<20)(h)
 	h = timeout(cfg.RequestTimeout, h)
 	h = web.SecurityHeadersFor(cfg.TrustProxy)(h)
 	h = recoverer(h)
 	return &Server{Cfg: cfg, Deps: deps, Handler: h}, nil
-}
-
-// limitBody caps request bodies: small for forms and JSON, large enough
-// for one attachment on multipart uploads.
-func limitBody(small, upload int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil && r.Body != http.NoBody {
-			n := small
-			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-				n = upload
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, n)
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // timeout bounds each request's context (database calls honour it).

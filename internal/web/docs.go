@@ -265,32 +265,6 @@ func (h *handler) docFileUpload(w http.ResponseWriter, r *http.Request, c *httpx
 	h.renderDocForm(w, r, c, http.StatusUnprocessableEntity, fd)
 }
 
-func (h *handler) docFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	err := h.deps.Docs.RemoveFile(r.Context(), c.Actor, id, fid)
-	h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"/edit", err, "已删除附件")
-}
-
-func (h *handler) docFileGet(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	f, data, err := h.deps.Docs.File(r.Context(), c.Actor, id, fid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	files.Serve(w, f, data)
-}
-
 // reqAdd adds a reporting requirement to a document before it is issued.
 func (h *handler) reqAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	id, ok := pathID(r, "id")

@@ -55,17 +55,20 @@ func forwardedHTTPS(r *http.Request) bool {
 	return strings.EqualFold(strings.TrimSpace(v), "https")
 }
 
-// LimitBody caps request bodies at n bytes: reading past it fails (the
-// handler sees an error from ParseForm or the body reader; check with
-// errors.As(err, new(*http.MaxBytesError)) and answer 413) and the
-// connection is closed after the response. A limit cannot be raised by an
-// inner wrapper, so routes that take uploads must not sit behind a smaller
-// LimitBody: give them their own, larger one.
-func LimitBody(n int64) func(http.Handler) http.Handler {
+// LimitBody caps request bodies: n bytes for forms and JSON, upload bytes
+// for multipart requests, which carry one attachment. Reading past the cap
+// fails (the handler sees an error from ParseForm or the body reader; check
+// with errors.As(err, new(*http.MaxBytesError)) and answer 413) and the
+// connection is closed after the response.
+func LimitBody(n, upload int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Body != nil && r.Body != http.NoBody {
-				r.Body = http.MaxBytesReader(w, r.Body, n)
+				limit := n
+				if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+					limit = upload
+				}
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
 			}
 			next.ServeHTTP(w, r)
 		})

@@ -59,7 +59,7 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestLimitBody(t *testing.T) {
 	var gotErr error
-	h := LimitBody(16)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := LimitBody(16, 64)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotErr = r.ParseForm()
 	}))
 	post := func(body string) {

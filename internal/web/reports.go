@@ -270,29 +270,3 @@ func (h *handler) reportFileUpload(w http.ResponseWriter, r *http.Request, c *ht
 	}
 	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, "")
 }
-
-func (h *handler) reportFileGet(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	f, data, err := h.deps.Reports.File(r.Context(), c.Actor, id, fid)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	files.Serve(w, f, data)
-}
-
-func (h *handler) reportFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	err := h.deps.Reports.RemoveFile(r.Context(), c.Actor, id, fid)
-	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10)+"#report-files", err, "已删除附件")
-}

@@ -73,8 +73,8 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 	mux.Handle("POST /docs/{id}/edit", h.can(access.ViewDocs, h.docUpdate))
 	mux.Handle("POST /docs/{id}/{action}", h.can(access.ViewDocs, h.docAction)) // submit review sign issue receive correct
 	mux.Handle("POST /docs/{id}/files", h.can(access.ViewDocs, h.docFileUpload))
-	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.docFileGet))
-	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.docFileRemove))
+	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Docs)))
+	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Docs, "/docs/", "/edit")))
 	mux.Handle("POST /docs/{id}/requirements", h.can(access.ViewDocs, h.reqAdd))
 	mux.Handle("POST /docs/{id}/requirements/{rid}/delete", h.can(access.ViewDocs, h.reqRemove))
 	// 督办: the sender's dashboard of one requirement.
@@ -89,8 +89,8 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 	mux.Handle("POST /reports/{id}", h.can(access.ViewDocs, h.reportSave))
 	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, h.reportExtension))
 	mux.Handle("POST /reports/{id}/files", h.can(access.ViewDocs, h.reportFileUpload))
-	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.reportFileGet))
-	mux.Handle("POST /reports/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.reportFileRemove))
+	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Reports)))
+	mux.Handle("POST /reports/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Reports, "/reports/", "#report-files")))
 	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, h.reportDecide)) // accept return grant refuse
 
 	// Notifications are about documents and reports: the business roles'.
