@@ -119,6 +119,14 @@ const (
 	SignDocs      Action = "doc.sign"      // 签发
 	ReceiveDocs   Action = "doc.receive"   // 签收, report back
 	ManageReports Action = "report.manage" // accept or return reports, extensions, 催办
+
+	// The notice's work lines — study (学习), visits/needs/tasks (下基层访妇情办实事)
+	// and the problem ledger (问题整改台账): business roles only.
+	ViewWork   Action = "work.view"   // read the unit's and its subtree's records and statistics
+	RecordWork Action = "work.record" // record and update the unit's own activities, visits, needs, tasks, problems
+	// ManageWork is what a unit does for the units below it: set quotas,
+	// verify and close (销号) or return their problems, hand needs over.
+	ManageWork Action = "work.manage"
 )
 
 // allowed lists, per action, the roles that may take it (within scope).
@@ -136,6 +144,9 @@ var allowed = map[Action][]Role{
 	SignDocs:       {Leader},
 	ReceiveDocs:    {Leader, Staff},
 	ManageReports:  {Leader, Staff},
+	ViewWork:       {Leader, Staff},
+	RecordWork:     {Leader, Staff},
+	ManageWork:     {Leader, Staff},
 }
 
 // ErrDenied is returned for an action the actor's role does not allow.

@@ -72,6 +72,11 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 	// Notifications.
 	route(mux, "/api/v1/notifications", methods{"GET": h.signedIn(h.noticeList)})
 	route(mux, "/api/v1/notifications/read-all", methods{"POST": h.signedIn(h.noticeReadAll)})
+	// The work lines: 学习, 下基层访妇情办实事, 问题整改台账.
+	h.studyRoutes(mux)
+	h.visitRoutes(mux)
+	h.problemRoutes(mux)
+
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apperr.New(http.StatusNotFound, "no_route", "没有这个接口"))
 	})

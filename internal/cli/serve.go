@@ -38,6 +38,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		if err := demo.SeedDocuments(ctx, svc, seeded.Password, time.Now()); err != nil {
 			return fmt.Errorf("demo documents: %w", err)
 		}
+		if err := demo.SeedWork(ctx, svc, time.Now()); err != nil {
+			return fmt.Errorf("demo work: %w", err)
+		}
 	}
 	srv, err := server.New(cfg, d)
 	if err != nil {

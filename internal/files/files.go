@@ -84,6 +84,35 @@ func Check(field, name string, data []byte) (string, error) {
 	return k.contentType, nil
 }
 
+// MaxImageSize is the largest photo accepted (study activities, visits):
+// phone cameras give 3–8 MB; anything bigger is not a photo worth storing.
+const MaxImageSize = 10 << 20
+
+// CheckImage validates an uploaded photo: JPG or PNG by name and content,
+// at most MaxImageSize.
+func CheckImage(field, name string, data []byte) (string, error) {
+	base := strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, `\`, "/")))
+	switch strings.ToLower(filepath.Ext(base)) {
+	case ".jpg", ".jpeg", ".png":
+	default:
+		if base != "" && base != "." && len(data) > 0 {
+			return "", apperr.Field(field, "“"+base+"”不是照片，只能上传 JPG 或 PNG 图片")
+		}
+	}
+	if len(data) > MaxImageSize {
+		return "", apperr.Field(field, fmt.Sprintf("照片“%s”超过 %d MB 的上限", base, MaxImageSize>>20))
+	}
+	return Check(field, name, data)
+}
+
+// SaveImage stores a checked photo in the caller's transaction.
+func SaveImage(ctx context.Context, tx *db.Tx, orgID, userID int64, field, name string, data []byte, now time.Time) (File, error) {
+	if _, err := CheckImage(field, name, data); err != nil {
+		return File{}, err
+	}
+	return Save(ctx, tx, orgID, userID, field, name, data, now)
+}
+
 func matches(k kind, data []byte) bool {
 	if k.magic == nil { // text: UTF-8 without NUL bytes
 		return utf8.Valid(data) && bytes.IndexByte(data, 0) < 0
@@ -151,6 +180,13 @@ type Link struct {
 var (
 	DocumentLinks = Link{"document_files", "doc_id", "position"}
 	ReportLinks   = Link{"report_files", "report_id", "file_id"}
+	// StudyPhotos are a study activity's photos: study_photos(activity_id, file_id).
+	StudyPhotos = Link{"study_photos", "activity_id", "file_id"}
+	// VisitPhotos are a visit's photos: visit_photos(visit_id, file_id).
+	VisitPhotos = Link{"visit_photos", "visit_id", "file_id"}
+	// ProblemFiles are a problem's evidence: problem_files(problem_id,
+	// file_id, update_id), each file attached with a progress update.
+	ProblemFiles = Link{"problem_files", "problem_id", "file_id"}
 )
 
 const metaCols = `f.id, f.org_id, f.name, f.content_type, f.size, f.sha256, f.created_at`

@@ -21,7 +21,10 @@ import (
 	"halfsky/internal/docprint"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/rectify"
 	"halfsky/internal/report"
+	"halfsky/internal/study"
+	"halfsky/internal/visit"
 )
 
 // SessionCookie is the session cookie's name.
@@ -161,6 +164,9 @@ type Deps struct {
 	Orgs     *org.Store
 	Docs     *doc.Service
 	Reports  *report.Service
+	Study    *study.Service
+	Visits   *visit.Service
+	Rectify  *rectify.Service
 	Mail     *notify.Mailer    // nil when SMTP is not configured
 	Printer  *docprint.Printer // PDFs of documents: one headless Chromium per process
 	Sessions *Auth

@@ -19,7 +19,10 @@ import (
 	"halfsky/internal/httpx"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/rectify"
 	"halfsky/internal/report"
+	"halfsky/internal/study"
+	"halfsky/internal/visit"
 	"halfsky/internal/web"
 )
 
@@ -44,6 +47,7 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 		reports.Mail = mailer
 	}
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
+		Study: study.NewService(d, orgs), Visits: visit.NewService(d, orgs), Rectify: rectify.NewService(d, orgs),
 		Printer:  &docprint.Printer{Chromium: cfg.Chromium},
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 

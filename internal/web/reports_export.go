@@ -1,12 +1,8 @@
 package web
 
 import (
-	"log/slog"
-	"mime"
 	"net/http"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
 
 	"halfsky/internal/httpx"
 	"halfsky/internal/report"
@@ -39,45 +35,23 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 		return
 	}
 
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "报送情况"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	head := []any{"单位代码", "单位名称", "状态", "签收时间", "报送时间", "截止日期", "延期"}
+	cols := []Column{{"单位代码", 14}, {"单位名称", 28}, {"状态", 10}, {"签收时间", 18}, {"报送时间", 18}, {"截止日期", 12}, {"延期", 22}}
 	for _, fl := range req.Fields {
 		label := fl.Label
 		if fl.Unit != "" {
 			label += "（" + fl.Unit + "）"
 		}
-		head = append(head, label)
+		cols = append(cols, Column{Title: label})
 	}
-	head = append(head, "退回理由")
-	widths := map[int]float64{1: 14, 2: 28, 3: 10, 4: 18, 5: 18, 6: 12, 7: 22, len(head): 30}
-	for col, wd := range widths {
-		if err := sw.SetColWidth(col, col, wd); err != nil {
-			h.fail(w, r, err)
-			return
-		}
-	}
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	row := make([]any, len(head))
-	for i, v := range head {
-		row[i] = excelize.Cell{StyleID: bold, Value: v}
-	}
-	if err := sw.SetRow("A1", row, excelize.RowOpts{StyleID: bold}); err != nil {
+	cols = append(cols, Column{"退回理由", 30})
+	sh, err := newSheet("报送情况", cols)
+	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	defer sh.Close()
 	now := svc.Now()
-	for i, u := range units {
+	for _, u := range units {
 		ext := extLabel(u.ExtStatus)
 		if u.ExtUntil != "" {
 			ext += " 至 " + u.ExtUntil
@@ -92,25 +66,16 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 			}
 		}
 		vals = append(vals, u.ReturnReason)
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, vals); err != nil {
+		if err := sh.Add(vals...); err != nil {
 			h.fail(w, r, err)
 			return
 		}
-	}
-	if err := sw.Flush(); err != nil {
-		h.fail(w, r, err)
-		return
 	}
 	name := req.Title + "报送情况"
 	if d.Number != "" {
 		name = d.Number + name
 	}
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".xlsx"}))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if err := f.Write(w); err != nil {
-		slog.Error("excel export", "path", r.URL.Path, "err", err)
+	if err := sh.Send(w, r, name); err != nil {
+		h.fail(w, r, err)
 	}
 }

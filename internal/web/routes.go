@@ -97,6 +97,13 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 	mux.Handle("GET /notices", h.can(access.ViewDocs, h.notices))
 	mux.Handle("POST /notices/read", h.can(access.ViewDocs, h.noticesRead))
 
+	// The notice's work lines, each in its own file family:
+	// 学习 (study*.go), 下基层访妇情办实事 (visits*.go, needs*.go, tasks*.go)
+	// and 问题整改台账 (problems*.go).
+	h.studyRoutes(mux)
+	h.visitRoutes(mux)
+	h.problemRoutes(mux)
+
 	// Anything else is a Chinese 404 page.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.tpl.Error(w, r, http.StatusNotFound, "")
@@ -116,6 +123,11 @@ func nav(a access.Actor, unread int) []NavItem {
 			notices += "（" + strconv.Itoa(unread) + "）"
 		}
 		items = append(items, NavItem{Href: "/notices", Label: notices, Key: "notices"})
+	}
+	if a.Can(access.ViewWork) {
+		items = append(items, NavItem{Href: "/study", Label: "学习", Key: "study"},
+			NavItem{Href: "/visits", Label: "访妇情办实事", Key: "visits"},
+			NavItem{Href: "/problems", Label: "整改台账", Key: "problems"})
 	}
 	if a.Can(access.ViewOrgs) {
 		items = append(items, NavItem{Href: "/org", Label: "组织机构", Key: "org"})
