@@ -10,7 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	"halfsky/internal/config"
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
 	"halfsky/internal/server"
@@ -59,7 +58,7 @@ func seedTemplate() error {
 	if _, err := d.Migrate(ctx); err != nil {
 		return err
 	}
-	srv, err := server.New(config.Default(), d)
+	srv, err := server.New(testapp.Config(), d)
 	if err != nil {
 		return err
 	}

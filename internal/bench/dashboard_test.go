@@ -13,7 +13,6 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
-	"halfsky/internal/config"
 	"halfsky/internal/db"
 	"halfsky/internal/division"
 	"halfsky/internal/doc"
@@ -227,7 +226,7 @@ func nationalDashboard(b *testing.B, engine string, d *db.DB, dir string) []stri
 	} else {
 		d.Exec(ctx, `ANALYZE`)
 	}
-	server, err := server.New(config.Default(), d)
+	server, err := server.New(testapp.Config(), d)
 	if err != nil {
 		b.Fatal(err)
 	}

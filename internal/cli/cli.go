@@ -36,6 +36,8 @@ Usage:
                                           from its PDF) into its elements; --as saves
                                           it as a draft of that user's unit
   halfsky audit verify                    check the audit log's hash chain
+  halfsky keys status|rotate|reseal      the keys sealing sensitive fields: what each
+                                          seals; add a key and re-seal everything
   halfsky backup [--out FILE]             consistent online backup
   halfsky version
 
@@ -70,6 +72,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = importDoc(ctx, rest, stdout)
 	case "audit":
 		err = auditCmd(ctx, rest, stdout)
+	case "keys":
+		err = keysCmd(ctx, rest, stdout)
 	case "backup":
 		err = backup(ctx, rest, stdout)
 	case "version":

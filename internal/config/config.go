@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -38,6 +39,20 @@ type Config struct {
 	BaseURL string
 	// Chromium is the browser used to print documents to PDF.
 	Chromium string
+	// KeyFile holds the keys that seal sensitive fields; empty means
+	// keys.txt in DataDir, created with fresh keys on first start. Keys,
+	// from HALFSKY_KEYS only (never a flag: it would show in ps), carries
+	// the same text instead of a file.
+	KeyFile string
+	Keys    string
+}
+
+// KeyFilePath is where the field-encryption keys are read from.
+func (c Config) KeyFilePath() string {
+	if c.KeyFile != "" {
+		return c.KeyFile
+	}
+	return filepath.Join(c.DataDir, "keys.txt")
 }
 
 // Default is the configuration with nothing set: SQLite under ./data,
@@ -87,6 +102,8 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("HALFSKY_SMTP_PASSWORD", &c.SMTPPassword)
 	str("HALFSKY_BASE_URL", &c.BaseURL)
 	str("HALFSKY_CHROMIUM", &c.Chromium)
+	str("HALFSKY_KEY_FILE", &c.KeyFile)
+	str("HALFSKY_KEYS", &c.Keys)
 	boolean("HALFSKY_DEMO", &c.Demo)
 	boolean("HALFSKY_TRUST_PROXY", &c.TrustProxy)
 	boolean("HALFSKY_SECURE_COOKIES", &c.SecureCookies)
@@ -111,6 +128,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of mail (HALFSKY_SMTP_FROM)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL, for links in mail (HALFSKY_BASE_URL)")
 	fs.StringVar(&c.Chromium, "chromium", c.Chromium, "Chromium binary for PDF output (HALFSKY_CHROMIUM)")
+	fs.StringVar(&c.KeyFile, "key-file", c.KeyFile, "field-encryption key file; default keys.txt in the data directory (HALFSKY_KEY_FILE; or the text in HALFSKY_KEYS)")
 }
 
 // Load builds the configuration from defaults, the environment and args.

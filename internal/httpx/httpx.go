@@ -24,6 +24,7 @@ import (
 	"halfsky/internal/rectify"
 	"halfsky/internal/report"
 	"halfsky/internal/study"
+	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 )
 
@@ -170,4 +171,5 @@ type Deps struct {
 	Mail     *notify.Mailer    // nil when SMTP is not configured
 	Printer  *docprint.Printer // PDFs of documents: one headless Chromium per process
 	Sessions *Auth
+	Vault    *vault.Keyring // seals sensitive personal fields
 }

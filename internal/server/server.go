@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -22,6 +23,7 @@ import (
 	"halfsky/internal/rectify"
 	"halfsky/internal/report"
 	"halfsky/internal/study"
+	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 	"halfsky/internal/web"
 )
@@ -35,6 +37,13 @@ type Server struct {
 
 // New builds the services and the handler over an open, migrated database.
 func New(cfg config.Config, d *db.DB) (*Server, error) {
+	keys, created, err := vault.Load(cfg.KeyFilePath(), cfg.Keys)
+	if err != nil {
+		return nil, fmt.Errorf("field-encryption keys: %w", err)
+	}
+	if created {
+		slog.Warn("created a new field-encryption key file: back it up apart from the database", "path", cfg.KeyFilePath())
+	}
 	orgs := &org.Store{DB: d}
 	svc := auth.NewService(d, orgs)
 	docs := doc.NewService(d, orgs)
@@ -48,7 +57,7 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	}
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
 		Study: study.NewService(d, orgs), Visits: visit.NewService(d, orgs), Rectify: rectify.NewService(d, orgs),
-		Printer:  &docprint.Printer{Chromium: cfg.Chromium},
+		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 
 	mux := http.NewServeMux()

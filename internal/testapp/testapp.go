@@ -21,6 +21,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
 	"halfsky/internal/server"
+	"halfsky/internal/vault"
 )
 
 // Password is every demo account's password in tests.
@@ -39,11 +40,22 @@ func init() {
 	auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
 }
 
+// Keys are the field-encryption keys of every test server in the process,
+// so a database seeded by one opens in another.
+var Keys = vault.NewFileText(time.Now())
+
+// Config is the default configuration with the test keys (never a key
+// file in the package directory).
+func Config() config.Config {
+	cfg := config.Default()
+	cfg.Keys = Keys
+	return cfg
+}
+
 // Start seeds d with the demo tree and accounts and serves it.
 func Start(t testing.TB, d *db.DB) *App {
 	t.Helper()
-	cfg := config.Default()
-	srv, err := server.New(cfg, d)
+	srv, err := server.New(Config(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
