@@ -55,8 +55,10 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 			Password: cfg.SMTPPassword, BaseURL: cfg.BaseURL, Now: db.Now}
 		reports.Mail = mailer
 	}
+	studies := study.NewService(d, orgs)
+	studies.Reports = reports
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
-		Study: study.NewService(d, orgs), Visits: visit.NewService(d, orgs), Rectify: rectify.NewService(d, orgs),
+		Study: studies, Visits: visit.NewService(d, orgs), Rectify: rectify.NewService(d, orgs),
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 

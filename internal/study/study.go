@@ -4,10 +4,16 @@
 package study
 
 import (
+	"context"
+	"strconv"
 	"time"
 
+	"halfsky/internal/access"
+	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/doc"
 	"halfsky/internal/org"
+	"halfsky/internal/report"
 )
 
 // Service holds the module's records; every call takes the acting user.
@@ -15,9 +21,35 @@ type Service struct {
 	DB   *db.DB
 	Orgs *org.Store
 	Now  func() time.Time
+	// Reports saves a report's numbers when activities are attached to it
+	// (through the report module's own rules and audit).
+	Reports *report.Service
 }
 
 // NewService returns a Service on the real clock.
 func NewService(d *db.DB, orgs *org.Store) *Service {
-	return &Service{DB: d, Orgs: orgs, Now: db.Now}
+	return &Service{DB: d, Orgs: orgs, Now: db.Now, Reports: report.NewService(d, orgs, doc.NewService(d, orgs))}
+}
+
+var shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// today is the Beijing date now.
+func (s *Service) today() string { return s.Now().In(shanghai).Format("2006-01-02") }
+
+// reports is the report service on this service's clock.
+func (s *Service) reports() *report.Service {
+	r := *s.Reports
+	r.Now = s.Now
+	return &r
+}
+
+func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {
+	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "study_activity", strconv.FormatInt(id, 10), audit.Denied, action))
+	return access.ErrDenied
 }

@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/report"
+	"halfsky/internal/study"
 )
 
 type reportTodoData struct {
@@ -47,6 +48,7 @@ type reportShowData struct {
 	Allowed     string
 	MaxMB       int
 	Dashboard   string
+	Study       *study.ReportStudy // the 学习活动 counted in it
 }
 
 func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
@@ -99,6 +101,7 @@ func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, c *httpx.
 		h.fail(w, r, err)
 		return
 	}
+	d.Study = h.reportStudy(r, c, id)
 	crumbs := []Crumb{{Href: "/reports/todo", Label: "督办报送"}, {Label: rep.RequirementName + " · " + rep.OrgName}}
 	if !d.Mine {
 		crumbs = []Crumb{{Href: "/docs/" + strconv.FormatInt(rep.DocID, 10), Label: rep.DocTitle}}

@@ -1,6 +1,26 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// studyRoutes adds this module's pages to mux (placeholder until the module lands).
-func (h *handler) studyRoutes(mux *http.ServeMux) {}
+	"halfsky/internal/access"
+)
+
+// studyRoutes adds 学习's pages to mux: the 学习动态 feed, recording and
+// editing activities with photos, statistics, Excel exports, and counting
+// activities in a 督办 report.
+func (h *handler) studyRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /study", h.can(access.ViewWork, h.studyList))
+	mux.Handle("GET /study/export.xlsx", h.can(access.ViewWork, h.studyExport))
+	mux.Handle("GET /study/stats", h.can(access.ViewWork, h.studyStats))
+	mux.Handle("GET /study/stats.xlsx", h.can(access.ViewWork, h.studyStatsExport))
+	mux.Handle("GET /study/new", h.can(access.RecordWork, h.studyNew))
+	mux.Handle("POST /study", h.can(access.RecordWork, h.studyCreate))
+	mux.Handle("GET /study/{id}", h.can(access.ViewWork, h.studyShow))
+	mux.Handle("GET /study/{id}/edit", h.can(access.RecordWork, h.studyEdit))
+	mux.Handle("POST /study/{id}/edit", h.can(access.RecordWork, h.studyUpdate))
+	mux.Handle("POST /study/{id}/photos", h.can(access.RecordWork, h.studyPhotoAdd))
+	mux.Handle("GET /study/{id}/photos/{fid}", h.can(access.ViewWork, h.studyPhoto))
+	mux.Handle("POST /study/{id}/photos/{fid}/delete", h.can(access.RecordWork, h.studyPhotoRemove))
+	mux.Handle("POST /reports/{id}/study", h.can(access.RecordWork, h.reportStudyAttach))
+}

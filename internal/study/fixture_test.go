@@ -1,0 +1,122 @@
+package study_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/auth"
+	"halfsky/internal/db"
+	"halfsky/internal/demo"
+	"halfsky/internal/doc"
+	"halfsky/internal/org"
+	"halfsky/internal/report"
+	"halfsky/internal/study"
+)
+
+func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
+
+// png is the smallest content files accept as a PNG photo.
+var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+type fx struct {
+	t     *testing.T
+	d     *db.DB
+	auth  *auth.Service
+	docs  *doc.Service
+	reps  *report.Service
+	svc   *study.Service
+	clock time.Time
+}
+
+func setup(t *testing.T, d *db.DB) *fx {
+	orgs := &org.Store{DB: d}
+	f := &fx{t: t, d: d, auth: auth.NewService(d, orgs), clock: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
+	f.docs = doc.NewService(d, orgs)
+	f.reps = report.NewService(d, orgs, f.docs)
+	report.Wire(f.docs, f.reps)
+	f.svc = study.NewService(d, orgs)
+	now := func() time.Time { return f.clock }
+	f.docs.Now, f.reps.Now, f.svc.Now = now, now, now
+	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fx) actor(username string) access.Actor {
+	u, err := f.auth.UserByUsername(context.Background(), username)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return u.Actor("127.0.0.1")
+}
+
+func (f *fx) create(a access.Actor, in study.Input, photos ...study.Upload) study.Activity {
+	f.t.Helper()
+	x, err := f.svc.Create(context.Background(), a, in, photos)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return x
+}
+
+// issue has the city issue a notice to the districts with a requirement
+// of sessions, participants and trainings; it returns the document.
+func (f *fx) issue() doc.Document {
+	ctx := context.Background()
+	staff, office, leader := f.actor("city.staff"), f.actor("city.office"), f.actor("city.leader")
+	dd, err := f.docs.Create(ctx, staff, doc.Fields{Type: "通知", IssuerMark: "哈尔滨市妇女联合会文件", Abbr: "哈妇发",
+		Title: "哈尔滨市妇联关于认真学习贯彻中央党的群团工作会议精神的通知", RecipientSpec: []doc.Target{{Group: org.KindDistrict}},
+		Body: []string{"请各地妇联将学习贯彻情况及时报市妇联宣传部。"}, Signature: "哈尔滨市妇女联合会", PrintedBy: "哈尔滨市妇女联合会"})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	if _, err := f.reps.AddRequirement(ctx, staff, dd.ID, report.RequirementInput{Title: "学习贯彻情况", Department: "市妇联宣传部",
+		DueDate: "2026-11-30", Fields: []report.Field{{Key: "sessions", Label: "专题学习研讨场次", Unit: "场"},
+			{Key: "people", Label: "参加人数", Unit: "人"}, {Key: "trainings", Label: "专题培训期数", Unit: "期"}, {Key: "other", Label: "其他", Unit: "个"}}}); err != nil {
+		f.t.Fatal(err)
+	}
+	for _, step := range []error{f.docs.Submit(ctx, staff, dd.ID), f.docs.Review(ctx, office, dd.ID, true, ""), f.docs.Sign(ctx, leader, dd.ID, "同意")} {
+		if step != nil {
+			f.t.Fatal(step)
+		}
+	}
+	dd, err = f.docs.Issue(ctx, staff, dd.ID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return dd
+}
+
+func fields(t *testing.T, err error, want ...string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("want field errors %v, got %v", want, err)
+	}
+	for _, k := range want {
+		if e.Fields[k] == "" {
+			t.Fatalf("want an error on %s, got %v", k, e.Fields)
+		}
+	}
+}
+
+func code(t *testing.T, err error, want string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != want {
+		t.Fatalf("want error %s, got %v", want, err)
+	}
+}
+
+func (f *fx) count(table string) int {
+	var n int
+	if err := f.d.QueryRow(context.Background(), `SELECT COUNT(*) FROM `+table).Scan(&n); err != nil {
+		f.t.Fatal(err)
+	}
+	return n
+}
