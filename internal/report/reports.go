@@ -239,6 +239,13 @@ func (s *Service) checkInput(ctx context.Context, r Report, in *Input, submittin
 
 // Save keeps a draft of the unit's report.
 func (s *Service) Save(ctx context.Context, a access.Actor, id int64, in Input) error {
+	return s.SaveWith(ctx, a, id, in, nil)
+}
+
+// SaveWith is Save that also runs also (when not nil) in the same
+// transaction, so a change that goes with the numbers — the study
+// activities they were counted from — commits with them or not at all.
+func (s *Service) SaveWith(ctx context.Context, a access.Actor, id int64, in Input, also func(tx *db.Tx) error) error {
 	r, err := s.mine(ctx, a, id, "report.save")
 	if err != nil {
 		return err
@@ -254,7 +261,11 @@ func (s *Service) Save(ctx context.Context, a access.Actor, id int64, in Input) 
 		status = Returned // still to be resubmitted; the reason stays visible
 	}
 	nums, _ := json.Marshal(in.Numbers)
-	return s.update(ctx, a, r, "report.save", "", `status = ?, body = ?, numbers = ?`, status, in.Body, string(nums))
+	args := []any{status, in.Body, string(nums)}
+	if also != nil {
+		args = append(args, txStep(also))
+	}
+	return s.update(ctx, a, r, "report.save", "", `status = ?, body = ?, numbers = ?`, args...)
 }
 
 func doneError(r Report) *apperr.Error {
@@ -393,8 +404,17 @@ type notifyOrg struct {
 // update changes one report with its audit event (and an optional
 // notification) in one transaction; the report's version guards against
 // two people deciding at once.
+// txStep, as update's last argument, runs in update's transaction.
+type txStep func(tx *db.Tx) error
+
 func (s *Service) update(ctx context.Context, a access.Actor, r Report, action, detail, set string, args ...any) error {
 	var note *notifyOrg
+	var step txStep
+	if n := len(args); n > 0 {
+		if v, ok := args[n-1].(txStep); ok {
+			step, args = v, args[:n-1]
+		}
+	}
 	if n := len(args); n > 0 {
 		if v, ok := args[n-1].(notifyOrg); ok {
 			note, args = &v, args[:n-1]
@@ -412,6 +432,11 @@ func (s *Service) update(ctx context.Context, a access.Actor, r Report, action, 
 		}
 		if note != nil {
 			if err := notify.ToOrgs(ctx, tx, []int64{note.orgID}, note.msg, now); err != nil {
+				return err
+			}
+		}
+		if step != nil {
+			if err := step(tx); err != nil {
 				return err
 			}
 		}

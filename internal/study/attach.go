@@ -183,12 +183,9 @@ func (s *Service) AttachToReport(ctx context.Context, a access.Actor, reportID i
 			numbers[f.Key] = float64(sum(chosen))
 		}
 	}
-	// The report's own Save checks and audits the numbers; the links follow
-	// in their own transaction.
-	if err := reps.Save(ctx, a, reportID, report.Input{Body: rep.Body, Numbers: numbers}); err != nil {
-		return ReportStudy{}, err
-	}
-	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+	// The report's own save checks and audits the numbers; the links are
+	// replaced in the same transaction.
+	err = reps.SaveWith(ctx, a, reportID, report.Input{Body: rep.Body, Numbers: numbers}, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM report_study WHERE report_id = ?`, reportID); err != nil {
 			return err
 		}
