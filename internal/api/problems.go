@@ -1,6 +1,354 @@
 package api
 
-import "net/http"
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
 
-// problemRoutes adds this module's endpoints to mux (placeholder until the module lands).
-func (h *handler) problemRoutes(mux *http.ServeMux) {}
+	"halfsky/internal/apperr"
+	"halfsky/internal/files"
+	"halfsky/internal/httpx"
+	"halfsky/internal/rectify"
+)
+
+// problemRoutes is the 问题整改台账 under /api/v1/problems: the same domain
+// calls as the pages, the same scope.
+func (h *handler) problemRoutes(mux *http.ServeMux) {
+	route(mux, "/api/v1/problems", methods{"GET": h.signedIn(h.problemList), "POST": h.signedIn(h.problemCreate)})
+	route(mux, "/api/v1/problems/{id}", methods{"GET": h.signedIn(h.problemShow), "PUT": h.signedIn(h.problemUpdate)})
+	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": h.signedIn(h.problemProgress)})
+	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.signedIn(h.problemFile)})
+	for _, action := range []string{"apply", "close", "return"} {
+		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.signedIn(h.problemDecision(action))})
+	}
+}
+
+// problemJSON is one ledger item. colour is its flag today: red, yellow,
+// green, or "" once closed.
+type problemJSON struct {
+	ID            int64            `json:"id"`
+	OrgCode       string           `json:"org_code"`
+	OrgName       string           `json:"org_name"`
+	Category      string           `json:"category"`
+	CategoryLabel string           `json:"category_label"`
+	Source        string           `json:"source"`
+	SourceLabel   string           `json:"source_label"`
+	Description   string           `json:"description"`
+	Measures      string           `json:"measures"`
+	Responsible   string           `json:"responsible"`
+	Mode          string           `json:"mode"`
+	ModeLabel     string           `json:"mode_label"`
+	Plan          string           `json:"plan"`
+	FoundOn       string           `json:"found_on"`
+	DueOn         string           `json:"due_on"`
+	NextReview    string           `json:"next_review"`
+	Reviews       []rectify.Review `json:"reviews,omitempty"`
+	Status        string           `json:"status"`
+	StatusLabel   string           `json:"status_label"`
+	Colour        string           `json:"colour"`
+	AppliedAt     *time.Time       `json:"applied_at"`
+	ClosedAt      *time.Time       `json:"closed_at"`
+	ClosedByOrg   string           `json:"closed_by_org"`
+	ReturnReason  string           `json:"return_reason"`
+	Version       int              `json:"version"`
+	CreatedAt     time.Time        `json:"created_at"`
+	UpdatedAt     time.Time        `json:"updated_at"`
+}
+
+func toProblemJSON(p rectify.Problem, today string) problemJSON {
+	return problemJSON{ID: p.ID, OrgCode: p.OrgCode, OrgName: p.OrgName, Category: p.Category, CategoryLabel: p.CategoryLabel(),
+		Source: p.Source, SourceLabel: p.SourceLabel(), Description: p.Description, Measures: p.Measures, Responsible: p.Responsible,
+		Mode: p.Mode, ModeLabel: p.ModeLabel(), Plan: p.Plan, FoundOn: p.FoundOn, DueOn: p.DueOn, NextReview: p.NextReview,
+		Reviews: p.Reviews, Status: p.Status, StatusLabel: p.StatusLabel(), Colour: p.ColourAt(today),
+		AppliedAt: optTime(p.AppliedAt), ClosedAt: optTime(p.ClosedAt), ClosedByOrg: p.ClosedByOrg, ReturnReason: p.ReturnReason,
+		Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
+}
+
+type updateJSON struct {
+	Kind      string     `json:"kind"`
+	KindLabel string     `json:"kind_label"`
+	Note      string     `json:"note"`
+	ByName    string     `json:"by_name"`
+	ByOrg     string     `json:"by_org"`
+	At        time.Time  `json:"at"`
+	Files     []fileJSON `json:"files"`
+}
+
+// problemList: GET /api/v1/problems?under=&category=&source=&mode=&status=&colour=&verify=1&page=&per_page=
+func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	q := newQuery(r)
+	f := rectify.Filter{Under: q.text("under", 40), Category: q.text("category", 20), Source: q.text("source", 20),
+		Mode: q.text("mode", 20), Status: q.text("status", 20), Colour: q.text("colour", 20), Verify: q.text("verify", 5) == "1"}
+	f.Page, f.PerPage = q.page(rectify.PerPageDefault, 200)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	items, total, err := h.deps.Rectify.List(r.Context(), c.Actor, f)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	today := h.deps.Rectify.Today()
+	out := make([]problemJSON, 0, len(items))
+	for _, p := range items {
+		out = append(out, toProblemJSON(p, today))
+	}
+	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
+}
+
+func problemInputText(in rectify.Input) error {
+	e := map[string]string{}
+	texts(e, "category", in.Category)
+	texts(e, "source", in.Source)
+	texts(e, "description", in.Description)
+	texts(e, "measures", in.Measures)
+	texts(e, "responsible", in.Responsible)
+	texts(e, "mode", in.Mode)
+	texts(e, "plan", in.Plan)
+	texts(e, "found_on", in.FoundOn)
+	texts(e, "due_on", in.DueOn)
+	texts(e, "reviews", in.Reviews...)
+	if len(e) > 0 {
+		return apperr.Invalid(e)
+	}
+	return nil
+}
+
+// problemCreate: POST /api/v1/problems {category, source, description,
+// measures, responsible, mode, plan, found_on, due_on, reviews} — 201.
+func (h *handler) problemCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	var in rectify.Input
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := problemInputText(in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ctx, svc := r.Context(), h.deps.Rectify
+	id, err := svc.Create(ctx, c.Actor, in)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	p, err := svc.Get(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"problem": toProblemJSON(p, svc.Today())})
+}
+
+// problemShow: GET /api/v1/problems/{id} — the item and its timeline.
+// GET /api/v1/problems/stats shares the pattern: a pattern of its own
+// would clash with {id}'s 405 fallback.
+func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	if r.PathValue("id") == "stats" {
+		h.problemStats(w, r, c)
+		return
+	}
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	ctx, svc := r.Context(), h.deps.Rectify
+	p, err := svc.Get(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	tl, err := svc.Timeline(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	updates := make([]updateJSON, 0, len(tl))
+	for _, u := range tl {
+		updates = append(updates, updateJSON{Kind: u.Kind, KindLabel: rectify.KindLabel(u.Kind), Note: u.Note, ByName: u.ByName,
+			ByOrg: u.ByOrg, At: u.At.UTC(), Files: toFilesJSON(u.Files)})
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"problem": toProblemJSON(p, svc.Today()), "timeline": updates})
+}
+
+// problemUpdate: PUT /api/v1/problems/{id} with the whole record, while
+// the unit's item is being fixed.
+func (h *handler) problemUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var in rectify.Input
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if err := problemInputText(in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	ctx, svc := r.Context(), h.deps.Rectify
+	if err := svc.Update(ctx, c.Actor, id, in); err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	p, err := svc.Get(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"problem": toProblemJSON(p, svc.Today())})
+}
+
+// problemProgress: POST /api/v1/problems/{id}/progress, JSON {note,
+// review} or multipart (note, review=1, files) with evidence — 204.
+func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var in rectify.Progress
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		var err error
+		if in, err = multipartProgress(r); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+	} else if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if !textOK(in.Note) {
+		httpx.WriteError(w, r, apperr.Field("note", "含有无效字符"))
+		return
+	}
+	if err := h.deps.Rectify.AddProgress(r.Context(), c.Actor, id, in); err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func multipartProgress(r *http.Request) (rectify.Progress, error) {
+	defer func() {
+		if r.MultipartForm != nil {
+			_ = r.MultipartForm.RemoveAll()
+		}
+	}()
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return rectify.Progress{}, apperr.New(http.StatusRequestEntityTooLarge, "too_large", "提交的内容过大")
+		}
+		return rectify.Progress{}, apperr.Field("files", "上传失败，请重新选择文件")
+	}
+	in := rectify.Progress{Note: r.PostFormValue("note"), Review: r.PostFormValue("review") == "1"}
+	for _, fh := range r.MultipartForm.File["files"] {
+		f, err := fh.Open()
+		if err != nil {
+			return in, apperr.Field("files", "上传失败，请重新选择文件")
+		}
+		data, err := io.ReadAll(io.LimitReader(f, files.MaxSize+1))
+		f.Close()
+		if err != nil {
+			return in, apperr.Field("files", "上传失败，请重新选择文件")
+		}
+		in.Files = append(in.Files, rectify.Upload{Name: fh.Filename, Data: data})
+	}
+	return in, nil
+}
+
+// problemFile: GET /api/v1/problems/{id}/files/{fid} — an evidence file.
+func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, fid := pathID(r, "id"), pathID(r, "fid")
+	if id == 0 || fid == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	f, data, err := h.deps.Rectify.File(r.Context(), c.Actor, id, fid)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	files.Serve(w, f, data)
+}
+
+// problemDecision: POST /api/v1/problems/{id}/apply {note} by the unit;
+// …/close {note} and …/return {reason} by a unit above — 204.
+func (h *handler) problemDecision(action string) func(http.ResponseWriter, *http.Request, *httpx.Current) {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+		id := pathID(r, "id")
+		if id == 0 {
+			httpx.WriteError(w, r, apperr.ErrNotFound)
+			return
+		}
+		var in struct {
+			Note   string `json:"note"`
+			Reason string `json:"reason"`
+		}
+		if err := httpx.DecodeJSON(r, &in); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		if e := map[string]string{}; true {
+			texts(e, "note", in.Note)
+			texts(e, "reason", in.Reason)
+			if len(e) > 0 {
+				httpx.WriteError(w, r, apperr.Invalid(e))
+				return
+			}
+		}
+		ctx, svc, a := r.Context(), h.deps.Rectify, c.Actor
+		var err error
+		switch action {
+		case "apply":
+			err = svc.Apply(ctx, a, id, in.Note)
+		case "close":
+			err = svc.Close(ctx, a, id, in.Note)
+		default:
+			err = svc.Return(ctx, a, id, in.Reason)
+		}
+		if err != nil {
+			h.fail(w, r, c, err, true)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// problemStats: GET /api/v1/problems/stats?under=CODE — the ledger rolled
+// up per child unit, columns named in "columns".
+func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	q := newQuery(r)
+	under := q.text("under", 40)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	st, err := h.deps.Rectify.Stats(r.Context(), c.Actor, under)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	type rowJSON struct {
+		OrgCode string  `json:"org_code"`
+		OrgName string  `json:"org_name"`
+		Self    bool    `json:"self"`
+		N       []int64 `json:"n"`
+	}
+	cols := make([]string, rectify.StatWidth)
+	for i := range cols {
+		cols[i] = rectify.StatLabel(i)
+	}
+	rows := make([]rowJSON, 0, len(st.Rows))
+	for _, row := range st.Rows {
+		rows = append(rows, rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N})
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
+		"date": st.Today, "columns": cols, "rows": rows, "totals": st.Totals})
+}

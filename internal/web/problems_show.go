@@ -1,0 +1,188 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/files"
+	"halfsky/internal/httpx"
+	"halfsky/internal/rectify"
+)
+
+// problemShowData is one item: its record, timeline with evidence, and
+// the forms the actor may use on it.
+type problemShowData struct {
+	P         rectify.Problem
+	Timeline  []rectify.Update
+	Colour    string
+	Today     string
+	Mine      bool // the actor's own unit's item, still being fixed
+	CanVerify bool // a unit above, the item applied
+	CanReview bool // a 长期坚持 item with a review due
+	CanApply  bool // Mine, and there is a unit above to apply to
+	Errors    map[string]string
+	Form      map[string]string
+	Allowed   string
+	MaxMB     int
+}
+
+func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	h.renderProblem(w, r, c, id, http.StatusOK, nil, nil)
+}
+
+// renderProblem renders an item's page; errs and form, when given, carry a
+// refused form back with its messages and the user's input.
+func (h *handler) renderProblem(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string) {
+	ctx, a, svc := r.Context(), c.Actor, h.deps.Rectify
+	p, err := svc.Get(ctx, a, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := problemShowData{P: p, Today: svc.Today(), Errors: errs, Form: form, Allowed: files.Allowed, MaxMB: int(files.MaxSize >> 20)}
+	if d.Timeline, err = svc.Timeline(ctx, a, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Colour = p.ColourAt(d.Today)
+	d.Mine = p.OrgID == a.OrgID && a.Can(access.RecordWork) && p.Editable()
+	d.CanVerify = p.OrgID != a.OrgID && a.Can(access.ManageWork) && p.Status == rectify.Applied
+	d.CanReview = d.Mine && p.Mode == rectify.ModeOngoing && p.NextReview != ""
+	if d.Mine {
+		unit, err := h.deps.Orgs.ByID(ctx, h.deps.DB.Q(), p.OrgID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		d.CanApply = unit.ParentID != 0
+	}
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	if d.Form == nil {
+		d.Form = map[string]string{}
+	}
+	title := p.CategoryLabel() + "问题 · " + p.OrgName
+	h.tpl.Page(w, r, status, "problem_show", View{Layout: Layout{Title: title, Active: "problems",
+		Crumbs: []Crumb{{Href: "/problems", Label: "整改台账"}, {Label: title}}}, Data: d})
+}
+
+// problemRefused shows the item again with a refused form's messages (under
+// prefix) and input, and reports whether it did.
+func (h *handler) problemRefused(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, err error, prefix string, form map[string]string) bool {
+	fields, _ := fieldErrors(err)
+	if len(fields) == 0 || !refused(err) {
+		return false
+	}
+	errs := map[string]string{}
+	for k, m := range fields {
+		errs[prefix+k] = m
+	}
+	h.renderProblem(w, r, c, id, http.StatusUnprocessableEntity, errs, form)
+	return true
+}
+
+// problemProgress adds a progress update with evidence files.
+func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	defer cleanupMultipart(r)
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	in, err := readProgress(r)
+	if err == nil {
+		err = h.deps.Rectify.AddProgress(r.Context(), c.Actor, id, in)
+	}
+	if h.problemRefused(w, r, c, id, err, "progress.", map[string]string{"progress.note": in.Note}) {
+		return
+	}
+	msg := "已记录整改进展"
+	if in.Review {
+		msg = "已记录本次复查"
+	}
+	h.finish(w, r, rectify.Link(id)+"#timeline", err, msg)
+}
+
+// readProgress reads the progress form and its evidence files.
+func readProgress(r *http.Request) (rectify.Progress, error) {
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return rectify.Progress{}, apperr.Field("files", fmt.Sprintf("佐证材料合计不能超过 %d MB", files.MaxSize>>20))
+		}
+		return rectify.Progress{}, apperr.Field("files", "上传失败，请重新选择文件")
+	}
+	in := rectify.Progress{Note: r.PostFormValue("note"), Review: r.PostFormValue("review") == "1"}
+	for _, fh := range r.MultipartForm.File["files"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return in, apperr.Field("files", "上传失败，请重新选择文件")
+		}
+		data, err := io.ReadAll(io.LimitReader(f, files.MaxSize+1))
+		f.Close()
+		if err != nil {
+			return in, apperr.Field("files", "上传失败，请重新选择文件")
+		}
+		in.Files = append(in.Files, rectify.Upload{Name: fh.Filename, Data: data})
+	}
+	return in, nil
+}
+
+// problemAction is 申请销号 by the unit, or 销号 / 退回 by the unit above.
+func (h *handler) problemAction(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	ctx, a, svc := r.Context(), c.Actor, h.deps.Rectify
+	note, reason := r.PostFormValue("note"), r.PostFormValue("reason")
+	var err error
+	var msg string
+	switch action := r.PathValue("action"); action {
+	case "apply":
+		err, msg = svc.Apply(ctx, a, id, note), "已申请销号，等待上级审核"
+	case "close":
+		err, msg = svc.Close(ctx, a, id, note), "已审核销号"
+	case "return":
+		err, msg = svc.Return(ctx, a, id, reason), "已退回，并通知该单位"
+	default:
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	form := map[string]string{r.PathValue("action") + ".note": note, "return.reason": reason}
+	if h.problemRefused(w, r, c, id, err, r.PathValue("action")+".", form) {
+		return
+	}
+	h.finish(w, r, rectify.Link(id), err, msg)
+}
+
+// problemFile serves an evidence file of a visible item.
+func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	h.fileGet(problemFiles{h.deps.Rectify})(w, r, c)
+}
+
+// problemFiles offers the items' evidence to fileGet; evidence is never
+// removed, it is the record of the work.
+type problemFiles struct{ svc *rectify.Service }
+
+func (p problemFiles) File(ctx context.Context, a access.Actor, id, fileID int64) (files.File, []byte, error) {
+	return p.svc.File(ctx, a, id, fileID)
+}
+
+func (p problemFiles) RemoveFile(ctx context.Context, a access.Actor, id, fileID int64) error {
+	return access.ErrDenied
+}
