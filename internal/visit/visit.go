@@ -4,8 +4,14 @@
 package visit
 
 import (
+	"context"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
+	"halfsky/internal/access"
+	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
 )
@@ -21,3 +27,134 @@ type Service struct {
 func NewService(d *db.DB, orgs *org.Store) *Service {
 	return &Service{DB: d, Orgs: orgs, Now: db.Now}
 }
+
+// Shanghai is the zone dates are kept in: a visit on the evening of the
+// 1st in Harbin is on the 1st, whatever the server's clock says.
+var Shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// Today is the Beijing date of the service clock, YYYY-MM-DD.
+func (s *Service) Today() string { return s.Now().In(Shanghai).Format("2006-01-02") }
+
+// AddDays moves a YYYY-MM-DD date by n days ("" when date is not a date).
+func AddDays(date string, n int) string {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return ""
+	}
+	return t.AddDate(0, 0, n).Format("2006-01-02")
+}
+
+func validDate(s string) bool {
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
+}
+
+// Option is a stored key with its Chinese label, for selects and tables.
+type Option struct {
+	Key   string
+	Label string
+}
+
+func label(opts []Option, key string) string {
+	for _, o := range opts {
+		if o.Key == key {
+			return o.Label
+		}
+	}
+	return key
+}
+
+func known(opts []Option, key string) bool {
+	for _, o := range opts {
+		if o.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Page bounds a list: PerPage 0 is 20; All lifts the bound (exports).
+type Page struct {
+	Page    int
+	PerPage int
+	All     bool
+}
+
+func (p Page) sql() (string, []any) {
+	if p.All {
+		return "", nil
+	}
+	per := p.PerPage
+	if per <= 0 || per > 200 {
+		per = 20
+	}
+	page := max(p.Page, 1)
+	return ` LIMIT ? OFFSET ?`, []any{per, (page - 1) * per}
+}
+
+// where gathers the conditions and arguments of a list query.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// under narrows a list to the subtree of the unit with the given code
+// (which must be in the actor's scope); "" leaves it at the actor's scope.
+func (s *Service) under(ctx context.Context, a access.Actor, code string) (org.Org, error) {
+	return s.Orgs.Node(ctx, a, strings.TrimSpace(code))
+}
+
+// unit resolves the unit a record is for: the actor's own when code is
+// empty, otherwise a unit in her scope.
+func (s *Service) unit(ctx context.Context, a access.Actor, code string) (org.Org, error) {
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return s.Orgs.ByID(ctx, s.DB.Q(), a.OrgID)
+	}
+	return s.Orgs.ByCode(ctx, a, code)
+}
+
+func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {
+	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "visit", strconv.FormatInt(id, 10), audit.Denied, action))
+	return access.ErrDenied
+}
+
+// view refuses actors who may not read work records (the administrators).
+func (s *Service) view(ctx context.Context, a access.Actor, action string) error {
+	if !a.Can(access.ViewWork) {
+		return s.deny(ctx, a, action, 0)
+	}
+	return nil
+}
+
+func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+
+func ids(id int64) string { return strconv.FormatInt(id, 10) }
+
+func optTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return db.FromMillis(ms)
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }

@@ -1,6 +1,54 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// visitRoutes adds this module's pages to mux (placeholder until the module lands).
-func (h *handler) visitRoutes(mux *http.ServeMux) {}
+	"halfsky/internal/access"
+	"halfsky/internal/httpx"
+)
+
+// visitRoutes is the whole route table of 下基层、访妇情、办实事: visits,
+// needs (妇情) with their hand-overs, practical tasks (实事), quotas and
+// statistics, each list with its Excel export.
+func (h *handler) visitRoutes(mux *http.ServeMux) {
+	view := func(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+		return h.can(access.ViewWork, fn)
+	}
+	record := func(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+		return h.can(access.RecordWork, fn)
+	}
+
+	mux.Handle("GET /visits", view(h.visitsList))
+	mux.Handle("GET /visits/export.xlsx", view(h.visitsExport))
+	mux.Handle("GET /visits/new", record(h.visitNew))
+	mux.Handle("POST /visits", record(h.visitCreate))
+	mux.Handle("GET /visits/{id}", view(h.visitShow))
+	mux.Handle("GET /visits/edit/{id}", record(h.visitEdit))
+	mux.Handle("POST /visits/edit/{id}", record(h.visitUpdate))
+	mux.Handle("GET /visits/{id}/photos/{fid}", view(h.visitPhoto))
+
+	mux.Handle("GET /visits/quotas", view(h.quotasList))
+	mux.Handle("POST /visits/quotas", h.can(access.ManageWork, h.quotaCreate))
+	mux.Handle("GET /visits/quotas/{id}", view(h.quotaShow))
+
+	mux.Handle("GET /visits/stats", view(h.visitStats))
+	mux.Handle("GET /visits/stats/export.xlsx", view(h.visitStatsExport))
+
+	mux.Handle("GET /needs", view(h.needsList))
+	mux.Handle("GET /needs/export.xlsx", view(h.needsExport))
+	mux.Handle("GET /needs/new", record(h.needNew))
+	mux.Handle("POST /needs", record(h.needCreate))
+	mux.Handle("GET /needs/{id}", view(h.needShow))
+	mux.Handle("POST /needs/{id}/handover", record(h.needHandover))
+	mux.Handle("POST /needs/{id}/accept", record(h.needDecide(true)))
+	mux.Handle("POST /needs/{id}/refuse", record(h.needDecide(false)))
+	mux.Handle("POST /needs/{id}/task", record(h.needTask))
+
+	mux.Handle("GET /tasks", view(h.tasksList))
+	mux.Handle("GET /tasks/export.xlsx", view(h.tasksExport))
+	mux.Handle("GET /tasks/new", record(h.taskNew))
+	mux.Handle("POST /tasks", record(h.taskCreate))
+	mux.Handle("GET /tasks/{id}", view(h.taskShow))
+	mux.Handle("POST /tasks/{id}/start", record(h.taskStart))
+	mux.Handle("POST /tasks/{id}/close", record(h.taskClose))
+}

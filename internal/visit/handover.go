@@ -1,0 +1,229 @@
+package visit
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/notify"
+)
+
+// Hand-over statuses.
+const (
+	HandPending  = "pending"
+	HandAccepted = "accepted"
+	HandRefused  = "refused"
+)
+
+// Handover is one step of a need's way between units.
+type Handover struct {
+	ID        int64
+	NeedID    int64
+	FromOrgID int64
+	FromName  string
+	ToOrgID   int64
+	ToCode    string
+	ToName    string
+	ToPath    string
+	Reason    string
+	Status    string
+	Reply     string
+	SentBy    string
+	SentAt    time.Time
+	DecidedBy string
+	DecidedAt time.Time
+}
+
+// StatusLabel is the hand-over's state in Chinese.
+func (h Handover) StatusLabel() string {
+	switch h.Status {
+	case HandPending:
+		return "待接收"
+	case HandAccepted:
+		return "已接收"
+	case HandRefused:
+		return "已拒收"
+	}
+	return h.Status
+}
+
+// HandoverInput names the receiving unit and why.
+type HandoverInput struct {
+	ToCode string `json:"to_org_code"`
+	Reason string `json:"reason"`
+}
+
+// HandOver sends a need to a unit above or below the one now responsible
+// for it; it waits there until that unit accepts or refuses it.
+func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in HandoverInput) (Handover, error) {
+	n, err := s.need(ctx, s.DB.Q(), a, needID)
+	if err != nil {
+		return Handover{}, err
+	}
+	if !a.CanAt(access.ManageWork, n.OrgPath) {
+		return Handover{}, s.deny(ctx, a, "need.handover", needID)
+	}
+	if n.Status != NeedOpen {
+		return Handover{}, apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以移交")
+	}
+	in.ToCode, in.Reason = strings.TrimSpace(in.ToCode), strings.TrimSpace(in.Reason)
+	e := map[string]string{}
+	to, err := s.Orgs.ByCodeUnscoped(ctx, s.DB.Q(), in.ToCode)
+	switch {
+	case in.ToCode == "":
+		e["to_org_code"] = "请选择接收单位"
+	case err != nil:
+		e["to_org_code"] = "没有找到该单位"
+	case to.Path == n.OrgPath || !(strings.HasPrefix(n.OrgPath, to.Path) || strings.HasPrefix(to.Path, n.OrgPath)):
+		e["to_org_code"] = "只能移交给上级或下级单位"
+	}
+	if in.Reason == "" {
+		e["reason"] = "请填写移交原因"
+	} else if tooLong(in.Reason, 500) {
+		e["reason"] = "移交原因不能超过 500 字"
+	}
+	if len(e) > 0 {
+		return Handover{}, apperr.Invalid(e)
+	}
+	now := s.Now()
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
+			NeedHanding, db.Millis(now), needID, NeedOpen)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以移交")
+		}
+		id, err = db.InsertID(ctx, tx, `INSERT INTO need_handovers (need_id, from_org_id, to_org_id, to_path, reason, status, sent_by, sent_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, needID, n.OrgID, to.ID, to.Path, in.Reason, HandPending, a.UserID, db.Millis(now))
+		if err != nil {
+			return err
+		}
+		msg := notify.Message{Kind: "need.handover", Title: n.OrgName + "移交妇情：" + label(Categories, n.Category),
+			Body: "请在妇情页面接收或拒收。", Link: "/needs/" + ids(needID)}
+		if err := notify.ToOrgs(ctx, tx, []int64{to.ID}, msg, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "need.handover", "need", ids(needID), audit.OK, n.OrgCode+" → "+to.Code))
+	})
+	if err != nil {
+		return Handover{}, err
+	}
+	return s.handover(ctx, id)
+}
+
+// Decide answers the pending hand-over of a need for the receiving unit:
+// accepting moves the need there, refusing (with a reply) leaves it where
+// it was.
+func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, accept bool, reply string) (Handover, error) {
+	n, err := s.need(ctx, s.DB.Q(), a, needID)
+	if err != nil {
+		return Handover{}, err
+	}
+	h, err := s.pending(ctx, needID)
+	if err != nil {
+		return Handover{}, apperr.New(http.StatusConflict, "wrong_status", "该妇情没有待接收的移交")
+	}
+	if !MayDecide(a, h) {
+		return Handover{}, s.deny(ctx, a, "need.handover_decide", needID)
+	}
+	reply = strings.TrimSpace(reply)
+	if !accept && reply == "" {
+		return Handover{}, apperr.Field("reply", "请填写不接收的理由")
+	}
+	if tooLong(reply, 500) {
+		return Handover{}, apperr.Field("reply", "答复不能超过 500 字")
+	}
+	now := s.Now()
+	status, action, title := HandRefused, "need.handover_refuse", "拒收了移交的妇情"
+	if accept {
+		status, action, title = HandAccepted, "need.handover_accept", "接收了移交的妇情"
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE need_handovers SET status = ?, reply = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = ?`,
+			status, reply, a.UserID, db.Millis(now), h.ID, HandPending)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return apperr.New(http.StatusConflict, "wrong_status", "该移交已处理")
+		}
+		if accept {
+			_, err = tx.Exec(ctx, `UPDATE needs SET org_id = ?, org_path = ?, status = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+				h.ToOrgID, h.ToPath, NeedOpen, db.Millis(now), needID)
+		} else {
+			_, err = tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`, NeedOpen, db.Millis(now), needID)
+		}
+		if err != nil {
+			return err
+		}
+		msg := notify.Message{Kind: "need.handover_decided", Title: h.ToName + title, Body: reply, Link: "/needs/" + ids(needID)}
+		if err := notify.ToOrgs(ctx, tx, []int64{n.OrgID}, msg, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, action, "need", ids(needID), audit.OK, h.ToCode))
+	})
+	if err != nil {
+		return Handover{}, err
+	}
+	return s.handover(ctx, h.ID)
+}
+
+const handCols = `h.id, h.need_id, h.from_org_id, fo.name, h.to_org_id, tor.code, tor.name, h.to_path, h.reason, h.status, h.reply,
+	su.display_name, h.sent_at, COALESCE(du.display_name, ''), COALESCE(h.decided_at, 0)`
+
+const handFrom = ` FROM need_handovers h JOIN orgs fo ON fo.id = h.from_org_id JOIN orgs tor ON tor.id = h.to_org_id
+	JOIN users su ON su.id = h.sent_by LEFT JOIN users du ON du.id = h.decided_by`
+
+func scanHandover(row scanner) (Handover, error) {
+	var h Handover
+	var sent, dec int64
+	err := row.Scan(&h.ID, &h.NeedID, &h.FromOrgID, &h.FromName, &h.ToOrgID, &h.ToCode, &h.ToName, &h.ToPath, &h.Reason, &h.Status,
+		&h.Reply, &h.SentBy, &sent, &h.DecidedBy, &dec)
+	h.SentAt, h.DecidedAt = db.FromMillis(sent), optTime(dec)
+	return h, err
+}
+
+func (s *Service) handover(ctx context.Context, id int64) (Handover, error) {
+	h, err := scanHandover(s.DB.QueryRow(ctx, `SELECT `+handCols+handFrom+` WHERE h.id = ?`, id))
+	return h, db.NoRows(err)
+}
+
+func (s *Service) pending(ctx context.Context, needID int64) (Handover, error) {
+	h, err := scanHandover(s.DB.QueryRow(ctx, `SELECT `+handCols+handFrom+` WHERE h.need_id = ? AND h.status = ?`, needID, HandPending))
+	return h, db.NoRows(err)
+}
+
+// Handovers is the timeline of a visible need's hand-overs, oldest first.
+func (s *Service) Handovers(ctx context.Context, a access.Actor, needID int64) ([]Handover, error) {
+	if _, err := s.need(ctx, s.DB.Q(), a, needID); err != nil {
+		return nil, err
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+handCols+handFrom+` WHERE h.need_id = ? ORDER BY h.sent_at, h.id`, needID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Handover{}
+	for rows.Next() {
+		h, err := scanHandover(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// MayDecide reports whether the actor answers the pending hand-over h: a
+// user of the receiving unit itself, so the sender never accepts for it.
+func MayDecide(a access.Actor, h Handover) bool {
+	return h.Status == HandPending && a.OrgID == h.ToOrgID && a.CanAt(access.RecordWork, h.ToPath)
+}

@@ -1,0 +1,335 @@
+package visit
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/org"
+)
+
+// Categories of women's needs, in display order.
+var Categories = []Option{
+	{"employment", "就业创业"}, {"family", "婚姻家庭"}, {"rights", "维权"}, {"hardship", "困难帮扶"},
+	{"children", "儿童关爱"}, {"health", "健康"}, {"other", "其他"},
+}
+
+// Urgencies of a need.
+var Urgencies = []Option{{"normal", "一般"}, {"urgent", "较急"}, {"critical", "紧急"}}
+
+// Need statuses as stored.
+const (
+	NeedOpen     = "open"     // 待处理
+	NeedHanding  = "handing"  // 移交中
+	NeedTasked   = "tasked"   // 已转实事
+	NeedResolved = "resolved" // 已解决
+	NeedClosed   = "closed"   // 已关闭 (the task could not be done)
+)
+
+// NeedStatuses in display order.
+var NeedStatuses = []Option{{NeedOpen, "待处理"}, {NeedHanding, "移交中"}, {NeedTasked, "已转实事"}, {NeedResolved, "已解决"}, {NeedClosed, "已关闭"}}
+
+// Need is one woman's need (妇情).
+type Need struct {
+	ID          int64
+	VisitID     int64
+	OriginOrgID int64
+	OriginName  string
+	OriginPath  string
+	OrgID       int64 // the unit now responsible
+	OrgCode     string
+	OrgName     string
+	OrgPath     string
+	Category    string
+	Urgency     string
+	Summary     string
+	Consent     bool
+	PersonName  string // masked unless Revealed
+	Contact     string // empty unless Revealed
+	Revealed    bool   // the personal details are shown in full
+	Status      string
+	RecordedBy  int64
+	Recorder    string
+	RecordedOn  string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int
+}
+
+// CategoryLabel is the category's Chinese name.
+func (n Need) CategoryLabel() string { return label(Categories, n.Category) }
+
+// UrgencyLabel is the urgency's Chinese name.
+func (n Need) UrgencyLabel() string { return label(Urgencies, n.Urgency) }
+
+// StatusLabel is the status's Chinese name.
+func (n Need) StatusLabel() string { return label(NeedStatuses, n.Status) }
+
+// Mask keeps a name's first character: 王秀兰 → 王**.
+func Mask(name string) string {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return ""
+	}
+	r, size := utf8.DecodeRuneInString(name)
+	return string(r) + strings.Repeat("*", max(utf8.RuneCountInString(name[size:]), 1))
+}
+
+// NeedInput is what the cadre records.
+type NeedInput struct {
+	VisitID    int64  `json:"visit_id"` // 0: recorded without a visit
+	OrgCode    string `json:"org_code"` // without a visit: the unit it belongs to ("" is her own)
+	Category   string `json:"category"`
+	Urgency    string `json:"urgency"`
+	Summary    string `json:"summary"`
+	Consent    bool   `json:"consent"`
+	PersonName string `json:"person_name"`
+	Contact    string `json:"contact"`
+	RecordedOn string `json:"recorded_on"` // "" is today
+}
+
+// ErrNoConsent is the message for personal details recorded without consent.
+const ErrNoConsent = "未经本人同意，不能记录姓名和联系方式"
+
+func (in *NeedInput) validate(today string) map[string]string {
+	in.Category, in.Urgency, in.Summary = strings.TrimSpace(in.Category), strings.TrimSpace(in.Urgency), strings.TrimSpace(in.Summary)
+	in.PersonName, in.Contact, in.RecordedOn = strings.TrimSpace(in.PersonName), strings.TrimSpace(in.Contact), strings.TrimSpace(in.RecordedOn)
+	if in.RecordedOn == "" {
+		in.RecordedOn = today
+	}
+	if in.Urgency == "" {
+		in.Urgency = "normal"
+	}
+	e := map[string]string{}
+	if !known(Categories, in.Category) {
+		e["category"] = "请选择妇情类别"
+	}
+	if !known(Urgencies, in.Urgency) {
+		e["urgency"] = "请选择紧急程度"
+	}
+	if in.Summary == "" {
+		e["summary"] = "请填写诉求内容"
+	} else if tooLong(in.Summary, 2000) {
+		e["summary"] = "诉求内容不能超过 2000 字"
+	}
+	if !in.Consent {
+		if in.PersonName != "" {
+			e["person_name"] = ErrNoConsent
+		}
+		if in.Contact != "" {
+			e["contact"] = ErrNoConsent
+		}
+	}
+	if tooLong(in.PersonName, 30) {
+		e["person_name"] = "姓名不能超过 30 字"
+	}
+	if tooLong(in.Contact, 50) {
+		e["contact"] = "联系方式不能超过 50 字"
+	}
+	if !validDate(in.RecordedOn) {
+		e["recorded_on"] = "日期格式应为 2015-08-11"
+	} else if in.RecordedOn > today {
+		e["recorded_on"] = "记录日期不能晚于今天"
+	}
+	return e
+}
+
+const needCols = `n.id, COALESCE(n.visit_id, 0), n.origin_org_id, oo.name, n.origin_path, n.org_id, o.code, o.name, n.org_path,
+	n.category, n.urgency, n.summary, n.consent, n.person_name, n.contact, n.status, n.recorded_by, u.display_name,
+	n.recorded_on, n.created_at, n.updated_at, n.version`
+
+const needFrom = ` FROM needs n JOIN orgs o ON o.id = n.org_id JOIN orgs oo ON oo.id = n.origin_org_id JOIN users u ON u.id = n.recorded_by`
+
+func scanNeed(row scanner) (Need, error) {
+	var n Need
+	var consent int
+	var c, u int64
+	err := row.Scan(&n.ID, &n.VisitID, &n.OriginOrgID, &n.OriginName, &n.OriginPath, &n.OrgID, &n.OrgCode, &n.OrgName, &n.OrgPath,
+		&n.Category, &n.Urgency, &n.Summary, &consent, &n.PersonName, &n.Contact, &n.Status, &n.RecordedBy, &n.Recorder,
+		&n.RecordedOn, &c, &u, &n.Version)
+	n.Consent, n.CreatedAt, n.UpdatedAt = consent == 1, db.FromMillis(c), db.FromMillis(u)
+	return n, err
+}
+
+// conceal masks the personal details for list views and other units.
+func (n *Need) conceal() {
+	n.PersonName, n.Contact, n.Revealed = Mask(n.PersonName), "", false
+}
+
+// needScope is the condition for needs the actor sees: recorded or held
+// in her scope, or on their way to a unit in it.
+func needScope(a access.Actor) (string, []any) {
+	lo, hi := a.Scope().Range()
+	return `((n.org_path >= ? AND n.org_path < ?) OR (n.origin_path >= ? AND n.origin_path < ?) OR EXISTS (SELECT 1 FROM need_handovers hv
+		WHERE hv.need_id = n.id AND hv.status = 'pending' AND hv.to_path >= ? AND hv.to_path < ?))`, []any{lo, hi, lo, hi, lo, hi}
+}
+
+// CreateNeed records a need, from a visit (it belongs to the visited
+// unit) or alone.
+func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) (Need, error) {
+	if !a.Can(access.RecordWork) {
+		return Need{}, s.deny(ctx, a, "need.create", 0)
+	}
+	var o org.Org
+	var err error
+	if in.VisitID > 0 {
+		v, err := s.Visit(ctx, a, in.VisitID)
+		if err != nil {
+			return Need{}, err
+		}
+		o, err = s.Orgs.ByID(ctx, s.DB.Q(), v.OrgID)
+		if err != nil {
+			return Need{}, err
+		}
+	} else if o, err = s.unit(ctx, a, in.OrgCode); err != nil {
+		return Need{}, apperr.Field("org_code", "只能记录本单位及下级单位的妇情")
+	}
+	if e := in.validate(s.Today()); len(e) > 0 {
+		return Need{}, apperr.Invalid(e)
+	}
+	var visit any
+	if in.VisitID > 0 {
+		visit = in.VisitID
+	}
+	now := db.Millis(s.Now())
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		id, err = db.InsertID(ctx, tx, `INSERT INTO needs (visit_id, origin_org_id, origin_path, org_id, org_path, category, urgency, summary,
+			consent, person_name, contact, status, recorded_by, recorded_on, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, in.Summary, boolInt(in.Consent), in.PersonName, in.Contact,
+			NeedOpen, a.UserID, in.RecordedOn, now, now)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "need.create", "need", ids(id), audit.OK, o.Code+" "+in.Category))
+	})
+	if err != nil {
+		return Need{}, err
+	}
+	return s.read(ctx, a, id, false)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Service) need(ctx context.Context, q db.Querier, a access.Actor, id int64) (Need, error) {
+	cond, args := needScope(a)
+	n, err := scanNeed(q.QueryRow(ctx, `SELECT `+needCols+needFrom+` WHERE n.id = ? AND `+cond, append([]any{id}, args...)...))
+	return n, db.NoRows(err)
+}
+
+// MayReveal reports whether the actor sees the woman's name and contact
+// in full: users of the responsible unit, and the cadre who wrote them.
+func MayReveal(a access.Actor, n Need) bool {
+	return a.Can(access.RecordWork) && (a.OrgID == n.OrgID || a.UserID == n.RecordedBy)
+}
+
+// Need returns a need the actor may see, masked unless she may see the
+// personal details; reading recorded contact details is audited.
+func (s *Service) Need(ctx context.Context, a access.Actor, id int64) (Need, error) {
+	if err := s.view(ctx, a, "need.read"); err != nil {
+		return Need{}, err
+	}
+	return s.read(ctx, a, id, true)
+}
+
+// read loads a visible need for the actor; audited says whether showing
+// the contact counts as a read (not when handing back what she just wrote).
+func (s *Service) read(ctx context.Context, a access.Actor, id int64, audited bool) (Need, error) {
+	n, err := s.need(ctx, s.DB.Q(), a, id)
+	if err != nil {
+		return Need{}, err
+	}
+	if !MayReveal(a, n) {
+		n.conceal()
+		return n, nil
+	}
+	n.Revealed = true
+	if audited && n.Contact != "" {
+		_ = audit.Log(ctx, s.DB, audit.FromActor(a, "need.read", "need", ids(id), audit.OK, "查看联系方式"))
+	}
+	return n, nil
+}
+
+// NeedFilter narrows the need list.
+type NeedFilter struct {
+	Under    string
+	Category string
+	Urgency  string
+	Status   string
+	VisitID  int64
+	Incoming bool // hand-overs waiting for the actor's scope to answer
+	From, To string
+	Page
+}
+
+// Needs lists the needs the actor sees (names masked, no contacts),
+// newest first, and how many match.
+func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Need, int, error) {
+	if err := s.view(ctx, a, "need.list"); err != nil {
+		return nil, 0, err
+	}
+	var w where
+	cond, args := needScope(a)
+	w.add(cond, args...)
+	if code := strings.TrimSpace(f.Under); code != "" {
+		node, err := s.under(ctx, a, code)
+		if err != nil {
+			return nil, 0, err
+		}
+		lo, hi := access.Scope{Path: node.Path}.Range()
+		w.add("((n.org_path >= ? AND n.org_path < ?) OR (n.origin_path >= ? AND n.origin_path < ?))", lo, hi, lo, hi)
+	}
+	if known(Categories, f.Category) {
+		w.add("n.category = ?", f.Category)
+	}
+	if known(Urgencies, f.Urgency) {
+		w.add("n.urgency = ?", f.Urgency)
+	}
+	if known(NeedStatuses, f.Status) {
+		w.add("n.status = ?", f.Status)
+	}
+	if f.VisitID > 0 {
+		w.add("n.visit_id = ?", f.VisitID)
+	}
+	if f.Incoming {
+		lo, hi := a.Scope().Range()
+		w.add(`EXISTS (SELECT 1 FROM need_handovers hv WHERE hv.need_id = n.id AND hv.status = 'pending' AND hv.to_path >= ? AND hv.to_path < ?)`, lo, hi)
+	}
+	if validDate(f.From) {
+		w.add("n.recorded_on >= ?", f.From)
+	}
+	if validDate(f.To) {
+		w.add("n.recorded_on <= ?", f.To)
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM needs n`+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	lim, largs := f.Page.sql()
+	rows, err := s.DB.Query(ctx, `SELECT `+needCols+needFrom+w.sql()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.args, largs...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []Need{}
+	for rows.Next() {
+		n, err := scanNeed(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		n.conceal()
+		out = append(out, n)
+	}
+	return out, total, rows.Err()
+}

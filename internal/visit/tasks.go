@@ -1,0 +1,464 @@
+package visit
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/org"
+)
+
+// Task statuses as stored.
+const (
+	TaskTodo   = "todo"   // 待办
+	TaskDoing  = "doing"  // 办理中
+	TaskDone   = "done"   // 已办结
+	TaskUnable = "unable" // 无法办理
+)
+
+// TaskStatuses in display order.
+var TaskStatuses = []Option{{TaskTodo, "待办"}, {TaskDoing, "办理中"}, {TaskDone, "已办结"}, {TaskUnable, "无法办理"}}
+
+// Feedbacks are the woman's verdicts on a finished task.
+var Feedbacks = []Option{{"satisfied", "满意"}, {"fair", "基本满意"}, {"unsatisfied", "不满意"}}
+
+// DueSoonDays is how close a deadline is when a task is flagged yellow.
+const DueSoonDays = 3
+
+// Task is a practical thing (实事) to do for women.
+type Task struct {
+	ID          int64
+	NeedID      int64
+	NeedSummary string
+	OrgID       int64
+	OrgCode     string
+	OrgName     string
+	OrgPath     string
+	Title       string
+	Detail      string
+	OwnerID     int64
+	OwnerName   string
+	StartsOn    string
+	DueOn       string
+	Status      string
+	Result      string
+	Feedback    string
+	ClosedOn    string
+	ClosedBy    string
+	CreatedBy   int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int
+}
+
+// Open reports whether the task is still to be done.
+func (t Task) Open() bool { return t.Status == TaskTodo || t.Status == TaskDoing }
+
+// Overdue reports whether the open task's deadline passed before today.
+func (t Task) Overdue(today string) bool { return t.Open() && t.DueOn < today }
+
+// DueSoon reports whether the open task is due within DueSoonDays.
+func (t Task) DueSoon(today string) bool {
+	return t.Open() && t.DueOn >= today && t.DueOn <= AddDays(today, DueSoonDays)
+}
+
+// Colour is red when overdue, yellow when due soon, "" otherwise.
+func (t Task) Colour(today string) string {
+	switch {
+	case t.Overdue(today):
+		return "red"
+	case t.DueSoon(today):
+		return "yellow"
+	}
+	return ""
+}
+
+// StatusLabel is the status's Chinese name.
+func (t Task) StatusLabel() string { return label(TaskStatuses, t.Status) }
+
+// FeedbackLabel is the feedback's Chinese name.
+func (t Task) FeedbackLabel() string {
+	if t.Feedback == "" {
+		return ""
+	}
+	return label(Feedbacks, t.Feedback)
+}
+
+// TaskInput makes a task.
+type TaskInput struct {
+	NeedID    int64  `json:"need_id"`  // set from the need it is made of
+	OrgCode   string `json:"org_code"` // without a need: the unit ("" is her own)
+	Title     string `json:"title"`
+	Detail    string `json:"detail"`
+	OwnerID   int64  `json:"owner_id"`   // a user of the task's unit, or
+	OwnerName string `json:"owner_name"` // a name in free text
+	StartsOn  string `json:"starts_on"`
+	DueOn     string `json:"due_on"`
+}
+
+func (in *TaskInput) validate(today string) map[string]string {
+	in.Title, in.Detail, in.OwnerName = strings.TrimSpace(in.Title), strings.TrimSpace(in.Detail), strings.TrimSpace(in.OwnerName)
+	in.StartsOn, in.DueOn = strings.TrimSpace(in.StartsOn), strings.TrimSpace(in.DueOn)
+	if in.StartsOn == "" {
+		in.StartsOn = today
+	}
+	e := map[string]string{}
+	if in.Title == "" {
+		e["title"] = "请填写实事名称"
+	} else if tooLong(in.Title, 100) {
+		e["title"] = "实事名称不能超过 100 字"
+	}
+	if tooLong(in.Detail, 2000) {
+		e["detail"] = "办理要求不能超过 2000 字"
+	}
+	if in.OwnerID == 0 && in.OwnerName == "" {
+		e["owner_name"] = "请选择或填写责任人"
+	} else if tooLong(in.OwnerName, 30) {
+		e["owner_name"] = "责任人不能超过 30 字"
+	}
+	if !validDate(in.StartsOn) {
+		e["starts_on"] = "日期格式应为 2015-08-11"
+	}
+	switch {
+	case in.DueOn == "":
+		e["due_on"] = "请填写截止日期"
+	case !validDate(in.DueOn):
+		e["due_on"] = "日期格式应为 2015-08-11"
+	case validDate(in.StartsOn) && in.DueOn < in.StartsOn:
+		e["due_on"] = "截止日期不能早于开始日期"
+	}
+	return e
+}
+
+// CreateTask makes a task of a need (the need becomes 已转实事) or alone.
+func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) (Task, error) {
+	if !a.Can(access.RecordWork) {
+		return Task{}, s.deny(ctx, a, "task.create", 0)
+	}
+	var o org.Org
+	var err error
+	var need any
+	if in.NeedID > 0 {
+		n, err := s.need(ctx, s.DB.Q(), a, in.NeedID)
+		if err != nil {
+			return Task{}, err
+		}
+		if !a.CanAt(access.RecordWork, n.OrgPath) {
+			return Task{}, s.deny(ctx, a, "task.create", in.NeedID)
+		}
+		if n.Status != NeedOpen {
+			return Task{}, apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以转为实事")
+		}
+		if o, err = s.Orgs.ByID(ctx, s.DB.Q(), n.OrgID); err != nil {
+			return Task{}, err
+		}
+		if strings.TrimSpace(in.Title) == "" {
+			in.Title = cut(n.Summary, 100)
+		}
+		need = in.NeedID
+	} else if o, err = s.unit(ctx, a, in.OrgCode); err != nil {
+		return Task{}, apperr.Field("org_code", "只能为本单位及下级单位安排实事")
+	}
+	e := in.validate(s.Today())
+	if in.OwnerID > 0 {
+		name, err := s.ownerName(ctx, o, in.OwnerID)
+		if err != nil {
+			e["owner_id"] = "责任人须是本单位或上级单位的工作人员"
+		}
+		in.OwnerName = name
+	}
+	if len(e) > 0 {
+		return Task{}, apperr.Invalid(e)
+	}
+	var owner any
+	if in.OwnerID > 0 {
+		owner = in.OwnerID
+	}
+	now := db.Millis(s.Now())
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if in.NeedID > 0 {
+			res, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
+				NeedTasked, now, in.NeedID, NeedOpen)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以转为实事")
+			}
+		}
+		id, err = db.InsertID(ctx, tx, `INSERT INTO tasks (need_id, org_id, org_path, title, detail, owner_id, owner_name, starts_on, due_on,
+			status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			need, o.ID, o.Path, in.Title, in.Detail, owner, in.OwnerName, in.StartsOn, in.DueOn, TaskTodo, a.UserID, now, now)
+		if err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "task.create", "task", ids(id), audit.OK, o.Code+" 截止 "+in.DueOn))
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	return s.task(ctx, id)
+}
+
+func cut(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return string(r)
+}
+
+// ownerName checks the owner is an active cadre of the task's unit or of
+// a unit above it (a street cadre may own a task in a community she serves).
+func (s *Service) ownerName(ctx context.Context, o org.Org, userID int64) (string, error) {
+	var name, path string
+	err := s.DB.QueryRow(ctx, `SELECT u.display_name, g.path FROM users u JOIN orgs g ON g.id = u.org_id
+		WHERE u.id = ? AND u.disabled = 0 AND u.role IN ('leader', 'staff')`, userID).Scan(&name, &path)
+	if err != nil {
+		return "", db.NoRows(err)
+	}
+	if !strings.HasPrefix(o.Path, path) {
+		return "", db.ErrNotFound
+	}
+	return name, nil
+}
+
+// Owners lists the cadres who may own the unit's tasks that the actor
+// picks from: the unit's own, and the actor herself.
+func (s *Service) Owners(ctx context.Context, a access.Actor, orgID int64) ([]Option, error) {
+	o, err := s.Orgs.ByID(ctx, s.DB.Q(), orgID)
+	if err != nil || !a.CanAt(access.ViewWork, o.Path) {
+		return nil, db.ErrNotFound
+	}
+	rows, err := s.DB.Query(ctx, `SELECT id, display_name FROM users WHERE (org_id = ? OR id = ?) AND disabled = 0
+		AND role IN ('leader', 'staff') ORDER BY id`, orgID, a.UserID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Option
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, err
+		}
+		out = append(out, Option{ids(id), name})
+	}
+	return out, rows.Err()
+}
+
+const taskCols = `t.id, COALESCE(t.need_id, 0), COALESCE(n.summary, ''), t.org_id, o.code, o.name, t.org_path, t.title, t.detail,
+	COALESCE(t.owner_id, 0), t.owner_name, t.starts_on, t.due_on, t.status, t.result, t.feedback, COALESCE(t.closed_on, ''),
+	COALESCE(cu.display_name, ''), t.created_by, t.created_at, t.updated_at, t.version`
+
+const taskFrom = ` FROM tasks t JOIN orgs o ON o.id = t.org_id LEFT JOIN needs n ON n.id = t.need_id LEFT JOIN users cu ON cu.id = t.closed_by`
+
+func scanTask(row scanner) (Task, error) {
+	var t Task
+	var c, u int64
+	err := row.Scan(&t.ID, &t.NeedID, &t.NeedSummary, &t.OrgID, &t.OrgCode, &t.OrgName, &t.OrgPath, &t.Title, &t.Detail, &t.OwnerID,
+		&t.OwnerName, &t.StartsOn, &t.DueOn, &t.Status, &t.Result, &t.Feedback, &t.ClosedOn, &t.ClosedBy, &t.CreatedBy, &c, &u, &t.Version)
+	t.CreatedAt, t.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
+	return t, err
+}
+
+func (s *Service) task(ctx context.Context, id int64) (Task, error) {
+	t, err := scanTask(s.DB.QueryRow(ctx, `SELECT `+taskCols+taskFrom+` WHERE t.id = ?`, id))
+	return t, db.NoRows(err)
+}
+
+// Task returns a task in the actor's scope.
+func (s *Service) Task(ctx context.Context, a access.Actor, id int64) (Task, error) {
+	if err := s.view(ctx, a, "task.read"); err != nil {
+		return Task{}, err
+	}
+	t, err := s.task(ctx, id)
+	if err != nil || !a.Scope().Contains(t.OrgPath) {
+		return Task{}, db.ErrNotFound
+	}
+	return t, nil
+}
+
+// MayWork reports whether the actor starts and closes the task.
+func MayWork(a access.Actor, t Task) bool { return a.CanAt(access.RecordWork, t.OrgPath) }
+
+// StartTask moves a task from 待办 to 办理中.
+func (s *Service) StartTask(ctx context.Context, a access.Actor, id int64) (Task, error) {
+	t, err := s.Task(ctx, a, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if !MayWork(a, t) {
+		return Task{}, s.deny(ctx, a, "task.start", id)
+	}
+	if t.Status != TaskTodo {
+		return Task{}, apperr.New(http.StatusConflict, "wrong_status", "只有待办的实事可以开始办理")
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE tasks SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
+			TaskDoing, db.Millis(s.Now()), id, TaskTodo)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return apperr.New(http.StatusConflict, "wrong_status", "只有待办的实事可以开始办理")
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "task.start", "task", ids(id), audit.OK, ""))
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	return s.task(ctx, id)
+}
+
+// CloseInput finishes a task: done with what was done and the woman's
+// feedback, or unable with the reason.
+type CloseInput struct {
+	Outcome  string `json:"outcome"` // done or unable
+	Result   string `json:"result"`
+	Feedback string `json:"feedback"`
+}
+
+func (in *CloseInput) validate() map[string]string {
+	in.Outcome, in.Result, in.Feedback = strings.TrimSpace(in.Outcome), strings.TrimSpace(in.Result), strings.TrimSpace(in.Feedback)
+	e := map[string]string{}
+	switch in.Outcome {
+	case TaskDone:
+		if in.Result == "" {
+			e["result"] = "请填写办理结果"
+		}
+		if !known(Feedbacks, in.Feedback) {
+			e["feedback"] = "请选择群众反馈"
+		}
+	case TaskUnable:
+		if in.Result == "" {
+			e["result"] = "请填写无法办理的原因"
+		}
+		in.Feedback = ""
+	default:
+		e["outcome"] = "请选择办结或无法办理"
+	}
+	if tooLong(in.Result, 2000) {
+		e["result"] = "不能超过 2000 字"
+	}
+	return e
+}
+
+// CloseTask finishes an open task; a task made of a need resolves the need
+// when done, and closes it when it cannot be done.
+func (s *Service) CloseTask(ctx context.Context, a access.Actor, id int64, in CloseInput) (Task, error) {
+	t, err := s.Task(ctx, a, id)
+	if err != nil {
+		return Task{}, err
+	}
+	if !MayWork(a, t) {
+		return Task{}, s.deny(ctx, a, "task.close", id)
+	}
+	if !t.Open() {
+		return Task{}, apperr.New(http.StatusConflict, "wrong_status", "该实事已经办结")
+	}
+	if e := in.validate(); len(e) > 0 {
+		return Task{}, apperr.Invalid(e)
+	}
+	now := s.Now()
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE tasks SET status = ?, result = ?, feedback = ?, closed_on = ?, closed_by = ?, updated_at = ?,
+			version = version + 1 WHERE id = ? AND status IN (?, ?)`,
+			in.Outcome, in.Result, in.Feedback, s.Today(), a.UserID, db.Millis(now), id, TaskTodo, TaskDoing)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return apperr.New(http.StatusConflict, "wrong_status", "该实事已经办结")
+		}
+		if t.NeedID > 0 {
+			status := NeedResolved
+			if in.Outcome == TaskUnable {
+				status = NeedClosed
+			}
+			if _, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+				status, db.Millis(now), t.NeedID); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "task.close", "task", ids(id), audit.OK, in.Outcome+" "+in.Feedback))
+	})
+	if err != nil {
+		return Task{}, err
+	}
+	return s.task(ctx, id)
+}
+
+// TaskFilter narrows the task list.
+type TaskFilter struct {
+	Under   string
+	Status  string
+	Overdue bool
+	DueSoon bool
+	Mine    bool // owned by the actor
+	NeedID  int64
+	Q       string
+	Page
+}
+
+// Tasks lists the tasks in the actor's scope — open ones first by
+// deadline, then closed ones — and how many match.
+func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Task, int, error) {
+	if err := s.view(ctx, a, "task.list"); err != nil {
+		return nil, 0, err
+	}
+	node, err := s.under(ctx, a, f.Under)
+	if err != nil {
+		return nil, 0, err
+	}
+	today := s.Today()
+	var w where
+	cond, args := access.Scope{Path: node.Path}.Where("t.org_path")
+	w.add(cond, args...)
+	if known(TaskStatuses, f.Status) {
+		w.add("t.status = ?", f.Status)
+	}
+	if f.Overdue {
+		w.add("t.status IN ('todo', 'doing') AND t.due_on < ?", today)
+	}
+	if f.DueSoon {
+		w.add("t.status IN ('todo', 'doing') AND t.due_on >= ? AND t.due_on <= ?", today, AddDays(today, DueSoonDays))
+	}
+	if f.Mine {
+		w.add("t.owner_id = ?", a.UserID)
+	}
+	if f.NeedID > 0 {
+		w.add("t.need_id = ?", f.NeedID)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + likeEscape(q) + "%"
+		w.add(`(t.title LIKE ? ESCAPE '\' OR t.owner_name LIKE ? ESCAPE '\')`, like, like)
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	lim, largs := f.Page.sql()
+	rows, err := s.DB.Query(ctx, `SELECT `+taskCols+taskFrom+w.sql()+
+		` ORDER BY CASE WHEN t.status IN ('todo', 'doing') THEN 0 ELSE 1 END, t.due_on, t.id DESC`+lim, append(w.args, largs...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []Task{}
+	for rows.Next() {
+		t, err := scanTask(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, t)
+	}
+	return out, total, rows.Err()
+}

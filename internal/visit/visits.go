@@ -1,0 +1,301 @@
+package visit
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/files"
+	"halfsky/internal/org"
+)
+
+// Visit is one 下基层 visit by a cadre to a unit's area.
+type Visit struct {
+	ID         int64
+	OrgID      int64
+	OrgCode    string
+	OrgName    string
+	OrgPath    string
+	CadreID    int64
+	CadreName  string
+	Companions string
+	VisitedOn  string
+	Place      string
+	Households int
+	Women      int
+	Notes      string
+	Needs      int // needs recorded on it
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Version    int
+}
+
+// VisitInput is what the cadre fills in.
+type VisitInput struct {
+	OrgCode    string `json:"org_code"` // the unit whose area was visited; "" is her own
+	VisitedOn  string `json:"visited_on"`
+	Place      string `json:"place"`
+	Companions string `json:"companions"`
+	Households int    `json:"households"`
+	Women      int    `json:"women"`
+	Notes      string `json:"notes"`
+	Version    int    `json:"version"` // on edits: the version read, 0 to skip the check
+}
+
+// Photo is an uploaded picture to attach.
+type Photo struct {
+	Name string
+	Data []byte
+}
+
+func (in *VisitInput) validate(today string) map[string]string {
+	in.OrgCode, in.VisitedOn, in.Place = strings.TrimSpace(in.OrgCode), strings.TrimSpace(in.VisitedOn), strings.TrimSpace(in.Place)
+	in.Companions, in.Notes = strings.TrimSpace(in.Companions), strings.TrimSpace(in.Notes)
+	e := map[string]string{}
+	switch {
+	case in.VisitedOn == "":
+		e["visited_on"] = "请填写走访日期"
+	case !validDate(in.VisitedOn):
+		e["visited_on"] = "日期格式应为 2015-08-11"
+	case in.VisitedOn > today:
+		e["visited_on"] = "走访日期不能晚于今天"
+	}
+	if in.Place == "" {
+		e["place"] = "请填写走访地点，如“新阳路社区”"
+	} else if tooLong(in.Place, 100) {
+		e["place"] = "走访地点不能超过 100 字"
+	}
+	if tooLong(in.Companions, 100) {
+		e["companions"] = "同行人员不能超过 100 字"
+	}
+	if in.Households < 0 || in.Households > 100000 {
+		e["households"] = "走访户数应为 0 到 100000 之间的整数"
+	}
+	if in.Women < 0 || in.Women > 100000 {
+		e["women"] = "接触妇女人数应为 0 到 100000 之间的整数"
+	}
+	if tooLong(in.Notes, 5000) {
+		e["notes"] = "走访情况不能超过 5000 字"
+	}
+	return e
+}
+
+const visitCols = `v.id, v.org_id, o.code, o.name, v.org_path, v.cadre_id, v.cadre_name, v.companions, v.visited_on, v.place,
+	v.households, v.women, v.notes, (SELECT COUNT(*) FROM needs n WHERE n.visit_id = v.id), v.created_at, v.updated_at, v.version`
+
+const visitFrom = ` FROM visits v JOIN orgs o ON o.id = v.org_id`
+
+func scanVisit(row scanner) (Visit, error) {
+	var v Visit
+	var c, u int64
+	err := row.Scan(&v.ID, &v.OrgID, &v.OrgCode, &v.OrgName, &v.OrgPath, &v.CadreID, &v.CadreName, &v.Companions, &v.VisitedOn,
+		&v.Place, &v.Households, &v.Women, &v.Notes, &v.Needs, &c, &u, &v.Version)
+	v.CreatedAt, v.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
+	return v, err
+}
+
+// visitUnit checks the visited unit: the cadre's own or one below it.
+func (s *Service) visitUnit(ctx context.Context, a access.Actor, code string) (org.Org, error) {
+	o, err := s.unit(ctx, a, code)
+	if err != nil {
+		return org.Org{}, apperr.Field("org_code", "只能登记本单位及下级单位辖区的走访")
+	}
+	return o, nil
+}
+
+// CreateVisit records a visit by the actor, with its photos.
+func (s *Service) CreateVisit(ctx context.Context, a access.Actor, in VisitInput, photos []Photo) (Visit, error) {
+	if !a.Can(access.RecordWork) {
+		return Visit{}, s.deny(ctx, a, "visit.create", 0)
+	}
+	if e := in.validate(s.Today()); len(e) > 0 {
+		return Visit{}, apperr.Invalid(e)
+	}
+	o, err := s.visitUnit(ctx, a, in.OrgCode)
+	if err != nil {
+		return Visit{}, err
+	}
+	for _, p := range photos {
+		if _, err := files.CheckImage("photos", p.Name, p.Data); err != nil {
+			return Visit{}, err
+		}
+	}
+	now := s.Now()
+	var id int64
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		id, err = db.InsertID(ctx, tx, `INSERT INTO visits (org_id, org_path, cadre_id, cadre_name, companions, visited_on, place,
+			households, women, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.Path, a.UserID, a.Name, in.Companions, in.VisitedOn, in.Place, in.Households, in.Women, in.Notes,
+			db.Millis(now), db.Millis(now))
+		if err != nil {
+			return err
+		}
+		if err := s.addPhotos(ctx, tx, a, id, o.ID, photos, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "visit.create", "visit", ids(id), audit.OK, o.Code+" "+in.VisitedOn))
+	})
+	if err != nil {
+		return Visit{}, err
+	}
+	return s.visit(ctx, id)
+}
+
+func (s *Service) addPhotos(ctx context.Context, tx *db.Tx, a access.Actor, visitID, orgID int64, photos []Photo, now time.Time) error {
+	for _, p := range photos {
+		f, err := files.SaveImage(ctx, tx, orgID, a.UserID, "photos", p.Name, p.Data, now)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO visit_photos (visit_id, file_id) VALUES (?, ?)`, visitID, f.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) visit(ctx context.Context, id int64) (Visit, error) {
+	v, err := scanVisit(s.DB.QueryRow(ctx, `SELECT `+visitCols+visitFrom+` WHERE v.id = ?`, id))
+	return v, db.NoRows(err)
+}
+
+// Visit returns a visit in the actor's scope.
+func (s *Service) Visit(ctx context.Context, a access.Actor, id int64) (Visit, error) {
+	if err := s.view(ctx, a, "visit.read"); err != nil {
+		return Visit{}, err
+	}
+	v, err := s.visit(ctx, id)
+	if err != nil || !a.Scope().Contains(v.OrgPath) {
+		return Visit{}, db.ErrNotFound
+	}
+	return v, nil
+}
+
+// UpdateVisit edits a visit: its cadre, or a user of a unit above.
+func (s *Service) UpdateVisit(ctx context.Context, a access.Actor, id int64, in VisitInput, photos []Photo) (Visit, error) {
+	v, err := s.Visit(ctx, a, id)
+	if err != nil {
+		return Visit{}, err
+	}
+	if !a.Can(access.RecordWork) || (v.CadreID != a.UserID && !a.CanAt(access.ManageWork, v.OrgPath)) {
+		return Visit{}, s.deny(ctx, a, "visit.update", id)
+	}
+	if e := in.validate(s.Today()); len(e) > 0 {
+		return Visit{}, apperr.Invalid(e)
+	}
+	o, err := s.visitUnit(ctx, a, in.OrgCode)
+	if err != nil {
+		return Visit{}, err
+	}
+	for _, p := range photos {
+		if _, err := files.CheckImage("photos", p.Name, p.Data); err != nil {
+			return Visit{}, err
+		}
+	}
+	if in.Version > 0 && in.Version != v.Version {
+		return Visit{}, apperr.New(http.StatusConflict, "conflict", "该走访记录已被他人修改，请刷新后重试")
+	}
+	now := s.Now()
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE visits SET org_id = ?, org_path = ?, companions = ?, visited_on = ?, place = ?, households = ?,
+			women = ?, notes = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+			o.ID, o.Path, in.Companions, in.VisitedOn, in.Place, in.Households, in.Women, in.Notes, db.Millis(now), id, v.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(http.StatusConflict, "conflict", "该走访记录已被他人修改，请刷新后重试")
+		}
+		if err := s.addPhotos(ctx, tx, a, id, o.ID, photos, now); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "visit.update", "visit", ids(id), audit.OK, o.Code+" "+in.VisitedOn))
+	})
+	if err != nil {
+		return Visit{}, err
+	}
+	return s.visit(ctx, id)
+}
+
+// Photos lists a visible visit's photos.
+func (s *Service) Photos(ctx context.Context, a access.Actor, id int64) ([]files.File, error) {
+	if _, err := s.Visit(ctx, a, id); err != nil {
+		return nil, err
+	}
+	return files.VisitPhotos.List(ctx, s.DB.Q(), id)
+}
+
+// Photo returns one photo of a visible visit with its bytes.
+func (s *Service) Photo(ctx context.Context, a access.Actor, id, fileID int64) (files.File, []byte, error) {
+	if _, err := s.Visit(ctx, a, id); err != nil {
+		return files.File{}, nil, err
+	}
+	return files.VisitPhotos.Get(ctx, s.DB.Q(), id, fileID)
+}
+
+// VisitFilter narrows the visit list.
+type VisitFilter struct {
+	Under string // unit code: its subtree
+	From  string // visited on or after
+	To    string // visited on or before
+	Mine  bool   // only the actor's own visits
+	Q     string // place or notes contain
+	Page
+}
+
+// Visits lists the visits in the actor's scope, newest first, and how
+// many match.
+func (s *Service) Visits(ctx context.Context, a access.Actor, f VisitFilter) ([]Visit, int, error) {
+	if err := s.view(ctx, a, "visit.list"); err != nil {
+		return nil, 0, err
+	}
+	node, err := s.under(ctx, a, f.Under)
+	if err != nil {
+		return nil, 0, err
+	}
+	var w where
+	cond, args := access.Scope{Path: node.Path}.Where("v.org_path")
+	w.add(cond, args...)
+	if validDate(f.From) {
+		w.add("v.visited_on >= ?", f.From)
+	}
+	if validDate(f.To) {
+		w.add("v.visited_on <= ?", f.To)
+	}
+	if f.Mine {
+		w.add("v.cadre_id = ?", a.UserID)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + likeEscape(q) + "%"
+		w.add(`(v.place LIKE ? ESCAPE '\' OR v.notes LIKE ? ESCAPE '\' OR v.cadre_name LIKE ? ESCAPE '\')`, like, like, like)
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM visits v`+w.sql(), w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	lim, largs := f.Page.sql()
+	rows, err := s.DB.Query(ctx, `SELECT `+visitCols+visitFrom+w.sql()+` ORDER BY v.visited_on DESC, v.id DESC`+lim, append(w.args, largs...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []Visit{}
+	for rows.Next() {
+		v, err := scanVisit(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, rows.Err()
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}

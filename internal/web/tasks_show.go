@@ -1,0 +1,77 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"halfsky/internal/httpx"
+	"halfsky/internal/visit"
+)
+
+type taskShowData struct {
+	visitPage
+	T         visit.Task
+	CanWork   bool
+	Feedbacks []Option
+	Form      map[string]string
+	Errors    map[string]string
+}
+
+// taskShow is one task with its start and close forms.
+func (h *handler) taskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	h.renderTaskShow(w, r, c, http.StatusOK, id, map[string]string{"outcome": visit.TaskDone}, map[string]string{})
+}
+
+func (h *handler) renderTaskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, form, errs map[string]string) {
+	t, err := h.deps.Visits.Task(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := taskShowData{visitPage: h.visitPage("tasks"), T: t, CanWork: visit.MayWork(c.Actor, t),
+		Feedbacks: visitOptions(visit.Feedbacks), Form: form, Errors: errs}
+	h.tpl.Page(w, r, status, "task_show", View{Layout: Layout{Title: t.Title, Active: "visits",
+		Crumbs: []Crumb{{Href: "/tasks", Label: "办实事"}, {Label: t.Title}}}, Data: d})
+}
+
+// taskStart moves the task to 办理中.
+func (h *handler) taskStart(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	_, err := h.deps.Visits.StartTask(r.Context(), c.Actor, id)
+	h.finish(w, r, "/tasks/"+strconv.FormatInt(id, 10), err, "已开始办理")
+}
+
+// taskClose finishes the task: done with result and feedback, or unable
+// with the reason.
+func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok || r.ParseForm() != nil {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	form := formValues(r, "outcome", "result", "feedback")
+	_, err := h.deps.Visits.CloseTask(r.Context(), c.Actor, id, visit.CloseInput{Outcome: form["outcome"], Result: form["result"], Feedback: form["feedback"]})
+	if err == nil {
+		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(id, 10), "success", "实事已办结")
+		return
+	}
+	errs, isForm := mergeErrors(map[string]string{}, err)
+	if !isForm {
+		h.fail(w, r, err)
+		return
+	}
+	if _, whole := errs["_"]; whole && len(errs) == 1 {
+		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(id, 10), "error", errs["_"])
+		return
+	}
+	h.renderTaskShow(w, r, c, http.StatusUnprocessableEntity, id, form, errs)
+}
