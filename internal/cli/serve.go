@@ -11,9 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"halfsky/internal/auth"
 	"halfsky/internal/demo"
-	"halfsky/internal/org"
 	"halfsky/internal/server"
 )
 
@@ -29,7 +27,14 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
-	svc := auth.NewService(d, &org.Store{DB: d})
+	// The server first: it loads (or on the first start creates) the keys
+	// that seal the demo's personal details.
+	srv, err := server.New(cfg, d)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	svc := srv.Deps.Auth
 	seeded, err := demo.Seed(ctx, svc, cfg.AdminPassword, cfg.Demo)
 	if err != nil {
 		return fmt.Errorf("first start: %w", err)
@@ -38,15 +43,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		if err := demo.SeedDocuments(ctx, svc, seeded.Password, time.Now()); err != nil {
 			return fmt.Errorf("demo documents: %w", err)
 		}
-		if err := demo.SeedWork(ctx, svc, time.Now()); err != nil {
+		if err := demo.SeedWork(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
 			return fmt.Errorf("demo work: %w", err)
 		}
 	}
-	srv, err := server.New(cfg, d)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
+	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 )
 
@@ -123,8 +124,9 @@ var visitSeeds = []visitSeed{
 		}},
 }
 
-func seedVisits(ctx context.Context, svc *auth.Service, now time.Time) error {
+func seedVisits(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now time.Time) error {
 	vs := visit.NewService(svc.DB, svc.Orgs)
+	vs.Vault = keys
 	var clock time.Time
 	vs.Now = func() time.Time { return clock }
 	y, m, d := now.In(visit.Shanghai).Date()

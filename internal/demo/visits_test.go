@@ -9,6 +9,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/org"
 	"halfsky/internal/testdb"
+	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 )
 
@@ -24,12 +25,17 @@ func TestSeedVisits(t *testing.T) {
 			t.Fatal(err)
 		}
 		now := time.Now()
-		if err := seedVisits(ctx, svc, now); err != nil {
+		keys, err := vault.Parse(vault.NewFileText(now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := seedVisits(ctx, svc, keys, now); err != nil {
 			t.Fatal(err)
 		}
 		city, _ := svc.UserByUsername(ctx, "city.staff")
 		a := city.Actor("")
 		vs := visit.NewService(d, orgs)
+		vs.Vault = keys
 		_, nv, _ := vs.Visits(ctx, a, visit.VisitFilter{})
 		_, nn, _ := vs.Needs(ctx, a, visit.NeedFilter{})
 		tasks, _, _ := vs.Tasks(ctx, a, visit.TaskFilter{Page: visit.Page{All: true}})

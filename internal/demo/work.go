@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"halfsky/internal/auth"
+	"halfsky/internal/vault"
 )
 
 // SeedWork fills the work lines with a few weeks of believable activity
@@ -12,16 +13,18 @@ import (
 // notice's report), visits with needs and tasks in every state, quotas,
 // and problems at every stage of the ledger. It does nothing when any
 // study activity, visit or problem exists.
-func SeedWork(ctx context.Context, svc *auth.Service, now time.Time) error {
+// keys seal the women's names and contacts in the demo needs.
+func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now time.Time) error {
 	var n int
 	if err := svc.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM study_activities) + (SELECT COUNT(*) FROM visits)
 		+ (SELECT COUNT(*) FROM problems)`).Scan(&n); err != nil || n > 0 {
 		return err
 	}
-	for _, seed := range []func(context.Context, *auth.Service, time.Time) error{seedStudy, seedVisits, seedProblems} {
-		if err := seed(ctx, svc, now); err != nil {
-			return err
-		}
+	if err := seedStudy(ctx, svc, now); err != nil {
+		return err
 	}
-	return nil
+	if err := seedVisits(ctx, svc, keys, now); err != nil {
+		return err
+	}
+	return seedProblems(ctx, svc, now)
 }

@@ -57,8 +57,10 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	}
 	studies := study.NewService(d, orgs)
 	studies.Reports = reports
+	visits := visit.NewService(d, orgs)
+	visits.Vault = keys
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
-		Study: studies, Visits: visit.NewService(d, orgs), Rectify: rectify.NewService(d, orgs),
+		Study: studies, Visits: visits, Rectify: rectify.NewService(d, orgs),
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 

@@ -2,15 +2,17 @@ package visit
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
 
 // Categories of women's needs, in display order.
@@ -71,14 +73,7 @@ func (n Need) UrgencyLabel() string { return label(Urgencies, n.Urgency) }
 func (n Need) StatusLabel() string { return label(NeedStatuses, n.Status) }
 
 // Mask keeps a name's first character: 王秀兰 → 王**.
-func Mask(name string) string {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return ""
-	}
-	r, size := utf8.DecodeRuneInString(name)
-	return string(r) + strings.Repeat("*", max(utf8.RuneCountInString(name[size:]), 1))
-}
+func Mask(name string) string { return vault.MaskName(name) }
 
 // NeedInput is what the cadre records.
 type NeedInput struct {
@@ -145,6 +140,56 @@ const needCols = `n.id, COALESCE(n.visit_id, 0), n.origin_org_id, oo.name, n.ori
 
 const needFrom = ` FROM needs n JOIN orgs o ON o.id = n.org_id JOIN orgs oo ON oo.id = n.origin_org_id JOIN users u ON u.id = n.recorded_by`
 
+// The sealed columns of a need: the woman's name and contact.
+var (
+	sealedName    = vault.Register("needs", "id", "person_name")
+	sealedContact = vault.Register("needs", "id", "contact")
+)
+
+// errNoVault stops a name or contact from being stored unsealed.
+var errNoVault = errors.New("visit: no field-encryption keys configured")
+
+// seal seals the personal details of a new need.
+func (s *Service) seal(in *NeedInput) (name, contact string, err error) {
+	if in.PersonName == "" && in.Contact == "" {
+		return "", "", nil
+	}
+	if s.Vault == nil {
+		return "", "", errNoVault
+	}
+	if name, err = s.Vault.Seal(sealedName.Purpose(), in.PersonName); err != nil {
+		return "", "", err
+	}
+	contact, err = s.Vault.Seal(sealedContact.Purpose(), in.Contact)
+	return name, contact, err
+}
+
+// open opens a scanned need's personal details in place.
+func (s *Service) open(n *Need) error {
+	if n.PersonName == "" && n.Contact == "" {
+		return nil
+	}
+	if s.Vault == nil {
+		return errNoVault
+	}
+	var err error
+	if n.PersonName, err = s.Vault.Open(sealedName.Purpose(), n.PersonName); err != nil {
+		return fmt.Errorf("need %d: %w", n.ID, err)
+	}
+	if n.Contact, err = s.Vault.Open(sealedContact.Purpose(), n.Contact); err != nil {
+		return fmt.Errorf("need %d: %w", n.ID, err)
+	}
+	return nil
+}
+
+func (s *Service) scanNeed(row scanner) (Need, error) {
+	n, err := scanNeed(row)
+	if err != nil {
+		return n, err
+	}
+	return n, s.open(&n)
+}
+
 func scanNeed(row scanner) (Need, error) {
 	var n Need
 	var consent int
@@ -196,13 +241,17 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 	if in.VisitID > 0 {
 		visit = in.VisitID
 	}
+	name, contact, err := s.seal(&in)
+	if err != nil {
+		return Need{}, err
+	}
 	now := db.Millis(s.Now())
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		id, err = db.InsertID(ctx, tx, `INSERT INTO needs (visit_id, origin_org_id, origin_path, org_id, org_path, category, urgency, summary,
 			consent, person_name, contact, status, recorded_by, recorded_on, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, in.Summary, boolInt(in.Consent), in.PersonName, in.Contact,
+			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, in.Summary, boolInt(in.Consent), name, contact,
 			NeedOpen, a.UserID, in.RecordedOn, now, now)
 		if err != nil {
 			return err
@@ -224,7 +273,7 @@ func boolInt(b bool) int {
 
 func (s *Service) need(ctx context.Context, q db.Querier, a access.Actor, id int64) (Need, error) {
 	cond, args := needScope(a)
-	n, err := scanNeed(q.QueryRow(ctx, `SELECT `+needCols+needFrom+` WHERE n.id = ? AND `+cond, append([]any{id}, args...)...))
+	n, err := s.scanNeed(q.QueryRow(ctx, `SELECT `+needCols+needFrom+` WHERE n.id = ? AND `+cond, append([]any{id}, args...)...))
 	return n, db.NoRows(err)
 }
 
@@ -324,7 +373,7 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 	defer rows.Close()
 	out := []Need{}
 	for rows.Next() {
-		n, err := scanNeed(rows)
+		n, err := s.scanNeed(rows)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -14,6 +14,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
 
 // Service holds the module's records; every call takes the acting user.
@@ -21,6 +22,9 @@ type Service struct {
 	DB   *db.DB
 	Orgs *org.Store
 	Now  func() time.Time
+	// Vault seals a woman's name and contact; without it a need that
+	// carries them is refused rather than stored in the clear.
+	Vault *vault.Keyring
 }
 
 // NewService returns a Service on the real clock.

@@ -31,6 +31,7 @@ var clock = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
 func setup(t *testing.T, d *db.DB) *fx {
 	orgs := &org.Store{DB: d}
 	f := &fx{t: t, d: d, auth: auth.NewService(d, orgs), svc: visit.NewService(d, orgs)}
+	f.svc.Vault = testKeys
 	f.svc.Now = func() time.Time { return clock }
 	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
 		t.Fatal(err)

@@ -205,7 +205,7 @@ func TestVisitHandoverAndQuota(t *testing.T) {
 func TestVisitPagesWithDemo(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		app := testapp.Start(t, d)
-		if err := demo.SeedWork(context.Background(), app.Server.Deps.Auth, time.Now()); err != nil {
+		if err := demo.SeedWork(context.Background(), app.Server.Deps.Auth, app.Server.Deps.Vault, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		city, village := signIn(t, app, "city.staff"), signIn(t, app, "village.staff")
