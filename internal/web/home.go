@@ -9,9 +9,9 @@ import (
 	"halfsky/internal/org"
 )
 
-// homeData is the work desk of the user's unit. Until the work modules
-// arrive it shows the unit, the organizations under it and the accounts
-// the user looks after.
+// homeData is the work desk of the user's unit: what is due, the work
+// lines' numbers (rolled up by child unit for a unit with units below it),
+// the organizations under it and the accounts the user looks after.
 type homeData struct {
 	Unit      org.Org
 	Counts    []org.LevelCount
@@ -28,6 +28,9 @@ type homeData struct {
 	ToReceive []doc.ListItem // documents sent to the unit, not yet signed for
 	MoreRecv  bool
 	Workflow  []doc.ListItem // drafts waiting for this user's step
+
+	// The work lines (学习, 访妇情办实事, 问题整改); nil for administrators.
+	Work *homeWork
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
@@ -55,6 +58,10 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 			h.fail(w, r, err)
 			return
 		}
+	}
+	if d.Work, err = h.homeWorkFor(ctx, a, unit, d.Total > 0); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.tpl.Page(w, r, http.StatusOK, "home", View{Layout: Layout{Title: "工作台", Active: "home"}, Data: d})
 }

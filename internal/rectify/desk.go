@@ -1,0 +1,280 @@
+package rectify
+
+import (
+	"context"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/db"
+	"halfsky/internal/desk"
+	"halfsky/internal/org"
+)
+
+// The work desk's (工作台) view of the problem ledger: the actor's own
+// unit's problems returned, overdue or due soon, the ones below waiting for
+// it to verify, and the scope's counts. Everything here is named Desk… or
+// desk… so it cannot collide with the rest of the package; the queries
+// are the desk's own, over the (org_path, status, due_on) index. The lists
+// are read fresh; the scope's counts are memoized for a minute (desk.TTL).
+
+// Desk is the problems part of the home page.
+type Desk struct {
+	// The actor's own unit.
+	Returned      []DeskProblem // returned by the unit above: fix and apply again
+	ReturnedTotal int
+	Overdue       []DeskProblem // open or returned, past due (red)
+	OverdueTotal  int
+	DueSoon       []DeskProblem // open or returned, due within 7 days (yellow)
+	DueSoonTotal  int
+	// Applied to close by units below the actor's unit.
+	Verify      []DeskProblem
+	VerifyTotal int
+
+	// The scope.
+	Open, Applied, Closed int64 // open counts returned ones too
+	Red, Yellow           int64
+	ByCategory            []DeskCategory
+}
+
+// DeskProblem is a problem on the desk. Its description is the unit's
+// own finding; the responsible person's name is not carried.
+type DeskProblem struct {
+	ID            int64
+	OrgName       string
+	Category      string
+	CategoryLabel string
+	Description   string
+	DueOn         string
+	Status        string
+	AppliedAt     time.Time
+}
+
+// DeskCategory is the scope's problems of one category.
+type DeskCategory struct {
+	Key, Label          string
+	Open, Applied, Done int64
+}
+
+// Total is the category's problems in every state.
+func (c DeskCategory) Total() int64 { return c.Open + c.Applied + c.Done }
+
+// deskCategories are the categories' labels, as the 0005 migration lists them.
+var deskCategories = []DeskCategory{{Key: "organ", Label: "机关化"}, {Key: "admin", Label: "行政化"},
+	{Key: "elite", Label: "贵族化"}, {Key: "leisure", Label: "娱乐化"}, {Key: "style", Label: "作风"},
+	{Key: "ability", Label: "能力"}, {Key: "other", Label: "其他"}}
+
+func deskCategoryLabel(key string) string {
+	for _, c := range deskCategories {
+		if c.Key == key {
+			return c.Label
+		}
+	}
+	return key
+}
+
+var deskShanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+// deskDays returns today and today + 7 days in Beijing.
+func (s *Service) deskDays() (today, soon string) {
+	t := s.Now().In(deskShanghai)
+	return t.Format("2006-01-02"), t.AddDate(0, 0, 7).Format("2006-01-02")
+}
+
+// deskColour is the SQL colour of a problem: red past due, yellow due
+// within 7 days, only while the unit still has to act on it.
+const deskColour = `CASE WHEN t.status IN ('open', 'returned') AND t.due_on IS NOT NULL AND t.due_on < ? THEN 'red'
+	WHEN t.status IN ('open', 'returned') AND t.due_on IS NOT NULL AND t.due_on <= ? THEN 'yellow' ELSE '' END`
+
+// Desk gathers the actor's unit's problems to act on, the ones to verify
+// and the scope's counts.
+func (s *Service) Desk(ctx context.Context, a access.Actor) (Desk, error) {
+	if !a.Can(access.ViewWork) {
+		return Desk{}, access.ErrDenied
+	}
+	today, soon := s.deskDays()
+	d, err := deskMemo.Get(deskKey{s.DB, "desk", a.OrgPath, today}, func() (Desk, error) {
+		var d Desk
+		err := s.deskCounts(ctx, a, today, soon, &d)
+		return d, err
+	})
+	if err != nil {
+		return Desk{}, err
+	}
+	if err := s.deskOwn(ctx, a, today, soon, &d); err != nil {
+		return Desk{}, err
+	}
+	if err := s.deskVerify(ctx, a, &d); err != nil {
+		return Desk{}, err
+	}
+	return d, nil
+}
+
+// deskKey names a memoized result: the database, what, whose, when.
+type deskKey struct {
+	d               *db.DB
+	kind, path, day string
+}
+
+var (
+	deskMemo      desk.Memo[Desk] // the scope's counts only
+	deskChildMemo desk.Memo[map[string][]int64]
+)
+
+// deskOwn sorts the own unit's problems still to act on into returned,
+// red and yellow: one seek on (org_path, status).
+func (s *Service) deskOwn(ctx context.Context, a access.Actor, today, soon string, d *Desk) error {
+	rows, err := s.DB.Query(ctx, `SELECT t.id, t.category, t.description, COALESCE(t.due_on, ''), t.status, `+deskColour+`
+		FROM problems t WHERE t.org_path = ? AND t.status IN ('open', 'returned')
+		ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on, t.id`, today, soon, a.OrgPath)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	keep := func(list *[]DeskProblem, n *int, p DeskProblem) {
+		*n++
+		if len(*list) < 10 {
+			*list = append(*list, p)
+		}
+	}
+	for rows.Next() {
+		var p DeskProblem
+		var colour string
+		if err := rows.Scan(&p.ID, &p.Category, &p.Description, &p.DueOn, &p.Status, &colour); err != nil {
+			return err
+		}
+		p.CategoryLabel, p.OrgName = deskCategoryLabel(p.Category), a.OrgName
+		switch {
+		case p.Status == "returned":
+			keep(&d.Returned, &d.ReturnedTotal, p)
+		case colour == "red":
+			keep(&d.Overdue, &d.OverdueTotal, p)
+		case colour == "yellow":
+			keep(&d.DueSoon, &d.DueSoonTotal, p)
+		}
+	}
+	return rows.Err()
+}
+
+// deskVerify lists what units below the actor's asked to close, oldest
+// application first.
+func (s *Service) deskVerify(ctx context.Context, a access.Actor, d *Desk) error {
+	where, args := a.Scope().Where("t.org_path")
+	where += ` AND t.org_path <> ? AND t.status = 'applied'`
+	args = append(args, a.OrgPath)
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM problems t WHERE `+where, args...).Scan(&d.VerifyTotal); err != nil {
+		return err
+	}
+	if d.VerifyTotal == 0 {
+		return nil
+	}
+	rows, err := s.DB.Query(ctx, `SELECT t.id, o.name, t.category, t.description, COALESCE(t.due_on, ''), t.status,
+		COALESCE(t.applied_at, 0) FROM problems t JOIN orgs o ON o.id = t.org_id
+		WHERE `+where+` ORDER BY t.applied_at, t.id LIMIT 10`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p DeskProblem
+		var at int64
+		if err := rows.Scan(&p.ID, &p.OrgName, &p.Category, &p.Description, &p.DueOn, &p.Status, &at); err != nil {
+			return err
+		}
+		p.CategoryLabel, p.AppliedAt = deskCategoryLabel(p.Category), time.UnixMilli(at)
+		d.Verify = append(d.Verify, p)
+	}
+	return rows.Err()
+}
+
+// deskCounts counts the scope's problems by category, state and colour
+// in one grouped pass.
+func (s *Service) deskCounts(ctx context.Context, a access.Actor, today, soon string, d *Desk) error {
+	where, args := a.Scope().Where("t.org_path")
+	// the colour is grouped by its alias from a subquery: PostgreSQL
+	// would not match two copies of an expression with parameters
+	rows, err := s.DB.Query(ctx, `SELECT x.category, x.status, x.colour, COUNT(*) FROM (
+		SELECT t.category, t.status, `+deskColour+` AS colour FROM problems t WHERE `+where+`) x
+		GROUP BY x.category, x.status, x.colour`, append([]any{today, soon}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	by := map[string]*DeskCategory{}
+	for rows.Next() {
+		var cat, st, colour string
+		var n int64
+		if err := rows.Scan(&cat, &st, &colour, &n); err != nil {
+			return err
+		}
+		c := by[cat]
+		if c == nil {
+			c = &DeskCategory{Key: cat, Label: deskCategoryLabel(cat)}
+			by[cat] = c
+		}
+		switch st {
+		case "closed":
+			d.Closed += n
+			c.Done += n
+		case "applied":
+			d.Applied += n
+			c.Applied += n
+		default:
+			d.Open += n
+			c.Open += n
+		}
+		switch colour {
+		case "red":
+			d.Red += n
+		case "yellow":
+			d.Yellow += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range deskCategories {
+		if x := by[c.Key]; x != nil {
+			d.ByCategory = append(d.ByCategory, *x)
+		}
+	}
+	return nil
+}
+
+// DeskByChild counts, per child of node (or node itself), the problems not
+// yet closed and among them the red and the yellow ones: three columns
+// keyed by the child's path, for org.Rollup. The (org_path, status,
+// due_on) index covers the query and yields it per unit in order; the
+// units are folded into the children in Go.
+func (s *Service) DeskByChild(ctx context.Context, a access.Actor, node org.Org) (map[string][]int64, error) {
+	if !a.CanAt(access.ViewWork, node.Path) {
+		return nil, access.ErrDenied
+	}
+	today, soon := s.deskDays()
+	return deskChildMemo.Get(deskKey{s.DB, "child", node.Path, today}, func() (map[string][]int64, error) {
+		where, args := access.Scope{Path: node.Path}.Where("t.org_path")
+		rows, err := s.DB.Query(ctx, `SELECT t.org_path, COUNT(*),
+			COALESCE(SUM(CASE WHEN t.status IN ('open', 'returned') AND t.due_on IS NOT NULL AND t.due_on < ? THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN t.status IN ('open', 'returned') AND t.due_on IS NOT NULL AND t.due_on >= ? AND t.due_on <= ? THEN 1 ELSE 0 END), 0)
+			FROM problems t WHERE `+where+` AND t.status <> 'closed' GROUP BY t.org_path`, append([]any{today, today, soon}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[string][]int64{}
+		for rows.Next() {
+			var p string
+			var n, red, yellow int64
+			if err := rows.Scan(&p, &n, &red, &yellow); err != nil {
+				return nil, err
+			}
+			desk.Fold(out, node.Path, p, 3, 0, n, red, yellow)
+		}
+		return out, rows.Err()
+	})
+}
