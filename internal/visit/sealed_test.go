@@ -8,8 +8,8 @@ import (
 
 	"halfsky/internal/db"
 	"halfsky/internal/testdb"
-	"halfsky/internal/visit"
 	"halfsky/internal/vault"
+	"halfsky/internal/visit"
 )
 
 var testKeys = func() *vault.Keyring {
