@@ -9,4 +9,5 @@
 // beside a bare net/http handler measured by the same client in the same
 // run. BenchmarkNationalTree imports the whole country's administrative
 // divisions (HALFSKY_DIVISIONS_DIR) and times subtree counts on it.
+// BenchmarkWork times the home and work-line pages over a generated year.
 package bench
