@@ -96,9 +96,10 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	// halfsky's queries are short index lookups and range counts. Parallel
 	// workers cost more to start than such a count takes, and a cached
 	// generic plan can pick a whole-tree plan for a district's count: plan
-	// every execution for its own parameters, serially (measured by
-	// internal/bench). A URL may still override both.
-	for k, v := range map[string]string{"max_parallel_workers_per_gather": "0", "plan_cache_mode": "force_custom_plan"} {
+	// every execution for its own parameters, serially; and never JIT-compile
+	// (it took 0.1–0.5 s on a list whose query then ran in milliseconds).
+	// Measured by internal/bench. A URL may still override each.
+	for k, v := range map[string]string{"max_parallel_workers_per_gather": "0", "plan_cache_mode": "force_custom_plan", "jit": "off"} {
 		if _, set := cfg.RuntimeParams[k]; !set {
 			cfg.RuntimeParams[k] = v
 		}
