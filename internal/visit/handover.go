@@ -61,6 +61,9 @@ type HandoverInput struct {
 // HandOver sends a need to a unit above or below the one now responsible
 // for it; it waits there until that unit accepts or refuses it.
 func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in HandoverInput) (Handover, error) {
+	if !a.Can(access.ManageWork) {
+		return Handover{}, s.deny(ctx, a, "need.handover", needID)
+	}
 	n, err := s.need(ctx, s.DB.Q(), a, needID)
 	if err != nil {
 		return Handover{}, err
@@ -203,6 +206,9 @@ func (s *Service) pending(ctx context.Context, needID int64) (Handover, error) {
 
 // Handovers is the timeline of a visible need's hand-overs, oldest first.
 func (s *Service) Handovers(ctx context.Context, a access.Actor, needID int64) ([]Handover, error) {
+	if err := s.view(ctx, a, "handover.list"); err != nil {
+		return nil, err
+	}
 	if _, err := s.need(ctx, s.DB.Q(), a, needID); err != nil {
 		return nil, err
 	}
