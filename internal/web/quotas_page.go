@@ -90,3 +90,39 @@ func (h *handler) quotaShow(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	h.tpl.Page(w, r, http.StatusOK, "quota_show", View{Layout: Layout{Title: p.Quota.Title, Active: "visits",
 		Crumbs: []Crumb{{Href: "/visits/quotas", Label: "任务指标"}, {Label: p.Quota.Title}}}, Data: quotaShowData{visitPage: h.visitPage("quotas"), P: p}})
 }
+
+// quotaExport writes every cadre's progress against a quota, as the page
+// shows it, to Excel.
+func (h *handler) quotaExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	p, err := h.deps.Visits.QuotaProgress(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sh, err := newSheet("指标完成情况", []Column{{"干部", 12}, {"单位代码", 14}, {"单位", 24}, {p.Quota.MetricLabel(), 12},
+		{"目标", 8}, {"是否达标", 10}})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer sh.Close()
+	for _, x := range p.Cadres {
+		reached := "未达标"
+		if x.Reached() {
+			reached = "已达标"
+		}
+		if err := sh.Add(x.Name, x.OrgCode, x.OrgName, x.Value, x.Target, reached); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	h.visitExported(r, c, "quota.export", "quota", len(p.Cadres))
+	if err := sh.Send(w, r, p.Quota.Title+"完成情况"); err != nil {
+		h.fail(w, r, err)
+	}
+}

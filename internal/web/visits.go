@@ -30,6 +30,7 @@ func (h *handler) visitRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /visits/quotas", view(h.quotasList))
 	mux.Handle("POST /visits/quotas", h.can(access.ManageWork, h.quotaCreate))
 	mux.Handle("GET /visits/quotas/{id}", view(h.quotaShow))
+	mux.Handle("GET /visits/quotas/export/{id}", view(h.quotaExport))
 
 	mux.Handle("GET /visits/stats", view(h.visitStats))
 	mux.Handle("GET /visits/stats/export.xlsx", view(h.visitStatsExport))

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -221,6 +222,10 @@ func TestVisitPagesWithDemo(t *testing.T) {
 			t.Fatalf("no quota\n%s", excerpt(quotas))
 		}
 		must(t, city.get(m[1], http.StatusOK), "每名执委联系妇女不少于 10 人", `id="cadres"`, "张秀英")
+		rows := xlsxRows(t, city, strings.Replace(m[1], "/quotas/", "/quotas/export/", 1))
+		if len(rows) < 2 || rows[0][0] != "干部" || !strings.Contains(fmt.Sprint(rows), "张秀英") {
+			t.Fatalf("quota export: %v", rows)
+		}
 		must(t, village.get("/visits/quotas", http.StatusOK), `id="my-quotas"`)
 		for _, id := range regexp.MustCompile(`href="(/(?:needs|tasks|visits)/\d+)"`).FindAllStringSubmatch(city.get("/needs", http.StatusOK)+tasks+city.get("/visits", http.StatusOK), -1) {
 			visitPageClean(t, city.get(id[1], http.StatusOK))
