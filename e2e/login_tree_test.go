@@ -92,7 +92,7 @@ func loginFlow(t *testing.T, app *testapp.App, p *Page) {
 	wantContains(t, p, "home title", p.Title(), "工作台")
 	wantContains(t, p, "home heading", p.Text("main h1"), "道里区妇联")
 	wantContains(t, p, "home subtitle", p.Text("main .page-sub"), "230102")
-	got := stats(p, "main .stats")
+	got := stats(p, "#org-stats")
 	want := wantSubtreeCounts(t, app.DB, "230102")
 	// The home page adds the accounts of the subtree after the unit counts.
 	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
