@@ -207,11 +207,37 @@ func (n *Need) conceal() {
 }
 
 // needScope is the condition for needs the actor sees: recorded or held
-// in her scope, or on their way to a unit in it.
+// in her scope, or on their way to a unit in it. It suits a lookup by id;
+// lists use needIDs.
 func needScope(a access.Actor) (string, []any) {
 	lo, hi := a.Scope().Range()
 	return `((n.org_path >= ? AND n.org_path < ?) OR (n.origin_path >= ? AND n.origin_path < ?) OR EXISTS (SELECT 1 FROM need_handovers hv
 		WHERE hv.need_id = n.id AND hv.status = 'pending' AND hv.to_path >= ? AND hv.to_path < ?))`, []any{lo, hi, lo, hi, lo, hi}
+}
+
+// needIDs is needScope for lists, where it selects many rows: the same
+// needs as a set of ids, each branch an index range scan (an OR of the
+// three would make the databases read every need).
+func needIDs(a access.Actor) (string, []any) {
+	lo, hi := a.Scope().Range()
+	return `n.id IN (SELECT id FROM needs WHERE org_path >= ? AND org_path < ?
+		UNION SELECT id FROM needs WHERE origin_path >= ? AND origin_path < ?
+		UNION SELECT need_id FROM need_handovers WHERE status = 'pending' AND to_path >= ? AND to_path < ?)`, []any{lo, hi, lo, hi, lo, hi}
+}
+
+// whole reports whether the subtree at path holds every unit, so a scope
+// condition on it would keep every row: the list can then walk an index in
+// its own order instead of collecting the scope and sorting it. Decided by
+// the units themselves (none outside the range), not by the unit's kind,
+// so a second tree beside the first is never shown.
+func (s *Service) whole(ctx context.Context, path string) (bool, error) {
+	lo, hi := access.Scope{Path: path}.Range()
+	var first, last string
+	err := s.DB.QueryRow(ctx, `SELECT COALESCE((SELECT MIN(path) FROM orgs), ''), COALESCE((SELECT MAX(path) FROM orgs), '')`).Scan(&first, &last)
+	if err != nil {
+		return false, err
+	}
+	return first != "" && first >= lo && last < hi, nil
 }
 
 // CreateNeed records a need, from a visit (it belongs to the visited
@@ -323,21 +349,37 @@ type NeedFilter struct {
 }
 
 // Needs lists the needs the actor sees (names masked, no contacts),
-// newest first, and how many match.
+// newest first, and how many match. Newest first is the order of the index
+// needs_recorded, walked backwards: for the whole tree the first page reads
+// only its own rows.
 func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Need, int, error) {
 	if err := s.view(ctx, a, "need.list"); err != nil {
 		return nil, 0, err
 	}
 	var w where
-	cond, args := needScope(a)
-	w.add(cond, args...)
+	all, err := s.whole(ctx, a.OrgPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !all {
+		cond, args := needIDs(a)
+		w.add(cond, args...)
+	}
 	if code := strings.TrimSpace(f.Under); code != "" {
 		node, err := s.under(ctx, a, code)
 		if err != nil {
 			return nil, 0, err
 		}
-		lo, hi := access.Scope{Path: node.Path}.Range()
-		w.add("((n.org_path >= ? AND n.org_path < ?) OR (n.origin_path >= ? AND n.origin_path < ?))", lo, hi, lo, hi)
+		if all { // the actor sees everything; does the unit?
+			if all, err = s.whole(ctx, node.Path); err != nil {
+				return nil, 0, err
+			}
+		}
+		if !all {
+			lo, hi := access.Scope{Path: node.Path}.Range()
+			w.add(`n.id IN (SELECT id FROM needs WHERE org_path >= ? AND org_path < ?
+				UNION SELECT id FROM needs WHERE origin_path >= ? AND origin_path < ?)`, lo, hi, lo, hi)
+		}
 	}
 	if known(Categories, f.Category) {
 		w.add("n.category = ?", f.Category)

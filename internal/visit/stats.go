@@ -3,9 +3,10 @@ package visit
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"halfsky/internal/access"
-	"halfsky/internal/db"
+	"halfsky/internal/desk"
 	"halfsky/internal/org"
 )
 
@@ -88,99 +89,157 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, f StatsFilter) (Sta
 		return Stats{}, err
 	}
 	lo, hi := access.Scope{Path: node.Path}.Range()
-	q := s.DB.Q()
-	if st.Categories, err = counts(ctx, q, Categories, `SELECT category, COUNT(*) FROM needs WHERE org_path >= ? AND org_path < ?
-		AND recorded_on >= ? AND recorded_on <= ? GROUP BY category`, lo, hi, st.From, st.To); err != nil {
+	all, err := s.whole(ctx, node.Path)
+	if err != nil {
 		return Stats{}, err
 	}
-	if st.NeedStatus, err = counts(ctx, q, NeedStatuses, `SELECT status, COUNT(*) FROM needs WHERE org_path >= ? AND org_path < ?
-		AND recorded_on >= ? AND recorded_on <= ? GROUP BY status`, lo, hi, st.From, st.To); err != nil {
+	byPath := map[string][]int64{}
+	if err := s.visitStats(ctx, &st, lo, hi, byPath); err != nil {
 		return Stats{}, err
 	}
-	if st.TaskStatus, err = counts(ctx, q, TaskStatuses, `SELECT status, COUNT(*) FROM tasks WHERE org_path >= ? AND org_path < ?
-		AND starts_on >= ? AND starts_on <= ? GROUP BY status`, lo, hi, st.From, st.To); err != nil {
+	if err := s.needStats(ctx, &st, lo, hi, byPath); err != nil {
 		return Stats{}, err
 	}
-	if err := s.rollup(ctx, &st, lo, hi); err != nil {
+	if err := s.taskStats(ctx, &st, lo, hi, byPath); err != nil {
 		return Stats{}, err
 	}
-	return st, s.trend(ctx, &st, lo, hi)
+	if st.Rows, st.Totals, err = s.Orgs.Rollup(ctx, st.Node, rollWidth, byPath); err != nil {
+		return Stats{}, err
+	}
+	return st, s.trend(ctx, &st, lo, hi, all)
 }
 
-// counts runs a (key, count) query and lists every option, zeros included.
-func counts(ctx context.Context, q db.Querier, opts []Option, query string, args ...any) ([]Count, error) {
-	rows, err := q.Query(ctx, query, args...)
+// The statistics read each table once for the period, grouped by the
+// owning unit's path — the order of the tables' covering path indexes, so
+// nothing is sorted — with a column per number, and fold the units into the
+// node's children in Go. (Grouped by the child's path instead, the
+// databases sort every row.) A column is COUNT(*) FILTER (WHERE …), known
+// to both databases and on SQLite cheaper than SUM(CASE …). The trend
+// reads each table once more for its twelve months: as columns of the same
+// query, twelve more per table cost more than a second, grouped read.
+
+// perUnit runs a query whose rows are a unit path and width numbers, and
+// hands each row to add.
+func (s *Service) perUnit(ctx context.Context, query string, args []any, width int, add func(path string, ns []int64)) error {
+	rows, err := s.DB.Query(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
-	got := map[string]int64{}
+	ns := make([]int64, width)
+	dest := make([]any, width+1)
+	var path string
+	dest[0] = &path
+	for i := range ns {
+		dest[i+1] = &ns[i]
+	}
 	for rows.Next() {
-		var k string
-		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
+		if err := rows.Scan(dest...); err != nil {
+			return err
 		}
-		got[k] = n
+		add(path, ns)
 	}
-	out := make([]Count, len(opts))
-	for i, o := range opts {
-		out[i] = Count{o.Key, o.Label, got[o.Key]}
-	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
-// rollup fills the per-child table: each table grouped by the child path.
-func (s *Service) rollup(ctx context.Context, st *Stats, lo, hi string) error {
-	d := s.DB.Dialect
-	byPath := map[string][]int64{}
-	add := func(col int, query string, args ...any) error {
-		rows, err := s.DB.Query(ctx, query, args...)
-		if err != nil {
-			return err
+// fold adds a unit's numbers to its child's row; a unit with nothing in
+// the period adds no row (the node's own row is listed only when it has
+// records, as Rollup expects).
+func fold(byPath map[string][]int64, node, path string, at int, ns ...int64) {
+	for _, n := range ns {
+		if n != 0 {
+			desk.Fold(byPath, node, path, rollWidth, at, ns...)
+			return
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var p string
-			var n int64
-			if err := rows.Scan(&p, &n); err != nil {
-				return err
+	}
+}
+
+// filters is one "COUNT(*) FILTER (WHERE col = ?)" column per option, and
+// their arguments.
+func filters(col string, opts []Option) (string, []any) {
+	var b strings.Builder
+	args := make([]any, len(opts))
+	for i, o := range opts {
+		b.WriteString(", COUNT(*) FILTER (WHERE " + col + " = ?)")
+		args[i] = o.Key
+	}
+	return b.String(), args
+}
+
+// tally turns per-option columns summed over the units into counts.
+func tally(opts []Option, ns []int64) []Count {
+	out := make([]Count, len(opts))
+	for i, o := range opts {
+		out[i] = Count{o.Key, o.Label, ns[i]}
+	}
+	return out
+}
+
+// visitStats counts the visits and the women met in the period per unit.
+func (s *Service) visitStats(ctx context.Context, st *Stats, lo, hi string, byPath map[string][]int64) error {
+	return s.perUnit(ctx, `SELECT org_path, COUNT(*), COALESCE(SUM(women), 0) FROM visits
+		WHERE org_path >= ? AND org_path < ? AND visited_on >= ? AND visited_on <= ? GROUP BY org_path`,
+		[]any{lo, hi, st.From, st.To}, 2, func(p string, ns []int64) {
+			fold(byPath, st.Node.Path, p, ColVisits, ns[0], ns[1])
+		})
+}
+
+// needStats counts the needs recorded in the period per unit, and by
+// category and by status.
+func (s *Service) needStats(ctx context.Context, st *Stats, lo, hi string, byPath map[string][]int64) error {
+	cats, catArgs := filters("category", Categories)
+	stats, statArgs := filters("status", NeedStatuses)
+	args := append(append(catArgs, statArgs...), lo, hi, st.From, st.To)
+	sum := make([]int64, len(Categories)+len(NeedStatuses))
+	err := s.perUnit(ctx, `SELECT org_path, COUNT(*)`+cats+stats+` FROM needs
+		WHERE org_path >= ? AND org_path < ? AND recorded_on >= ? AND recorded_on <= ? GROUP BY org_path`,
+		args, 1+len(sum), func(p string, ns []int64) {
+			fold(byPath, st.Node.Path, p, ColNeeds, ns[0])
+			for i, n := range ns[1:] {
+				sum[i] += n
 			}
-			if byPath[p] == nil {
-				byPath[p] = make([]int64, rollWidth)
+		})
+	st.Categories, st.NeedStatus = tally(Categories, sum), tally(NeedStatuses, sum[len(Categories):])
+	return err
+}
+
+// taskStats counts per unit the tasks started in the period, those done in
+// it and those started in it and now overdue, and the started ones by
+// status. The columns look at different dates, so only the path bounds
+// the rows.
+func (s *Service) taskStats(ctx context.Context, st *Stats, lo, hi string, byPath map[string][]int64) error {
+	// All time needs no test of the start: every task has a start date.
+	count, started, startArgs := "COUNT(*)", "", []any{}
+	if st.Year > 0 {
+		started, startArgs = " AND starts_on >= ? AND starts_on <= ?", []any{st.From, st.To}
+		count = "COUNT(*) FILTER (WHERE starts_on >= ? AND starts_on <= ?)"
+	}
+	var b strings.Builder
+	args := append(append(append([]any{}, startArgs...), st.From, st.To, s.Today()), startArgs...)
+	for _, o := range TaskStatuses {
+		b.WriteString(", COUNT(*) FILTER (WHERE status = ?" + started + ")")
+		args = append(append(args, o.Key), startArgs...)
+	}
+	sum := make([]int64, len(TaskStatuses))
+	err := s.perUnit(ctx, `SELECT org_path, `+count+`,
+		COUNT(*) FILTER (WHERE status = 'done' AND closed_on >= ? AND closed_on <= ?),
+		COUNT(*) FILTER (WHERE status IN ('todo', 'doing') AND due_on < ?`+started+`)`+b.String()+`
+		FROM tasks WHERE org_path >= ? AND org_path < ? GROUP BY org_path`,
+		append(args, lo, hi), 3+len(sum), func(p string, ns []int64) {
+			fold(byPath, st.Node.Path, p, ColTasks, ns[0], ns[1], ns[2])
+			for i, n := range ns[3:] {
+				sum[i] += n
 			}
-			byPath[p][col] += n
-		}
-		return rows.Err()
-	}
-	vp := org.ChildPathSQL(d, st.Node, "org_path")
-	today := s.Today()
-	steps := []struct {
-		col   int
-		query string
-		args  []any
-	}{
-		{ColVisits, `SELECT ` + vp + `, COUNT(*) FROM visits WHERE org_path >= ? AND org_path < ? AND visited_on >= ? AND visited_on <= ? GROUP BY ` + vp, nil},
-		{ColWomen, `SELECT ` + vp + `, COALESCE(SUM(women), 0) FROM visits WHERE org_path >= ? AND org_path < ? AND visited_on >= ? AND visited_on <= ? GROUP BY ` + vp, nil},
-		{ColNeeds, `SELECT ` + vp + `, COUNT(*) FROM needs WHERE org_path >= ? AND org_path < ? AND recorded_on >= ? AND recorded_on <= ? GROUP BY ` + vp, nil},
-		{ColTasks, `SELECT ` + vp + `, COUNT(*) FROM tasks WHERE org_path >= ? AND org_path < ? AND starts_on >= ? AND starts_on <= ? GROUP BY ` + vp, nil},
-		{ColDone, `SELECT ` + vp + `, COUNT(*) FROM tasks WHERE org_path >= ? AND org_path < ? AND status = 'done' AND closed_on >= ? AND closed_on <= ? GROUP BY ` + vp, nil},
-		{ColOverdue, `SELECT ` + vp + `, COUNT(*) FROM tasks WHERE org_path >= ? AND org_path < ? AND status IN ('todo', 'doing') AND due_on < ? AND starts_on >= ? AND starts_on <= ? GROUP BY ` + vp, []any{today}},
-	}
-	for _, step := range steps {
-		args := append([]any{lo, hi}, step.args...)
-		if err := add(step.col, step.query, append(args, st.From, st.To)...); err != nil {
-			return err
-		}
-	}
-	var err error
-	st.Rows, st.Totals, err = s.Orgs.Rollup(ctx, st.Node, rollWidth, byPath)
+		})
+	st.TaskStatus = tally(TaskStatuses, sum)
 	return err
 }
 
 // trend counts per month: the selected year's twelve months, or the last
-// twelve months when no year is chosen.
-func (s *Service) trend(ctx context.Context, st *Stats, lo, hi string) error {
+// twelve months when no year is chosen. all says the node holds every
+// unit: the needs are then counted without a path bound, walking the
+// index needs_recorded in date order.
+func (s *Service) trend(ctx context.Context, st *Stats, lo, hi string, all bool) error {
 	var months []string
 	if st.Year > 0 {
 		for m := 1; m <= 12; m++ {
@@ -199,8 +258,8 @@ func (s *Service) trend(ctx context.Context, st *Stats, lo, hi string) error {
 	for i, m := range months {
 		idx[m], st.Trend[i].Month = i, m
 	}
-	run := func(set func(*Month, int64, int64), query string) error {
-		rows, err := s.DB.Query(ctx, query, lo, hi, from, to)
+	run := func(set func(*Month, int64, int64), query string, args ...any) error {
+		rows, err := s.DB.Query(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -211,7 +270,7 @@ func (s *Service) trend(ctx context.Context, st *Stats, lo, hi string) error {
 			if err := rows.Scan(&m, &a, &b); err != nil {
 				return err
 			}
-			if i, ok := idx[m]; ok {
+			if i, ok := idx[cutMonth(m)]; ok {
 				set(&st.Trend[i], a, b)
 			}
 		}
@@ -219,17 +278,34 @@ func (s *Service) trend(ctx context.Context, st *Stats, lo, hi string) error {
 	}
 	if err := run(func(m *Month, a, b int64) { m.Visits, m.Women = a, b },
 		`SELECT SUBSTR(visited_on, 1, 7), COUNT(*), COALESCE(SUM(women), 0) FROM visits WHERE org_path >= ? AND org_path < ?
-		AND visited_on >= ? AND visited_on <= ? GROUP BY SUBSTR(visited_on, 1, 7)`); err != nil {
+		AND visited_on >= ? AND visited_on <= ? GROUP BY SUBSTR(visited_on, 1, 7)`, lo, hi, from, to); err != nil {
 		return err
 	}
-	if err := run(func(m *Month, a, _ int64) { m.Needs = a },
-		`SELECT SUBSTR(recorded_on, 1, 7), COUNT(*), 0 FROM needs WHERE org_path >= ? AND org_path < ?
-		AND recorded_on >= ? AND recorded_on <= ? GROUP BY SUBSTR(recorded_on, 1, 7)`); err != nil {
+	// The whole tree's needs by day, in the order of the index
+	// needs_recorded, added up into months here; a subtree's by month from
+	// its path range. (Grouped by day, a subtree's would walk needs_recorded
+	// too, through every need.)
+	needs := `SELECT recorded_on, COUNT(*), 0 FROM needs WHERE recorded_on >= ? AND recorded_on <= ? GROUP BY recorded_on`
+	args := []any{from, to}
+	if !all {
+		needs = `SELECT SUBSTR(recorded_on, 1, 7), COUNT(*), 0 FROM needs WHERE org_path >= ? AND org_path < ?
+			AND recorded_on >= ? AND recorded_on <= ? GROUP BY SUBSTR(recorded_on, 1, 7)`
+		args = []any{lo, hi, from, to}
+	}
+	if err := run(func(m *Month, a, _ int64) { m.Needs += a }, needs, args...); err != nil {
 		return err
 	}
 	return run(func(m *Month, a, _ int64) { m.TasksDone = a },
 		`SELECT SUBSTR(closed_on, 1, 7), COUNT(*), 0 FROM tasks WHERE org_path >= ? AND org_path < ? AND status = 'done'
-		AND closed_on >= ? AND closed_on <= ? GROUP BY SUBSTR(closed_on, 1, 7)`)
+		AND closed_on >= ? AND closed_on <= ? GROUP BY SUBSTR(closed_on, 1, 7)`, lo, hi, from, to)
+}
+
+// cutMonth is the YYYY-MM of a date (or of a month).
+func cutMonth(date string) string {
+	if len(date) > 7 {
+		return date[:7]
+	}
+	return date
 }
 
 // Years offers this year and the four before it, newest first, for the filter.

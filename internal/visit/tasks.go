@@ -3,6 +3,7 @@ package visit
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -409,7 +410,10 @@ type TaskFilter struct {
 }
 
 // Tasks lists the tasks in the actor's scope — open ones first by
-// deadline, then closed ones — and how many match.
+// deadline, then closed ones — and how many match. The two parts are read
+// apart, open ones by walking the partial index tasks_open_due in deadline
+// order, so a page of open tasks never sorts the closed ones; a page that
+// runs past the open tasks is filled from the closed ones.
 func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Task, int, error) {
 	if err := s.view(ctx, a, "task.list"); err != nil {
 		return nil, 0, err
@@ -420,16 +424,29 @@ func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Ta
 	}
 	today := s.Today()
 	var w where
-	cond, args := access.Scope{Path: node.Path}.Where("t.org_path")
-	w.add(cond, args...)
+	// For the whole tree the path condition keeps every row, and on SQLite
+	// it would steer the open part away from the partial index.
+	all, err := s.whole(ctx, node.Path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !all {
+		cond, args := access.Scope{Path: node.Path}.Where("t.org_path")
+		w.add(cond, args...)
+	}
+	open, closed := true, true // which parts the filter may match
 	if known(TaskStatuses, f.Status) {
 		w.add("t.status = ?", f.Status)
+		isOpen := Task{Status: f.Status}.Open()
+		open, closed = isOpen, !isOpen
 	}
 	if f.Overdue {
 		w.add("t.status IN ('todo', 'doing') AND t.due_on < ?", today)
+		closed = false
 	}
 	if f.DueSoon {
 		w.add("t.status IN ('todo', 'doing') AND t.due_on >= ? AND t.due_on <= ?", today, AddDays(today, DueSoonDays))
+		closed = false
 	}
 	if f.Mine {
 		w.add("t.owner_id = ?", a.UserID)
@@ -445,20 +462,95 @@ func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Ta
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+w.sql(), w.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	lim, largs := f.Page.sql()
-	rows, err := s.DB.Query(ctx, `SELECT `+taskCols+taskFrom+w.sql()+
-		` ORDER BY CASE WHEN t.status IN ('todo', 'doing') THEN 0 ELSE 1 END, t.due_on, t.id DESC`+lim, append(w.args, largs...)...)
+	out, err := s.taskPage(ctx, w, f.Page, open, closed)
+	return out, total, err
+}
+
+// Conditions of the two parts of the task list; together they are every
+// task, whatever its status.
+const (
+	taskOpenCond   = "t.status IN ('todo', 'doing')"
+	taskClosedCond = "t.status NOT IN ('todo', 'doing')"
+)
+
+// taskPage reads one page of the list: open tasks from the page's offset,
+// then — when the open ones run out within the page — closed tasks, from
+// the offset past the open ones.
+func (s *Service) taskPage(ctx context.Context, w where, p Page, open, closed bool) ([]Task, error) {
+	per, offset := p.bounds()
+	out := []Task{}
+	if open {
+		got, err := s.taskPart(ctx, w.and(taskOpenCond), per, offset)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if per > 0 && len(out) == per {
+			return out, nil
+		}
+	}
+	if !closed {
+		return out, nil
+	}
+	skip := offset
+	if open && len(out) > 0 {
+		skip = 0 // the page holds the last open tasks: closed ones follow from the first
+	} else if open && offset > 0 {
+		var n int // the page starts past the open tasks: how far past?
+		ow := w.and(taskOpenCond)
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+ow.sql(), ow.args...).Scan(&n); err != nil {
+			return nil, err
+		}
+		skip = max(offset-n, 0)
+	}
+	limit := 0
+	if per > 0 {
+		limit = per - len(out)
+	}
+	got, err := s.taskPart(ctx, w.and(taskClosedCond), limit, skip)
+	return append(out, got...), err
+}
+
+// taskPart reads the tasks matching w by deadline, at most limit of them
+// (0: all) after skipping offset. Tasks due the same day come newest
+// first, as they always have: the index gives the date order and the
+// databases sort only within a date.
+func (s *Service) taskPart(ctx context.Context, w where, limit, offset int) ([]Task, error) {
+	query, args := `SELECT `+taskCols+taskFrom+w.sql()+` ORDER BY t.due_on, t.id DESC`, w.args
+	if limit > 0 {
+		query += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, offset)
+	}
+	rows, err := s.DB.Query(ctx, query, args...)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer rows.Close()
 	out := []Task{}
 	for rows.Next() {
 		t, err := scanTask(rows)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		out = append(out, t)
 	}
-	return out, total, rows.Err()
+	return out, rows.Err()
+}
+
+// and is w with one more condition (w itself is left as it was).
+func (w where) and(cond string, args ...any) where {
+	return where{conds: append(slices.Clip(w.conds), cond), args: append(slices.Clip(w.args), args...)}
+}
+
+// bounds is the page's size and offset, as sql() bounds it; size 0 when
+// the page is unbounded (All).
+func (p Page) bounds() (per, offset int) {
+	if p.All {
+		return 0, 0
+	}
+	per = p.PerPage
+	if per <= 0 || per > 200 {
+		per = 20
+	}
+	return per, (max(p.Page, 1) - 1) * per
 }
