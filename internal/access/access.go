@@ -127,6 +127,12 @@ const (
 	// ManageWork is what a unit does for the units below it: set quotas,
 	// verify and close (销号) or return their problems, hand needs over.
 	ManageWork Action = "work.manage"
+
+	// Aid (巾帼关爱): applications carry the most sensitive personal data.
+	ViewAid   Action = "aid.view"   // read masked applications and statistics in scope
+	RecordAid Action = "aid.record" // enter and submit applications, pass/return/reject at street and district
+	ManageAid Action = "aid.manage" // programmes, cycles, quotas and the final approval: the root unit's leader only
+	RevealAid Action = "aid.reveal" // open an application's personal data, with a reason, audited
 )
 
 // allowed lists, per action, the roles that may take it (within scope).
@@ -147,6 +153,10 @@ var allowed = map[Action][]Role{
 	ViewWork:       {Leader, Staff},
 	RecordWork:     {Leader, Staff},
 	ManageWork:     {Leader, Staff},
+	ViewAid:        {Leader, Staff},
+	RecordAid:      {Leader, Staff},
+	ManageAid:      {Leader},
+	RevealAid:      {Leader},
 }
 
 // ErrDenied is returned for an action the actor's role does not allow.

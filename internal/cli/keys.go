@@ -27,7 +27,9 @@ func keysCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer d.Close()
-	if _, err := d.Migrate(ctx); err != nil {
+	// The sealed columns' tables must exist: re-sealing a half-migrated
+	// database would miss some.
+	if err := d.CheckSchema(ctx); err != nil {
 		return err
 	}
 	k, _, err := vault.Load(cfg.KeyFilePath(), cfg.Keys)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"halfsky/internal/access"
+	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
@@ -168,6 +169,7 @@ type Deps struct {
 	Study    *study.Service
 	Visits   *visit.Service
 	Rectify  *rectify.Service
+	Aid      *aid.Service
 	Mail     *notify.Mailer    // nil when SMTP is not configured
 	Printer  *docprint.Printer // PDFs of documents: one headless Chromium per process
 	Sessions *Auth

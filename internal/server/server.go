@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"halfsky/internal/aid"
 	"halfsky/internal/api"
 	"halfsky/internal/auth"
 	"halfsky/internal/config"
@@ -59,8 +60,10 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	studies.Reports = reports
 	visits := visit.NewService(d, orgs)
 	visits.Vault = keys
+	aids := aid.NewService(d, orgs)
+	aids.Vault = keys
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
-		Study: studies, Visits: visits, Rectify: rectify.NewService(d, orgs),
+		Study: studies, Visits: visits, Rectify: rectify.NewService(d, orgs), Aid: aids,
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 

@@ -1,0 +1,168 @@
+// Package aid is 巾帼关爱促民生: the aid programmes (两癌救助, 爱心妈妈,
+// 慈善助孤, 春蕾圆梦, 优才奖励) with their yearly cycles, budgets and
+// per-district quotas; the applications collected by villages and
+// communities and reviewed up the tree (street verifies, district reviews,
+// city approves); the once-per-lifetime check by ID hash; and the
+// protection of the applicants' personal data — sealed per field, shown
+// masked, opened only by Reveal with a reason.
+//
+// Who does what:
+//   - ViewAid (leader, staff): masked applications and statistics in scope.
+//   - RecordAid (leader, staff): a village, community or street unit enters,
+//     edits and submits its own applications; a street or district unit
+//     passes, returns or rejects those waiting at its level below it.
+//   - ManageAid (the root unit's leader): programmes, cycles and quotas, and
+//     every decision at city level — the approval spends the budget.
+//   - RevealAid (leader): opens personal data, with a reason, audited.
+package aid
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"halfsky/internal/access"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/org"
+	"halfsky/internal/vault"
+)
+
+// Service holds the module's records; every call takes the acting user.
+type Service struct {
+	DB   *db.DB
+	Orgs *org.Store
+	Now  func() time.Time
+	// Vault seals personal data; without it applications are refused
+	// rather than stored in the clear, and nothing can be read.
+	Vault *vault.Keyring
+}
+
+// NewService returns a Service on the real clock; the caller sets Vault.
+func NewService(d *db.DB, orgs *org.Store) *Service {
+	return &Service{DB: d, Orgs: orgs, Now: db.Now}
+}
+
+// Shanghai is the zone dates and years are kept in.
+var Shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// Today is the Beijing date of the service clock, YYYY-MM-DD.
+func (s *Service) Today() string { return s.Now().In(Shanghai).Format("2006-01-02") }
+
+// Year is the Beijing year of the service clock.
+func (s *Service) Year() int { return s.Now().In(Shanghai).Year() }
+
+// Option is a stored key with its Chinese label.
+type Option struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+func label(opts []Option, key string) string {
+	for _, o := range opts {
+		if o.Key == key {
+			return o.Label
+		}
+	}
+	return key
+}
+
+func known(opts []Option, key string) bool {
+	for _, o := range opts {
+		if o.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// Page bounds a list: PerPage 0 is 20; All lifts the bound (exports).
+type Page struct {
+	Page    int
+	PerPage int
+	All     bool
+}
+
+func (p Page) sql() (string, []any) {
+	if p.All {
+		return "", nil
+	}
+	per := p.PerPage
+	if per <= 0 || per > 200 {
+		per = 20
+	}
+	page := max(p.Page, 1)
+	return ` LIMIT ? OFFSET ?`, []any{per, (page - 1) * per}
+}
+
+// where gathers the conditions and arguments of a list query.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// deny logs a refusal and returns access.ErrDenied.
+func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {
+	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "aid_application", ids(id), audit.Denied, action))
+	return access.ErrDenied
+}
+
+// need refuses actors whose role does not allow the action.
+func (s *Service) need(ctx context.Context, a access.Actor, act access.Action, id int64) error {
+	if !a.Can(act) {
+		return s.deny(ctx, a, string(act), id)
+	}
+	return nil
+}
+
+func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+
+func ids(id int64) string { return strconv.FormatInt(id, 10) }
+
+func optTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return db.FromMillis(ms)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// Yuan formats an amount in fen as yuan: 1000000 → "10000.00".
+func Yuan(fen int64) string {
+	sign := ""
+	if fen < 0 {
+		sign, fen = "-", -fen
+	}
+	return sign + strconv.FormatInt(fen/100, 10) + "." + strconv.FormatInt(fen%100/10, 10) + strconv.FormatInt(fen%10, 10)
+}

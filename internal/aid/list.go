@@ -1,0 +1,94 @@
+package aid
+
+import (
+	"context"
+	"strings"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+)
+
+// Filter narrows the application list. Zero values filter nothing.
+type Filter struct {
+	Programme string // code
+	Status    string
+	Level     string // where it waits
+	Year      int
+	Under     string // a unit code in the actor's scope: its subtree only
+	// Todo keeps what waits for the actor's own unit: drafts and returned
+	// applications it collected, and those at its level below it.
+	Todo bool
+	Page Page
+}
+
+// Applications lists applications in the actor's scope, masked, newest
+// activity first, with the total matching.
+func (s *Service) Applications(ctx context.Context, a access.Actor, f Filter) ([]Application, int, error) {
+	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
+		return nil, 0, err
+	}
+	w, err := s.filter(ctx, a, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM aid_applications x JOIN aid_programmes p ON p.id = x.programme_id`+w.sql(),
+		w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	lim, largs := f.Page.sql()
+	rows, err := s.DB.Query(ctx, `SELECT `+appCols+appFrom+w.sql()+` ORDER BY x.updated_at DESC, x.id DESC`+lim, append(w.args, largs...)...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []Application
+	for rows.Next() {
+		x, v, err := scanApp(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := s.mask(&x, v); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, x)
+	}
+	return out, total, rows.Err()
+}
+
+func (s *Service) filter(ctx context.Context, a access.Actor, f Filter) (where, error) {
+	var w where
+	node, err := s.Orgs.Node(ctx, a, strings.TrimSpace(f.Under))
+	if err != nil {
+		return w, err
+	}
+	cond, args := access.Scope{Path: node.Path}.Where("x.org_path")
+	w.add(cond, args...)
+	if f.Programme = strings.TrimSpace(f.Programme); f.Programme != "" {
+		w.add("p.code = ?", f.Programme)
+	}
+	if f.Status != "" {
+		if !known(Statuses, f.Status) {
+			return w, apperr.Field("status", "状态不对")
+		}
+		w.add("x.status = ?", f.Status)
+	}
+	if f.Level != "" {
+		if !known(Levels, f.Level) {
+			return w, apperr.Field("level", "层级不对")
+		}
+		w.add("x.level = ?", f.Level)
+	}
+	if f.Year != 0 {
+		w.add("x.year = ?", f.Year)
+	}
+	if f.Todo {
+		own, err := s.Orgs.ByID(ctx, s.DB.Q(), a.OrgID)
+		if err != nil {
+			return w, err
+		}
+		w.add("((x.org_id = ? AND x.status IN ('draft', 'returned')) OR (x.status = 'reviewing' AND x.level = ? AND x.org_id <> ?))",
+			a.OrgID, levelOf(own), a.OrgID)
+	}
+	return w, nil
+}

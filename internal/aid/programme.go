@@ -1,0 +1,255 @@
+package aid
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+)
+
+// Households are the household statuses an applicant can be in.
+var Households = []Option{
+	{"dibao", "低保"}, {"tekun", "特困"}, {"fanpin", "易返贫"}, {"zhichu", "支出型困难"}, {"other", "其他"},
+}
+
+// Kinds of programme.
+var Kinds = []Option{
+	{"relief", "救助"}, {"pairing", "结对关爱"}, {"periodic", "定期资助"}, {"scholarship", "助学"}, {"award", "奖励"},
+}
+
+// Facts are the keys an application's facts may hold (sealed as a whole).
+var Facts = []Option{
+	{"diagnosis", "诊断"}, {"stage", "分期"}, {"hospital", "确诊医院"}, {"income", "家庭年收入"},
+	{"school", "学校"}, {"grade", "年级"}, {"mother", "结对爱心妈妈"}, {"situation", "家庭情况"},
+	{"achievement", "获奖或成绩"}, {"notes", "其他情况"},
+}
+
+// medicalFacts are the facts that are medical data: recording any of them
+// needs the applicant's separate consent.
+var medicalFacts = []string{"diagnosis", "stage", "hospital"}
+
+// Rules are a programme's eligibility settings.
+type Rules struct {
+	Households []string `json:"households,omitempty"` // allowed household statuses; empty: any
+	FemaleOnly bool     `json:"female_only,omitempty"`
+	MinAge     int      `json:"min_age,omitempty"` // at entry; 0: none
+	MaxAge     int      `json:"max_age,omitempty"` // at entry; 0: none
+	Medical    bool     `json:"medical,omitempty"` // the programme rests on medical facts: consent always required
+	Diagnoses  []Option `json:"diagnoses,omitempty"`
+	Facts      []string `json:"facts,omitempty"` // fact keys that must be filled
+}
+
+// Document is a kind of attachment a programme requires.
+type Document struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+}
+
+// Programme is one aid programme.
+type Programme struct {
+	ID            int64
+	Code          string
+	Name          string
+	Kind          string
+	Amount        int64 // fen per approved application; 0: no money
+	OncePerLife   bool
+	Rules         Rules
+	Documents     []Document
+	RetentionDays int
+	Active        bool
+	UpdatedAt     time.Time
+	Version       int
+}
+
+// KindLabel is the kind's Chinese name.
+func (p Programme) KindLabel() string { return label(Kinds, p.Kind) }
+
+// AllowsHousehold reports whether the rules admit the household status.
+func (r Rules) AllowsHousehold(h string) bool {
+	if len(r.Households) == 0 {
+		return known(Households, h)
+	}
+	for _, x := range r.Households {
+		if x == h {
+			return true
+		}
+	}
+	return false
+}
+
+const programmeCols = `id, code, name, kind, amount, once_per_life, rules, documents, retention_days, active, updated_at, version`
+
+func scanProgramme(row scanner) (Programme, error) {
+	var p Programme
+	var once, active int
+	var rules, docs string
+	var u int64
+	if err := row.Scan(&p.ID, &p.Code, &p.Name, &p.Kind, &p.Amount, &once, &rules, &docs, &p.RetentionDays, &active, &u, &p.Version); err != nil {
+		return p, err
+	}
+	p.OncePerLife, p.Active, p.UpdatedAt = once == 1, active == 1, db.FromMillis(u)
+	if err := json.Unmarshal([]byte(rules), &p.Rules); err != nil {
+		return p, fmt.Errorf("programme %s rules: %w", p.Code, err)
+	}
+	if err := json.Unmarshal([]byte(docs), &p.Documents); err != nil {
+		return p, fmt.Errorf("programme %s documents: %w", p.Code, err)
+	}
+	return p, nil
+}
+
+// Programmes lists every programme in display order (active or not).
+func (s *Service) Programmes(ctx context.Context, a access.Actor) ([]Programme, error) {
+	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
+		return nil, err
+	}
+	return s.programmes(ctx, s.DB.Q())
+}
+
+func (s *Service) programmes(ctx context.Context, q db.Querier) ([]Programme, error) {
+	rows, err := q.Query(ctx, `SELECT `+programmeCols+` FROM aid_programmes ORDER BY sort, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Programme
+	for rows.Next() {
+		p, err := scanProgramme(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Programme returns the programme with the code.
+func (s *Service) Programme(ctx context.Context, a access.Actor, code string) (Programme, error) {
+	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
+		return Programme{}, err
+	}
+	return s.programme(ctx, s.DB.Q(), code)
+}
+
+func (s *Service) programme(ctx context.Context, q db.Querier, code string) (Programme, error) {
+	p, err := scanProgramme(q.QueryRow(ctx, `SELECT `+programmeCols+` FROM aid_programmes WHERE code = ?`, strings.TrimSpace(code)))
+	return p, db.NoRows(err)
+}
+
+func (s *Service) programmeByID(ctx context.Context, q db.Querier, id int64) (Programme, error) {
+	p, err := scanProgramme(q.QueryRow(ctx, `SELECT `+programmeCols+` FROM aid_programmes WHERE id = ?`, id))
+	return p, db.NoRows(err)
+}
+
+// manage refuses anyone but a leader of the root unit (the city
+// federation): programme settings, cycles, quotas and final approval are
+// the city's business.
+func (s *Service) manage(ctx context.Context, a access.Actor, action string, id int64) error {
+	if !a.Can(access.ManageAid) {
+		return s.deny(ctx, a, action, id)
+	}
+	o, err := s.Orgs.ByID(ctx, s.DB.Q(), a.OrgID)
+	if err != nil {
+		return err
+	}
+	if o.ParentID != 0 {
+		return s.deny(ctx, a, action, id)
+	}
+	return nil
+}
+
+// ProgrammeInput is the city's configuration of a programme.
+type ProgrammeInput struct {
+	Name          string     `json:"name"`
+	Amount        int64      `json:"amount"` // fen
+	OncePerLife   bool       `json:"once_per_life"`
+	Rules         Rules      `json:"rules"`
+	Documents     []Document `json:"documents"`
+	RetentionDays int        `json:"retention_days"`
+	Active        bool       `json:"active"`
+	Version       int        `json:"version"`
+}
+
+func (in *ProgrammeInput) validate() map[string]string {
+	in.Name = strings.TrimSpace(in.Name)
+	e := map[string]string{}
+	if in.Name == "" {
+		e["name"] = "请填写项目名称"
+	} else if tooLong(in.Name, 50) {
+		e["name"] = "项目名称不能超过 50 字"
+	}
+	if in.Amount < 0 || in.Amount > 100_000_000 {
+		e["amount"] = "金额应在 0 至 100 万元之间"
+	}
+	if in.RetentionDays < 30 || in.RetentionDays > 36500 {
+		e["retention_days"] = "个人信息保存期限应在 30 天至 100 年之间"
+	}
+	for _, h := range in.Rules.Households {
+		if !known(Households, h) {
+			e["households"] = "家庭类别不对"
+		}
+	}
+	for _, f := range in.Rules.Facts {
+		if !known(Facts, f) {
+			e["facts"] = "必填情况项不对"
+		}
+	}
+	if in.Rules.MinAge < 0 || in.Rules.MaxAge < 0 || in.Rules.MaxAge > 0 && in.Rules.MaxAge < in.Rules.MinAge {
+		e["age"] = "年龄范围不对"
+	}
+	seen := map[string]bool{}
+	for _, d := range in.Documents {
+		if strings.TrimSpace(d.Key) == "" || strings.TrimSpace(d.Label) == "" || seen[d.Key] {
+			e["documents"] = "所需材料每项须有唯一的代码和名称"
+		}
+		seen[d.Key] = true
+	}
+	return e
+}
+
+// UpdateProgramme changes a programme's settings (city leader only).
+// Applications already entered keep their amount and documents.
+func (s *Service) UpdateProgramme(ctx context.Context, a access.Actor, code string, in ProgrammeInput) (Programme, error) {
+	if err := s.manage(ctx, a, "aid.programme.update", 0); err != nil {
+		return Programme{}, err
+	}
+	if e := in.validate(); len(e) > 0 {
+		return Programme{}, apperr.Invalid(e)
+	}
+	rules, _ := json.Marshal(in.Rules)
+	docs, _ := json.Marshal(in.Documents)
+	if in.Documents == nil {
+		docs = []byte("[]")
+	}
+	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
+		p, err := s.programme(ctx, tx, code)
+		if err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE aid_programmes SET name = ?, amount = ?, once_per_life = ?, rules = ?, documents = ?,
+			retention_days = ?, active = ?, updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+			in.Name, in.Amount, b2i(in.OncePerLife), string(rules), string(docs), in.RetentionDays, b2i(in.Active), a.UserID,
+			db.Millis(s.now()), p.ID, in.Version)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errStale
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "aid.programme.update", "aid_programme", ids(p.ID), audit.OK,
+			fmt.Sprintf("%s amount=%d once=%t active=%t retention=%d", p.Code, in.Amount, in.OncePerLife, in.Active, in.RetentionDays)))
+	})
+	if err != nil {
+		return Programme{}, err
+	}
+	return s.programme(ctx, s.DB.Q(), code)
+}
+
+// errStale is an edit based on an old version.
+var errStale = apperr.New(http.StatusConflict, "stale", "记录已被他人修改，请刷新后重试")
