@@ -7,6 +7,7 @@ package desk
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,14 +27,24 @@ type Memo[T any] struct {
 type entry[T any] struct {
 	v       T
 	expires time.Time
+	epoch   int64
 }
+
+// epoch invalidates every memo at once when bumped.
+var epoch atomic.Int64
+
+// Expire makes every memoized value stale: the next desk recomputes its
+// counts. Benchmarks use it to measure the cold page; an operator's bulk
+// import could too.
+func Expire() { epoch.Add(1) }
 
 // Get returns the value under key, computing it when absent or expired.
 // Two concurrent misses both compute; the later one is kept.
 func (m *Memo[T]) Get(key any, compute func() (T, error)) (T, error) {
 	now := time.Now()
 	m.mu.Lock()
-	if e, ok := m.m[key]; ok && now.Before(e.expires) {
+	ep := epoch.Load()
+	if e, ok := m.m[key]; ok && now.Before(e.expires) && e.epoch == ep {
 		m.mu.Unlock()
 		return e.v, nil
 	}
@@ -54,7 +65,7 @@ func (m *Memo[T]) Get(key any, compute func() (T, error)) (T, error) {
 			}
 		}
 	}
-	m.m[key] = entry[T]{v: v, expires: now.Add(TTL)}
+	m.m[key] = entry[T]{v: v, expires: now.Add(TTL), epoch: ep}
 	return v, nil
 }
 

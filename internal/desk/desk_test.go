@@ -45,4 +45,8 @@ func TestMemo(t *testing.T) {
 	if v, _ := m.Get("c", func() (int, error) { return 9, nil }); v != 9 {
 		t.Errorf("an error was memoized: %d", v)
 	}
+	Expire()
+	if v, _ := get("a"); v != 3 {
+		t.Errorf("Expire left a value: %d", v)
+	}
 }
