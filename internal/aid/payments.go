@@ -1,0 +1,236 @@
+package aid
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
+	"halfsky/internal/db"
+	"halfsky/internal/vault"
+)
+
+// Disbursement. An approved application is paid by bank transfer, never
+// in cash: a unit in whose scope it is records the payee's account
+// (SetAccount, RecordAid); the city federation's leader (ManageAid) puts
+// approved applications with an account into a batch of their cycle
+// (CreateBatch), hands the bank the batch (ExportForBank, the only call
+// that opens the account numbers, audited "aid.export") and records the
+// bank's answer per line, paid or failed (RecordResult). A batch closes
+// when every line has an answer; an application whose line failed can
+// have its account corrected and go into a new batch. Each application is
+// paid once: periodic support is one payment per approved application of
+// each cycle. Ledger sums it all up against the budget.
+//
+// The payee is the applicant, named in the bank file by her name; a
+// minor's guardian's name is given beside it for the bank's checks.
+
+// The sealed account columns, registered for key rotation.
+var (
+	sealedAccount     = vault.Register("aid_accounts", "application_id", "account")
+	sealedLineAccount = vault.Register("aid_payment_lines", "id", "account")
+)
+
+// Payment line statuses as stored.
+const (
+	Pending = "pending" // 待银行回复
+	Paid    = "paid"    // 已付款
+	Failed  = "failed"  // 付款失败
+)
+
+// LineStatuses in display order.
+var LineStatuses = []Option{{Pending, "待银行回复"}, {Paid, "已付款"}, {Failed, "付款失败"}}
+
+// Account is an application's payee account as pages show it: masked.
+type Account struct {
+	ApplicationID int64
+	BankName      string
+	Account       string // masked: **** **** 1234
+	SetBy         int64
+	SetByName     string
+	SetOrgName    string
+	UpdatedAt     time.Time
+	Version       int
+}
+
+var errNoAccount = apperr.New(http.StatusNotFound, "no_account", "尚未登记收款账户")
+
+// Account returns an application's payee account, masked
+// (errNoAccount, code "no_account", when none is set).
+func (s *Service) Account(ctx context.Context, a access.Actor, appID int64) (Account, error) {
+	if err := s.need(ctx, a, access.ViewAid, appID); err != nil {
+		return Account{}, err
+	}
+	if _, _, err := s.load(ctx, s.DB.Q(), a, appID); err != nil {
+		return Account{}, err
+	}
+	var ac Account
+	var raw string
+	var u int64
+	err := s.DB.QueryRow(ctx, `SELECT c.application_id, c.bank_name, c.account, c.set_by, us.display_name, o.name, c.updated_at, c.version
+		FROM aid_accounts c JOIN users us ON us.id = c.set_by JOIN orgs o ON o.id = c.set_org WHERE c.application_id = ?`, appID).
+		Scan(&ac.ApplicationID, &ac.BankName, &raw, &ac.SetBy, &ac.SetByName, &ac.SetOrgName, &u, &ac.Version)
+	if err = db.NoRows(err); err == db.ErrNotFound {
+		return Account{}, errNoAccount
+	} else if err != nil {
+		return Account{}, err
+	}
+	ac.UpdatedAt = db.FromMillis(u)
+	if ac.Account, err = s.maskAccount(sealedAccount, appID, raw); err != nil {
+		return Account{}, err
+	}
+	return ac, nil
+}
+
+// maskAccount opens a sealed account and masks it.
+func (s *Service) maskAccount(col vault.Column, id int64, raw string) (string, error) {
+	plain, err := s.openCol(col, id, raw)
+	return vault.MaskAccount(plain), err
+}
+
+// openCol opens one sealed value of a column.
+func (s *Service) openCol(col vault.Column, id int64, raw string) (string, error) {
+	if s.Vault == nil {
+		return "", errNoVault
+	}
+	plain, err := s.Vault.Open(col.Purpose(), raw)
+	if err != nil {
+		// Name the row, never the value.
+		return "", fmt.Errorf("%s %d: %w", col.Table, id, err)
+	}
+	return plain, nil
+}
+
+// SetAccount records (or corrects) the bank account an approved
+// application is paid to (RecordAid, a unit in whose scope it is). It is
+// refused while the application waits in a batch or once it is paid; after
+// a failed payment it is how the account is corrected.
+func (s *Service) SetAccount(ctx context.Context, a access.Actor, appID int64, bankName, account string) (Account, error) {
+	if err := s.need(ctx, a, access.RecordAid, appID); err != nil {
+		return Account{}, err
+	}
+	if s.Vault == nil {
+		return Account{}, errNoVault
+	}
+	x, _, err := s.load(ctx, s.DB.Q(), a, appID)
+	if err != nil {
+		return Account{}, err
+	}
+	bankName, acc, bad := CheckAccount(bankName, account)
+	if len(bad) > 0 {
+		return Account{}, apperr.Invalid(bad)
+	}
+	if x.Status != Approved || x.Purged {
+		return Account{}, apperr.New(http.StatusConflict, "state", "只有已批准的申请可以登记收款账户")
+	}
+	sealedAcc, err := s.Vault.Seal(sealedAccount.Purpose(), acc)
+	if err != nil {
+		return Account{}, err
+	}
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		var live int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM aid_payment_lines WHERE application_id = ? AND status <> 'failed'`,
+			appID).Scan(&live); err != nil {
+			return err
+		}
+		if live > 0 {
+			return apperr.New(http.StatusConflict, "in_batch", "该申请已在付款批次中或已付款，不能修改收款账户")
+		}
+		now := db.Millis(s.now())
+		res, err := tx.Exec(ctx, `UPDATE aid_accounts SET bank_name = ?, account = ?, set_by = ?, set_org = ?, updated_at = ?,
+			version = version + 1 WHERE application_id = ?`, bankName, sealedAcc, a.UserID, a.OrgID, now, appID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if _, err := tx.Exec(ctx, `INSERT INTO aid_accounts (application_id, bank_name, account, set_by, set_org, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, appID, bankName, sealedAcc, a.UserID, a.OrgID, now, now); err != nil {
+				return err
+			}
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "aid.account.set", "aid_application", ids(appID), audit.OK,
+			fmt.Sprintf("%s %d", x.ProgrammeCode, x.Year)))
+	})
+	if err != nil {
+		return Account{}, err
+	}
+	return s.Account(ctx, a, appID)
+}
+
+// Payee is an approved application not yet paid nor waiting in a batch:
+// what the city chooses a batch from, and what a unit must give an
+// account to.
+type Payee struct {
+	Application
+	BankName   string // "" without an account
+	Account    string // masked
+	HasAccount bool
+	Failed     int    // earlier failed payments
+	LastNote   string // the bank's answer to the latest failed one
+}
+
+// Payable lists the cycle's approved applications in the actor's scope
+// that are neither paid nor waiting in a batch, oldest approval first.
+func (s *Service) Payable(ctx context.Context, a access.Actor, cycleID int64) ([]Payee, error) {
+	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
+		return nil, err
+	}
+	cond, args := a.Scope().Where("x.org_path")
+	rows, err := s.DB.Query(ctx, `SELECT `+appCols+`, COALESCE(c.bank_name, ''), COALESCE(c.account, ''),
+		(SELECT COUNT(*) FROM aid_payment_lines f WHERE f.application_id = x.id AND f.status = 'failed'),
+		COALESCE((SELECT f.note FROM aid_payment_lines f WHERE f.application_id = x.id AND f.status = 'failed' ORDER BY f.id DESC LIMIT 1), '')`+
+		appFrom+` LEFT JOIN aid_accounts c ON c.application_id = x.id
+		WHERE x.cycle_id = ? AND x.status = 'approved' AND x.purged_at IS NULL AND `+cond+`
+		AND NOT EXISTS (SELECT 1 FROM aid_payment_lines l WHERE l.application_id = x.id AND l.status <> 'failed')
+		ORDER BY x.closed_at, x.id`, append([]any{cycleID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Payee
+	for rows.Next() {
+		var p Payee
+		var raw string
+		x, v, err := scanApp(plus{rows, []any{&p.BankName, &raw, &p.Failed, &p.LastNote}})
+		if err != nil {
+			return nil, err
+		}
+		if err := s.mask(&x, v); err != nil {
+			return nil, err
+		}
+		p.Application = x
+		if raw != "" {
+			p.HasAccount = true
+			if p.Account, err = s.maskAccount(sealedAccount, x.ID, raw); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// plus scans a row's leading columns with scanApp's reader and hands the
+// columns after them to extra.
+type plus struct {
+	row   scanner
+	extra []any
+}
+
+func (p plus) Scan(dest ...any) error { return p.row.Scan(append(dest, p.extra...)...) }
+
+// purgeAccounts blanks the account numbers of applications being purged
+// for retention, in the purge's transaction: the payee account goes, and
+// each payment line keeps its amount, bank and result for the ledger but
+// loses its account copy and the bank's note (which may name the payee).
+// in and args are an "(?, ?, …)" list of application ids.
+func purgeAccounts(ctx context.Context, tx *db.Tx, in string, args []any) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM aid_accounts WHERE application_id IN `+in, args...); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE aid_payment_lines SET account = '', note = '' WHERE application_id IN `+in, args...)
+	return err
+}
