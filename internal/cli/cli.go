@@ -38,6 +38,9 @@ Usage:
   halfsky audit verify                    check the audit log's hash chain
   halfsky keys status|rotate|reseal      the keys sealing sensitive fields: what each
                                           seals; add a key and re-seal everything
+  halfsky aid purge [--dry-run]           remove the personal data of closed aid
+                                          applications past their programme's
+                                          retention (the server does it daily)
   halfsky backup [--out FILE]             consistent online backup
   halfsky version
 
@@ -74,6 +77,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = auditCmd(ctx, rest, stdout)
 	case "keys":
 		err = keysCmd(ctx, rest, stdout)
+	case "aid":
+		err = aidCmd(ctx, rest, stdout)
 	case "backup":
 		err = backup(ctx, rest, stdout)
 	case "version":

@@ -122,16 +122,27 @@ func recoverer(next http.Handler) http.Handler {
 }
 
 // Housekeeping prunes expired sessions and old login attempts every few
-// minutes, and sends queued mail, until ctx ends.
+// minutes, purges aid applications past their retention once a day, and
+// sends queued mail, until ctx ends.
 func (s *Server) Housekeeping(ctx context.Context) {
 	if s.Deps.Mail != nil {
 		go s.Deps.Mail.Run(ctx, 15*time.Second)
 	}
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
+	var purged time.Time // the aid retention purge runs once a day
 	for {
 		if err := s.Deps.Auth.PruneSessions(ctx); err != nil && ctx.Err() == nil {
 			slog.Warn("pruning sessions", "err", err)
+		}
+		if s.Deps.Aid != nil && time.Since(purged) >= 24*time.Hour {
+			purged = time.Now()
+			res, err := s.Deps.Aid.Purge(ctx, aid.PurgeOptions{By: "system"})
+			if err != nil && ctx.Err() == nil {
+				slog.Warn("aid retention purge", "err", err)
+			} else if res.Total > 0 {
+				slog.Info("aid retention purge", "applications", res.Total, "compacted", res.Compacted)
+			}
 		}
 		select {
 		case <-ctx.Done():
