@@ -76,6 +76,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 	h.studyRoutes(mux)
 	h.visitRoutes(mux)
 	h.problemRoutes(mux)
+	h.aidRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apperr.New(http.StatusNotFound, "no_route", "没有这个接口"))

@@ -1,0 +1,313 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
+	"halfsky/internal/httpx"
+)
+
+// aidRoutes is 巾帼关爱 under /api/v1/aid: programmes, yearly cycles with
+// district quotas, applications (masked everywhere; personal data only
+// from …/reveal), the review chain and statistics. The aid package audits
+// its own refusals, so every failure goes to h.fail as audited.
+func (h *handler) aidRoutes(mux *http.ServeMux) {
+	const base = "/api/v1/aid"
+	route(mux, base+"/programmes", methods{"GET": h.signedIn(h.aidProgrammes)})
+	route(mux, base+"/programmes/{code}", methods{"GET": h.signedIn(h.aidProgramme), "PUT": h.signedIn(h.aidProgrammeUpdate)})
+	route(mux, base+"/cycles", methods{"GET": h.signedIn(h.aidCycles), "POST": h.signedIn(h.aidCycleSave)})
+	route(mux, base+"/cycles/{id}", methods{"GET": h.signedIn(h.aidCycle)})
+	route(mux, base+"/cycles/{id}/quotas", methods{"GET": h.signedIn(h.aidQuotas)})
+	route(mux, base+"/cycles/{id}/quotas/{district}", methods{"PUT": h.signedIn(h.aidQuotaSet)})
+	route(mux, base+"/applications", methods{"GET": h.signedIn(h.aidApplications), "POST": h.signedIn(h.aidCreate)})
+	route(mux, base+"/applications/{id}", methods{"GET": h.signedIn(h.aidShow), "PUT": h.signedIn(h.aidUpdate)})
+	route(mux, base+"/applications/{id}/submit", methods{"POST": h.signedIn(h.aidSubmit)})
+	route(mux, base+"/applications/{id}/decide", methods{"POST": h.signedIn(h.aidDecide)})
+	route(mux, base+"/applications/{id}/steps", methods{"GET": h.signedIn(h.aidSteps)})
+	route(mux, base+"/applications/{id}/reveal", methods{"POST": h.signedIn(h.aidReveal)})
+	route(mux, base+"/stats", methods{"GET": h.signedIn(h.aidStats)})
+}
+
+// aidProgrammeJSON is one programme with its rules. Amounts are in fen.
+type aidProgrammeJSON struct {
+	Code          string         `json:"code"`
+	Name          string         `json:"name"`
+	Kind          string         `json:"kind"`
+	KindLabel     string         `json:"kind_label"`
+	Amount        int64          `json:"amount"`
+	AmountYuan    string         `json:"amount_yuan"`
+	OncePerLife   bool           `json:"once_per_life"`
+	Rules         aid.Rules      `json:"rules"`
+	Documents     []aid.Document `json:"documents"`
+	RetentionDays int            `json:"retention_days"`
+	Active        bool           `json:"active"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	Version       int            `json:"version"`
+}
+
+func toAidProgrammeJSON(p aid.Programme) aidProgrammeJSON {
+	docs := p.Documents
+	if docs == nil {
+		docs = []aid.Document{}
+	}
+	return aidProgrammeJSON{Code: p.Code, Name: p.Name, Kind: p.Kind, KindLabel: p.KindLabel(), Amount: p.Amount,
+		AmountYuan: aid.Yuan(p.Amount), OncePerLife: p.OncePerLife, Rules: p.Rules, Documents: docs,
+		RetentionDays: p.RetentionDays, Active: p.Active, UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version}
+}
+
+// aidProgrammes: GET /api/v1/aid/programmes — every programme, and the
+// keys a client needs to build an application form and read a list.
+func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	list, err := h.deps.Aid.Programmes(r.Context(), c.Actor)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	out := make([]aidProgrammeJSON, 0, len(list))
+	for _, p := range list {
+		out = append(out, toAidProgrammeJSON(p))
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "households": aid.Households,
+		"facts": aid.Facts, "kinds": aid.Kinds, "statuses": aid.Statuses, "levels": aid.Levels, "decisions": aid.Decisions})
+}
+
+// aidProgramme: GET /api/v1/aid/programmes/{code} — the programme and
+// its cycles, newest first.
+func (h *handler) aidProgramme(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	ctx, svc := r.Context(), h.deps.Aid
+	p, err := svc.Programme(ctx, c.Actor, r.PathValue("code"))
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	cycles, err := svc.Cycles(ctx, c.Actor, p.Code)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p), "cycles": h.aidCyclesJSON(cycles)})
+}
+
+// aidProgrammeUpdate: PUT /api/v1/aid/programmes/{code} {name, amount,
+// once_per_life, rules, documents, retention_days, active, version} — the
+// city leader's configuration.
+func (h *handler) aidProgrammeUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	var in aid.ProgrammeInput
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	e := map[string]string{}
+	texts(e, "name", in.Name)
+	texts(e, "households", in.Rules.Households...)
+	texts(e, "facts", in.Rules.Facts...)
+	for _, d := range in.Rules.Diagnoses {
+		texts(e, "diagnoses", d.Key, d.Label)
+	}
+	for _, d := range in.Documents {
+		texts(e, "documents", d.Key, d.Label)
+	}
+	if len(e) > 0 {
+		httpx.WriteError(w, r, apperr.Invalid(e))
+		return
+	}
+	p, err := h.deps.Aid.UpdateProgramme(r.Context(), c.Actor, r.PathValue("code"), in)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p)})
+}
+
+// aidCycleJSON is a programme's year; amounts in fen. open says whether
+// applications are taken today.
+type aidCycleJSON struct {
+	ID             int64     `json:"id"`
+	Programme      string    `json:"programme"`
+	ProgrammeName  string    `json:"programme_name"`
+	Year           int       `json:"year"`
+	Budget         int64     `json:"budget"`
+	OpensOn        string    `json:"opens_on"`
+	ClosesOn       string    `json:"closes_on"`
+	Open           bool      `json:"open"`
+	Approved       int       `json:"approved"`
+	ApprovedAmount int64     `json:"approved_amount"`
+	Remaining      int64     `json:"remaining"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	Version        int       `json:"version"`
+}
+
+func (h *handler) aidCyclesJSON(list []aid.Cycle) []aidCycleJSON {
+	today := h.deps.Aid.Today()
+	out := make([]aidCycleJSON, 0, len(list))
+	for _, x := range list {
+		out = append(out, aidCycleJSON{ID: x.ID, Programme: x.ProgrammeCode, ProgrammeName: x.ProgrammeName, Year: x.Year,
+			Budget: x.Budget, OpensOn: x.OpensOn, ClosesOn: x.ClosesOn, Open: x.OpenOn(today), Approved: x.Approved,
+			ApprovedAmount: x.ApprovedAmount, Remaining: x.Remaining(), UpdatedAt: x.UpdatedAt.UTC(), Version: x.Version})
+	}
+	return out
+}
+
+// aidCycles: GET /api/v1/aid/cycles?programme=CODE — newest first.
+func (h *handler) aidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	q := newQuery(r)
+	programme := q.text("programme", 40)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	list, err := h.deps.Aid.Cycles(r.Context(), c.Actor, programme)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	out := h.aidCyclesJSON(list)
+	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
+}
+
+// aidCycleSave: POST /api/v1/aid/cycles {programme, year, budget,
+// opens_on, closes_on} opens a programme's year (201) or changes the
+// year already open (200). City leader only.
+func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	var in aid.CycleInput
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	e := map[string]string{}
+	texts(e, "programme", in.Programme)
+	texts(e, "opens_on", in.OpensOn)
+	texts(e, "closes_on", in.ClosesOn)
+	if len(e) > 0 {
+		httpx.WriteError(w, r, apperr.Invalid(e))
+		return
+	}
+	ctx, svc := r.Context(), h.deps.Aid
+	// Whether the year exists only chooses the status code; SaveCycle
+	// decides everything else inside its transaction.
+	existed := false
+	if c.Actor.Can(access.ManageAid) {
+		if list, err := svc.Cycles(ctx, c.Actor, strings.TrimSpace(in.Programme)); err == nil {
+			for _, x := range list {
+				existed = existed || x.Year == in.Year
+			}
+		}
+	}
+	x, err := svc.SaveCycle(ctx, c.Actor, in)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	status := http.StatusCreated
+	if existed {
+		status = http.StatusOK
+	}
+	httpx.WriteJSON(w, status, map[string]any{"cycle": h.aidCyclesJSON([]aid.Cycle{x})[0]})
+}
+
+// aidCycle: GET /api/v1/aid/cycles/{id} — the cycle and the quotas of the
+// districts the actor reaches.
+func (h *handler) aidCycle(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	ctx, svc := r.Context(), h.deps.Aid
+	x, err := svc.Cycle(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	quotas, err := svc.Quotas(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"cycle": h.aidCyclesJSON([]aid.Cycle{x})[0], "quotas": toAidQuotasJSON(quotas)})
+}
+
+// aidQuotaJSON is a district's share of a cycle; quota is null when the
+// city has set none (no limit).
+type aidQuotaJSON struct {
+	OrgCode  string `json:"org_code"`
+	OrgName  string `json:"org_name"`
+	Quota    *int   `json:"quota"`
+	Approved int    `json:"approved"`
+}
+
+func toAidQuotasJSON(list []aid.Quota) []aidQuotaJSON {
+	out := make([]aidQuotaJSON, 0, len(list))
+	for _, q := range list {
+		row := aidQuotaJSON{OrgCode: q.Org.Code, OrgName: q.Org.Name, Approved: q.Approved}
+		if q.Set {
+			n := q.Quota
+			row.Quota = &n
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+// aidQuotas: GET /api/v1/aid/cycles/{id}/quotas.
+func (h *handler) aidQuotas(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	list, err := h.deps.Aid.Quotas(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	out := toAidQuotasJSON(list)
+	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
+}
+
+// aidQuotaSet: PUT /api/v1/aid/cycles/{id}/quotas/{district} {quota} —
+// the city leader sets a district's quota; the district's row comes back.
+func (h *handler) aidQuotaSet(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var in struct {
+		Quota *int `json:"quota"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	district := r.PathValue("district")
+	if !textOK(district) || len(district) > 40 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	ctx, svc := r.Context(), h.deps.Aid
+	quota := -1 // absent: refused by SetQuota beside the field
+	if in.Quota != nil {
+		quota = *in.Quota
+	}
+	if err := svc.SetQuota(ctx, c.Actor, id, district, quota); err != nil {
+		h.fail(w, r, c, renameFields(err, map[string]string{"org": "district"}), true)
+		return
+	}
+	list, err := svc.Quotas(ctx, c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	for _, q := range toAidQuotasJSON(list) {
+		if q.OrgCode == district {
+			httpx.WriteJSON(w, http.StatusOK, map[string]any{"quota": q})
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
