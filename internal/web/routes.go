@@ -103,6 +103,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) error {
 	h.studyRoutes(mux)
 	h.visitRoutes(mux)
 	h.problemRoutes(mux)
+	h.aidRoutes(mux)
 
 	// Anything else is a Chinese 404 page.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -128,6 +129,9 @@ func nav(a access.Actor, unread int) []NavItem {
 		items = append(items, NavItem{Href: "/study", Label: "学习", Key: "study"},
 			NavItem{Href: "/visits", Label: "访妇情办实事", Key: "visits"},
 			NavItem{Href: "/problems", Label: "整改台账", Key: "problems"})
+	}
+	if a.Can(access.ViewAid) {
+		items = append(items, NavItem{Href: "/aid", Label: "关爱救助", Key: "aid"})
 	}
 	if a.Can(access.ViewOrgs) {
 		items = append(items, NavItem{Href: "/org", Label: "组织机构", Key: "org"})

@@ -1,0 +1,160 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"halfsky/internal/access"
+	"halfsky/internal/aid"
+	"halfsky/internal/httpx"
+	"halfsky/internal/org"
+)
+
+// aidRoutes is 巾帼关爱's whole route table: the applications (list,
+// entry, review, reveal), the roll-up, and the city's programme, cycle and
+// quota settings. Personal data never travels in a URL: the reveal is a
+// POST answered with the page itself.
+func (h *handler) aidRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /aid", h.can(access.ViewAid, h.aidList))
+	mux.Handle("GET /aid/export.xlsx", h.can(access.ViewAid, h.aidExport))
+	mux.Handle("GET /aid/stats", h.can(access.ViewAid, h.aidStats))
+	mux.Handle("GET /aid/new", h.can(access.RecordAid, h.aidNew))
+	mux.Handle("POST /aid", h.can(access.RecordAid, h.aidCreate))
+	mux.Handle("GET /aid/programmes", h.can(access.ViewAid, h.aidProgrammes))
+	mux.Handle("POST /aid/programmes/{code}/settings", h.can(access.ManageAid, h.aidProgrammeSave))
+	mux.Handle("GET /aid/cycles", h.can(access.ViewAid, h.aidCycles))
+	mux.Handle("POST /aid/cycles", h.can(access.ManageAid, h.aidCycleSave))
+	mux.Handle("GET /aid/cycles/{id}/quotas", h.can(access.ViewAid, h.aidCycleShow))
+	mux.Handle("POST /aid/cycles/{id}/quotas", h.can(access.ManageAid, h.aidQuotaSave))
+	mux.Handle("GET /aid/{id}", h.can(access.ViewAid, h.aidShow))
+	mux.Handle("GET /aid/{id}/edit", h.can(access.RecordAid, h.aidEdit))
+	mux.Handle("POST /aid/{id}/edit", h.can(access.RecordAid, h.aidUpdate))
+	mux.Handle("POST /aid/{id}/submit", h.can(access.RecordAid, h.aidSubmit))
+	mux.Handle("POST /aid/{id}/decide", h.can(access.RecordAid, h.aidDecide))
+	mux.Handle("POST /aid/{id}/reveal", h.can(access.RevealAid, h.aidReveal))
+}
+
+func init() {
+	funcs["yuan"] = func(fen int64) string { return aid.Yuan(fen) }
+	funcs["aidBadge"] = aidBadge
+}
+
+// aidBadge is the badge colour of an application status.
+func aidBadge(status string) string {
+	switch status {
+	case aid.Approved:
+		return "badge-green"
+	case aid.Rejected:
+		return "badge-red"
+	case aid.Returned:
+		return "badge-yellow"
+	case aid.Reviewing:
+		return "badge-blue"
+	}
+	return "badge-grey"
+}
+
+func aidLink(id int64) string { return "/aid/" + strconv.FormatInt(id, 10) }
+
+// aidTab is one tab above the module's pages.
+type aidTab struct {
+	Href, Label, Key string
+}
+
+func (h *handler) aidTabs(r *http.Request, c *httpx.Current) []aidTab {
+	label := "待我处理"
+	if _, n, err := h.deps.Aid.Applications(r.Context(), c.Actor, aid.Filter{Todo: true, Page: aid.Page{PerPage: 1}}); err == nil && n > 0 {
+		label += "（" + strconv.Itoa(n) + "）"
+	}
+	return []aidTab{{"/aid", "救助申请", "list"}, {"/aid?todo=1", label, "todo"}, {"/aid/stats", "统计汇总", "stats"},
+		{"/aid/programmes", "救助项目", "programmes"}, {"/aid/cycles", "年度预算与名额", "cycles"}}
+}
+
+// aidUnit is the actor's own unit and its place in the review chain.
+type aidUnit struct {
+	Org   org.Org
+	Level string // village, street, district, city or ""
+}
+
+// Collects reports whether the unit enters applications itself.
+func (u aidUnit) Collects() bool { return u.Level == "village" || u.Level == "street" }
+
+// Root reports whether the unit is the city federation (no parent).
+func (u aidUnit) Root() bool { return u.Org.ParentID == 0 }
+
+func (h *handler) aidUnitOf(ctx context.Context, a access.Actor) (aidUnit, error) {
+	o, err := h.deps.Orgs.ByID(ctx, h.deps.DB.Q(), a.OrgID)
+	if err != nil {
+		return aidUnit{}, err
+	}
+	return aidUnit{Org: o, Level: aidLevelOf(o)}, nil
+}
+
+// aidLevelOf mirrors the domain's review level of a unit, to decide which
+// forms to offer; the domain decides what is allowed.
+func aidLevelOf(o org.Org) string {
+	if o.ParentID == 0 {
+		return "city"
+	}
+	switch o.Kind {
+	case org.KindVillage, org.KindCommunity:
+		return "village"
+	case org.KindStreet:
+		return "street"
+	case org.KindDistrict:
+		return "district"
+	case org.KindCity, org.KindProvince:
+		return "city"
+	}
+	return ""
+}
+
+// aidOptions turns the domain's key/label pairs into select options.
+func aidOptions(list []aid.Option) []Option {
+	out := make([]Option, len(list))
+	for i, o := range list {
+		out[i] = Option{o.Key, o.Label}
+	}
+	return out
+}
+
+func aidProgrammeOptions(progs []aid.Programme) []Option {
+	out := make([]Option, 0, len(progs))
+	for _, p := range progs {
+		out = append(out, Option{p.Code, p.Name})
+	}
+	return out
+}
+
+// parseYuan reads an amount in yuan ("10000", "10000.5", "1,000.00") as
+// fen; ok is false for anything else. Empty is 0.
+func parseYuan(s string) (int64, bool) {
+	s = strings.ReplaceAll(strings.TrimSpace(s), ",", "")
+	if s == "" {
+		return 0, true
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if len(frac) > 2 || whole == "" {
+		return 0, false
+	}
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	y, err1 := strconv.ParseInt(whole, 10, 64)
+	f, err2 := strconv.ParseInt(frac, 10, 64)
+	if err1 != nil || err2 != nil || y < 0 || y > 1e12 {
+		return 0, false
+	}
+	return y*100 + f, true
+}
+
+// yuanValue shows fen for a form field: "" for 0.
+func yuanValue(fen int64) string {
+	if fen == 0 {
+		return ""
+	}
+	s := aid.Yuan(fen)
+	return strings.TrimSuffix(s, ".00")
+}
