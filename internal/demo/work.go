@@ -26,5 +26,8 @@ func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now t
 	if err := seedVisits(ctx, svc, keys, now); err != nil {
 		return err
 	}
-	return seedProblems(ctx, svc, now)
+	if err := seedProblems(ctx, svc, now); err != nil {
+		return err
+	}
+	return seedAid(ctx, svc, keys, now)
 }
