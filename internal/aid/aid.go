@@ -19,7 +19,6 @@ package aid
 import (
 	"context"
 	"strconv"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -86,42 +85,8 @@ func known(opts []Option, key string) bool {
 	return false
 }
 
-// Page bounds a list: PerPage 0 is 20; All lifts the bound (exports).
-type Page struct {
-	Page    int
-	PerPage int
-	All     bool
-}
-
-func (p Page) sql() (string, []any) {
-	if p.All {
-		return "", nil
-	}
-	per := p.PerPage
-	if per <= 0 || per > 200 {
-		per = 20
-	}
-	page := max(p.Page, 1)
-	return ` LIMIT ? OFFSET ?`, []any{per, (page - 1) * per}
-}
-
-// where gathers the conditions and arguments of a list query.
-type where struct {
-	conds []string
-	args  []any
-}
-
-func (w *where) add(cond string, args ...any) {
-	w.conds = append(w.conds, cond)
-	w.args = append(w.args, args...)
-}
-
-func (w *where) sql() string {
-	if len(w.conds) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(w.conds, " AND ")
-}
+// Page bounds a list (see db.Page).
+type Page = db.Page
 
 // deny logs a refusal and returns access.ErrDenied.
 func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {

@@ -56,11 +56,11 @@ func (s *Service) Cycles(ctx context.Context, a access.Actor, programme string) 
 	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
 		return nil, err
 	}
-	var w where
+	var w db.Where
 	if programme = strings.TrimSpace(programme); programme != "" {
-		w.add("p.code = ?", programme)
+		w.Add("p.code = ?", programme)
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+cycleCols+cycleFrom+w.sql()+` ORDER BY c.year DESC, p.sort`, w.args...)
+	rows, err := s.DB.Query(ctx, `SELECT `+cycleCols+cycleFrom+w.SQL()+` ORDER BY c.year DESC, p.sort`, w.Args...)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
+	"halfsky/internal/db"
 )
 
 // Filter narrows the application list. Zero values filter nothing.
@@ -32,12 +33,12 @@ func (s *Service) Applications(ctx context.Context, a access.Actor, f Filter) ([
 		return nil, 0, err
 	}
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM aid_applications x JOIN aid_programmes p ON p.id = x.programme_id`+w.sql(),
-		w.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM aid_applications x JOIN aid_programmes p ON p.id = x.programme_id`+w.SQL(),
+		w.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	lim, largs := f.Page.sql()
-	rows, err := s.DB.Query(ctx, `SELECT `+appCols+appFrom+w.sql()+` ORDER BY x.updated_at DESC, x.id DESC`+lim, append(w.args, largs...)...)
+	lim, largs := f.Page.SQL()
+	rows, err := s.DB.Query(ctx, `SELECT `+appCols+appFrom+w.SQL()+` ORDER BY x.updated_at DESC, x.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -56,38 +57,38 @@ func (s *Service) Applications(ctx context.Context, a access.Actor, f Filter) ([
 	return out, total, rows.Err()
 }
 
-func (s *Service) filter(ctx context.Context, a access.Actor, f Filter) (where, error) {
-	var w where
+func (s *Service) filter(ctx context.Context, a access.Actor, f Filter) (db.Where, error) {
+	var w db.Where
 	node, err := s.Orgs.Node(ctx, a, strings.TrimSpace(f.Under))
 	if err != nil {
 		return w, err
 	}
 	cond, args := access.Scope{Path: node.Path}.Where("x.org_path")
-	w.add(cond, args...)
+	w.Add(cond, args...)
 	if f.Programme = strings.TrimSpace(f.Programme); f.Programme != "" {
-		w.add("p.code = ?", f.Programme)
+		w.Add("p.code = ?", f.Programme)
 	}
 	if f.Status != "" {
 		if !known(Statuses, f.Status) {
 			return w, apperr.Field("status", "状态不对")
 		}
-		w.add("x.status = ?", f.Status)
+		w.Add("x.status = ?", f.Status)
 	}
 	if f.Level != "" {
 		if !known(Levels, f.Level) {
 			return w, apperr.Field("level", "层级不对")
 		}
-		w.add("x.level = ?", f.Level)
+		w.Add("x.level = ?", f.Level)
 	}
 	if f.Year != 0 {
-		w.add("x.year = ?", f.Year)
+		w.Add("x.year = ?", f.Year)
 	}
 	if f.Todo {
 		own, err := s.Orgs.ByID(ctx, s.DB.Q(), a.OrgID)
 		if err != nil {
 			return w, err
 		}
-		w.add("((x.org_id = ? AND x.status IN ('draft', 'returned')) OR (x.status = 'reviewing' AND x.level = ? AND x.org_id <> ?))",
+		w.Add("((x.org_id = ? AND x.status IN ('draft', 'returned')) OR (x.status = 'reviewing' AND x.level = ? AND x.org_id <> ?))",
 			a.OrgID, levelOf(own), a.OrgID)
 	}
 	return w, nil

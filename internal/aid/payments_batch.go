@@ -118,29 +118,29 @@ func (s *Service) Batches(ctx context.Context, a access.Actor, f BatchFilter) ([
 	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
 		return nil, 0, err
 	}
-	var w where
+	var w db.Where
 	cond, args := a.Scope().Where("x.org_path")
-	w.args = append(w.args, args...)
+	w.Args = append(w.Args, args...)
 	if f.CycleID != 0 {
-		w.add("b.cycle_id = ?", f.CycleID)
+		w.Add("b.cycle_id = ?", f.CycleID)
 	}
 	if f.Year != 0 {
-		w.add("c.year = ?", f.Year)
+		w.Add("c.year = ?", f.Year)
 	}
 	if f.Status != "" {
 		if !known(BatchStatuses, f.Status) {
 			return nil, 0, apperr.Field("status", "状态不对")
 		}
-		w.add("b.status = ?", f.Status)
+		w.Add("b.status = ?", f.Status)
 	}
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT b.id`+batchFrom(cond)+w.sql()+` GROUP BY b.id) t`, w.args...).
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT b.id`+batchFrom(cond)+w.SQL()+` GROUP BY b.id) t`, w.Args...).
 		Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	lim, largs := f.Page.sql()
-	rows, err := s.DB.Query(ctx, `SELECT `+batchCols+batchFrom(cond)+w.sql()+batchGroup+` ORDER BY b.created_at DESC, b.id DESC`+lim,
-		append(w.args, largs...)...)
+	lim, largs := f.Page.SQL()
+	rows, err := s.DB.Query(ctx, `SELECT `+batchCols+batchFrom(cond)+w.SQL()+batchGroup+` ORDER BY b.created_at DESC, b.id DESC`+lim,
+		append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/db"
 	"halfsky/internal/org"
 )
 
@@ -70,15 +71,15 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year 
 	// Per programme: one column per status, then the approved amount.
 	per := len(Statuses) + 1
 	width := len(progs) * per
-	var w where
+	var w db.Where
 	cond, args := access.Scope{Path: node.Path}.Where("x.org_path")
-	w.add(cond, args...)
+	w.Add(cond, args...)
 	if year != 0 {
-		w.add("x.year = ?", year)
+		w.Add("x.year = ?", year)
 	}
 	child := org.ChildPathSQL(s.DB.Dialect, node, "x.org_path")
 	rows, err := s.DB.Query(ctx, `SELECT `+child+`, x.programme_id, x.status, COUNT(*), COALESCE(SUM(x.amount), 0)
-		FROM aid_applications x`+w.sql()+` GROUP BY `+child+`, x.programme_id, x.status`, w.args...)
+		FROM aid_applications x`+w.SQL()+` GROUP BY `+child+`, x.programme_id, x.status`, w.Args...)
 	if err != nil {
 		return Stats{}, err
 	}

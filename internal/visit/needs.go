@@ -356,14 +356,14 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 	if err := s.view(ctx, a, "need.list"); err != nil {
 		return nil, 0, err
 	}
-	var w where
+	var w db.Where
 	all, err := s.whole(ctx, a.OrgPath)
 	if err != nil {
 		return nil, 0, err
 	}
 	if !all {
 		cond, args := needIDs(a)
-		w.add(cond, args...)
+		w.Add(cond, args...)
 	}
 	if code := strings.TrimSpace(f.Under); code != "" {
 		node, err := s.under(ctx, a, code)
@@ -377,38 +377,38 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 		}
 		if !all {
 			lo, hi := access.Scope{Path: node.Path}.Range()
-			w.add(`n.id IN (SELECT id FROM needs WHERE org_path >= ? AND org_path < ?
+			w.Add(`n.id IN (SELECT id FROM needs WHERE org_path >= ? AND org_path < ?
 				UNION SELECT id FROM needs WHERE origin_path >= ? AND origin_path < ?)`, lo, hi, lo, hi)
 		}
 	}
 	if known(Categories, f.Category) {
-		w.add("n.category = ?", f.Category)
+		w.Add("n.category = ?", f.Category)
 	}
 	if known(Urgencies, f.Urgency) {
-		w.add("n.urgency = ?", f.Urgency)
+		w.Add("n.urgency = ?", f.Urgency)
 	}
 	if known(NeedStatuses, f.Status) {
-		w.add("n.status = ?", f.Status)
+		w.Add("n.status = ?", f.Status)
 	}
 	if f.VisitID > 0 {
-		w.add("n.visit_id = ?", f.VisitID)
+		w.Add("n.visit_id = ?", f.VisitID)
 	}
 	if f.Incoming {
 		lo, hi := a.Scope().Range()
-		w.add(`EXISTS (SELECT 1 FROM need_handovers hv WHERE hv.need_id = n.id AND hv.status = 'pending' AND hv.to_path >= ? AND hv.to_path < ?)`, lo, hi)
+		w.Add(`EXISTS (SELECT 1 FROM need_handovers hv WHERE hv.need_id = n.id AND hv.status = 'pending' AND hv.to_path >= ? AND hv.to_path < ?)`, lo, hi)
 	}
 	if validDate(f.From) {
-		w.add("n.recorded_on >= ?", f.From)
+		w.Add("n.recorded_on >= ?", f.From)
 	}
 	if validDate(f.To) {
-		w.add("n.recorded_on <= ?", f.To)
+		w.Add("n.recorded_on <= ?", f.To)
 	}
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM needs n`+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM needs n`+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	lim, largs := f.Page.sql()
-	rows, err := s.DB.Query(ctx, `SELECT `+needCols+needFrom+w.sql()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.args, largs...)...)
+	lim, largs := f.Page.SQL()
+	rows, err := s.DB.Query(ctx, `SELECT `+needCols+needFrom+w.SQL()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}

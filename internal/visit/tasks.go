@@ -3,7 +3,6 @@ package visit
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -423,7 +422,7 @@ func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Ta
 		return nil, 0, err
 	}
 	today := s.Today()
-	var w where
+	var w db.Where
 	// For the whole tree the path condition keeps every row, and on SQLite
 	// it would steer the open part away from the partial index.
 	all, err := s.whole(ctx, node.Path)
@@ -432,34 +431,34 @@ func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Ta
 	}
 	if !all {
 		cond, args := access.Scope{Path: node.Path}.Where("t.org_path")
-		w.add(cond, args...)
+		w.Add(cond, args...)
 	}
 	open, closed := true, true // which parts the filter may match
 	if known(TaskStatuses, f.Status) {
-		w.add("t.status = ?", f.Status)
+		w.Add("t.status = ?", f.Status)
 		isOpen := Task{Status: f.Status}.Open()
 		open, closed = isOpen, !isOpen
 	}
 	if f.Overdue {
-		w.add("t.status IN ('todo', 'doing') AND t.due_on < ?", today)
+		w.Add("t.status IN ('todo', 'doing') AND t.due_on < ?", today)
 		closed = false
 	}
 	if f.DueSoon {
-		w.add("t.status IN ('todo', 'doing') AND t.due_on >= ? AND t.due_on <= ?", today, AddDays(today, DueSoonDays))
+		w.Add("t.status IN ('todo', 'doing') AND t.due_on >= ? AND t.due_on <= ?", today, AddDays(today, DueSoonDays))
 		closed = false
 	}
 	if f.Mine {
-		w.add("t.owner_id = ?", a.UserID)
+		w.Add("t.owner_id = ?", a.UserID)
 	}
 	if f.NeedID > 0 {
-		w.add("t.need_id = ?", f.NeedID)
+		w.Add("t.need_id = ?", f.NeedID)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + likeEscape(q) + "%"
-		w.add(`(t.title LIKE ? ESCAPE '\' OR t.owner_name LIKE ? ESCAPE '\')`, like, like)
+		w.Add(`(t.title LIKE ? ESCAPE '\' OR t.owner_name LIKE ? ESCAPE '\')`, like, like)
 	}
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	out, err := s.taskPage(ctx, w, f.Page, open, closed)
@@ -476,11 +475,11 @@ const (
 // taskPage reads one page of the list: open tasks from the page's offset,
 // then — when the open ones run out within the page — closed tasks, from
 // the offset past the open ones.
-func (s *Service) taskPage(ctx context.Context, w where, p Page, open, closed bool) ([]Task, error) {
-	per, offset := p.bounds()
+func (s *Service) taskPage(ctx context.Context, w db.Where, p Page, open, closed bool) ([]Task, error) {
+	per, offset := p.Bounds()
 	out := []Task{}
 	if open {
-		got, err := s.taskPart(ctx, w.and(taskOpenCond), per, offset)
+		got, err := s.taskPart(ctx, w.And(taskOpenCond), per, offset)
 		if err != nil {
 			return nil, err
 		}
@@ -497,8 +496,8 @@ func (s *Service) taskPage(ctx context.Context, w where, p Page, open, closed bo
 		skip = 0 // the page holds the last open tasks: closed ones follow from the first
 	} else if open && offset > 0 {
 		var n int // the page starts past the open tasks: how far past?
-		ow := w.and(taskOpenCond)
-		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+ow.sql(), ow.args...).Scan(&n); err != nil {
+		ow := w.And(taskOpenCond)
+		if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+ow.SQL(), ow.Args...).Scan(&n); err != nil {
 			return nil, err
 		}
 		skip = max(offset-n, 0)
@@ -507,7 +506,7 @@ func (s *Service) taskPage(ctx context.Context, w where, p Page, open, closed bo
 	if per > 0 {
 		limit = per - len(out)
 	}
-	got, err := s.taskPart(ctx, w.and(taskClosedCond), limit, skip)
+	got, err := s.taskPart(ctx, w.And(taskClosedCond), limit, skip)
 	return append(out, got...), err
 }
 
@@ -515,8 +514,8 @@ func (s *Service) taskPage(ctx context.Context, w where, p Page, open, closed bo
 // (0: all) after skipping offset. Tasks due the same day come newest
 // first, as they always have: the index gives the date order and the
 // databases sort only within a date.
-func (s *Service) taskPart(ctx context.Context, w where, limit, offset int) ([]Task, error) {
-	query, args := `SELECT `+taskCols+taskFrom+w.sql()+` ORDER BY t.due_on, t.id DESC`, w.args
+func (s *Service) taskPart(ctx context.Context, w db.Where, limit, offset int) ([]Task, error) {
+	query, args := `SELECT `+taskCols+taskFrom+w.SQL()+` ORDER BY t.due_on, t.id DESC`, w.Args
 	if limit > 0 {
 		query += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, offset)
@@ -535,22 +534,4 @@ func (s *Service) taskPart(ctx context.Context, w where, limit, offset int) ([]T
 		out = append(out, t)
 	}
 	return out, rows.Err()
-}
-
-// and is w with one more condition (w itself is left as it was).
-func (w where) and(cond string, args ...any) where {
-	return where{conds: append(slices.Clip(w.conds), cond), args: append(slices.Clip(w.args), args...)}
-}
-
-// bounds is the page's size and offset, as sql() bounds it; size 0 when
-// the page is unbounded (All).
-func (p Page) bounds() (per, offset int) {
-	if p.All {
-		return 0, 0
-	}
-	per = p.PerPage
-	if per <= 0 || per > 200 {
-		per = 20
-	}
-	return per, (max(p.Page, 1) - 1) * per
 }

@@ -258,28 +258,28 @@ func (s *Service) Visits(ctx context.Context, a access.Actor, f VisitFilter) ([]
 	if err != nil {
 		return nil, 0, err
 	}
-	var w where
+	var w db.Where
 	cond, args := access.Scope{Path: node.Path}.Where("v.org_path")
-	w.add(cond, args...)
+	w.Add(cond, args...)
 	if validDate(f.From) {
-		w.add("v.visited_on >= ?", f.From)
+		w.Add("v.visited_on >= ?", f.From)
 	}
 	if validDate(f.To) {
-		w.add("v.visited_on <= ?", f.To)
+		w.Add("v.visited_on <= ?", f.To)
 	}
 	if f.Mine {
-		w.add("v.cadre_id = ?", a.UserID)
+		w.Add("v.cadre_id = ?", a.UserID)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
 		like := "%" + likeEscape(q) + "%"
-		w.add(`(v.place LIKE ? ESCAPE '\' OR v.notes LIKE ? ESCAPE '\' OR v.cadre_name LIKE ? ESCAPE '\')`, like, like, like)
+		w.Add(`(v.place LIKE ? ESCAPE '\' OR v.notes LIKE ? ESCAPE '\' OR v.cadre_name LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM visits v`+w.sql(), w.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM visits v`+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	lim, largs := f.Page.sql()
-	rows, err := s.DB.Query(ctx, `SELECT `+visitCols+visitFrom+w.sql()+` ORDER BY v.visited_on DESC, v.id DESC`+lim, append(w.args, largs...)...)
+	lim, largs := f.Page.SQL()
+	rows, err := s.DB.Query(ctx, `SELECT `+visitCols+visitFrom+w.SQL()+` ORDER BY v.visited_on DESC, v.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
