@@ -76,7 +76,13 @@ func TestStudyInBrowser(t *testing.T) {
 		path := p.Path()
 		wantContains(t, p, "linked document", p.Text("#study-doc"), "哈妇发〔2015〕9号")
 		wantContains(t, p, "participants", p.Text("#study-participants"), "28")
-		if w := Eval[int](p, `(document.querySelector("#photos img") || {naturalWidth: 0}).naturalWidth`); w != 40 {
+		// The photo loads lazily and on its own time: bring it into view
+		// and give it a few seconds on a busy machine.
+		w := 0
+		for deadline := time.Now().Add(10 * time.Second); w != 40 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			w = Eval[int](p, `(function (img) { if (!img) return 0; img.scrollIntoView(); return img.complete ? img.naturalWidth : 0; })(document.querySelector("#photos img"))`)
+		}
+		if w != 40 {
 			p.fatal("the photo is not shown (width %d)", w)
 		}
 		noSideScroll(p, "the activity page")
