@@ -221,16 +221,3 @@ type plus struct {
 }
 
 func (p plus) Scan(dest ...any) error { return p.row.Scan(append(dest, p.extra...)...) }
-
-// purgeAccounts blanks the account numbers of applications being purged
-// for retention, in the purge's transaction: the payee account goes, and
-// each payment line keeps its amount, bank and result for the ledger but
-// loses its account copy and the bank's note (which may name the payee).
-// in and args are an "(?, ?, …)" list of application ids.
-func purgeAccounts(ctx context.Context, tx *db.Tx, in string, args []any) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM aid_accounts WHERE application_id IN `+in, args...); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `UPDATE aid_payment_lines SET account = '', note = '' WHERE application_id IN `+in, args...)
-	return err
-}

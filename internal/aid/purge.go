@@ -225,7 +225,7 @@ func blank(ctx context.Context, tx *db.Tx, p Programme, status string, ids []int
 }
 
 // blankLinked blanks what other tables hold of the purged applications:
-// the reviewers' reasons and the sealed bank accounts.
+// the reviewers' reasons, the sealed bank accounts and the bank's notes.
 func blankLinked(ctx context.Context, tx *db.Tx, ids []int64, now int64, b *PurgeCount) error {
 	in, args := inList(ids)
 	for _, u := range []struct {
@@ -235,7 +235,8 @@ func blankLinked(ctx context.Context, tx *db.Tx, ids []int64, now int64, b *Purg
 	}{
 		{`UPDATE aid_steps SET reason = '' WHERE reason <> '' AND application_id IN ` + in, &b.Steps, false},
 		{`UPDATE aid_accounts SET account = '', updated_at = ?, version = version + 1 WHERE account <> '' AND application_id IN ` + in, &b.Accounts, true},
-		{`UPDATE aid_payment_lines SET account = '' WHERE account <> '' AND application_id IN ` + in, &b.Accounts, false},
+		// the bank's note on a line may name the payee: it goes too
+		{`UPDATE aid_payment_lines SET account = '', note = '' WHERE (account <> '' OR note <> '') AND application_id IN ` + in, &b.Accounts, false},
 	} {
 		a := args
 		if u.now {

@@ -170,7 +170,7 @@ func TestPurge(t *testing.T) {
 				t.Fatalf("application %d kept its hash: %+v", x.ID, r)
 			}
 		}
-		if got := f.accounts(canary.ID); len(got) != 2 || got[0]+got[1] != "" {
+		if got := f.accounts(canary.ID); len(got) != 2 || got[0]+got[1] != "" || f.notes(canary.ID) != "" {
 			t.Fatalf("accounts after purge: %q", got)
 		}
 		// Inside its retention, or still owed its money: untouched.
@@ -275,9 +275,17 @@ func (f *fx) pay(c aid.Cycle, x aid.Application) {
 	if err != nil || len(lines) != 1 {
 		f.t.Fatalf("lines %v %v", lines, err)
 	}
-	if _, err := f.svc.RecordResult(ctx, city, b.ID, lines[0].ID, aid.Paid, ""); err != nil {
+	if _, err := f.svc.RecordResult(ctx, city, b.ID, lines[0].ID, aid.Paid, "户名核对一致，已入账"); err != nil {
 		f.t.Fatal(err)
 	}
+}
+
+// notes is the bank's notes on the application's payment lines.
+func (f *fx) notes(id int64) string {
+	f.t.Helper()
+	var out string
+	f.eachRow(`SELECT note FROM aid_payment_lines WHERE application_id = `+strconv.FormatInt(id, 10), func(v []string) { out += v[0] })
+	return out
 }
 
 // accounts is the application's sealed account as stored, then its
