@@ -45,13 +45,7 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 }
 
 // Shanghai is the zone dates and years are kept in.
-var Shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var Shanghai = db.Shanghai
 
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
 

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // Asia/Shanghai must load on machines without tzdata
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -285,3 +286,15 @@ func FromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 
 // Now is the current time in UTC at the stored resolution.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// Shanghai is the zone halfsky's dates are kept and shown in: a visit on
+// the evening of the 1st in Harbin is on the 1st, whatever the server's
+// clock says. time/tzdata is linked in, so it loads on machines without a
+// zone database; the fixed UTC+8 is only a last resort.
+var Shanghai = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()

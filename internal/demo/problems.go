@@ -7,6 +7,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/rectify"
 )
 
@@ -142,10 +143,7 @@ func seedProblems(ctx context.Context, svc *auth.Service, now time.Time) error {
 	rs := rectify.NewService(svc.DB, svc.Orgs)
 	var clock time.Time
 	rs.Now = func() time.Time { return clock }
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		loc = time.FixedZone("CST", 8*3600)
-	}
+	loc := db.Shanghai
 	// Things happen at 10:00 Beijing time on their day.
 	y, m, d := now.In(loc).Date()
 	day := func(offset int) time.Time { return time.Date(y, m, d+offset, 10, 0, 0, 0, loc).UTC() }

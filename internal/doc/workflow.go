@@ -19,13 +19,7 @@ import (
 )
 
 // shanghai is where documents are dated.
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = db.Shanghai
 
 func (s *Service) today() string { return s.Now().In(shanghai).Format("2006-01-02") }
 

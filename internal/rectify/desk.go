@@ -72,13 +72,7 @@ func deskCategoryLabel(key string) string {
 	return key
 }
 
-var deskShanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var deskShanghai = db.Shanghai
 
 // deskDays returns today and today + 7 days in Beijing.
 func (s *Service) deskDays() (today, soon string) {

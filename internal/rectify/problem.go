@@ -168,13 +168,7 @@ func ColourSQL(colour, today string) (cond string, args []any, ok bool) {
 	return "", nil, false
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = db.Shanghai
 
 // Today is the date in Beijing at time now.
 func Today(now time.Time) string { return now.In(shanghai).Format("2006-01-02") }

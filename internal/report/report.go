@@ -57,13 +57,7 @@ func NewService(d *db.DB, orgs *org.Store, docs *doc.Service) *Service {
 	return &Service{DB: d, Orgs: orgs, Docs: docs, Now: db.Now}
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = db.Shanghai
 
 // DueAt is the end of a due day in Beijing time.
 func DueAt(date string) (time.Time, error) {

@@ -57,13 +57,7 @@ func DeskKindLabel(kind string) string {
 	return kind
 }
 
-var deskShanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var deskShanghai = db.Shanghai
 
 // DeskMonths returns the last 12 months (YYYY-MM) ending with the month of
 // now in Beijing, oldest first.

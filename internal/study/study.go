@@ -31,13 +31,7 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 	return &Service{DB: d, Orgs: orgs, Now: db.Now, Reports: report.NewService(d, orgs, doc.NewService(d, orgs))}
 }
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var shanghai = db.Shanghai
 
 // today is the Beijing date now.
 func (s *Service) today() string { return s.Now().In(shanghai).Format("2006-01-02") }

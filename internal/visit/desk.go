@@ -123,13 +123,7 @@ func deskLabel(list []DeskCount, key string) string {
 	return key
 }
 
-var deskShanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var deskShanghai = db.Shanghai
 
 // deskDays are the dates a desk compares with, in Beijing.
 type deskDays struct {

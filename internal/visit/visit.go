@@ -34,13 +34,7 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 
 // Shanghai is the zone dates are kept in: a visit on the evening of the
 // 1st in Harbin is on the 1st, whatever the server's clock says.
-var Shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}()
+var Shanghai = db.Shanghai
 
 // Today is the Beijing date of the service clock, YYYY-MM-DD.
 func (s *Service) Today() string { return s.Now().In(Shanghai).Format("2006-01-02") }

@@ -58,6 +58,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"halfsky/internal/db"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -71,7 +72,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	_ "time/tzdata" // Asia/Shanghai must load on machines without tzdata
 )
 
 //go:embed templates/*.html
@@ -81,15 +81,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // Shanghai is the zone every time is shown in (times are stored in UTC).
-var Shanghai = mustLoadLocation("Asia/Shanghai")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err) // cannot happen: time/tzdata is linked in
-	}
-	return loc
-}
+var Shanghai = db.Shanghai
 
 // SiteName is the platform's name as the header and <title> show it.
 const SiteName = "半边天 · 哈尔滨市妇联工作平台"
