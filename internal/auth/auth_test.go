@@ -14,6 +14,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/org"
 	"halfsky/internal/testdb"
+	"halfsky/internal/vault"
 )
 
 func TestMain(m *testing.M) {
@@ -37,6 +38,11 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	f := &fixture{clock: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)}
 	f.svc = auth.NewService(d, orgs)
 	f.svc.Now = func() time.Time { return f.clock }
+	keys, err := vault.Parse(vault.NewFileText(f.clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Vault = keys
 	return f
 }
 

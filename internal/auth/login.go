@@ -84,7 +84,11 @@ func (s *Service) Login(ctx context.Context, username, password, otp, ip, ua, ol
 	case u.TOTPEnabled && otp == "":
 		mfa = MFACode
 	case u.TOTPEnabled:
-		step, ok := checkTOTP(u.totpSecret, otp, now, u.totpLastStep)
+		secret, err := s.secretOf(u)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		step, ok := checkTOTP(secret, otp, now, u.totpLastStep)
 		if !ok {
 			if until := s.loginFailed(ctx, &u, username, ip, "动态验证码错误"); !until.IsZero() {
 				return LoginResult{}, lockedError(until, now)
@@ -179,7 +183,11 @@ func (s *Service) CompleteTOTP(ctx context.Context, token, code, ip string) (Use
 	if u.Locked(now) {
 		return User{}, lockedError(u.LockedUntil, now)
 	}
-	step, ok := checkTOTP(u.totpSecret, strings.TrimSpace(code), now, u.totpLastStep)
+	secret, err := s.secretOf(u)
+	if err != nil {
+		return User{}, err
+	}
+	step, ok := checkTOTP(secret, strings.TrimSpace(code), now, u.totpLastStep)
 	if !ok {
 		if until := s.loginFailed(ctx, &u, u.Username, ip, "动态验证码错误"); !until.IsZero() {
 			_, _ = s.DB.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(token))

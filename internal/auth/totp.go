@@ -63,16 +63,7 @@ func (s *Service) BeginTOTP(ctx context.Context, a access.Actor, fresh bool) (En
 	if u.TOTPEnabled {
 		return Enrollment{}, apperr.New(409, "totp_enabled", "已启用动态验证码；如需更换手机，请联系安全管理员重置")
 	}
-	var key *otp.Key
-	if u.totpSecret != "" && !fresh {
-		key, err = otp.NewKeyFromURL(totpURL(u.Username, u.totpSecret))
-	} else {
-		key, err = totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: u.Username, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
-		if err == nil {
-			_, err = s.DB.Exec(ctx, `UPDATE users SET totp_secret = ?, updated_at = ? WHERE id = ? AND totp_enabled = 0`,
-				key.Secret(), db.Millis(s.Now()), u.ID)
-		}
-	}
+	key, err := s.pendingKey(ctx, u, fresh)
 	if err != nil {
 		return Enrollment{}, err
 	}
@@ -85,6 +76,29 @@ func (s *Service) BeginTOTP(ctx context.Context, a access.Actor, fresh bool) (En
 		return Enrollment{}, err
 	}
 	return Enrollment{Secret: key.Secret(), URL: key.URL(), QRPNG: buf.Bytes()}, nil
+}
+
+// pendingKey is the account's pending secret, or a new one (stored
+// sealed) when there is none or fresh is set.
+func (s *Service) pendingKey(ctx context.Context, u User, fresh bool) (*otp.Key, error) {
+	secret, err := s.secretOf(u)
+	if err != nil {
+		return nil, err
+	}
+	if secret != "" && !fresh {
+		return otp.NewKeyFromURL(totpURL(u.Username, secret))
+	}
+	key, err := totp.Generate(totp.GenerateOpts{Issuer: Issuer, AccountName: u.Username, Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := s.sealSecret(key.Secret())
+	if err != nil {
+		return nil, err
+	}
+	_, err = s.DB.Exec(ctx, `UPDATE users SET totp_secret = ?, updated_at = ? WHERE id = ? AND totp_enabled = 0`,
+		sealed, db.Millis(s.Now()), u.ID)
+	return key, err
 }
 
 // totpURL is the otpauth:// URL authenticator apps read.
@@ -109,7 +123,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, token, code s
 	if u.TOTPEnabled {
 		return apperr.New(409, "totp_enabled", "已启用动态验证码")
 	}
-	step, ok := checkTOTP(u.totpSecret, code, s.Now(), u.totpLastStep)
+	secret, err := s.secretOf(u)
+	if err != nil {
+		return err
+	}
+	step, ok := checkTOTP(secret, code, s.Now(), u.totpLastStep)
 	if !ok {
 		return apperr.Field("otp", "验证码不正确，请输入验证器上显示的 6 位数字")
 	}

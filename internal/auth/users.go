@@ -16,6 +16,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
 
 // User is an account.
@@ -57,6 +58,8 @@ type Service struct {
 	Orgs *org.Store
 	// Now is the clock (tests move it).
 	Now func() time.Time
+	// Vault seals second-factor secrets; without it none can be enrolled.
+	Vault *vault.Keyring
 }
 
 // NewService returns a Service on the real clock.

@@ -47,6 +47,13 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	}
 	orgs := &org.Store{DB: d}
 	svc := auth.NewService(d, orgs)
+	svc.Vault = keys
+	// Secrets enrolled before they were sealed are sealed now, once.
+	if n, err := svc.SealSecrets(context.Background()); err != nil {
+		return nil, fmt.Errorf("sealing second-factor secrets: %w", err)
+	} else if n > 0 {
+		slog.Info("sealed second-factor secrets stored in the clear", "count", n)
+	}
 	docs := doc.NewService(d, orgs)
 	reports := report.NewService(d, orgs, docs)
 	report.Wire(docs, reports)

@@ -150,7 +150,11 @@ func (c *Client) LoginAdmin(username string) {
 	c.t.Helper()
 	ctx := context.Background()
 	const secret = "JBSWY3DPEHPK3PXP"
-	if _, err := c.app.DB.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enabled = 1, totp_last_step = 0 WHERE username = ?`, secret, username); err != nil {
+	sealed, err := c.app.Server.Deps.Vault.Seal("users.totp_secret", secret)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := c.app.DB.Exec(ctx, `UPDATE users SET totp_secret = ?, totp_enabled = 1, totp_last_step = 0 WHERE username = ?`, sealed, username); err != nil {
 		c.t.Fatal(err)
 	}
 	code, _ := auth.TOTPCode(secret, time.Now())

@@ -44,7 +44,7 @@ func Columns() []Column {
 }
 
 // Rotate re-seals, under the keyring's active key, every value of every
-// registered column sealed with another key, in batches of one
+// registered column sealed with another key (or not sealed at all), in batches of one
 // transaction each, and returns how many values it re-sealed per column.
 // It can be interrupted and run again: each batch commits on its own and
 // only stale values are picked up.
@@ -99,6 +99,11 @@ func rotateBatch(ctx context.Context, d *db.DB, k *Keyring, c Column, limit int)
 		}
 		for _, it := range items {
 			plain, err := k.Open(c.Purpose(), it.sealed)
+			if KeyOf(it.sealed) == "" {
+				// Written in the clear by a version before the column was
+				// sealed: seal it now.
+				plain, err = it.sealed, nil
+			}
 			if err != nil {
 				// Name the row, never the value.
 				return fmt.Errorf("%s %s=%v: %w (is a key missing from the key file?)", c.Table, c.Key, it.key, err)

@@ -25,6 +25,9 @@ import (
 
 const prefix = "hs1."
 
+// Prefix starts every sealed value, so SQL can tell sealed from plain.
+const Prefix = prefix
+
 // Keyring holds the data keys by id, which one seals new values, and the
 // lookup key for keyed hashes. The lookup key never rotates with the data
 // keys: every stored hash would have to be recomputed.

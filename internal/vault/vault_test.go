@@ -146,12 +146,16 @@ func TestRotate(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A value written in the clear before the column was sealed.
+		if _, err := d.Exec(ctx, `INSERT INTO vault_t VALUES (5001, 'legacy-plain')`); err != nil {
+			t.Fatal(err)
+		}
 		k, err := vault.AddKey(path, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		done, err := vault.Rotate(ctx, d, k, nil)
-		if err != nil || done[testCol] != 1203-12 {
+		if err != nil || done[testCol] != 1203-12+1 {
 			t.Fatalf("rotated %v, %v", done, err)
 		}
 		rows, err := d.Query(ctx, `SELECT id, secret FROM vault_t`)
@@ -163,7 +167,10 @@ func TestRotate(t *testing.T) {
 			var s string
 			rows.Scan(&id, &s)
 			v, err := k.Open(testCol.Purpose(), s)
-			if err != nil || (id%100 == 0) != (v == "") || k.Stale(s) {
+			if id == 5001 && v != "legacy-plain" {
+				t.Fatalf("legacy value sealed as %q, %v", v, err)
+			}
+			if err != nil || (id%100 == 0) != (v == "") || k.Stale(s) || (s != "" && vault.KeyOf(s) == "") {
 				t.Fatalf("row %d after rotation: %q %v", id, v, err)
 			}
 		}
