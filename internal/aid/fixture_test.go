@@ -131,7 +131,7 @@ func code(t *testing.T, err error, want string) *apperr.Error {
 	return e
 }
 
-var aidTables = []string{"aid_programmes", "aid_cycles", "aid_quotas", "aid_applications", "aid_steps", "aid_grants"}
+var aidTables = []string{"aid_programmes", "aid_cycles", "aid_quotas", "aid_applications", "aid_steps", "aid_grants", "aid_files", "aid_file_chunks"}
 
 // fingerprint is every row of the aid tables, as text.
 func (f *fx) fingerprint() string {

@@ -17,8 +17,9 @@ import (
 // in cash: a unit in whose scope it is records the payee's account
 // (SetAccount, RecordAid); the city federation's leader (ManageAid) puts
 // approved applications with an account into a batch of their cycle
-// (CreateBatch), hands the bank the batch (ExportForBank, the only call
-// that opens the account numbers, audited "aid.export") and records the
+// (CreateBatch), hands the bank the batch (an export request approved by a
+// leader, UseExport: the only call that opens the account numbers,
+// audited "aid.export.download") and records the
 // bank's answer per line, paid or failed (RecordResult). A batch closes
 // when every line has an answer; an application whose line failed can
 // have its account corrected and go into a new batch. Each application is

@@ -2,10 +2,9 @@ package aid
 
 import (
 	"context"
-	"strconv"
 
 	"halfsky/internal/access"
-	"halfsky/internal/audit"
+	"halfsky/internal/db"
 )
 
 // BankRow is one line of the file the bank pays from, in the clear.
@@ -22,25 +21,21 @@ type BankRow struct {
 	Status        string
 }
 
-// ExportForBank opens a batch's lines for the bank's file (the city
-// federation's leader). It is an export of personal data — names and
-// account numbers — and is audited "aid.export" with the line count before
-// anything is returned. ID numbers are not in it: the bank pays by name
-// and account. The leader's approval of exports of personal data (issue
-// 5) is a later step; until it exists, ManageAid (the city's leader
-// only) stands for it.
-func (s *Service) ExportForBank(ctx context.Context, a access.Actor, batchID int64) (Batch, []BankRow, error) {
-	if err := s.manage(ctx, a, "aid.export", 0); err != nil {
-		return Batch{}, nil, err
-	}
+// bankRows opens a batch's lines in the actor's scope for the bank's
+// file: names and account numbers in the clear. ID numbers are not in it:
+// the bank pays by name and account. It checks no permission and writes
+// no audit: the only way to it is UseExport, the one download of a bank
+// export the requester (at the root unit) asked for and a leader approved,
+// which audits it with the line count in the same transaction.
+func (s *Service) bankRows(ctx context.Context, q db.Querier, a access.Actor, batchID int64) (Batch, []BankRow, error) {
 	if s.Vault == nil {
 		return Batch{}, nil, errNoVault
 	}
-	b, err := s.batch(ctx, s.DB.Q(), a, batchID)
+	b, err := s.batch(ctx, q, a, batchID)
 	if err != nil {
 		return Batch{}, nil, err
 	}
-	rs, err := s.lines(ctx, s.DB.Q(), a, batchID)
+	rs, err := s.lines(ctx, q, a, batchID)
 	if err != nil {
 		return Batch{}, nil, err
 	}
@@ -58,10 +53,6 @@ func (s *Service) ExportForBank(ctx context.Context, a access.Actor, batchID int
 			return Batch{}, nil, err
 		}
 		out = append(out, row)
-	}
-	if err := audit.Log(ctx, s.DB, audit.FromActor(a, "aid.export", "aid_batch", ids(batchID), audit.OK,
-		"bank file "+b.ProgrammeCode+" "+strconv.Itoa(b.Year)+" seq="+strconv.Itoa(b.Seq)+" lines="+strconv.Itoa(len(out)))); err != nil {
-		return Batch{}, nil, err
 	}
 	return b, out, nil
 }

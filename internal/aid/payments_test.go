@@ -248,21 +248,20 @@ func TestPayments(t *testing.T) {
 			t.Fatalf("南岗 batches: %d %v", total, err)
 		}
 
-		// The bank's file: the city leader only, audited with its line count.
-		if _, _, err := f.svc.ExportForBank(ctx, cityStaff, b1.ID); !errors.Is(err, access.ErrDenied) {
-			t.Fatalf("city staff exported: %v", err)
+		// The bank's file: only through an export request from the city,
+		// approved by a leader, downloaded once and audited with its line count.
+		if _, err := f.svc.RequestExport(ctx, daoliLeader, aid.ExportBank, aid.ExportParams{Batch: b1.ID}, "交银行代发"); !errors.Is(err, access.ErrDenied) {
+			t.Fatalf("district leader asked for the bank file: %v", err)
 		}
-		if _, _, err := f.svc.ExportForBank(ctx, daoliLeader, b1.ID); !errors.Is(err, access.ErrDenied) {
-			t.Fatalf("district leader exported: %v", err)
-		}
-		_, rows, err := f.svc.ExportForBank(ctx, city, b1.ID)
-		if err != nil || len(rows) != 2 || rows[0].Name != canaryName || rows[0].Account != canaryAccount || rows[0].Amount != 1_000_000 ||
-			rows[0].BankName != "中国农业银行哈尔滨道里支行" || rows[1].Name != "王秀兰" {
-			t.Fatalf("bank rows: %+v %v", rows, err)
+		file := f.bankFile(cityStaff, city, b1.ID)
+		rows := file.Bank
+		if len(rows) != 2 || rows[0].Name != canaryName || rows[0].Account != canaryAccount || rows[0].Amount != 1_000_000 ||
+			rows[0].BankName != "中国农业银行哈尔滨道里支行" || rows[1].Name != "王秀兰" || file.Batch.ID != b1.ID {
+			t.Fatalf("bank rows: %+v", rows)
 		}
 		var detail string
-		if err := d.QueryRow(ctx, `SELECT detail FROM audit_events WHERE action = 'aid.export' AND object_id = ?`, strconv.FormatInt(b1.ID, 10)).
-			Scan(&detail); err != nil || !strings.Contains(detail, "lines=2") {
+		if err := d.QueryRow(ctx, `SELECT detail FROM audit_events WHERE action = 'aid.export.download' AND object_id = ?`,
+			strconv.FormatInt(file.Export.ID, 10)).Scan(&detail); err != nil || detail != "kind=bank rows=2" {
 			t.Fatalf("export audit: %q %v", detail, err)
 		}
 
@@ -479,9 +478,9 @@ func TestPaymentRotation(t *testing.T) {
 			t.Fatalf("rotated %v", done)
 		}
 		f.svc.Vault = k2
-		_, rows, err := f.svc.ExportForBank(ctx, f.actor("city.leader"), b.ID)
-		if err != nil || len(rows) != 1 || rows[0].Account != canaryAccount {
-			t.Fatalf("after rotation: %+v %v", rows, err)
+		rows := f.bankFile(f.actor("city.staff"), f.actor("city.leader"), b.ID).Bank
+		if len(rows) != 1 || rows[0].Account != canaryAccount {
+			t.Fatalf("after rotation: %+v", rows)
 		}
 		if acc, err := f.svc.Account(ctx, f.actor("daoli.leader"), a.ID); err != nil || acc.Account != "**** **** "+canaryAccount[15:] {
 			t.Fatalf("account after rotation: %+v %v", acc, err)

@@ -30,7 +30,8 @@ import (
 // clock runs from closed_at and, for a paid one, from the payment too.
 // Purging also blanks the sealed bank account, on the application's
 // account and on its payment lines; amounts, banks and statuses stay for
-// the ledger.
+// the ledger. The attachments (diagnoses, certificates) are deleted with
+// their chunks: nothing of them is needed once the case is closed.
 
 // PurgeBatch is how many applications one purge transaction handles.
 const PurgeBatch = 500
@@ -50,6 +51,7 @@ type PurgeCount struct {
 	Rejected      int
 	Steps         int // review steps whose reason was blanked
 	Accounts      int // sealed bank accounts blanked (application accounts and payment lines)
+	Files         int // attachments deleted
 }
 
 // PurgeResult is the outcome of one Purge run.
@@ -130,6 +132,10 @@ func (s *Service) countDue(ctx context.Context, p Programme, cutoff int64, c *Pu
 		dueArgs(p, cutoff)...).Scan(&c.Steps); err != nil {
 		return err
 	}
+	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM aid_files WHERE application_id IN (SELECT x.id`+due+`)`,
+		dueArgs(p, cutoff)...).Scan(&c.Files); err != nil {
+		return err
+	}
 	return s.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM aid_accounts WHERE account <> '' AND application_id IN (SELECT x.id`+due+`))
 		+ (SELECT COUNT(*) FROM aid_payment_lines WHERE account <> '' AND application_id IN (SELECT x.id`+due+`))`,
 		append(dueArgs(p, cutoff), dueArgs(p, cutoff)...)...).Scan(&c.Accounts)
@@ -177,13 +183,16 @@ func (s *Service) purgeBatch(ctx context.Context, p Programme, cutoff, now int64
 		if err := blankLinked(ctx, tx, ids, now, &b); err != nil {
 			return err
 		}
+		if _, err := s.purgeFollowups(ctx, tx, ids, now); err != nil {
+			return err
+		}
 		if err := audit.Record(ctx, tx, audit.Event{Username: by, Action: "aid.purge", ObjectType: "aid_programme", ObjectID: p.Code,
-			Outcome: audit.OK, Detail: fmt.Sprintf("retention %d days: %d approved, %d rejected, %d step reasons, %d accounts",
-				p.RetentionDays, b.Approved, b.Rejected, b.Steps, b.Accounts)}); err != nil {
+			Outcome: audit.OK, Detail: fmt.Sprintf("retention %d days: %d approved, %d rejected, %d step reasons, %d accounts, %d files",
+				p.RetentionDays, b.Approved, b.Rejected, b.Steps, b.Accounts, b.Files)}); err != nil {
 			return err
 		}
 		c.Approved, c.Rejected = c.Approved+b.Approved, c.Rejected+b.Rejected
-		c.Steps, c.Accounts = c.Steps+b.Steps, c.Accounts+b.Accounts
+		c.Steps, c.Accounts, c.Files = c.Steps+b.Steps, c.Accounts+b.Accounts, c.Files+b.Files
 		return nil
 	})
 	return picked, err
@@ -225,9 +234,11 @@ func blank(ctx context.Context, tx *db.Tx, p Programme, status string, ids []int
 }
 
 // blankLinked blanks what other tables hold of the purged applications:
-// the reviewers' reasons, the sealed bank accounts and the bank's notes.
+// the reviewers' reasons, the sealed bank accounts and the bank's notes;
+// and deletes their attachments.
 func blankLinked(ctx context.Context, tx *db.Tx, ids []int64, now int64, b *PurgeCount) error {
 	in, args := inList(ids)
+	var chunks int
 	for _, u := range []struct {
 		sql string
 		n   *int
@@ -237,6 +248,8 @@ func blankLinked(ctx context.Context, tx *db.Tx, ids []int64, now int64, b *Purg
 		{`UPDATE aid_accounts SET account = '', updated_at = ?, version = version + 1 WHERE account <> '' AND application_id IN ` + in, &b.Accounts, true},
 		// the bank's note on a line may name the payee: it goes too
 		{`UPDATE aid_payment_lines SET account = '', note = '' WHERE (account <> '' OR note <> '') AND application_id IN ` + in, &b.Accounts, false},
+		{`DELETE FROM aid_file_chunks WHERE file_id IN (SELECT id FROM aid_files WHERE application_id IN ` + in + `)`, &chunks, false},
+		{`DELETE FROM aid_files WHERE application_id IN ` + in, &b.Files, false},
 	} {
 		a := args
 		if u.now {

@@ -82,8 +82,10 @@ func (f *fx) approve(in aid.Input, reason string) aid.Application {
 // blank, the lookup hash kept only for the lifetime grant; a 2025
 // approval inside its retention is untouched. The dry run changes
 // nothing, a second run nothing more; the same ID number is still refused
-// a second 两癌救助; and on SQLite the file holds neither the canary's
-// plaintext nor the sealed strings that were in it before the purge.
+// a second 两癌救助; the purged applications' attachments are deleted;
+// and on SQLite the file holds neither the canary's plaintext nor the
+// sealed strings (fields, accounts, file content) that were in it before
+// the purge.
 func TestPurge(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -124,11 +126,15 @@ func TestPurge(t *testing.T) {
 		if len(accounts) != 2 {
 			t.Fatalf("canary accounts: %q", accounts)
 		}
+		chunks := f.chunks(canary.ID)
+		if len(chunks) != 3 {
+			t.Fatalf("canary file chunks: %d", len(chunks))
+		}
 		// The search can see: before the purge the canary's sealed ID
 		// number and account are in the file (or its write-ahead log).
 		if d.Dialect == db.SQLite {
 			b := f.fileBytes()
-			for _, v := range append([]string{before[canary.ID].sealed[1]}, accounts...) {
+			for _, v := range append(append([]string{before[canary.ID].sealed[1]}, accounts...), chunks...) {
 				if !bytes.Contains(b, []byte(v)) {
 					t.Fatalf("the canary's sealed %q is not found in the file before the purge: the search is blind", v)
 				}
@@ -141,7 +147,7 @@ func TestPurge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := counts(dry); got != "cancer:1/1/2/2 talent:2/0/2/0" || dry.Total != 4 || dry.Compacted {
+		if got := counts(dry); got != "cancer:1/1/2/2/6 talent:2/0/2/0/2" || dry.Total != 4 || dry.Compacted {
 			t.Fatalf("dry run: %s total %d", got, dry.Total)
 		}
 		if f.fingerprint() != fp || f.audited("aid.purge") != audits {
@@ -152,7 +158,7 @@ func TestPurge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := counts(res); got != "cancer:1/1/2/2 talent:2/0/2/0" || res.Total != 4 || res.Compacted != (d.Dialect == db.SQLite) {
+		if got := counts(res); got != "cancer:1/1/2/2/6 talent:2/0/2/0/2" || res.Total != 4 || res.Compacted != (d.Dialect == db.SQLite) {
 			t.Fatalf("purge: %s total %d compacted %v", got, res.Total, res.Compacted)
 		}
 		for _, x := range append([]aid.Application{canary, rej}, awards...) {
@@ -172,6 +178,16 @@ func TestPurge(t *testing.T) {
 		}
 		if got := f.accounts(canary.ID); len(got) != 2 || got[0]+got[1] != "" || f.notes(canary.ID) != "" {
 			t.Fatalf("accounts after purge: %q", got)
+		}
+		// The attachments are gone with their chunks; the kept ones stay.
+		for _, x := range append([]aid.Application{canary, rej, recent, owed}, awards...) {
+			want := 0
+			if x.ID == recent.ID || x.ID == owed.ID {
+				want = 3
+			}
+			if n := len(f.chunks(x.ID)); n != want {
+				t.Fatalf("application %d keeps %d file chunks, want %d", x.ID, n, want)
+			}
 		}
 		// Inside its retention, or still owed its money: untouched.
 		for _, x := range []aid.Application{recent, owed} {
@@ -218,6 +234,11 @@ func TestPurge(t *testing.T) {
 					t.Fatal("the canary's sealed account is still in the file")
 				}
 			}
+			for _, v := range chunks {
+				if bytes.Contains(b, []byte(v)) {
+					t.Fatal("the canary's sealed file content is still in the file")
+				}
+			}
 			for _, x := range append([]aid.Application{canary, rej}, awards...) {
 				for i, v := range before[x.ID].sealed {
 					if v != "" && bytes.Contains(b, []byte(v)) {
@@ -228,7 +249,7 @@ func TestPurge(t *testing.T) {
 			if bytes.Contains(b, []byte(before[rej.ID].idHash)) {
 				t.Fatal("the rejected applicant's ID hash is still in the file")
 			}
-			for _, c := range []string{canaryName, canaryID, canaryPhone, canaryAddress, canaryHospital, canaryStage, "CANARY退回理由", "CANARY拒绝理由", purgeAccount} {
+			for _, c := range []string{canaryName, canaryID, canaryPhone, canaryAddress, canaryHospital, canaryStage, "CANARY退回理由", "CANARY拒绝理由", purgeAccount, fileCanary} {
 				if bytes.Contains(b, []byte(c)) {
 					t.Fatalf("the file holds %q", c)
 				}
@@ -246,12 +267,12 @@ func TestPurge(t *testing.T) {
 	})
 }
 
-// counts is "code:approved/rejected/steps/accounts" of the programmes with any.
+// counts is "code:approved/rejected/steps/accounts/files" of the programmes with any.
 func counts(r aid.PurgeResult) string {
 	var out []string
 	for _, c := range r.Programmes {
 		if c.Approved+c.Rejected > 0 {
-			out = append(out, fmt.Sprintf("%s:%d/%d/%d/%d", c.Code, c.Approved, c.Rejected, c.Steps, c.Accounts))
+			out = append(out, fmt.Sprintf("%s:%d/%d/%d/%d/%d", c.Code, c.Approved, c.Rejected, c.Steps, c.Accounts, c.Files))
 		}
 	}
 	return strings.Join(out, " ")
@@ -296,5 +317,14 @@ func (f *fx) accounts(id int64) []string {
 	f.eachRow(`SELECT account FROM aid_accounts WHERE application_id = `+strconv.FormatInt(id, 10), func(v []string) { out = append(out, v[0]) })
 	f.eachRow(`SELECT account FROM aid_payment_lines WHERE application_id = `+strconv.FormatInt(id, 10)+` ORDER BY id`,
 		func(v []string) { out = append(out, v[0]) })
+	return out
+}
+
+// chunks is the sealed content of the application's files as stored.
+func (f *fx) chunks(id int64) []string {
+	f.t.Helper()
+	var out []string
+	f.eachRow(`SELECT c.data FROM aid_file_chunks c JOIN aid_files x ON x.id = c.file_id WHERE x.application_id = `+
+		strconv.FormatInt(id, 10)+` ORDER BY c.id`, func(v []string) { out = append(out, v[0]) })
 	return out
 }

@@ -103,7 +103,9 @@ func at(ch []rung, level string) (rung, bool) {
 var errState = apperr.New(http.StatusConflict, "state", "该申请当前不能进行此操作，请刷新后查看")
 
 // Submit sends a draft or returned application to the first level above
-// the collecting unit (the collecting unit's RecordAid users).
+// the collecting unit (the collecting unit's RecordAid users). Every
+// required document must have a file: otherwise bad input on the field
+// "documents" naming the missing ones.
 func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, version int) (Application, error) {
 	if err := s.need(ctx, a, access.RecordAid, id); err != nil {
 		return Application{}, err
@@ -135,6 +137,14 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, version 
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errStale
+		}
+		// Checked after the UPDATE, which orders it with a file's removal.
+		missing, err := s.missingDocuments(ctx, tx, x)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			return errMissing(missing)
 		}
 		return s.step(ctx, tx, a, x, ch[0].level, Submit, "", now, "aid.submit")
 	})

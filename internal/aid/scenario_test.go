@@ -213,6 +213,7 @@ func (f *fx) orgName(code string) string {
 
 func (f *fx) submit(a access.Actor, x aid.Application) aid.Application {
 	f.t.Helper()
+	f.attach(a, x)
 	y, err := f.svc.Submit(context.Background(), a, x.ID, x.Version)
 	if err != nil {
 		f.t.Fatal(err)

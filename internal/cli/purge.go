@@ -44,8 +44,8 @@ func printPurge(out io.Writer, res aid.PurgeResult, dialect db.Dialect) {
 		verb = "将清除"
 	}
 	for _, c := range res.Programmes {
-		fmt.Fprintf(out, "%s（保留 %d 天）：%s个人信息 %d 条（已批准 %d，未通过 %d），审核理由 %d 条，收款账号 %d 个\n",
-			c.Name, c.RetentionDays, verb, c.Approved+c.Rejected, c.Approved, c.Rejected, c.Steps, c.Accounts)
+		fmt.Fprintf(out, "%s（保留 %d 天）：%s个人信息 %d 条（已批准 %d，未通过 %d），审核理由 %d 条，收款账号 %d 个，申请材料 %d 份\n",
+			c.Name, c.RetentionDays, verb, c.Approved+c.Rejected, c.Approved, c.Rejected, c.Steps, c.Accounts, c.Files)
 	}
 	switch {
 	case res.DryRun:

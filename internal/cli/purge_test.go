@@ -105,6 +105,11 @@ func closedIn2019(t *testing.T, d *db.DB) []int64 {
 		}
 		return x
 	}
+	for _, id := range []int64{award.ID, sick.ID} {
+		if err := demo.AttachSamples(ctx, svc, village, id); err != nil {
+			t.Fatal(err)
+		}
+	}
 	x := step(svc.Submit(ctx, village, award.ID, award.Version))
 	x = step(svc.Decide(ctx, street, x.ID, aid.Decision{Decision: aid.Pass, Version: x.Version}))
 	x = step(svc.Decide(ctx, district, x.ID, aid.Decision{Decision: aid.Pass, Version: x.Version}))
