@@ -17,7 +17,8 @@ import (
 // of the review: one waiting for the street, one returned by the district
 // with a reason, one waiting for the city leader, one approved. The people
 // are made up; their ID numbers pass GB 11643 but belong to nobody we know
-// of (birth dates in 1970–1985, sequence 9xx).
+// of (birth dates in 1970–1985, sequence 9xx). Their required documents
+// are sample PDFs that say so.
 func seedAid(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now time.Time) error {
 	as := aid.NewService(svc.DB, svc.Orgs)
 	as.Vault = keys
@@ -60,6 +61,9 @@ func seedAid(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now ti
 		app, err := as.Create(ctx, village, in)
 		if err != nil {
 			return fmt.Errorf("aid application %d: %w", i+1, err)
+		}
+		if err := AttachSamples(ctx, as, village, app.ID); err != nil {
+			return err
 		}
 		if app, err = as.Submit(ctx, village, app.ID, app.Version); err != nil {
 			return err

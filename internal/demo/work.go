@@ -29,5 +29,8 @@ func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now t
 	if err := seedProblems(ctx, svc, now); err != nil {
 		return err
 	}
-	return seedAid(ctx, svc, keys, now)
+	if err := seedAid(ctx, svc, keys, now); err != nil {
+		return err
+	}
+	return aidFollowupDemo(ctx, svc, keys, now)
 }
