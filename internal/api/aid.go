@@ -29,7 +29,12 @@ func (h *handler) aidRoutes(mux *http.ServeMux) {
 	route(mux, base+"/applications/{id}/decide", methods{"POST": h.signedIn(h.aidDecide)})
 	route(mux, base+"/applications/{id}/steps", methods{"GET": h.signedIn(h.aidSteps)})
 	route(mux, base+"/applications/{id}/reveal", methods{"POST": h.signedIn(h.aidReveal)})
+	route(mux, base+"/applications/{id}/documents", methods{"GET": h.signedIn(h.aidDocuments), "POST": h.signedIn(h.aidFileAdd)})
+	route(mux, base+"/applications/{id}/documents/{file}", methods{"GET": h.signedIn(h.aidFile), "DELETE": h.signedIn(h.aidFileRemove)})
 	route(mux, base+"/stats", methods{"GET": h.signedIn(h.aidStats)})
+	h.aidExportRoutes(mux, base)
+	h.aidPayRoutes(mux, base)
+	h.aidFollowupRoutes(mux, base)
 }
 
 // aidProgrammeJSON is one programme with its rules. Amounts are in fen.

@@ -125,6 +125,7 @@ func TestAidAPI(t *testing.T) {
 			t.Helper()
 			return a.app(as, "POST", path+"/decide", map[string]any{"decision": decision, "reason": reason, "version": ver(x)}, 200)
 		}
+		a.attach("village.staff", path)
 		x = a.app("village.staff", "POST", path+"/submit", map[string]any{"version": ver(x)}, 200)
 		if x["status"] != "reviewing" || x["level"] != "street" {
 			t.Fatalf("submitted: %v", x)
@@ -268,6 +269,9 @@ func aidProbes(app, cycle string, year, version int) []aidProbe {
 		{"POST", app + "/decide", map[string]any{"decision": "pass", "version": version}},
 		{"GET", app + "/steps", nil},
 		{"POST", app + "/reveal", map[string]any{"reason": "核实身份信息"}},
+		{"GET", app + "/documents", nil},
+		{"GET", app + "/documents/1", nil},
+		{"DELETE", app + "/documents/1", nil},
 		{"GET", "/api/v1/aid/stats", nil},
 	}
 }

@@ -34,6 +34,12 @@ func (h *handler) aidRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /aid/{id}/submit", h.can(access.RecordAid, h.aidSubmit))
 	mux.Handle("POST /aid/{id}/decide", h.can(access.RecordAid, h.aidDecide))
 	mux.Handle("POST /aid/{id}/reveal", h.can(access.RevealAid, h.aidReveal))
+	mux.Handle("POST /aid/{id}/documents", h.can(access.RecordAid, h.aidFileUpload))
+	mux.Handle("GET /aid/{id}/documents/{file}/download", h.can(access.ViewAid, h.aidFileDownload))
+	mux.Handle("POST /aid/{id}/documents/{file}/delete", h.can(access.RecordAid, h.aidFileDelete))
+	h.aidPayRoutes(mux)
+	h.aidFollowupRoutes(mux)
+	h.aidExportRoutes(mux)
 }
 
 func init() {
@@ -69,7 +75,8 @@ func (h *handler) aidTabs(r *http.Request, c *httpx.Current) []aidTab {
 		label += "（" + strconv.Itoa(n) + "）"
 	}
 	return []aidTab{{"/aid", "救助申请", "list"}, {"/aid?todo=1", label, "todo"}, {"/aid/stats", "统计汇总", "stats"},
-		{"/aid/programmes", "救助项目", "programmes"}, {"/aid/cycles", "年度预算与名额", "cycles"}}
+		{"/aid/programmes", "救助项目", "programmes"}, {"/aid/cycles", "年度预算与名额", "cycles"}, {"/aid/pay", "发放", "pay"},
+		{"/aid/followups", "待跟踪", "followups"}, {"/aid/exports", "导出审批", "exports"}}
 }
 
 // aidUnit is the actor's own unit and its place in the review chain.

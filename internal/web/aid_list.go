@@ -26,6 +26,7 @@ type aidListData struct {
 	Years      []int
 	CanNew     bool
 	Export     string
+	FullExport string // the request for the same list unmasked, to a leader's approval
 	Programmes []Option
 	Statuses   []Option
 	Levels     []Option
@@ -104,6 +105,7 @@ func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 		return
 	}
 	d.Items, d.Pager, d.Export = items, NewPager(r, aidPerPage, total), d.query("/aid/export.xlsx")
+	d.FullExport, _ = queryURL(d.query("/aid/exports/new"), "kind", aid.ExportApplications)
 	title := "关爱救助申请"
 	if d.F.Todo {
 		title = "待我处理的救助申请"
@@ -112,8 +114,8 @@ func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 }
 
 // aidExport writes the list as filtered, every row, to Excel: personal
-// data masked, always. An unmasked export needs a leader's approval, which
-// is not part of this page.
+// data masked, always. An unmasked export needs a leader's approval: the
+// page links to the request (/aid/exports/new) with the same filters.
 func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	ctx, a := r.Context(), c.Actor
 	f := aidFilter(r.URL.Query())

@@ -15,10 +15,11 @@ type aidShowData struct {
 	X         aid.Application
 	P         aid.Programme
 	Steps     []aid.Step
-	Documents []string // labels of the documents required at entry
-	Mine      bool     // the collecting unit, still editable
-	CanDecide bool     // the unit at the level it waits at
+	Docs      []aid.DocumentFiles // the documents required at entry, with their files
+	Mine      bool                // the collecting unit, still editable
+	CanDecide bool                // the unit at the level it waits at
 	CanReveal bool
+	CanRecord bool // may record what follows approval (the bank account)
 	Returned  string // the latest return's reason
 	Revealed  *aid.Personal
 	Facts     []Option // the revealed facts, labelled
@@ -73,14 +74,10 @@ func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	d.CanDecide = x.Status == aid.Reviewing && x.OrgID != a.OrgID && a.Can(access.RecordAid) && unit.Level == x.Level &&
 		(x.Level != "city" || (unit.Root() && a.Can(access.ManageAid)))
 	d.CanReveal = a.Can(access.RevealAid) && !x.Purged
-	for _, k := range x.Documents {
-		label := k
-		for _, doc := range d.P.Documents {
-			if doc.Key == k {
-				label = doc.Label
-			}
-		}
-		d.Documents = append(d.Documents, label)
+	d.CanRecord = a.Can(access.RecordAid) && !x.Purged
+	if d.Docs, err = svc.Documents(ctx, a, id); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	for _, s := range d.Steps {
 		if s.Decision == aid.Return {
@@ -131,6 +128,11 @@ func (h *handler) aidSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	_, err := h.deps.Aid.Submit(r.Context(), c.Actor, id, version)
+	if fields, _ := fieldErrors(err); fields[aid.ErrDocumentsField] != "" {
+		// Shown beside the documents, where the upload form is.
+		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"documents": fields[aid.ErrDocumentsField]}})
+		return
+	}
 	h.finish(w, r, aidLink(id), err, "已提交上级审核")
 }
 

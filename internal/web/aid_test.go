@@ -126,6 +126,7 @@ func TestAidPages(t *testing.T) {
 		version := func(u *ui) string {
 			return aidFind(t, u.get(path, http.StatusOK), `name="version" value="(\d+)"`)
 		}
+		aidAttach(t, village, path)
 		must(t, village.post(path+"/submit", url.Values{"version": {version(village)}}, http.StatusSeeOther), "已提交上级审核", "街道（乡镇）")
 		mustNot(t, district.get(path, http.StatusOK), `id="decide-form"`)
 		must(t, street.post(path+"/decide", url.Values{"decision": {"pass"}, "version": {version(street)}}, http.StatusSeeOther), "已审核通过")

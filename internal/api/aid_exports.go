@@ -1,0 +1,225 @@
+package api
+
+import (
+	"log/slog"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
+	"halfsky/internal/httpx"
+)
+
+// aidExportRoutes: exports of personal data in the clear — asked for with
+// a reason, approved by a leader above the requester (never the requester),
+// downloaded once by the requester within 24 hours. The aid package audits
+// every step and its refusals.
+func (h *handler) aidExportRoutes(mux *http.ServeMux, base string) {
+	route(mux, base+"/exports", methods{"GET": h.signedIn(h.aidExports), "POST": h.signedIn(h.aidExportCreate)})
+	route(mux, base+"/exports/{id}", methods{"GET": h.signedIn(h.aidExport)})
+	route(mux, base+"/exports/{id}/decide", methods{"POST": h.signedIn(h.aidExportDecide)})
+	route(mux, base+"/exports/{id}/download", methods{"GET": h.signedIn(h.aidExportDownload)})
+}
+
+// aidExportJSON is an export request. It holds no personal data.
+type aidExportJSON struct {
+	ID           int64            `json:"id"`
+	Kind         string           `json:"kind"`
+	KindLabel    string           `json:"kind_label"`
+	Params       aid.ExportParams `json:"params"`
+	Summary      string           `json:"summary"`
+	Reason       string           `json:"reason"`
+	OrgID        int64            `json:"org_id"`
+	OrgName      string           `json:"org_name"`
+	RequestedBy  int64            `json:"requested_by"`
+	Requester    string           `json:"requester"`
+	Status       string           `json:"status"`
+	StatusLabel  string           `json:"status_label"`
+	DecidedBy    int64            `json:"decided_by,omitempty"`
+	Decider      string           `json:"decider,omitempty"`
+	DecidedAt    *time.Time       `json:"decided_at"`
+	DecisionNote string           `json:"decision_note"`
+	ExpiresAt    *time.Time       `json:"expires_at"`
+	UsedAt       *time.Time       `json:"used_at"`
+	Rows         int              `json:"rows"`
+	CreatedAt    time.Time        `json:"created_at"`
+	Version      int              `json:"version"`
+	CanDecide    bool             `json:"can_decide"`
+	CanDownload  bool             `json:"can_download"`
+}
+
+func toAidExportJSON(e aid.Export, c *httpx.Current) aidExportJSON {
+	return aidExportJSON{ID: e.ID, Kind: e.Kind, KindLabel: e.KindLabel(), Params: e.Params, Summary: e.Summary, Reason: e.Reason,
+		OrgID: e.OrgID, OrgName: e.OrgName, RequestedBy: e.RequestedBy, Requester: e.Requester, Status: e.Status,
+		StatusLabel: e.StatusLabel(), DecidedBy: e.DecidedBy, Decider: e.Decider, DecidedAt: optTime(e.DecidedAt),
+		DecisionNote: e.DecisionNote, ExpiresAt: optTime(e.ExpiresAt), UsedAt: optTime(e.UsedAt), Rows: e.Rows,
+		CreatedAt: e.CreatedAt.UTC(), Version: e.Version, CanDecide: e.Decidable(c.Actor), CanDownload: e.Downloadable(c.Actor)}
+}
+
+// aidExports: GET /api/v1/aid/exports?box=mine|waiting&status= — the
+// actor's own requests and, for a leader, those from her scope.
+func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	q := newQuery(r)
+	f := aid.ExportFilter{Box: q.text("box", 20), Status: q.text("status", 20)}
+	page, per := q.page(20, 200)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f.Page = aid.Page{Page: page, PerPage: per}
+	list, total, err := h.deps.Aid.Exports(r.Context(), c.Actor, f)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	out := make([]aidExportJSON, 0, len(list))
+	for _, e := range list {
+		out = append(out, toAidExportJSON(e, c))
+	}
+	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+}
+
+// aidExport: GET /api/v1/aid/exports/{id}.
+func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	e, err := h.deps.Aid.ExportRequest(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"export": toAidExportJSON(e, c)})
+}
+
+// aidExportCreate: POST /api/v1/aid/exports {kind, params, reason} — 201
+// with the pending request.
+func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	var in struct {
+		Kind   string           `json:"kind"`
+		Params aid.ExportParams `json:"params"`
+		Reason string           `json:"reason"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	e := map[string]string{}
+	texts(e, "kind", in.Kind)
+	texts(e, "reason", in.Reason)
+	texts(e, "params", in.Params.Programme, in.Params.Status, in.Params.Level, in.Params.Under)
+	if len(e) > 0 {
+		httpx.WriteError(w, r, apperr.Invalid(e))
+		return
+	}
+	x, err := h.deps.Aid.RequestExport(r.Context(), c.Actor, in.Kind, in.Params, in.Reason)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"export": toAidExportJSON(x, c)})
+}
+
+// aidExportDecide: POST /api/v1/aid/exports/{id}/decide {decision:
+// "approve"|"reject", note}.
+func (h *handler) aidExportDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var in struct {
+		Decision string `json:"decision"`
+		Note     string `json:"note"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if in.Decision != "approve" && in.Decision != "reject" {
+		httpx.WriteError(w, r, apperr.Field("decision", "请选择批准（approve）或不予批准（reject）"))
+		return
+	}
+	if !textOK(in.Note) {
+		httpx.WriteError(w, r, apperr.Field("note", "含有无效字符"))
+		return
+	}
+	x, err := h.deps.Aid.DecideExport(r.Context(), c.Actor, id, in.Decision == "approve", in.Note)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"export": toAidExportJSON(x, c)})
+}
+
+// aidExportDownload: GET /api/v1/aid/exports/{id}/download — the one
+// download, as an Excel workbook (no-store). A second try is 410.
+func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	file, err := h.deps.Aid.UseExport(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	t := file.Table()
+	wb, err := aidWorkbook(t)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	defer wb.Close()
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": t.Filename + ".xlsx"}))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if err := wb.Write(w); err != nil {
+		// headers are gone: all that is left is to log it
+		slog.Error("aid export download", "export", id, "err", err)
+	}
+}
+
+// aidWorkbook streams an export's table into a workbook: a bold header row
+// and the rows.
+func aidWorkbook(t aid.ExportTable) (*excelize.File, error) {
+	f := excelize.NewFile()
+	fail := func(err error) (*excelize.File, error) { f.Close(); return nil, err }
+	if err := f.SetSheetName("Sheet1", t.Sheet); err != nil {
+		return fail(err)
+	}
+	sw, err := f.NewStreamWriter(t.Sheet)
+	if err != nil {
+		return fail(err)
+	}
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	head := make([]any, len(t.Columns))
+	for i, col := range t.Columns {
+		if err := sw.SetColWidth(i+1, i+1, col.Width); err != nil {
+			return fail(err)
+		}
+		head[i] = excelize.Cell{StyleID: bold, Value: col.Title}
+	}
+	if err := sw.SetRow("A1", head); err != nil {
+		return fail(err)
+	}
+	for i, row := range t.Rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return fail(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return fail(err)
+	}
+	return f, nil
+}

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
+	"halfsky/internal/httpx"
+)
+
+// aidFollowupRoutes are the follow-ups of approved applications (爱心妈妈
+// visits, 慈善助孤 checks, 春蕾圆梦 school years) and the list of those
+// due. School, grade and notes are hidden except in …/followups/reveal.
+func (h *handler) aidFollowupRoutes(mux *http.ServeMux, base string) {
+	route(mux, base+"/applications/{id}/followups", methods{"GET": h.signedIn(h.aidFollowups), "POST": h.signedIn(h.aidFollowupAdd)})
+	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.signedIn(h.aidFollowupReveal)})
+	route(mux, base+"/followups/due", methods{"GET": h.signedIn(h.aidFollowupsDue)})
+}
+
+// aidFollowupJSON is one follow-up; school, grade and notes are
+// "（已加密，需查看权限）" unless revealed is true.
+type aidFollowupJSON struct {
+	ID            int64     `json:"id"`
+	ApplicationID int64     `json:"application_id"`
+	Kind          string    `json:"kind"`
+	KindLabel     string    `json:"kind_label"`
+	Date          string    `json:"date"`
+	SchoolYear    string    `json:"school_year,omitempty"`
+	InSchool      bool      `json:"in_school"`
+	Last          bool      `json:"last"`
+	School        string    `json:"school"`
+	Grade         string    `json:"grade"`
+	Notes         string    `json:"notes"`
+	Revealed      bool      `json:"revealed"`
+	NextDue       string    `json:"next_due"`
+	ByOrgName     string    `json:"by_org_name"`
+	Creator       string    `json:"creator"`
+	CreatedAt     time.Time `json:"created_at"`
+}
+
+func toAidFollowupJSON(f aid.Followup) aidFollowupJSON {
+	return aidFollowupJSON{ID: f.ID, ApplicationID: f.ApplicationID, Kind: f.Kind, KindLabel: f.KindLabel(), Date: f.Date,
+		SchoolYear: f.SchoolYear, InSchool: f.InSchool, Last: f.Last(), School: f.School, Grade: f.Grade, Notes: f.Notes,
+		Revealed: f.Revealed, NextDue: f.NextDue, ByOrgName: f.ByOrgName, Creator: f.Creator, CreatedAt: f.CreatedAt.UTC()}
+}
+
+func aidFollowupsJSON(fs []aid.Followup) list[aidFollowupJSON] {
+	out := make([]aidFollowupJSON, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, toAidFollowupJSON(f))
+	}
+	return newList(out, len(out), 1, len(out))
+}
+
+// aidFollowups: GET /api/v1/aid/applications/{id}/followups — newest
+// first, contents hidden.
+func (h *handler) aidFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	fs, err := h.deps.Aid.Followups(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, aidFollowupsJSON(fs))
+}
+
+// aidFollowupAdd: POST /api/v1/aid/applications/{id}/followups {kind?,
+// date, school_year, in_school, school, grade, notes} — 201 with the
+// follow-up (contents hidden).
+func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var in aid.FollowupInput
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	e := map[string]string{}
+	texts(e, "kind", in.Kind)
+	texts(e, "date", in.Date)
+	texts(e, "school_year", in.SchoolYear)
+	texts(e, "school", in.School)
+	texts(e, "grade", in.Grade)
+	texts(e, "notes", in.Notes)
+	if len(e) > 0 {
+		httpx.WriteError(w, r, apperr.Invalid(e))
+		return
+	}
+	f, err := h.deps.Aid.AddFollowup(r.Context(), c.Actor, id, in)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"followup": toAidFollowupJSON(f)})
+}
+
+// aidFollowupReveal: POST /api/v1/aid/applications/{id}/followups/reveal
+// {reason} — every follow-up in the clear, for a leader, audited with the
+// reason before it is returned; never cached.
+func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	id := pathID(r, "id")
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if !textOK(in.Reason) {
+		httpx.WriteError(w, r, apperr.Field("reason", "含有无效字符"))
+		return
+	}
+	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, in.Reason)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, aidFollowupsJSON(fs))
+}
+
+// aidDueJSON is one application due for a follow-up; days_left is
+// negative when overdue.
+type aidDueJSON struct {
+	ApplicationID int64  `json:"application_id"`
+	Programme     string `json:"programme"`
+	ProgrammeName string `json:"programme_name"`
+	Kind          string `json:"kind"`
+	KindLabel     string `json:"kind_label"`
+	Name          string `json:"name"` // masked
+	OrgCode       string `json:"org_code"`
+	OrgName       string `json:"org_name"`
+	ApprovedOn    string `json:"approved_on"`
+	LastDate      string `json:"last_date"`
+	DueOn         string `json:"due_on"`
+	DaysLeft      int    `json:"days_left"`
+	Overdue       bool   `json:"overdue"`
+}
+
+// aidFollowupsDue: GET /api/v1/aid/followups/due?programme=&under=&page=
+// — approved applications in scope whose follow-up is overdue or due
+// within aid.DueSoonDays, most overdue first.
+func (h *handler) aidFollowupsDue(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	q := newQuery(r)
+	f := aid.DueFilter{Programme: q.text("programme", 40), Under: q.text("under", 40)}
+	page, per := q.page(20, 200)
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	f.Page = aid.Page{Page: page, PerPage: per}
+	items, total, err := h.deps.Aid.Due(r.Context(), c.Actor, f)
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	out := make([]aidDueJSON, 0, len(items))
+	for _, it := range items {
+		out = append(out, aidDueJSON{ApplicationID: it.ApplicationID, Programme: it.ProgrammeCode, ProgrammeName: it.ProgrammeName,
+			Kind: it.Kind, KindLabel: it.KindLabel(), Name: it.Name, OrgCode: it.OrgCode, OrgName: it.OrgName, ApprovedOn: it.ApprovedOn,
+			LastDate: it.LastDate, DueOn: it.DueOn, DaysLeft: it.DaysLeft, Overdue: it.Overdue()})
+	}
+	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+}

@@ -1,0 +1,262 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"halfsky/internal/access"
+	"halfsky/internal/aid"
+	"halfsky/internal/audit"
+	"halfsky/internal/httpx"
+)
+
+// aidFollowupRoutes are the follow-up records of approved applications —
+// 爱心妈妈 visits, 慈善助孤 checks, 春蕾圆梦 school years — and the
+// 待跟踪 list of those due or overdue. The literal /aid/followups is more
+// specific than /aid/{id}; /aid/{id}/followups shares its shape with no
+// other three-segment pattern.
+func (h *handler) aidFollowupRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /aid/followups", h.can(access.ViewAid, h.aidDue))
+	mux.Handle("GET /aid/followups.xlsx", h.can(access.ViewAid, h.aidDueExport))
+	mux.Handle("GET /aid/{id}/followups", h.can(access.ViewAid, h.aidFollowups))
+	mux.Handle("POST /aid/{id}/followups", h.can(access.RecordAid, h.aidFollowupAdd))
+	mux.Handle("POST /aid/{id}/followups/reveal", h.can(access.RevealAid, h.aidFollowupReveal))
+}
+
+func init() {
+	funcs["dueColour"] = dueColour
+	// followupKind tells a template whether a programme kind takes
+	// follow-ups ("" when not), e.g. for a link on the application page.
+	funcs["followupKind"] = aid.FollowupKindOf
+}
+
+// dueColour is a 待跟踪 row's colour: red when overdue, yellow when due
+// within aid.DueSoonDays (every listed row that is not overdue).
+func dueColour(it aid.DueItem) string {
+	if it.Overdue() {
+		return "red"
+	}
+	return "yellow"
+}
+
+// aidFollowupData is an application's follow-up page: the records, the
+// add form for the programme's kind, and the leader's reveal.
+type aidFollowupData struct {
+	X         aid.Application
+	Kind      string // the programme's follow-up kind; "" when it takes none
+	KindLabel string
+	Items     []aid.Followup
+	Ended     bool // a school follow-up said she left school
+	CanAdd    bool
+	CanReveal bool
+	Revealed  bool
+	Today     string
+	InSchool  []Option
+	Errors    map[string]string
+	Form      map[string]string
+}
+
+func (h *handler) aidFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	h.renderFollowups(w, r, c, id, http.StatusOK, aidFollowupData{})
+}
+
+// renderFollowups renders the page; d carries a refused form's messages
+// and input, or the revealed records.
+func (h *handler) renderFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidFollowupData) {
+	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
+	x, err := svc.Application(ctx, a, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.X = x
+	if d.Kind, err = svc.FollowupKindFor(ctx, x); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	for _, k := range aid.FollowupKinds {
+		if k.Key == d.Kind {
+			d.KindLabel = k.Label
+		}
+	}
+	if !d.Revealed {
+		if d.Items, err = svc.Followups(ctx, a, id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	for _, f := range d.Items {
+		d.Ended = d.Ended || f.Last()
+	}
+	live := d.Kind != "" && x.Status == aid.Approved && !x.Purged
+	d.CanAdd = live && !d.Ended && a.Can(access.RecordAid)
+	d.CanReveal = !x.Purged && len(d.Items) > 0 && a.Can(access.RevealAid) && !d.Revealed
+	d.Today = svc.Today()
+	d.InSchool = []Option{{"1", "在校"}, {"0", "已不在校（最后一次跟踪）"}}
+	if d.Errors == nil {
+		d.Errors = map[string]string{}
+	}
+	if d.Form == nil {
+		d.Form = map[string]string{"date": d.Today, "school_year": aid.SchoolYearOf(d.Today)}
+	}
+	title := x.ProgrammeName + "跟踪记录 " + strconv.Itoa(x.Year) + "-" + strconv.FormatInt(x.ID, 10)
+	h.tpl.Page(w, r, status, "aid_followups", View{Layout: Layout{Title: title, Active: "aid",
+		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: aidLink(id), Label: x.ProgrammeName + "申请 " + strconv.Itoa(x.Year) + "-" +
+			strconv.FormatInt(x.ID, 10)}, {Label: "跟踪记录"}}}, Data: d})
+}
+
+// aidFollowupAdd records a follow-up; bad input re-renders the form with
+// the messages beside the fields and changes nothing.
+func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	in := aid.FollowupInput{Date: r.PostFormValue("date"), SchoolYear: r.PostFormValue("school_year"),
+		School: r.PostFormValue("school"), Grade: r.PostFormValue("grade"), Notes: r.PostFormValue("notes")}
+	switch r.PostFormValue("in_school") {
+	case "1":
+		in.InSchool = boolPtr(true)
+	case "0":
+		in.InSchool = boolPtr(false)
+	}
+	f, err := h.deps.Aid.AddFollowup(r.Context(), c.Actor, id, in)
+	if fields, msg := fieldErrors(err); fields != nil && refused(err) {
+		if len(fields) == 0 {
+			fields = map[string]string{"form": msg}
+		}
+		form := map[string]string{}
+		for _, k := range []string{"date", "school_year", "in_school", "school", "grade", "notes"} {
+			form[k] = r.PostFormValue(k)
+		}
+		h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: fields, Form: form})
+		return
+	}
+	msg := "已记录" + f.KindLabel()
+	if f.Last() {
+		msg = "已记录：该学生已不在校，学年跟踪结束"
+	}
+	h.finish(w, r, aidLink(id)+"/followups", err, msg)
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// aidFollowupReveal opens the records for a leader with a typed reason and
+// answers with the page itself, unstored.
+func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	reason := r.PostFormValue("reason")
+	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, reason)
+	if fields, _ := fieldErrors(err); fields["reason"] != "" && refused(err) {
+		h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: map[string]string{"reason": fields["reason"]},
+			Form: map[string]string{"reason": reason}})
+		return
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.renderFollowups(w, r, c, id, http.StatusOK, aidFollowupData{Items: fs, Revealed: true})
+}
+
+const aidDuePerPage = 30
+
+// aidDueData is the 待跟踪 list.
+type aidDueData struct {
+	Tabs       []aidTab
+	Tab        string
+	Items      []aid.DueItem
+	Pager      Pager
+	F          aid.DueFilter
+	Programmes []Option
+	Export     string
+	SoonDays   int
+}
+
+func aidDueFilter(q url.Values) aid.DueFilter {
+	return aid.DueFilter{Programme: strings.TrimSpace(q.Get("programme")), Under: strings.TrimSpace(q.Get("under"))}
+}
+
+// aidDueProgrammes are the programmes that take follow-ups, for the filter.
+func (h *handler) aidDueProgrammes(r *http.Request, c *httpx.Current) ([]Option, error) {
+	progs, err := h.deps.Aid.Programmes(r.Context(), c.Actor)
+	if err != nil {
+		return nil, err
+	}
+	var out []Option
+	for _, p := range progs {
+		if aid.FollowupKindOf(p.Kind) != "" {
+			out = append(out, Option{p.Code, p.Name})
+		}
+	}
+	return out, nil
+}
+
+func (h *handler) aidDue(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	d := aidDueData{Tabs: h.aidTabs(r, c), Tab: "followups", F: aidDueFilter(r.URL.Query()), SoonDays: aid.DueSoonDays}
+	var err error
+	if d.Programmes, err = h.aidDueProgrammes(r, c); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	pager := NewPager(r, aidDuePerPage, 0)
+	d.F.Page = aid.Page{Page: pager.Page, PerPage: aidDuePerPage}
+	items, total, err := h.deps.Aid.Due(r.Context(), c.Actor, d.F)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d.Items, d.Pager = items, NewPager(r, aidDuePerPage, total)
+	d.Export, _ = queryURL("/aid/followups.xlsx", "programme", d.F.Programme, "under", d.F.Under)
+	h.tpl.Page(w, r, http.StatusOK, "aid_followup_due", View{Layout: Layout{Title: "待跟踪", Active: "aid",
+		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Label: "待跟踪"}}}, Data: d})
+}
+
+// aidDueExport writes the 待跟踪 list, as filtered, every row, to Excel:
+// names masked as on the page; audited.
+func (h *handler) aidDueExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	ctx, a := r.Context(), c.Actor
+	f := aidDueFilter(r.URL.Query())
+	f.Page = aid.Page{All: true}
+	items, _, err := h.deps.Aid.Due(ctx, a, f)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sh, err := newSheet("待跟踪", []Column{{"申请编号", 10}, {"项目", 12}, {"跟踪类型", 14}, {"对象（脱敏）", 12}, {"单位", 28},
+		{"批准日期", 14}, {"上次跟踪", 14}, {"应跟踪日期", 14}, {"状态", 12}})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	defer sh.Close()
+	for _, it := range items {
+		state := "即将到期"
+		if it.Overdue() {
+			state = "逾期 " + strconv.Itoa(-it.DaysLeft) + " 天"
+		}
+		if err := sh.Add(it.ApplicationID, it.ProgrammeName, it.KindLabel(), it.Name, it.OrgName, it.ApprovedOn,
+			it.LastDate, it.DueOn, state); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	detail := "masked " + f.Programme + " " + f.Under + " " + strconv.Itoa(len(items)) + " rows"
+	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "aid.followup.export", "aid_application", "", audit.OK, detail))
+	if err := sh.Send(w, r, "待跟踪"); err != nil {
+		h.fail(w, r, err)
+	}
+}
