@@ -14,7 +14,9 @@ import (
 
 // TestAidLoopInBrowser is the 两癌 scenario at each width: 村
 // (village.staff) enters an application with a valid ID number (after a
-// wrong check digit is refused beside the field) and submits it; the
+// wrong check digit is refused beside the field), uploads the required
+// documents (after a submission without them and a wrong file are
+// refused beside the documents) and submits it; the
 // street verifies; the district (daoli.staff) returns it with a reason;
 // the village edits and resubmits; street and district pass; the city
 // leader opens the full data with a typed reason and approves it; the
@@ -97,6 +99,7 @@ func aidLoop(t *testing.T, app *testapp.App, vp Viewport) {
 	wantContains(t, p, "masked name", p.Text("#applicant-name"), "林**")
 	wantContains(t, p, "masked ID", p.Text("#applicant-id"), id[:6]+"********"+id[14:])
 	noSideScroll(p, "the application page")
+	aidUploadDocuments(t, p)
 	aidStep(p, "#submit-application", "已提交上级审核")
 	p.Logout()
 
