@@ -19,7 +19,7 @@ type aidShowData struct {
 	Mine      bool                // the collecting unit, still editable
 	CanDecide bool                // the unit at the level it waits at
 	CanReveal bool
-	CanRecord bool // may record what follows approval (the bank account)
+	CanRecord bool   // may record what follows approval (the bank account)
 	Returned  string // the latest return's reason
 	Revealed  *aid.Personal
 	Facts     []Option // the revealed facts, labelled
