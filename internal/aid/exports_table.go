@@ -1,6 +1,10 @@
 package aid
 
-import "strconv"
+import (
+	"strconv"
+
+	"halfsky/internal/spreadsheet"
+)
 
 // ExportColumn is a column of an export's spreadsheet: its title and
 // width in characters.
@@ -27,7 +31,7 @@ func (f ExportFile) Table() ExportTable {
 			{"收款人", 10}, {"监护人", 10}, {"开户银行", 28}, {"账号", 24}, {"金额（元）", 12}, {"录入单位", 28}, {"状态", 12},
 			{"申请编号", 10}}}
 		for _, l := range f.Bank {
-			t.Rows = append(t.Rows, []any{l.Seq, l.Name, l.GuardianName, l.BankName, l.Account, Yuan(l.Amount), l.OrgName,
+			t.Rows = append(t.Rows, []any{l.Seq, l.Name, l.GuardianName, l.BankName, l.Account, spreadsheet.Money(l.Amount), l.OrgName,
 				label(LineStatuses, l.Status), l.ApplicationID})
 		}
 		return t
@@ -39,7 +43,27 @@ func (f ExportFile) Table() ExportTable {
 	for _, x := range f.Applications {
 		p := x.Personal
 		t.Rows = append(t.Rows, []any{x.ID, x.ProgrammeName, x.Year, p.Name, p.IDNumber, x.SexLabel(), x.BirthYear, p.Phone,
-			p.Address, x.HouseholdLabel(), p.GuardianName, x.OrgName, x.LevelLabel(), x.StatusLabel(), Yuan(x.Amount)})
+			p.Address, x.HouseholdLabel(), p.GuardianName, x.OrgName, x.LevelLabel(), x.StatusLabel(), spreadsheet.Money(x.Amount)})
 	}
 	return t
+}
+
+// Workbook writes the table into a workbook, for the web page and the API
+// alike.
+func (t ExportTable) Workbook() (*spreadsheet.Sheet, error) {
+	cols := make([]spreadsheet.Column, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = spreadsheet.Column(c)
+	}
+	sh, err := spreadsheet.New(t.Sheet, cols)
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range t.Rows {
+		if err := sh.Add(row...); err != nil {
+			sh.Close()
+			return nil, err
+		}
+	}
+	return sh, nil
 }

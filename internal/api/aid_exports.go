@@ -1,12 +1,8 @@
 package api
 
 import (
-	"log/slog"
-	"mime"
 	"net/http"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
@@ -173,53 +169,12 @@ func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *h
 		return
 	}
 	t := file.Table()
-	wb, err := aidWorkbook(t)
+	sh, err := t.Workbook()
 	if err != nil {
 		httpx.WriteError(w, r, err)
 		return
 	}
-	defer wb.Close()
-	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": t.Filename + ".xlsx"}))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	if err := wb.Write(w); err != nil {
-		// headers are gone: all that is left is to log it
-		slog.Error("aid export download", "export", id, "err", err)
+	if err := sh.Send(w, r, t.Filename); err != nil {
+		httpx.WriteError(w, r, err)
 	}
-}
-
-// aidWorkbook streams an export's table into a workbook: a bold header row
-// and the rows.
-func aidWorkbook(t aid.ExportTable) (*excelize.File, error) {
-	f := excelize.NewFile()
-	fail := func(err error) (*excelize.File, error) { f.Close(); return nil, err }
-	if err := f.SetSheetName("Sheet1", t.Sheet); err != nil {
-		return fail(err)
-	}
-	sw, err := f.NewStreamWriter(t.Sheet)
-	if err != nil {
-		return fail(err)
-	}
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	head := make([]any, len(t.Columns))
-	for i, col := range t.Columns {
-		if err := sw.SetColWidth(i+1, i+1, col.Width); err != nil {
-			return fail(err)
-		}
-		head[i] = excelize.Cell{StyleID: bold, Value: col.Title}
-	}
-	if err := sw.SetRow("A1", head); err != nil {
-		return fail(err)
-	}
-	for i, row := range t.Rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		if err := sw.SetRow(cell, row); err != nil {
-			return fail(err)
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return fail(err)
-	}
-	return f, nil
 }

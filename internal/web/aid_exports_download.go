@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 
-	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 )
@@ -23,33 +22,13 @@ func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *h
 		h.fail(w, r, err)
 		return
 	}
-	sh, name, err := aidExportSheet(file)
+	t := file.Table()
+	sh, err := t.Workbook()
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	defer sh.Close()
-	if err := sh.Send(w, r, name); err != nil {
+	if err := sh.Send(w, r, t.Filename); err != nil {
 		h.fail(w, r, err)
 	}
-}
-
-// aidExportSheet writes an export's table to a workbook.
-func aidExportSheet(file aid.ExportFile) (*sheet, string, error) {
-	t := file.Table()
-	cols := make([]Column, len(t.Columns))
-	for i, col := range t.Columns {
-		cols[i] = Column{col.Title, col.Width}
-	}
-	sh, err := newSheet(t.Sheet, cols)
-	if err != nil {
-		return nil, "", err
-	}
-	for _, row := range t.Rows {
-		if err := sh.Add(row...); err != nil {
-			sh.Close()
-			return nil, "", err
-		}
-	}
-	return sh, t.Filename, nil
 }

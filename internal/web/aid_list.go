@@ -135,7 +135,7 @@ func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	defer sh.Close()
 	for _, x := range items {
 		if err := sh.Add(x.ID, x.ProgrammeName, x.Year, x.Name, x.IDNumber, x.SexLabel(), x.BirthYear, x.Phone, x.HouseholdLabel(),
-			x.OrgName, x.LevelLabel(), x.StatusLabel(), aid.Yuan(x.Amount), formatDateTime(x.SubmittedAt), formatDateTime(x.ClosedAt)); err != nil {
+			x.OrgName, x.LevelLabel(), x.StatusLabel(), money(x.Amount), formatDateTime(x.SubmittedAt), formatDateTime(x.ClosedAt)); err != nil {
 			h.fail(w, r, err)
 			return
 		}

@@ -114,12 +114,12 @@ func (h *handler) aidPayLedgerExport(w http.ResponseWriter, r *http.Request, c *
 	rows := 0
 	add := func(programme, district string, f aid.Figures, budget bool) error {
 		rows++
-		b, rem := "", ""
+		var b, rem any = "", ""
 		if budget && l.Whole {
-			b, rem = aid.Yuan(f.Budget), aid.Yuan(f.Remaining)
+			b, rem = money(f.Budget), money(f.Remaining)
 		}
-		return sh.Add(programme, district, b, f.ApprovedCount, aid.Yuan(f.Approved), f.PaidCount, aid.Yuan(f.Paid),
-			f.PendingCount, aid.Yuan(f.Pending), f.FailedCount, aid.Yuan(f.Failed), f.UnbatchedCount, aid.Yuan(f.Unbatched), rem,
+		return sh.Add(programme, district, b, f.ApprovedCount, money(f.Approved), f.PaidCount, money(f.Paid),
+			f.PendingCount, money(f.Pending), f.FailedCount, money(f.Failed), f.UnbatchedCount, money(f.Unbatched), rem,
 			f.FailedAttempts)
 	}
 	for _, p := range l.Programmes {
