@@ -99,7 +99,7 @@ func aidPayFlow(t *testing.T, app *testapp.App, vp Viewport) {
 		p.fatal("台账: status %d", st)
 	}
 	homeChartsReady(p)
-	wantContains(t, p, "pending tile", p.Text("#stat-pending"), "10000.00")
+	wantContains(t, p, "pending tile", p.Text("#stat-pending"), "10,000.00")
 	wantContains(t, p, "balanced", p.Text("#ledger-balanced"), "账目平衡")
 	noSideScroll(p, "the ledger")
 	p.Screenshot("ledger")
@@ -125,7 +125,7 @@ func aidPayFlow(t *testing.T, app *testapp.App, vp Viewport) {
 		p.fatal("台账: status %d", st)
 	}
 	homeChartsReady(p)
-	wantContains(t, p, "paid tile", p.Text("#stat-paid"), "10000.00")
+	wantContains(t, p, "paid tile", p.Text("#stat-paid"), "10,000.00")
 
 	// The second application waits for its account; the leader records it.
 	if st := p.Open("/aid/pay/new?cycle=" + strconv.FormatInt(cycle, 10)); st != 200 {

@@ -23,10 +23,7 @@ func seedAid(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now ti
 	as := aid.NewService(svc.DB, svc.Orgs)
 	as.Vault = keys
 	as.Now = func() time.Time { return now }
-	actor := func(name string) (access.Actor, error) {
-		u, err := svc.UserByUsername(ctx, name)
-		return u.Actor("127.0.0.1"), err
-	}
+	actor := func(name string) (access.Actor, error) { return demoActor(ctx, svc, name) }
 	city, err := actor("city.leader")
 	if err != nil {
 		return err

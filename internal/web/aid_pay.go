@@ -102,7 +102,9 @@ func (h *handler) aidPayList(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		year = svc.Year()
 	}
 	for _, cy := range cycles {
-		if cy.Year == year {
+		// A cycle whose approvals carry no money (爱心妈妈 pairs, it does
+		// not pay) has nothing to send to the bank.
+		if cy.Year == year && cy.ApprovedAmount > 0 {
 			d.NewFor = append(d.NewFor, cy)
 		}
 	}
@@ -221,5 +223,5 @@ func (h *handler) aidPayCreate(w http.ResponseWriter, r *http.Request, c *httpx.
 		return
 	}
 	redirectFlash(w, r, aidBatchLink(b.ID), "success",
-		"已生成"+b.Title()+"："+strconv.Itoa(b.Lines)+" 笔，合计 "+aid.Yuan(b.Amount)+" 元")
+		"已生成"+b.Title()+"："+strconv.Itoa(b.Lines)+" 笔，合计 "+groupedYuan(b.Amount)+" 元")
 }

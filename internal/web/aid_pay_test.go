@@ -191,7 +191,7 @@ func TestAidPayPages(t *testing.T) {
 		bpath := "/aid/pay/batches/" + batch
 		page = city.get(bpath, http.StatusOK)
 		must(t, page, `id="batch-status"`, "待银行回复", "白**", "**** **** "+accA[15:], `href="/aid/exports/new?kind=bank&amp;batch=`+batch+`"`,
-			`id="stat-amount"><span class="stat-value">20000.00<`)
+			`id="stat-amount"><span class="stat-value">20,000.00<`)
 		mustNot(t, page, accA, accB, "白桦林秀兰", "王秀兰")
 		visitPageClean(t, page)
 		// The account cannot change while the line waits.
@@ -221,7 +221,7 @@ func TestAidPayPages(t *testing.T) {
 		must(t, city.post(bpath+"/lines/"+lineA, url.Values{"result": {"failed"}, "note": {"重复"}}, http.StatusUnprocessableEntity),
 			`id="line-`+lineA+`-error"`, "已有银行回复")
 		page = city.post(bpath+"/lines/"+lineB, url.Values{"result": {"failed"}, "note": {"户名与账号不符"}}, http.StatusSeeOther)
-		must(t, page, "批次已完成", "户名与账号不符", `id="stat-paid"><span class="stat-value">10000.00<`)
+		must(t, page, "批次已完成", "户名与账号不符", `id="stat-paid"><span class="stat-value">10,000.00<`)
 		mustNot(t, page, `id="answer-`)
 
 		// b is corrected and paid in a second batch.
@@ -240,8 +240,8 @@ func TestAidPayPages(t *testing.T) {
 
 		// The ledger: 3 approved (a, b paid; u under review is not in it).
 		ledger := city.get("/aid/pay/ledger", http.StatusOK)
-		wantStats(t, ledger, map[string]string{"stat-budget": "50000.00", "stat-approved": "20000.00", "stat-paid": "20000.00",
-			"stat-failed": "0.00", "stat-remaining": "30000.00"})
+		wantStats(t, ledger, map[string]string{"stat-budget": "50,000.00", "stat-approved": "20,000.00", "stat-paid": "20,000.00",
+			"stat-failed": "0.00", "stat-remaining": "30,000.00"})
 		must(t, ledger, `id="ledger-balanced"`, `data-chart="`, `id="district-230102"`, `id="programme-cancer-230102"`)
 		visitPageClean(t, ledger)
 		nl := nangang.get("/aid/pay/ledger", http.StatusOK)
@@ -250,7 +250,7 @@ func TestAidPayPages(t *testing.T) {
 		exports := count(t, d, `SELECT COUNT(*) FROM audit_events WHERE action = 'aid.export'`)
 		rows := xlsxRows(t, city, "/aid/pay/ledger.xlsx")
 		all := fmt.Sprint(rows)
-		if len(rows) != 4 || !strings.Contains(all, "两癌救助") || !strings.Contains(all, "20000.00") || strings.Contains(all, "白") {
+		if len(rows) != 4 || !strings.Contains(all, "两癌救助") || !strings.Contains(all, "20,000.00") || strings.Contains(all, "白") {
 			t.Fatalf("ledger export: %v", rows)
 		}
 		if n := count(t, d, `SELECT COUNT(*) FROM audit_events WHERE action = 'aid.export' AND object_type = 'aid_ledger'`); n != exports+1 {

@@ -35,7 +35,7 @@ func aidOpenCycle(t *testing.T, city *ui) {
 	t.Helper()
 	y := thisYear()
 	must(t, city.post("/aid/cycles", url.Values{"programme": {"cancer"}, "year": {y}, "budget": {"50000"},
-		"opens_on": {y + "-01-01"}, "closes_on": {y + "-12-31"}}, http.StatusSeeOther), "已保存年度预算", "50000.00")
+		"opens_on": {y + "-01-01"}, "closes_on": {y + "-12-31"}}, http.StatusSeeOther), "已保存年度预算", "50,000.00")
 }
 
 // TestAidPages: through the pages, the city opens the year; a village
@@ -149,7 +149,7 @@ func TestAidPages(t *testing.T) {
 		must(t, city.post(path+"/decide", url.Values{"decision": {"pass"}, "version": {version(city)}}, http.StatusSeeOther), "已批准救助", "已批准")
 
 		stats := city.get("/aid/stats", http.StatusOK)
-		wantStats(t, stats, map[string]string{"stat-total": "1", "stat-approved": "1", "stat-amount": "10000.00"})
+		wantStats(t, stats, map[string]string{"stat-total": "1", "stat-approved": "1", "stat-amount": "10,000.00"})
 		must(t, stats, `data-chart="`, `id="unit-230102"`)
 		mustNot(t, nangang.get("/aid/stats", http.StatusOK), `id="stat-total"><span class="stat-value">1<`)
 		if n := count(t, d, `SELECT COUNT(*) FROM audit_events WHERE action = 'aid.export'`); n != 2 {
@@ -201,7 +201,7 @@ func TestAidSettingsPages(t *testing.T) {
 			t.Fatalf("amount %d after saving", n)
 		}
 		page := district.get("/aid/programmes", http.StatusOK)
-		must(t, page, "12000.00 元", "家庭困难证明")
+		must(t, page, "12,000.00 元", "家庭困难证明")
 		mustNot(t, page, `id="programme-form-cancer"`)
 		district.post("/aid/programmes/cancer/settings", form, http.StatusForbidden)
 
