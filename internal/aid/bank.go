@@ -1,6 +1,7 @@
 package aid
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -66,9 +67,18 @@ func accountDigits(s string) (string, bool) {
 }
 
 // luhn reports whether a digit string passes the Luhn (mod 10) check.
-func luhn(digits string) bool {
-	sum := 0
-	double := false
+func luhn(digits string) bool { return luhnSum(digits, false)%10 == 0 }
+
+// CompleteCard appends the Luhn check digit to digits: demo data and tests
+// need card numbers that pass the check.
+func CompleteCard(digits string) string {
+	return digits + strconv.Itoa((10-luhnSum(digits, true)%10)%10)
+}
+
+// luhnSum is the Luhn sum of digits from the right, doubling every other
+// digit starting with the rightmost when doubleFirst is set.
+func luhnSum(digits string, doubleFirst bool) int {
+	sum, double := 0, doubleFirst
 	for i := len(digits) - 1; i >= 0; i-- {
 		d := int(digits[i] - '0')
 		if double {
@@ -79,5 +89,5 @@ func luhn(digits string) bool {
 		sum += d
 		double = !double
 	}
-	return sum%10 == 0
+	return sum
 }

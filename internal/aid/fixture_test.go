@@ -1,9 +1,12 @@
 package aid_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -182,4 +185,53 @@ func (f *fx) audited(action string) int {
 		f.t.Fatal(err)
 	}
 	return n
+}
+
+// noneInTables fails if any row of the tables holds one of the canaries
+// in the clear.
+func (f *fx) noneInTables(tables []string, canaries ...string) {
+	f.t.Helper()
+	for _, table := range tables {
+		f.eachRow(`SELECT * FROM `+table, func(vals []string) {
+			for _, v := range vals {
+				for _, c := range canaries {
+					if strings.Contains(v, c) {
+						f.t.Fatalf("%s holds %q in the clear", table, c)
+					}
+				}
+			}
+		})
+	}
+}
+
+// noneInFile fails if the SQLite database file (and its -wal, -shm) holds
+// one of the canaries. known is something stored in the clear that must
+// be found, so a blind search cannot pass. On PostgreSQL it does nothing:
+// the rows are checked by noneInTables.
+func (f *fx) noneInFile(known string, canaries ...string) {
+	f.t.Helper()
+	if f.d.Dialect != db.SQLite {
+		return
+	}
+	if _, err := f.d.Exec(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		f.t.Fatal(err)
+	}
+	files, _ := filepath.Glob(f.d.Path + "*") // the file, and its -wal and -shm if any
+	if len(files) == 0 {
+		f.t.Fatal("no database file")
+	}
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if filepath.Base(name) == filepath.Base(f.d.Path) && !bytes.Contains(b, []byte(known)) {
+			f.t.Fatalf("%q is not found in the file: the search is blind", known)
+		}
+		for _, c := range canaries {
+			if bytes.Contains(b, []byte(c)) {
+				f.t.Fatalf("%s holds %q in the clear", filepath.Base(name), c)
+			}
+		}
+	}
 }

@@ -182,3 +182,16 @@ func TestGrantDecidesAtApproval(t *testing.T) {
 		}
 	})
 }
+
+func TestCompleteCard(t *testing.T) {
+	// 4539 1488 0343 6467 is a published Luhn example; UnionPay test card too.
+	for _, c := range []struct{ digits, want string }{{"453914880343646", "4539148803436467"}, {"622848001234567890", "6228480012345678903"}} {
+		got := aid.CompleteCard(c.digits)
+		if got != c.want {
+			t.Errorf("CompleteCard(%s) = %s, want %s", c.digits, got, c.want)
+		}
+		if _, _, bad := aid.CheckAccount("中国银行", got); len(bad) != 0 && got[:2] == "62" {
+			t.Errorf("completed card %s refused: %v", got, bad)
+		}
+	}
+}

@@ -263,25 +263,11 @@ func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 // the domain before it is returned. Never cached: a shared or back-button
 // copy would outlive the reason it was opened for.
 func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
+	id, reason, ok := revealInput(w, r)
+	if !ok {
 		return
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if !textOK(in.Reason) {
-		httpx.WriteError(w, r, apperr.Field("reason", "含有无效字符"))
-		return
-	}
-	p, err := h.deps.Aid.Reveal(r.Context(), c.Actor, id, in.Reason)
+	p, err := h.deps.Aid.Reveal(r.Context(), c.Actor, id, reason)
 	if err != nil {
 		h.fail(w, r, c, err, true)
 		return
@@ -290,4 +276,28 @@ func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		p.Facts = map[string]string{}
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"id": id, "personal": p})
+}
+
+// revealInput starts a reveal: the answer is never cached, and the request
+// names the application ({id}) and a reason. ok is false when an error
+// has been written.
+func revealInput(w http.ResponseWriter, r *http.Request) (id int64, reason string, ok bool) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	if id = pathID(r, "id"); id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return 0, "", false
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := httpx.DecodeJSON(r, &in); err != nil {
+		httpx.WriteError(w, r, err)
+		return 0, "", false
+	}
+	if !textOK(in.Reason) {
+		httpx.WriteError(w, r, apperr.Field("reason", "含有无效字符"))
+		return 0, "", false
+	}
+	return id, in.Reason, true
 }

@@ -106,25 +106,11 @@ func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *http
 // {reason} — every follow-up in the clear, for a leader, audited with the
 // reason before it is returned; never cached.
 func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
+	id, reason, ok := revealInput(w, r)
+	if !ok {
 		return
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
-	if !textOK(in.Reason) {
-		httpx.WriteError(w, r, apperr.Field("reason", "含有无效字符"))
-		return
-	}
-	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, in.Reason)
+	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, reason)
 	if err != nil {
 		h.fail(w, r, c, err, true)
 		return

@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -11,21 +10,6 @@ import (
 	"halfsky/internal/aid"
 	"halfsky/internal/demo"
 )
-
-// payCard completes digits with their Luhn check digit.
-func payCard(digits string) string {
-	sum := 0
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if (len(digits)-1-i)%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return digits + strconv.Itoa((10-sum%10)%10)
-}
 
 func (a *aidRun) actor(username string) access.Actor {
 	a.t.Helper()
@@ -107,7 +91,7 @@ func TestAidPayAPI(t *testing.T) {
 		x := a.payApplication(aidCanaryName, "23010219750312002", chain...)
 		y := a.payApplication("王秀兰", "23010219800101004", chain...)
 		u := a.payApplication("张玉梅", "23010219850303008", "street.staff")
-		accX, accY, accY2 := payCard("621799123456789012"), payCard("622700111122223"), payCard("621700555566667")
+		accX, accY, accY2 := aid.CompleteCard("621799123456789012"), aid.CompleteCard("622700111122223"), aid.CompleteCard("621700555566667")
 		account := func(id int64) string { return "/api/v1/aid/applications/" + itoa(id) + "/account" }
 
 		// Accounts: bad input beside the field; not approved; out of scope.

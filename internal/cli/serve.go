@@ -46,6 +46,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		if err := demo.SeedWork(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
 			return fmt.Errorf("demo work: %w", err)
 		}
+		if err := demo.SeedAidPayments(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
+			return fmt.Errorf("demo payments: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

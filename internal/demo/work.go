@@ -32,8 +32,5 @@ func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now t
 	if err := seedAid(ctx, svc, keys, now); err != nil {
 		return err
 	}
-	if err := aidPaymentDemo(ctx, svc, keys, now); err != nil {
-		return err
-	}
 	return aidFollowupDemo(ctx, svc, keys, now)
 }

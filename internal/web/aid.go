@@ -28,7 +28,7 @@ func (h *handler) aidRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /aid/cycles", h.can(access.ManageAid, h.aidCycleSave))
 	mux.Handle("GET /aid/cycles/{id}/quotas", h.can(access.ViewAid, h.aidCycleShow))
 	mux.Handle("POST /aid/cycles/{id}/quotas", h.can(access.ManageAid, h.aidQuotaSave))
-	mux.Handle("GET /aid/{id}", h.can(access.ViewAid, h.aidShow))
+	mux.Handle("GET /aid/{id}", h.can(access.ViewAid, aidPage(h, h.renderAid)))
 	mux.Handle("GET /aid/{id}/edit", h.can(access.RecordAid, h.aidEdit))
 	mux.Handle("POST /aid/{id}/edit", h.can(access.RecordAid, h.aidUpdate))
 	mux.Handle("POST /aid/{id}/submit", h.can(access.RecordAid, h.aidSubmit))
@@ -60,6 +60,21 @@ func aidBadge(status string) string {
 		return "badge-blue"
 	}
 	return "badge-grey"
+}
+
+// aidPage is the GET handler of a page about one application: {id} from
+// the path (not found unless a number), drawn by render with no form
+// input yet.
+func aidPage[D any](h *handler, render func(http.ResponseWriter, *http.Request, *httpx.Current, int64, int, D)) func(http.ResponseWriter, *http.Request, *httpx.Current) {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+		id, ok := pathID(r, "id")
+		if !ok {
+			h.tpl.Error(w, r, http.StatusNotFound, "")
+			return
+		}
+		var empty D
+		render(w, r, c, id, http.StatusOK, empty)
+	}
 }
 
 func aidLink(id int64) string { return "/aid/" + strconv.FormatInt(id, 10) }

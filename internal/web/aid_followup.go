@@ -20,7 +20,7 @@ import (
 func (h *handler) aidFollowupRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /aid/followups", h.can(access.ViewAid, h.aidDue))
 	mux.Handle("GET /aid/followups.xlsx", h.can(access.ViewAid, h.aidDueExport))
-	mux.Handle("GET /aid/{id}/followups", h.can(access.ViewAid, h.aidFollowups))
+	mux.Handle("GET /aid/{id}/followups", h.can(access.ViewAid, aidPage(h, h.renderFollowups)))
 	mux.Handle("POST /aid/{id}/followups", h.can(access.RecordAid, h.aidFollowupAdd))
 	mux.Handle("POST /aid/{id}/followups/reveal", h.can(access.RevealAid, h.aidFollowupReveal))
 }
@@ -56,15 +56,6 @@ type aidFollowupData struct {
 	InSchool  []Option
 	Errors    map[string]string
 	Form      map[string]string
-}
-
-func (h *handler) aidFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	h.renderFollowups(w, r, c, id, http.StatusOK, aidFollowupData{})
 }
 
 // renderFollowups renders the page; d carries a refused form's messages

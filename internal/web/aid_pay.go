@@ -24,7 +24,7 @@ func (h *handler) aidPayRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /aid/pay/batches/{id}/lines/{line}", h.can(access.ManageAid, h.aidPayResult))
 	mux.Handle("GET /aid/pay/ledger", h.can(access.ViewAid, h.aidPayLedger))
 	mux.Handle("GET /aid/pay/ledger.xlsx", h.can(access.ViewAid, h.aidPayLedgerExport))
-	mux.Handle("GET /aid/{id}/account", h.can(access.RecordAid, h.aidAccount))
+	mux.Handle("GET /aid/{id}/account", h.can(access.RecordAid, aidPage(h, h.renderAidAccount)))
 	mux.Handle("POST /aid/{id}/account", h.can(access.RecordAid, h.aidAccountSave))
 }
 

@@ -21,15 +21,6 @@ type aidAccountData struct {
 	Refusal string // a refusal that belongs to no field
 }
 
-func (h *handler) aidAccount(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	h.renderAidAccount(w, r, c, id, http.StatusOK, aidAccountData{})
-}
-
 func (h *handler) renderAidAccount(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidAccountData) {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	x, err := svc.Application(ctx, a, id)

@@ -18,21 +18,6 @@ import (
 	"halfsky/internal/testdb"
 )
 
-// payCard completes digits with their Luhn check digit.
-func payCard(digits string) string {
-	sum := 0
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if (len(digits)-1-i)%2 == 0 {
-			if d *= 2; d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return digits + strconv.Itoa((10-sum%10)%10)
-}
-
 // payFixture is this year's 两癌救助 opened by the domain, with
 // applications entered at 道里区's village and passed up four levels.
 type payFixture struct {
@@ -119,7 +104,7 @@ func TestAidPayPages(t *testing.T) {
 		a := f.application("白桦林秀兰", "23010219720509004", payChain...)
 		b := f.application("王秀兰", "23010219800101004", payChain...)
 		u := f.application("张玉梅", "23010219850303008", "street.staff")
-		accA, accB := payCard("621799123456789012"), payCard("622700111122223")
+		accA, accB := aid.CompleteCard("621799123456789012"), aid.CompleteCard("622700111122223")
 		pathA, pathB := "/aid/"+strconv.FormatInt(a.ID, 10), "/aid/"+strconv.FormatInt(b.ID, 10)
 
 		// The account: a wrong check digit and no bank are refused beside
@@ -228,7 +213,7 @@ func TestAidPayPages(t *testing.T) {
 		page = city.get(newPath, http.StatusOK)
 		must(t, page, "曾付款失败 1 次：户名与账号不符")
 		mustNot(t, page, `id="payee-`+strconv.FormatInt(a.ID, 10)+`"`)
-		accB2 := payCard("621700555566667")
+		accB2 := aid.CompleteCard("621700555566667")
 		must(t, village.post(pathB+"/account", url.Values{"bank_name": {"中国建设银行哈尔滨分行"}, "account": {accB2}}, http.StatusSeeOther),
 			"**** **** "+accB2[12:])
 		batch2 := idAfter(t, city.postLocation("/aid/pay", pick(b.ID)), "/aid/pay/batches/")

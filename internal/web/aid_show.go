@@ -38,15 +38,6 @@ func (d aidShowData) PassLabel() string {
 	return "审核通过"
 }
 
-func (h *handler) aidShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
-	h.renderAid(w, r, c, id, http.StatusOK, aidShowData{})
-}
-
 // renderAid renders an application's page; d carries a refused form's
 // messages and input, or the revealed personal data.
 func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidShowData) {
