@@ -29,4 +29,4 @@ export HALFSKY_TEST_POSTGRES_URL
 export HALFSKY_CHROMIUM=${HALFSKY_CHROMIUM:-/usr/bin/chromium}
 
 echo "==> go test -bench ./internal/bench/..."
-go test -run '^$' -bench . -benchtime=1x -timeout 60m ./internal/bench/... 2>&1 | tee data/bench.txt
+go test -run '^$' -bench . -benchtime=1x -timeout 90m ./internal/bench/... 2>&1 | tee data/bench.txt

@@ -316,7 +316,7 @@ func (s *Service) openCycle(ctx context.Context, q db.Querier, p Programme, year
 	if !p.Active {
 		return Cycle{}, apperr.Field("programme", p.Name+"已停办")
 	}
-	c, err := s.cycleOf(ctx, q, p.ID, year)
+	c, err := s.cycleBare(ctx, q, p.ID, year)
 	if err == db.ErrNotFound {
 		return c, apperr.Field("programme", fmt.Sprintf("%s%d年度尚未开放申请", p.Name, year))
 	}

@@ -94,6 +94,17 @@ func (s *Service) cycleOf(ctx context.Context, q db.Querier, programmeID int64, 
 	return c, db.NoRows(err)
 }
 
+// cycleBareCols leave out the approvals' count and sum, which grow with
+// the cycle and which entering an application does not need (the
+// approval reads them again, under the cycle's lock).
+const cycleBareCols = `c.id, c.programme_id, p.code, p.name, c.year, c.budget, c.opens_on, c.closes_on, 0, 0, c.updated_at, c.version`
+
+// cycleBare is cycleOf without the approvals.
+func (s *Service) cycleBare(ctx context.Context, q db.Querier, programmeID int64, year int) (Cycle, error) {
+	c, err := scanCycle(q.QueryRow(ctx, `SELECT `+cycleBareCols+cycleFrom+` WHERE c.programme_id = ? AND c.year = ?`, programmeID, year))
+	return c, db.NoRows(err)
+}
+
 // CycleInput opens (or changes) a programme's year.
 type CycleInput struct {
 	Programme string `json:"programme"` // code

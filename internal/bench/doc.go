@@ -10,4 +10,7 @@
 // run. BenchmarkNationalTree imports the whole country's administrative
 // divisions (HALFSKY_DIVISIONS_DIR) and times subtree counts on it.
 // BenchmarkWork times the home and work-line pages over a generated year.
+// BenchmarkAid enters 100k 巾帼关爱 applications through aid.Service.Create
+// (HALFSKY_BENCH_AID_N) with planted duplicates that must all be refused,
+// and times the statistics, list and export pages over them.
 package bench

@@ -86,7 +86,7 @@ type aidTab struct {
 
 func (h *handler) aidTabs(r *http.Request, c *httpx.Current) []aidTab {
 	label := "待我处理"
-	if _, n, err := h.deps.Aid.Applications(r.Context(), c.Actor, aid.Filter{Todo: true, Page: aid.Page{PerPage: 1}}); err == nil && n > 0 {
+	if n, err := h.deps.Aid.Count(r.Context(), c.Actor, aid.Filter{Todo: true}); err == nil && n > 0 {
 		label += "（" + strconv.Itoa(n) + "）"
 	}
 	return []aidTab{{"/aid", "救助申请", "list"}, {"/aid?todo=1", label, "todo"}, {"/aid/stats", "统计汇总", "stats"},
