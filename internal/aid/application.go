@@ -32,9 +32,9 @@ var Statuses = []Option{{Draft, "待提交"}, {Reviewing, "审核中"}, {Returne
 // village (村/社区) or street level and moves up one level per pass.
 var Levels = []Option{{"village", "村（社区）"}, {"street", "街道（乡镇）"}, {"district", "区县（市）"}, {"city", "市"}}
 
-// levelOf is the review level of a unit: "" for units that take no part
+// LevelOf is the review level of a unit: "" for units that take no part
 // (organs' committees, group members, new-sector organizations).
-func levelOf(o org.Org) string {
+func LevelOf(o org.Org) string {
 	if o.ParentID == 0 {
 		return "city"
 	}
@@ -304,7 +304,7 @@ func (s *Service) collecting(ctx context.Context, a access.Actor) (org.Org, erro
 	if err != nil {
 		return o, err
 	}
-	if l := levelOf(o); l != "village" && l != "street" {
+	if l := LevelOf(o); l != "village" && l != "street" {
 		return o, apperr.New(403, "not_collecting", "申请由村（社区）、街道（乡镇）妇联录入")
 	}
 	return o, nil
@@ -380,7 +380,7 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 			name, id_number, id_hash, sex, birth_year, minor, phone, address, household, facts, medical_consent, guardian_name,
 			guardian_consent, documents, amount, dedupe_key, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, cyc.ID, cyc.Year, unit.ID, unit.Path, district, levelOf(unit), Draft,
+			p.ID, cyc.ID, cyc.Year, unit.ID, unit.Path, district, LevelOf(unit), Draft,
 			v.name, v.idNumber, c.hash, c.sex(), c.id.Birth.Year(), b2i(c.minor), v.phone, v.address, c.Household, v.facts,
 			b2i(c.MedicalConsent), v.guardian, b2i(c.GuardianConsent), docs, c.Amount, key, a.UserID, ms, ms)
 		if db.IsUniqueViolation(err) {

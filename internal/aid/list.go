@@ -110,7 +110,7 @@ func (s *Service) filter(ctx context.Context, a access.Actor, f Filter) (db.Wher
 		// The unit's own records by their path, not org_id: both branches
 		// of the OR then walk an index instead of the whole table.
 		w.Add("((x.org_path = ? AND x.status IN ('draft', 'returned')) OR (x.status = 'reviewing' AND x.level = ? AND x.org_path <> ?))",
-			own.Path, levelOf(own), own.Path)
+			own.Path, LevelOf(own), own.Path)
 	}
 	return w, nil
 }

@@ -71,7 +71,7 @@ func (s *Service) chain(ctx context.Context, q db.Querier, path string) ([]rung,
 		if err != nil {
 			return nil, err
 		}
-		l := levelOf(o)
+		l := LevelOf(o)
 		if l == "" || seen[l] {
 			continue
 		}

@@ -111,26 +111,7 @@ func (h *handler) aidUnitOf(ctx context.Context, a access.Actor) (aidUnit, error
 	if err != nil {
 		return aidUnit{}, err
 	}
-	return aidUnit{Org: o, Level: aidLevelOf(o)}, nil
-}
-
-// aidLevelOf mirrors the domain's review level of a unit, to decide which
-// forms to offer; the domain decides what is allowed.
-func aidLevelOf(o org.Org) string {
-	if o.ParentID == 0 {
-		return "city"
-	}
-	switch o.Kind {
-	case org.KindVillage, org.KindCommunity:
-		return "village"
-	case org.KindStreet:
-		return "street"
-	case org.KindDistrict:
-		return "district"
-	case org.KindCity, org.KindProvince:
-		return "city"
-	}
-	return ""
+	return aidUnit{Org: o, Level: aid.LevelOf(o)}, nil
 }
 
 // aidOptions turns the domain's key/label pairs into select options.
