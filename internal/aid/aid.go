@@ -19,6 +19,7 @@ package aid
 import (
 	"context"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -124,4 +125,22 @@ func Yuan(fen int64) string {
 		sign, fen = "-", -fen
 	}
 	return sign + strconv.FormatInt(fen/100, 10) + "." + strconv.FormatInt(fen%100/10, 10) + strconv.FormatInt(fen%10, 10)
+}
+
+// YuanGrouped shows fen as yuan with thousands separators, the way
+// amounts are read in finance: 1000000 → "10,000.00".
+func YuanGrouped(fen int64) string {
+	s, neg := strings.CutPrefix(Yuan(fen), "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, d := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(d)
+	}
+	return b.String() + "." + frac
 }

@@ -276,7 +276,7 @@ func (s *Service) validate(in *Input, p Programme, now time.Time) (checked, map[
 	case in.Amount == 0:
 		c.Amount = p.Amount
 	case p.Amount > 0 && in.Amount > p.Amount:
-		e["amount"] = "金额不能超过项目标准 " + Yuan(p.Amount) + " 元"
+		e["amount"] = "金额不能超过项目标准 " + YuanGrouped(p.Amount) + " 元"
 	case p.Amount == 0 && in.Amount > 100_000_000:
 		e["amount"] = "金额不对"
 	}

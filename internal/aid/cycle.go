@@ -159,7 +159,7 @@ func (s *Service) SaveCycle(ctx context.Context, a access.Actor, in CycleInput) 
 		switch {
 		case err == nil:
 			if in.Budget < c.ApprovedAmount {
-				return apperr.Field("budget", "预算不能少于已批准的金额 "+Yuan(c.ApprovedAmount)+" 元")
+				return apperr.Field("budget", "预算不能少于已批准的金额 "+YuanGrouped(c.ApprovedAmount)+" 元")
 			}
 			id = c.ID
 			if _, err := tx.Exec(ctx, `UPDATE aid_cycles SET budget = ?, opens_on = ?, closes_on = ?, updated_at = ?, version = version + 1

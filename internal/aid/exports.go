@@ -229,7 +229,7 @@ func (s *Service) previewBank(ctx context.Context, a access.Actor, p ExportParam
 	if err != nil {
 		return "", 0, err
 	}
-	return b.Title() + " · 共 " + strconv.Itoa(b.Lines) + " 笔 · " + Yuan(b.Amount) + " 元", b.Lines, nil
+	return b.Title() + " · 共 " + strconv.Itoa(b.Lines) + " 笔 · " + YuanGrouped(b.Amount) + " 元", b.Lines, nil
 }
 
 // RequestExport asks for an export of personal data, with the reason.

@@ -43,7 +43,7 @@ func (h *handler) aidRoutes(mux *http.ServeMux) {
 }
 
 func init() {
-	funcs["yuan"] = groupedYuan
+	funcs["yuan"] = aid.YuanGrouped
 	funcs["aidBadge"] = aidBadge
 }
 
@@ -160,22 +160,4 @@ func yuanValue(fen int64) string {
 	}
 	s := aid.Yuan(fen)
 	return strings.TrimSuffix(s, ".00")
-}
-
-// groupedYuan shows fen as yuan with thousands separators, the way
-// amounts are read in finance: 1000000 → "10,000.00".
-func groupedYuan(fen int64) string {
-	s, neg := strings.CutPrefix(aid.Yuan(fen), "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, d := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(d)
-	}
-	return b.String() + "." + frac
 }

@@ -223,5 +223,5 @@ func (h *handler) aidPayCreate(w http.ResponseWriter, r *http.Request, c *httpx.
 		return
 	}
 	redirectFlash(w, r, aidBatchLink(b.ID), "success",
-		"已生成"+b.Title()+"："+strconv.Itoa(b.Lines)+" 笔，合计 "+groupedYuan(b.Amount)+" 元")
+		"已生成"+b.Title()+"："+strconv.Itoa(b.Lines)+" 笔，合计 "+aid.YuanGrouped(b.Amount)+" 元")
 }

@@ -407,12 +407,3 @@ func TestStaticFilesPresent(t *testing.T) {
 		}
 	}
 }
-
-func TestGroupedYuan(t *testing.T) {
-	for fen, want := range map[int64]string{0: "0.00", 5: "0.05", 99999: "999.99", 100000: "1,000.00",
-		1000000: "10,000.00", 123456789: "1,234,567.89", -100000: "-1,000.00"} {
-		if got := groupedYuan(fen); got != want {
-			t.Errorf("groupedYuan(%d) = %q, want %q", fen, got, want)
-		}
-	}
-}
