@@ -108,7 +108,7 @@ func keyStatus(ctx context.Context, d *db.DB, k *vault.Keyring, out io.Writer) e
 		if len(parts) == 0 {
 			parts = []string{"无数据"}
 		}
-		fmt.Fprintf(out, "%-28s %s\n", c.Purpose(), strings.Join(parts, "，"))
+		fmt.Fprintf(out, "%-32s %s\n", c.Purpose(), strings.Join(parts, "，"))
 	}
 	return nil
 }
