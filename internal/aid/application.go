@@ -394,6 +394,7 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 			fmt.Sprintf("%s %d amount=%d", p.Code, cyc.Year, c.Amount)))
 	})
 	if err != nil {
+		s.auditDuplicate(ctx, a, p, 0, err)
 		return Application{}, err
 	}
 	return s.Application(ctx, a, id)
@@ -487,6 +488,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in Input
 			fmt.Sprintf("%s amount=%d", p.Code, c.Amount)))
 	})
 	if err != nil {
+		s.auditDuplicate(ctx, a, p, id, err)
 		return Application{}, err
 	}
 	return s.Application(ctx, a, id)

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"strings"
 
+	"halfsky/internal/access"
 	"halfsky/internal/apperr"
+	"halfsky/internal/audit"
 	"halfsky/internal/db"
 )
 
@@ -57,6 +59,19 @@ func (s *Service) checkDuplicate(ctx context.Context, q db.Querier, p Programme,
 		return duplicateErr("该身份证号已有" + p.Name + "申请，不能重复申请")
 	}
 	return nil
+}
+
+// auditDuplicate records a refused duplicate. The refusal tells the
+// person entering it where and when the ID number was used before (so
+// the two units can sort it out), which is itself a fact about a woman's
+// health or poverty; the log lets auditors see anyone typing ID numbers
+// to find that out. It names the programme and the application (0 for a
+// new entry), never the number or the holder.
+func (s *Service) auditDuplicate(ctx context.Context, a access.Actor, p Programme, id int64, err error) {
+	var e *apperr.Error
+	if errors.As(err, &e) && e.Code == "duplicate" {
+		_ = audit.Log(ctx, s.DB, audit.FromActor(a, "aid.duplicate", "aid_application", ids(id), audit.Denied, p.Code))
+	}
 }
 
 func duplicateErr(msg string) error {

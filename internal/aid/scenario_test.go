@@ -8,6 +8,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
+	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/testdb"
 )
@@ -187,6 +188,7 @@ func TestCancerScenario(t *testing.T) {
 		f.clock = beijing(2027, 2, 1)
 		f.cycle("cancer", 2027, 5_000_000, nil)
 		before = f.fingerprint()
+		probes := f.audited("aid.duplicate")
 		_, err = f.svc.Create(ctx, f.actor("nangang.village"), cancerInput("金丝雀桂芝", canaryID))
 		e := code(t, err, "duplicate")
 		holder := strings.TrimSuffix(f.orgName("230102"), "妇联") + f.orgName("230102001001")
@@ -195,6 +197,12 @@ func TestCancerScenario(t *testing.T) {
 		}
 		if strings.Contains(e.Message, "金") || strings.Contains(e.Message, canaryID) {
 			t.Fatalf("duplicate message reveals the record: %s", e.Message)
+		}
+		// The refusal tells where the number was used; the log shows who asked.
+		var outcome, detail string
+		if err := d.QueryRow(ctx, `SELECT outcome, detail FROM audit_events WHERE action = 'aid.duplicate' ORDER BY seq DESC LIMIT 1`).Scan(&outcome, &detail); err != nil ||
+			f.audited("aid.duplicate") != probes+1 || outcome != audit.Denied || detail != "cancer" {
+			t.Fatalf("aid.duplicate not audited: %d → %d, %q %q %v", probes, f.audited("aid.duplicate"), outcome, detail, err)
 		}
 		if f.fingerprint() != before {
 			t.Fatal("a refused duplicate changed the aid tables")
