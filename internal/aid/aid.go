@@ -116,7 +116,7 @@ func b2i(b bool) int {
 }
 
 // scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(...any) error }
+type scanner = db.Scanner
 
 // Yuan formats an amount in fen as yuan: 1000000 → "10000.00".
 func Yuan(fen int64) string {

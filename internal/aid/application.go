@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"time"
@@ -409,26 +410,41 @@ func documentKeys(p Programme) string {
 	return string(b)
 }
 
+// errClosed refuses a change to a submitted or closed application.
+var errClosed = apperr.New(http.StatusConflict, "state", "只有待提交或已退回的申请可以修改")
+
+// editable loads an application the actor's own unit collected and may
+// still change (draft or returned), with its sealed values. Refusals of
+// the role or the unit are audited as action; a submitted or closed one
+// gets stateErr.
+func (s *Service) editable(ctx context.Context, a access.Actor, id int64, action string, stateErr error) (Application, sealed, error) {
+	if err := s.need(ctx, a, access.RecordAid, id); err != nil {
+		return Application{}, sealed{}, err
+	}
+	if s.Vault == nil {
+		return Application{}, sealed{}, errNoVault
+	}
+	x, v, err := s.load(ctx, s.DB.Q(), a, id)
+	if err != nil {
+		return Application{}, sealed{}, err
+	}
+	if x.OrgID != a.OrgID {
+		return Application{}, sealed{}, s.deny(ctx, a, action, id)
+	}
+	if x.Status != Draft && x.Status != Returned {
+		return Application{}, sealed{}, stateErr
+	}
+	return x, v, nil
+}
+
 // Update changes a draft or returned application (the collecting unit
 // only). Personal fields and the household left empty keep their stored
 // values; Facts nil keeps the stored facts; the consents must be given
 // again. The whole result is checked again, the duplicate check included.
 func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in Input) (Application, error) {
-	if err := s.need(ctx, a, access.RecordAid, id); err != nil {
-		return Application{}, err
-	}
-	if s.Vault == nil {
-		return Application{}, errNoVault
-	}
-	x, v, err := s.load(ctx, s.DB.Q(), a, id)
+	x, v, err := s.editable(ctx, a, id, "aid.update", errClosed)
 	if err != nil {
 		return Application{}, err
-	}
-	if x.OrgID != a.OrgID {
-		return Application{}, s.deny(ctx, a, "aid.update", id)
-	}
-	if x.Status != Draft && x.Status != Returned {
-		return Application{}, apperr.New(409, "state", "只有待提交或已退回的申请可以修改")
 	}
 	old, err := s.open(id, v)
 	if err != nil {

@@ -60,20 +60,7 @@ func (s *Service) Cycles(ctx context.Context, a access.Actor, programme string) 
 	if programme = strings.TrimSpace(programme); programme != "" {
 		w.Add("p.code = ?", programme)
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+cycleCols+cycleFrom+w.SQL()+` ORDER BY c.year DESC, p.sort`, w.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Cycle
-	for rows.Next() {
-		c, err := scanCycle(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return db.All(ctx, s.DB.Q(), scanCycle, `SELECT `+cycleCols+cycleFrom+w.SQL()+` ORDER BY c.year DESC, p.sort`, w.Args...)
 }
 
 // Cycle returns one cycle.

@@ -386,19 +386,8 @@ func (s *Service) Exports(ctx context.Context, a access.Actor, f ExportFilter) (
 		return nil, 0, err
 	}
 	lim, largs := f.Page.SQL()
-	rows, err := s.DB.Query(ctx, `SELECT `+exportCols+exportFrom+w.SQL()+` ORDER BY e.created_at DESC, e.id DESC`+lim,
+	scan := func(row db.Scanner) (Export, error) { return scanExport(row, now) }
+	out, err := db.All(ctx, s.DB.Q(), scan, `SELECT `+exportCols+exportFrom+w.SQL()+` ORDER BY e.created_at DESC, e.id DESC`+lim,
 		append(w.Args, largs...)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Export
-	for rows.Next() {
-		e, err := scanExport(rows, now)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, e)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }

@@ -97,28 +97,6 @@ func checkFile(name string, data []byte) (string, string, error) {
 	return name, ct, err
 }
 
-// editable loads an application the actor's own unit collects and may
-// still change; refusals are audited.
-func (s *Service) editable(ctx context.Context, a access.Actor, id int64, action string) (Application, error) {
-	if err := s.need(ctx, a, access.RecordAid, id); err != nil {
-		return Application{}, err
-	}
-	if s.Vault == nil {
-		return Application{}, errNoVault
-	}
-	x, _, err := s.load(ctx, s.DB.Q(), a, id)
-	if err != nil {
-		return Application{}, err
-	}
-	if x.OrgID != a.OrgID {
-		return Application{}, s.deny(ctx, a, action, id)
-	}
-	if x.Status != Draft && x.Status != Returned {
-		return Application{}, apperr.New(http.StatusConflict, "state", "只有待提交或已退回的申请可以修改材料")
-	}
-	return x, nil
-}
-
 // touch marks the application changed, inside tx, if it is still editable.
 // On PostgreSQL the row lock orders it with a concurrent Submit, which
 // checks the documents after its own UPDATE of the same row.
@@ -133,12 +111,16 @@ func touch(ctx context.Context, tx *db.Tx, id, now int64) error {
 	return nil
 }
 
+// errFilesClosed refuses a change to the files of a submitted or closed
+// application.
+var errFilesClosed = apperr.New(http.StatusConflict, "state", "只有待提交或已退回的申请可以修改材料")
+
 // AddFile attaches a file to one of the application's required documents
 // (the collecting unit's RecordAid users, while draft or returned). The
 // type (PDF, JPG, PNG) is checked by name and content; errors name the
 // field "doc_key" or "file".
 func (s *Service) AddFile(ctx context.Context, a access.Actor, id int64, docKey, name string, data []byte) (File, error) {
-	x, err := s.editable(ctx, a, id, "aid.file.add")
+	x, _, err := s.editable(ctx, a, id, "aid.file.add", errFilesClosed)
 	if err != nil {
 		return File{}, err
 	}
@@ -210,7 +192,7 @@ func (s *Service) sealChunks(data []byte) ([]string, error) {
 // RemoveFile deletes an attachment (the collecting unit, while draft or
 // returned).
 func (s *Service) RemoveFile(ctx context.Context, a access.Actor, id, fileID int64) error {
-	if _, err := s.editable(ctx, a, id, "aid.file.remove"); err != nil {
+	if _, _, err := s.editable(ctx, a, id, "aid.file.remove", errFilesClosed); err != nil {
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {

@@ -139,21 +139,9 @@ func (s *Service) Batches(ctx context.Context, a access.Actor, f BatchFilter) ([
 		return nil, 0, err
 	}
 	lim, largs := f.Page.SQL()
-	rows, err := s.DB.Query(ctx, `SELECT `+batchCols+batchFrom(cond)+w.SQL()+batchGroup+` ORDER BY b.created_at DESC, b.id DESC`+lim,
+	out, err := db.All(ctx, s.DB.Q(), scanBatch, `SELECT `+batchCols+batchFrom(cond)+w.SQL()+batchGroup+` ORDER BY b.created_at DESC, b.id DESC`+lim,
 		append(w.Args, largs...)...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []Batch
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, b)
-	}
-	return out, total, rows.Err()
+	return out, total, err
 }
 
 // Line is one payment of a batch as pages show it: payee masked.
@@ -198,21 +186,8 @@ func scanLine(row scanner) (lineRow, error) {
 
 func (s *Service) lines(ctx context.Context, q db.Querier, a access.Actor, batchID int64) ([]lineRow, error) {
 	cond, args := a.Scope().Where("x.org_path")
-	rows, err := q.Query(ctx, `SELECT `+lineCols+lineFrom+` WHERE l.batch_id = ? AND `+cond+` ORDER BY l.seq`,
+	return db.All(ctx, q, scanLine, `SELECT `+lineCols+lineFrom+` WHERE l.batch_id = ? AND `+cond+` ORDER BY l.seq`,
 		append([]any{batchID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []lineRow
-	for rows.Next() {
-		r, err := scanLine(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // BatchLines lists a batch's lines in the actor's scope, payee masked.

@@ -113,20 +113,7 @@ func (s *Service) Programmes(ctx context.Context, a access.Actor) ([]Programme, 
 }
 
 func (s *Service) programmes(ctx context.Context, q db.Querier) ([]Programme, error) {
-	rows, err := q.Query(ctx, `SELECT `+programmeCols+` FROM aid_programmes ORDER BY sort, id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Programme
-	for rows.Next() {
-		p, err := scanProgramme(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return db.All(ctx, q, scanProgramme, `SELECT `+programmeCols+` FROM aid_programmes ORDER BY sort, id`)
 }
 
 // Programme returns the programme with the code.

@@ -107,18 +107,9 @@ var errState = apperr.New(http.StatusConflict, "state", "该申请当前不能�
 // required document must have a file: otherwise bad input on the field
 // "documents" naming the missing ones.
 func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, version int) (Application, error) {
-	if err := s.need(ctx, a, access.RecordAid, id); err != nil {
-		return Application{}, err
-	}
-	x, _, err := s.load(ctx, s.DB.Q(), a, id)
+	x, _, err := s.editable(ctx, a, id, "aid.submit", errState)
 	if err != nil {
 		return Application{}, err
-	}
-	if x.OrgID != a.OrgID {
-		return Application{}, s.deny(ctx, a, "aid.submit", id)
-	}
-	if x.Status != Draft && x.Status != Returned {
-		return Application{}, errState
 	}
 	ch, err := s.chain(ctx, s.DB.Q(), x.OrgPath)
 	if err != nil {
