@@ -60,11 +60,11 @@ func TestExportApproval(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, street, daoli := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff")
-		daoliLeader, nangang, city := f.actor("daoli.leader"), f.actor("nangang.leader"), f.actor("city.leader")
+		village, street, daoli := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff")
+		daoliLeader, nangang, city := f.Actor("daoli.leader"), f.Actor("nangang.leader"), f.Actor("city.leader")
 		f.cycle("cancer", 2026, 5_000_000, nil)
 		a := f.approved(village, street, daoli, canaryName, canaryID)
-		f.approved(f.actor("nangang.village"), f.nangangStreet(), nangang, "李淑珍", makeID("23010319820202006"))
+		f.approved(f.Actor("nangang.village"), f.nangangStreet(), nangang, "李淑珍", makeID("23010319820202006"))
 		list := aid.ExportParams{Programme: "cancer", Year: 2026}
 
 		// Refusals: no reason, a bad filter, a unit out of scope, an admin,
@@ -91,7 +91,7 @@ func TestExportApproval(t *testing.T) {
 		if _, err := f.svc.RequestExport(ctx, daoli, aid.ExportBank, aid.ExportParams{Batch: 1}, "交银行代发"); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("district asked for a bank file: %v", err)
 		}
-		_, err = f.svc.RequestExport(ctx, f.actor("city.staff"), aid.ExportBank, aid.ExportParams{}, "交银行代发")
+		_, err = f.svc.RequestExport(ctx, f.Actor("city.staff"), aid.ExportBank, aid.ExportParams{}, "交银行代发")
 		field(t, err, "batch", "")
 		if n := f.exportCount(); n != 0 {
 			t.Fatalf("%d requests stored by refusals", n)
@@ -175,14 +175,14 @@ func TestExportApproval(t *testing.T) {
 		code(t, err, "used")
 
 		// The city leader's own export of the city: both districts.
-		cityReq, err := f.svc.RequestExport(ctx, f.actor("city.staff"), aid.ExportApplications, aid.ExportParams{}, "全市年度统计核对")
+		cityReq, err := f.svc.RequestExport(ctx, f.Actor("city.staff"), aid.ExportApplications, aid.ExportParams{}, "全市年度统计核对")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.DecideExport(ctx, city, cityReq.ID, true, ""); err != nil {
 			t.Fatal(err)
 		}
-		if file, err := f.svc.UseExport(ctx, f.actor("city.staff"), cityReq.ID); err != nil || len(file.Applications) != 2 {
+		if file, err := f.svc.UseExport(ctx, f.Actor("city.staff"), cityReq.ID); err != nil || len(file.Applications) != 2 {
 			t.Fatalf("city file: %d %v", len(file.Applications), err)
 		}
 

@@ -56,7 +56,7 @@ func TestFiles(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, street, district, nangang := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff"), f.actor("nangang.leader")
+		village, street, district, nangang := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff"), f.Actor("nangang.leader")
 		f.cycle("cancer", 2026, 10_000_000, nil)
 		x, err := f.svc.Create(ctx, village, cancerInput(canaryName, canaryID))
 		if err != nil {
@@ -186,7 +186,7 @@ func TestFileRotation(t *testing.T) {
 		}
 		f.svc.Vault = k1
 		f.cycle("cancer", 2026, 10_000_000, nil)
-		village := f.actor("village.staff")
+		village := f.Actor("village.staff")
 		x, err := f.svc.Create(ctx, village, cancerInput(canaryName, canaryID))
 		if err != nil {
 			t.Fatal(err)

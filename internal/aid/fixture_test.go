@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"halfsky/internal/testfx"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,9 +17,7 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/demo"
 	"halfsky/internal/idcard"
-	"halfsky/internal/org"
 	"halfsky/internal/vault"
 )
 
@@ -33,9 +32,9 @@ var testKeys = func() *vault.Keyring {
 }()
 
 type fx struct {
-	t     *testing.T
-	d     *db.DB
-	auth  *auth.Service
+	t *testing.T
+	d *db.DB
+	*testfx.Demo
 	svc   *aid.Service
 	clock time.Time
 }
@@ -46,32 +45,21 @@ func beijing(y int, m time.Month, d int) time.Time {
 }
 
 func setup(t *testing.T, d *db.DB) *fx {
-	orgs := &org.Store{DB: d}
-	f := &fx{t: t, d: d, auth: auth.NewService(d, orgs), svc: aid.NewService(d, orgs), clock: beijing(2026, 3, 10)}
+	f := &fx{Demo: testfx.Seed(t, d), t: t, d: d, clock: beijing(2026, 3, 10)}
+	f.svc = aid.NewService(d, f.Orgs)
 	f.svc.Vault = testKeys
 	f.svc.Now = func() time.Time { return f.clock }
 	ctx := context.Background()
-	if _, err := demo.Seed(ctx, f.auth, "test-password-2015", true); err != nil {
-		t.Fatal(err)
-	}
 	// A cadre of a community in 南岗区, another district.
 	var code string
 	if err := d.QueryRow(ctx, `SELECT code FROM orgs WHERE code LIKE '230103%' AND kind IN ('community', 'village') ORDER BY code LIMIT 1`).Scan(&code); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.auth.CreateUserAsOperator(ctx, auth.NewUser{Username: "nangang.village", DisplayName: "赵敏",
+	if _, err := f.Auth.CreateUserAsOperator(ctx, auth.NewUser{Username: "nangang.village", DisplayName: "赵敏",
 		Password: "test-password-2015", OrgCode: code, Role: access.Staff}); err != nil {
 		t.Fatal(err)
 	}
 	return f
-}
-
-func (f *fx) actor(username string) access.Actor {
-	u, err := f.auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
 }
 
 // cycle opens the programme's year with a budget (fen) and, for each
@@ -79,7 +67,7 @@ func (f *fx) actor(username string) access.Actor {
 func (f *fx) cycle(programme string, year int, budget int64, quotas map[string]int) aid.Cycle {
 	f.t.Helper()
 	ctx := context.Background()
-	city := f.actor("city.leader")
+	city := f.Actor("city.leader")
 	c, err := f.svc.SaveCycle(ctx, city, aid.CycleInput{Programme: programme, Year: year, Budget: budget,
 		OpensOn: fmt.Sprintf("%d-01-01", year), ClosesOn: fmt.Sprintf("%d-12-31", year)})
 	if err != nil {

@@ -35,15 +35,15 @@ func childInput(programme, id string) aid.Input {
 // city leader's approval.
 func (f *fx) granted(in aid.Input) aid.Application {
 	f.t.Helper()
-	village := f.actor("village.staff")
+	village := f.Actor("village.staff")
 	x, err := f.svc.Create(context.Background(), village, in)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	x = f.submit(village, x)
-	x = f.decide(f.actor("street.staff"), x, aid.Pass, "")
-	x = f.decide(f.actor("daoli.staff"), x, aid.Pass, "")
-	return f.decide(f.actor("city.leader"), x, aid.Pass, "")
+	x = f.decide(f.Actor("street.staff"), x, aid.Pass, "")
+	x = f.decide(f.Actor("daoli.staff"), x, aid.Pass, "")
+	return f.decide(f.Actor("city.leader"), x, aid.Pass, "")
 }
 
 func yes() *bool { b := true; return &b }
@@ -64,7 +64,7 @@ func TestFollowupRules(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, street, nangang := f.actor("village.staff"), f.actor("street.staff"), f.actor("nangang.leader")
+		village, street, nangang := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("nangang.leader")
 		for _, p := range []string{"cancer", "love_mother", "spring_bud"} {
 			f.cycle(p, 2026, 10_000_000, nil)
 		}
@@ -94,7 +94,7 @@ func TestFollowupRules(t *testing.T) {
 		if _, err := f.svc.Followups(ctx, nangang, pair.ID); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("南岗 listed 道里's: %v", err)
 		}
-		if _, err := f.svc.AddFollowup(ctx, f.actor("admin"), pair.ID, visit); !errors.Is(err, access.ErrDenied) {
+		if _, err := f.svc.AddFollowup(ctx, f.Actor("admin"), pair.ID, visit); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("an administrator added a follow-up: %v", err)
 		}
 		if f.followPrint() != before {
@@ -149,7 +149,7 @@ func TestFollowupRules(t *testing.T) {
 			Grade: "高一", Notes: "回来了"})
 		code(t, err, "ended")
 
-		fs, err := f.svc.Followups(ctx, f.actor("daoli.leader"), bud.ID)
+		fs, err := f.svc.Followups(ctx, f.Actor("daoli.leader"), bud.ID)
 		if err != nil || len(fs) != 2 || fs[0].ID != last.ID || fs[1].Notes == y1.Notes || fs[1].School == y1.School {
 			t.Fatalf("list: %+v %v", fs, err)
 		}
@@ -166,7 +166,7 @@ func TestFollowupDue(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		leader, village, nangang := f.actor("daoli.leader"), f.actor("village.staff"), f.actor("nangang.leader")
+		leader, village, nangang := f.Actor("daoli.leader"), f.Actor("village.staff"), f.Actor("nangang.leader")
 		for _, p := range []string{"love_mother", "spring_bud", "orphan"} {
 			f.cycle(p, 2026, 0, nil)
 		}
@@ -233,7 +233,7 @@ func TestFollowupSealed(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, leader := f.actor("village.staff"), f.actor("daoli.leader")
+		village, leader := f.Actor("village.staff"), f.Actor("daoli.leader")
 		f.cycle("spring_bud", 2026, 0, nil)
 		bud := f.granted(childInput("spring_bud", makeID("23010220130301004")))
 		f.clock = beijing(2026, 9, 15)
@@ -260,7 +260,7 @@ func TestFollowupSealed(t *testing.T) {
 		}
 		_, err := f.svc.RevealFollowups(ctx, leader, bud.ID, "看看")
 		field(t, err, "reason", aid.ErrReason)
-		if _, err := f.svc.RevealFollowups(ctx, f.actor("nangang.leader"), bud.ID, "核实在校情况"); !errors.Is(err, db.ErrNotFound) {
+		if _, err := f.svc.RevealFollowups(ctx, f.Actor("nangang.leader"), bud.ID, "核实在校情况"); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("南岗 revealed: %v", err)
 		}
 		if f.audited("aid.followup.reveal") != before {

@@ -89,22 +89,22 @@ func (f *fx) approved(collect, street, district access.Actor, name, id string) a
 	x = f.submit(collect, x)
 	x = f.decide(street, x, aid.Pass, "")
 	x = f.decide(district, x, aid.Pass, "")
-	return f.decide(f.actor("city.leader"), x, aid.Pass, "")
+	return f.decide(f.Actor("city.leader"), x, aid.Pass, "")
 }
 
 // nangangStreet makes a staff user at the street above nangang.village.
 func (f *fx) nangangStreet() access.Actor {
 	ctx := context.Background()
-	v := f.actor("nangang.village")
+	v := f.Actor("nangang.village")
 	var code string
 	if err := f.d.QueryRow(ctx, `SELECT p.code FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = ?`, v.OrgID).Scan(&code); err != nil {
 		f.t.Fatal(err)
 	}
-	if _, err := f.auth.CreateUserAsOperator(ctx, auth.NewUser{Username: "nangang.street", DisplayName: "孙丽",
+	if _, err := f.Auth.CreateUserAsOperator(ctx, auth.NewUser{Username: "nangang.street", DisplayName: "孙丽",
 		Password: "test-password-2015", OrgCode: code, Role: access.Staff}); err != nil {
 		f.t.Fatal(err)
 	}
-	return f.actor("nangang.street")
+	return f.Actor("nangang.street")
 }
 
 // TestPayments is the issue's "it is paid in a batch" with its bad input:
@@ -117,9 +117,9 @@ func TestPayments(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, street, daoli := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff")
-		city, cityStaff, nangang, daoliLeader := f.actor("city.leader"), f.actor("city.staff"), f.actor("nangang.leader"), f.actor("daoli.leader")
-		nvillage, nstreet := f.actor("nangang.village"), f.nangangStreet()
+		village, street, daoli := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff")
+		city, cityStaff, nangang, daoliLeader := f.Actor("city.leader"), f.Actor("city.staff"), f.Actor("nangang.leader"), f.Actor("daoli.leader")
+		nvillage, nstreet := f.Actor("nangang.village"), f.nangangStreet()
 		cyc := f.cycle("cancer", 2026, 5_000_000, nil) // five grants
 
 		a := f.approved(village, street, daoli, canaryName, canaryID)
@@ -406,11 +406,11 @@ func TestPaymentRotation(t *testing.T) {
 		}
 		f.svc.Vault = k1
 		cyc := f.cycle("cancer", 2026, 5_000_000, nil)
-		a := f.approved(f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff"), canaryName, canaryID)
-		if _, err := f.svc.SetAccount(ctx, f.actor("village.staff"), a.ID, "中国农业银行", canaryAccount); err != nil {
+		a := f.approved(f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff"), canaryName, canaryID)
+		if _, err := f.svc.SetAccount(ctx, f.Actor("village.staff"), a.ID, "中国农业银行", canaryAccount); err != nil {
 			t.Fatal(err)
 		}
-		b, err := f.svc.CreateBatch(ctx, f.actor("city.leader"), cyc.ID, []int64{a.ID})
+		b, err := f.svc.CreateBatch(ctx, f.Actor("city.leader"), cyc.ID, []int64{a.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -427,11 +427,11 @@ func TestPaymentRotation(t *testing.T) {
 			t.Fatalf("rotated %v", done)
 		}
 		f.svc.Vault = k2
-		rows := f.bankFile(f.actor("city.staff"), f.actor("city.leader"), b.ID).Bank
+		rows := f.bankFile(f.Actor("city.staff"), f.Actor("city.leader"), b.ID).Bank
 		if len(rows) != 1 || rows[0].Account != canaryAccount {
 			t.Fatalf("after rotation: %+v", rows)
 		}
-		if acc, err := f.svc.Account(ctx, f.actor("daoli.leader"), a.ID); err != nil || acc.Account != "**** **** "+canaryAccount[15:] {
+		if acc, err := f.svc.Account(ctx, f.Actor("daoli.leader"), a.ID); err != nil || acc.Account != "**** **** "+canaryAccount[15:] {
 			t.Fatalf("account after rotation: %+v %v", acc, err)
 		}
 	})
@@ -444,12 +444,12 @@ func TestBatchRace(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		cyc := f.cycle("cancer", 2026, 5_000_000, nil)
-		village := f.actor("village.staff")
-		a := f.approved(village, f.actor("street.staff"), f.actor("daoli.staff"), canaryName, canaryID)
+		village := f.Actor("village.staff")
+		a := f.approved(village, f.Actor("street.staff"), f.Actor("daoli.staff"), canaryName, canaryID)
 		if _, err := f.svc.SetAccount(ctx, village, a.ID, "中国农业银行", canaryAccount); err != nil {
 			t.Fatal(err)
 		}
-		city := f.actor("city.leader")
+		city := f.Actor("city.leader")
 		var wg sync.WaitGroup
 		errs := make([]error, 4)
 		for i := range errs {

@@ -62,7 +62,7 @@ func (f *fx) fileBytes() []byte {
 // one return for the reason given.
 func (f *fx) approve(in aid.Input, reason string) aid.Application {
 	f.t.Helper()
-	village, street, district, city := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff"), f.actor("city.leader")
+	village, street, district, city := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff"), f.Actor("city.leader")
 	x, err := f.svc.Create(context.Background(), village, in)
 	if err != nil {
 		f.t.Fatal(err)
@@ -90,7 +90,7 @@ func TestPurge(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, street := f.actor("village.staff"), f.actor("street.staff")
+		village, street := f.Actor("village.staff"), f.Actor("street.staff")
 
 		f.clock = beijing(2021, 3, 10)
 		cyc := f.cycle("cancer", 2021, 10_000_000, nil)
@@ -212,7 +212,7 @@ func TestPurge(t *testing.T) {
 		})
 
 		// Still listed and shown, as purged, with nothing to unmask.
-		x, err := f.svc.Application(ctx, f.actor("daoli.leader"), canary.ID)
+		x, err := f.svc.Application(ctx, f.Actor("daoli.leader"), canary.ID)
 		if err != nil || !x.Purged || x.Name != "" || x.IDNumber != "" || x.Status != aid.Approved || x.Amount != 1_000_000 {
 			t.Fatalf("purged application reads %+v %v", x, err)
 		}
@@ -258,7 +258,7 @@ func TestPurge(t *testing.T) {
 
 		// Once per lifetime still holds for the purged grant, elsewhere and later.
 		f.cycle("cancer", 2026, 10_000_000, nil)
-		_, err = f.svc.Create(ctx, f.actor("nangang.village"), cancerInput("金某", canaryID))
+		_, err = f.svc.Create(ctx, f.Actor("nangang.village"), cancerInput("金某", canaryID))
 		code(t, err, "duplicate")
 		// The rejected applicant may apply again.
 		if _, err := f.svc.Create(ctx, village, cancerInput("金某", makeID("23010219800101004"))); err != nil {
@@ -284,8 +284,8 @@ const purgeAccount = "6228480402564890018"
 // pay records the canary's account and pays it in a batch of its cycle.
 func (f *fx) pay(c aid.Cycle, x aid.Application) {
 	f.t.Helper()
-	ctx, city := context.Background(), f.actor("city.leader")
-	if _, err := f.svc.SetAccount(ctx, f.actor("village.staff"), x.ID, "中国农业银行哈尔滨道里支行", purgeAccount); err != nil {
+	ctx, city := context.Background(), f.Actor("city.leader")
+	if _, err := f.svc.SetAccount(ctx, f.Actor("village.staff"), x.ID, "中国农业银行哈尔滨道里支行", purgeAccount); err != nil {
 		f.t.Fatal(err)
 	}
 	b, err := f.svc.CreateBatch(ctx, city, c.ID, []int64{x.ID})

@@ -21,7 +21,7 @@ func TestRaces(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		f.cycle("cancer", 2026, 3_000_000, nil) // three grants
-		village, street, district, city := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff"), f.actor("city.leader")
+		village, street, district, city := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff"), f.Actor("city.leader")
 
 		var wg sync.WaitGroup
 		errs := make([]error, 6)

@@ -18,7 +18,7 @@ func TestBadInput(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village := f.actor("village.staff")
+		village := f.Actor("village.staff")
 		f.cycle("cancer", 2026, 10_000_000, nil)
 		f.cycle("spring_bud", 2026, 0, nil)
 		wrongCheck := canaryID[:17] + string("0123456789X"[(idx(canaryID[17])+1)%11])
@@ -94,38 +94,38 @@ func TestPermissions(t *testing.T) {
 		cyc := f.cycle("cancer", 2026, 10_000_000, nil)
 		in := aid.CycleInput{Programme: "cancer", Year: 2026, Budget: 1, OpensOn: "2026-01-01", ClosesOn: "2026-12-31"}
 		for _, u := range []string{"city.staff", "daoli.leader", "admin"} {
-			if _, err := f.svc.SaveCycle(ctx, f.actor(u), in); !errors.Is(err, access.ErrDenied) {
+			if _, err := f.svc.SaveCycle(ctx, f.Actor(u), in); !errors.Is(err, access.ErrDenied) {
 				t.Fatalf("%s saved a cycle: %v", u, err)
 			}
-			if err := f.svc.SetQuota(ctx, f.actor(u), cyc.ID, "230102", 3); !errors.Is(err, access.ErrDenied) {
+			if err := f.svc.SetQuota(ctx, f.Actor(u), cyc.ID, "230102", 3); !errors.Is(err, access.ErrDenied) {
 				t.Fatalf("%s set a quota: %v", u, err)
 			}
 		}
-		if _, _, err := f.svc.Applications(ctx, f.actor("admin"), aid.Filter{}); !errors.Is(err, access.ErrDenied) {
+		if _, _, err := f.svc.Applications(ctx, f.Actor("admin"), aid.Filter{}); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("admin listed applications: %v", err)
 		}
-		if _, err := f.svc.Create(ctx, f.actor("daoli.staff"), cancerInput("王秀兰", canaryID)); err == nil {
+		if _, err := f.svc.Create(ctx, f.Actor("daoli.staff"), cancerInput("王秀兰", canaryID)); err == nil {
 			t.Fatal("a district entered an application")
 		}
-		p, err := f.svc.Programme(ctx, f.actor("city.leader"), "cancer")
+		p, err := f.svc.Programme(ctx, f.Actor("city.leader"), "cancer")
 		if err != nil || p.Amount != 1_000_000 || !p.OncePerLife || !p.Rules.FemaleOnly || len(p.Documents) != 3 {
 			t.Fatalf("cancer: %+v %v", p, err)
 		}
-		if _, err := f.svc.UpdateProgramme(ctx, f.actor("city.leader"), "cancer", aid.ProgrammeInput{Name: "两癌救助", Amount: -1,
+		if _, err := f.svc.UpdateProgramme(ctx, f.Actor("city.leader"), "cancer", aid.ProgrammeInput{Name: "两癌救助", Amount: -1,
 			RetentionDays: 1825, Version: p.Version}); err == nil {
 			t.Fatal("negative amount accepted")
 		}
-		p2, err := f.svc.UpdateProgramme(ctx, f.actor("city.leader"), "cancer", aid.ProgrammeInput{Name: p.Name, Amount: 1_200_000,
+		p2, err := f.svc.UpdateProgramme(ctx, f.Actor("city.leader"), "cancer", aid.ProgrammeInput{Name: p.Name, Amount: 1_200_000,
 			OncePerLife: true, Rules: p.Rules, Documents: p.Documents, RetentionDays: 1825, Active: true, Version: p.Version})
 		if err != nil || p2.Amount != 1_200_000 || f.audited("aid.programme.update") != 1 {
 			t.Fatalf("update: %+v %v", p2, err)
 		}
-		if q, err := f.svc.Quotas(ctx, f.actor("daoli.leader"), cyc.ID); err != nil || len(q) != 1 || q[0].Org.Code != "230102" {
+		if q, err := f.svc.Quotas(ctx, f.Actor("daoli.leader"), cyc.ID); err != nil || len(q) != 1 || q[0].Org.Code != "230102" {
 			t.Fatalf("district quotas: %+v %v", q, err)
 		}
 
 		// A street collects: submission goes straight to the district.
-		street := f.actor("street.staff")
+		street := f.Actor("street.staff")
 		x, err := f.svc.Create(ctx, street, cancerInput("王秀兰", canaryID))
 		if err != nil || x.Level != "street" || x.Amount != 1_200_000 {
 			t.Fatalf("street entry: %+v %v", x, err)
@@ -135,11 +135,11 @@ func TestPermissions(t *testing.T) {
 			t.Fatalf("street submission at %s", x.Level)
 		}
 		// Rejected: the person may apply again.
-		x = f.decide(f.actor("daoli.staff"), x, aid.Reject, "不符合救助条件")
+		x = f.decide(f.Actor("daoli.staff"), x, aid.Reject, "不符合救助条件")
 		if x.Status != aid.Rejected {
 			t.Fatal(x.Status)
 		}
-		if _, err := f.svc.Create(ctx, f.actor("village.staff"), cancerInput("王秀兰", canaryID)); err != nil {
+		if _, err := f.svc.Create(ctx, f.Actor("village.staff"), cancerInput("王秀兰", canaryID)); err != nil {
 			t.Fatalf("after rejection: %v", err)
 		}
 	})
@@ -153,7 +153,7 @@ func TestGrantDecidesAtApproval(t *testing.T) {
 		ctx := context.Background()
 		f := setup(t, d)
 		f.cycle("cancer", 2026, 10_000_000, nil)
-		village, street, district, city := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff"), f.actor("city.leader")
+		village, street, district, city := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff"), f.Actor("city.leader")
 		x, err := f.svc.Create(ctx, village, cancerInput(canaryName, canaryID))
 		if err != nil {
 			t.Fatal(err)

@@ -24,8 +24,8 @@ func TestCancerScenario(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, street, district := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.staff")
-		city, cityStaff, nangang := f.actor("city.leader"), f.actor("city.staff"), f.actor("nangang.leader")
+		village, street, district := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.staff")
+		city, cityStaff, nangang := f.Actor("city.leader"), f.Actor("city.staff"), f.Actor("nangang.leader")
 		// Budget for one grant; 道里区 may have one approved.
 		cyc := f.cycle("cancer", 2026, 1_000_000, map[string]int{"230102": 1})
 
@@ -41,7 +41,7 @@ func TestCancerScenario(t *testing.T) {
 			t.Fatalf("masked: %+v", x)
 		}
 		// The same person cannot be entered twice while the first is open.
-		_, err = f.svc.Create(ctx, f.actor("street.staff"), cancerInput("金丝雀", canaryID))
+		_, err = f.svc.Create(ctx, f.Actor("street.staff"), cancerInput("金丝雀", canaryID))
 		code(t, err, "duplicate")
 
 		// Up: village → street → district, which returns it.
@@ -189,7 +189,7 @@ func TestCancerScenario(t *testing.T) {
 		f.cycle("cancer", 2027, 5_000_000, nil)
 		before = f.fingerprint()
 		probes := f.audited("aid.duplicate")
-		_, err = f.svc.Create(ctx, f.actor("nangang.village"), cancerInput("金丝雀桂芝", canaryID))
+		_, err = f.svc.Create(ctx, f.Actor("nangang.village"), cancerInput("金丝雀桂芝", canaryID))
 		e := code(t, err, "duplicate")
 		holder := strings.TrimSuffix(f.orgName("230102"), "妇联") + f.orgName("230102001001")
 		if e.Message != "该身份证号已于2026年在"+holder+"申请两癌救助，不能重复申请" || e.Fields["id_number"] != e.Message {

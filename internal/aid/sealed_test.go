@@ -24,7 +24,7 @@ func TestCanary(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		village, street, leader := f.actor("village.staff"), f.actor("street.staff"), f.actor("daoli.leader")
+		village, street, leader := f.Actor("village.staff"), f.Actor("street.staff"), f.Actor("daoli.leader")
 		f.cycle("cancer", 2026, 10_000_000, nil)
 		in := cancerInput(canaryName, canaryID)
 		x, err := f.svc.Create(ctx, village, in)
@@ -82,7 +82,7 @@ func TestNoKeys(t *testing.T) {
 		f.cycle("cancer", 2026, 10_000_000, nil)
 		f.svc.Vault = nil
 		before := f.fingerprint()
-		if _, err := f.svc.Create(ctx, f.actor("village.staff"), cancerInput(canaryName, canaryID)); err == nil {
+		if _, err := f.svc.Create(ctx, f.Actor("village.staff"), cancerInput(canaryName, canaryID)); err == nil {
 			t.Fatal("stored personal data without keys")
 		}
 		if f.fingerprint() != before {
@@ -104,7 +104,7 @@ func TestRotation(t *testing.T) {
 		}
 		f.svc.Vault = k1
 		f.cycle("cancer", 2026, 10_000_000, nil)
-		x, err := f.svc.Create(ctx, f.actor("village.staff"), cancerInput(canaryName, canaryID))
+		x, err := f.svc.Create(ctx, f.Actor("village.staff"), cancerInput(canaryName, canaryID))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,12 +140,12 @@ func TestRotation(t *testing.T) {
 			}
 		}
 		f.svc.Vault = k2
-		p, err := f.svc.Reveal(ctx, f.actor("daoli.leader"), x.ID, "轮换密钥后核对")
+		p, err := f.svc.Reveal(ctx, f.Actor("daoli.leader"), x.ID, "轮换密钥后核对")
 		if err != nil || p.IDNumber != canaryID || p.Name != canaryName || p.Facts["stage"] != canaryStage {
 			t.Fatalf("after rotation: %+v %v", p, err)
 		}
 		// The lookup hash does not rotate: the person is still found.
-		_, err = f.svc.Create(ctx, f.actor("street.staff"), cancerInput("金某", canaryID))
+		_, err = f.svc.Create(ctx, f.Actor("street.staff"), cancerInput("金某", canaryID))
 		code(t, err, "duplicate")
 	})
 }

@@ -7,55 +7,31 @@ import (
 	"time"
 
 	"halfsky/internal/access"
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/demo"
-	"halfsky/internal/org"
 	"halfsky/internal/rectify"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
-
-func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
 
 // deskFx is the demo tree and accounts with a rectify service on a fixed
 // clock: 2 November 2026, 10:00 in Beijing.
 type deskFx struct {
-	t    *testing.T
-	d    *db.DB
-	orgs *org.Store
-	auth *auth.Service
-	svc  *rectify.Service
+	*testfx.Demo
+	t   *testing.T
+	d   *db.DB
+	svc *rectify.Service
 }
 
 func deskSetup(t *testing.T, d *db.DB) *deskFx {
-	orgs := &org.Store{DB: d}
-	f := &deskFx{t: t, d: d, orgs: orgs, auth: auth.NewService(d, orgs), svc: rectify.NewService(d, orgs)}
+	f := &deskFx{Demo: testfx.Seed(t, d), t: t, d: d}
+	f.svc = rectify.NewService(d, f.Orgs)
 	f.svc.Now = func() time.Time { return time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC) }
-	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
-		t.Fatal(err)
-	}
 	return f
-}
-
-func (f *deskFx) actor(username string) access.Actor {
-	u, err := f.auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
-}
-
-func (f *deskFx) unit(code string) org.Org {
-	o, err := f.orgs.ByCodeUnscoped(context.Background(), f.d.Q(), code)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return o
 }
 
 // problem records one problem of the unit; due "" is a 长期坚持 item.
 func (f *deskFx) problem(code, cat, desc, due, status string) {
-	o, by := f.unit(code), f.actor("city.staff")
+	o, by := f.Unit(code), f.Actor("city.staff")
 	var dueOn, applied any
 	if due != "" {
 		dueOn = due
@@ -104,7 +80,7 @@ func TestDesk(t *testing.T) {
 		f.problem("230103", "organ", "南岗将到期", "2026-11-03", "open")
 		f.problem("2301", "ability", "市妇联申请销号", "2026-11-01", "applied")
 
-		dl, err := f.svc.Desk(ctx, f.actor("daoli.staff"))
+		dl, err := f.svc.Desk(ctx, f.Actor("daoli.staff"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +98,7 @@ func TestDesk(t *testing.T) {
 			t.Errorf("verify row %+v", v)
 		}
 
-		vl, err := f.svc.Desk(ctx, f.actor("village.staff"))
+		vl, err := f.svc.Desk(ctx, f.Actor("village.staff"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +107,7 @@ func TestDesk(t *testing.T) {
 			t.Errorf("village %+v", vl)
 		}
 
-		city, err := f.svc.Desk(ctx, f.actor("city.leader"))
+		city, err := f.svc.Desk(ctx, f.Actor("city.leader"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,16 +117,16 @@ func TestDesk(t *testing.T) {
 		if city.Open != 6 || city.Applied != 3 || city.Red != 2 || city.Yellow != 2 || city.OverdueTotal != 0 {
 			t.Errorf("city counts %+v", city)
 		}
-		if _, err := f.svc.Desk(ctx, f.actor("secadmin")); !errors.Is(err, access.ErrDenied) {
+		if _, err := f.svc.Desk(ctx, f.Actor("secadmin")); !errors.Is(err, access.ErrDenied) {
 			t.Errorf("secadmin: %v", err)
 		}
 
-		node := f.unit("2301")
-		by, err := f.svc.DeskByChild(ctx, f.actor("city.leader"), node)
+		node := f.Unit("2301")
+		by, err := f.svc.DeskByChild(ctx, f.Actor("city.leader"), node)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, total, err := f.orgs.Rollup(ctx, node, 3, by)
+		rows, total, err := f.Orgs.Rollup(ctx, node, 3, by)
 		if err != nil {
 			t.Fatal(err)
 		}

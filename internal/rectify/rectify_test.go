@@ -10,39 +10,26 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/demo"
-	"halfsky/internal/org"
 	"halfsky/internal/rectify"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
 func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
 
 type fx struct {
-	t     *testing.T
-	d     *db.DB
-	auth  *auth.Service
+	t *testing.T
+	d *db.DB
+	*testfx.Demo
 	svc   *rectify.Service
 	clock time.Time
 }
 
 func setup(t *testing.T, d *db.DB) *fx {
-	orgs := &org.Store{DB: d}
-	f := &fx{t: t, d: d, auth: auth.NewService(d, orgs), clock: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
-	f.svc = rectify.NewService(d, orgs)
+	f := &fx{Demo: testfx.Seed(t, d), t: t, d: d, clock: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
+	f.svc = rectify.NewService(d, f.Orgs)
 	f.svc.Now = func() time.Time { return f.clock }
-	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
-		t.Fatal(err)
-	}
 	return f
-}
-
-func (f *fx) actor(username string) access.Actor {
-	u, err := f.auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
 }
 
 func wantCode(t *testing.T, err error, want string) {
@@ -82,8 +69,8 @@ func TestIssueScenario(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		daoli, daoliLeader, city := f.actor("daoli.staff"), f.actor("daoli.leader"), f.actor("city.staff")
-		nangang := f.actor("nangang.leader")
+		daoli, daoliLeader, city := f.Actor("daoli.staff"), f.Actor("daoli.leader"), f.Actor("city.staff")
+		nangang := f.Actor("nangang.leader")
 
 		id, err := f.svc.Create(ctx, daoli, deadlineInput())
 		if err != nil {
@@ -187,7 +174,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		daoli, city, admin := f.actor("daoli.staff"), f.actor("city.leader"), f.actor("admin")
+		daoli, city, admin := f.Actor("daoli.staff"), f.Actor("city.leader"), f.Actor("admin")
 
 		bad := func(field string, change func(*rectify.Input)) {
 			t.Helper()
@@ -255,7 +242,7 @@ func TestColoursReviewsAndStats(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		daoli, street, city := f.actor("daoli.staff"), f.actor("street.staff"), f.actor("city.staff")
+		daoli, street, city := f.Actor("daoli.staff"), f.Actor("street.staff"), f.Actor("city.staff")
 
 		mk := func(a access.Actor, change func(*rectify.Input)) int64 {
 			t.Helper()

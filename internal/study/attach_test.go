@@ -24,7 +24,7 @@ func TestAttachToReport(t *testing.T) {
 		f.clock = f.clock.AddDate(0, 0, -20) // the notice is issued on 2026-10-13
 		dd := f.issue()
 		f.clock = f.clock.AddDate(0, 0, 20)
-		daoli, street, nangang := f.actor("daoli.staff"), f.actor("street.staff"), f.actor("nangang.leader")
+		daoli, street, nangang := f.Actor("daoli.staff"), f.Actor("street.staff"), f.Actor("nangang.leader")
 
 		// The street studies the notice sent to its district.
 		linkable, err := f.svc.LinkableDocs(ctx, street)
@@ -64,7 +64,7 @@ func TestAttachToReport(t *testing.T) {
 		if _, err := f.svc.AttachToReport(ctx, nangang, rid, []int64{a1.ID}); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("南岗 attaches to 道里's report: %v", err)
 		}
-		if _, err := f.svc.AttachToReport(ctx, f.actor("city.staff"), rid, []int64{a1.ID}); !errors.Is(err, access.ErrDenied) {
+		if _, err := f.svc.AttachToReport(ctx, f.Actor("city.staff"), rid, []int64{a1.ID}); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("the city attaches to 道里's report: %v", err)
 		}
 
@@ -83,7 +83,7 @@ func TestAttachToReport(t *testing.T) {
 			t.Fatalf("report numbers %v %s", rep.Numbers, rep.Status)
 		}
 		// The issuing side sees what was attached.
-		seen, err := f.svc.ForReport(ctx, f.actor("city.staff"), rid)
+		seen, err := f.svc.ForReport(ctx, f.Actor("city.staff"), rid)
 		if err != nil || len(seen.Activities) != 2 || seen.CanAttach {
 			t.Fatalf("city view: %+v %v", seen, err)
 		}

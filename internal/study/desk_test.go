@@ -7,54 +7,30 @@ import (
 	"time"
 
 	"halfsky/internal/access"
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/demo"
-	"halfsky/internal/org"
 	"halfsky/internal/study"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
-
-func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
 
 // deskFx is the demo tree and accounts with a study service on a fixed
 // clock: 2 November 2026, 10:00 in Beijing.
 type deskFx struct {
-	t    *testing.T
-	d    *db.DB
-	orgs *org.Store
-	auth *auth.Service
-	svc  *study.Service
+	*testfx.Demo
+	t   *testing.T
+	d   *db.DB
+	svc *study.Service
 }
 
 func deskSetup(t *testing.T, d *db.DB) *deskFx {
-	orgs := &org.Store{DB: d}
-	f := &deskFx{t: t, d: d, orgs: orgs, auth: auth.NewService(d, orgs), svc: study.NewService(d, orgs)}
+	f := &deskFx{Demo: testfx.Seed(t, d), t: t, d: d}
+	f.svc = study.NewService(d, f.Orgs)
 	f.svc.Now = func() time.Time { return time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC) }
-	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
-		t.Fatal(err)
-	}
 	return f
 }
 
-func (f *deskFx) actor(username string) access.Actor {
-	u, err := f.auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
-}
-
-func (f *deskFx) unit(code string) org.Org {
-	o, err := f.orgs.ByCodeUnscoped(context.Background(), f.d.Q(), code)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return o
-}
-
 func (f *deskFx) activity(code, kind, on, topic string, people int) {
-	o, by := f.unit(code), f.actor("city.staff")
+	o, by := f.Unit(code), f.Actor("city.staff")
 	if _, err := f.d.Exec(context.Background(), `INSERT INTO study_activities (org_id, org_path, kind, held_on, topic,
 		participants, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)`,
 		o.ID, o.Path, kind, on, topic, people, by.UserID); err != nil {
@@ -75,7 +51,7 @@ func TestDesk(t *testing.T) {
 		f.activity("230102", "lecture", "2025-10-20", "去年的宣讲", 5)
 		f.activity("230102", "other", "2025-12-05", "十二个月前", 7)
 
-		daoli, err := f.svc.Desk(ctx, f.actor("daoli.staff"))
+		daoli, err := f.svc.Desk(ctx, f.Actor("daoli.staff"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -98,30 +74,30 @@ func TestDesk(t *testing.T) {
 			t.Errorf("latest row %+v", l)
 		}
 
-		city, err := f.svc.Desk(ctx, f.actor("city.leader"))
+		city, err := f.svc.Desk(ctx, f.Actor("city.leader"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if city.MonthActivities != 2 || city.MonthParticipants != 80 || city.Latest[0].Topic != "南岗区专题培训" {
 			t.Errorf("city %+v", city)
 		}
-		village, err := f.svc.Desk(ctx, f.actor("village.staff"))
+		village, err := f.svc.Desk(ctx, f.Actor("village.staff"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if village.MonthActivities != 0 || len(village.Latest) != 1 || village.Latest[0].Topic != "村妇联专题研讨" {
 			t.Errorf("village %+v", village)
 		}
-		if _, err := f.svc.Desk(ctx, f.actor("admin")); !errors.Is(err, access.ErrDenied) {
+		if _, err := f.svc.Desk(ctx, f.Actor("admin")); !errors.Is(err, access.ErrDenied) {
 			t.Errorf("admin: %v", err)
 		}
 
-		node := f.unit("2301")
-		by, err := f.svc.DeskByChild(ctx, f.actor("city.leader"), node)
+		node := f.Unit("2301")
+		by, err := f.svc.DeskByChild(ctx, f.Actor("city.leader"), node)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, total, err := f.orgs.Rollup(ctx, node, 1, by)
+		rows, total, err := f.Orgs.Rollup(ctx, node, 1, by)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,7 +108,7 @@ func TestDesk(t *testing.T) {
 		if total[0] != 3 || got["230102"] != 2 || got["230103"] != 1 || len(rows) < 18 {
 			t.Errorf("roll-up %v total %v (%d rows)", got, total, len(rows))
 		}
-		if _, err := f.svc.DeskByChild(ctx, f.actor("daoli.staff"), node); !errors.Is(err, access.ErrDenied) {
+		if _, err := f.svc.DeskByChild(ctx, f.Actor("daoli.staff"), node); !errors.Is(err, access.ErrDenied) {
 			t.Errorf("district rolls up the city: %v", err)
 		}
 	})

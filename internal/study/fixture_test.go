@@ -3,6 +3,7 @@ package study_test
 import (
 	"context"
 	"errors"
+	"halfsky/internal/testfx"
 	"testing"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/demo"
 	"halfsky/internal/doc"
 	"halfsky/internal/org"
 	"halfsky/internal/report"
@@ -23,9 +23,9 @@ func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Thre
 var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
 
 type fx struct {
-	t     *testing.T
-	d     *db.DB
-	auth  *auth.Service
+	t *testing.T
+	d *db.DB
+	*testfx.Demo
 	docs  *doc.Service
 	reps  *report.Service
 	svc   *study.Service
@@ -33,26 +33,14 @@ type fx struct {
 }
 
 func setup(t *testing.T, d *db.DB) *fx {
-	orgs := &org.Store{DB: d}
-	f := &fx{t: t, d: d, auth: auth.NewService(d, orgs), clock: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
-	f.docs = doc.NewService(d, orgs)
-	f.reps = report.NewService(d, orgs, f.docs)
+	f := &fx{Demo: testfx.Seed(t, d), t: t, d: d, clock: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
+	f.docs = doc.NewService(d, f.Orgs)
+	f.reps = report.NewService(d, f.Orgs, f.docs)
 	report.Wire(f.docs, f.reps)
-	f.svc = study.NewService(d, orgs)
+	f.svc = study.NewService(d, f.Orgs)
 	now := func() time.Time { return f.clock }
 	f.docs.Now, f.reps.Now, f.svc.Now = now, now, now
-	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
-		t.Fatal(err)
-	}
 	return f
-}
-
-func (f *fx) actor(username string) access.Actor {
-	u, err := f.auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
 }
 
 func (f *fx) create(a access.Actor, in study.Input, photos ...study.Upload) study.Activity {
@@ -68,7 +56,7 @@ func (f *fx) create(a access.Actor, in study.Input, photos ...study.Upload) stud
 // of sessions, participants and trainings; it returns the document.
 func (f *fx) issue() doc.Document {
 	ctx := context.Background()
-	staff, office, leader := f.actor("city.staff"), f.actor("city.office"), f.actor("city.leader")
+	staff, office, leader := f.Actor("city.staff"), f.Actor("city.office"), f.Actor("city.leader")
 	dd, err := f.docs.Create(ctx, staff, doc.Fields{Type: "通知", IssuerMark: "哈尔滨市妇女联合会文件", Abbr: "哈妇发",
 		Title: "哈尔滨市妇联关于认真学习贯彻中央党的群团工作会议精神的通知", RecipientSpec: []doc.Target{{Group: org.KindDistrict}},
 		Body: []string{"请各地妇联将学习贯彻情况及时报市妇联宣传部。"}, Signature: "哈尔滨市妇女联合会", PrintedBy: "哈尔滨市妇女联合会"})

@@ -25,8 +25,8 @@ func TestRecordAndScope(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		street, daoli, city := f.actor("street.staff"), f.actor("daoli.staff"), f.actor("city.staff")
-		nangang, admin := f.actor("nangang.leader"), f.actor("admin")
+		street, daoli, city := f.Actor("street.staff"), f.Actor("daoli.staff"), f.Actor("city.staff")
+		nangang, admin := f.Actor("nangang.leader"), f.Actor("admin")
 
 		bad := valid()
 		bad.Topic, bad.HeldOn, bad.Participants = " ", "2026-11-03", 0
@@ -109,7 +109,7 @@ func TestFeedAndStats(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		street, daoli, nangang, city := f.actor("street.staff"), f.actor("daoli.staff"), f.actor("nangang.leader"), f.actor("city.staff")
+		street, daoli, nangang, city := f.Actor("street.staff"), f.Actor("daoli.staff"), f.Actor("nangang.leader"), f.Actor("city.staff")
 		add := func(a access.Actor, k study.Kind, day, topic string, n int) {
 			in := valid()
 			in.Kind, in.HeldOn, in.Topic, in.Participants = k, day, topic, n
@@ -176,7 +176,7 @@ func TestFeedAndStats(t *testing.T) {
 		if _, err := f.svc.Stats(ctx, daoli, "230103", 2026); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("道里 reads 南岗's stats: %v", err)
 		}
-		if _, err := f.svc.Stats(ctx, f.actor("auditor"), "", 2026); !errors.Is(err, access.ErrDenied) {
+		if _, err := f.svc.Stats(ctx, f.Actor("auditor"), "", 2026); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("auditor reads stats: %v", err)
 		}
 	})

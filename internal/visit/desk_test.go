@@ -7,50 +7,26 @@ import (
 	"time"
 
 	"halfsky/internal/access"
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/demo"
-	"halfsky/internal/org"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 	"halfsky/internal/visit"
 )
-
-func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
 
 // deskFx is the demo tree and accounts with a visit service on a fixed
 // clock: 2 November 2026, 10:00 in Beijing.
 type deskFx struct {
-	t    *testing.T
-	d    *db.DB
-	orgs *org.Store
-	auth *auth.Service
-	svc  *visit.Service
+	*testfx.Demo
+	t   *testing.T
+	d   *db.DB
+	svc *visit.Service
 }
 
 func deskSetup(t *testing.T, d *db.DB) *deskFx {
-	orgs := &org.Store{DB: d}
-	f := &deskFx{t: t, d: d, orgs: orgs, auth: auth.NewService(d, orgs), svc: visit.NewService(d, orgs)}
+	f := &deskFx{Demo: testfx.Seed(t, d), t: t, d: d}
+	f.svc = visit.NewService(d, f.Orgs)
 	f.svc.Now = func() time.Time { return time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC) }
-	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
-		t.Fatal(err)
-	}
 	return f
-}
-
-func (f *deskFx) actor(username string) access.Actor {
-	u, err := f.auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
-}
-
-func (f *deskFx) unit(code string) org.Org {
-	o, err := f.orgs.ByCodeUnscoped(context.Background(), f.d.Q(), code)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return o
 }
 
 func (f *deskFx) insert(query string, args ...any) int64 {
@@ -62,20 +38,20 @@ func (f *deskFx) insert(query string, args ...any) int64 {
 }
 
 func (f *deskFx) visit(code, cadre, on string, women int) {
-	o, c := f.unit(code), f.actor(cadre)
+	o, c := f.Unit(code), f.Actor(cadre)
 	f.insert(`INSERT INTO visits (org_id, org_path, cadre_id, cadre_name, visited_on, women, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, 0, 0)`, o.ID, o.Path, c.UserID, c.Name, on, women)
 }
 
 func (f *deskFx) need(origin, owner, by, cat, status, on string) int64 {
-	o, w, u := f.unit(origin), f.unit(owner), f.actor(by)
+	o, w, u := f.Unit(origin), f.Unit(owner), f.Actor(by)
 	return f.insert(`INSERT INTO needs (origin_org_id, origin_path, org_id, org_path, category, urgency, summary, consent,
 		status, recorded_by, recorded_on, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'urgent', '需要帮助', 0, ?, ?, ?, 0, 0)`,
 		o.ID, o.Path, w.ID, w.Path, cat, status, u.UserID, on)
 }
 
 func (f *deskFx) task(code, title, owner, due, status, closed string) int64 {
-	o, u := f.unit(code), f.actor(owner)
+	o, u := f.Unit(code), f.Actor(owner)
 	var closedOn any
 	if closed != "" {
 		closedOn = closed
@@ -86,7 +62,7 @@ func (f *deskFx) task(code, title, owner, due, status, closed string) int64 {
 }
 
 func (f *deskFx) quota(code, metric string, target int, from, to string) {
-	o, u := f.unit(code), f.actor("city.staff")
+	o, u := f.Unit(code), f.Actor("city.staff")
 	f.insert(`INSERT INTO quotas (org_id, org_path, set_by_org, metric, target, starts_on, ends_on, title, created_by, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`, o.ID, o.Path, o.ID, metric, target, from, to, metric+"指标", u.UserID)
 }
@@ -103,7 +79,7 @@ func deskSeed(f *deskFx) {
 	f.need("230102001001", "230102", "village.staff", "family", "handing", "2026-11-01")
 	n3 := f.need("230103", "230102", "nangang.leader", "rights", "handing", "2026-10-05")
 	f.need("230103", "230103", "nangang.leader", "health", "resolved", "2026-10-06")
-	daoli, nangang, by := f.unit("230102"), f.unit("230103"), f.actor("nangang.leader")
+	daoli, nangang, by := f.Unit("230102"), f.Unit("230103"), f.Actor("nangang.leader")
 	f.insert(`INSERT INTO need_handovers (need_id, from_org_id, to_org_id, to_path, reason, status, sent_by, sent_at)
 		VALUES (?, ?, ?, ?, '属地办理', 'pending', ?, ?)`, n3, nangang.ID, daoli.ID, daoli.Path, by.UserID, db.Millis(time.Now()))
 	f.insert(`INSERT INTO need_handovers (need_id, from_org_id, to_org_id, to_path, reason, status, sent_by, sent_at)
@@ -137,7 +113,7 @@ func TestDesk(t *testing.T) {
 		f := deskSetup(t, d)
 		deskSeed(f)
 
-		dl, err := f.svc.Desk(ctx, f.actor("daoli.staff"))
+		dl, err := f.svc.Desk(ctx, f.Actor("daoli.staff"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +145,7 @@ func TestDesk(t *testing.T) {
 			t.Errorf("quotas %+v", dl.Quotas)
 		}
 
-		vl, err := f.svc.Desk(ctx, f.actor("village.staff"))
+		vl, err := f.svc.Desk(ctx, f.Actor("village.staff"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -180,23 +156,23 @@ func TestDesk(t *testing.T) {
 			t.Errorf("village scope %+v", vl)
 		}
 
-		city, err := f.svc.Desk(ctx, f.actor("city.leader"))
+		city, err := f.svc.Desk(ctx, f.Actor("city.leader"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if city.OpenNeeds != 3 || city.OverdueTasks != 3 || city.OverdueTotal != 0 || city.YearWomen != 117 || len(city.Quotas) != 1 {
 			t.Errorf("city %+v", city)
 		}
-		if _, err := f.svc.Desk(ctx, f.actor("auditor")); !errors.Is(err, access.ErrDenied) {
+		if _, err := f.svc.Desk(ctx, f.Actor("auditor")); !errors.Is(err, access.ErrDenied) {
 			t.Errorf("auditor: %v", err)
 		}
 
-		node := f.unit("2301")
-		by2, err := f.svc.DeskByChild(ctx, f.actor("city.leader"), node)
+		node := f.Unit("2301")
+		by2, err := f.svc.DeskByChild(ctx, f.Actor("city.leader"), node)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, total, err := f.orgs.Rollup(ctx, node, 4, by2)
+		rows, total, err := f.Orgs.Rollup(ctx, node, 4, by2)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,9 +32,9 @@ func listSeed(f *deskFx, r *rand.Rand) {
 	pick := func(opts []visit.Option) string { return opts[r.IntN(len(opts))].Key }
 	units := make([]org.Org, len(listUnits))
 	for i, c := range listUnits {
-		units[i] = f.unit(c)
+		units[i] = f.Unit(c)
 	}
-	by := f.actor("city.staff")
+	by := f.Actor("city.staff")
 	for range 60 {
 		o := units[r.IntN(len(units))]
 		f.insert(`INSERT INTO visits (org_id, org_path, cadre_id, cadre_name, visited_on, women, created_at, updated_at)
@@ -83,7 +83,7 @@ func TestNeedListMatchesReference(t *testing.T) {
 		f := deskSetup(t, d)
 		listSeed(f, rand.New(rand.NewPCG(1, 2)))
 		for _, name := range listActors {
-			a := f.actor(name)
+			a := f.Actor(name)
 			for _, nf := range []visit.NeedFilter{{}, {Under: "230102001"}, {Status: visit.NeedOpen}, {Category: "family"},
 				{Incoming: true}, {From: "2026-06-01", To: "2026-09-30"}, {Under: "2301"}} {
 				if nf.Under != "" && !strings.HasPrefix(nf.Under, a.OrgCode) {
@@ -121,16 +121,16 @@ func TestNeedListScope(t *testing.T) {
 		neighbour := f.need("230102001002", "230102001002", "street.staff", "health", visit.NeedOpen, "2026-10-03")
 		down := f.need("230102", "230102", "daoli.staff", "rights", visit.NeedHanding, "2026-10-04")
 		refused := f.need("230102", "230102", "daoli.staff", "rights", visit.NeedOpen, "2026-10-05")
-		village, by := f.unit("230102001001"), f.actor("daoli.staff")
+		village, by := f.Unit("230102001001"), f.Actor("daoli.staff")
 		for need, status := range map[int64]string{down: "pending", refused: "refused"} {
 			f.insert(`INSERT INTO need_handovers (need_id, from_org_id, to_org_id, to_path, reason, status, sent_by, sent_at)
-				VALUES (?, ?, ?, ?, '移交', ?, ?, 0)`, need, f.unit("230102").ID, village.ID, village.Path, status, by.UserID)
+				VALUES (?, ?, ?, ?, '移交', ?, ?, 0)`, need, f.Unit("230102").ID, village.ID, village.Path, status, by.UserID)
 		}
 		for name, want := range map[string][]int64{
 			"village.staff": {down, up, own},
 			"city.staff":    {refused, down, neighbour, up, own},
 		} {
-			list, total, err := f.svc.Needs(ctx, f.actor(name), visit.NeedFilter{})
+			list, total, err := f.svc.Needs(ctx, f.Actor(name), visit.NeedFilter{})
 			if err != nil || total != len(want) || !reflect.DeepEqual(needIDs(list), want) {
 				t.Fatalf("%s: %v of %d (%v), want %v", name, needIDs(list), total, err, want)
 			}
@@ -201,7 +201,7 @@ func TestTaskListMatchesReference(t *testing.T) {
 		f := deskSetup(t, d)
 		listSeed(f, rand.New(rand.NewPCG(3, 4)))
 		for _, name := range listActors {
-			a := f.actor(name)
+			a := f.Actor(name)
 			for _, tf := range []visit.TaskFilter{{}, {Overdue: true}, {DueSoon: true}, {Status: visit.TaskTodo}, {Status: visit.TaskDone},
 				{Under: "230102001"}, {Q: "实事1"}, {Status: visit.TaskUnable, Overdue: true}} {
 				if tf.Under != "" && !strings.HasPrefix(tf.Under, a.OrgCode) {
@@ -281,7 +281,7 @@ func TestStatsMatchReference(t *testing.T) {
 			{"city.staff", visit.StatsFilter{Under: "230102"}}, {"daoli.staff", visit.StatsFilter{}}, {"daoli.staff", visit.StatsFilter{Year: 2025}},
 			{"daoli.staff", visit.StatsFilter{Under: "230102001", Year: 2026}}, {"village.staff", visit.StatsFilter{}},
 		} {
-			a := f.actor(c.user)
+			a := f.Actor(c.user)
 			got, err := f.svc.Stats(ctx, a, c.sf)
 			if err != nil {
 				t.Fatal(err)

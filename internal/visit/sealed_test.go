@@ -29,7 +29,7 @@ func TestNeedDetailsSealed(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		street := f.actor("street.staff")
+		street := f.Actor("street.staff")
 		const name, phone = "金丝雀秀兰", "CANARY13912345678"
 		n, err := f.svc.CreateNeed(ctx, street, visit.NeedInput{Category: "hardship", Urgency: "urgent", Summary: "独居老人需要帮扶",
 			Consent: true, PersonName: name, Contact: phone})
@@ -39,7 +39,7 @@ func TestNeedDetailsSealed(t *testing.T) {
 		if got, err := f.svc.Need(ctx, street, n.ID); err != nil || got.PersonName != name || got.Contact != phone || !got.Revealed {
 			t.Fatalf("the responsible unit reads %+v, %v", got, err)
 		}
-		list, _, err := f.svc.Needs(ctx, f.actor("city.staff"), visit.NeedFilter{})
+		list, _, err := f.svc.Needs(ctx, f.Actor("city.staff"), visit.NeedFilter{})
 		if err != nil || len(list) == 0 {
 			t.Fatal(err)
 		}

@@ -10,46 +10,35 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/demo"
 	"halfsky/internal/org"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 	"halfsky/internal/visit"
 )
 
 func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
 
 type fx struct {
-	t    *testing.T
-	d    *db.DB
-	auth *auth.Service
-	svc  *visit.Service
+	t *testing.T
+	d *db.DB
+	*testfx.Demo
+	svc *visit.Service
 }
 
 // clock: 2026-11-02 10:00 in Beijing.
 var clock = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
 
 func setup(t *testing.T, d *db.DB) *fx {
-	orgs := &org.Store{DB: d}
-	f := &fx{t: t, d: d, auth: auth.NewService(d, orgs), svc: visit.NewService(d, orgs)}
+	f := &fx{Demo: testfx.Seed(t, d), t: t, d: d}
+	f.svc = visit.NewService(d, f.Orgs)
 	f.svc.Vault = testKeys
 	f.svc.Now = func() time.Time { return clock }
-	if _, err := demo.Seed(context.Background(), f.auth, "test-password-2015", true); err != nil {
-		t.Fatal(err)
-	}
 	// A cadre of the neighbouring community (索菲亚社区).
-	if _, err := f.auth.CreateUserAsOperator(context.Background(), auth.NewUser{Username: "sofia.staff", DisplayName: "赵敏",
+	if _, err := f.Auth.CreateUserAsOperator(context.Background(), auth.NewUser{Username: "sofia.staff", DisplayName: "赵敏",
 		Password: "test-password-2015", OrgCode: "230102001002", Role: access.Staff}); err != nil {
 		t.Fatal(err)
 	}
 	return f
-}
-
-func (f *fx) actor(username string) access.Actor {
-	u, err := f.auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
 }
 
 // field checks err is bad input naming the field with the message.
@@ -87,7 +76,7 @@ func TestStreetScenario(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		street, village, sofia := f.actor("street.staff"), f.actor("village.staff"), f.actor("sofia.staff")
+		street, village, sofia := f.Actor("street.staff"), f.Actor("village.staff"), f.Actor("sofia.staff")
 
 		v, err := f.svc.CreateVisit(ctx, street, visit.VisitInput{OrgCode: "230102001002", VisitedOn: "2026-11-01", Place: "索菲亚社区",
 			Households: 6, Women: 9, Notes: "入户走访，了解妇女就业和家庭情况"}, nil)
@@ -176,11 +165,11 @@ func TestStreetScenario(t *testing.T) {
 		if n, _ := f.svc.Need(ctx, sofia, n1.ID); !n.Revealed || n.PersonName != "王秀兰" {
 			t.Fatalf("sofia sees %+v", n)
 		}
-		if n, _ := f.svc.Need(ctx, f.actor("daoli.staff"), n1.ID); n.Revealed || n.PersonName != "王**" || n.Contact != "" {
+		if n, _ := f.svc.Need(ctx, f.Actor("daoli.staff"), n1.ID); n.Revealed || n.PersonName != "王**" || n.Contact != "" {
 			t.Fatalf("daoli sees %+v", n)
 		}
 		// Administrators are refused.
-		if _, _, err := f.svc.Needs(ctx, f.actor("admin"), visit.NeedFilter{}); !errors.Is(err, access.ErrDenied) {
+		if _, _, err := f.svc.Needs(ctx, f.Actor("admin"), visit.NeedFilter{}); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("admin: %v", err)
 		}
 	})
@@ -191,7 +180,7 @@ func TestBadInput(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		street, daoli := f.actor("street.staff"), f.actor("daoli.staff")
+		street, daoli := f.Actor("street.staff"), f.Actor("daoli.staff")
 
 		_, err := f.svc.CreateVisit(ctx, street, visit.VisitInput{VisitedOn: "2026-11-03", Place: "兆麟街道"}, nil)
 		field(t, err, "visited_on", "走访日期不能晚于今天")
@@ -241,7 +230,7 @@ func TestBadInput(t *testing.T) {
 		if f.count("quotas") != 0 {
 			t.Fatal("bad quota saved")
 		}
-		if _, err := f.svc.CreateQuota(ctx, f.actor("auditor"), visit.QuotaInput{Metric: "women", Target: 10, StartsOn: "2026-10-01",
+		if _, err := f.svc.CreateQuota(ctx, f.Actor("auditor"), visit.QuotaInput{Metric: "women", Target: 10, StartsOn: "2026-10-01",
 			EndsOn: "2026-12-31"}); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("auditor: %v", err)
 		}
@@ -254,7 +243,7 @@ func TestHandover(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		street, daoli, village, nangang := f.actor("street.staff"), f.actor("daoli.staff"), f.actor("village.staff"), f.actor("nangang.leader")
+		street, daoli, village, nangang := f.Actor("street.staff"), f.Actor("daoli.staff"), f.Actor("village.staff"), f.Actor("nangang.leader")
 		n, err := f.svc.CreateNeed(ctx, street, visit.NeedInput{Category: "rights", Urgency: "critical", Summary: "劳动合同纠纷需法律援助"})
 		if err != nil {
 			t.Fatal(err)
@@ -326,7 +315,7 @@ func TestQuotasAndStats(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
-		city, street, village, daoli := f.actor("city.leader"), f.actor("street.staff"), f.actor("village.staff"), f.actor("daoli.staff")
+		city, street, village, daoli := f.Actor("city.leader"), f.Actor("street.staff"), f.Actor("village.staff"), f.Actor("daoli.staff")
 		q, err := f.svc.CreateQuota(ctx, city, visit.QuotaInput{Metric: "women", Target: 10, StartsOn: "2026-10-01", EndsOn: "2026-12-31", Title: "1+10+N"})
 		if err != nil {
 			t.Fatal(err)
