@@ -1,16 +1,11 @@
 package demo
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"halfsky/internal/aid"
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/org"
 	"halfsky/internal/testdb"
-	"halfsky/internal/vault"
 )
 
 // TestAidFollowupDemo: the demo's two pairings and one scholarship are
@@ -18,18 +13,7 @@ import (
 // 120 days ago as overdue and the one visited 80 days ago as due soon.
 func TestAidFollowupDemo(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
-		ctx := context.Background()
-		orgs := &org.Store{DB: d}
-		svc := auth.NewService(d, orgs)
-		if _, err := Seed(ctx, svc, "demo-password-2015", true); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
-		keys, err := vault.Parse(vault.NewFileText(now))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, orgs, svc, keys, now := seeded(t, d)
 		if err := aidFollowupDemo(ctx, svc, keys, now); err != nil {
 			t.Fatal(err)
 		}

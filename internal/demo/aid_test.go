@@ -1,16 +1,11 @@
 package demo
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"halfsky/internal/aid"
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/org"
 	"halfsky/internal/testdb"
-	"halfsky/internal/vault"
 )
 
 // TestSeedAid: this year's 两癌救助 is open and the four demo applications
@@ -19,18 +14,7 @@ import (
 // quota counts the approved one.
 func TestSeedAid(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
-		ctx := context.Background()
-		orgs := &org.Store{DB: d}
-		svc := auth.NewService(d, orgs)
-		if _, err := Seed(ctx, svc, "demo-password-2015", true); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
-		keys, err := vault.Parse(vault.NewFileText(now))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, orgs, svc, keys, now := seeded(t, d)
 		if err := seedAid(ctx, svc, keys, now); err != nil {
 			t.Fatal(err)
 		}

@@ -1,15 +1,10 @@
 package demo
 
 import (
-	"context"
 	"testing"
-	"time"
 
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/org"
 	"halfsky/internal/testdb"
-	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 )
 
@@ -17,18 +12,7 @@ import (
 // state (two overdue, one 满意), the pending hand-over and the city quota.
 func TestSeedVisits(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
-		ctx := context.Background()
-		orgs := &org.Store{DB: d}
-		svc := auth.NewService(d, orgs)
-		if _, err := Seed(ctx, svc, "demo-password-2015", true); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
-		keys, err := vault.Parse(vault.NewFileText(now))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ctx, orgs, svc, keys, now := seeded(t, d)
 		if err := seedVisits(ctx, svc, keys, now); err != nil {
 			t.Fatal(err)
 		}
