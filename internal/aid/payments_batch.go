@@ -351,11 +351,7 @@ func (s *Service) candidates(ctx context.Context, q db.Querier, appIDs []int64) 
 	out := map[int64]candidate{}
 	for start := 0; start < len(appIDs); start += 500 {
 		chunk := appIDs[start:min(start+500, len(appIDs))]
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ")
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
+		marks, args := db.Marks(len(chunk)), db.Args(chunk)
 		rows, err := q.Query(ctx, `SELECT x.id, x.cycle_id, x.status, x.amount, COALESCE(x.purged_at, 0), COALESCE(c.bank_name, ''),
 			COALESCE(c.account, ''), (SELECT COUNT(*) FROM aid_payment_lines l WHERE l.application_id = x.id AND l.status <> 'failed')
 			FROM aid_applications x LEFT JOIN aid_accounts c ON c.application_id = x.id WHERE x.id IN (`+marks+`)`, args...)

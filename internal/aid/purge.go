@@ -3,7 +3,6 @@ package aid
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"halfsky/internal/audit"
@@ -268,13 +267,7 @@ func blankLinked(ctx context.Context, tx *db.Tx, ids []int64, now int64, b *Purg
 	return nil
 }
 
-func inList(ids []int64) (string, []any) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return "(" + strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ") + ")", args
-}
+func inList(ids []int64) (string, []any) { return "(" + db.Marks(len(ids)) + ")", db.Args(ids) }
 
 // compactSQLite makes the purge reach the file: an UPDATE leaves the old
 // cells in free space within pages and older page images in the

@@ -43,7 +43,7 @@ func (s *Store) ByPaths(ctx context.Context, q db.Querier, paths []string) (map[
 		for i, p := range paths[:n] {
 			args[i] = p
 		}
-		list, err := scanOrgs(q.Query(ctx, `SELECT `+columns+` FROM orgs WHERE path IN (`+placeholders(n)+`)`, args...))
+		list, err := scanOrgs(q.Query(ctx, `SELECT `+columns+` FROM orgs WHERE path IN (`+db.Marks(n)+`)`, args...))
 		if err != nil {
 			return nil, err
 		}

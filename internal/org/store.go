@@ -87,7 +87,7 @@ func (s *Store) Ancestors(ctx context.Context, a access.Actor, o Org) ([]Org, er
 	for _, id := range ids[:len(ids)-1] {
 		args = append(args, id)
 	}
-	list, err := scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE id IN (`+placeholders(len(args))+`) ORDER BY depth`, args...))
+	list, err := scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE id IN (`+db.Marks(len(args))+`) ORDER BY depth`, args...))
 	if err != nil {
 		return nil, err
 	}
@@ -98,10 +98,6 @@ func (s *Store) Ancestors(ctx context.Context, a access.Actor, o Org) ([]Org, er
 		}
 	}
 	return out, nil
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // Filter selects units for a search.

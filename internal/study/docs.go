@@ -2,7 +2,6 @@ package study
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"halfsky/internal/access"
@@ -29,7 +28,7 @@ func (d LinkedDoc) Label() string { return d.Number + " " + d.Title }
 // to the districts is studied down to the villages). ids are the unit's
 // path, root first.
 func docSource(ids []int64) (string, []any) {
-	ph := strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")
+	ph := db.Marks(len(ids))
 	args := make([]any, 0, 2*len(ids)+1)
 	for _, id := range ids {
 		args = append(args, id)

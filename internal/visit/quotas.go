@@ -142,7 +142,7 @@ func quotaScope(a access.Actor) (string, []any) {
 	if len(up) == 0 {
 		return "q.org_path >= ? AND q.org_path < ?", []any{lo, hi}
 	}
-	return "((q.org_path >= ? AND q.org_path < ?) OR q.org_path IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(up)), ", ") + "))",
+	return "((q.org_path >= ? AND q.org_path < ?) OR q.org_path IN (" + db.Marks(len(up)) + "))",
 		append([]any{lo, hi}, up...)
 }
 
@@ -276,7 +276,7 @@ func (s *Service) MyQuotas(ctx context.Context, a access.Actor) ([]MyQuota, erro
 		return nil, nil
 	}
 	today := s.Today()
-	rows, err := s.DB.Query(ctx, `SELECT `+quotaCols+quotaFrom+` WHERE q.org_path IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(up)), ", ")+`)
+	rows, err := s.DB.Query(ctx, `SELECT `+quotaCols+quotaFrom+` WHERE q.org_path IN (`+db.Marks(len(up))+`)
 		AND q.starts_on <= ? AND q.ends_on >= ? ORDER BY q.ends_on, q.id`, append(up, today, today)...)
 	if err != nil {
 		return nil, err
