@@ -63,6 +63,18 @@ func (s *Service) Cycles(ctx context.Context, a access.Actor, programme string) 
 	return db.All(ctx, s.DB.Q(), scanCycle, `SELECT `+cycleCols+cycleFrom+w.SQL()+` ORDER BY c.year DESC, p.sort`, w.Args...)
 }
 
+// Years lists the years any programme has a cycle for, newest first —
+// the year menus, without the cycles' approval sums.
+func (s *Service) Years(ctx context.Context, a access.Actor) ([]int, error) {
+	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
+		return nil, err
+	}
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (int, error) {
+		var y int
+		return y, row.Scan(&y)
+	}, `SELECT DISTINCT year FROM aid_cycles ORDER BY year DESC`)
+}
+
 // Cycle returns one cycle.
 func (s *Service) Cycle(ctx context.Context, a access.Actor, id int64) (Cycle, error) {
 	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {

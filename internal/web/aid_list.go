@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -56,22 +57,14 @@ func (d aidListData) query(path string) string {
 
 // aidYears are the years of the cycles, newest first, for the filters.
 func (h *handler) aidYears(r *http.Request, c *httpx.Current) []int {
-	cycles, err := h.deps.Aid.Cycles(r.Context(), c.Actor, "")
+	years, err := h.deps.Aid.Years(r.Context(), c.Actor)
 	if err != nil {
 		return nil
 	}
-	seen := map[int]bool{}
-	var out []int
-	for _, cy := range cycles {
-		if !seen[cy.Year] {
-			seen[cy.Year] = true
-			out = append(out, cy.Year)
-		}
+	if y := h.deps.Aid.Year(); !slices.Contains(years, y) {
+		years = append([]int{y}, years...)
 	}
-	if y := h.deps.Aid.Year(); !seen[y] {
-		out = append([]int{y}, out...)
-	}
-	return out
+	return years
 }
 
 func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
