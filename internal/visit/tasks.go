@@ -280,7 +280,10 @@ func (s *Service) Task(ctx context.Context, a access.Actor, id int64) (Task, err
 		return Task{}, err
 	}
 	t, err := s.task(ctx, id)
-	if err != nil || !a.Scope().Contains(t.OrgPath) {
+	if err != nil {
+		return Task{}, err // not found, or the database failed
+	}
+	if !a.Scope().Contains(t.OrgPath) {
 		return Task{}, db.ErrNotFound
 	}
 	return t, nil

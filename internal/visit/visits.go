@@ -170,7 +170,10 @@ func (s *Service) Visit(ctx context.Context, a access.Actor, id int64) (Visit, e
 		return Visit{}, err
 	}
 	v, err := s.visit(ctx, id)
-	if err != nil || !a.Scope().Contains(v.OrgPath) {
+	if err != nil {
+		return Visit{}, err // not found, or the database failed
+	}
+	if !a.Scope().Contains(v.OrgPath) {
 		return Visit{}, db.ErrNotFound
 	}
 	return v, nil
