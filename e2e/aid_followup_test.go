@@ -20,13 +20,7 @@ import (
 func followupPairing(t *testing.T, app *testapp.App) int64 {
 	t.Helper()
 	ctx, svc := context.Background(), app.Server.Deps.Aid
-	actor := func(name string) access.Actor {
-		u, err := app.Server.Deps.Auth.UserByUsername(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u.Actor("127.0.0.1")
-	}
+	actor := func(name string) access.Actor { return app.Actor(t, name) }
 	year := svc.Year()
 	if _, err := svc.SaveCycle(ctx, actor("city.leader"), aid.CycleInput{Programme: "love_mother", Year: year,
 		OpensOn: fmt.Sprintf("%d-01-01", year), ClosesOn: fmt.Sprintf("%d-12-31", year)}); err != nil {

@@ -19,13 +19,7 @@ import (
 func payBatch(t *testing.T, app *testapp.App) (batch, line, cycle, other int64) {
 	t.Helper()
 	ctx, svc := context.Background(), app.Server.Deps.Aid
-	actor := func(name string) access.Actor {
-		u, err := app.Server.Deps.Auth.UserByUsername(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u.Actor("127.0.0.1")
-	}
+	actor := func(name string) access.Actor { return app.Actor(t, name) }
 	year := svc.Year()
 	aidOpenYear(t, app, year)
 	village := actor("village.staff")

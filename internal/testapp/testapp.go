@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/auth"
 	"halfsky/internal/config"
 	"halfsky/internal/db"
@@ -162,4 +163,15 @@ func (c *Client) LoginAdmin(username string) {
 	if r.Status != http.StatusOK {
 		c.t.Fatalf("admin login %s: %d %s", username, r.Status, r.Body)
 	}
+}
+
+// Actor is a demo account acting from 127.0.0.1, for setting records up
+// through the domain services.
+func (a *App) Actor(t testing.TB, username string) access.Actor {
+	t.Helper()
+	u, err := a.Server.Deps.Auth.UserByUsername(context.Background(), username)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.Actor("127.0.0.1")
 }

@@ -24,11 +24,7 @@ import (
 // exportActor is a demo account as the domain sees it.
 func exportActor(t *testing.T, app *testapp.App, username string) access.Actor {
 	t.Helper()
-	u, err := app.Server.Deps.Auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
+	return app.Actor(t, username)
 }
 
 // exportBatch pays the demo's approved application (冯桂香) in a batch of

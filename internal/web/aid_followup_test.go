@@ -24,13 +24,7 @@ func followupApp(t *testing.T, app *testapp.App, programme, id string, draft boo
 	t.Helper()
 	ctx := context.Background()
 	svc := app.Server.Deps.Aid
-	actor := func(name string) access.Actor {
-		u, err := app.Server.Deps.Auth.UserByUsername(ctx, name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return u.Actor("127.0.0.1")
-	}
+	actor := func(name string) access.Actor { return app.Actor(t, name) }
 	year := svc.Year()
 	if _, err := svc.SaveCycle(ctx, actor("city.leader"), aid.CycleInput{Programme: programme, Year: year,
 		OpensOn: strconv.Itoa(year) + "-01-01", ClosesOn: strconv.Itoa(year) + "-12-31"}); err != nil {

@@ -28,11 +28,7 @@ type payFixture struct {
 
 func (f *payFixture) actor(username string) access.Actor {
 	f.t.Helper()
-	u, err := f.app.Server.Deps.Auth.UserByUsername(context.Background(), username)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return u.Actor("127.0.0.1")
+	return f.app.Actor(f.t, username)
 }
 
 func newPayFixture(t *testing.T, app *testapp.App) *payFixture {
