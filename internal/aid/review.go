@@ -63,14 +63,14 @@ type rung struct {
 // chain is the collecting unit and its reviewing ancestors, bottom up:
 // one unit per level, the collecting unit first.
 func (s *Service) chain(ctx context.Context, q db.Querier, path string) ([]rung, error) {
-	p := org.PathIDs(path)
+	units, err := s.Orgs.OnPath(ctx, q, path)
+	if err != nil {
+		return nil, err
+	}
 	var out []rung
 	seen := map[string]bool{}
-	for i := len(p) - 1; i >= 0; i-- {
-		o, err := s.Orgs.ByID(ctx, q, p[i])
-		if err != nil {
-			return nil, err
-		}
+	for i := len(units) - 1; i >= 0; i-- {
+		o := units[i]
 		l := LevelOf(o)
 		if l == "" || seen[l] {
 			continue

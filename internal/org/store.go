@@ -79,25 +79,27 @@ func (s *Store) Children(ctx context.Context, a access.Actor, parent Org) ([]Org
 // Ancestors returns the chain from the actor's own unit down to (excluding)
 // o, for breadcrumbs: units above the actor's scope are left out.
 func (s *Store) Ancestors(ctx context.Context, a access.Actor, o Org) ([]Org, error) {
-	ids := strings.Split(strings.Trim(o.Path, "/"), "/")
-	if len(ids) <= 1 {
-		return nil, nil
-	}
-	args := make([]any, 0, len(ids)-1)
-	for _, id := range ids[:len(ids)-1] {
-		args = append(args, id)
-	}
-	list, err := scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE id IN (`+db.Marks(len(args))+`) ORDER BY depth`, args...))
-	if err != nil {
+	list, err := s.OnPath(ctx, s.DB.Q(), o.Path)
+	if err != nil || len(list) <= 1 {
 		return nil, err
 	}
 	out := list[:0]
-	for _, p := range list {
+	for _, p := range list[:len(list)-1] {
 		if a.Scope().Contains(p.Path) {
 			out = append(out, p)
 		}
 	}
 	return out, nil
+}
+
+// OnPath returns the units of a materialized path, root first, in one
+// query.
+func (s *Store) OnPath(ctx context.Context, q db.Querier, path string) ([]Org, error) {
+	ids := PathIDs(path)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return scanOrgs(q.Query(ctx, `SELECT `+columns+` FROM orgs WHERE id IN (`+db.Marks(len(ids))+`) ORDER BY depth`, db.Args(ids)...))
 }
 
 // Filter selects units for a search.
