@@ -15,7 +15,7 @@ import (
 // district quotas, applications (masked everywhere; personal data only
 // from …/reveal), the review chain and statistics. The aid package audits
 // its own refusals, so every failure goes to h.fail as audited.
-func (h *handler) aidRoutes(mux *http.ServeMux) {
+func (h *handler) aidRoutes(mux httpx.Mux) {
 	const base = "/api/v1/aid"
 	route(mux, base+"/programmes", methods{"GET": h.signedIn(h.aidProgrammes)})
 	route(mux, base+"/programmes/{code}", methods{"GET": h.signedIn(h.aidProgramme), "PUT": h.signedIn(h.aidProgrammeUpdate)})

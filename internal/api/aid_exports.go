@@ -13,7 +13,7 @@ import (
 // a reason, approved by a leader above the requester (never the requester),
 // downloaded once by the requester within 24 hours. The aid package audits
 // every step and its refusals.
-func (h *handler) aidExportRoutes(mux *http.ServeMux, base string) {
+func (h *handler) aidExportRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/exports", methods{"GET": h.signedIn(h.aidExports), "POST": h.signedIn(h.aidExportCreate)})
 	route(mux, base+"/exports/{id}", methods{"GET": h.signedIn(h.aidExport)})
 	route(mux, base+"/exports/{id}/decide", methods{"POST": h.signedIn(h.aidExportDecide)})

@@ -12,7 +12,7 @@ import (
 // aidFollowupRoutes are the follow-ups of approved applications (爱心妈妈
 // visits, 慈善助孤 checks, 春蕾圆梦 school years) and the list of those
 // due. School, grade and notes are hidden except in …/followups/reveal.
-func (h *handler) aidFollowupRoutes(mux *http.ServeMux, base string) {
+func (h *handler) aidFollowupRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/applications/{id}/followups", methods{"GET": h.signedIn(h.aidFollowups), "POST": h.signedIn(h.aidFollowupAdd)})
 	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.signedIn(h.aidFollowupReveal)})
 	route(mux, base+"/followups/due", methods{"GET": h.signedIn(h.aidFollowupsDue)})

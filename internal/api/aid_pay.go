@@ -14,7 +14,7 @@ import (
 // payable applications, payment batches with their lines (masked), the
 // bank's answer per line, and the year's ledger. The bank's file itself is
 // an approved export, not here. The aid package audits its own refusals.
-func (h *handler) aidPayRoutes(mux *http.ServeMux, base string) {
+func (h *handler) aidPayRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/applications/{id}/account", methods{"GET": h.signedIn(h.aidAccount), "PUT": h.signedIn(h.aidAccountSet)})
 	route(mux, base+"/cycles/{id}/payable", methods{"GET": h.signedIn(h.aidPayable)})
 	route(mux, base+"/batches", methods{"GET": h.signedIn(h.aidBatches), "POST": h.signedIn(h.aidBatchCreate)})

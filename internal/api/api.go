@@ -29,7 +29,7 @@ type handler struct {
 type methods map[string]http.Handler
 
 // Register adds the API routes to mux: the whole route table.
-func Register(mux *http.ServeMux, deps httpx.Deps) {
+func Register(mux httpx.Mux, deps httpx.Deps) {
 	h := &handler{deps: deps}
 	route(mux, "/api/v1/session", methods{
 		"POST":   http.HandlerFunc(h.login),
@@ -85,7 +85,7 @@ func Register(mux *http.ServeMux, deps httpx.Deps) {
 
 // route registers the handlers of one path, and a JSON 405 for every other
 // method (a pattern with a method beats the same path without one).
-func route(mux *http.ServeMux, path string, m methods) {
+func route(mux httpx.Mux, path string, m methods) {
 	allow := make([]string, 0, len(m)+1)
 	for method, fn := range m {
 		mux.Handle(method+" "+path, fn)

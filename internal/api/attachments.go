@@ -21,7 +21,7 @@ type attachments interface {
 
 // fileRoutes registers the four attachment endpoints under base
 // (/api/v1/docs/{id} or /api/v1/reports/{id}).
-func (h *handler) fileRoutes(mux *http.ServeMux, base string, owner attachments) {
+func (h *handler) fileRoutes(mux httpx.Mux, base string, owner attachments) {
 	list := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 		id := pathID(r, "id")
 		if id == 0 {

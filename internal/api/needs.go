@@ -9,7 +9,7 @@ import (
 	"halfsky/internal/visit"
 )
 
-func (h *handler) needRoutes(mux *http.ServeMux) {
+func (h *handler) needRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/needs", methods{"GET": h.signedIn(h.needList), "POST": h.signedIn(h.needCreate)})
 	route(mux, "/api/v1/needs/{id}", methods{"GET": h.signedIn(h.needShow)})
 	route(mux, "/api/v1/needs/{id}/handover", methods{"GET": h.signedIn(h.handoverList), "POST": h.signedIn(h.handoverSend)})

@@ -15,7 +15,7 @@ import (
 
 // problemRoutes is the 问题整改台账 under /api/v1/problems: the same domain
 // calls as the pages, the same scope.
-func (h *handler) problemRoutes(mux *http.ServeMux) {
+func (h *handler) problemRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/problems", methods{"GET": h.signedIn(h.problemList), "POST": h.signedIn(h.problemCreate)})
 	route(mux, "/api/v1/problems/{id}", methods{"GET": h.signedIn(h.problemShow), "PUT": h.signedIn(h.problemUpdate)})
 	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": h.signedIn(h.problemProgress)})

@@ -486,7 +486,7 @@ func (h *handler) reportAction(act reportAction) func(http.ResponseWriter, *http
 // (/reports/todo beside /reports/{id}): a catch-all for every method on
 // the fixed path would conflict with the sibling's method patterns, so
 // the JSON 405 is registered method by method.
-func routeBeside(mux *http.ServeMux, path string, m methods) {
+func routeBeside(mux httpx.Mux, path string, m methods) {
 	allow := make([]string, 0, len(m)+1)
 	for method, fn := range m {
 		mux.Handle(method+" "+path, fn)

@@ -14,7 +14,7 @@ import (
 // studyRoutes adds 学习's endpoints: the feed, one activity, recording and
 // editing, statistics, the documents an activity can be about, and
 // counting activities in a 督办 report.
-func (h *handler) studyRoutes(mux *http.ServeMux) {
+func (h *handler) studyRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/study", methods{"GET": h.signedIn(h.studyList), "POST": h.signedIn(h.studyCreate)})
 	routeBeside(mux, "/api/v1/study/stats", methods{"GET": h.signedIn(h.studyStats)})
 	routeBeside(mux, "/api/v1/study/docs", methods{"GET": h.signedIn(h.studyDocs)})

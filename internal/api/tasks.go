@@ -9,7 +9,7 @@ import (
 	"halfsky/internal/visit"
 )
 
-func (h *handler) taskRoutes(mux *http.ServeMux) {
+func (h *handler) taskRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/tasks", methods{"GET": h.signedIn(h.taskList), "POST": h.signedIn(h.taskCreate)})
 	route(mux, "/api/v1/tasks/{id}", methods{"GET": h.signedIn(h.taskShow)})
 	route(mux, "/api/v1/tasks/{id}/start", methods{"POST": h.signedIn(h.taskStart)})

@@ -12,7 +12,7 @@ import (
 // visitRoutes is the API of 下基层、访妇情、办实事: visits, needs with their
 // hand-overs, tasks, quotas and statistics. Every refusal is audited by
 // the visit package itself.
-func (h *handler) visitRoutes(mux *http.ServeMux) {
+func (h *handler) visitRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/visits", methods{"GET": h.signedIn(h.visitList), "POST": h.signedIn(h.visitCreate)})
 	route(mux, "/api/v1/visits/{id}", methods{"GET": h.signedIn(h.visitShow), "PUT": h.signedIn(h.visitUpdate)})
 	routeBeside(mux, "/api/v1/visits/quotas", methods{"GET": h.signedIn(h.quotaList), "POST": h.signedIn(h.quotaCreate)})

@@ -175,3 +175,32 @@ type Deps struct {
 	Sessions *Auth
 	Vault    *vault.Keyring // seals sensitive personal fields
 }
+
+// Mux is where the front ends register their routes: the server's
+// *http.ServeMux behind a RouteTable, which keeps the table as data for the
+// tests that enumerate it.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// RouteTable registers routes on a ServeMux and remembers their patterns
+// in order.
+type RouteTable struct {
+	*http.ServeMux
+	Patterns []string
+}
+
+// NewRouteTable returns an empty table over a new ServeMux.
+func NewRouteTable() *RouteTable { return &RouteTable{ServeMux: http.NewServeMux()} }
+
+// Handle registers and records a route.
+func (t *RouteTable) Handle(pattern string, h http.Handler) {
+	t.ServeMux.Handle(pattern, h)
+	t.Patterns = append(t.Patterns, pattern)
+}
+
+// HandleFunc registers and records a route.
+func (t *RouteTable) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	t.Handle(pattern, http.HandlerFunc(h))
+}

@@ -34,6 +34,9 @@ type Server struct {
 	Cfg     config.Config
 	Deps    httpx.Deps
 	Handler http.Handler
+	// Routes are the patterns of every route, in the order registered: the
+	// route table the access tests enumerate.
+	Routes []string
 }
 
 // New builds the services and the handler over an open, migrated database.
@@ -74,7 +77,7 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 
-	mux := http.NewServeMux()
+	mux := httpx.NewRouteTable()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -99,7 +102,7 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	h = timeout(cfg.RequestTimeout, h)
 	h = web.SecurityHeadersFor(cfg.TrustProxy)(h)
 	h = recoverer(h)
-	return &Server{Cfg: cfg, Deps: deps, Handler: h}, nil
+	return &Server{Cfg: cfg, Deps: deps, Handler: h, Routes: mux.Patterns}, nil
 }
 
 // timeout bounds each request's context (database calls honour it).

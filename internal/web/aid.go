@@ -16,7 +16,7 @@ import (
 // entry, review, reveal), the roll-up, and the city's programme, cycle and
 // quota settings. Personal data never travels in a URL: the reveal is a
 // POST answered with the page itself.
-func (h *handler) aidRoutes(mux *http.ServeMux) {
+func (h *handler) aidRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid", h.can(access.ViewAid, h.aidList))
 	mux.Handle("GET /aid/export.xlsx", h.can(access.ViewAid, h.aidExport))
 	mux.Handle("GET /aid/stats", h.can(access.ViewAid, h.aidStats))

@@ -14,7 +14,7 @@ import (
 // aidExportRoutes: exports of personal data in the clear, each asked for
 // with a reason, approved by a leader and downloaded once. The paths are
 // all under the literal /aid/exports so none can meet /aid/{id}/….
-func (h *handler) aidExportRoutes(mux *http.ServeMux) {
+func (h *handler) aidExportRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/exports", h.can(access.ViewAid, h.aidExports))
 	mux.Handle("GET /aid/exports/new", h.can(access.ViewAid, h.aidExportNew))
 	mux.Handle("POST /aid/exports", h.can(access.ViewAid, h.aidExportCreate))

@@ -17,7 +17,7 @@ import (
 // 待跟踪 list of those due or overdue. The literal /aid/followups is more
 // specific than /aid/{id}; /aid/{id}/followups shares its shape with no
 // other three-segment pattern.
-func (h *handler) aidFollowupRoutes(mux *http.ServeMux) {
+func (h *handler) aidFollowupRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/followups", h.can(access.ViewAid, h.aidDue))
 	mux.Handle("GET /aid/followups.xlsx", h.can(access.ViewAid, h.aidDueExport))
 	mux.Handle("GET /aid/{id}/followups", h.can(access.ViewAid, aidPage(h, h.renderFollowups)))

@@ -16,7 +16,7 @@ import (
 // applications into payment batches and records the bank's answer per
 // line; everyone with the aid views sees the batches and the ledger of
 // their subtree. No payee's name or account number travels in a URL.
-func (h *handler) aidPayRoutes(mux *http.ServeMux) {
+func (h *handler) aidPayRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/pay", h.can(access.ViewAid, h.aidPayList))
 	mux.Handle("GET /aid/pay/new", h.can(access.ManageAid, h.aidPayNew))
 	mux.Handle("POST /aid/pay", h.can(access.ManageAid, h.aidPayCreate))

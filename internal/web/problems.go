@@ -1,14 +1,13 @@
 package web
 
 import (
-	"net/http"
-
 	"halfsky/internal/access"
+	"halfsky/internal/httpx"
 )
 
 // problemRoutes is the 问题整改台账's whole route table: the ledger, the
 // verifier's queue, the roll-up, one item's page and its actions.
-func (h *handler) problemRoutes(mux *http.ServeMux) {
+func (h *handler) problemRoutes(mux httpx.Mux) {
 	mux.Handle("GET /problems", h.can(access.ViewWork, h.problemList))
 	mux.Handle("GET /problems/export.xlsx", h.can(access.ViewWork, h.problemExport))
 	mux.Handle("GET /problems/verify", h.can(access.ViewWork, h.problemVerify))

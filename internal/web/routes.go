@@ -18,7 +18,7 @@ type handler struct {
 }
 
 // Register adds every HTML route to mux: the whole route table is here.
-func Register(mux *http.ServeMux, deps httpx.Deps) error {
+func Register(mux httpx.Mux, deps httpx.Deps) error {
 	tpl, err := NewRenderer()
 	if err != nil {
 		return err

@@ -1,15 +1,14 @@
 package web
 
 import (
-	"net/http"
-
 	"halfsky/internal/access"
+	"halfsky/internal/httpx"
 )
 
 // studyRoutes adds 学习's pages to mux: the 学习动态 feed, recording and
 // editing activities with photos, statistics, Excel exports, and counting
 // activities in a 督办 report.
-func (h *handler) studyRoutes(mux *http.ServeMux) {
+func (h *handler) studyRoutes(mux httpx.Mux) {
 	mux.Handle("GET /study", h.can(access.ViewWork, h.studyList))
 	mux.Handle("GET /study/export.xlsx", h.can(access.ViewWork, h.studyExport))
 	mux.Handle("GET /study/stats", h.can(access.ViewWork, h.studyStats))

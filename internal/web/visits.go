@@ -10,7 +10,7 @@ import (
 // visitRoutes is the whole route table of 下基层、访妇情、办实事: visits,
 // needs (妇情) with their hand-overs, practical tasks (实事), quotas and
 // statistics, each list with its Excel export.
-func (h *handler) visitRoutes(mux *http.ServeMux) {
+func (h *handler) visitRoutes(mux httpx.Mux) {
 	view := func(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
 		return h.can(access.ViewWork, fn)
 	}
