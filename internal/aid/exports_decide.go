@@ -9,19 +9,22 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/duty"
 	"halfsky/internal/notify"
 )
 
 // Errors of the decision.
 var (
-	errOwnExport = apperr.New(http.StatusForbidden, "own_export", "不能审批自己提出的导出申请，须由本单位或上级单位的其他领导审批")
-	errDecided   = apperr.New(http.StatusConflict, "decided", "该导出申请已处理，不能再次审批")
+	errDecided = apperr.New(http.StatusConflict, "decided", "该导出申请已处理，不能再次审批")
 )
 
 // DecideExport approves or rejects a pending request: a leader
 // (RevealAid) of the requester's unit or of an ancestor unit, never the
-// requester (four eyes). A rejection needs a note saying why. An
-// approval is good for ExportValidFor.
+// requester nor an account tied to her (four eyes, internal/duty: the
+// decider's account existed when the request was made, and neither
+// account created, reset, enabled or re-roled the other in the last 180
+// days). A rejection needs a note saying why. An approval is good for
+// ExportValidFor.
 func (s *Service) DecideExport(ctx context.Context, a access.Actor, id int64, approve bool, note string) (Export, error) {
 	action := "aid.export.reject"
 	if approve {
@@ -41,14 +44,13 @@ func (s *Service) DecideExport(ctx context.Context, a access.Actor, id int64, ap
 	if err != nil {
 		return Export{}, err
 	}
-	if e.Mine(a) {
-		_ = audit.Log(ctx, s.DB, audit.FromActor(a, action, "aid_export", ids(id), audit.Denied, "own request"))
-		return Export{}, errOwnExport
-	}
 	if e.Status != ExportPending {
 		return Export{}, errDecided
 	}
 	now := s.now()
+	if err := duty.Require(ctx, s.DB, a, now, e.CreatedAt, action, "aid_export", id, e.RequestedBy); err != nil {
+		return Export{}, err
+	}
 	status, expires := ExportRejected, any(nil)
 	if approve {
 		status, expires = ExportApproved, db.Millis(now.Add(ExportValidFor))

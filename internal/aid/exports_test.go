@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/db"
+	"halfsky/internal/duty"
 	"halfsky/internal/testdb"
 )
 
@@ -146,7 +147,10 @@ func TestExportApproval(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.DecideExport(ctx, daoliLeader, own.ID, true, "")
-		code(t, err, "own_export")
+		code(t, err, duty.CodeSame)
+		if !errors.Is(err, duty.ErrFourEyes) {
+			t.Fatalf("own request: %v is not a four-eyes refusal", err)
+		}
 		if f.exportStatus(own.ID) != aid.ExportPending {
 			t.Fatal("own request decided")
 		}

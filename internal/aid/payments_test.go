@@ -11,7 +11,6 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
@@ -100,11 +99,8 @@ func (f *fx) nangangStreet() access.Actor {
 	if err := f.d.QueryRow(ctx, `SELECT p.code FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.id = ?`, v.OrgID).Scan(&code); err != nil {
 		f.t.Fatal(err)
 	}
-	if _, err := f.Auth.CreateUserAsOperator(ctx, auth.NewUser{Username: "nangang.street", DisplayName: "孙丽",
-		Password: "test-password-2015", OrgCode: code, Role: access.Staff}); err != nil {
-		f.t.Fatal(err)
-	}
-	return f.Actor("nangang.street")
+	// Of the test's cast: her account predates the applications she decides.
+	return f.Colleague("nangang.street", "孙丽", code, access.Staff)
 }
 
 // TestPayments is the issue's "it is paid in a batch" with its bad input:

@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/duty"
 	"halfsky/internal/org"
 )
 
@@ -21,7 +22,9 @@ import (
 // with a reason, to edit and resubmit) or rejects (the end, with a
 // reason). Street and district steps are taken by a leader or staff member
 // (RecordAid) of exactly that ancestor unit; every city step by the city
-// federation's leader (ManageAid), since approval spends the budget.
+// federation's leader (ManageAid), since approval spends the budget. No
+// decider is, or is tied to, the account that entered the application or
+// one that took an earlier step of its round (internal/duty).
 
 // Decisions as stored in aid_steps.
 const (
@@ -191,6 +194,15 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, id int64, d Decisi
 		if err := s.manage(ctx, a, "aid."+d.Decision, id); err != nil {
 			return Application{}, err
 		}
+	}
+	// Four eyes: each level's decider is independent of whoever entered,
+	// submitted or decided it before her in this round.
+	firsts, err := s.firsts(ctx, s.DB.Q(), x)
+	if err != nil {
+		return Application{}, err
+	}
+	if err := duty.Require(ctx, s.DB, a, s.now(), x.SubmittedAt, "aid."+d.Decision, "aid_application", id, firsts...); err != nil {
+		return Application{}, err
 	}
 	now := db.Millis(s.now())
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {

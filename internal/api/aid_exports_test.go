@@ -90,7 +90,7 @@ func TestAidExportAPI(t *testing.T) {
 		own := a.do("daoli.leader", "POST", base, map[string]any{"kind": "applications", "params": list, "reason": "年终核对名单"},
 			201, "")["export"].(map[string]any)
 		ownID := strconv.FormatInt(int64(own["id"].(float64)), 10)
-		a.do("daoli.leader", "POST", base+"/"+ownID+"/decide", map[string]any{"decision": "approve"}, 403, "own_export")
+		a.do("daoli.leader", "POST", base+"/"+ownID+"/decide", map[string]any{"decision": "approve"}, 403, "same_person")
 
 		a.do("daoli.leader", "POST", base+"/"+id+"/decide", map[string]any{"decision": "maybe"}, 422, "invalid", "decision")
 		a.do("daoli.leader", "POST", base+"/"+id+"/decide", map[string]any{"decision": "reject"}, 422, "invalid", "note")

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
+	"halfsky/internal/demo"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
 )
@@ -85,13 +86,19 @@ func (f *fixture) count(q string, args ...any) int {
 	return n
 }
 
-// user creates an account as the operator.
+// user creates an account as the operator, for the test's cast: dated
+// from demo.Since like the demo's own accounts, so it may decide requests
+// made at any time of the test (four eyes refuse an account newer than
+// the request).
 func (f *fixture) user(username, name, code string, role access.Role) auth.User {
 	f.t.Helper()
 	u, err := f.svc().CreateUserAsOperator(context.Background(), auth.NewUser{Username: username, DisplayName: name,
 		Password: testapp.Password, OrgCode: code, Role: role})
 	if err != nil {
 		f.t.Fatalf("create %s: %v", username, err)
+	}
+	if err := demo.Backdate(context.Background(), f.app.DB, u.ID); err != nil {
+		f.t.Fatal(err)
 	}
 	return u
 }

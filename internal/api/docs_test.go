@@ -405,7 +405,7 @@ func TestDocWorkflow(t *testing.T) {
 			{name: "submit again", as: "city.staff", method: "POST", path: p("/submit"), body: map[string]any{}, status: 409, code: "wrong_status"},
 			{name: "update while in review", as: "city.staff", method: "PUT", path: p(""), body: map[string]any{"version": 2, "fields": notice(noticeTitle)},
 				status: 409, code: "wrong_status"},
-			{name: "review one's own draft", as: "city.staff", method: "POST", path: p("/review"), body: map[string]any{"pass": true}, status: 403, code: "own_draft"},
+			{name: "review one's own draft", as: "city.staff", method: "POST", path: p("/review"), body: map[string]any{"pass": true}, status: 403, code: "same_person"},
 			{name: "review: pass missing", as: "city.reviewer", method: "POST", path: p("/review"), body: map[string]any{"note": "好"}, status: 422, code: "invalid", fields: []string{"pass"}},
 			{name: "review: pass of the wrong type", as: "city.reviewer", method: "POST", path: p("/review"), body: map[string]any{"pass": "yes"}, status: 422, code: "invalid", fields: []string{"pass"}},
 			{name: "review: a district", as: "daoli.leader", method: "POST", path: p("/review"), body: map[string]any{"pass": true}, status: 404, code: "not_found"},

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"math/big"
+	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
@@ -116,12 +117,31 @@ func Seed(ctx context.Context, svc *auth.Service, password string, withDemo bool
 		accounts = Accounts
 	}
 	for _, a := range accounts {
-		if _, err := svc.CreateUserAsOperator(ctx, auth.NewUser{Username: a.Username, DisplayName: a.Name,
-			Password: password, OrgCode: a.OrgCode, Role: a.Role}); err != nil {
+		u, err := svc.CreateUserAsOperator(ctx, auth.NewUser{Username: a.Username, DisplayName: a.Name,
+			Password: password, OrgCode: a.OrgCode, Role: a.Role})
+		if err != nil {
 			return Result{}, fmt.Errorf("demo account %s: %w", a.Username, err)
+		}
+		if withDemo {
+			if err := Backdate(ctx, svc.DB, u.ID); err != nil {
+				return Result{}, err
+			}
 		}
 	}
 	return Result{Seeded: true, Password: password, Accounts: accounts}, nil
+}
+
+// Since is when the demo's story begins. The demo replays the federation's
+// work from the seed notice of August 2015 on, its cast acting at those
+// times; four-eyes rules refuse a decision by an account made after the
+// request it decides (internal/duty), so the demo's accounts are dated
+// from here rather than from the moment the demo was loaded.
+var Since = time.Date(2015, 8, 1, 0, 0, 0, 0, db.Shanghai)
+
+// Backdate dates a demo account (or a test's cast) from Since.
+func Backdate(ctx context.Context, d *db.DB, userID int64) error {
+	_, err := d.Exec(ctx, `UPDATE users SET created_at = ? WHERE id = ? AND created_at > ?`, db.Millis(Since), userID, db.Millis(Since))
+	return err
 }
 
 // generatePassword makes a 14-character password from an alphabet without

@@ -82,6 +82,9 @@ func (l *loop) actor(username, name, code string, role access.Role) (access.Acto
 		if err != nil {
 			return access.Actor{}, err
 		}
+		if err := Backdate(l.ctx, l.svc.DB, u.ID); err != nil {
+			return access.Actor{}, err
+		}
 	}
 	a := u.Actor("127.0.0.1")
 	l.actors[username] = a

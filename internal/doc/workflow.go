@@ -14,6 +14,7 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/duty"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
 )
@@ -261,7 +262,9 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64) error {
 }
 
 // Review passes a draft on for sign-off, or returns it to the drafter with
-// a reason. Nobody reviews their own draft.
+// a reason. Nobody reviews their own draft, nor one drafted by an account
+// tied to theirs, nor one submitted before their account existed (four
+// eyes, internal/duty).
 func (s *Service) Review(ctx context.Context, a access.Actor, id int64, pass bool, note string) error {
 	d, err := s.own(ctx, a, id, access.ReviewDocs, "doc.review")
 	if err != nil {
@@ -270,8 +273,14 @@ func (s *Service) Review(ctx context.Context, a access.Actor, id int64, pass boo
 	if d.Status != Reviewing {
 		return wrongState(d, "审核")
 	}
-	if d.DraftedBy == a.UserID {
-		return apperr.New(http.StatusForbidden, "own_draft", "不能审核自己起草的公文，请由办公室其他同志审核")
+	// While it is under review nothing changes a document but the review,
+	// so its updated_at is the submission.
+	action := "doc.review_return"
+	if pass {
+		action = "doc.review_pass"
+	}
+	if err := duty.Require(ctx, s.DB, a, s.Now(), d.UpdatedAt, action, "document", d.ID, d.DraftedBy); err != nil {
+		return err
 	}
 	note = strings.TrimSpace(note)
 	if utf8.RuneCountInString(note) > 500 {
@@ -289,7 +298,10 @@ func (s *Service) Review(ctx context.Context, a access.Actor, id int64, pass boo
 }
 
 // Sign is the unit leader's 签发: with an opinion, their name and the date.
-// The 成文日期 is the signing date unless the drafter set one.
+// The 成文日期 is the signing date unless the drafter set one. The signer
+// is a third person (internal/duty): not the drafter nor the reviewer, nor
+// tied to either's account, and holding an account from before the
+// review put the document before them.
 func (s *Service) Sign(ctx context.Context, a access.Actor, id int64, opinion string) error {
 	d, err := s.own(ctx, a, id, access.SignDocs, "doc.sign")
 	if err != nil {
@@ -301,8 +313,8 @@ func (s *Service) Sign(ctx context.Context, a access.Actor, id int64, opinion st
 	case d.Status != Reviewed:
 		return wrongState(d, "签发（须先经办公室审核）")
 	}
-	if d.ReviewedBy == a.UserID && d.DraftedBy == a.UserID {
-		return apperr.New(http.StatusForbidden, "own_draft", "不能签发自己起草并审核的公文")
+	if err := s.signer(ctx, a, d, "doc.sign"); err != nil {
+		return err
 	}
 	opinion = strings.TrimSpace(opinion)
 	if opinion == "" {
@@ -320,7 +332,8 @@ func (s *Service) Sign(ctx context.Context, a access.Actor, id int64, opinion st
 }
 
 // Withdraw returns a reviewed draft to the drafter from the sign-off step
-// (the leader does not agree).
+// (the leader does not agree). It is the signer's decision too, taken by
+// the same third person as a signature.
 func (s *Service) Withdraw(ctx context.Context, a access.Actor, id int64, reason string) error {
 	d, err := s.own(ctx, a, id, access.SignDocs, "doc.sign_return")
 	if err != nil {
@@ -329,12 +342,23 @@ func (s *Service) Withdraw(ctx context.Context, a access.Actor, id int64, reason
 	if d.Status != Reviewed {
 		return wrongState(d, "退回")
 	}
+	if err := s.signer(ctx, a, d, "doc.sign_return"); err != nil {
+		return err
+	}
 	if reason = strings.TrimSpace(reason); reason == "" {
 		return apperr.Field("opinion", "退回时请写明理由")
 	}
 	// The returned draft shows who sent it back: the leader, not the reviewer.
 	return s.transition(ctx, a, d, []Status{Reviewed}, Returned, "doc.sign_return", reason,
 		"review_note = ?, reviewed_by = ?, reviewed_at = ?", "签发人退回："+reason, a.UserID, db.Millis(s.Now()))
+}
+
+// signer refuses (and audits) a sign-off decision by the drafter or the
+// reviewer, by an account tied to either, or by one made after the
+// review put the document before the signer. A leader signing what a
+// colleague drafted and another reviewed is the ordinary case.
+func (s *Service) signer(ctx context.Context, a access.Actor, d Document, action string) error {
+	return duty.Require(ctx, s.DB, a, s.Now(), d.ReviewedAt, action, "document", d.ID, d.DraftedBy, d.ReviewedBy)
 }
 
 // Issue registers a signed document — the next 发文字号 of its 机关代字 and

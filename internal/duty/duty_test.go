@@ -10,6 +10,7 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
+	"halfsky/internal/demo"
 	"halfsky/internal/duty"
 	"halfsky/internal/testdb"
 	"halfsky/internal/testfx"
@@ -45,8 +46,9 @@ func TestCheck(t *testing.T) {
 		if got := refusal(t, duty.Check(ctx, d.Q(), leader.UserID, now, now, leader.UserID)); got != duty.CodeSame {
 			t.Fatalf("same account: %q", got)
 		}
-		// An account made after the request cannot approve it.
-		if got := refusal(t, duty.Check(ctx, d.Q(), leader.UserID, now, now.Add(-24*time.Hour*365*10), staff.UserID)); got != duty.CodeNewer {
+		// An account made after the request cannot approve it (the demo's
+		// accounts date from demo.Since).
+		if got := refusal(t, duty.Check(ctx, d.Q(), leader.UserID, now, demo.Since.Add(-time.Hour), staff.UserID)); got != duty.CodeNewer {
 			t.Fatalf("account newer than the request: %q", got)
 		}
 		// A link either way ties the two accounts for 180 days.

@@ -184,8 +184,9 @@ func clip(s string, n int) string {
 }
 
 // above loads an applied item for the verifier: a unit strictly above the
-// item's unit (its path a proper prefix) acting with ManageWork. A unit can
-// never close its own problem.
+// item's unit (its path a proper prefix) acting with ManageWork, by an
+// account independent of the recorder and the applicant. A unit can never
+// close its own problem.
 func (s *Service) above(ctx context.Context, a access.Actor, id int64, action string) (Problem, error) {
 	p, err := s.Get(ctx, a, id)
 	if err != nil {
@@ -200,6 +201,9 @@ func (s *Service) above(ctx context.Context, a access.Actor, id int64, action st
 	}
 	if p.Status != Applied {
 		return Problem{}, apperr.New(http.StatusConflict, "not_applied", "该问题尚未申请销号")
+	}
+	if err := s.independent(ctx, a, p, action); err != nil {
+		return Problem{}, err
 	}
 	return p, nil
 }

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
 	"halfsky/internal/doc"
+	"halfsky/internal/duty"
 	"halfsky/internal/org"
 	"halfsky/internal/report"
 	"halfsky/internal/testdb"
@@ -108,8 +109,8 @@ func TestWholeLoop(t *testing.T) {
 		if err := f.docs.Submit(ctx, staff, dd.ID); err != nil {
 			t.Fatal(err)
 		}
-		code(t, f.docs.Review(ctx, staff, dd.ID, true, ""), "own_draft")
-		code(t, f.docs.Sign(ctx, leader, dd.ID, "同意"), "wrong_status") // not reviewed yet
+		code(t, f.docs.Review(ctx, staff, dd.ID, true, ""), duty.CodeSame) // nobody reviews their own draft
+		code(t, f.docs.Sign(ctx, leader, dd.ID, "同意"), "wrong_status")     // not reviewed yet
 		if err := f.docs.Review(ctx, office, dd.ID, true, "文字已核"); err != nil {
 			t.Fatal(err)
 		}

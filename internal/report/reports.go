@@ -303,6 +303,9 @@ func (s *Service) Accept(ctx context.Context, a access.Actor, id int64) error {
 	if r.Status != Submitted {
 		return apperr.New(http.StatusConflict, "wrong_status", "只有已报送的报告可以采纳")
 	}
+	if err := s.independentOfSubmitter(ctx, a, r, "report.accept"); err != nil {
+		return err
+	}
 	return s.update(ctx, a, r, "report.accept", "", `status = 'accepted', decided_at = ?, decided_by = ?`, db.Millis(s.Now()), a.UserID)
 }
 
@@ -314,6 +317,9 @@ func (s *Service) Return(ctx context.Context, a access.Actor, id int64, reason s
 	}
 	if r.Status != Submitted {
 		return apperr.New(http.StatusConflict, "wrong_status", "只有已报送的报告可以退回")
+	}
+	if err := s.independentOfSubmitter(ctx, a, r, "report.return"); err != nil {
+		return err
 	}
 	if reason = strings.TrimSpace(reason); reason == "" {
 		return apperr.Field("reason", "请写明退回理由")
@@ -373,6 +379,13 @@ func (s *Service) DecideExtension(ctx context.Context, a access.Actor, id int64,
 	}
 	if r.ExtStatus != ExtRequested {
 		return apperr.New(http.StatusConflict, "no_extension", "没有待审批的延期申请")
+	}
+	action := "report.extension_refuse"
+	if grant {
+		action = "report.extension_grant"
+	}
+	if err := s.independentOfRequester(ctx, a, r, action); err != nil {
+		return err
 	}
 	reply = strings.TrimSpace(reply)
 	if !grant && reply == "" {

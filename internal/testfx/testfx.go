@@ -55,3 +55,20 @@ func (f *Demo) Unit(code string) org.Org {
 	}
 	return o
 }
+
+// Colleague makes an account the way the operator does — tied to nobody —
+// and dates it from demo.Since like the demo's own accounts, for a test's
+// cast: it may decide requests made at any time of the test's story.
+func (f *Demo) Colleague(username, name, orgCode string, role access.Role) access.Actor {
+	f.T.Helper()
+	ctx := context.Background()
+	u, err := f.Auth.CreateUserAsOperator(ctx, auth.NewUser{Username: username, DisplayName: name, Password: Password,
+		OrgCode: orgCode, Role: role})
+	if err != nil {
+		f.T.Fatal(err)
+	}
+	if err := demo.Backdate(ctx, f.db, u.ID); err != nil {
+		f.T.Fatal(err)
+	}
+	return f.Actor(username)
+}

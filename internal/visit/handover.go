@@ -124,7 +124,7 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 
 // Decide answers the pending hand-over of a need for the receiving unit:
 // accepting moves the need there, refusing (with a reply) leaves it where
-// it was.
+// it was. The answer is not the sender's, nor an account tied to hers.
 func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, accept bool, reply string) (Handover, error) {
 	n, err := s.need(ctx, s.DB.Q(), a, needID)
 	if err != nil {
@@ -148,6 +148,9 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, acce
 	status, action, title := HandRefused, "need.handover_refuse", "拒收了移交的妇情"
 	if accept {
 		status, action, title = HandAccepted, "need.handover_accept", "接收了移交的妇情"
+	}
+	if err := s.independentOfSender(ctx, a, h, action); err != nil {
+		return Handover{}, err
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE need_handovers SET status = ?, reply = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = ?`,
