@@ -4,12 +4,18 @@ package testfx
 
 import (
 	"context"
+	"errors"
+	"net/http"
+	"strconv"
 	"testing"
+	"time"
 
 	"halfsky/internal/access"
+	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
+	"halfsky/internal/duty"
 	"halfsky/internal/org"
 )
 
@@ -71,4 +77,52 @@ func (f *Demo) Colleague(username, name, orgCode string, role access.Role) acces
 		f.T.Fatal(err)
 	}
 	return f.Actor(username)
+}
+
+// Newcomer makes an account the way the operator does, now: newer than
+// anything a test did before it (whatever the services' clocks say), so a
+// four-eyes rule refuses it on an earlier request.
+func (f *Demo) Newcomer(username, name, orgCode string, role access.Role) access.Actor {
+	f.T.Helper()
+	time.Sleep(2 * time.Millisecond) // strictly after what came before, at the clock's millisecond
+	if _, err := f.Auth.CreateUserAsOperator(context.Background(), auth.NewUser{Username: username, DisplayName: name,
+		Password: Password, OrgCode: orgCode, Role: role}); err != nil {
+		f.T.Fatal(err)
+	}
+	return f.Actor(username)
+}
+
+// Tie records that by did kind to target's account a minute ago, the way
+// an account change records it (internal/duty).
+func (f *Demo) Tie(by, target access.Actor, kind duty.Kind) {
+	f.T.Helper()
+	if err := duty.Link(context.Background(), f.db.Q(), by.UserID, target.UserID, kind, time.Now().Add(-time.Minute)); err != nil {
+		f.T.Fatal(err)
+	}
+}
+
+// FourEyes fails the test unless err is the four-eyes refusal with the
+// code (duty.CodeSame, CodeLinked or CodeNewer), a 403 with a message.
+func FourEyes(t testing.TB, err error, code string) {
+	t.Helper()
+	var r duty.Refusal
+	if !errors.As(err, &r) || !errors.Is(err, duty.ErrFourEyes) {
+		t.Fatalf("want the four-eyes refusal %s, got %v", code, err)
+	}
+	if e := apperr.From(err); r.Code() != code || e.Code != code || e.Status != http.StatusForbidden || e.Message == "" {
+		t.Fatalf("want the four-eyes refusal %s, got %s (%d %q)", code, r.Code(), e.Status, e.Message)
+	}
+}
+
+// Refusals counts the audited four-eyes refusals of the action on the
+// object with the code: denied, and the code the whole detail.
+func (f *Demo) Refusals(action, objectType string, objectID int64, code string) int {
+	f.T.Helper()
+	var n int
+	if err := f.db.QueryRow(context.Background(), `SELECT COUNT(*) FROM audit_events WHERE action = ? AND object_type = ?
+		AND object_id = ? AND outcome = 'denied' AND detail = ?`, action, objectType, strconv.FormatInt(objectID, 10),
+		"four_eyes="+code).Scan(&n); err != nil {
+		f.T.Fatal(err)
+	}
+	return n
 }
