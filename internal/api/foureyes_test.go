@@ -208,7 +208,9 @@ func TestDocFourEyesAPI(t *testing.T) {
 			}
 			return d.ID
 		}
-		path := func(id int64, action string) string { return "/api/v1/docs/" + strconv.FormatInt(id, 10) + "/" + action }
+		path := func(id int64, action string) string {
+			return "/api/v1/docs/" + strconv.FormatInt(id, 10) + "/" + action
+		}
 		const snapshot = `SELECT status, updated_at, reviewed_by, signed_by, version FROM documents WHERE id = ?`
 
 		// Review: the drafter; the leader's puppet's draft; a newcomer.
@@ -269,7 +271,9 @@ func TestProblemFourEyesAPI(t *testing.T) {
 			}
 			return id
 		}
-		path := func(id int64, action string) string { return "/api/v1/problems/" + strconv.FormatInt(id, 10) + "/" + action }
+		path := func(id int64, action string) string {
+			return "/api/v1/problems/" + strconv.FormatInt(id, 10) + "/" + action
+		}
 		const snapshot = `SELECT status, version, updated_at, closed_by FROM problems WHERE id = ?`
 
 		f.user("street.puppet", "傀儡", "230102001", access.Staff)
@@ -313,7 +317,9 @@ func TestReportFourEyesAPI(t *testing.T) {
 			AND object_id = ? ORDER BY seq DESC LIMIT 1`, strconv.FormatInt(ext, 10)).Scan(&requester); err != nil {
 			t.Fatal(err)
 		}
-		path := func(id int64, action string) string { return "/api/v1/reports/" + strconv.FormatInt(id, 10) + "/" + action }
+		path := func(id int64, action string) string {
+			return "/api/v1/reports/" + strconv.FormatInt(id, 10) + "/" + action
+		}
 		const snapshot = `SELECT status, extension_status, due_at, version, updated_at FROM reports WHERE id = ?`
 
 		// city.staff made the district contact's account.
@@ -351,7 +357,9 @@ func TestHandoverFourEyesAPI(t *testing.T) {
 			WHERE h.status = 'pending'`).Scan(&need, &sender); err != nil {
 			t.Fatal(err)
 		}
-		path := func(action string) string { return "/api/v1/needs/" + strconv.FormatInt(need, 10) + "/handover/" + action }
+		path := func(action string) string {
+			return "/api/v1/needs/" + strconv.FormatInt(need, 10) + "/handover/" + action
+		}
 		const snapshot = `SELECT n.status, n.org_id, n.version, (SELECT COUNT(*) FROM need_handovers WHERE need_id = n.id AND status = 'pending')
 			FROM needs n WHERE n.id = ?`
 
