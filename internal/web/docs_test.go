@@ -260,8 +260,8 @@ func issueNotice(t *testing.T, app *testapp.App, checks bool) *loop {
 
 	if checks {
 		// The drafter may not review their own draft.
-		page = l.staff.post(l.docPath+"/review", url.Values{"decision": {"pass"}}, http.StatusForbidden)
-		must(t, page, `class="error-code">403`, "不能审核自己起草的公文")
+		page = l.staff.post(l.docPath+"/review", url.Values{"decision": {"pass"}}, http.StatusSeeOther)
+		must(t, page, "flash flash-error", "不能审核自己起草的公文")
 		// Returning without a reason: the message beside the field.
 		body := l.office.post(l.docPath+"/review", url.Values{"decision": {"return"}, "note": {" "}}, http.StatusUnprocessableEntity)
 		must(t, body, "退回时请写明退回理由", `id="f-review-note"`)

@@ -120,10 +120,7 @@ func refused(err error) bool {
 	if !errors.As(err, &e) || e.Status >= 500 {
 		return false
 	}
-	// Not found and every refusal of who may act (scope, role, the
-	// owner rule, four eyes) get their page, with the reason; only what
-	// the input or the record's state refuses goes back with a message.
-	return e.Status != http.StatusNotFound && e.Status != http.StatusForbidden
+	return e.Code != apperr.ErrNotFound.Code && e.Code != apperr.ErrForbidden.Code
 }
 
 // finish ends a POST action: success goes back with a success flash; a

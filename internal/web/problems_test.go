@@ -77,7 +77,7 @@ func TestProblemLoop(t *testing.T) {
 		// The district cannot close its own: no form, a forged POST refused.
 		page = daoli.get(path, http.StatusOK)
 		mustNot(t, page, `id="close-form"`, `id="apply-form"`)
-		must(t, daoli.post(path+"/close", url.Values{"note": {"自己销号"}}, http.StatusForbidden), "不能自行销号")
+		must(t, daoli.post(path+"/close", url.Values{"note": {"自己销号"}}, http.StatusSeeOther), "不能自行销号")
 		if n := count(t, d, `SELECT COUNT(*) FROM problems WHERE status = 'applied'`); n != 1 {
 			t.Fatal("forged close changed the item")
 		}
