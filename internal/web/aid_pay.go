@@ -18,10 +18,10 @@ import (
 // their subtree. No payee's name or account number travels in a URL.
 func (h *handler) aidPayRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/pay", h.can(access.ViewAid, h.aidPayList))
-	mux.Handle("GET /aid/pay/new", h.can(access.ManageAid, h.aidPayNew))
-	mux.Handle("POST /aid/pay", h.can(access.ManageAid, h.aidPayCreate))
+	mux.Handle("GET /aid/pay/new", h.manageAid(h.aidPayNew))
+	mux.Handle("POST /aid/pay", h.manageAid(h.aidPayCreate))
 	mux.Handle("GET /aid/pay/batches/{id}", h.can(access.ViewAid, h.aidPayBatch))
-	mux.Handle("POST /aid/pay/batches/{id}/lines/{line}", h.can(access.ManageAid, h.aidPayResult))
+	mux.Handle("POST /aid/pay/batches/{id}/lines/{line}", h.manageAid(h.aidPayResult))
 	mux.Handle("GET /aid/pay/ledger", h.can(access.ViewAid, h.aidPayLedger))
 	mux.Handle("GET /aid/pay/ledger.xlsx", h.can(access.ViewAid, h.aidPayLedgerExport))
 	mux.Handle("GET /aid/{id}/account", h.can(access.RecordAid, aidPage(h, h.renderAidAccount)))

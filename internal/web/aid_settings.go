@@ -43,6 +43,19 @@ func (f aidProgrammeForm) Ticked(list, key string) bool {
 	return false
 }
 
+// manageAid guards the routes of the unit that runs the programmes:
+// anyone else is refused before the form is read, so what they send
+// neither matters nor shows.
+func (h *handler) manageAid(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+		if !h.aidCanManage(r, c) {
+			h.denied(w, r, c)
+			return
+		}
+		fn(w, r, c)
+	})
+}
+
 func (h *handler) aidCanManage(r *http.Request, c *httpx.Current) bool {
 	if !c.Actor.Can(access.ManageAid) {
 		return false

@@ -145,6 +145,7 @@ type ErrorData struct {
 	Status  int
 	Heading string // Chinese name of the status, e.g. 页面不存在
 	Message string
+	Back    string // the page the refused action was posted from, if ours
 }
 
 // Renderer renders the embedded templates. Create it once with NewRenderer,
@@ -235,7 +236,7 @@ func (r *Renderer) Error(w http.ResponseWriter, req *http.Request, status int, m
 	}
 	data := View{
 		Layout: Layout{Title: heading},
-		Data:   ErrorData{Status: status, Heading: heading, Message: msg},
+		Data:   ErrorData{Status: status, Heading: heading, Message: msg, Back: backTo(req)},
 	}
 	var buf bytes.Buffer
 	if err := r.execute(&buf, req, "error", "layout", data); err != nil {
@@ -245,6 +246,22 @@ func (r *Renderer) Error(w http.ResponseWriter, req *http.Request, status int, m
 		fmt.Fprintf(&buf, fallbackError, status, template.HTMLEscapeString(heading), template.HTMLEscapeString(msg))
 	}
 	writeHTML(w, status, buf.Bytes())
+}
+
+// backTo is the local page a refused form was posted from (its Referer on
+// this host), so the refusal page can lead back to it; "" otherwise.
+func backTo(req *http.Request) string {
+	if req.Method == http.MethodGet {
+		return ""
+	}
+	u, err := url.Parse(req.Referer())
+	if err != nil || u.Host != req.Host || u.Path == "" || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return ""
+	}
+	if u.RawQuery != "" {
+		return u.Path + "?" + u.RawQuery
+	}
+	return u.Path
 }
 
 const fallbackError = `<!doctype html>

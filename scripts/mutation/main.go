@@ -1,0 +1,179 @@
+// Command mutation is the test suite's own test: it applies deliberate
+// breaks of the access rules to a copy of the tree, one at a time, and
+// requires the tests of the package concerned to fail on each. A break
+// the tests let through (a surviving mutant) means a rule nothing checks.
+//
+//	go run ./scripts/mutation [-only NAME]
+//
+// Each mutant replaces one exact piece of code, which must occur exactly
+// once in its file (so a refactoring that moves it fails here, loudly,
+// instead of testing nothing), and names the tests that must catch it.
+// The mutated tree must still build: a compile error kills nothing.
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// mutant is one deliberate break.
+type mutant struct {
+	name     string
+	file     string // relative to the repository root
+	from, to string // the exact code, and what it becomes
+	pkg      string // the package whose tests must fail
+	run      string // -run pattern for those tests
+}
+
+var mutants = []mutant{
+	{
+		name: "a scope check removed from a service method (visit.Service.Visit)",
+		file: "internal/visit/visits.go",
+		from: "\tif !a.Scope().Contains(v.OrgPath) {\n\t\treturn Visit{}, db.ErrNotFound\n\t}\n\treturn v, nil",
+		to:   "\treturn v, nil",
+		pkg:  "./internal/api", run: "TestWorkAccessMatrix",
+	},
+	{
+		name: "CanGrant allowing every role",
+		file: "internal/access/access.go",
+		from: "func (a Actor) CanGrant(r Role) bool {\n",
+		to:   "func (a Actor) CanGrant(r Role) bool {\n\tif r.Valid() {\n\t\treturn true\n\t}\n",
+		pkg:  "./internal/api", run: "TestAccessMatrix",
+	},
+	{
+		name: "an audit record skipped (aid reveal)",
+		file: "internal/aid/reveal.go",
+		from: `if err := audit.Log(ctx, s.DB, audit.FromActor(a, "aid.reveal", "aid_application", ids(id), audit.OK, "reason: "+reason)); err != nil {`,
+		to:   `if err := error(nil); err != nil && audit.OK != "" {`,
+		pkg:  "./internal/aid", run: "TestCanary",
+	},
+	{
+		name: "the four-eyes check dropped (duty.Check)",
+		file: "internal/duty/duty.go",
+		from: "func Check(ctx context.Context, q db.Querier, second int64, now, requested time.Time, firsts ...int64) error {\n",
+		to:   "func Check(ctx context.Context, q db.Querier, second int64, now, requested time.Time, firsts ...int64) error {\n\tif second != -1 {\n\t\treturn nil\n\t}\n",
+		pkg:  "./internal/duty", run: "TestCheck",
+	},
+}
+
+func main() {
+	only := flag.String("only", "", "run only the mutant whose name contains this")
+	flag.Parse()
+	root, err := gitRoot()
+	if err != nil {
+		fail("%v", err)
+	}
+	tmp, err := os.MkdirTemp("", "halfsky-mutation-")
+	if err != nil {
+		fail("%v", err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := copyTree(root, tmp); err != nil {
+		fail("copying the tree: %v", err)
+	}
+	survived := 0
+	for _, m := range mutants {
+		if *only != "" && !strings.Contains(m.name, *only) {
+			continue
+		}
+		start := time.Now()
+		verdict, out := run(tmp, m)
+		fmt.Printf("%-9s %5.0fs  %s\n", verdict, time.Since(start).Seconds(), m.name)
+		if verdict != "killed" {
+			survived++
+			fmt.Println(indent(tail(out, 30)))
+		}
+	}
+	if survived > 0 {
+		fail("%d mutant(s) not killed: the tests above let a broken rule through", survived)
+	}
+	fmt.Println("mutation: every mutant killed")
+}
+
+// run applies m in the copy, runs its tests, and restores the file.
+func run(tree string, m mutant) (verdict, output string) {
+	path := filepath.Join(tree, m.file)
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		return "MISSING", err.Error()
+	}
+	if n := bytes.Count(orig, []byte(m.from)); n != 1 {
+		return "STALE", fmt.Sprintf("the code to break occurs %d times in %s (want exactly once): update the mutant", n, m.file)
+	}
+	if err := os.WriteFile(path, bytes.Replace(orig, []byte(m.from), []byte(m.to), 1), 0o644); err != nil {
+		return "ERROR", err.Error()
+	}
+	defer os.WriteFile(path, orig, 0o644)
+	cmd := exec.Command("go", "test", "-count=1", "-run", m.run, m.pkg)
+	cmd.Dir = tree
+	out, err := cmd.CombinedOutput()
+	s := string(out)
+	switch {
+	case err == nil:
+		return "SURVIVED", s
+	case strings.Contains(s, "[build failed]") || strings.Contains(s, "[setup failed]"):
+		return "NOBUILD", s
+	case strings.Contains(s, "--- FAIL"):
+		return "killed", s
+	}
+	return "ERROR", s
+}
+
+func gitRoot() (string, error) {
+	out, err := exec.Command("git", "rev-parse", "--show-toplevel").Output()
+	if err != nil {
+		return "", fmt.Errorf("not in a git checkout: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// copyTree copies the files git knows of (tracked and new, not ignored).
+func copyTree(root, dst string) error {
+	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return err
+	}
+	for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		if rel == "" {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(root, rel))
+		if os.IsNotExist(err) {
+			continue // deleted but not yet staged
+		}
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func indent(s string) string { return "    " + strings.ReplaceAll(s, "\n", "\n    ") }
+
+func fail(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "mutation: "+format+"\n", args...)
+	os.Exit(1)
+}
