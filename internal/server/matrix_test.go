@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -92,6 +93,10 @@ func (w *world) catchAll(pattern string) []probe {
 type expectation struct {
 	status  int
 	allowed bool
+	// flash: a page's refusal of a write by the record's rules (the owner
+	// rule, four eyes, its state) goes back to the record with an error
+	// message (303 and an error flash), not to an error page.
+	flash bool
 }
 
 func (w *world) expect(t *testing.T, p probe, a *actor) expectation {
@@ -134,7 +139,10 @@ func (w *world) expect(t *testing.T, p probe, a *actor) expectation {
 			return expectation{status: out}
 		}
 		if p.method != "GET" && !slices.Contains(rec.written, a.level) {
-			return expectation{status: 403}
+			if api || !rec.flash {
+				return expectation{status: 403}
+			}
+			return expectation{status: 303, flash: true}
 		}
 	}
 	return expectation{status: ok, allowed: true}
@@ -206,6 +214,10 @@ func (w *world) check(t *testing.T, p probe, a *actor, e expectation) {
 	}
 	api := strings.HasPrefix(p.path, "/api/")
 	switch {
+	case e.flash:
+		if f := flashOf(r); f.Kind != "error" || !hasHan(f.Text) {
+			t.Errorf("%s: redirected without an error message (flash %+v)", what, f)
+		}
 	case e.status == 303 && a.role == "" && !p.public:
 		if loc := r.Header.Get("Location"); !strings.HasPrefix(loc, "/login") {
 			t.Errorf("%s: redirected to %q, not the login page", what, loc)
@@ -234,6 +246,24 @@ func (w *world) check(t *testing.T, p probe, a *actor, e expectation) {
 			t.Errorf("%s: the answer shows %q, which %s may not see", what, m, a.key)
 		}
 	}
+}
+
+// flash is the message a redirect leaves for the next page.
+type flash struct{ Kind, Text string }
+
+func flashOf(r testapp.Response) flash {
+	var f flash
+	for _, c := range r.Header.Values("Set-Cookie") {
+		v, ok := strings.CutPrefix(c, "halfsky_flash=")
+		if !ok {
+			continue
+		}
+		v, _, _ = strings.Cut(v, ";")
+		if b, err := base64.RawURLEncoding.DecodeString(v); err == nil {
+			json.Unmarshal(b, &f)
+		}
+	}
+	return f
 }
 
 // send makes the request of p as a.

@@ -76,6 +76,10 @@ type record struct {
 	seen, written []string
 	// accounts are records administrators see too (units, accounts).
 	accounts bool
+	// flash: a page refuses a write by one who sees the record but may
+	// not change it (the owner rule) with a message on the record's page,
+	// not with an error page.
+	flash bool
 }
 
 // world is everything the matrix needs.
@@ -436,22 +440,26 @@ func (w *world) makeWork() {
 	}
 	w.ids["visit.photo"] = strconv.FormatInt(vp[0].ID, 10)
 	w.rec("visit.village", "矩阵街道走访村", "village", "street")
+	w.recs["visit.village"].flash = true
 
 	// A need at the village recorded by the street, with a task; and a
 	// need of the street's own handed over to the district.
 	w.ids["need.village"] = w.api(rec, "POST", "/api/v1/needs", map[string]any{"org_code": levelCodes["village"], "visit_id": v.ID,
 		"category": "employment", "urgency": "normal", "summary": "矩阵街道记村妇情"})
 	w.rec("need.village", "矩阵街道记村妇情", "village", "street")
+	w.recs["need.village"].flash = true
 	w.ids["task"] = w.api(rec, "POST", "/api/v1/needs/"+w.ids["need.village"]+"/task", map[string]any{"title": "矩阵街道为村实事",
 		"owner_name": "矩阵记录员", "starts_on": day, "due_on": w.today})
 	w.rec("task", "矩阵街道为村实事", "village", "street")
+	w.recs["task"].flash = true
 	w.ids["need"] = w.api(rec, "POST", "/api/v1/needs", map[string]any{"category": "employment", "urgency": "normal", "summary": "矩阵甲街道妇情"})
 	w.rec("need", "矩阵甲街道妇情", "street", "street")
 	w.api(rec, "POST", "/api/v1/needs/"+w.ids["need"]+"/handover", map[string]any{"to_org_code": levelCodes["district"], "reason": "需区妇联协调"})
 
 	// A quota the district set for the street.
 	dist := w.signIn(w.recorder("district"), false)
-	w.recs["quota"] = &record{seen: above["street"], written: []string{"city", "district"}}
+	// The street's quota measures the cadres below it too: they see it.
+	w.recs["quota"] = &record{seen: above["village"], written: []string{"city", "district"}}
 	w.ids["quota"] = w.api(dist, "POST", "/api/v1/visits/quotas", map[string]any{"org_code": levelCodes["street"], "metric": "women",
 		"target": 10, "starts_on": day, "ends_on": w.today})
 
