@@ -428,6 +428,12 @@ func (s *Service) editable(ctx context.Context, a access.Actor, id int64, action
 	if err != nil {
 		return Application{}, sealed{}, err
 	}
+	// The collecting unit's record: never changed from below; and of the
+	// units above, only the collecting unit itself edits it (the others
+	// review it).
+	if err := a.MayChange(access.RecordAid, x.OrgPath, ""); err != nil {
+		return Application{}, sealed{}, s.refuse(ctx, a, action, id, err)
+	}
 	if x.OrgID != a.OrgID {
 		return Application{}, sealed{}, s.deny(ctx, a, action, id)
 	}

@@ -125,7 +125,9 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 // leaves an event; calls that audit their own (auth's account changes)
 // pass audited.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, c *httpx.Current, err error, audited bool) {
-	if !audited && errors.Is(err, access.ErrDenied) {
+	// ErrNotOwner is only ever returned by a domain check that audited
+	// it, with its own reason to give.
+	if !audited && errors.Is(err, access.ErrDenied) && !errors.Is(err, access.ErrNotOwner) {
 		h.deny(w, r, c)
 		return
 	}

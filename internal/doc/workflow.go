@@ -161,7 +161,10 @@ func (s *Service) own(ctx context.Context, a access.Actor, id int64, act access.
 	if err != nil {
 		return Document{}, err
 	}
-	if !a.Can(act) || d.OrgID != a.OrgID {
+	if err := a.MayChange(act, d.OrgPath, ""); err != nil {
+		return Document{}, s.refuse(ctx, a, action, strconv.FormatInt(id, 10), err)
+	}
+	if d.OrgID != a.OrgID { // and of the units above, only the issuing unit itself works on it
 		return Document{}, s.deny(ctx, a, action, strconv.FormatInt(id, 10))
 	}
 	return d, nil
@@ -462,6 +465,15 @@ func (s *Service) Correct(ctx context.Context, a access.Actor, id int64) (Docume
 
 // deny audits a refused action and returns access.ErrDenied.
 func (s *Service) deny(ctx context.Context, a access.Actor, action, id string) error {
+	return s.refuse(ctx, a, action, id, access.ErrDenied)
+}
+
+// refuse audits a refused action and returns err (access.ErrDenied, or
+// access.ErrNotOwner whose reason the user is told).
+func (s *Service) refuse(ctx context.Context, a access.Actor, action, id string, err error) error {
+	if errors.Is(err, access.ErrNotOwner) {
+		action += " not_owner"
+	}
 	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "document", id, audit.Denied, action))
-	return access.ErrDenied
+	return err
 }

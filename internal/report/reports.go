@@ -175,7 +175,10 @@ func (s *Service) mine(ctx context.Context, a access.Actor, id int64, action str
 	if err != nil {
 		return Report{}, err
 	}
-	if !a.Can(access.ReceiveDocs) || r.OrgID != a.OrgID {
+	if err := a.MayChange(access.ReceiveDocs, r.OrgPath, ""); err != nil {
+		return Report{}, s.refuse(ctx, a, action, strconv.FormatInt(id, 10), err)
+	}
+	if r.OrgID != a.OrgID { // the unit's own report: written by that unit only
 		return Report{}, s.deny(ctx, a, action, strconv.FormatInt(id, 10))
 	}
 	return r, nil
@@ -187,7 +190,10 @@ func (s *Service) theirs(ctx context.Context, a access.Actor, id int64, action s
 	if err != nil {
 		return Report{}, err
 	}
-	if !a.Can(access.ManageReports) || r.IssuerOrgID != a.OrgID {
+	if err := a.MayChange(access.ManageReports, r.OrgPath, ""); err != nil {
+		return Report{}, s.refuse(ctx, a, action, strconv.FormatInt(id, 10), err)
+	}
+	if r.IssuerOrgID != a.OrgID {
 		return Report{}, s.deny(ctx, a, action, strconv.FormatInt(id, 10))
 	}
 	return r, nil
