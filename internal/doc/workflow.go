@@ -139,7 +139,11 @@ func (s *Service) create(ctx context.Context, a access.Actor, f Fields, corrects
 		if err := insertVersion(ctx, tx, id, 1, f, a.UserID, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "doc.create", "document", strconv.FormatInt(id, 10), audit.OK, f.Title))
+		detail := "version=1"
+		if corrects != 0 {
+			detail += " corrects=" + strconv.FormatInt(corrects, 10)
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.create", "document", strconv.FormatInt(id, 10), audit.OK, detail))
 	})
 	if err != nil {
 		return Document{}, err
@@ -211,7 +215,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, version 
 		if err := insertVersion(ctx, tx, id, version+1, f, a.UserID, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "doc.update", "document", strconv.FormatInt(id, 10), audit.OK, "第 "+strconv.Itoa(version+1)+" 版"))
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.update", "document", strconv.FormatInt(id, 10), audit.OK, "version="+strconv.Itoa(version+1)))
 	})
 	if err != nil {
 		return Document{}, err
@@ -220,7 +224,8 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, version 
 }
 
 // transition moves a document from one status to the next in a
-// transaction, with the extra assignments given, and audits it. The status
+// transaction, with the extra assignments given, and audits it: detail
+// holds codes only (the number given), never the title or an opinion. The status
 // is part of the WHERE clause, so two people acting at once cannot both
 // succeed.
 func (s *Service) transition(ctx context.Context, a access.Actor, d Document, from []Status, to Status, action, detail, set string, args ...any) error {
@@ -260,7 +265,7 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64) error {
 	if !d.Status.Editable() {
 		return wrongState(d, "送审")
 	}
-	return s.transition(ctx, a, d, []Status{Draft, Returned}, Reviewing, "doc.submit", d.Title, "review_note = ''")
+	return s.transition(ctx, a, d, []Status{Draft, Returned}, Reviewing, "doc.submit", "", "review_note = ''")
 }
 
 // Review passes a draft on for sign-off, or returns it to the drafter with
@@ -281,13 +286,13 @@ func (s *Service) Review(ctx context.Context, a access.Actor, id int64, pass boo
 		return apperr.Field("note", "审核意见不能超过 500 字")
 	}
 	if pass {
-		return s.transition(ctx, a, d, []Status{Reviewing}, Reviewed, "doc.review_pass", note,
+		return s.transition(ctx, a, d, []Status{Reviewing}, Reviewed, "doc.review_pass", "",
 			"reviewed_by = ?, reviewed_at = ?, review_note = ?", a.UserID, db.Millis(s.Now()), note)
 	}
 	if note == "" {
 		return apperr.Field("note", "退回时请写明退回理由")
 	}
-	return s.transition(ctx, a, d, []Status{Reviewing}, Returned, "doc.review_return", note,
+	return s.transition(ctx, a, d, []Status{Reviewing}, Returned, "doc.review_return", "",
 		"reviewed_by = ?, reviewed_at = ?, review_note = ?", a.UserID, db.Millis(s.Now()), note)
 }
 
@@ -318,7 +323,7 @@ func (s *Service) Sign(ctx context.Context, a access.Actor, id int64, opinion st
 	if date == "" {
 		date = s.today()
 	}
-	return s.transition(ctx, a, d, []Status{Reviewed}, Signed, "doc.sign", opinion,
+	return s.transition(ctx, a, d, []Status{Reviewed}, Signed, "doc.sign", "",
 		"signed_by = ?, signed_at = ?, sign_opinion = ?, signers = ?, doc_date = ?", a.UserID, db.Millis(s.Now()), opinion, a.Name, date)
 }
 
@@ -336,7 +341,7 @@ func (s *Service) Withdraw(ctx context.Context, a access.Actor, id int64, reason
 		return apperr.Field("opinion", "退回时请写明理由")
 	}
 	// The returned draft shows who sent it back: the leader, not the reviewer.
-	return s.transition(ctx, a, d, []Status{Reviewed}, Returned, "doc.sign_return", reason,
+	return s.transition(ctx, a, d, []Status{Reviewed}, Returned, "doc.sign_return", "",
 		"review_note = ?, reviewed_by = ?, reviewed_at = ?", "签发人退回："+reason, a.UserID, db.Millis(s.Now()))
 }
 
@@ -380,7 +385,7 @@ func (s *Service) Issue(ctx context.Context, a access.Actor, id int64) (Document
 		if err := insertRecipients(ctx, tx, d.ID, recips); err != nil {
 			return err
 		}
-		if err := s.transitionTx(ctx, tx, a, d, []Status{Signed}, Issued, "doc.issue", number,
+		if err := s.transitionTx(ctx, tx, a, d, []Status{Signed}, Issued, "doc.issue", "number="+number,
 			"number_year = ?, number_seq = ?, number = ?, printed_date = ?, issued_by = ?, issued_at = ?",
 			year, seq, number, printed, a.UserID, db.Millis(s.Now())); err != nil {
 			return err

@@ -151,7 +151,8 @@ func (s *Service) AddRequirement(ctx context.Context, a access.Actor, docID int6
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_add", "document", strconv.FormatInt(docID, 10), audit.OK, in.Title))
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_add", "document", strconv.FormatInt(docID, 10), audit.OK,
+			"requirement="+strconv.FormatInt(id, 10)))
 	})
 	if err != nil {
 		return Requirement{}, err
@@ -178,7 +179,8 @@ func (s *Service) RemoveRequirement(ctx context.Context, a access.Actor, docID, 
 		if _, err := tx.Exec(ctx, `DELETE FROM requirements WHERE id = ?`, reqID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_remove", "document", strconv.FormatInt(d.ID, 10), audit.OK, r.Title))
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_remove", "document", strconv.FormatInt(d.ID, 10), audit.OK,
+			"requirement="+strconv.FormatInt(r.ID, 10)))
 	})
 }
 
