@@ -65,8 +65,9 @@ func forwardedHTTPS(r *http.Request) bool {
 // LimitBody caps request bodies by route, whatever the client says the
 // body is: a request to a route registered as taking uploads
 // (httpx.RouteTable.HandleUpload) may carry up to upload bytes, read
-// through a capped reader (reading past it fails: check with
-// errors.As(err, new(*http.MaxBytesError)) and answer 413); any other
+// through a capped reader (reading past it fails: the upload's handler
+// checks with errors.As(err, new(*http.MaxBytesError)) and says so beside
+// the file field, or answers 413); any other
 // request may carry up to n bytes and is read whole here, before its
 // handler runs, so a larger one is refused — 413, {"error":{"code":
 // "too_large"}} under /api/, a Chinese page elsewhere — and no handler
@@ -82,13 +83,15 @@ func LimitBody(routes *httpx.RouteTable, n, upload int64) func(http.Handler) htt
 			if routes.Upload(r) {
 				limit = upload
 			}
-			if r.ContentLength > limit {
-				tooLarge(w, r, limit)
-				return
-			}
 			if limit == upload && upload > n {
+				// Past the limit the upload's own form says so beside
+				// its file field.
 				r.Body = http.MaxBytesReader(w, r.Body, limit)
 				next.ServeHTTP(w, r)
+				return
+			}
+			if r.ContentLength > limit {
+				tooLarge(w, r, limit)
 				return
 			}
 			data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
