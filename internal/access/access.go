@@ -191,3 +191,47 @@ func (a Actor) CanGrant(r Role) bool {
 	}
 	return false
 }
+
+// ErrNotOwner refuses a change of a record to a unit below the unit that
+// owns it or recorded it: the record is about the lower unit, perhaps, but
+// it is not the lower unit's to change. errors.Is(ErrNotOwner, ErrDenied)
+// holds, so every check for a refusal sees it as one.
+var ErrNotOwner error = notOwner{}
+
+type notOwner struct{}
+
+func (notOwner) Error() string        { return "permission denied: the record was made by a unit above" }
+func (notOwner) Is(target error) bool { return target == ErrDenied }
+
+// NotOwnerMessage is the Chinese reason given for ErrNotOwner.
+const NotOwnerMessage = "该记录由上级单位填报，只能由填报单位或其上级修改"
+
+// MayChange is the one rule for changing a record (writes follow the
+// owner): the actor's role must allow act, and her unit must be the unit
+// that owns the record (path owner), the unit of the cadre who recorded it
+// (path recorder), or a unit above either — never a unit below them, even
+// when the record is about that lower unit. Either path may be "" when a
+// module has only one. It returns nil, ErrDenied (the role, or a unit
+// outside both subtrees) or ErrNotOwner (a unit below the owner or the
+// recorder); modules add their own stricter conditions (a document is its
+// own unit's only) after it.
+func (a Actor) MayChange(act Action, owner, recorder string) error {
+	if !a.Can(act) {
+		return ErrDenied
+	}
+	s := a.Scope()
+	if (owner != "" && s.Contains(owner)) || (recorder != "" && s.Contains(recorder)) {
+		return nil
+	}
+	below := func(p string) bool { return p != "" && a.OrgPath != "" && strings.HasPrefix(a.OrgPath, p) }
+	if below(owner) || below(recorder) {
+		return ErrNotOwner
+	}
+	return ErrDenied
+}
+
+// CanChange is MayChange as a yes or no, for pages deciding which buttons
+// to show.
+func (a Actor) CanChange(act Action, owner, recorder string) bool {
+	return a.MayChange(act, owner, recorder) == nil
+}

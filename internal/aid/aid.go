@@ -18,6 +18,7 @@ package aid
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -85,8 +86,18 @@ type Page = db.Page
 
 // deny logs a refusal and returns access.ErrDenied.
 func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "aid_application", ids(id), audit.Denied, action))
-	return access.ErrDenied
+	return s.refuse(ctx, a, action, id, access.ErrDenied)
+}
+
+// refuse logs a refusal and returns err (access.ErrDenied, or
+// access.ErrNotOwner whose reason the user is told).
+func (s *Service) refuse(ctx context.Context, a access.Actor, action string, id int64, err error) error {
+	detail := action
+	if errors.Is(err, access.ErrNotOwner) {
+		detail += " not_owner"
+	}
+	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "aid_application", ids(id), audit.Denied, detail))
+	return err
 }
 
 // need refuses actors whose role does not allow the action.

@@ -341,6 +341,9 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 	if s.Vault == nil {
 		return Application{}, errNoVault
 	}
+	if err := s.probeLimit(ctx, a, 0); err != nil {
+		return Application{}, err
+	}
 	unit, err := s.collecting(ctx, a)
 	if err != nil {
 		return Application{}, err
@@ -428,6 +431,12 @@ func (s *Service) editable(ctx context.Context, a access.Actor, id int64, action
 	if err != nil {
 		return Application{}, sealed{}, err
 	}
+	// The collecting unit's record: never changed from below; and of the
+	// units above, only the collecting unit itself edits it (the others
+	// review it).
+	if err := a.MayChange(access.RecordAid, x.OrgPath, ""); err != nil {
+		return Application{}, sealed{}, s.refuse(ctx, a, action, id, err)
+	}
 	if x.OrgID != a.OrgID {
 		return Application{}, sealed{}, s.deny(ctx, a, action, id)
 	}
@@ -444,6 +453,9 @@ func (s *Service) editable(ctx context.Context, a access.Actor, id int64, action
 func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in Input) (Application, error) {
 	x, v, err := s.editable(ctx, a, id, "aid.update", errClosed)
 	if err != nil {
+		return Application{}, err
+	}
+	if err := s.probeLimit(ctx, a, id); err != nil {
 		return Application{}, err
 	}
 	old, err := s.open(id, v)

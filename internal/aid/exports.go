@@ -56,7 +56,7 @@ var ExportStatuses = []Option{{ExportPending, "待审批"}, {ExportApproved, "�
 const ExportValidFor = 24 * time.Hour
 
 // ErrExportReason is the message for a request without a proper reason.
-const ErrExportReason = "请填写导出原因（至少 4 个字）"
+const ErrExportReason = "请填写导出原因（4 至 200 个字；请勿在理由中填写姓名、身份证号等个人信息）"
 
 // ExportParams is what a request exports: the list filter, or the batch.
 type ExportParams struct {
@@ -243,8 +243,8 @@ func (s *Service) RequestExport(ctx context.Context, a access.Actor, kind string
 	switch {
 	case len([]rune(reason)) < 4:
 		bad["reason"] = ErrExportReason
-	case tooLong(reason, 200):
-		bad["reason"] = "导出原因不能超过 200 字"
+	case tooLong(reason, MaxReason):
+		bad["reason"] = "导出原因不能超过 200 字（请勿在理由中填写个人信息）"
 	}
 	if kind == ExportApplications {
 		p.Batch = 0

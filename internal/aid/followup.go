@@ -418,8 +418,8 @@ func (s *Service) RevealFollowups(ctx context.Context, a access.Actor, appID int
 	if len([]rune(reason)) < 4 {
 		return nil, apperr.Field("reason", ErrReason)
 	}
-	if tooLong(reason, 200) {
-		return nil, apperr.Field("reason", "查看原因不能超过 200 字")
+	if tooLong(reason, MaxReason) {
+		return nil, apperr.Field("reason", ErrReasonTooLong)
 	}
 	if s.Vault == nil {
 		return nil, errNoVault

@@ -127,6 +127,18 @@ func (s *Service) SetAccount(ctx context.Context, a access.Actor, appID int64, b
 	if x.Status != Approved || x.Purged {
 		return Account{}, apperr.New(http.StatusConflict, "state", "只有已批准的申请可以登记收款账户")
 	}
+	// An account already set belongs to the unit that set it: a unit below
+	// it never redirects the payment.
+	var setPath string
+	err = s.DB.QueryRow(ctx, `SELECT o.path FROM aid_accounts c JOIN orgs o ON o.id = c.set_org WHERE c.application_id = ?`, appID).Scan(&setPath)
+	if err = db.NoRows(err); err != nil && err != db.ErrNotFound {
+		return Account{}, err
+	}
+	if setPath != "" {
+		if err := a.MayChange(access.RecordAid, setPath, setPath); err != nil {
+			return Account{}, s.refuse(ctx, a, "aid.account.set", appID, err)
+		}
+	}
 	sealedAcc, err := s.Vault.Seal(sealedAccount.Purpose(), acc)
 	if err != nil {
 		return Account{}, err
@@ -141,12 +153,17 @@ func (s *Service) SetAccount(ctx context.Context, a access.Actor, appID int64, b
 			return apperr.New(http.StatusConflict, "in_batch", "该申请已在付款批次中或已付款，不能修改收款账户")
 		}
 		now := db.Millis(s.now())
+		// Only over the account as it was checked: one set meanwhile by
+		// another unit is checked again.
 		res, err := tx.Exec(ctx, `UPDATE aid_accounts SET bank_name = ?, account = ?, set_by = ?, set_org = ?, updated_at = ?,
-			version = version + 1 WHERE application_id = ?`, bankName, sealedAcc, a.UserID, a.OrgID, now, appID)
+			version = version + 1 WHERE application_id = ? AND (SELECT o.path FROM orgs o WHERE o.id = set_org) = ?`,
+			bankName, sealedAcc, a.UserID, a.OrgID, now, appID, setPath)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if n, _ := res.RowsAffected(); n == 0 && setPath != "" {
+			return apperr.New(http.StatusConflict, "changed", "收款账户刚被他人修改，请刷新后再试")
+		} else if n == 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO aid_accounts (application_id, bank_name, account, set_by, set_org, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, ?, ?)`, appID, bankName, sealedAcc, a.UserID, a.OrgID, now, now); err != nil {
 				return err

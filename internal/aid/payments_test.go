@@ -11,6 +11,8 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
+	"halfsky/internal/audit"
+	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
@@ -279,7 +281,18 @@ func TestPayments(t *testing.T) {
 		if len(payable) != 2 || payable[0].ID != b.ID || payable[0].Failed != 1 || payable[0].LastNote != "户名与账号不符" {
 			t.Fatalf("payable after failure: %+v", payable)
 		}
-		if _, err := f.svc.SetAccount(ctx, village, b.ID, "中国建设银行哈尔滨分行", aid.CompleteCard("621700555566667")); err != nil {
+		// The district set b's account: the village below it may not
+		// redirect the payment (writes follow the owner), audited; the
+		// district corrects it.
+		denials := f.audited(audit.ActionDenied)
+		err = f.unchanged(func() error {
+			_, err := f.svc.SetAccount(ctx, village, b.ID, "中国建设银行哈尔滨分行", aid.CompleteCard("621700555566667"))
+			return err
+		})
+		if !errors.Is(err, access.ErrNotOwner) || f.audited(audit.ActionDenied) != denials+1 {
+			t.Fatalf("village overwrote the district's account: %v", err)
+		}
+		if _, err := f.svc.SetAccount(ctx, daoli, b.ID, "中国建设银行哈尔滨分行", aid.CompleteCard("621700555566667")); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := f.svc.SetAccount(ctx, nvillage, c.ID, "哈尔滨银行", "1234 5678 9012 3456"); err != nil {

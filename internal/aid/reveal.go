@@ -9,8 +9,16 @@ import (
 	"halfsky/internal/audit"
 )
 
-// ErrReason is the message for a reveal without a proper reason.
-const ErrReason = "请填写查看原因（至少 4 个字）"
+// ErrReason is the message for a reveal without a proper reason. The
+// reason is kept in the audit log (it is the accountability), so it warns
+// against typing personal data into it.
+const ErrReason = "请填写查看原因（4 至 200 个字；请勿在理由中填写姓名、身份证号等个人信息）"
+
+// ErrReasonTooLong refuses a reason past MaxReason characters.
+const ErrReasonTooLong = "查看原因不能超过 200 字（请勿在理由中填写个人信息）"
+
+// MaxReason is the longest reveal or export reason, in characters.
+const MaxReason = 200
 
 // Reveal opens an application's personal data for a leader (RevealAid) in
 // whose scope it is, with a typed reason of at least 4 characters. The
@@ -24,8 +32,8 @@ func (s *Service) Reveal(ctx context.Context, a access.Actor, id int64, reason s
 	if len([]rune(reason)) < 4 {
 		return Personal{}, apperr.Field("reason", ErrReason)
 	}
-	if tooLong(reason, 200) {
-		return Personal{}, apperr.Field("reason", "查看原因不能超过 200 字")
+	if tooLong(reason, MaxReason) {
+		return Personal{}, apperr.Field("reason", ErrReasonTooLong)
 	}
 	x, v, err := s.load(ctx, s.DB.Q(), a, id)
 	if err != nil {

@@ -29,7 +29,7 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	route(mux, base+"/applications/{id}/decide", methods{"POST": h.signedIn(h.aidDecide)})
 	route(mux, base+"/applications/{id}/steps", methods{"GET": h.signedIn(h.aidSteps)})
 	route(mux, base+"/applications/{id}/reveal", methods{"POST": h.signedIn(h.aidReveal)})
-	route(mux, base+"/applications/{id}/documents", methods{"GET": h.signedIn(h.aidDocuments), "POST": h.signedIn(h.aidFileAdd)})
+	route(mux, base+"/applications/{id}/documents", methods{"GET": h.signedIn(h.aidDocuments), "POST": upload{h.signedIn(h.aidFileAdd)}})
 	route(mux, base+"/applications/{id}/documents/{file}", methods{"GET": h.signedIn(h.aidFile), "DELETE": h.signedIn(h.aidFileRemove)})
 	route(mux, base+"/stats", methods{"GET": h.signedIn(h.aidStats)})
 	h.aidExportRoutes(mux, base)

@@ -260,7 +260,9 @@ func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 
 // aidReveal: POST /api/v1/aid/applications/{id}/reveal {reason} — the
 // personal data in the clear, for a leader, audited with the reason by
-// the domain before it is returned. Never cached: a shared or back-button
+// the domain before it is returned. The reason is 4 to 200 characters and
+// is kept in the audit log: it must not carry personal data (the field
+// error says so). Never cached: a shared or back-button
 // copy would outlive the reason it was opened for.
 func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	id, reason, ok := revealInput(w, r)

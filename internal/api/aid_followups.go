@@ -104,7 +104,8 @@ func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *http
 
 // aidFollowupReveal: POST /api/v1/aid/applications/{id}/followups/reveal
 // {reason} — every follow-up in the clear, for a leader, audited with the
-// reason before it is returned; never cached.
+// reason (4 to 200 characters, no personal data in it) before it is
+// returned; never cached.
 func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	id, reason, ok := revealInput(w, r)
 	if !ok {

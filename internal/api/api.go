@@ -28,6 +28,10 @@ type handler struct {
 // methods maps HTTP methods to the handlers of one path.
 type methods map[string]http.Handler
 
+// upload marks a handler in methods as taking file uploads: its route is
+// registered with HandleUpload, the only kind that accepts a large body.
+type upload struct{ http.Handler }
+
 // Register adds the API routes to mux: the whole route table.
 func Register(mux httpx.Mux, deps httpx.Deps) {
 	h := &handler{deps: deps}
@@ -88,7 +92,11 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 func route(mux httpx.Mux, path string, m methods) {
 	allow := make([]string, 0, len(m)+1)
 	for method, fn := range m {
-		mux.Handle(method+" "+path, fn)
+		if u, ok := fn.(upload); ok {
+			mux.HandleUpload(method+" "+path, u.Handler)
+		} else {
+			mux.Handle(method+" "+path, fn)
+		}
 		allow = append(allow, method)
 		if method == http.MethodGet {
 			allow = append(allow, http.MethodHead)
@@ -125,7 +133,9 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 // leaves an event; calls that audit their own (auth's account changes)
 // pass audited.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, c *httpx.Current, err error, audited bool) {
-	if !audited && errors.Is(err, access.ErrDenied) {
+	// ErrNotOwner is only ever returned by a domain check that audited
+	// it, with its own reason to give.
+	if !audited && errors.Is(err, access.ErrDenied) && !errors.Is(err, access.ErrNotOwner) {
 		h.deny(w, r, c)
 		return
 	}

@@ -22,6 +22,7 @@ type eventJSON struct {
 	Outcome      string    `json:"outcome"`
 	OutcomeLabel string    `json:"outcome_label"`
 	Detail       string    `json:"detail"`
+	Alert        bool      `json:"alert"` // an alert for the auditor (action alert.*)
 	Hash         string    `json:"hash"`
 }
 
@@ -49,8 +50,9 @@ func (q *query) when(name string, endOfDay bool) time.Time {
 	return time.Time{}
 }
 
-// auditList: GET /api/v1/audit?from=&to=&username=&action=&outcome=&q=&page=&per_page=
+// auditList: GET /api/v1/audit?from=&to=&username=&action=&outcome=&q=&alert=&page=&per_page=
 // — the auditor only (the refusal of anyone else is audited); newest first.
+// alert=1 lists only the alerts (actions alert.*).
 func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	if !c.Actor.Can(access.ReadAudit) {
 		h.deny(w, r, c) // before reading input: the answer is no whatever it is
@@ -63,6 +65,16 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	case "", audit.OK, audit.Fail, audit.Denied:
 	default:
 		q.fields["outcome"] = "结果只能是 ok、fail 或 denied"
+	}
+	switch q.text("alert", 5) {
+	case "", "0", "false":
+	case "1", "true":
+		if f.Action != "" && f.Action != audit.AlertPrefix {
+			q.fields["alert"] = "只看警报时不能再按操作筛选"
+		}
+		f.Action = audit.AlertPrefix
+	default:
+		q.fields["alert"] = "alert 只能是 1 或 0"
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		q.fields["to"] = "结束时间须晚于开始时间"
@@ -81,7 +93,7 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	for _, e := range events {
 		items = append(items, eventJSON{Seq: e.Seq, At: e.At.UTC(), Username: e.Username, OrgCode: e.OrgCode,
 			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, IP: e.IP,
-			Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Hash: e.Hash})
+			Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Alert: e.Alert(), Hash: e.Hash})
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
 }

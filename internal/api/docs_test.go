@@ -462,7 +462,8 @@ func TestDocWorkflow(t *testing.T) {
 			{name: "work box: not once issued", as: "city.staff", method: "GET", path: "/api/v1/docs?box=work", status: 200, hasNot: []string{noticeTitle}},
 
 			// A correction is a new document.
-			{name: "correct: a recipient may not", as: "daoli.staff", method: "POST", path: p("/correct"), status: 403, code: "forbidden"},
+			// A recipient below the issuing unit is told why (writes follow the owner).
+			{name: "correct: a recipient may not", as: "daoli.staff", method: "POST", path: p("/correct"), status: 403, code: "not_owner"},
 			{name: "correct", as: "city.staff", method: "POST", path: p("/correct"), status: 201,
 				has:   []string{`"status":"draft"`, `"corrects_id":` + id, `"number":""`, "关于更正《" + noticeTitle + "》的通知"},
 				check: counted(1, `SELECT COUNT(*) FROM documents WHERE corrects_id = ?`, id)},

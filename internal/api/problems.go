@@ -18,7 +18,7 @@ import (
 func (h *handler) problemRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/problems", methods{"GET": h.signedIn(h.problemList), "POST": h.signedIn(h.problemCreate)})
 	route(mux, "/api/v1/problems/{id}", methods{"GET": h.signedIn(h.problemShow), "PUT": h.signedIn(h.problemUpdate)})
-	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": h.signedIn(h.problemProgress)})
+	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": upload{h.signedIn(h.problemProgress)}}) // evidence files
 	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.signedIn(h.problemFile)})
 	for _, action := range []string{"apply", "close", "return"} {
 		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.signedIn(h.problemDecision(action))})

@@ -38,6 +38,9 @@ var (
 	ErrNotFound  = New(http.StatusNotFound, "not_found", "没有找到该记录，或不在您的管理范围内")
 	ErrForbidden = New(http.StatusForbidden, "forbidden", "您没有进行此操作的权限")
 	ErrUnauth    = New(http.StatusUnauthorized, "unauthenticated", "请先登录")
+	// ErrNotOwner is access.ErrNotOwner: a unit below the record's owner
+	// or recorder tried to change it.
+	ErrNotOwner = New(http.StatusForbidden, "not_owner", access.NotOwnerMessage)
 )
 
 // From maps any error to an *Error: known domain errors get their fitting
@@ -51,6 +54,8 @@ func From(err error) *Error {
 		return e
 	case errors.Is(err, db.ErrNotFound):
 		return ErrNotFound
+	case errors.Is(err, access.ErrNotOwner):
+		return ErrNotOwner
 	case errors.Is(err, access.ErrDenied):
 		return ErrForbidden
 	}

@@ -44,6 +44,14 @@ const (
 	ActionDenied      = "access.denied"
 )
 
+// AlertPrefix starts the action of an alert: an event the auditor must
+// look at (someone probing, a limit crossed). The audit pages show alerts
+// marked 警报 and filter them with Action: AlertPrefix.
+const AlertPrefix = "alert."
+
+// Alert reports whether the event is an alert for the auditor.
+func (e Event) Alert() bool { return strings.HasPrefix(e.Action, AlertPrefix) }
+
 // MaxDetail is the longest detail kept, in characters; longer ones are cut.
 const MaxDetail = 1000
 
@@ -60,7 +68,7 @@ type Event struct {
 	ObjectID   string
 	IP         string
 	Outcome    string // OK, Fail or Denied
-	Detail     string // short, never sensitive values
+	Detail     string // ids, codes, counts: never business content (titles, file names, personal data, free text)
 	PrevHash   string
 	Hash       string
 }

@@ -35,7 +35,9 @@ func (s *Service) Attach(ctx context.Context, a access.Actor, id int64, name str
 		if _, err := tx.Exec(ctx, `INSERT INTO document_files (doc_id, file_id, position) VALUES (?, ?, ?)`, d.ID, f.ID, n+1); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "doc.attach", "document", strconv.FormatInt(d.ID, 10), audit.OK, f.Name))
+		// The file's id and size, never its name.
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.attach", "document", strconv.FormatInt(d.ID, 10), audit.OK,
+			"file="+strconv.FormatInt(f.ID, 10)+" size="+strconv.FormatInt(f.Size, 10)))
 	})
 	return f, err
 }
@@ -57,7 +59,7 @@ func (s *Service) RemoveFile(ctx context.Context, a access.Actor, id, fileID int
 		if n, _ := res.RowsAffected(); n == 0 {
 			return db.ErrNotFound
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "doc.detach", "document", strconv.FormatInt(d.ID, 10), audit.OK, strconv.FormatInt(fileID, 10)))
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.detach", "document", strconv.FormatInt(d.ID, 10), audit.OK, "file="+strconv.FormatInt(fileID, 10)))
 	})
 }
 

@@ -47,7 +47,7 @@ func (s *Service) Receive(ctx context.Context, a access.Actor, id int64) error {
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "doc.receive", "document", strconv.FormatInt(d.ID, 10), audit.OK, d.Number))
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.receive", "document", strconv.FormatInt(d.ID, 10), audit.OK, "number="+d.Number))
 	})
 }
 

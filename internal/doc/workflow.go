@@ -140,7 +140,11 @@ func (s *Service) create(ctx context.Context, a access.Actor, f Fields, corrects
 		if err := insertVersion(ctx, tx, id, 1, f, a.UserID, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "doc.create", "document", strconv.FormatInt(id, 10), audit.OK, f.Title))
+		detail := "version=1"
+		if corrects != 0 {
+			detail += " corrects=" + strconv.FormatInt(corrects, 10)
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.create", "document", strconv.FormatInt(id, 10), audit.OK, detail))
 	})
 	if err != nil {
 		return Document{}, err
@@ -162,7 +166,10 @@ func (s *Service) own(ctx context.Context, a access.Actor, id int64, act access.
 	if err != nil {
 		return Document{}, err
 	}
-	if !a.Can(act) || d.OrgID != a.OrgID {
+	if err := a.MayChange(act, d.OrgPath, ""); err != nil {
+		return Document{}, s.refuse(ctx, a, action, strconv.FormatInt(id, 10), err)
+	}
+	if d.OrgID != a.OrgID { // and of the units above, only the issuing unit itself works on it
 		return Document{}, s.deny(ctx, a, action, strconv.FormatInt(id, 10))
 	}
 	return d, nil
@@ -209,7 +216,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, version 
 		if err := insertVersion(ctx, tx, id, version+1, f, a.UserID, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "doc.update", "document", strconv.FormatInt(id, 10), audit.OK, "第 "+strconv.Itoa(version+1)+" 版"))
+		return audit.Record(ctx, tx, audit.FromActor(a, "doc.update", "document", strconv.FormatInt(id, 10), audit.OK, "version="+strconv.Itoa(version+1)))
 	})
 	if err != nil {
 		return Document{}, err
@@ -218,7 +225,8 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, version 
 }
 
 // transition moves a document from one status to the next in a
-// transaction, with the extra assignments given, and audits it. The status
+// transaction, with the extra assignments given, and audits it: detail
+// holds codes only (the number given), never the title or an opinion. The status
 // is part of the WHERE clause, so two people acting at once cannot both
 // succeed.
 func (s *Service) transition(ctx context.Context, a access.Actor, d Document, from []Status, to Status, action, detail, set string, args ...any) error {
@@ -258,7 +266,7 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64) error {
 	if !d.Status.Editable() {
 		return wrongState(d, "送审")
 	}
-	return s.transition(ctx, a, d, []Status{Draft, Returned}, Reviewing, "doc.submit", d.Title, "review_note = ''")
+	return s.transition(ctx, a, d, []Status{Draft, Returned}, Reviewing, "doc.submit", "", "review_note = ''")
 }
 
 // Review passes a draft on for sign-off, or returns it to the drafter with
@@ -287,13 +295,13 @@ func (s *Service) Review(ctx context.Context, a access.Actor, id int64, pass boo
 		return apperr.Field("note", "审核意见不能超过 500 字")
 	}
 	if pass {
-		return s.transition(ctx, a, d, []Status{Reviewing}, Reviewed, "doc.review_pass", note,
+		return s.transition(ctx, a, d, []Status{Reviewing}, Reviewed, "doc.review_pass", "",
 			"reviewed_by = ?, reviewed_at = ?, review_note = ?", a.UserID, db.Millis(s.Now()), note)
 	}
 	if note == "" {
 		return apperr.Field("note", "退回时请写明退回理由")
 	}
-	return s.transition(ctx, a, d, []Status{Reviewing}, Returned, "doc.review_return", note,
+	return s.transition(ctx, a, d, []Status{Reviewing}, Returned, "doc.review_return", "",
 		"reviewed_by = ?, reviewed_at = ?, review_note = ?", a.UserID, db.Millis(s.Now()), note)
 }
 
@@ -327,7 +335,7 @@ func (s *Service) Sign(ctx context.Context, a access.Actor, id int64, opinion st
 	if date == "" {
 		date = s.today()
 	}
-	return s.transition(ctx, a, d, []Status{Reviewed}, Signed, "doc.sign", opinion,
+	return s.transition(ctx, a, d, []Status{Reviewed}, Signed, "doc.sign", "",
 		"signed_by = ?, signed_at = ?, sign_opinion = ?, signers = ?, doc_date = ?", a.UserID, db.Millis(s.Now()), opinion, a.Name, date)
 }
 
@@ -349,7 +357,7 @@ func (s *Service) Withdraw(ctx context.Context, a access.Actor, id int64, reason
 		return apperr.Field("opinion", "退回时请写明理由")
 	}
 	// The returned draft shows who sent it back: the leader, not the reviewer.
-	return s.transition(ctx, a, d, []Status{Reviewed}, Returned, "doc.sign_return", reason,
+	return s.transition(ctx, a, d, []Status{Reviewed}, Returned, "doc.sign_return", "",
 		"review_note = ?, reviewed_by = ?, reviewed_at = ?", "签发人退回："+reason, a.UserID, db.Millis(s.Now()))
 }
 
@@ -401,7 +409,7 @@ func (s *Service) Issue(ctx context.Context, a access.Actor, id int64) (Document
 		if err := insertRecipients(ctx, tx, d.ID, recips); err != nil {
 			return err
 		}
-		if err := s.transitionTx(ctx, tx, a, d, []Status{Signed}, Issued, "doc.issue", number,
+		if err := s.transitionTx(ctx, tx, a, d, []Status{Signed}, Issued, "doc.issue", "number="+number,
 			"number_year = ?, number_seq = ?, number = ?, printed_date = ?, issued_by = ?, issued_at = ?",
 			year, seq, number, printed, a.UserID, db.Millis(s.Now())); err != nil {
 			return err
@@ -486,6 +494,15 @@ func (s *Service) Correct(ctx context.Context, a access.Actor, id int64) (Docume
 
 // deny audits a refused action and returns access.ErrDenied.
 func (s *Service) deny(ctx context.Context, a access.Actor, action, id string) error {
+	return s.refuse(ctx, a, action, id, access.ErrDenied)
+}
+
+// refuse audits a refused action and returns err (access.ErrDenied, or
+// access.ErrNotOwner whose reason the user is told).
+func (s *Service) refuse(ctx context.Context, a access.Actor, action, id string, err error) error {
+	if errors.Is(err, access.ErrNotOwner) {
+		action += " not_owner"
+	}
 	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "document", id, audit.Denied, action))
-	return access.ErrDenied
+	return err
 }

@@ -182,22 +182,43 @@ type Deps struct {
 type Mux interface {
 	Handle(pattern string, handler http.Handler)
 	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+	// HandleUpload registers a route that takes file uploads: the only
+	// routes whose requests may carry a large body.
+	HandleUpload(pattern string, handler http.Handler)
 }
 
 // RouteTable registers routes on a ServeMux and remembers their patterns
-// in order.
+// in order, and which of them take uploads.
 type RouteTable struct {
 	*http.ServeMux
 	Patterns []string
+	// Uploads are the patterns registered with HandleUpload.
+	Uploads map[string]bool
 }
 
 // NewRouteTable returns an empty table over a new ServeMux.
-func NewRouteTable() *RouteTable { return &RouteTable{ServeMux: http.NewServeMux()} }
+func NewRouteTable() *RouteTable {
+	return &RouteTable{ServeMux: http.NewServeMux(), Uploads: map[string]bool{}}
+}
 
 // Handle registers and records a route.
 func (t *RouteTable) Handle(pattern string, h http.Handler) {
 	t.ServeMux.Handle(pattern, h)
 	t.Patterns = append(t.Patterns, pattern)
+}
+
+// HandleUpload registers and records a route that takes uploads.
+func (t *RouteTable) HandleUpload(pattern string, h http.Handler) {
+	t.Handle(pattern, h)
+	t.Uploads[pattern] = true
+}
+
+// Upload reports whether the request goes to a route that takes uploads:
+// its pattern, as the ServeMux matches it, was registered with
+// HandleUpload. What the client says the body is plays no part.
+func (t *RouteTable) Upload(r *http.Request) bool {
+	_, pattern := t.ServeMux.Handler(r)
+	return pattern != "" && t.Uploads[pattern]
 }
 
 // HandleFunc registers and records a route.

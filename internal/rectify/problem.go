@@ -2,6 +2,7 @@ package rectify
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -260,8 +261,17 @@ func (s *Service) reviews(ctx context.Context, q db.Querier, id int64) ([]Review
 
 // deny records a refusal and returns access.ErrDenied.
 func (s *Service) deny(ctx context.Context, a access.Actor, action, id string) error {
+	return s.refuse(ctx, a, action, id, access.ErrDenied)
+}
+
+// refuse records a refusal and returns err (access.ErrDenied, or
+// access.ErrNotOwner whose reason the user is told).
+func (s *Service) refuse(ctx context.Context, a access.Actor, action, id string, err error) error {
+	if errors.Is(err, access.ErrNotOwner) {
+		action += " not_owner"
+	}
 	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "problem", id, audit.Denied, action))
-	return access.ErrDenied
+	return err
 }
 
 // Link is the item's page.

@@ -230,7 +230,13 @@ func (s *Service) mine(ctx context.Context, a access.Actor, id int64, action str
 	if err != nil {
 		return Problem{}, err
 	}
-	if !a.Can(access.RecordWork) || p.OrgID != a.OrgID {
+	// The unit's own ledger entry (recorded by its own users): never
+	// changed from below, and of the units above only its own unit works
+	// on it — the units above verify and close it.
+	if err := a.MayChange(access.RecordWork, p.OrgPath, ""); err != nil {
+		return Problem{}, s.refuse(ctx, a, action, strconv.FormatInt(id, 10), err)
+	}
+	if p.OrgID != a.OrgID {
 		return Problem{}, s.deny(ctx, a, action, strconv.FormatInt(id, 10))
 	}
 	return p, nil

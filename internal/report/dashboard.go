@@ -290,7 +290,10 @@ func (s *Service) Urge(ctx context.Context, a access.Actor, docID, reqID int64) 
 	if err != nil {
 		return 0, err
 	}
-	if !a.Can(access.ManageReports) || d.OrgID != a.OrgID {
+	if err := a.MayChange(access.ManageReports, d.OrgPath, ""); err != nil {
+		return 0, s.refuse(ctx, a, "report.urge", strconv.FormatInt(reqID, 10), err)
+	}
+	if d.OrgID != a.OrgID {
 		return 0, s.deny(ctx, a, "report.urge", strconv.FormatInt(reqID, 10))
 	}
 	now := s.Now()

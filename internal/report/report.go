@@ -7,6 +7,7 @@ package report
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -127,7 +128,10 @@ func (s *Service) AddRequirement(ctx context.Context, a access.Actor, docID int6
 	if err != nil {
 		return Requirement{}, err
 	}
-	if !a.Can(access.DraftDocs) || d.OrgID != a.OrgID {
+	if err := a.MayChange(access.DraftDocs, d.OrgPath, ""); err != nil {
+		return Requirement{}, s.refuse(ctx, a, "report.requirement_add", strconv.FormatInt(docID, 10), err)
+	}
+	if d.OrgID != a.OrgID {
 		return Requirement{}, s.deny(ctx, a, "report.requirement_add", strconv.FormatInt(docID, 10))
 	}
 	if d.Status == doc.Issued {
@@ -147,7 +151,8 @@ func (s *Service) AddRequirement(ctx context.Context, a access.Actor, docID int6
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_add", "document", strconv.FormatInt(docID, 10), audit.OK, in.Title))
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_add", "document", strconv.FormatInt(docID, 10), audit.OK,
+			"requirement="+strconv.FormatInt(id, 10)))
 	})
 	if err != nil {
 		return Requirement{}, err
@@ -161,7 +166,10 @@ func (s *Service) RemoveRequirement(ctx context.Context, a access.Actor, docID, 
 	if err != nil {
 		return err
 	}
-	if !a.Can(access.DraftDocs) || d.OrgID != a.OrgID {
+	if err := a.MayChange(access.DraftDocs, d.OrgPath, ""); err != nil {
+		return s.refuse(ctx, a, "report.requirement_remove", strconv.FormatInt(reqID, 10), err)
+	}
+	if d.OrgID != a.OrgID {
 		return s.deny(ctx, a, "report.requirement_remove", strconv.FormatInt(reqID, 10))
 	}
 	if d.Status == doc.Issued {
@@ -171,7 +179,8 @@ func (s *Service) RemoveRequirement(ctx context.Context, a access.Actor, docID, 
 		if _, err := tx.Exec(ctx, `DELETE FROM requirements WHERE id = ?`, reqID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_remove", "document", strconv.FormatInt(d.ID, 10), audit.OK, r.Title))
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.requirement_remove", "document", strconv.FormatInt(d.ID, 10), audit.OK,
+			"requirement="+strconv.FormatInt(r.ID, 10)))
 	})
 }
 
@@ -278,6 +287,15 @@ func (s *Service) OnIssue(ctx context.Context, tx *db.Tx, d doc.Document) error 
 }
 
 func (s *Service) deny(ctx context.Context, a access.Actor, action, id string) error {
+	return s.refuse(ctx, a, action, id, access.ErrDenied)
+}
+
+// refuse audits a refused action and returns err (access.ErrDenied, or
+// access.ErrNotOwner whose reason the user is told).
+func (s *Service) refuse(ctx context.Context, a access.Actor, action, id string, err error) error {
+	if errors.Is(err, access.ErrNotOwner) {
+		action += " not_owner"
+	}
 	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "report", id, audit.Denied, action))
-	return access.ErrDenied
+	return err
 }

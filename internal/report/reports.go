@@ -175,7 +175,10 @@ func (s *Service) mine(ctx context.Context, a access.Actor, id int64, action str
 	if err != nil {
 		return Report{}, err
 	}
-	if !a.Can(access.ReceiveDocs) || r.OrgID != a.OrgID {
+	if err := a.MayChange(access.ReceiveDocs, r.OrgPath, ""); err != nil {
+		return Report{}, s.refuse(ctx, a, action, strconv.FormatInt(id, 10), err)
+	}
+	if r.OrgID != a.OrgID { // the unit's own report: written by that unit only
 		return Report{}, s.deny(ctx, a, action, strconv.FormatInt(id, 10))
 	}
 	return r, nil
@@ -187,7 +190,10 @@ func (s *Service) theirs(ctx context.Context, a access.Actor, id int64, action s
 	if err != nil {
 		return Report{}, err
 	}
-	if !a.Can(access.ManageReports) || r.IssuerOrgID != a.OrgID {
+	if err := a.MayChange(access.ManageReports, r.OrgPath, ""); err != nil {
+		return Report{}, s.refuse(ctx, a, action, strconv.FormatInt(id, 10), err)
+	}
+	if r.IssuerOrgID != a.OrgID {
 		return Report{}, s.deny(ctx, a, action, strconv.FormatInt(id, 10))
 	}
 	return r, nil
@@ -327,7 +333,7 @@ func (s *Service) Return(ctx context.Context, a access.Actor, id int64, reason s
 		return apperr.Field("reason", "退回理由不能超过 500 字")
 	}
 	msg := notify.Message{Kind: "report.returned", Title: "报送被退回：" + r.RequirementName, Body: reason, Link: reportLink(r)}
-	return s.update(ctx, a, r, "report.return", reason, `status = 'returned', return_reason = ?, decided_at = ?, decided_by = ?`,
+	return s.update(ctx, a, r, "report.return", "", `status = 'returned', return_reason = ?, decided_at = ?, decided_by = ?`,
 		reason, db.Millis(s.Now()), a.UserID, notifyOrg{r.OrgID, msg})
 }
 
@@ -367,7 +373,7 @@ func (s *Service) RequestExtension(ctx context.Context, a access.Actor, id int64
 	}
 	issuer := r.IssuerOrgID
 	msg := notify.Message{Kind: "report.extension", Title: r.OrgName + "申请延期报送：" + r.RequirementName, Body: reason, Link: dashboardLink(r)}
-	return s.update(ctx, a, r, "report.extension_request", until+" "+reason,
+	return s.update(ctx, a, r, "report.extension_request", "until="+until,
 		`extension_status = 'requested', extension_until = ?, extension_reason = ?, extension_reply = ''`, until, reason, notifyOrg{issuer, msg})
 }
 
@@ -400,11 +406,11 @@ func (s *Service) DecideExtension(ctx context.Context, a access.Actor, id int64,
 			return err
 		}
 		msg := notify.Message{Kind: "report.extension", Title: "延期申请已同意：" + r.RequirementName, Body: "截止日期延至 " + r.ExtUntil, Link: reportLink(r)}
-		return s.update(ctx, a, r, "report.extension_grant", r.ExtUntil, `extension_status = 'granted', extension_reply = ?, due_at = ?`,
+		return s.update(ctx, a, r, "report.extension_grant", "until="+r.ExtUntil, `extension_status = 'granted', extension_reply = ?, due_at = ?`,
 			reply, db.Millis(due), notifyOrg{r.OrgID, msg})
 	}
 	msg := notify.Message{Kind: "report.extension", Title: "延期申请未获同意：" + r.RequirementName, Body: reply, Link: reportLink(r)}
-	return s.update(ctx, a, r, "report.extension_refuse", reply, `extension_status = 'refused', extension_reply = ?`, reply, notifyOrg{r.OrgID, msg})
+	return s.update(ctx, a, r, "report.extension_refuse", "", `extension_status = 'refused', extension_reply = ?`, reply, notifyOrg{r.OrgID, msg})
 }
 
 // notifyOrg, passed last to update, adds a notification to the same
@@ -453,7 +459,8 @@ func (s *Service) update(ctx context.Context, a access.Actor, r Report, action, 
 				return err
 			}
 		}
-		ev := audit.FromActor(a, action, "report", strconv.FormatInt(r.ID, 10), audit.OK, strings.TrimSpace(r.OrgCode+" "+detail))
+		// detail is codes and dates only: never a reason or a reply.
+		ev := audit.FromActor(a, action, "report", strconv.FormatInt(r.ID, 10), audit.OK, strings.TrimSpace("org="+r.OrgCode+" "+detail))
 		return audit.Record(ctx, tx, ev)
 	})
 }
@@ -530,7 +537,8 @@ func (s *Service) Attach(ctx context.Context, a access.Actor, id int64, name str
 		if _, err := tx.Exec(ctx, `INSERT INTO report_files (report_id, file_id) VALUES (?, ?)`, r.ID, f.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "report.attach", "report", strconv.FormatInt(r.ID, 10), audit.OK, f.Name))
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.attach", "report", strconv.FormatInt(r.ID, 10), audit.OK,
+			"file="+strconv.FormatInt(f.ID, 10)+" size="+strconv.FormatInt(f.Size, 10)))
 	})
 	return f, err
 }
@@ -568,6 +576,6 @@ func (s *Service) RemoveFile(ctx context.Context, a access.Actor, id, fileID int
 		if n, _ := res.RowsAffected(); n == 0 {
 			return db.ErrNotFound
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "report.detach", "report", strconv.FormatInt(r.ID, 10), audit.OK, strconv.FormatInt(fileID, 10)))
+		return audit.Record(ctx, tx, audit.FromActor(a, "report.detach", "report", strconv.FormatInt(r.ID, 10), audit.OK, "file="+strconv.FormatInt(fileID, 10)))
 	})
 }

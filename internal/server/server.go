@@ -37,6 +37,9 @@ type Server struct {
 	// Routes are the patterns of every route, in the order registered: the
 	// route table the access tests enumerate.
 	Routes []string
+	// Uploads are the patterns of the routes that take uploads: the only
+	// ones that accept a large body.
+	Uploads map[string]bool
 }
 
 // New builds the services and the handler over an open, migrated database.
@@ -98,11 +101,15 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(api.CrossOriginDenied)) // JSON under /api/
 	h = cop.Handler(h)
-	h = web.LimitBody(cfg.MaxBody, files.MaxSize+1<<20)(h)
+	// Bodies by route: the upload routes take a file up to files.MaxSize
+	// (with its form); everything else cfg.MaxBody (1 MiB by default, for
+	// the largest form there is: a 公文 of 200,000 bytes of text, which
+	// form encoding triples).
+	h = web.LimitBody(mux, cfg.MaxBody, files.MaxSize+1<<20)(h)
 	h = timeout(cfg.RequestTimeout, h)
 	h = web.SecurityHeadersFor(cfg.TrustProxy)(h)
 	h = recoverer(h)
-	return &Server{Cfg: cfg, Deps: deps, Handler: h, Routes: mux.Patterns}, nil
+	return &Server{Cfg: cfg, Deps: deps, Handler: h, Routes: mux.Patterns, Uploads: mux.Uploads}, nil
 }
 
 // timeout bounds each request's context (database calls honour it).

@@ -208,14 +208,20 @@ func (s *Service) Get(ctx context.Context, a access.Actor, id int64) (Activity, 
 }
 
 // CanEdit reports whether the actor may change the activity: the unit's
-// own records only.
-func CanEdit(a access.Actor, x Activity) bool { return a.Can(access.RecordWork) && x.OrgID == a.OrgID }
+// own records only (the recording unit: it is recorded for the unit of
+// whoever records it).
+func CanEdit(a access.Actor, x Activity) bool {
+	return a.CanChange(access.RecordWork, x.OrgPath, "") && x.OrgID == a.OrgID
+}
 
 // own loads an activity the actor's unit may change.
 func (s *Service) own(ctx context.Context, a access.Actor, id int64, action string) (Activity, error) {
 	x, err := s.Get(ctx, a, id)
 	if err != nil {
 		return Activity{}, err
+	}
+	if err := a.MayChange(access.RecordWork, x.OrgPath, ""); err != nil {
+		return Activity{}, s.refuse(ctx, a, action, id, err)
 	}
 	if !CanEdit(a, x) {
 		return Activity{}, s.deny(ctx, a, action, id)

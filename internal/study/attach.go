@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -150,9 +151,17 @@ func (s *Service) AttachToReport(ctx context.Context, a access.Actor, reportID i
 	if err != nil {
 		return ReportStudy{}, err
 	}
-	if rep.OrgID != a.OrgID {
-		_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "report", strconv.FormatInt(reportID, 10), audit.Denied, "study.attach"))
-		return ReportStudy{}, access.ErrDenied
+	// The report is its unit's own: changed there only, never from below.
+	if err := a.MayChange(access.RecordWork, rep.OrgPath, ""); err != nil || rep.OrgID != a.OrgID {
+		if err == nil {
+			err = access.ErrDenied
+		}
+		detail := "study.attach"
+		if errors.Is(err, access.ErrNotOwner) {
+			detail += " not_owner"
+		}
+		_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "report", strconv.FormatInt(reportID, 10), audit.Denied, detail))
+		return ReportStudy{}, err
 	}
 	if rep.Done() {
 		return ReportStudy{}, apperr.New(http.StatusConflict, "already_submitted", "报送已提交，不能再更改学习活动")

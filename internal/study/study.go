@@ -5,6 +5,7 @@ package study
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -44,6 +45,15 @@ func (s *Service) reports() *report.Service {
 }
 
 func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {
+	return s.refuse(ctx, a, action, id, access.ErrDenied)
+}
+
+// refuse audits a refusal and returns err (access.ErrDenied, or
+// access.ErrNotOwner whose reason the user is told).
+func (s *Service) refuse(ctx context.Context, a access.Actor, action string, id int64, err error) error {
+	if errors.Is(err, access.ErrNotOwner) {
+		action += " not_owner"
+	}
 	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "study_activity", strconv.FormatInt(id, 10), audit.Denied, action))
-	return access.ErrDenied
+	return err
 }

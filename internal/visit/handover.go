@@ -68,8 +68,8 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 	if err != nil {
 		return Handover{}, err
 	}
-	if !a.CanAt(access.ManageWork, n.OrgPath) {
-		return Handover{}, s.deny(ctx, a, "need.handover", needID)
+	if err := MayActOn(a, access.ManageWork, n); err != nil {
+		return Handover{}, s.refuse(ctx, a, "need.handover", needID, err)
 	}
 	if n.Status != NeedOpen {
 		return Handover{}, apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以移交")
@@ -114,7 +114,7 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 		if err := notify.ToOrgs(ctx, tx, []int64{to.ID}, msg, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "need.handover", "need", ids(needID), audit.OK, n.OrgCode+" → "+to.Code))
+		return audit.Record(ctx, tx, audit.FromActor(a, "need.handover", "need", ids(needID), audit.OK, "from="+n.OrgCode+" to="+to.Code))
 	})
 	if err != nil {
 		return Handover{}, err
@@ -162,8 +162,9 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, acce
 			return apperr.New(http.StatusConflict, "wrong_status", "该移交已处理")
 		}
 		if accept {
-			_, err = tx.Exec(ctx, `UPDATE needs SET org_id = ?, org_path = ?, status = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
-				h.ToOrgID, h.ToPath, NeedOpen, db.Millis(now), needID)
+			// The accepting unit takes the need over: it is now its record.
+			_, err = tx.Exec(ctx, `UPDATE needs SET org_id = ?, org_path = ?, owner_org_id = ?, status = ?, updated_at = ?, version = version + 1
+				WHERE id = ?`, h.ToOrgID, h.ToPath, h.ToOrgID, NeedOpen, db.Millis(now), needID)
 		} else {
 			_, err = tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`, NeedOpen, db.Millis(now), needID)
 		}
@@ -174,7 +175,7 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, acce
 		if err := notify.ToOrgs(ctx, tx, []int64{n.OrgID}, msg, now); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, action, "need", ids(needID), audit.OK, h.ToCode))
+		return audit.Record(ctx, tx, audit.FromActor(a, action, "need", ids(needID), audit.OK, "to="+h.ToCode))
 	})
 	if err != nil {
 		return Handover{}, err

@@ -58,9 +58,13 @@ type Need struct {
 	RecordedBy  int64
 	Recorder    string
 	RecordedOn  string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int
+	// OwnerPath is the path of the unit the need belongs to: the
+	// recorder's unit, or the unit that last accepted it in a hand-over.
+	// Only that unit and the units above it act on the need.
+	OwnerPath string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int
 }
 
 // CategoryLabel is the category's Chinese name.
@@ -134,9 +138,9 @@ func (in *NeedInput) validate(today string) map[string]string {
 	return e
 }
 
-const needCols = `n.id, COALESCE(n.visit_id, 0), n.origin_org_id, oo.name, n.origin_path, n.org_id, o.code, o.name, n.org_path,
+var needCols = `n.id, COALESCE(n.visit_id, 0), n.origin_org_id, oo.name, n.origin_path, n.org_id, o.code, o.name, n.org_path,
 	n.category, n.urgency, n.summary, n.consent, n.person_name, n.contact, n.status, n.recorded_by, u.display_name,
-	n.recorded_on, n.created_at, n.updated_at, n.version`
+	n.recorded_on, ` + recorderPathSQL("COALESCE(n.owner_org_id, n.recorder_org_id)", "n.recorded_by") + `, n.created_at, n.updated_at, n.version`
 
 const needFrom = ` FROM needs n JOIN orgs o ON o.id = n.org_id JOIN orgs oo ON oo.id = n.origin_org_id JOIN users u ON u.id = n.recorded_by`
 
@@ -196,7 +200,7 @@ func scanNeed(row scanner) (Need, error) {
 	var c, u int64
 	err := row.Scan(&n.ID, &n.VisitID, &n.OriginOrgID, &n.OriginName, &n.OriginPath, &n.OrgID, &n.OrgCode, &n.OrgName, &n.OrgPath,
 		&n.Category, &n.Urgency, &n.Summary, &consent, &n.PersonName, &n.Contact, &n.Status, &n.RecordedBy, &n.Recorder,
-		&n.RecordedOn, &c, &u, &n.Version)
+		&n.RecordedOn, &n.OwnerPath, &c, &u, &n.Version)
 	n.Consent, n.CreatedAt, n.UpdatedAt = consent == 1, db.FromMillis(c), db.FromMillis(u)
 	return n, err
 }
@@ -275,14 +279,14 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		id, err = db.InsertID(ctx, tx, `INSERT INTO needs (visit_id, origin_org_id, origin_path, org_id, org_path, category, urgency, summary,
-			consent, person_name, contact, status, recorded_by, recorded_on, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			consent, person_name, contact, status, recorded_by, recorder_org_id, owner_org_id, recorded_on, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, in.Summary, boolInt(in.Consent), name, contact,
-			NeedOpen, a.UserID, in.RecordedOn, now, now)
+			NeedOpen, a.UserID, a.OrgID, a.OrgID, in.RecordedOn, now, now)
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "need.create", "need", ids(id), audit.OK, o.Code+" "+in.Category))
+		return audit.Record(ctx, tx, audit.FromActor(a, "need.create", "need", ids(id), audit.OK, "org="+o.Code+" category="+in.Category))
 	})
 	if err != nil {
 		return Need{}, err
@@ -301,6 +305,13 @@ func (s *Service) need(ctx context.Context, q db.Querier, a access.Actor, id int
 	cond, args := needScope(a)
 	n, err := s.scanNeed(q.QueryRow(ctx, `SELECT `+needCols+needFrom+` WHERE n.id = ? AND `+cond, append([]any{id}, args...)...))
 	return n, db.NoRows(err)
+}
+
+// MayActOn reports whether the actor may act on the need — hand it over,
+// make a task of it — with act: its owner unit or a unit above, never the
+// unit below that the need is about.
+func MayActOn(a access.Actor, act access.Action, n Need) error {
+	return a.MayChange(act, n.OwnerPath, "")
 }
 
 // MayReveal reports whether the actor sees the woman's name and contact

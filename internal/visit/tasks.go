@@ -51,9 +51,12 @@ type Task struct {
 	ClosedOn    string
 	ClosedBy    string
 	CreatedBy   int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	Version     int
+	// RecorderPath is the path of the unit that set the task: the task is
+	// that unit's record, whatever unit it is for.
+	RecorderPath string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Version      int
 }
 
 // Open reports whether the task is still to be done.
@@ -148,8 +151,8 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 		if err != nil {
 			return Task{}, err
 		}
-		if !a.CanAt(access.RecordWork, n.OrgPath) {
-			return Task{}, s.deny(ctx, a, "task.create", in.NeedID)
+		if err := MayActOn(a, access.RecordWork, n); err != nil {
+			return Task{}, s.refuse(ctx, a, "task.create", in.NeedID, err)
 		}
 		if n.Status != NeedOpen {
 			return Task{}, apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以转为实事")
@@ -193,12 +196,12 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 			}
 		}
 		id, err = db.InsertID(ctx, tx, `INSERT INTO tasks (need_id, org_id, org_path, title, detail, owner_id, owner_name, starts_on, due_on,
-			status, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			need, o.ID, o.Path, in.Title, in.Detail, owner, in.OwnerName, in.StartsOn, in.DueOn, TaskTodo, a.UserID, now, now)
+			status, created_by, recorder_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			need, o.ID, o.Path, in.Title, in.Detail, owner, in.OwnerName, in.StartsOn, in.DueOn, TaskTodo, a.UserID, a.OrgID, now, now)
 		if err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "task.create", "task", ids(id), audit.OK, o.Code+" 截止 "+in.DueOn))
+		return audit.Record(ctx, tx, audit.FromActor(a, "task.create", "task", ids(id), audit.OK, "org="+o.Code+" due="+in.DueOn))
 	})
 	if err != nil {
 		return Task{}, err
@@ -254,9 +257,9 @@ func (s *Service) Owners(ctx context.Context, a access.Actor, orgID int64) ([]Op
 	return out, rows.Err()
 }
 
-const taskCols = `t.id, COALESCE(t.need_id, 0), COALESCE(n.summary, ''), t.org_id, o.code, o.name, t.org_path, t.title, t.detail,
+var taskCols = `t.id, COALESCE(t.need_id, 0), COALESCE(n.summary, ''), t.org_id, o.code, o.name, t.org_path, t.title, t.detail,
 	COALESCE(t.owner_id, 0), t.owner_name, t.starts_on, t.due_on, t.status, t.result, t.feedback, COALESCE(t.closed_on, ''),
-	COALESCE(cu.display_name, ''), t.created_by, t.created_at, t.updated_at, t.version`
+	COALESCE(cu.display_name, ''), t.created_by, ` + recorderPathSQL("t.recorder_org_id", "t.created_by") + `, t.created_at, t.updated_at, t.version`
 
 const taskFrom = ` FROM tasks t JOIN orgs o ON o.id = t.org_id LEFT JOIN needs n ON n.id = t.need_id LEFT JOIN users cu ON cu.id = t.closed_by`
 
@@ -264,7 +267,7 @@ func scanTask(row scanner) (Task, error) {
 	var t Task
 	var c, u int64
 	err := row.Scan(&t.ID, &t.NeedID, &t.NeedSummary, &t.OrgID, &t.OrgCode, &t.OrgName, &t.OrgPath, &t.Title, &t.Detail, &t.OwnerID,
-		&t.OwnerName, &t.StartsOn, &t.DueOn, &t.Status, &t.Result, &t.Feedback, &t.ClosedOn, &t.ClosedBy, &t.CreatedBy, &c, &u, &t.Version)
+		&t.OwnerName, &t.StartsOn, &t.DueOn, &t.Status, &t.Result, &t.Feedback, &t.ClosedOn, &t.ClosedBy, &t.CreatedBy, &t.RecorderPath, &c, &u, &t.Version)
 	t.CreatedAt, t.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
 	return t, err
 }
@@ -290,7 +293,18 @@ func (s *Service) Task(ctx context.Context, a access.Actor, id int64) (Task, err
 }
 
 // MayWork reports whether the actor starts and closes the task.
-func MayWork(a access.Actor, t Task) bool { return a.CanAt(access.RecordWork, t.OrgPath) }
+func MayWork(a access.Actor, t Task) bool { return mayWork(a, t) == nil }
+
+// mayWork: users of the unit that set the task or of a unit above, and
+// the cadre it names as owner (责任人), whom that unit chose to do it —
+// never anyone else of the unit below that the task is for.
+func mayWork(a access.Actor, t Task) error {
+	err := a.MayChange(access.RecordWork, t.RecorderPath, t.RecorderPath)
+	if err != nil && t.OwnerID != 0 && t.OwnerID == a.UserID && a.CanAt(access.RecordWork, t.OrgPath) {
+		return nil
+	}
+	return err
+}
 
 // StartTask moves a task from 待办 to 办理中.
 func (s *Service) StartTask(ctx context.Context, a access.Actor, id int64) (Task, error) {
@@ -298,8 +312,8 @@ func (s *Service) StartTask(ctx context.Context, a access.Actor, id int64) (Task
 	if err != nil {
 		return Task{}, err
 	}
-	if !MayWork(a, t) {
-		return Task{}, s.deny(ctx, a, "task.start", id)
+	if err := mayWork(a, t); err != nil {
+		return Task{}, s.refuse(ctx, a, "task.start", id, err)
 	}
 	if t.Status != TaskTodo {
 		return Task{}, apperr.New(http.StatusConflict, "wrong_status", "只有待办的实事可以开始办理")
@@ -361,8 +375,8 @@ func (s *Service) CloseTask(ctx context.Context, a access.Actor, id int64, in Cl
 	if err != nil {
 		return Task{}, err
 	}
-	if !MayWork(a, t) {
-		return Task{}, s.deny(ctx, a, "task.close", id)
+	if err := mayWork(a, t); err != nil {
+		return Task{}, s.refuse(ctx, a, "task.close", id, err)
 	}
 	if !t.Open() {
 		return Task{}, apperr.New(http.StatusConflict, "wrong_status", "该实事已经办结")
@@ -391,7 +405,7 @@ func (s *Service) CloseTask(ctx context.Context, a access.Actor, id int64, in Cl
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "task.close", "task", ids(id), audit.OK, in.Outcome+" "+in.Feedback))
+		return audit.Record(ctx, tx, audit.FromActor(a, "task.close", "task", ids(id), audit.OK, "outcome="+in.Outcome+" feedback="+in.Feedback))
 	})
 	if err != nil {
 		return Task{}, err

@@ -5,6 +5,7 @@ package visit
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -97,8 +98,25 @@ func (s *Service) unit(ctx context.Context, a access.Actor, code string) (org.Or
 }
 
 func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "visit", strconv.FormatInt(id, 10), audit.Denied, action))
-	return access.ErrDenied
+	return s.refuse(ctx, a, action, id, access.ErrDenied)
+}
+
+// refuse audits a refusal and returns err (access.ErrDenied or
+// access.ErrNotOwner, whose reason the user is told).
+func (s *Service) refuse(ctx context.Context, a access.Actor, action string, id int64, err error) error {
+	detail := action
+	if errors.Is(err, access.ErrNotOwner) {
+		detail += " not_owner"
+	}
+	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "visit", strconv.FormatInt(id, 10), audit.Denied, detail))
+	return err
+}
+
+// recorderPathSQL is the path of the unit a record was recorded for: the
+// stored unit (col), or for rows that lack it the recorder's (user column
+// by) current unit.
+func recorderPathSQL(col, by string) string {
+	return `COALESCE((SELECT ro.path FROM orgs ro WHERE ro.id = COALESCE(` + col + `, (SELECT ru.org_id FROM users ru WHERE ru.id = ` + by + `))), '')`
 }
 
 // view refuses actors who may not read work records (the administrators).

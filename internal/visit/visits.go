@@ -30,9 +30,12 @@ type Visit struct {
 	Women      int
 	Notes      string
 	Needs      int // needs recorded on it
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
-	Version    int
+	// RecorderPath is the path of the unit the cadre recorded it for: the
+	// visit is that unit's record (it is only about OrgID).
+	RecorderPath string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Version      int
 }
 
 // VisitInput is what the cadre fills in.
@@ -85,8 +88,9 @@ func (in *VisitInput) validate(today string) map[string]string {
 	return e
 }
 
-const visitCols = `v.id, v.org_id, o.code, o.name, v.org_path, v.cadre_id, v.cadre_name, v.companions, v.visited_on, v.place,
-	v.households, v.women, v.notes, (SELECT COUNT(*) FROM needs n WHERE n.visit_id = v.id), v.created_at, v.updated_at, v.version`
+var visitCols = `v.id, v.org_id, o.code, o.name, v.org_path, v.cadre_id, v.cadre_name, v.companions, v.visited_on, v.place,
+	v.households, v.women, v.notes, (SELECT COUNT(*) FROM needs n WHERE n.visit_id = v.id), ` + recorderPathSQL("v.recorder_org_id", "v.cadre_id") + `,
+	v.created_at, v.updated_at, v.version`
 
 const visitFrom = ` FROM visits v JOIN orgs o ON o.id = v.org_id`
 
@@ -94,7 +98,7 @@ func scanVisit(row scanner) (Visit, error) {
 	var v Visit
 	var c, u int64
 	err := row.Scan(&v.ID, &v.OrgID, &v.OrgCode, &v.OrgName, &v.OrgPath, &v.CadreID, &v.CadreName, &v.Companions, &v.VisitedOn,
-		&v.Place, &v.Households, &v.Women, &v.Notes, &v.Needs, &c, &u, &v.Version)
+		&v.Place, &v.Households, &v.Women, &v.Notes, &v.Needs, &v.RecorderPath, &c, &u, &v.Version)
 	v.CreatedAt, v.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
 	return v, err
 }
@@ -128,9 +132,9 @@ func (s *Service) CreateVisit(ctx context.Context, a access.Actor, in VisitInput
 	now := s.Now()
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		id, err = db.InsertID(ctx, tx, `INSERT INTO visits (org_id, org_path, cadre_id, cadre_name, companions, visited_on, place,
-			households, women, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.ID, o.Path, a.UserID, a.Name, in.Companions, in.VisitedOn, in.Place, in.Households, in.Women, in.Notes,
+		id, err = db.InsertID(ctx, tx, `INSERT INTO visits (org_id, org_path, cadre_id, cadre_name, recorder_org_id, companions, visited_on,
+			place, households, women, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.Path, a.UserID, a.Name, a.OrgID, in.Companions, in.VisitedOn, in.Place, in.Households, in.Women, in.Notes,
 			db.Millis(now), db.Millis(now))
 		if err != nil {
 			return err
@@ -179,14 +183,21 @@ func (s *Service) Visit(ctx context.Context, a access.Actor, id int64) (Visit, e
 	return v, nil
 }
 
-// UpdateVisit edits a visit: its cadre, or a user of a unit above.
+// MayEditVisit reports whether the actor may change the visit: a user of
+// the unit the cadre recorded it for, or of a unit above — never of the
+// visited unit below it.
+func MayEditVisit(a access.Actor, v Visit) error {
+	return a.MayChange(access.RecordWork, v.RecorderPath, v.RecorderPath)
+}
+
+// UpdateVisit edits a visit: users of the recorder's unit or a unit above.
 func (s *Service) UpdateVisit(ctx context.Context, a access.Actor, id int64, in VisitInput, photos []Photo) (Visit, error) {
 	v, err := s.Visit(ctx, a, id)
 	if err != nil {
 		return Visit{}, err
 	}
-	if !a.Can(access.RecordWork) || (v.CadreID != a.UserID && !a.CanAt(access.ManageWork, v.OrgPath)) {
-		return Visit{}, s.deny(ctx, a, "visit.update", id)
+	if err := MayEditVisit(a, v); err != nil {
+		return Visit{}, s.refuse(ctx, a, "visit.update", id, err)
 	}
 	if e := in.validate(s.Today()); len(e) > 0 {
 		return Visit{}, apperr.Invalid(e)

@@ -34,7 +34,7 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	mux.Handle("POST /aid/{id}/submit", h.can(access.RecordAid, h.aidSubmit))
 	mux.Handle("POST /aid/{id}/decide", h.can(access.RecordAid, h.aidDecide))
 	mux.Handle("POST /aid/{id}/reveal", h.can(access.RevealAid, h.aidReveal))
-	mux.Handle("POST /aid/{id}/documents", h.can(access.RecordAid, h.aidFileUpload))
+	mux.HandleUpload("POST /aid/{id}/documents", h.can(access.RecordAid, h.aidFileUpload))
 	mux.Handle("GET /aid/{id}/documents/{file}/download", h.can(access.ViewAid, h.aidFileDownload))
 	mux.Handle("POST /aid/{id}/documents/{file}/delete", h.can(access.RecordAid, h.aidFileDelete))
 	h.aidPayRoutes(mux)

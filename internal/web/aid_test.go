@@ -89,7 +89,7 @@ func TestAidPages(t *testing.T) {
 		mustNot(t, page, aidCanaryName, aidCanaryID, "哈医大二院", `id="reveal-form"`)
 		visitPageClean(t, page)
 		// The same person again: refused beside the ID field.
-		must(t, street.post("/aid", aidForm("白桦林", aidCanaryID), http.StatusUnprocessableEntity), `id="f-id_number-error"`, "不能重复申请")
+		must(t, street.post("/aid", aidForm("白桦林", aidCanaryID), http.StatusUnprocessableEntity), `id="f-id_number-error"`, "该身份证号已登记过同类救助，请联系")
 
 		// Lists and the export are masked; 南岗 sees none of it.
 		for _, u := range []*ui{village, district, city} {

@@ -24,6 +24,7 @@ type auditData struct {
 
 // auditActions are the common action prefixes offered in the filter.
 var auditActions = []Option{
+	{Value: audit.AlertPrefix, Label: "警报"},
 	{Value: "auth.", Label: "登录与退出"},
 	{Value: "auth.login_failed", Label: "登录失败"},
 	{Value: "access.denied", Label: "越权访问"},

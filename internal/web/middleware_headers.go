@@ -1,8 +1,15 @@
 package web
 
 import (
+	"bytes"
+	"html"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/httpx"
 )
 
 // ContentSecurityPolicy allows only this origin's scripts, styles and
@@ -55,22 +62,76 @@ func forwardedHTTPS(r *http.Request) bool {
 	return strings.EqualFold(strings.TrimSpace(v), "https")
 }
 
-// LimitBody caps request bodies: n bytes for forms and JSON, upload bytes
-// for multipart requests, which carry one attachment. Reading past the cap
-// fails (the handler sees an error from ParseForm or the body reader; check
-// with errors.As(err, new(*http.MaxBytesError)) and answer 413) and the
-// connection is closed after the response.
-func LimitBody(n, upload int64) func(http.Handler) http.Handler {
+// LimitBody caps request bodies by route, whatever the client says the
+// body is: a request to a route registered as taking uploads
+// (httpx.RouteTable.HandleUpload) may carry up to upload bytes, read
+// through a capped reader (reading past it fails: the upload's handler
+// checks with errors.As(err, new(*http.MaxBytesError)) and says so beside
+// the file field, or answers 413); any other
+// request may carry up to n bytes and is read whole here, before its
+// handler runs, so a larger one is refused — 413, {"error":{"code":
+// "too_large"}} under /api/, a Chinese page elsewhere — and no handler
+// acts on a request whose body it never read.
+func LimitBody(routes *httpx.RouteTable, n, upload int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Body != nil && r.Body != http.NoBody {
-				limit := n
-				if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-					limit = upload
-				}
-				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if r.Body == nil || r.Body == http.NoBody {
+				next.ServeHTTP(w, r)
+				return
 			}
+			limit := n
+			if routes.Upload(r) {
+				limit = upload
+			}
+			if limit == upload && upload > n {
+				// Past the limit the upload's own form says so beside
+				// its file field.
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+				next.ServeHTTP(w, r)
+				return
+			}
+			if r.ContentLength > limit {
+				tooLarge(w, r, limit)
+				return
+			}
+			data, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+			if int64(len(data)) > limit {
+				tooLarge(w, r, limit)
+				return
+			}
+			if err != nil {
+				// The client went away or sent a broken body.
+				w.Header().Set("Connection", "close")
+				http.Error(w, "请求内容不完整", http.StatusBadRequest)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(data))
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// tooLarge refuses a body past its route's limit, and closes the
+// connection rather than read the rest.
+func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
+	w.Header().Set("Connection", "close")
+	msg := "提交的内容过大（本操作最多 " + sizeLabel(limit) + "）"
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		httpx.WriteError(w, r, apperr.New(http.StatusRequestEntityTooLarge, "too_large", msg))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	_, _ = io.WriteString(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>提交的内容过大</title>`+
+		`<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>提交的内容过大</h1><p>`+
+		html.EscapeString(msg)+`。请精简后重新提交；上传文件请使用页面上的“上传”功能。</p><p><a href="/">返回工作台</a></p></main></body></html>`)
+}
+
+// sizeLabel is a byte count for people: 1 MB, 21 MB, 512 KB.
+func sizeLabel(n int64) string {
+	if n >= 1<<20 {
+		return strconv.FormatInt(n>>20, 10) + " MB"
+	}
+	return strconv.FormatInt(n>>10, 10) + " KB"
 }

@@ -3,10 +3,13 @@ package web
 import (
 	"crypto/tls"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"halfsky/internal/httpx"
 )
 
 func TestSecurityHeaders(t *testing.T) {
@@ -57,25 +60,68 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 }
 
+// TestLimitBody: the limit follows the route, not the Content-Type. A
+// route registered as an upload takes a body up to its limit (read
+// through a capped reader); any other refuses a body past the small limit
+// with 413 before its handler runs — a JSON error under /api/, a Chinese
+// page elsewhere — even one labelled multipart/form-data.
 func TestLimitBody(t *testing.T) {
+	routes := httpx.NewRouteTable()
+	var ran int
 	var gotErr error
-	h := LimitBody(16, 64)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		gotErr = r.ParseForm()
-	}))
-	post := func(body string) {
-		req := httptest.NewRequest("POST", "/", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		h.ServeHTTP(httptest.NewRecorder(), req)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ran++
+		_, gotErr = io.ReadAll(r.Body)
+	})
+	routes.Handle("POST /form", handler)
+	routes.Handle("POST /api/v1/things", handler)
+	routes.HandleUpload("POST /files", handler)
+	h := LimitBody(routes, 16, 64)(routes)
+	post := func(path, ct, body string, chunked bool) *httptest.ResponseRecorder {
+		t.Helper()
+		ran, gotErr = 0, nil
+		req := httptest.NewRequest("POST", path, strings.NewReader(body))
+		if chunked {
+			req.ContentLength = -1 // the size is not announced
+		}
+		req.Header.Set("Content-Type", ct)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
 	}
-	post("a=1")
-	if gotErr != nil {
-		t.Fatalf("small body: %v", gotErr)
+	const multipart = "multipart/form-data; boundary=x"
+	if rec := post("/form", "application/x-www-form-urlencoded", "a=1", false); rec.Code != 200 || ran != 1 || gotErr != nil {
+		t.Fatalf("small body: %d %d %v", rec.Code, ran, gotErr)
 	}
-	post("a=" + strings.Repeat("x", 100))
-	var mbe *http.MaxBytesError
-	if !errors.As(gotErr, &mbe) {
-		t.Fatalf("large body: %v", gotErr)
+	for _, chunked := range []bool{false, true} {
+		for _, ct := range []string{"application/x-www-form-urlencoded", multipart, "application/json"} {
+			rec := post("/form", ct, strings.Repeat("x", 17), chunked)
+			if rec.Code != http.StatusRequestEntityTooLarge || ran != 0 || !strings.Contains(rec.Body.String(), "提交的内容过大") ||
+				!strings.HasPrefix(rec.Header().Get("Content-Type"), "text/html") {
+				t.Fatalf("large %s body (chunked %t) to a form: %d ran=%d %q", ct, chunked, rec.Code, ran, rec.Body.String())
+			}
+			rec = post("/api/v1/things", ct, strings.Repeat("x", 17), chunked)
+			if rec.Code != http.StatusRequestEntityTooLarge || ran != 0 || !strings.Contains(rec.Body.String(), `"code":"too_large"`) {
+				t.Fatalf("large %s body (chunked %t) to the API: %d ran=%d %q", ct, chunked, rec.Code, ran, rec.Body.String())
+			}
+		}
+		// The upload route takes what the small limit refuses, up to its own.
+		if rec := post("/files", multipart, strings.Repeat("x", 64), chunked); rec.Code != 200 || ran != 1 || gotErr != nil {
+			t.Fatalf("upload within its limit (chunked %t): %d %d %v", chunked, rec.Code, ran, gotErr)
+		}
+	}
+	// Past its limit an upload's handler cannot read it (and says so
+	// beside its file field).
+	for _, chunked := range []bool{false, true} {
+		var mbe *http.MaxBytesError
+		if post("/files", multipart, strings.Repeat("x", 65), chunked); ran != 1 || !errors.As(gotErr, &mbe) {
+			t.Fatalf("upload past its limit (chunked %t): ran=%d %v", chunked, ran, gotErr)
+		}
 	}
 	// GET without a body passes through.
-	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/form", nil))
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Fatalf("GET: %d", rec.Code)
+	}
 }

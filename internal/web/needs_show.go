@@ -60,8 +60,8 @@ func (h *handler) renderNeedShow(w http.ResponseWriter, r *http.Request, c *http
 		return
 	}
 	open := n.Status == visit.NeedOpen
-	d.CanHand = open && a.CanAt(access.ManageWork, n.OrgPath)
-	d.CanTask = open && a.CanAt(access.RecordWork, n.OrgPath)
+	d.CanHand = open && visit.MayActOn(a, access.ManageWork, n) == nil
+	d.CanTask = open && visit.MayActOn(a, access.RecordWork, n) == nil
 	if d.CanTask {
 		d.Owners = h.ownerOptions(r, c, n.OrgID)
 	}

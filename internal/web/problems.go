@@ -18,7 +18,7 @@ func (h *handler) problemRoutes(mux httpx.Mux) {
 	mux.Handle("GET /problems/{id}", h.can(access.ViewWork, h.problemShow))
 	mux.Handle("GET /problems/{id}/edit", h.can(access.RecordWork, h.problemEdit))
 	mux.Handle("POST /problems/{id}/edit", h.can(access.RecordWork, h.problemUpdate))
-	mux.Handle("POST /problems/{id}/progress", h.can(access.ViewWork, h.problemProgress))
+	mux.HandleUpload("POST /problems/{id}/progress", h.can(access.ViewWork, h.problemProgress)) // with evidence files
 	mux.Handle("GET /problems/{id}/files/{fid}", h.can(access.ViewWork, h.problemFile))
 	mux.Handle("POST /problems/{id}/{action}", h.can(access.ViewWork, h.problemAction)) // apply close return
 }

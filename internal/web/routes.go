@@ -65,14 +65,14 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("GET /docs/new", h.can(access.DraftDocs, h.docNew))
 	mux.Handle("POST /docs", h.can(access.DraftDocs, h.docCreate))
 	mux.Handle("GET /docs/import", h.can(access.DraftDocs, h.docImportPage))
-	mux.Handle("POST /docs/import", h.can(access.DraftDocs, h.docImport))
+	mux.HandleUpload("POST /docs/import", h.can(access.DraftDocs, h.docImport)) // a .txt file, or pasted text
 	mux.Handle("GET /docs/{id}", h.can(access.ViewDocs, h.docShow))
 	mux.Handle("GET /docs/{id}/print", h.can(access.ViewDocs, h.docPrint))
 	mux.HandleFunc("GET "+docprint.CSSPath, printCSS)
 	mux.Handle("GET /docs/{id}/edit", h.can(access.ViewDocs, h.docEdit))
 	mux.Handle("POST /docs/{id}/edit", h.can(access.ViewDocs, h.docUpdate))
 	mux.Handle("POST /docs/{id}/{action}", h.can(access.ViewDocs, h.docAction)) // submit review sign issue receive correct
-	mux.Handle("POST /docs/{id}/files", h.can(access.ViewDocs, h.docFileUpload))
+	mux.HandleUpload("POST /docs/{id}/files", h.can(access.ViewDocs, h.docFileUpload))
 	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Docs)))
 	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Docs, "/docs/", "/edit")))
 	mux.Handle("POST /docs/{id}/requirements", h.can(access.ViewDocs, h.reqAdd))
@@ -88,7 +88,7 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("GET /reports/{id}", h.can(access.ViewDocs, h.reportShow))
 	mux.Handle("POST /reports/{id}", h.can(access.ViewDocs, h.reportSave))
 	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, h.reportExtension))
-	mux.Handle("POST /reports/{id}/files", h.can(access.ViewDocs, h.reportFileUpload))
+	mux.HandleUpload("POST /reports/{id}/files", h.can(access.ViewDocs, h.reportFileUpload))
 	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Reports)))
 	mux.Handle("POST /reports/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Reports, "/reports/", "#report-files")))
 	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, h.reportDecide)) // accept return grant refuse

@@ -21,10 +21,10 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("GET /visits", view(h.visitsList))
 	mux.Handle("GET /visits/export.xlsx", view(h.visitsExport))
 	mux.Handle("GET /visits/new", record(h.visitNew))
-	mux.Handle("POST /visits", record(h.visitCreate))
+	mux.HandleUpload("POST /visits", record(h.visitCreate)) // with its photos
 	mux.Handle("GET /visits/{id}", view(h.visitShow))
 	mux.Handle("GET /visits/edit/{id}", record(h.visitEdit))
-	mux.Handle("POST /visits/edit/{id}", record(h.visitUpdate))
+	mux.HandleUpload("POST /visits/edit/{id}", record(h.visitUpdate))
 	mux.Handle("GET /visits/{id}/photos/{fid}", view(h.visitPhoto))
 
 	mux.Handle("GET /visits/quotas", view(h.quotasList))

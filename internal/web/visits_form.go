@@ -77,6 +77,9 @@ func (h *handler) visitEdit(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return
 	}
 	v, err := h.deps.Visits.Visit(r.Context(), c.Actor, id)
+	if err == nil {
+		err = visit.MayEditVisit(c.Actor, v) // the form of a visit she may not change is not offered
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

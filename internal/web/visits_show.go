@@ -42,7 +42,7 @@ func (h *handler) visitShow(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return
 	}
 	d := visitShowData{visitPage: h.visitPage("visits"), V: v, Photos: photos, Needs: needs,
-		CanEdit: a.Can(access.RecordWork) && (v.CadreID == a.UserID || a.CanAt(access.ManageWork, v.OrgPath)),
+		CanEdit: visit.MayEditVisit(a, v) == nil,
 		CanNeed: a.Can(access.RecordWork)}
 	title := v.Place + " · " + isoCNDate(v.VisitedOn)
 	h.tpl.Page(w, r, http.StatusOK, "visit_show", View{Layout: Layout{Title: title, Active: "visits",
