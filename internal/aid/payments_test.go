@@ -12,7 +12,6 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/audit"
-	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
