@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -106,6 +107,10 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.deps.Auth.Login(r.Context(), req.Username, req.Password, code, s.ClientIP(r), r.UserAgent(), old)
 	if err != nil {
+		if req.RecoveryCode != "" && errors.Is(err, auth.ErrBadOTP) {
+			err = &apperr.Error{Status: http.StatusUnauthorized, Code: "bad_otp", Message: "恢复码不正确或已使用",
+				Fields: map[string]string{"recovery_code": "恢复码不正确或已用过，每个恢复码只能用一次"}}
+		}
 		httpx.WriteError(w, r, err)
 		return
 	}

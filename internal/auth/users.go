@@ -299,6 +299,9 @@ func (s *Service) CreateUser(ctx context.Context, a access.Actor, n NewUser) (Us
 		return User{}, "", access.ErrDenied
 	}
 	fields := validateNew(&n, false)
+	if n.Role == access.NoRole && a.Role != access.Sysadmin && fields["role"] == "" {
+		fields["role"] = "请选择角色"
+	}
 	var unit org.Org
 	if _, bad := fields["org"]; !bad {
 		var err error
