@@ -26,7 +26,7 @@ func TestAccountAttacks(t *testing.T) {
 		f.run(t, []scenario{
 			// 三权分立: the system administrator opens accounts, grants nothing.
 			{name: "admin creates a leader", as: "admin", method: "POST", path: "/api/v1/users",
-				body: map[string]any{"username": "admin.leader", "display_name": "X", "org_code": "2301", "role": "leader", "must_change_password": false},
+				body:   map[string]any{"username": "admin.leader", "display_name": "X", "org_code": "2301", "role": "leader", "must_change_password": false},
 				status: 422, code: "invalid", fields: []string{"must_change_password"}},
 			{name: "admin creates a leader, forced change left alone", as: "admin", method: "POST", path: "/api/v1/users",
 				body: account("admin.leader", "2301", "leader"), status: 422, code: "invalid", fields: []string{"role"}},
