@@ -198,6 +198,12 @@ func TestAdminRoleRequestPages(t *testing.T) {
 		app := testapp.Start(t, d)
 		admin, sec := signInAdmin(t, app, "admin"), signInAdmin(t, app, "secadmin")
 		target := userID(t, app, "city.office")
+		for _, role := range []string{"", "leader"} {
+			body := admin.post("/users/"+target+"/role-request", url.Values{"role": {role}}, http.StatusUnprocessableEntity)
+			if !strings.Contains(body, `id="f-admin-role-error"`) || strings.Contains(body, `id="f-role-error"`) {
+				t.Fatalf("request for %q: the error is not beside the request's field:\n%s", role, excerpt(body))
+			}
+		}
 		body := admin.post("/users/"+target+"/role-request", url.Values{"role": {"secadmin"}}, http.StatusSeeOther)
 		if !strings.Contains(body, "已提交角色申请") || !strings.Contains(body, `id="pending-request"`) {
 			t.Fatalf("after the request:\n%s", excerpt(body))

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -265,10 +266,12 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		if role == "none" {
 			role = ""
 		} else if role == "" {
-			err = apperr.Field("role", "请选择申请的角色")
+			err = apperr.Field("admin_role", "请选择申请的角色")
 			break
 		}
-		_, err = svc.RequestRole(ctx, a, id, access.Role(role))
+		if _, err = svc.RequestRole(ctx, a, id, access.Role(role)); err != nil {
+			err = renameField(err, "role", "admin_role") // the request form's own field
+		}
 		msg = "已提交角色申请，须由另一名管理员在“角色审批”中批准后生效"
 	case "email":
 		err, msg = svc.SetEmail(ctx, a, id, r.PostFormValue("email")), "通知邮箱已保存"
@@ -297,4 +300,22 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		return
 	}
 	redirectFlash(w, r, "/users/"+r.PathValue("id"), "success", msg)
+}
+
+// renameField moves a validation error's message from one field to
+// another, for a page with two forms that send the same field.
+func renameField(err error, from, to string) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Fields[from] == "" {
+		return err
+	}
+	c := *e
+	c.Fields = map[string]string{}
+	for k, v := range e.Fields {
+		if k == from {
+			k = to
+		}
+		c.Fields[k] = v
+	}
+	return &c
 }
