@@ -53,8 +53,18 @@ func TestAdminTOTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		p.Fill("#f-otp", code)
-		if st := p.ClickNav(`form[action="/totp/setup"] button[type="submit"]`); st != 200 || p.Path() != "/" {
-			p.fatal("enrolment: status %d at %s, want /", st, p.Path())
+		if st := p.ClickNav(`form[action="/totp/setup"] button[type="submit"]`); st != 200 || p.Path() != "/totp/setup" {
+			p.fatal("enrolment: status %d at %s, want the recovery codes", st, p.Path())
+		}
+		// The recovery codes, shown this once, before the desk.
+		codes := texts(p, "#recovery-codes li")
+		if len(codes) != 10 {
+			p.fatal("%d recovery codes shown, want 10: %v", len(codes), codes)
+		}
+		wantContains(t, p, "recovery page", p.Text("#recovery-card"), "只显示这一次")
+		p.Screenshot("totp-recovery-codes")
+		if st := p.ClickNav("#recovery-done"); st != 200 || p.Path() != "/" {
+			p.fatal("after the recovery codes: status %d at %s, want /", st, p.Path())
 		}
 		wantContains(t, p, "enrolment flash", p.Text(".flash-success"), "动态验证码绑定成功")
 		wantContains(t, p, "home title", p.Title(), "工作台")

@@ -38,22 +38,24 @@ func TestManageUser(t *testing.T) {
 		}
 		p.Screenshot("users")
 
-		// 新建用户 with a bad username and a common password.
+		// 新建用户 with a bad username: no password field, the system
+		// generates one.
 		if st := p.ClickNav("#new-user"); st != 200 || p.Path() != "/users/new" {
 			p.fatal("新建用户: status %d at %s", st, p.Path())
+		}
+		if p.Has("#f-password") {
+			p.fatal("the form asks for a password: the system generates it")
 		}
 		p.Screenshot("user-new")
 		displayName := "赵敏（" + vp.Name + "）"
 		p.Fill("#f-display_name", displayName)
 		p.Fill("#f-username", "Zhao Min!")
-		p.Fill("#f-password", "12345678")
 		p.Fill("#f-org", "230102001")
 		if st := p.ClickNav(`#user-form button[type="submit"]`); st != 422 {
 			p.fatal("bad new user: status %d, want 422", st)
 		}
 		fieldError(t, p, "#f-username", "用户名")
-		fieldError(t, p, "#f-password", "常见")
-		for sel, want := range map[string]string{"#f-display_name": displayName, "#f-username": "Zhao Min!", "#f-org": "230102001", "#f-password": ""} {
+		for sel, want := range map[string]string{"#f-display_name": displayName, "#f-username": "Zhao Min!", "#f-org": "230102001"} {
 			if v := Eval[string](p, `document.querySelector(`+quote(sel)+`).value`); v != want {
 				p.fatal("%s after the failed submit = %q, want %q", sel, v, want)
 			}
@@ -63,22 +65,31 @@ func TestManageUser(t *testing.T) {
 		}
 		p.Screenshot("user-new-errors")
 
-		// Valid data for 兆麟街道 (230102001): the new account's page.
+		// A leader at 兆麟街道 (below 道里): the one-time password, once.
 		username := "zhao.min." + vp.Name
 		p.Fill("#f-username", username)
-		p.Fill("#f-password", "Zhaolin-street-2015")
 		p.Fill("#f-org", "230102001")
+		if !p.Has(`#f-role option[value="leader"]`) {
+			p.fatal("a district leader is not offered the leader role for a unit below")
+		}
+		setSelect(p, "#f-role", "leader")
 		if st := p.ClickNav(`#user-form button[type="submit"]`); st != 200 {
 			p.fatal("create user: status %d", st)
 		}
-		if !regexp.MustCompile(`^/users/\d+$`).MatchString(p.Path()) {
-			p.fatal("after creating a user: at %s, want /users/{id}", p.Path())
+		wantContains(t, p, "created heading", p.Text("main h1"), "已创建用户 "+username)
+		temp := strings.TrimSpace(p.Text("#temp-password"))
+		if !regexp.MustCompile(`^[a-zA-Z2-9]{4}-[a-zA-Z2-9]{4}-[a-zA-Z2-9]{4}$`).MatchString(temp) {
+			p.fatal("one-time password %q", temp)
+		}
+		p.Screenshot("user-temp-password")
+		if st := p.ClickNav("#to-user"); st != 200 || !regexp.MustCompile(`^/users/\d+$`).MatchString(p.Path()) {
+			p.fatal("after creating a user: status %d at %s, want /users/{id}", st, p.Path())
 		}
 		userPath := p.Path()
-		wantContains(t, p, "success flash", p.Text(".flash-success"), "已创建用户 "+username)
 		wantContains(t, p, "user page heading", p.Text("main h1"), "赵敏")
 		wantContains(t, p, "user page unit", p.Text("#user-props"), "兆麟街道妇联")
 		wantContains(t, p, "user status", p.Text("#user-status"), "正常")
+		wantContains(t, p, "who set the password", p.Text("#user-password-set"), "王丽华（daoli.leader）")
 		if n := countUsers(t, app, displayName); n != 1 {
 			p.fatal("%d accounts named %s, want 1", n, displayName)
 		}
@@ -122,7 +133,7 @@ func TestManageUser(t *testing.T) {
 		}
 
 		// The disabled account cannot sign in.
-		if st := p.Login(username, "Zhaolin-street-2015"); st < 400 || p.Path() != "/login" {
+		if st := p.Login(username, temp); st < 400 || p.Path() != "/login" {
 			p.fatal("disabled account login: status %d at %s", st, p.Path())
 		}
 		wantContains(t, p, "disabled login", p.Text("#login-error"), "停用")

@@ -20,6 +20,10 @@ const (
 	// The roles of every federation unit.
 	Leader Role = "leader" // 负责人: signs off, manages the unit's accounts
 	Staff  Role = "staff"  // 工作人员
+	// NoRole is an account the system administrator created and the
+	// security administrator has not yet given a role: it may sign in to
+	// a page that says so and to its profile, and do nothing else.
+	NoRole Role = ""
 )
 
 // Roles in display order.
@@ -38,6 +42,8 @@ func (r Role) Label() string {
 		return "负责人"
 	case Staff:
 		return "工作人员"
+	case NoRole:
+		return "待授予角色"
 	}
 	return string(r)
 }
@@ -55,6 +61,13 @@ func (r Role) Valid() bool {
 // Admin reports whether r is one of the three administrator roles, which
 // must use a second factor.
 func (r Role) Admin() bool { return r == Sysadmin || r == Secadmin || r == Auditor }
+
+// Business reports whether r is a role of a federation unit's work.
+func (r Role) Business() bool { return r == Leader || r == Staff }
+
+// NeedsTOTP reports whether holders of r must use a second factor: every
+// role that can reveal personal data, export, approve or decide.
+func (r Role) NeedsTOTP() bool { return r.Admin() || r == Leader }
 
 // Actor is the user on whose behalf a call runs.
 type Actor struct {
@@ -103,13 +116,18 @@ func (s Scope) Contains(path string) bool {
 type Action string
 
 const (
-	ViewOrgs       Action = "org.view"
-	ManageOrgs     Action = "org.manage"
-	ViewUsers      Action = "user.view"
-	ManageUsers    Action = "user.manage"   // create, edit, disable, reset password
-	SecureUsers    Action = "user.security" // unlock, reset TOTP, change role
-	RevokeSessions Action = "user.sessions"
-	ReadAudit      Action = "audit.read"
+	ViewOrgs    Action = "org.view"
+	ManageOrgs  Action = "org.manage"
+	ViewUsers   Action = "user.view"
+	ManageUsers Action = "user.manage"   // create, edit, disable, enable, reset password
+	SecureUsers Action = "user.security" // unlock, reset TOTP
+	GrantRoles  Action = "user.grant"    // give a business role (leader, staff)
+	// RequestAdminRoles is asking for, approving or rejecting a change to
+	// or from an administrator role: one administrator asks, another
+	// approves; nobody grants one alone.
+	RequestAdminRoles Action = "user.admin_role"
+	RevokeSessions    Action = "user.sessions"
+	ReadAudit         Action = "audit.read"
 
 	// Documents (公文) and reporting (督办/报送): business roles only; the
 	// administrators run the system, they do not read its documents.
@@ -137,26 +155,28 @@ const (
 
 // allowed lists, per action, the roles that may take it (within scope).
 var allowed = map[Action][]Role{
-	ViewOrgs:       {Sysadmin, Secadmin, Auditor, Leader, Staff},
-	ManageOrgs:     {Sysadmin},
-	ViewUsers:      {Sysadmin, Secadmin, Leader},
-	ManageUsers:    {Sysadmin, Leader},
-	SecureUsers:    {Secadmin},
-	RevokeSessions: {Sysadmin, Secadmin},
-	ReadAudit:      {Auditor},
-	ViewDocs:       {Leader, Staff},
-	DraftDocs:      {Leader, Staff},
-	ReviewDocs:     {Leader, Staff},
-	SignDocs:       {Leader},
-	ReceiveDocs:    {Leader, Staff},
-	ManageReports:  {Leader, Staff},
-	ViewWork:       {Leader, Staff},
-	RecordWork:     {Leader, Staff},
-	ManageWork:     {Leader, Staff},
-	ViewAid:        {Leader, Staff},
-	RecordAid:      {Leader, Staff},
-	ManageAid:      {Leader},
-	RevealAid:      {Leader},
+	ViewOrgs:          {Sysadmin, Secadmin, Auditor, Leader, Staff},
+	ManageOrgs:        {Sysadmin},
+	ViewUsers:         {Sysadmin, Secadmin, Leader},
+	ManageUsers:       {Sysadmin, Leader},
+	SecureUsers:       {Secadmin},
+	GrantRoles:        {Secadmin, Leader},
+	RequestAdminRoles: {Sysadmin, Secadmin},
+	RevokeSessions:    {Sysadmin, Secadmin},
+	ReadAudit:         {Auditor},
+	ViewDocs:          {Leader, Staff},
+	DraftDocs:         {Leader, Staff},
+	ReviewDocs:        {Leader, Staff},
+	SignDocs:          {Leader},
+	ReceiveDocs:       {Leader, Staff},
+	ManageReports:     {Leader, Staff},
+	ViewWork:          {Leader, Staff},
+	RecordWork:        {Leader, Staff},
+	ManageWork:        {Leader, Staff},
+	ViewAid:           {Leader, Staff},
+	RecordAid:         {Leader, Staff},
+	ManageAid:         {Leader},
+	RevealAid:         {Leader},
 }
 
 // ErrDenied is returned for an action the actor's role does not allow.
@@ -178,16 +198,65 @@ func (a Actor) CanAt(act Action, path string) bool {
 	return a.Can(act) && a.Scope().Contains(path)
 }
 
-// CanGrant reports whether the actor may give (or manage an account holding)
-// role r. Unit leaders manage only leader and staff accounts; the
-// administrator roles are created by the system administrator, and a user
-// never manages their own account's role this way.
+// Below reports whether the unit at path is strictly below the actor's
+// unit (in the subtree, not the unit itself).
+func (a Actor) Below(path string) bool {
+	return a.Scope().Contains(path) && path != a.OrgPath
+}
+
+// CanGrant reports whether the actor may ever give role r directly (at
+// some unit): the security administrator and unit leaders give the
+// business roles; nobody gives an administrator role alone (that is a
+// request one administrator makes and another approves), and the system
+// administrator gives none: the accounts it makes wait for the security
+// administrator.
 func (a Actor) CanGrant(r Role) bool {
 	switch a.Role {
-	case Sysadmin, Secadmin:
-		return r.Valid()
+	case Secadmin, Leader:
+		return r.Business()
+	}
+	return false
+}
+
+// CanGrantAt reports whether the actor may give role r to an account at
+// the unit at path. A leader gives staff at their own unit and either
+// business role at units strictly below, never a peer leader; the
+// security administrator gives a business role anywhere in scope.
+func (a Actor) CanGrantAt(r Role, path string) bool {
+	if !a.CanGrant(r) || !a.Scope().Contains(path) {
+		return false
+	}
+	if a.Role == Leader && r == Leader {
+		return a.Below(path)
+	}
+	return true
+}
+
+// CanCreateAt reports whether the actor may open an account with role r
+// at the unit at path: the system administrator opens accounts without a
+// role anywhere in scope; a leader opens the accounts they may grant.
+func (a Actor) CanCreateAt(r Role, path string) bool {
+	switch a.Role {
+	case Sysadmin:
+		return r == NoRole && a.Scope().Contains(path)
 	case Leader:
-		return r == Leader || r == Staff
+		return a.CanGrantAt(r, path)
+	}
+	return false
+}
+
+// ManagesAccount reports whether the actor looks after (disables,
+// enables, resets the password of, sets the email of) an account holding
+// role at the unit at path: the system administrator every account in
+// scope; a leader staff of their own unit and leader or staff accounts of
+// units strictly below — never a peer leader, never a unit above or
+// beside, never an administrator or an account still waiting for a role.
+func (a Actor) ManagesAccount(role Role, path string) bool {
+	switch a.Role {
+	case Sysadmin:
+		return a.Scope().Contains(path)
+	case Leader:
+		return a.CanGrantAt(role, path)
 	}
 	return false
 }

@@ -20,6 +20,8 @@ var may = map[string][]access.Role{
 	"view users":   {access.Sysadmin, access.Secadmin, access.Leader},
 	"manage users": {access.Sysadmin, access.Leader},
 	"secure users": {access.Secadmin},
+	"grant roles":  {access.Secadmin, access.Leader},
+	"admin roles":  {access.Sysadmin, access.Secadmin},
 	"end sessions": {access.Sysadmin, access.Secadmin},
 	"read audit":   {access.Auditor},
 }
@@ -85,7 +87,10 @@ func matrixFixture(t *testing.T, f *fixture) []*matrixLevel {
 	}
 	f.exec(`UPDATE orgs SET path = ? WHERE id = ?`, fmt.Sprintf("/%d/", id), id)
 	qqhr := access.Actor{Username: "qqhr.admin", Role: access.Sysadmin, OrgID: id, OrgCode: "2302", OrgPath: fmt.Sprintf("/%d/", id)}
-	if _, err := f.svc().CreateUser(ctx, qqhr, auth.NewUser{Username: "other.city", DisplayName: "外市用户甲", Password: testapp.Password, OrgCode: "2302", Role: access.Leader}); err != nil {
+	if _, _, err := f.svc().CreateUser(ctx, qqhr, auth.NewUser{Username: "other.city", DisplayName: "外市用户甲", OrgCode: "2302"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc().SetRoleAsOperator(ctx, "other.city", access.Leader); err != nil {
 		t.Fatal(err)
 	}
 	f.user("other.street", "外街道用户乙", "230102002", access.Staff)
@@ -175,7 +180,7 @@ func (m *matrixRun) outside() {
 			st, ec = 403, "forbidden"
 		}
 		r := m.do("POST", "/api/v1/users", map[string]any{"username": "x." + string(m.role) + "." + m.lv.key, "display_name": "越权",
-			"password": "a-long-password-1", "org_code": code, "role": "staff"}, st, ec)
+			"org_code": code, "role": m.createRole()}, st, ec)
 		if st == 422 && !strings.Contains(r.Body, `"org"`) {
 			m.t.Errorf("create at %s: %s", code, r.Body)
 		}
@@ -191,8 +196,9 @@ func (m *matrixRun) outside() {
 			name string
 			body any
 		}{
-			{"disable", nil}, {"enable", nil}, {"reset-password", map[string]string{"password": "matrix-password-42"}},
+			{"disable", nil}, {"enable", nil}, {"reset-password", nil},
 			{"role", map[string]string{"role": "leader"}}, {"unlock", nil}, {"reset-totp", nil}, {"revoke-sessions", nil},
+			{"role-requests", map[string]string{"role": "auditor"}},
 		} {
 			m.do("POST", "/api/v1/users/"+id+"/"+a.name, a.body, 404, "not_found")
 		}
@@ -258,15 +264,17 @@ func (m *matrixRun) inside() {
 
 	st, ec = m.expectIf("manage users", 201)
 	m.do("POST", "/api/v1/users", map[string]any{"username": "n." + string(m.role) + "." + lv.key, "display_name": "新建",
-		"password": "a-long-password-1", "org_code": lv.code, "role": "staff"}, st, ec)
+		"org_code": lv.code, "role": m.createRole()}, st, ec)
+	st, ec = m.expectIf("admin roles", 200)
+	m.do("GET", "/api/v1/role-requests", nil, st, ec)
 	for _, a := range []struct {
 		name, what string
 		body       any
 	}{
 		{"disable", "manage users", nil},
 		{"enable", "manage users", nil},
-		{"reset-password", "manage users", map[string]string{"password": "matrix-password-42"}},
-		{"role", "secure users", map[string]string{"role": "staff"}},
+		{"reset-password", "manage users", nil},
+		{"role", "grant roles", map[string]string{"role": "staff"}},
 		{"unlock", "secure users", nil},
 		{"reset-totp", "secure users", nil},
 		{"revoke-sessions", "end sessions", nil},
@@ -289,4 +297,14 @@ func (m *matrixRun) inside() {
 			}
 		}
 	}
+}
+
+// createRole is the role an account opened by this role gets: none from
+// the system administrator (the security administrator grants one), staff
+// from a leader.
+func (m *matrixRun) createRole() string {
+	if m.role == access.Sysadmin {
+		return ""
+	}
+	return "staff"
 }

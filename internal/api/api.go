@@ -48,6 +48,12 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	for _, a := range userActions {
 		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(h.userAction(a))})
 	}
+	// Administrator roles: one administrator requests, another approves.
+	route(mux, "/api/v1/users/{id}/role-requests", methods{"POST": h.signedIn(h.roleRequestCreate)})
+	route(mux, "/api/v1/role-requests", methods{"GET": h.signedIn(h.roleRequestList)})
+	route(mux, "/api/v1/role-requests/{id}", methods{"GET": h.signedIn(h.roleRequestShow)})
+	route(mux, "/api/v1/role-requests/{id}/approve", methods{"POST": h.signedIn(h.roleRequestDecide(true))})
+	route(mux, "/api/v1/role-requests/{id}/reject", methods{"POST": h.signedIn(h.roleRequestDecide(false))})
 	route(mux, "/api/v1/audit", methods{"GET": h.signedIn(h.auditList)})
 
 	// 公文.
@@ -122,6 +128,12 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 		// before anything else, as on the web.
 		if c.User.MustChangePassword && !strings.HasPrefix(r.URL.Path, "/api/v1/session") {
 			httpx.WriteError(w, r, errPasswordChange)
+			return
+		}
+		// An account without a role yet reaches only its own session.
+		if c.User.Role == access.NoRole && !strings.HasPrefix(r.URL.Path, "/api/v1/session") {
+			_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, "no_role"))
+			httpx.WriteError(w, r, errNoRole)
 			return
 		}
 		fn(w, r, c)

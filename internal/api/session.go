@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
@@ -13,29 +14,60 @@ type loginRequest struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
 	OTP      string `json:"otp"`
+	// RecoveryCode stands in for OTP when the phone is lost: each of the
+	// user's ten codes works once.
+	RecoveryCode string `json:"recovery_code"`
 }
 
 // userJSON is an account as the API shows it.
 type userJSON struct {
-	ID                 int64     `json:"id"`
-	Username           string    `json:"username"`
-	DisplayName        string    `json:"display_name"`
-	Role               string    `json:"role"`
-	RoleLabel          string    `json:"role_label"`
-	OrgCode            string    `json:"org_code"`
-	OrgName            string    `json:"org_name"`
-	TOTP               bool      `json:"totp_enabled"`
-	Disabled           bool      `json:"disabled"`
-	Locked             bool      `json:"locked"`
-	MustChangePassword bool      `json:"must_change_password"`
-	CreatedAt          time.Time `json:"created_at"`
+	ID                 int64  `json:"id"`
+	Username           string `json:"username"`
+	DisplayName        string `json:"display_name"`
+	Role               string `json:"role"`
+	RoleLabel          string `json:"role_label"`
+	OrgCode            string `json:"org_code"`
+	OrgName            string `json:"org_name"`
+	TOTP               bool   `json:"totp_enabled"`
+	Disabled           bool   `json:"disabled"`
+	Locked             bool   `json:"locked"`
+	MustChangePassword bool   `json:"must_change_password"`
+	// TOTPDueAt is when a second factor becomes compulsory, while it is
+	// not enrolled (leaders in their grace period; after a reset).
+	TOTPDueAt *time.Time `json:"totp_due_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
 }
 
 func toUserJSON(u auth.User, locked bool) userJSON {
-	return userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), RoleLabel: u.Role.Label(),
+	out := userJSON{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Role: string(u.Role), RoleLabel: u.Role.Label(),
 		OrgCode: u.OrgCode, OrgName: u.OrgName, TOTP: u.TOTPEnabled, Disabled: u.Disabled, Locked: locked,
 		MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt.UTC()}
+	if !u.TOTPEnabled && !u.TOTPDueAt.IsZero() {
+		t := u.TOTPDueAt.UTC()
+		out.TOTPDueAt = &t
+	}
+	return out
 }
+
+// passwordSetJSON says who last set the user's password for them.
+type passwordSetJSON struct {
+	Kind       string    `json:"kind"` // create or reset
+	By         string    `json:"by"`   // username; "" for the command-line operator
+	ByName     string    `json:"by_name"`
+	ByLabel    string    `json:"by_label"`
+	At         time.Time `json:"at"`
+	MustChange bool      `json:"must_change"`
+}
+
+func passwordSet(u auth.User) *passwordSetJSON {
+	if u.SetKind == "" {
+		return nil
+	}
+	return &passwordSetJSON{Kind: u.SetKind, By: u.SetByUsername, ByName: u.SetByName, ByLabel: u.SetByLabel(),
+		At: u.SetAt.UTC(), MustChange: u.MustChangePassword}
+}
+
+var errNoRole = apperr.New(http.StatusForbidden, "no_role", "您的账号尚未授予角色，请联系安全管理员")
 
 // login: POST /api/v1/session {"username","password","otp"}. Accounts with a
 // second factor send the code in the same request; an administrator who has
@@ -55,6 +87,11 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	if req.Password == "" {
 		fields["password"] = "请输入密码"
 	}
+	if req.OTP != "" && req.RecoveryCode != "" {
+		fields["recovery_code"] = "动态验证码和恢复码只填一个"
+	} else if !textOK(req.RecoveryCode) || len(req.RecoveryCode) > 40 {
+		fields["recovery_code"] = "恢复码格式不正确"
+	}
 	if len(fields) > 0 {
 		httpx.WriteError(w, r, apperr.Invalid(fields))
 		return
@@ -64,8 +101,16 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		old = c.Token
 	}
 	s := h.deps.Sessions
-	res, err := h.deps.Auth.Login(r.Context(), req.Username, req.Password, req.OTP, s.ClientIP(r), r.UserAgent(), old)
+	code := req.OTP
+	if req.RecoveryCode != "" {
+		code = req.RecoveryCode
+	}
+	res, err := h.deps.Auth.Login(r.Context(), req.Username, req.Password, code, s.ClientIP(r), r.UserAgent(), old)
 	if err != nil {
+		if req.RecoveryCode != "" && errors.Is(err, auth.ErrBadOTP) {
+			err = &apperr.Error{Status: http.StatusUnauthorized, Code: "bad_otp", Message: "恢复码不正确或已使用",
+				Fields: map[string]string{"recovery_code": "恢复码不正确或已用过，每个恢复码只能用一次"}}
+		}
 		httpx.WriteError(w, r, err)
 		return
 	}
@@ -78,11 +123,16 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	case auth.MFAEnroll:
 		h.deps.Auth.Logout(r.Context(), res.User.Actor(s.ClientIP(r)), res.Token)
-		httpx.WriteError(w, r, apperr.New(http.StatusForbidden, "totp_enrollment_required", "管理员账号须先在网页上绑定动态验证码"))
+		httpx.WriteError(w, r, apperr.New(http.StatusForbidden, "totp_enrollment_required", "您的账号须使用动态验证码，请先在网页上登录并绑定"))
 		return
 	}
 	s.SetCookie(w, r, res.Token)
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(res.User, false)})
+	out := map[string]any{"user": toUserJSON(res.User, false), "password_set": passwordSet(res.User)}
+	if res.RecoveryUsed {
+		out["recovery_code_used"] = true
+		out["recovery_codes_left"] = res.RecoveryLeft
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // logout: DELETE /api/v1/session ends this session (?all=1: every session
@@ -102,13 +152,24 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Curren
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// whoami: GET /api/v1/session.
+// whoami: GET /api/v1/session — the signed-in account, who last set its
+// password for the user ("password_set", null when nobody did) and how
+// many recovery codes are left.
 func (h *handler) whoami(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"user": toUserJSON(c.User, false)})
+	rec, err := h.deps.Auth.RecoveryOf(r.Context(), c.User.ID)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	out := map[string]any{"user": toUserJSON(c.User, false), "password_set": passwordSet(c.User), "recovery_codes_left": rec.Left}
+	if !rec.LastUsed.IsZero() {
+		out["recovery_code_last_used"] = rec.LastUsed.UTC()
+	}
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 var errPasswordChange = apperr.New(http.StatusForbidden, "password_change_required",
-	"管理员为您设置了临时密码，请先修改密码（POST /api/v1/session/password）")
+	"您正在使用他人为您设置的临时密码，请先修改密码（POST /api/v1/session/password）")
 
 type passwordRequest struct {
 	Current  string `json:"current"`

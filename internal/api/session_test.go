@@ -152,7 +152,7 @@ func TestSessionOverHTTP(t *testing.T) {
 		t.Run("cross-origin requests are refused", func(t *testing.T) {
 			c := f.fresh("daoli.leader")
 			before := f.state()
-			body := `{"username":"csrf.victim","display_name":"跨站","password":"a-long-password-1","org_code":"230102","role":"staff"}`
+			body := `{"username":"csrf.victim","display_name":"跨站","org_code":"230102","role":"staff"}`
 			for _, hdr := range []map[string]string{
 				{"Sec-Fetch-Site": "cross-site", "Content-Type": "application/json"},
 				{"Sec-Fetch-Site": "same-site", "Content-Type": "application/json"},

@@ -20,7 +20,9 @@ func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	}
 	q := newQuery(r)
 	f := auth.UserFilter{Under: q.text("under", 64), Q: q.text("q", 100), Role: access.Role(q.text("role", 20))}
-	if f.Role != "" && !f.Role.Valid() {
+	if f.Role == "none" { // accounts still waiting for a role
+		f.Role, f.NoRole = access.NoRole, true
+	} else if f.Role != "" && !f.Role.Valid() {
 		q.fields["role"] = "没有这种角色"
 	}
 	f.Page, f.PerPage = q.page(50, 200)
@@ -44,15 +46,24 @@ func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 type newUserRequest struct {
 	Username    string `json:"username"`
 	DisplayName string `json:"display_name"`
-	Password    string `json:"password"`
-	OrgCode     string `json:"org_code"`
-	Role        string `json:"role"`
-	// MustChangePassword defaults to true: whoever creates an account
-	// knows its first password.
+	// Password is refused: the system generates a one-time password.
+	Password string `json:"password"`
+	OrgCode  string `json:"org_code"`
+	// Role is "" for the system administrator (the security administrator
+	// grants one later); a leader gives staff or, below, leader.
+	Role  string `json:"role"`
+	Email string `json:"email"`
+	// MustChangePassword may only be true (or absent): whoever creates an
+	// account sees its first password, so the user must replace it.
 	MustChangePassword *bool `json:"must_change_password"`
 }
 
-// userCreate: POST /api/v1/users — 201 with the new account.
+// errMustChange refuses an account whose first password its creator
+// would keep knowing.
+var errMustChange = apperr.Field("must_change_password", "系统生成的临时密码必须在首次登录时修改，不能取消")
+
+// userCreate: POST /api/v1/users — 201 with the new account and its
+// one-time password ("temporary_password", shown this once).
 func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	if !c.Actor.Can(access.ManageUsers) {
 		h.deny(w, r, c)
@@ -64,23 +75,27 @@ func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		return
 	}
 	fields := map[string]string{}
-	for name, s := range map[string]string{"username": req.Username, "display_name": req.DisplayName, "password": req.Password, "org": req.OrgCode, "role": req.Role} {
+	for name, s := range map[string]string{"username": req.Username, "display_name": req.DisplayName, "password": req.Password,
+		"org": req.OrgCode, "role": req.Role, "email": req.Email} {
 		if !textOK(s) {
 			fields[name] = "含有无效字符"
 		}
+	}
+	if req.MustChangePassword != nil && !*req.MustChangePassword {
+		fields["must_change_password"] = errMustChange.Fields["must_change_password"]
 	}
 	if len(fields) > 0 {
 		httpx.WriteError(w, r, apperr.Invalid(fields))
 		return
 	}
 	n := auth.NewUser{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password,
-		OrgCode: req.OrgCode, Role: access.Role(req.Role), MustChangePassword: req.MustChangePassword == nil || *req.MustChangePassword}
-	u, err := h.deps.Auth.CreateUser(r.Context(), c.Actor, n)
+		OrgCode: req.OrgCode, Role: access.Role(req.Role), Email: req.Email}
+	u, temp, err := h.deps.Auth.CreateUser(r.Context(), c.Actor, n)
 	if err != nil {
 		h.fail(w, r, c, err, true)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u, false)})
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u, false), "temporary_password": temp})
 }
 
 // userID is the {id} of the path, or 0 when it is not a valid id.
@@ -138,11 +153,14 @@ var userActions = []userAction{
 	{"enable", "", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, _ string) (map[string]any, error) {
 		return nil, s.SetDisabled(ctx, a, id, false)
 	}},
+	// The body is empty: the system generates a one-time password, shown
+	// once in "temporary_password"; a password sent along is refused.
 	{"reset-password", "password", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, pw string) (map[string]any, error) {
-		if pw == "" {
-			return nil, apperr.Field("password", "请输入新密码")
+		if pw != "" {
+			return nil, apperr.Field("password", "新密码由系统生成并只显示一次，不能自行设定")
 		}
-		return nil, s.ResetPassword(ctx, a, id, pw)
+		temp, err := s.ResetPassword(ctx, a, id)
+		return map[string]any{"temporary_password": temp}, err
 	}},
 	{"role", "role", func(ctx context.Context, s *auth.Service, a access.Actor, id int64, role string) (map[string]any, error) {
 		if role == "" {

@@ -10,7 +10,7 @@ import (
 func TestUserScenarios(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		newUser := func(username, org, role string) map[string]any {
-			return map[string]any{"username": username, "display_name": "新同事", "password": "a-long-password-1", "org_code": org, "role": role}
+			return map[string]any{"username": username, "display_name": "新同事", "org_code": org, "role": role}
 		}
 		with := func(m map[string]any, k string, v any) map[string]any {
 			m[k] = v
@@ -64,27 +64,30 @@ func TestUserScenarios(t *testing.T) {
 			{name: "list: bad page", as: "daoli.leader", method: "GET", path: "/api/v1/users?page=1.5", status: 422, code: "invalid", fields: []string{"page"}},
 			{name: "list: bad text", as: "daoli.leader", method: "GET", path: "/api/v1/users?q=%00&under=%FF", status: 422, code: "invalid", fields: []string{"q", "under"}},
 
-			// Create.
+			// Create: the system generates the first password, shown once.
 			{name: "create", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: newUser("new.colleague", "230102001", "staff"), status: 201,
-				has: []string{`"username":"new.colleague"`, `"org_code":"230102001"`, `"must_change_password":true`}, hasNot: []string{"a-long-password-1"},
+				has: []string{`"username":"new.colleague"`, `"org_code":"230102001"`, `"must_change_password":true`, `"temporary_password":"`},
+				check: func(t *testing.T, f *fixture, r testapp.Response) {
+					usersCount(n+1)(t, f, r)
+					temp := r.JSON(t)["temporary_password"].(string)
+					c := f.app.Client(t)
+					expect(t, c.Do("POST", "/api/v1/session", map[string]string{"username": "new.colleague", "password": temp}), 200, "")
+					expect(t, c.Do("GET", "/api/v1/docs", nil), 403, "password_change_required")
+				}},
+			{name: "create: a chosen password is refused", as: "daoli.leader", method: "POST", path: "/api/v1/users",
+				body: with(newUser("chosen.pw", "230102001", "staff"), "password", "a-long-password-1"), status: 422, code: "invalid", fields: []string{"password"},
 				check: usersCount(n + 1)},
-			{name: "create: without forced change", as: "admin", method: "POST", path: "/api/v1/users",
-				body: with(newUser("chosen.pw", "2301", "leader"), "must_change_password", false), status: 201,
-				has: []string{`"must_change_password":false`}, check: usersCount(n + 2)},
-			{name: "create: the new account signs in", method: "POST", path: "/api/v1/session",
-				body: map[string]string{"username": "new.colleague", "password": "a-long-password-1"}, status: 200},
+			{name: "create: without forced change is refused", as: "admin", method: "POST", path: "/api/v1/users",
+				body: with(newUser("no.change", "2301", ""), "must_change_password", false), status: 422, code: "invalid", fields: []string{"must_change_password"},
+				check: usersCount(n + 1)},
 			{name: "create: duplicate username", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: newUser("daoli.staff", "230102", "staff"),
-				status: 422, code: "invalid", fields: []string{"username"}, check: usersCount(n + 2)},
+				status: 422, code: "invalid", fields: []string{"username"}, check: usersCount(n + 1)},
 			{name: "create: duplicate differing in case", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: newUser(" Daoli.Staff ", "230102", "staff"),
 				status: 422, code: "invalid", fields: []string{"username"}},
 			{name: "create: everything missing", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: map[string]any{},
-				status: 422, code: "invalid", fields: []string{"username", "display_name", "password", "org", "role"}, check: usersCount(n + 2)},
+				status: 422, code: "invalid", fields: []string{"username", "display_name", "org", "role"}, check: usersCount(n + 1)},
 			{name: "create: bad username", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: newUser("张三", "230102", "staff"),
 				status: 422, code: "invalid", fields: []string{"username"}},
-			{name: "create: short password", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: with(newUser("short.pw", "230102", "staff"), "password", "abc"),
-				status: 422, code: "invalid", fields: []string{"password"}},
-			{name: "create: common password", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: with(newUser("common.pw", "230102", "staff"), "password", "12345678"),
-				status: 422, code: "invalid", fields: []string{"password"}},
 			{name: "create: long name", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: with(newUser("long.name", "230102", "staff"), "display_name", strings.Repeat("长", 41)),
 				status: 422, code: "invalid", fields: []string{"display_name"}},
 			{name: "create: NUL in name", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: with(newUser("nul.name", "230102", "staff"), "display_name", "a\u0000b"),
@@ -101,8 +104,8 @@ func TestUserScenarios(t *testing.T) {
 				status: 422, code: "invalid", fields: []string{"role"}},
 			{name: "create: staff may not", as: "daoli.staff", method: "POST", path: "/api/v1/users", body: newUser("by.staff", "230102", "staff"),
 				status: 403, code: "forbidden"},
-			{name: "create: secadmin may not", as: "secadmin", method: "POST", path: "/api/v1/users", body: newUser("by.sec", "230102", "staff"),
-				status: 403, code: "forbidden", check: usersCount(n + 2)},
+			{name: "create: secadmin may not", as: "secadmin", method: "POST", path: "/api/v1/users", body: newUser("by.sec", "230102", ""),
+				status: 403, code: "forbidden", check: usersCount(n + 1)},
 			{name: "create: wrong type", as: "daoli.leader", method: "POST", path: "/api/v1/users", body: with(newUser("typed", "230102", "staff"), "must_change_password", "yes"),
 				status: 422, code: "invalid", fields: []string{"must_change_password"}},
 
@@ -157,6 +160,7 @@ func TestUserActions(t *testing.T) {
 			}
 		}
 		f.as("act.target")
+		var temp string
 		f.run(t, []scenario{
 			{name: "disable", as: "daoli.leader", method: "POST", path: p("disable"), status: 200, has: []string{`"disabled":true`},
 				check: all(signedIn(false), column("disabled", 1), audited("user.disable"))},
@@ -165,21 +169,45 @@ func TestUserActions(t *testing.T) {
 			{name: "enable with {}", as: "daoli.leader", method: "POST", path: p("enable"), body: map[string]any{}, status: 200, has: []string{`"disabled":false`},
 				check: all(column("disabled", 0), audited("user.enable"))},
 			{name: "disable self refused", as: "daoli.leader", method: "POST", path: "/api/v1/users/" + itoa(f.userID("daoli.leader")) + "/disable", status: 422, code: "self"},
-			{name: "reset password: missing", as: "daoli.leader", method: "POST", path: p("reset-password"), status: 422, code: "invalid", fields: []string{"password"}},
-			{name: "reset password: weak", as: "daoli.leader", method: "POST", path: p("reset-password"), body: map[string]string{"password": "password"},
+			{name: "reset password: a chosen one is refused", as: "daoli.leader", method: "POST", path: p("reset-password"), body: map[string]string{"password": "another-long-password"},
 				status: 422, code: "invalid", fields: []string{"password"}},
-			{name: "reset password", as: "daoli.leader", method: "POST", path: p("reset-password"), body: map[string]string{"password": "another-long-password"},
-				status: 200, has: []string{`"must_change_password":true`}, check: all(column("must_change_password", 1), audited("user.reset_password"))},
-			{name: "new password signs in", method: "POST", path: "/api/v1/session",
-				body: map[string]string{"username": "act.target", "password": "another-long-password"}, status: 200},
+			{name: "reset password", as: "daoli.leader", method: "POST", path: p("reset-password"),
+				status: 200, has: []string{`"must_change_password":true`, `"temporary_password":"`},
+				check: func(t *testing.T, f *fixture, r testapp.Response) {
+					all(column("must_change_password", 1), audited("user.reset_password"))(t, f, r)
+					temp = r.JSON(t)["temporary_password"].(string)
+					if temp == "" || temp == testapp.Password {
+						t.Fatalf("temporary password %q", temp)
+					}
+				}},
+			{name: "the old password is dead", method: "POST", path: "/api/v1/session",
+				body: map[string]string{"username": "act.target", "password": testapp.Password}, status: 401, code: "bad_credentials", changes: true},
+		})
+		t.Run("the one-time password signs in, once changed it is the user's", func(t *testing.T) {
+			c := f.app.Client(t)
+			r := c.Do("POST", "/api/v1/session", map[string]string{"username": "act.target", "password": temp})
+			expect(t, r, 200, "")
+			ps := r.JSON(t)["password_set"].(map[string]any)
+			if ps["by"] != "daoli.leader" || ps["kind"] != "reset" || ps["by_name"] != "王丽华" {
+				t.Errorf("password_set %v", ps)
+			}
+			expect(t, c.Do("POST", "/api/v1/session/password", map[string]string{"current": temp, "password": "my-very-own-password"}), 204, "")
+			f.clients["act.target"] = c
+		})
+		f.run(t, []scenario{
 			{name: "revoke sessions: leader may not", as: "daoli.leader", method: "POST", path: p("revoke-sessions"), status: 403, code: "forbidden"},
 			{name: "revoke sessions", as: "admin", method: "POST", path: p("revoke-sessions"), status: 200, has: []string{`"revoked":1`},
 				check: all(signedIn(false), audited("user.revoke_sessions"))},
-			{name: "role: leader may not", as: "daoli.leader", method: "POST", path: p("role"), body: map[string]string{"role": "leader"}, status: 403, code: "forbidden"},
+			{name: "role: the system administrator may not", as: "admin", method: "POST", path: p("role"), body: map[string]string{"role": "leader"}, status: 403, code: "forbidden"},
+			{name: "role: a leader gives no administrator role", as: "daoli.leader", method: "POST", path: p("role"), body: map[string]string{"role": "sysadmin"},
+				status: 403, code: "needs_approval"},
 			{name: "role: missing", as: "secadmin", method: "POST", path: p("role"), status: 422, code: "invalid", fields: []string{"role"}},
 			{name: "role: unknown", as: "secadmin", method: "POST", path: p("role"), body: map[string]string{"role": "king"}, status: 422, code: "invalid", fields: []string{"role"}},
-			{name: "role", as: "secadmin", method: "POST", path: p("role"), body: map[string]string{"role": "leader"}, status: 200, has: []string{`"role":"leader"`},
+			{name: "role: no administrator role alone", as: "secadmin", method: "POST", path: p("role"), body: map[string]string{"role": "auditor"}, status: 403, code: "needs_approval"},
+			{name: "role", as: "secadmin", method: "POST", path: p("role"), body: map[string]string{"role": "leader"}, status: 200, has: []string{`"role":"leader"`, `"totp_due_at":"`},
 				check: audited("user.set_role")},
+			{name: "role: never one's own", as: "daoli.leader", method: "POST", path: "/api/v1/users/" + itoa(f.userID("daoli.leader")) + "/role",
+				body: map[string]string{"role": "staff"}, status: 422, code: "self"},
 			{name: "unlock: sysadmin may not", as: "admin", method: "POST", path: p("unlock"), status: 403, code: "forbidden"},
 			{name: "unlock", as: "secadmin", method: "POST", path: p("unlock"), status: 200, check: audited("user.unlock")},
 			{name: "reset TOTP: leader may not", as: "daoli.leader", method: "POST", path: p("reset-totp"), status: 403, code: "forbidden"},

@@ -24,8 +24,9 @@ func TestMain(m *testing.M) {
 }
 
 type fixture struct {
-	svc   *auth.Service
-	clock time.Time
+	svc     *auth.Service
+	clock   time.Time
+	secrets map[string]string // TOTP secrets enrolled by the tests
 }
 
 func setup(t *testing.T, d *db.DB) *fixture {
@@ -35,7 +36,7 @@ func setup(t *testing.T, d *db.DB) *fixture {
 	if _, err := orgs.ImportHarbin(ctx); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{clock: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC)}
+	f := &fixture{clock: time.Date(2026, 11, 1, 2, 0, 0, 0, time.UTC), secrets: map[string]string{}}
 	f.svc = auth.NewService(d, orgs)
 	f.svc.Now = func() time.Time { return f.clock }
 	keys, err := vault.Parse(vault.NewFileText(f.clock))
@@ -108,22 +109,22 @@ func TestCreateUserRules(t *testing.T) {
 		daoli := f.user(t, "daoli", "230102", access.Leader).Actor("127.0.0.1")
 		staff := f.user(t, "clerk", "230102", access.Staff).Actor("127.0.0.1")
 
-		_, err := f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "x1", DisplayName: "X", Password: "correct horse battery", OrgCode: "230103", Role: access.Staff})
+		_, _, err := f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "x1", DisplayName: "X", OrgCode: "230103", Role: access.Staff})
 		fieldErr(t, err, "org") // 南岗 is outside 道里
-		_, err = f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "x1", DisplayName: "X", Password: "correct horse battery", OrgCode: "230102001", Role: access.Sysadmin})
+		_, _, err = f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "x1", DisplayName: "X", OrgCode: "230102001", Role: access.Sysadmin})
 		fieldErr(t, err, "role") // a leader cannot make administrators
-		_, err = f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "X 1", DisplayName: "", Password: "123456789", OrgCode: "230102001", Role: access.Staff})
-		for _, fld := range []string{"username", "display_name", "password"} {
+		_, _, err = f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "X 1", DisplayName: "", Password: "123456789", OrgCode: "230102001", Role: access.Staff})
+		for _, fld := range []string{"username", "display_name", "password"} { // nobody but the operator chooses a password
 			fieldErr(t, err, fld)
 		}
-		if _, err = f.svc.CreateUser(ctx, staff, auth.NewUser{Username: "x2", DisplayName: "X", Password: "correct horse battery", OrgCode: "230102001", Role: access.Staff}); !errors.Is(err, access.ErrDenied) {
+		if _, _, err = f.svc.CreateUser(ctx, staff, auth.NewUser{Username: "x2", DisplayName: "X", OrgCode: "230102001", Role: access.Staff}); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("staff created a user: %v", err)
 		}
-		u, err := f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "Zhao.Li", DisplayName: " 赵丽 ", Password: "correct horse battery", OrgCode: "230102001", Role: access.Staff})
-		if err != nil || u.Username != "zhao.li" || u.DisplayName != "赵丽" || u.OrgCode != "230102001" {
-			t.Fatalf("create: %+v %v", u, err)
+		u, temp, err := f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "Zhao.Li", DisplayName: " 赵丽 ", OrgCode: "230102001", Role: access.Staff})
+		if err != nil || u.Username != "zhao.li" || u.DisplayName != "赵丽" || u.OrgCode != "230102001" || !u.MustChangePassword || temp == "" {
+			t.Fatalf("create: %+v %q %v", u, temp, err)
 		}
-		_, err = f.svc.CreateUser(ctx, sys, auth.NewUser{Username: "zhao.li", DisplayName: "Y", Password: "correct horse battery", OrgCode: "2301", Role: access.Staff})
+		_, _, err = f.svc.CreateUser(ctx, sys, auth.NewUser{Username: "zhao.li", DisplayName: "Y", OrgCode: "2301"})
 		fieldErr(t, err, "username") // duplicate
 		n, _ := f.svc.CountUsers(ctx)
 		if n != 4 {
@@ -277,10 +278,12 @@ func TestTOTP(t *testing.T) {
 		if again.Secret != enr.Secret {
 			t.Fatal("drawing the setup page again changed the pending secret")
 		}
-		fieldErr(t, f.svc.ConfirmTOTP(ctx, u.Actor(""), res.Token, "000000"), "otp")
+		_, err = f.svc.ConfirmTOTP(ctx, u.Actor(""), res.Token, "000000")
+		fieldErr(t, err, "otp")
 		code, _ := auth.TOTPCode(enr.Secret, f.clock)
-		if err := f.svc.ConfirmTOTP(ctx, u.Actor(""), res.Token, code); err != nil {
-			t.Fatal(err)
+		codes, err := f.svc.ConfirmTOTP(ctx, u.Actor(""), res.Token, code)
+		if err != nil || len(codes) != auth.RecoveryCodeCount {
+			t.Fatalf("confirm: %d recovery codes, %v", len(codes), err)
 		}
 		if _, ss, _ := f.svc.Authenticate(ctx, res.Token); ss.MFA != auth.MFADone {
 			t.Fatal("session not upgraded after enrolment")
@@ -333,7 +336,7 @@ func TestEmail(t *testing.T) {
 		if err := f.svc.SetEmail(ctx, staff.Actor(""), staff.ID, ""); err != nil {
 			t.Fatalf("clearing one's own address: %v", err)
 		}
-		_, err := f.svc.CreateUser(ctx, lead, auth.NewUser{Username: "x.y", DisplayName: "X", Password: "correct horse battery", OrgCode: "230102", Role: access.Staff, Email: "bad@"})
+		_, _, err := f.svc.CreateUser(ctx, lead, auth.NewUser{Username: "x.y", DisplayName: "X", OrgCode: "230102", Role: access.Staff, Email: "bad@"})
 		fieldErr(t, err, "email")
 	})
 }

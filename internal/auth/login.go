@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
@@ -27,9 +28,9 @@ var (
 	ErrBadCredentials = apperr.New(http.StatusUnauthorized, "bad_credentials", "用户名或密码不正确")
 	ErrThrottled      = apperr.New(http.StatusTooManyRequests, "too_many_attempts", "登录尝试过于频繁，请稍后再试")
 	ErrDisabled       = apperr.New(http.StatusForbidden, "account_disabled", "该账号已停用，请联系本单位管理员")
-	ErrOTPRequired    = apperr.New(http.StatusUnauthorized, "otp_required", "请输入手机验证器上的 6 位动态验证码")
-	ErrBadOTP         = &apperr.Error{Status: http.StatusUnauthorized, Code: "bad_otp", Message: "动态验证码不正确或已使用",
-		Fields: map[string]string{"otp": "动态验证码不正确或已使用，请输入验证器上最新的 6 位数字"}}
+	ErrOTPRequired    = apperr.New(http.StatusUnauthorized, "otp_required", "请输入手机验证器上的 6 位动态验证码，或一个恢复码")
+	ErrBadOTP         = &apperr.Error{Status: http.StatusUnauthorized, Code: "bad_otp", Message: "动态验证码或恢复码不正确或已使用",
+		Fields: map[string]string{"otp": "动态验证码或恢复码不正确或已使用，请输入验证器上最新的 6 位数字"}}
 )
 
 func lockedError(until, now time.Time) *apperr.Error {
@@ -43,6 +44,61 @@ type LoginResult struct {
 	Token string
 	User  User
 	MFA   MFAState
+	// RecoveryUsed says a recovery code stood in for the authenticator;
+	// RecoveryLeft is how many the user still has.
+	RecoveryUsed bool
+	RecoveryLeft int
+}
+
+// TOTPDue reports whether the user must enrol a second factor before
+// signing in: administrators always; leaders once their grace period is
+// over (a leader never scheduled is due at once); anyone whose second
+// factor a security administrator reset.
+func TOTPDue(u User, now time.Time) bool {
+	switch {
+	case u.TOTPEnabled:
+		return false
+	case u.Role.Admin():
+		return true
+	case u.TOTPDueAt.IsZero():
+		return u.Role == access.Leader
+	}
+	return !now.Before(u.TOTPDueAt)
+}
+
+// InTOTPGrace reports whether the user must enrol a second factor by
+// u.TOTPDueAt and may still sign in without one (the work desk says so).
+func InTOTPGrace(u User, now time.Time) bool {
+	return !u.TOTPEnabled && !u.TOTPDueAt.IsZero() && now.Before(u.TOTPDueAt)
+}
+
+// checkFactor checks a second-factor answer: a 6-digit authenticator code
+// (its step is returned) or an unused recovery code (its id is returned).
+func (s *Service) checkFactor(ctx context.Context, u User, code string, now time.Time) (step, recovery int64, ok bool, err error) {
+	if isTOTPCode(code) {
+		secret, err := s.secretOf(u)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		step, ok := checkTOTP(secret, code, now, u.totpLastStep)
+		return step, 0, ok, nil
+	}
+	id, err := s.findRecoveryCode(ctx, u.ID, code)
+	return 0, id, id != 0, err
+}
+
+// spendRecovery spends a recovery code in tx, audits its use and returns
+// how many codes are left.
+func (s *Service) spendRecovery(ctx context.Context, tx *db.Tx, u User, ip string, id int64) (int, error) {
+	if err := s.useRecoveryCode(ctx, tx, id); err != nil {
+		return 0, err
+	}
+	var left int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at = 0`, u.ID).Scan(&left); err != nil {
+		return 0, err
+	}
+	return left, audit.Record(ctx, tx, audit.FromActor(u.Actor(ip), "auth.recovery_code", "user", u.Username, audit.OK,
+		fmt.Sprintf("以恢复码代替动态验证码登录，剩余 %d 个", left)))
 }
 
 // Login checks a password (and a TOTP code when one is given) and opens a
@@ -80,27 +136,38 @@ func (s *Service) Login(ctx context.Context, username, password, otp, ip, ua, ol
 		return LoginResult{}, ErrDisabled
 	}
 	mfa := MFADone
+	var recovery int64
+	res := LoginResult{User: u}
 	switch {
 	case u.TOTPEnabled && otp == "":
 		mfa = MFACode
 	case u.TOTPEnabled:
-		secret, err := s.secretOf(u)
+		step, rid, ok, err := s.checkFactor(ctx, u, otp, now)
 		if err != nil {
 			return LoginResult{}, err
 		}
-		step, ok := checkTOTP(secret, otp, now, u.totpLastStep)
 		if !ok {
-			if until := s.loginFailed(ctx, &u, username, ip, "动态验证码错误"); !until.IsZero() {
+			if until := s.loginFailed(ctx, &u, username, ip, "动态验证码或恢复码错误"); !until.IsZero() {
 				return LoginResult{}, lockedError(until, now)
 			}
 			return LoginResult{}, ErrBadOTP
 		}
-		u.totpLastStep = step
-	case u.Role.Admin():
+		if rid == 0 {
+			u.totpLastStep = step
+		}
+		recovery = rid
+	case TOTPDue(u, now):
 		mfa = MFAEnroll
 	}
 	var token string
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if recovery != 0 {
+			left, err := s.spendRecovery(ctx, tx, u, ip, recovery)
+			if err != nil {
+				return err
+			}
+			res.RecoveryUsed, res.RecoveryLeft = true, left
+		}
 		if oldToken != "" {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(oldToken)); err != nil {
 				return err
@@ -121,7 +188,8 @@ func (s *Service) Login(ctx context.Context, username, password, otp, ip, ua, ol
 	if err != nil {
 		return LoginResult{}, err
 	}
-	return LoginResult{Token: token, User: u, MFA: mfa}, nil
+	res.Token, res.User, res.MFA = token, u, mfa
+	return res, nil
 }
 
 // throttle records an attempt from ip and refuses when the window is full.
@@ -172,39 +240,54 @@ func (s *Service) loginFailed(ctx context.Context, u *User, username, ip, why st
 	return lockedUntil
 }
 
-// CompleteTOTP checks the code owed by a pending session and upgrades it to
-// a full session.
-func (s *Service) CompleteTOTP(ctx context.Context, token, code, ip string) (User, error) {
+// CompleteTOTP checks the second factor owed by a pending session — an
+// authenticator code or an unused recovery code — and upgrades it to a
+// full session.
+func (s *Service) CompleteTOTP(ctx context.Context, token, code, ip string) (LoginResult, error) {
 	u, ss, err := s.Authenticate(ctx, token)
 	if err != nil || ss.MFA != MFACode {
-		return User{}, errSessionGone
+		return LoginResult{}, errSessionGone
 	}
 	now := s.Now()
 	if u.Locked(now) {
-		return User{}, lockedError(u.LockedUntil, now)
+		return LoginResult{}, lockedError(u.LockedUntil, now)
 	}
-	secret, err := s.secretOf(u)
+	step, recovery, ok, err := s.checkFactor(ctx, u, strings.TrimSpace(code), now)
 	if err != nil {
-		return User{}, err
+		return LoginResult{}, err
 	}
-	step, ok := checkTOTP(secret, strings.TrimSpace(code), now, u.totpLastStep)
 	if !ok {
-		if until := s.loginFailed(ctx, &u, u.Username, ip, "动态验证码错误"); !until.IsZero() {
+		if until := s.loginFailed(ctx, &u, u.Username, ip, "动态验证码或恢复码错误"); !until.IsZero() {
 			_, _ = s.DB.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash(token))
-			return User{}, lockedError(until, now)
+			return LoginResult{}, lockedError(until, now)
 		}
-		return User{}, ErrBadOTP
+		return LoginResult{}, ErrBadOTP
+	}
+	res := LoginResult{Token: token, User: u, MFA: MFADone}
+	if recovery != 0 {
+		step = u.totpLastStep
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if recovery != 0 {
+			left, err := s.spendRecovery(ctx, tx, u, ip, recovery)
+			if err != nil {
+				return err
+			}
+			res.RecoveryUsed, res.RecoveryLeft = true, left
+		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET totp_last_step = ?, failed_logins = 0 WHERE id = ?`, step, u.ID); err != nil {
 			return err
 		}
 		if err := s.upgradeSession(ctx, tx, token); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(u.Actor(ip), audit.ActionLogin, "session", "", audit.OK, "含动态验证码"))
+		detail := "含动态验证码"
+		if recovery != 0 {
+			detail = "含恢复码"
+		}
+		return audit.Record(ctx, tx, audit.FromActor(u.Actor(ip), audit.ActionLogin, "session", "", audit.OK, detail))
 	})
-	return u, err
+	return res, err
 }
 
 // upgradeSession turns a pending session into a full one.

@@ -123,3 +123,40 @@ func ValidatePassword(password, username string) string {
 	}
 	return ""
 }
+
+// tempAlphabet has no look-alike characters (0/O, 1/l/I), so a password
+// read off a screen is typed right.
+const tempAlphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// TemporaryPassword is a one-time password the system makes for an
+// account opened or reset by someone else: 12 random characters (about
+// 69 bits) in groups of four, e.g. "Kp7x-Wq3m-Ht9z". The user must change
+// it at first sign-in.
+func TemporaryPassword() (string, error) {
+	var b strings.Builder
+	for i := 0; i < 12; i++ {
+		if i > 0 && i%4 == 0 {
+			b.WriteByte('-')
+		}
+		c, err := randomIndex(len(tempAlphabet))
+		if err != nil {
+			return "", err
+		}
+		b.WriteByte(tempAlphabet[c])
+	}
+	return b.String(), nil
+}
+
+// randomIndex is a uniform random number in [0, n), n ≤ 256.
+func randomIndex(n int) (int, error) {
+	limit := 256 - 256%n
+	var buf [1]byte
+	for {
+		if _, err := rand.Read(buf[:]); err != nil {
+			return 0, err
+		}
+		if int(buf[0]) < limit {
+			return int(buf[0]) % n, nil
+		}
+	}
+}

@@ -113,40 +113,49 @@ func totpURL(account, secret string) string {
 }
 
 // ConfirmTOTP enables the pending secret once the user proves their app
-// shows the right code. When the session was waiting for enrolment it
-// becomes a full session.
-func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, token, code string) error {
+// shows the right code, and returns a new set of recovery codes to be
+// shown once. When the session was waiting for enrolment it becomes a
+// full session.
+func (s *Service) ConfirmTOTP(ctx context.Context, a access.Actor, token, code string) ([]string, error) {
 	u, err := s.userByID(ctx, s.DB.Q(), a.UserID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if u.TOTPEnabled {
-		return apperr.New(409, "totp_enabled", "已启用动态验证码")
+		return nil, apperr.New(409, "totp_enabled", "已启用动态验证码")
 	}
 	secret, err := s.secretOf(u)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	step, ok := checkTOTP(secret, code, s.Now(), u.totpLastStep)
 	if !ok {
-		return apperr.Field("otp", "验证码不正确，请输入验证器上显示的 6 位数字")
+		return nil, apperr.Field("otp", "验证码不正确，请输入验证器上显示的 6 位数字")
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET totp_enabled = 1, totp_last_step = ?, updated_at = ? WHERE id = ?`, step, db.Millis(s.Now()), u.ID); err != nil {
+	var codes []string
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_enabled = 1, totp_last_step = ?, totp_due_at = 0, updated_at = ? WHERE id = ?`,
+			step, db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if codes, err = s.issueRecoveryCodes(ctx, tx, u.ID); err != nil {
 			return err
 		}
 		if err := s.upgradeSession(ctx, tx, token); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "user.enable_totp", "user", u.Username, audit.OK, ""))
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.enable_totp", "user", u.Username, audit.OK, "已生成恢复码"))
 	})
+	return codes, err
 }
 
-// DisableOwnTOTP removes the actor's second factor after checking their
-// password. Administrators must keep theirs.
+// DisableOwnTOTP removes the actor's second factor and recovery codes
+// after checking their password. Administrators and leaders must keep
+// theirs; staff, who enrolled of their own accord, may turn it off.
 func (s *Service) DisableOwnTOTP(ctx context.Context, a access.Actor, password string) error {
-	if a.Role.Admin() {
-		return apperr.New(403, "totp_required", "管理员账号必须使用动态验证码，不能关闭")
+	if a.Role.NeedsTOTP() {
+		s.deny(ctx, a, "user.disable_totp", "user", a.Username)
+		return apperr.New(403, "totp_required", "管理员和负责人账号必须使用动态验证码，不能关闭")
 	}
 	u, err := s.userByID(ctx, s.DB.Q(), a.UserID)
 	if err != nil {
@@ -157,7 +166,15 @@ func (s *Service) DisableOwnTOTP(ctx context.Context, a access.Actor, password s
 	} else if !ok {
 		return apperr.Field("current", "当前密码不正确")
 	}
-	return s.change(ctx, a, "user.disable_totp", u, "", `UPDATE users SET totp_secret = '', totp_enabled = 0, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), u.ID)
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = '', totp_enabled = 0, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.disable_totp", "user", u.Username, audit.OK, ""))
+	})
 }
 
 // TOTPCode returns the current code for a secret (for tests and the demo).

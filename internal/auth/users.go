@@ -5,6 +5,7 @@ package auth
 
 import (
 	"context"
+	"net/http"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/duty"
 	"halfsky/internal/org"
 	"halfsky/internal/vault"
 )
@@ -37,6 +39,16 @@ type User struct {
 	Email              string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// TOTPDueAt is when enrolling a second factor becomes compulsory (zero:
+	// not due, e.g. staff, who may enrol if they like).
+	TOTPDueAt time.Time
+	// Who last set this user's password for them (SetKind "create" or
+	// "reset"; SetBy 0 is the command-line operator) and when; shown to
+	// the user at the next sign-in and on the profile.
+	SetKind                  string
+	SetBy                    int64
+	SetAt                    time.Time
+	SetByUsername, SetByName string
 
 	passwordHash string
 	totpSecret   string
@@ -60,29 +72,76 @@ type Service struct {
 	Now func() time.Time
 	// Vault seals second-factor secrets; without it none can be enrolled.
 	Vault *vault.Keyring
+	// TOTPGrace is how long a new leader may sign in before enrolling a
+	// second factor (at most MaxTOTPGrace).
+	TOTPGrace time.Duration
 }
+
+// The grace period for leaders' second factor.
+const (
+	DefaultTOTPGrace = 7 * 24 * time.Hour
+	MaxTOTPGrace     = 7 * 24 * time.Hour
+)
 
 // NewService returns a Service on the real clock.
 func NewService(d *db.DB, orgs *org.Store) *Service {
-	return &Service{DB: d, Orgs: orgs, Now: db.Now}
+	return &Service{DB: d, Orgs: orgs, Now: db.Now, TOTPGrace: DefaultTOTPGrace}
+}
+
+// grace is the configured grace period, bounded.
+func (s *Service) grace() time.Duration {
+	return min(max(s.TOTPGrace, 0), MaxTOTPGrace)
 }
 
 const userColumns = `u.id, u.username, u.display_name, u.role, u.org_id, o.code, o.name, o.path,
 	u.totp_enabled, u.disabled, u.failed_logins, u.locked_until, u.must_change_password, u.email, u.created_at, u.updated_at,
-	u.password_hash, u.totp_secret, u.totp_last_step`
+	u.password_hash, u.totp_secret, u.totp_last_step,
+	u.totp_due_at, u.reset_kind, u.reset_by, u.reset_at, COALESCE(r.username, ''), COALESCE(r.display_name, '')`
 
-const userFrom = ` FROM users u JOIN orgs o ON o.id = u.org_id`
+const userFrom = ` FROM users u JOIN orgs o ON o.id = u.org_id LEFT JOIN users r ON r.id = u.reset_by`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var totp, disabled, mustChange int
-	var locked, created, updated int64
+	var locked, created, updated, due, setAt int64
 	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.OrgID, &u.OrgCode, &u.OrgName, &u.OrgPath,
 		&totp, &disabled, &u.FailedLogins, &locked, &mustChange, &u.Email, &created, &updated,
-		&u.passwordHash, &u.totpSecret, &u.totpLastStep)
+		&u.passwordHash, &u.totpSecret, &u.totpLastStep,
+		&due, &u.SetKind, &u.SetBy, &setAt, &u.SetByUsername, &u.SetByName)
 	u.TOTPEnabled, u.Disabled, u.MustChangePassword = totp != 0, disabled != 0, mustChange != 0
 	u.LockedUntil, u.CreatedAt, u.UpdatedAt = db.FromMillis(locked), db.FromMillis(created), db.FromMillis(updated)
+	u.TOTPDueAt, u.SetAt = optTime(due), optTime(setAt)
 	return u, err
+}
+
+// optTime is a stored time where 0 means none.
+func optTime(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return db.FromMillis(ms)
+}
+
+// SetByLabel names who last set the user's password for them: "杨杰
+// （city.leader）", or the command-line operator; "" when nobody did.
+func (u User) SetByLabel() string {
+	switch {
+	case u.SetKind == "":
+		return ""
+	case u.SetBy == 0:
+		return "服务器命令行操作员"
+	case u.SetByUsername == "":
+		return "已删除的账号"
+	}
+	return u.SetByName + "（" + u.SetByUsername + "）"
+}
+
+// SetKindLabel is what was done: 创建账号 or 重置密码.
+func (u User) SetKindLabel() string {
+	if u.SetKind == "create" {
+		return "创建账号并设置临时密码"
+	}
+	return "重置密码"
 }
 
 func (s *Service) userWhere(ctx context.Context, q db.Querier, where string, args ...any) (User, error) {
@@ -118,6 +177,7 @@ type UserFilter struct {
 	Under   string // unit code; "" = the actor's unit
 	Q       string // substring of username or display name
 	Role    access.Role
+	NoRole  bool // only accounts still waiting for a role
 	Page    int
 	PerPage int
 }
@@ -141,7 +201,7 @@ func (s *Service) Users(ctx context.Context, a access.Actor, f UserFilter) ([]Us
 		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q) + "%"
 		args = append(args, like, like)
 	}
-	if f.Role != "" {
+	if f.Role != "" || f.NoRole {
 		where += ` AND u.role = ?`
 		args = append(args, string(f.Role))
 	}
@@ -175,11 +235,15 @@ func (s *Service) Users(ctx context.Context, a access.Actor, f UserFilter) ([]Us
 type NewUser struct {
 	Username    string
 	DisplayName string
-	Password    string
-	OrgCode     string
-	Role        access.Role
+	// Password is chosen only by the command-line operator; an account
+	// opened in the application gets a one-time password the system
+	// generates.
+	Password string
+	OrgCode  string
+	Role     access.Role
 	// MustChangePassword makes the user set their own password at first
-	// sign-in (for passwords handed over by an administrator).
+	// sign-in. It is always so for accounts opened in the application;
+	// the operator chooses.
 	MustChangePassword bool
 	// Email receives 催办 and other notices when mail is configured.
 	Email string
@@ -190,8 +254,8 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,31}$`)
 func normalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 // validateNew checks the fields of a new account; the returned map is empty
-// when all is well.
-func validateNew(n *NewUser) map[string]string {
+// when all is well. The password is checked when the operator chose it.
+func validateNew(n *NewUser, operator bool) map[string]string {
 	f := map[string]string{}
 	n.Username = normalizeUsername(n.Username)
 	n.DisplayName = strings.TrimSpace(n.DisplayName)
@@ -204,8 +268,12 @@ func validateNew(n *NewUser) map[string]string {
 	} else if utf8.RuneCountInString(n.DisplayName) > 40 {
 		f["display_name"] = "姓名不能超过 40 个字"
 	}
-	if msg := ValidatePassword(n.Password, n.Username); msg != "" {
-		f["password"] = msg
+	if operator {
+		if msg := ValidatePassword(n.Password, n.Username); msg != "" {
+			f["password"] = msg
+		}
+	} else if n.Password != "" {
+		f["password"] = "初始密码由系统生成并只显示一次，不能自行设定"
 	}
 	if n.OrgCode == "" {
 		f["org"] = "请选择所属单位"
@@ -213,20 +281,27 @@ func validateNew(n *NewUser) map[string]string {
 	if msg := checkEmail(&n.Email); msg != "" {
 		f["email"] = msg
 	}
-	if !n.Role.Valid() {
+	if !n.Role.Valid() && (operator || n.Role != access.NoRole) {
 		f["role"] = "请选择角色"
 	}
 	return f
 }
 
-// CreateUser creates an account at a unit in the actor's scope with a role
-// the actor may grant.
-func (s *Service) CreateUser(ctx context.Context, a access.Actor, n NewUser) (User, error) {
+// CreateUser opens an account at a unit in the actor's scope: the system
+// administrator opens it without a role (the security administrator
+// grants one); a leader opens staff at their own unit and leader or staff
+// accounts of units below. The password is a one-time one the system
+// generates, returned here to be shown once to the creator; the user must
+// change it at first sign-in.
+func (s *Service) CreateUser(ctx context.Context, a access.Actor, n NewUser) (User, string, error) {
 	if !a.Can(access.ManageUsers) {
 		s.deny(ctx, a, "user.create", "user", n.Username)
-		return User{}, access.ErrDenied
+		return User{}, "", access.ErrDenied
 	}
-	fields := validateNew(&n)
+	fields := validateNew(&n, false)
+	if n.Role == access.NoRole && a.Role != access.Sysadmin && fields["role"] == "" {
+		fields["role"] = "请选择角色"
+	}
 	var unit org.Org
 	if _, bad := fields["org"]; !bad {
 		var err error
@@ -234,19 +309,41 @@ func (s *Service) CreateUser(ctx context.Context, a access.Actor, n NewUser) (Us
 			fields["org"] = "单位不存在，或不在您的管理范围内"
 		}
 	}
-	if _, bad := fields["role"]; !bad && !a.CanGrant(n.Role) {
-		fields["role"] = "您不能授予该角色"
+	if _, bad := fields["role"]; !bad && fields["org"] == "" && !a.CanCreateAt(n.Role, unit.Path) {
+		switch {
+		case a.Role == access.Sysadmin:
+			fields["role"] = "系统管理员新建的账号没有角色，须由安全管理员授予"
+		case n.Role == access.Leader && unit.Path == a.OrgPath:
+			fields["role"] = "不能为本单位开设负责人账号：负责人账号只能开在下级单位"
+		case n.Role == access.NoRole:
+			fields["role"] = "请选择角色"
+		default:
+			fields["role"] = "您不能授予该角色"
+		}
 	}
 	if len(fields) > 0 {
-		return User{}, apperr.Invalid(fields)
+		if fields["role"] != "" && n.Role != access.NoRole {
+			s.deny(ctx, a, "user.create", "user", n.Username)
+		}
+		return User{}, "", apperr.Invalid(fields)
 	}
-	return s.insertUser(ctx, audit.FromActor(a, "user.create", "user", n.Username, audit.OK, ""), n, unit)
+	temp, err := TemporaryPassword()
+	if err != nil {
+		return User{}, "", err
+	}
+	n.Password, n.MustChangePassword = temp, true
+	u, err := s.insertUser(ctx, audit.FromActor(a, "user.create", "user", n.Username, audit.OK, ""), n, unit, a.UserID)
+	if err != nil {
+		return User{}, "", err
+	}
+	return u, temp, nil
 }
 
 // CreateUserAsOperator creates an account from the server's command line
-// (the operator is trusted: no actor scope, but the same validation).
+// (the operator is trusted: no actor scope, any role, a password of their
+// choosing, but the same validation).
 func (s *Service) CreateUserAsOperator(ctx context.Context, n NewUser) (User, error) {
-	fields := validateNew(&n)
+	fields := validateNew(&n, true)
 	unit, err := s.Orgs.ByCodeUnscoped(ctx, s.DB.Q(), n.OrgCode)
 	if err != nil && fields["org"] == "" {
 		fields["org"] = "单位代码不存在：" + n.OrgCode
@@ -255,26 +352,44 @@ func (s *Service) CreateUserAsOperator(ctx context.Context, n NewUser) (User, er
 		return User{}, apperr.Invalid(fields)
 	}
 	ev := audit.Event{Username: "operator", Action: "user.create", ObjectType: "user", ObjectID: n.Username, Outcome: audit.OK, Detail: "命令行创建"}
-	return s.insertUser(ctx, ev, n, unit)
+	return s.insertUser(ctx, ev, n, unit, 0)
 }
 
-func (s *Service) insertUser(ctx context.Context, ev audit.Event, n NewUser, unit org.Org) (User, error) {
+func (s *Service) insertUser(ctx context.Context, ev audit.Event, n NewUser, unit org.Org, by int64) (User, error) {
 	hash, err := HashPassword(ctx, n.Password)
 	if err != nil {
 		return User{}, err
 	}
-	now := db.Millis(s.Now())
+	at := s.Now()
+	now := db.Millis(at)
+	var due int64
+	if n.Role == access.Leader {
+		due = db.Millis(at.Add(s.grace()))
+	}
+	kind, setAt := "", int64(0)
+	if n.MustChangePassword {
+		kind, setAt = "create", now
+	}
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		id, err = db.InsertID(ctx, tx, `INSERT INTO users (username, display_name, password_hash, org_id, role, must_change_password, email, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, hash, unit.ID, string(n.Role), boolInt(n.MustChangePassword), n.Email, now, now)
+		id, err = db.InsertID(ctx, tx, `INSERT INTO users (username, display_name, password_hash, org_id, role, must_change_password, email,
+			totp_due_at, reset_kind, reset_by, reset_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, hash, unit.ID, string(n.Role), boolInt(n.MustChangePassword), n.Email,
+			due, kind, by, setAt, now, now)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
 				return apperr.Field("username", "用户名已被使用")
 			}
 			return err
 		}
-		ev.Detail = strings.TrimSpace(ev.Detail + " 单位 " + unit.Code + " 角色 " + string(n.Role))
+		if err := duty.Link(ctx, tx, by, id, duty.Created, at); err != nil {
+			return err
+		}
+		role := string(n.Role)
+		if role == "" {
+			role = "无"
+		}
+		ev.Detail = strings.TrimSpace(ev.Detail + " 单位 " + unit.Code + " 角色 " + role)
 		if ev.OrgID == 0 { // the operator has no unit: file it under the account's
 			ev.OrgID, ev.OrgCode = unit.ID, unit.Code
 		}
@@ -293,9 +408,13 @@ func boolInt(b bool) int {
 	return 0
 }
 
+// errSelf refuses an administrative change to one's own account.
+func errSelf(msg string) error { return apperr.New(http.StatusUnprocessableEntity, "self", msg) }
+
 // manage loads a target account for a change by the actor: it must be in
-// scope, the action allowed, and (for account management) its role one the
-// actor may grant. Denials are audited.
+// scope (else it is not found), the action allowed, and for account
+// management the account one the actor looks after (access.ManagesAccount:
+// downward only). Denials are audited.
 func (s *Service) manage(ctx context.Context, a access.Actor, act access.Action, action string, id int64) (User, error) {
 	u, err := s.userByID(ctx, s.DB.Q(), id)
 	if err != nil {
@@ -304,11 +423,17 @@ func (s *Service) manage(ctx context.Context, a access.Actor, act access.Action,
 	if !a.Scope().Contains(u.OrgPath) {
 		return User{}, db.ErrNotFound
 	}
-	if !a.Can(act) || (act == access.ManageUsers && !a.CanGrant(u.Role)) {
+	if !a.Can(act) || (act == access.ManageUsers && !a.ManagesAccount(u.Role, u.OrgPath)) {
 		s.deny(ctx, a, action, "user", u.Username)
 		return User{}, access.ErrDenied
 	}
 	return u, nil
+}
+
+// self refuses (and audits) a change the actor tries on their own account.
+func (s *Service) self(ctx context.Context, a access.Actor, action, msg string) error {
+	s.deny(ctx, a, action, "user", a.Username)
+	return errSelf(msg)
 }
 
 // change runs one UPDATE on an account with its audit event, in one
@@ -328,54 +453,75 @@ func (s *Service) SetDisabled(ctx context.Context, a access.Actor, id int64, dis
 	if !disabled {
 		action = "user.enable"
 	}
+	if id == a.UserID {
+		return s.self(ctx, a, action, "不能停用或启用自己的账号")
+	}
 	u, err := s.manage(ctx, a, access.ManageUsers, action, id)
 	if err != nil {
 		return err
 	}
-	if u.ID == a.UserID {
-		return apperr.New(422, "self", "不能停用自己的账号")
-	}
+	at := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(s.Now()), u.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(at), u.ID); err != nil {
 			return err
 		}
 		if disabled {
 			if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 				return err
 			}
+		} else if err := duty.Link(ctx, tx, a.UserID, u.ID, duty.Enabled, at); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, action, "user", u.Username, audit.OK, ""))
 	})
 }
 
-// ResetPassword sets a new password chosen by an administrator; the user
-// must change it at next sign-in, and their sessions end.
-func (s *Service) ResetPassword(ctx context.Context, a access.Actor, id int64, password string) error {
+// ResetPassword gives an account a one-time password the system generates,
+// returned to be shown once to the actor (never one the actor chooses).
+// The user must change it at next sign-in and is shown who reset it and
+// when; their sessions end. One's own password is changed on the profile,
+// with the current one, never reset.
+func (s *Service) ResetPassword(ctx context.Context, a access.Actor, id int64) (string, error) {
+	if id == a.UserID {
+		return "", s.self(ctx, a, "user.reset_password", "不能重置自己的密码：请在“个人设置”中输入当前密码后修改")
+	}
 	u, err := s.manage(ctx, a, access.ManageUsers, "user.reset_password", id)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if msg := ValidatePassword(password, u.Username); msg != "" {
-		return apperr.Field("password", msg)
-	}
-	hash, err := HashPassword(ctx, password)
+	temp, err := TemporaryPassword()
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = 1, failed_logins = 0, locked_until = 0, updated_at = ? WHERE id = ?`,
-			hash, db.Millis(s.Now()), u.ID); err != nil {
+	hash, err := HashPassword(ctx, temp)
+	if err != nil {
+		return "", err
+	}
+	at := s.Now()
+	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = 1, failed_logins = 0, locked_until = 0,
+			reset_kind = 'reset', reset_by = ?, reset_at = ?, updated_at = ? WHERE id = ?`,
+			hash, a.UserID, db.Millis(at), db.Millis(at), u.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "user.reset_password", "user", u.Username, audit.OK, ""))
+		if err := duty.Link(ctx, tx, a.UserID, u.ID, duty.ResetPassword, at); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.reset_password", "user", u.Username, audit.OK, "系统生成一次性密码"))
 	})
+	if err != nil {
+		return "", err
+	}
+	return temp, nil
 }
 
-// ResetPasswordAsOperator is ResetPassword from the server's command line.
-func (s *Service) ResetPasswordAsOperator(ctx context.Context, username, password string) error {
+// ResetPasswordAsOperator is ResetPassword from the server's command line:
+// the trusted operator chooses the password and whether the user must
+// change it.
+func (s *Service) ResetPasswordAsOperator(ctx context.Context, username, password string, mustChange bool) error {
 	u, err := s.UserByUsername(ctx, username)
 	if err != nil {
 		return err
@@ -387,9 +533,11 @@ func (s *Service) ResetPasswordAsOperator(ctx context.Context, username, passwor
 	if err != nil {
 		return err
 	}
+	now := db.Millis(s.Now())
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = 0, updated_at = ? WHERE id = ?`,
-			hash, db.Millis(s.Now()), u.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = 0,
+			reset_kind = 'reset', reset_by = 0, reset_at = ?, updated_at = ? WHERE id = ?`,
+			hash, boolInt(mustChange), now, now, u.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
@@ -422,28 +570,125 @@ func (s *Service) SetDisabledAsOperator(ctx context.Context, username string, di
 	})
 }
 
-// SetRole changes an account's role (security administrator).
-func (s *Service) SetRole(ctx context.Context, a access.Actor, id int64, role access.Role) error {
-	u, err := s.manage(ctx, a, access.SecureUsers, "user.set_role", id)
+// SetRoleAsOperator gives an account any role (or none) from the server's
+// command line: the trusted bootstrap, e.g. for the second administrator
+// when there is nobody yet to approve a request.
+func (s *Service) SetRoleAsOperator(ctx context.Context, username string, role access.Role) error {
+	u, err := s.UserByUsername(ctx, username)
 	if err != nil {
 		return err
 	}
-	if !role.Valid() || !a.CanGrant(role) {
-		return apperr.Field("role", "请选择有效的角色")
+	if !role.Valid() && role != access.NoRole {
+		return apperr.Field("role", "没有这种角色："+string(role))
 	}
-	if u.ID == a.UserID {
-		return apperr.New(422, "self", "不能修改自己的角色")
-	}
+	op := access.Actor{Username: "operator", OrgID: u.OrgID, OrgCode: u.OrgCode}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, updated_at = ? WHERE id = ?`, string(role), db.Millis(s.Now()), u.ID); err != nil {
+		return s.applyRole(ctx, tx, op, u, role, "命令行")
+	})
+}
+
+// ResetTOTPAsOperator removes an account's second factor from the command
+// line (e.g. every administrator lost their phone); the user enrols again
+// at the next sign-in.
+func (s *Service) ResetTOTPAsOperator(ctx context.Context, username string) error {
+	u, err := s.UserByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	now := db.Millis(s.Now())
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = '', totp_enabled = 0, totp_last_step = 0, totp_due_at = ?, updated_at = ? WHERE id = ?`,
+			now, now, u.ID); err != nil {
 			return err
 		}
-		// A role change takes effect at once: the old sessions end.
+		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, u.ID); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "user.set_role", "user", u.Username, audit.OK, string(u.Role)+" → "+string(role)))
+		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: "user.reset_totp", ObjectType: "user", ObjectID: u.Username, Outcome: audit.OK, Detail: "命令行重置",
+			OrgID: u.OrgID, OrgCode: u.OrgCode})
 	})
+}
+
+// ErrNeedsApproval refuses changing to or from an administrator role
+// directly: one administrator asks (RequestRole), another approves.
+var ErrNeedsApproval = apperr.New(http.StatusForbidden, "needs_approval",
+	"管理员角色的授予或撤销须由一名管理员提出申请、另一名管理员批准，不能直接修改")
+
+// SetRole gives an account a business role: the security administrator
+// anywhere in scope, a leader to accounts they look after (staff of their
+// own unit; leader or staff below). Nobody changes their own role, and no
+// administrator role is given or taken this way.
+func (s *Service) SetRole(ctx context.Context, a access.Actor, id int64, role access.Role) error {
+	if id == a.UserID {
+		return s.self(ctx, a, "user.set_role", "不能修改自己的角色")
+	}
+	u, err := s.userByID(ctx, s.DB.Q(), id)
+	if err != nil {
+		return err
+	}
+	if !a.Scope().Contains(u.OrgPath) {
+		return db.ErrNotFound
+	}
+	if !a.Can(access.GrantRoles) || (a.Role == access.Leader && !a.ManagesAccount(u.Role, u.OrgPath)) {
+		s.deny(ctx, a, "user.set_role", "user", u.Username)
+		return access.ErrDenied
+	}
+	if role.Admin() || u.Role.Admin() {
+		s.deny(ctx, a, "user.set_role", "user", u.Username)
+		return ErrNeedsApproval
+	}
+	if !role.Valid() {
+		return apperr.Field("role", "请选择有效的角色")
+	}
+	if !a.CanGrantAt(role, u.OrgPath) {
+		s.deny(ctx, a, "user.set_role", "user", u.Username)
+		return apperr.Field("role", "不能为本单位授予负责人角色：负责人只能由上级单位或安全管理员授予")
+	}
+	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		return s.applyRole(ctx, tx, a, u, role, "")
+	})
+}
+
+// applyRole changes an account's role in tx: the old sessions end, a new
+// leader's second factor is scheduled, the link and the audit event are
+// recorded.
+func (s *Service) applyRole(ctx context.Context, tx *db.Tx, a access.Actor, u User, role access.Role, detail string) error {
+	at := s.Now()
+	due := db.Millis(u.TOTPDueAt)
+	if u.TOTPDueAt.IsZero() {
+		due = 0
+	}
+	switch {
+	case role == access.Leader:
+		if limit := db.Millis(at.Add(s.grace())); due == 0 || due > limit {
+			due = limit
+		}
+	case role == access.Staff || role == access.NoRole:
+		due = 0 // staff may enrol; it is not due
+	}
+	if _, err := tx.Exec(ctx, `UPDATE users SET role = ?, totp_due_at = ?, updated_at = ? WHERE id = ?`, string(role), due, db.Millis(at), u.ID); err != nil {
+		return err
+	}
+	// A role change takes effect at once: the old sessions end.
+	if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
+		return err
+	}
+	if err := duty.Link(ctx, tx, a.UserID, u.ID, duty.SetRole, at); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, audit.FromActor(a, "user.set_role", "user", u.Username, audit.OK,
+		strings.TrimSpace(roleCode(u.Role)+" → "+roleCode(role)+" "+detail)))
+}
+
+// roleCode is a role as the audit log writes it ("none" for no role).
+func roleCode(r access.Role) string {
+	if r == access.NoRole {
+		return "none"
+	}
+	return string(r)
 }
 
 // Unlock clears a lockout (security administrator).
@@ -455,21 +700,33 @@ func (s *Service) Unlock(ctx context.Context, a access.Actor, id int64) error {
 	return s.change(ctx, a, "user.unlock", u, "", `UPDATE users SET failed_logins = 0, locked_until = 0, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), u.ID)
 }
 
-// ResetTOTP removes an account's second factor (security administrator),
-// e.g. after a lost phone; an administrator must enrol again at sign-in.
+// ResetTOTP removes an account's second factor and recovery codes
+// (security administrator), e.g. after a lost phone: the user's sessions
+// end and they must enrol again at the next sign-in, with no grace.
 func (s *Service) ResetTOTP(ctx context.Context, a access.Actor, id int64) error {
+	if id == a.UserID {
+		return s.self(ctx, a, "user.reset_totp", "不能重置自己的动态验证码")
+	}
 	u, err := s.manage(ctx, a, access.SecureUsers, "user.reset_totp", id)
 	if err != nil {
 		return err
 	}
+	at := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = '', totp_enabled = 0, totp_last_step = 0, updated_at = ? WHERE id = ?`, db.Millis(s.Now()), u.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET totp_secret = '', totp_enabled = 0, totp_last_step = 0, totp_due_at = ?, updated_at = ? WHERE id = ?`,
+			db.Millis(at), db.Millis(at), u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM recovery_codes WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "user.reset_totp", "user", u.Username, audit.OK, ""))
+		if err := duty.Link(ctx, tx, a.UserID, u.ID, duty.ResetTOTP, at); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.FromActor(a, "user.reset_totp", "user", u.Username, audit.OK, "须在下次登录时重新绑定"))
 	})
 }
 

@@ -22,10 +22,16 @@ const usage = `halfsky — 半边天·妇联网上工作平台
 Usage:
   halfsky [serve] [flags]                 start the web server (default)
   halfsky migrate                         apply database migrations and exit
-  halfsky user add --username U --password P --org CODE --role ROLE [--name NAME]
+  halfsky user add --username U --password P --org CODE --role ROLE [--name NAME] [--must-change]
   halfsky user list [--org CODE]
   halfsky user disable|enable --username U
-  halfsky user reset-password --username U --password P
+  halfsky user reset-password --username U --password P [--must-change]
+  halfsky user set-role --username U --role ROLE|none
+  halfsky user reset-totp --username U
+                                          the trusted operator's account commands:
+                                          any role, a password of their choosing
+                                          (in the application a role for an
+                                          administrator needs a second one's approval)
   halfsky import-orgs [--dir DIST] [--code PREFIX]
                                           load the organization tree: the built-in
                                           Harbin tree, or any city (--code 2301) or

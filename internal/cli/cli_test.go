@@ -106,6 +106,27 @@ func TestUserCommands(t *testing.T) {
 			t.Fatalf("not disabled: %s", out)
 		}
 		must(t, "user", "reset-password", "--username", "zhao.li", "--password", "another long one")
+		// The operator bootstraps what the application never lets one
+		// person do: an administrator role, a password kept or forced.
+		must(t, "user", "add", "--username", "second.admin", "--password", "冰城最美家庭2015", "--org", "2301", "--role", "staff", "--must-change")
+		if out := must(t, "user", "set-role", "--username", "second.admin", "--role", "secadmin"); !strings.Contains(out, "安全管理员") {
+			t.Fatalf("set-role: %s", out)
+		}
+		if out := must(t, "user", "list"); !strings.Contains(out, "second.admin") || !strings.Contains(out, "secadmin") {
+			t.Fatalf("after set-role: %s", out)
+		}
+		if code, out := run(t, "user", "set-role", "--username", "second.admin", "--role", "king"); code != 2 || !strings.Contains(out, "--role") {
+			t.Fatalf("set-role king: exit %d %s", code, out)
+		}
+		must(t, "user", "reset-totp", "--username", "second.admin")
+		d := openDB(t)
+		var mustChange, due int64
+		if err := d.QueryRow(context.Background(), `SELECT must_change_password, totp_due_at FROM users WHERE username = 'second.admin'`).Scan(&mustChange, &due); err != nil {
+			t.Fatal(err)
+		}
+		if mustChange != 1 || due == 0 {
+			t.Fatalf("--must-change %d, second factor due %d", mustChange, due)
+		}
 		if code, _ := run(t, "user", "disable", "--username", "nobody"); code != 1 {
 			t.Fatalf("disable unknown user: exit %d", code)
 		}

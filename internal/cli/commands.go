@@ -44,16 +44,18 @@ func describe(err error) error {
 
 func user(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
-		return exitError{2, "usage: halfsky user add|list|disable|enable|reset-password …"}
+		return exitError{2, "usage: halfsky user add|list|disable|enable|reset-password|set-role|reset-totp …"}
 	}
 	sub, rest := args[0], args[1:]
 	var username, password, orgCode, role, name string
+	var mustChange bool
 	_, d, err := open(ctx, "user "+sub, rest, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "username", "", "account name")
 		fs.StringVar(&password, "password", "", "password (at least 8 characters)")
 		fs.StringVar(&orgCode, "org", "", "unit code, e.g. 2301 or 230102")
 		fs.StringVar(&role, "role", "", "sysadmin, secadmin, auditor, leader or staff")
 		fs.StringVar(&name, "name", "", "display name (defaults to the username)")
+		fs.BoolVar(&mustChange, "must-change", false, "the user must change the password at first sign-in (add, reset-password)")
 	})
 	if err != nil {
 		return err
@@ -69,7 +71,7 @@ func user(ctx context.Context, args []string, out io.Writer) error {
 			name = username
 		}
 		u, err := svc.CreateUserAsOperator(ctx, auth.NewUser{Username: username, DisplayName: name, Password: password,
-			OrgCode: orgCode, Role: access.Role(role)})
+			OrgCode: orgCode, Role: access.Role(role), MustChangePassword: mustChange})
 		if err != nil {
 			return describe(err)
 		}
@@ -82,10 +84,24 @@ func user(ctx context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "%sd %s\n", sub, username)
 	case "reset-password":
-		if err := svc.ResetPasswordAsOperator(ctx, username, password); err != nil {
+		if err := svc.ResetPasswordAsOperator(ctx, username, password, mustChange); err != nil {
 			return describe(notFound(err, username))
 		}
 		fmt.Fprintf(out, "password of %s reset; their sessions were ended\n", username)
+	case "set-role":
+		r := access.Role(role)
+		if role == "none" {
+			r = access.NoRole
+		}
+		if err := svc.SetRoleAsOperator(ctx, username, r); err != nil {
+			return describe(notFound(err, username))
+		}
+		fmt.Fprintf(out, "role of %s set to %s; their sessions were ended\n", username, r.Label())
+	case "reset-totp":
+		if err := svc.ResetTOTPAsOperator(ctx, username); err != nil {
+			return notFound(err, username)
+		}
+		fmt.Fprintf(out, "second factor of %s removed; they enrol again at the next sign-in\n", username)
 	default:
 		return exitError{2, "unknown user subcommand " + sub}
 	}

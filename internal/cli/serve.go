@@ -108,6 +108,6 @@ func printAccounts(out io.Writer, r demo.Result, fromEnv bool) {
 	} else {
 		fmt.Fprintf(out, "密码（所有账号相同，仅显示这一次）：%s\n", r.Password)
 	}
-	fmt.Fprintln(out, "三个管理员账号首次登录时需用手机验证器（如 Google Authenticator、微信小程序“腾讯身份验证器”）绑定动态验证码。")
+	fmt.Fprintln(out, "三个管理员账号首次登录时需用手机验证器（如 Google Authenticator、微信小程序“腾讯身份验证器”）绑定动态验证码；负责人账号须在宽限期（HALFSKY_TOTP_GRACE，最长 7 天）内绑定。")
 	fmt.Fprintln(out, strings.Repeat("-", 60))
 }

@@ -45,6 +45,63 @@ type Config struct {
 	// the same text instead of a file.
 	KeyFile string
 	Keys    string
+	// TOTPGrace is how long a new leader (or, on the first start with this
+	// rule, an existing one) may sign in before enrolling a second factor;
+	// at most MaxTOTPGrace.
+	TOTPGrace time.Duration
+}
+
+// MaxTOTPGrace bounds TOTPGrace: a leader reveals personal data, approves
+// exports and decides aid, and may do so on a password alone for no
+// longer than a week.
+const MaxTOTPGrace = 7 * 24 * time.Hour
+
+// graceValue is a flag.Value for a grace period: "7d", "3d12h", "48h".
+type graceValue struct{ d *time.Duration }
+
+func (g graceValue) String() string {
+	if g.d == nil {
+		return ""
+	}
+	return formatGrace(*g.d)
+}
+
+func (g graceValue) Set(s string) error {
+	d, err := ParseGrace(s)
+	if err != nil {
+		return err
+	}
+	*g.d = d
+	return nil
+}
+
+// ParseGrace reads a grace period: whole days ("7d"), a Go duration
+// ("36h", "90m"), or days followed by one ("1d12h").
+func ParseGrace(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	var days int
+	if i := strings.IndexByte(s, 'd'); i >= 0 {
+		n, err := strconv.Atoi(s[:i])
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("grace period %q: want e.g. 7d, 3d12h or 48h", s)
+		}
+		days, s = n, s[i+1:]
+	}
+	var rest time.Duration
+	if s != "" {
+		var err error
+		if rest, err = time.ParseDuration(s); err != nil {
+			return 0, fmt.Errorf("grace period %q: want e.g. 7d, 3d12h or 48h", s)
+		}
+	}
+	return time.Duration(days)*24*time.Hour + rest, nil
+}
+
+func formatGrace(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return d.String()
 }
 
 // KeyFilePath is where the field-encryption keys are read from.
@@ -68,6 +125,7 @@ func Default() Config {
 		SMTPFrom:       "halfsky@localhost",
 		BaseURL:        "http://127.0.0.1:8080",
 		Chromium:       "/usr/bin/chromium",
+		TOTPGrace:      MaxTOTPGrace,
 	}
 }
 
@@ -104,6 +162,14 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("HALFSKY_CHROMIUM", &c.Chromium)
 	str("HALFSKY_KEY_FILE", &c.KeyFile)
 	str("HALFSKY_KEYS", &c.Keys)
+	if v := getenv("HALFSKY_TOTP_GRACE"); v != "" {
+		d, err := ParseGrace(v)
+		if err != nil {
+			errs = append(errs, "HALFSKY_TOTP_GRACE: "+err.Error())
+		} else {
+			c.TOTPGrace = d
+		}
+	}
 	boolean("HALFSKY_DEMO", &c.Demo)
 	boolean("HALFSKY_TRUST_PROXY", &c.TrustProxy)
 	boolean("HALFSKY_SECURE_COOKIES", &c.SecureCookies)
@@ -128,6 +194,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of mail (HALFSKY_SMTP_FROM)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL, for links in mail (HALFSKY_BASE_URL)")
 	fs.StringVar(&c.Chromium, "chromium", c.Chromium, "Chromium binary for PDF output (HALFSKY_CHROMIUM)")
+	fs.Var(graceValue{&c.TOTPGrace}, "totp-grace", "how long a new leader may sign in before enrolling a second factor, at most 7d (HALFSKY_TOTP_GRACE)")
 	fs.StringVar(&c.KeyFile, "key-file", c.KeyFile, "field-encryption key file; default keys.txt in the data directory (HALFSKY_KEY_FILE; or the text in HALFSKY_KEYS)")
 }
 
@@ -163,6 +230,9 @@ func (c Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
 			return fmt.Errorf("SMTP address %q: want host:port", c.SMTPAddr)
 		}
+	}
+	if c.TOTPGrace < 0 || c.TOTPGrace > MaxTOTPGrace {
+		return fmt.Errorf("TOTP grace period %s: must be between 0 and 7 days (HALFSKY_TOTP_GRACE, --totp-grace)", formatGrace(c.TOTPGrace))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

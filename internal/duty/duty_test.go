@@ -92,8 +92,8 @@ func TestBackfillFromAudit(t *testing.T) {
 		ctx := context.Background()
 		f := testfx.Seed(t, d)
 		leader := f.Actor("city.leader")
-		u, err := f.Auth.CreateUser(ctx, leader, auth.NewUser{Username: "city.puppet", DisplayName: "傀儡", Password: testfx.Password,
-			OrgCode: "2301", Role: access.Staff, MustChangePassword: true})
+		u, _, err := f.Auth.CreateUser(ctx, leader, auth.NewUser{Username: "city.puppet", DisplayName: "傀儡",
+			OrgCode: "2301", Role: access.Staff})
 		if err != nil {
 			t.Fatal(err)
 		}

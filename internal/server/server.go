@@ -17,6 +17,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
 	"halfsky/internal/docprint"
+	"halfsky/internal/duty"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/notify"
@@ -53,12 +54,22 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	}
 	orgs := &org.Store{DB: d}
 	svc := auth.NewService(d, orgs)
-	svc.Vault = keys
+	svc.Vault, svc.TOTPGrace = keys, cfg.TOTPGrace
 	// Secrets enrolled before they were sealed are sealed now, once.
 	if n, err := svc.SealSecrets(context.Background()); err != nil {
 		return nil, fmt.Errorf("sealing second-factor secrets: %w", err)
 	} else if n > 0 {
 		slog.Info("sealed second-factor secrets stored in the clear", "count", n)
+	}
+	// Accounts from before 三权分立 and the links of account changes from
+	// before links were kept: both re-runnable, both do nothing twice.
+	if up, err := svc.UpgradeAccounts(context.Background()); err != nil {
+		return nil, fmt.Errorf("upgrading accounts: %w", err)
+	} else if up != (auth.Upgrade{}) {
+		slog.Info("accounts upgraded", "leaders_scheduled", up.LeadersScheduled, "must_change_password", up.MustChange)
+	}
+	if _, err := duty.Backfill(context.Background(), d, db.Now()); err != nil {
+		return nil, fmt.Errorf("back-filling account links: %w", err)
 	}
 	docs := doc.NewService(d, orgs)
 	reports := report.NewService(d, orgs, docs)

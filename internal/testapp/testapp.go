@@ -144,9 +144,11 @@ func (c *Client) Login(username string) {
 	}
 }
 
-// LoginAdmin signs in an administrator. The second factor is set straight
-// in the database (the enrolment flow has its own tests) and its replay
-// guard reset, so tests can sign in as often as they need.
+// LoginAdmin signs in an account with a second factor: an administrator,
+// or a leader past the grace period (Login suffices for a leader within
+// it, as every demo leader is right after seeding). The second factor is
+// set straight in the database (the enrolment flow has its own tests) and
+// its replay guard reset, so tests can sign in as often as they need.
 func (c *Client) LoginAdmin(username string) {
 	c.t.Helper()
 	ctx := context.Background()

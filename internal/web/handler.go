@@ -32,8 +32,16 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 		case !c.Full():
 			http.Redirect(w, r, pendingStep(c), http.StatusSeeOther)
 		case c.User.MustChangePassword && r.URL.Path != "/profile" && r.URL.Path != "/profile/password" && r.URL.Path != "/logout":
-			setFlash(w, Flash{Kind: "info", Text: "管理员为您设置了临时密码，请先修改密码"})
+			setFlash(w, Flash{Kind: "info", Text: "您正在使用他人为您设置的临时密码，请先修改密码"})
 			http.Redirect(w, r, "/profile", http.StatusSeeOther)
+		case c.User.Role == access.NoRole && !roleLessPath(r.URL.Path):
+			// An account waiting for its role reaches the page that says
+			// so and its profile, nothing else.
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/", http.StatusSeeOther)
+				return
+			}
+			h.denied(w, r, c)
 		default:
 			if r.Method == http.MethodGet {
 				clearFlash(w, r) // this page shows it
@@ -41,6 +49,12 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 			fn(w, r, c)
 		}
 	})
+}
+
+// roleLessPath reports whether an account without a role may open path:
+// the work desk (which says it waits for a role), its profile, signing out.
+func roleLessPath(path string) bool {
+	return path == "/" || path == "/profile" || strings.HasPrefix(path, "/profile/") || strings.HasPrefix(path, "/logout")
 }
 
 // pending allows a session that still owes its second factor (enrolment

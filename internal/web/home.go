@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"halfsky/internal/access"
+	"halfsky/internal/auth"
 	"halfsky/internal/doc"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
@@ -21,6 +22,9 @@ type homeData struct {
 	CanAudit  bool
 	Role      access.Role
 	TOTPNudge bool
+	// TOTPBy is the day (“3月8日”) by which the user must enrol a second
+	// factor, while in the grace period; "" otherwise.
+	TOTPBy string
 
 	// The to-do of the work modules.
 	Docs      bool           // the role works with documents
@@ -36,6 +40,10 @@ type homeData struct {
 func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	ctx := r.Context()
 	a := c.Actor
+	if a.Role == access.NoRole {
+		h.tpl.Page(w, r, http.StatusOK, "home_waiting", View{Layout: Layout{Title: "等待授予角色", Active: "home"}, Data: c.User})
+		return
+	}
 	unit, err := h.deps.Orgs.ByCode(ctx, a, a.OrgCode)
 	if err != nil {
 		h.fail(w, r, err)
@@ -43,6 +51,9 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 	}
 	d := homeData{Unit: unit, Role: a.Role, CanUsers: a.Can(access.ViewUsers), CanAudit: a.Can(access.ReadAudit),
 		TOTPNudge: !c.User.TOTPEnabled}
+	if auth.InTOTPGrace(c.User, h.deps.Auth.Now()) {
+		d.TOTPBy, d.TOTPNudge = c.User.TOTPDueAt.In(Shanghai).Format("1月2日"), false
+	}
 	if d.Counts, d.Total, err = h.deps.Orgs.SubtreeCounts(ctx, a, unit); err != nil {
 		h.fail(w, r, err)
 		return

@@ -102,7 +102,11 @@ func (h *handler) otpSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := otpData{Next: safeNext(r.PostFormValue("next"))}
-	_, err := h.deps.Auth.CompleteTOTP(r.Context(), c.Token, r.PostFormValue("otp"), h.deps.Sessions.ClientIP(r))
+	code := r.PostFormValue("otp")
+	if rc := strings.TrimSpace(r.PostFormValue("recovery_code")); rc != "" {
+		code = rc
+	}
+	res, err := h.deps.Auth.CompleteTOTP(r.Context(), c.Token, code, h.deps.Sessions.ClientIP(r))
 	if err != nil {
 		fields, msg := fieldErrors(err)
 		if fields == nil {
@@ -115,10 +119,22 @@ func (h *handler) otpSubmit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Errors, d.Message = fields, msg
+		if r.PostFormValue("recovery_code") != "" && fields["otp"] != "" {
+			d.Errors = map[string]string{"recovery_code": "恢复码不正确或已用过，请核对后重新输入"}
+		}
 		h.tpl.Page(w, r, http.StatusUnprocessableEntity, "login_otp", View{Layout: Layout{Title: "动态验证码"}, Data: d})
 		return
 	}
-	http.Redirect(w, r, d.Next, http.StatusSeeOther)
+	next := d.Next
+	if res.User.MustChangePassword {
+		next = "/profile"
+	}
+	if res.RecoveryUsed {
+		redirectFlash(w, r, next, "info", "您用一个恢复码代替动态验证码登录，该恢复码已作废，还剩 "+strconv.Itoa(res.RecoveryLeft)+
+			" 个。如手机丢失，请联系安全管理员重置动态验证码，或在“个人设置”中重新生成恢复码。")
+		return
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
@@ -143,8 +159,14 @@ func (h *handler) logoutAll(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 type totpSetupData struct {
 	QR       template.URL // data: URL of the QR code PNG
 	Secret   string       // for typing in by hand, grouped in fours
-	Required bool         // an administrator who may not skip it
+	Required bool         // an account that may not skip it
 	Errors   map[string]string
+}
+
+// recoveryData shows a new set of recovery codes, once.
+type recoveryData struct {
+	Codes []string
+	Next  string
 }
 
 // totpSetupPage shows the pending secret as a QR code (a new one with
@@ -174,7 +196,7 @@ func (h *handler) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	err := h.deps.Auth.ConfirmTOTP(r.Context(), c.Actor, c.Token, r.PostFormValue("otp"))
+	codes, err := h.deps.Auth.ConfirmTOTP(r.Context(), c.Actor, c.Token, r.PostFormValue("otp"))
 	if err != nil {
 		fields, _ := fieldErrors(err)
 		if fields == nil {
@@ -184,7 +206,19 @@ func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *htt
 		h.renderTOTPSetup(w, r, c, http.StatusUnprocessableEntity, fields)
 		return
 	}
-	redirectFlash(w, r, "/", "success", "动态验证码绑定成功，今后登录时需输入验证器上的 6 位数字")
+	next := "/"
+	if c.User.MustChangePassword {
+		next = "/profile"
+	}
+	setFlash(w, Flash{Kind: "success", Text: "动态验证码绑定成功，今后登录时需输入验证器上的 6 位数字"})
+	h.showRecoveryCodes(w, r, codes, next)
+}
+
+// showRecoveryCodes shows a new set of recovery codes: the only time
+// anyone sees them.
+func (h *handler) showRecoveryCodes(w http.ResponseWriter, r *http.Request, codes []string, next string) {
+	w.Header().Set("Cache-Control", "no-store")
+	h.tpl.Page(w, r, http.StatusOK, "totp_recovery", View{Layout: Layout{Title: "恢复码"}, Data: recoveryData{Codes: codes, Next: next}})
 }
 
 func group4(s string) string {

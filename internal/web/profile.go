@@ -12,7 +12,12 @@ type profileData struct {
 	Sessions []auth.Session
 	Current  string // token hash of this session, to mark it in the list
 	Errors   map[string]string
-	Admin    bool
+	// KeepTOTP: administrators and leaders may not turn their second
+	// factor off.
+	KeepTOTP bool
+	Recovery auth.Recovery
+	// TOTPBy is the day by which a second factor must be enrolled.
+	TOTPBy string
 }
 
 func (h *handler) profile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
@@ -25,7 +30,15 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, c *httpx
 		h.fail(w, r, err)
 		return
 	}
-	d := profileData{User: c.User, Sessions: sessions, Current: c.Session.TokenHash, Errors: errs, Admin: c.User.Role.Admin()}
+	rec, err := h.deps.Auth.RecoveryOf(r.Context(), c.User.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	d := profileData{User: c.User, Sessions: sessions, Current: c.Session.TokenHash, Errors: errs, KeepTOTP: c.User.Role.NeedsTOTP(), Recovery: rec}
+	if auth.InTOTPGrace(c.User, h.deps.Auth.Now()) {
+		d.TOTPBy = c.User.TOTPDueAt.In(Shanghai).Format("1月2日")
+	}
 	h.tpl.Page(w, r, status, "profile", View{Layout: Layout{Title: "个人设置", Active: "profile"}, Data: d})
 }
 
@@ -75,4 +88,29 @@ func (h *handler) profileEmail(w http.ResponseWriter, r *http.Request, c *httpx.
 		return
 	}
 	redirectFlash(w, r, "/profile", "success", "通知邮箱已保存")
+}
+
+// profileRecoveryCodes makes a new set of recovery codes (the old ones
+// stop working), given the password and a current authenticator code.
+func (h *handler) profileRecoveryCodes(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	codes, err := h.deps.Auth.RegenerateRecoveryCodes(r.Context(), c.Actor, r.PostFormValue("current"), r.PostFormValue("otp"))
+	if err != nil {
+		if fields, msg := fieldErrors(err); fields != nil {
+			if len(fields) == 0 {
+				redirectFlash(w, r, "/profile", "error", msg)
+				return
+			}
+			// The form's own ids, so the errors sit beside its fields.
+			errs := map[string]string{}
+			for k, v := range fields {
+				errs["rc-"+k] = v
+			}
+			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, errs)
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	setFlash(w, Flash{Kind: "success", Text: "已生成新的恢复码，旧恢复码已全部作废"})
+	h.showRecoveryCodes(w, r, codes, "/profile")
 }

@@ -52,11 +52,14 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("POST /users", h.can(access.ManageUsers, h.userCreate))
 	mux.Handle("GET /users/{id}", h.can(access.ViewUsers, h.userShow))
 	mux.Handle("POST /users/{id}/{action}", h.signedIn(h.userAction))
+	mux.Handle("GET /role-requests", h.can(access.RequestAdminRoles, h.roleRequestsPage))
+	mux.Handle("POST /role-requests/{id}/{action}", h.can(access.RequestAdminRoles, h.roleRequestDecide)) // approve reject
 
 	mux.Handle("GET /profile", h.signedIn(h.profile))
 	mux.Handle("POST /profile/password", h.signedIn(h.profilePassword))
 	mux.Handle("POST /profile/email", h.signedIn(h.profileEmail))
 	mux.Handle("POST /profile/totp/disable", h.signedIn(h.profileTOTPDisable))
+	mux.Handle("POST /profile/recovery-codes", h.signedIn(h.profileRecoveryCodes))
 
 	mux.Handle("GET /audit", h.can(access.ReadAudit, h.auditList))
 
@@ -115,6 +118,10 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 // nav is the navigation a role sees: only modules that exist and that the
 // role may use; unread is the number of unread notifications.
 func nav(a access.Actor, unread int) []NavItem {
+	if a.Role == access.NoRole {
+		// Waiting for a role: no menus, only one's own settings.
+		return []NavItem{{Href: "/profile", Label: "个人设置", Key: "profile"}}
+	}
 	items := []NavItem{{Href: "/", Label: "工作台", Key: "home"}}
 	if a.Can(access.ViewDocs) {
 		items = append(items, NavItem{Href: "/docs", Label: "公文", Key: "docs"},
@@ -138,6 +145,9 @@ func nav(a access.Actor, unread int) []NavItem {
 	}
 	if a.Can(access.ViewUsers) {
 		items = append(items, NavItem{Href: "/users", Label: "用户管理", Key: "users"})
+	}
+	if a.Can(access.RequestAdminRoles) {
+		items = append(items, NavItem{Href: "/role-requests", Label: "角色审批", Key: "role-requests"})
 	}
 	if a.Can(access.ReadAudit) {
 		items = append(items, NavItem{Href: "/audit", Label: "审计日志", Key: "audit"})

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/httpx"
 )
@@ -21,25 +23,30 @@ type usersListData struct {
 	Now       any
 }
 
-func roleOptions(a *access.Actor) []Option {
+// roleFilter are the choices of the list's role filter: every role, and
+// the accounts still waiting for one.
+func roleFilter() []Option {
 	var out []Option
 	for _, r := range access.Roles {
-		if a == nil || a.CanGrant(r) {
-			out = append(out, Option{Value: string(r), Label: r.Label()})
-		}
+		out = append(out, Option{Value: string(r), Label: r.Label()})
 	}
-	return out
+	return append(out, Option{Value: "none", Label: access.NoRole.Label()})
 }
 
 func (h *handler) usersList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	q := r.URL.Query()
 	d := usersListData{Q: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Under: strings.TrimSpace(q.Get("under")),
-		Roles: roleOptions(nil), CanCreate: c.Actor.Can(access.ManageUsers)}
-	if d.Role != "" && !access.Role(d.Role).Valid() {
+		Roles: roleFilter(), CanCreate: c.Actor.Can(access.ManageUsers)}
+	if d.Role != "" && d.Role != "none" && !access.Role(d.Role).Valid() {
 		d.Role = ""
 	}
+	f := auth.UserFilter{Under: d.Under, Q: d.Q, Role: access.Role(d.Role), NoRole: d.Role == "none", PerPage: 50}
+	if f.NoRole {
+		f.Role = ""
+	}
 	pager := NewPager(r, 50, 0)
-	users, total, err := h.deps.Auth.Users(r.Context(), c.Actor, auth.UserFilter{Under: d.Under, Q: d.Q, Role: access.Role(d.Role), Page: pager.Page, PerPage: 50})
+	f.Page = pager.Page
+	users, total, err := h.deps.Auth.Users(r.Context(), c.Actor, f)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -51,8 +58,20 @@ func (h *handler) usersList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 type userFormData struct {
 	Form   map[string]string
 	Errors map[string]string
-	Roles  []Option
+	Roles  []Option // the roles the actor may open an account with; none for the system administrator
 	Units  []Option
+}
+
+// createRoles are the roles the actor may open accounts with (the system
+// administrator opens them without one).
+func createRoles(a access.Actor) []Option {
+	var out []Option
+	for _, r := range access.Roles {
+		if a.Role != access.Sysadmin && a.CanGrant(r) {
+			out = append(out, Option{Value: string(r), Label: r.Label()})
+		}
+	}
+	return out
 }
 
 // unitOptions offers the actor's own unit and the units directly below it;
@@ -70,14 +89,18 @@ func (h *handler) unitOptions(r *http.Request, c *httpx.Current) []Option {
 	return opts
 }
 
+func (h *handler) renderUserNew(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) {
+	h.tpl.Page(w, r, status, "user_new", View{Layout: Layout{Title: "新建用户", Active: "users",
+		Crumbs: []Crumb{{Href: "/users", Label: "用户管理"}, {Label: "新建用户"}}},
+		Data: userFormData{Form: form, Errors: errs, Roles: createRoles(c.Actor), Units: h.unitOptions(r, c)}})
+}
+
 func (h *handler) userNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	form := map[string]string{"org": r.URL.Query().Get("org"), "role": string(access.Staff)}
 	if form["org"] == "" {
 		form["org"] = c.Actor.OrgCode
 	}
-	h.tpl.Page(w, r, http.StatusOK, "user_new", View{Layout: Layout{Title: "新建用户", Active: "users",
-		Crumbs: []Crumb{{Href: "/users", Label: "用户管理"}, {Label: "新建用户"}}},
-		Data: userFormData{Form: form, Roles: roleOptions(&c.Actor), Units: h.unitOptions(r, c)}})
+	h.renderUserNew(w, r, c, http.StatusOK, form, nil)
 }
 
 func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
@@ -85,10 +108,12 @@ func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	for _, k := range []string{"username", "display_name", "org", "role", "email"} {
 		form[k] = strings.TrimSpace(r.PostFormValue(k))
 	}
-	u, err := h.deps.Auth.CreateUser(r.Context(), c.Actor, auth.NewUser{
+	if c.Actor.Role == access.Sysadmin {
+		form["role"] = "" // its accounts wait for the security administrator
+	}
+	u, temp, err := h.deps.Auth.CreateUser(r.Context(), c.Actor, auth.NewUser{
 		Username: form["username"], DisplayName: form["display_name"], Password: r.PostFormValue("password"),
-		OrgCode: form["org"], Role: access.Role(form["role"]), MustChangePassword: r.PostFormValue("must_change") != "",
-		Email: form["email"],
+		OrgCode: form["org"], Role: access.Role(form["role"]), Email: form["email"],
 	})
 	if err != nil {
 		fields, _ := fieldErrors(err)
@@ -96,12 +121,31 @@ func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 			h.fail(w, r, err)
 			return
 		}
-		h.tpl.Page(w, r, http.StatusUnprocessableEntity, "user_new", View{Layout: Layout{Title: "新建用户", Active: "users",
-			Crumbs: []Crumb{{Href: "/users", Label: "用户管理"}, {Label: "新建用户"}}},
-			Data: userFormData{Form: form, Errors: fields, Roles: roleOptions(&c.Actor), Units: h.unitOptions(r, c)}})
+		h.renderUserNew(w, r, c, http.StatusUnprocessableEntity, form, fields)
 		return
 	}
-	redirectFlash(w, r, "/users/"+strconv.FormatInt(u.ID, 10), "success", "已创建用户 "+u.Username)
+	h.showTemporary(w, r, u, temp, "create")
+}
+
+// tempData is the page that shows a one-time password, once.
+type tempData struct {
+	User     auth.User
+	Password string
+	Kind     string // create or reset
+}
+
+// showTemporary answers a create or reset with the one-time password: the
+// only time anyone sees it. The page is not cached and not a redirect
+// target, so going back does not show it again.
+func (h *handler) showTemporary(w http.ResponseWriter, r *http.Request, u auth.User, temp, kind string) {
+	w.Header().Set("Cache-Control", "no-store")
+	title := "账号已创建"
+	if kind == "reset" {
+		title = "密码已重置"
+	}
+	h.tpl.Page(w, r, http.StatusOK, "user_password", View{Layout: Layout{Title: title, Active: "users",
+		Crumbs: []Crumb{{Href: "/users", Label: "用户管理"}, {Href: "/users/" + strconv.FormatInt(u.ID, 10), Label: u.DisplayName}, {Label: title}}},
+		Data: tempData{User: u, Password: temp, Kind: kind}})
 }
 
 type userShowData struct {
@@ -111,12 +155,47 @@ type userShowData struct {
 	Self     bool
 	// What the viewer may do to this account.
 	CanManage, CanSecure, CanRevoke bool
-	Roles                           []Option
-	Errors                          map[string]string
+	Roles                           []Option // business roles the viewer may give it
+	// Administrator roles: the viewer may ask for a change (AdminRoles are
+	// the choices) and decide a pending request.
+	CanRequest bool
+	AdminRoles []Option
+	Pending    *auth.RoleRequest
+	Errors     map[string]string
 }
 
 func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	h.renderUser(w, r, c, http.StatusOK, nil)
+}
+
+// grantOptions are the business roles the actor may give the account.
+func grantOptions(a access.Actor, u auth.User) []Option {
+	if u.ID == a.UserID || u.Role.Admin() || !a.Can(access.GrantRoles) ||
+		(a.Role == access.Leader && !a.ManagesAccount(u.Role, u.OrgPath)) {
+		return nil
+	}
+	var out []Option
+	for _, r := range access.Roles {
+		if a.CanGrantAt(r, u.OrgPath) {
+			out = append(out, Option{Value: string(r), Label: r.Label()})
+		}
+	}
+	return out
+}
+
+// adminRoleOptions are the changes to or from an administrator role one
+// may ask for on the account.
+func adminRoleOptions(u auth.User) []Option {
+	var out []Option
+	for _, r := range []access.Role{access.Sysadmin, access.Secadmin, access.Auditor} {
+		if r != u.Role {
+			out = append(out, Option{Value: string(r), Label: r.Label()})
+		}
+	}
+	if u.Role.Admin() {
+		out = append(out, Option{Value: "none", Label: "撤销管理员角色（无角色）"})
+	}
+	return out
 }
 
 func (h *handler) renderUser(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
@@ -132,10 +211,22 @@ func (h *handler) renderUser(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	}
 	a := c.Actor
 	d := userShowData{User: u, Locked: u.Locked(h.deps.Auth.Now()), Self: u.ID == a.UserID, Errors: errs,
-		CanManage: a.CanAt(access.ManageUsers, u.OrgPath) && a.CanGrant(u.Role),
-		CanSecure: a.CanAt(access.SecureUsers, u.OrgPath),
-		CanRevoke: a.CanAt(access.RevokeSessions, u.OrgPath),
-		Roles:     roleOptions(&a)}
+		CanManage:  a.Can(access.ManageUsers) && a.ManagesAccount(u.Role, u.OrgPath),
+		CanSecure:  a.CanAt(access.SecureUsers, u.OrgPath),
+		CanRevoke:  a.CanAt(access.RevokeSessions, u.OrgPath),
+		Roles:      grantOptions(a, u),
+		CanRequest: a.CanAt(access.RequestAdminRoles, u.OrgPath) && u.ID != a.UserID}
+	if d.CanRequest {
+		d.AdminRoles = adminRoleOptions(u)
+		pending, err := h.deps.Auth.RoleRequests(r.Context(), a, auth.RequestPending, u.ID)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if len(pending) > 0 {
+			d.Pending = &pending[0]
+		}
+	}
 	if d.CanRevoke || d.Self {
 		d.Sessions, _ = h.deps.Auth.Sessions(r.Context(), a, u.ID)
 	}
@@ -158,15 +249,36 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	case "enable":
 		err, msg = svc.SetDisabled(ctx, a, id, false), "账号已启用"
 	case "reset-password":
-		err, msg = svc.ResetPassword(ctx, a, id, r.PostFormValue("password")), "密码已重置，用户下次登录时须修改密码"
+		var temp string
+		if temp, err = svc.ResetPassword(ctx, a, id); err == nil {
+			u, err := svc.User(ctx, a, id)
+			if err != nil {
+				h.fail(w, r, err)
+				return
+			}
+			h.showTemporary(w, r, u, temp, "reset")
+			return
+		}
 	case "role":
-		err, msg = svc.SetRole(ctx, a, id, access.Role(r.PostFormValue("role"))), "角色已修改"
+		err, msg = svc.SetRole(ctx, a, id, access.Role(r.PostFormValue("role"))), "角色已修改，该用户须重新登录"
+	case "role-request":
+		role := r.PostFormValue("role")
+		if role == "none" {
+			role = ""
+		} else if role == "" {
+			err = apperr.Field("admin_role", "请选择申请的角色")
+			break
+		}
+		if _, err = svc.RequestRole(ctx, a, id, access.Role(role)); err != nil {
+			err = renameField(err, "role", "admin_role") // the request form's own field
+		}
+		msg = "已提交角色申请，须由另一名管理员在“角色审批”中批准后生效"
 	case "email":
 		err, msg = svc.SetEmail(ctx, a, id, r.PostFormValue("email")), "通知邮箱已保存"
 	case "unlock":
 		err, msg = svc.Unlock(ctx, a, id), "账号已解锁"
 	case "reset-totp":
-		err, msg = svc.ResetTOTP(ctx, a, id), "动态验证码已重置，用户须重新绑定"
+		err, msg = svc.ResetTOTP(ctx, a, id), "动态验证码已重置，其登录会话已结束；用户下次登录时须重新绑定"
 	case "revoke-sessions":
 		var n int64
 		n, err = svc.RevokeSessions(ctx, a, id)
@@ -188,4 +300,22 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		return
 	}
 	redirectFlash(w, r, "/users/"+r.PathValue("id"), "success", msg)
+}
+
+// renameField moves a validation error's message from one field to
+// another, for a page with two forms that send the same field.
+func renameField(err error, from, to string) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Fields[from] == "" {
+		return err
+	}
+	c := *e
+	c.Fields = map[string]string{}
+	for k, v := range e.Fields {
+		if k == from {
+			k = to
+		}
+		c.Fields[k] = v
+	}
+	return &c
 }

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"halfsky/internal/access"
+	"halfsky/internal/apperr"
+	"halfsky/internal/auth"
+	"halfsky/internal/httpx"
+)
+
+// roleRequestJSON is a request for an administrator role as the API shows it.
+type roleRequestJSON struct {
+	ID          int64      `json:"id"`
+	UserID      int64      `json:"user_id"`
+	Username    string     `json:"username"`
+	DisplayName string     `json:"display_name"`
+	OrgCode     string     `json:"org_code"`
+	FromRole    string     `json:"from_role"`
+	ToRole      string     `json:"to_role"`
+	ToRoleLabel string     `json:"to_role_label"`
+	RequestedBy string     `json:"requested_by"`
+	RequestedAt time.Time  `json:"requested_at"`
+	Status      string     `json:"status"`
+	DecidedBy   string     `json:"decided_by,omitempty"`
+	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+}
+
+func toRoleRequestJSON(q auth.RoleRequest) roleRequestJSON {
+	out := roleRequestJSON{ID: q.ID, UserID: q.TargetID, Username: q.TargetUsername, DisplayName: q.TargetName, OrgCode: q.TargetOrgCode,
+		FromRole: string(q.FromRole), ToRole: string(q.ToRole), ToRoleLabel: q.ToRole.Label(), RequestedBy: q.RequestedByUsername,
+		RequestedAt: q.RequestedAt.UTC(), Status: q.Status, DecidedBy: q.DecidedByUsername}
+	if !q.DecidedAt.IsZero() {
+		t := q.DecidedAt.UTC()
+		out.DecidedAt = &t
+	}
+	return out
+}
+
+// roleRequestList: GET /api/v1/role-requests?status=pending|approved|rejected
+// — requests for administrator roles of accounts in scope (system and
+// security administrators).
+func (h *handler) roleRequestList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	if !c.Actor.Can(access.RequestAdminRoles) {
+		h.deny(w, r, c)
+		return
+	}
+	q := newQuery(r)
+	status := q.text("status", 20)
+	switch status {
+	case "", auth.RequestPending, auth.RequestApproved, auth.RequestRejected:
+	default:
+		q.fields["status"] = "状态应为 pending、approved 或 rejected"
+	}
+	if err := q.err(); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	list, err := h.deps.Auth.RoleRequests(r.Context(), c.Actor, status, 0)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	items := make([]roleRequestJSON, 0, len(list))
+	for _, x := range list {
+		items = append(items, toRoleRequestJSON(x))
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// roleRequestCreate: POST /api/v1/users/{id}/role-requests {"role"} —
+// 201: asks that the account get (or, with role "", lose) an
+// administrator role; another administrator approves.
+func (h *handler) roleRequestCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	id := userID(r)
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	var body struct {
+		Role *string `json:"role"`
+	}
+	if err := httpx.DecodeJSON(r, &body); err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	if body.Role == nil {
+		httpx.WriteError(w, r, apperr.Field("role", "请选择申请的角色（撤销管理员角色时填空字符串）"))
+		return
+	}
+	if !textOK(*body.Role) {
+		httpx.WriteError(w, r, apperr.Field("role", "含有无效字符"))
+		return
+	}
+	q, err := h.deps.Auth.RequestRole(r.Context(), c.Actor, id, access.Role(*body.Role))
+	if err != nil {
+		h.fail(w, r, c, err, true)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"request": toRoleRequestJSON(q)})
+}
+
+// requestID is the {id} of a role request's path, or 0.
+func requestID(r *http.Request) int64 {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
+
+// roleRequestShow: GET /api/v1/role-requests/{id}.
+func (h *handler) roleRequestShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	if !c.Actor.Can(access.RequestAdminRoles) {
+		h.deny(w, r, c)
+		return
+	}
+	id := requestID(r)
+	if id == 0 {
+		httpx.WriteError(w, r, apperr.ErrNotFound)
+		return
+	}
+	q, err := h.deps.Auth.RoleRequest(r.Context(), c.Actor, id)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"request": toRoleRequestJSON(q)})
+}
+
+// roleRequestDecide: POST /api/v1/role-requests/{id}/approve|reject.
+func (h *handler) roleRequestDecide(approve bool) func(http.ResponseWriter, *http.Request, *httpx.Current) {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+		id := requestID(r)
+		if id == 0 {
+			httpx.WriteError(w, r, apperr.ErrNotFound)
+			return
+		}
+		if _, err := actionValue(r, ""); err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		q, err := h.deps.Auth.DecideRoleRequest(r.Context(), c.Actor, id, approve)
+		if err != nil {
+			h.fail(w, r, c, err, true)
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"request": toRoleRequestJSON(q)})
+	}
+}
