@@ -109,7 +109,7 @@ func (s *Service) AddProgress(ctx context.Context, a access.Actor, id int64, in 
 			}
 		}
 		for _, up := range in.Files {
-			f, err := files.Save(ctx, tx, a.OrgID, a.UserID, "files", up.Name, up.Data, now)
+			f, err := files.Save(ctx, tx, s.Vault, a.OrgID, a.UserID, "files", up.Name, up.Data, now)
 			if err != nil {
 				return err
 			}
@@ -301,6 +301,9 @@ func (s *Service) Timeline(ctx context.Context, a access.Actor, id int64) ([]Upd
 			return nil, err
 		}
 		f.CreatedAt = db.FromMillis(at)
+		if err := files.OpenMeta(s.Vault, &f); err != nil {
+			return nil, err
+		}
 		if i, ok := index[uid]; ok {
 			out[i].Files = append(out[i].Files, f)
 		}
@@ -313,5 +316,5 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (f
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	return files.ProblemFiles.Get(ctx, s.DB.Q(), id, fileID)
+	return files.ProblemFiles.Get(ctx, s.DB.Q(), s.Vault, id, fileID)
 }

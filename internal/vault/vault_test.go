@@ -305,3 +305,46 @@ func TestSealPlain(t *testing.T) {
 		}
 	})
 }
+
+// TestTerms: the blind index holds no text, matches every piece of a
+// query, differs by purpose and keyring, and cannot search one character.
+func TestTerms(t *testing.T) {
+	k := keyring(t)
+	terms, err := k.Terms("visits.search", "新阳路社区 王大姐家", "Ab")
+	if err != nil || !strings.HasPrefix(terms, " ") || !strings.HasSuffix(terms, " ") || strings.Contains(terms, "新阳") ||
+		strings.Contains(terms, "ab") {
+		t.Fatalf("terms %q %v", terms, err)
+	}
+	like := func(terms, pattern string) bool { // pattern is "% t %"
+		return strings.Contains(terms, strings.Trim(pattern, "%"))
+	}
+	for q, want := range map[string]bool{"新阳路": true, "社区王": true, "区 王": true, "AB": true, "王大姐家": true, "新阳村": false, "大娘": false} {
+		ps := k.TermPatterns("visits.search", q)
+		all := len(ps) > 0
+		for _, p := range ps {
+			if strings.Trim(p, "% 0123456789abcdef") != "" {
+				t.Fatalf("pattern %q holds more than hex", p)
+			}
+			all = all && like(terms, p)
+		}
+		if all != want {
+			t.Errorf("query %q matches %v", q, all)
+		}
+	}
+	if ps := k.TermPatterns("visits.search", "王"); len(ps) != 0 {
+		t.Fatalf("one character gives %v", ps)
+	}
+	if p := k.TermPatterns("tasks.search", "新阳路")[0]; like(terms, p) {
+		t.Fatal("another purpose's term matched")
+	}
+	if p := keyring(t).TermPatterns("visits.search", "新阳路")[0]; like(terms, p) {
+		t.Fatal("another keyring's term matched")
+	}
+	if empty, _ := k.Terms("visits.search", "", " 王 "); empty != " " {
+		t.Fatalf("no pieces: %q", empty)
+	}
+	var none *vault.Keyring
+	if _, err := none.Terms("x", "y"); err != vault.ErrNoKeys {
+		t.Fatal(err)
+	}
+}

@@ -148,7 +148,7 @@ func (s *Service) CreateVisit(ctx context.Context, a access.Actor, in VisitInput
 
 func (s *Service) addPhotos(ctx context.Context, tx *db.Tx, a access.Actor, visitID, orgID int64, photos []Photo, now time.Time) error {
 	for _, p := range photos {
-		f, err := files.SaveImage(ctx, tx, orgID, a.UserID, "photos", p.Name, p.Data, now)
+		f, err := files.SaveImage(ctx, tx, s.Vault, orgID, a.UserID, "photos", p.Name, p.Data, now)
 		if err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func (s *Service) Photos(ctx context.Context, a access.Actor, id int64) ([]files
 	if _, err := s.Visit(ctx, a, id); err != nil {
 		return nil, err
 	}
-	return files.VisitPhotos.List(ctx, s.DB.Q(), id)
+	return files.VisitPhotos.List(ctx, s.DB.Q(), s.Vault, id)
 }
 
 // Photo returns one photo of a visible visit with its bytes.
@@ -238,7 +238,7 @@ func (s *Service) Photo(ctx context.Context, a access.Actor, id, fileID int64) (
 	if _, err := s.Visit(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	return files.VisitPhotos.Get(ctx, s.DB.Q(), id, fileID)
+	return files.VisitPhotos.Get(ctx, s.DB.Q(), s.Vault, id, fileID)
 }
 
 // VisitFilter narrows the visit list.
