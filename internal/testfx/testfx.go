@@ -5,13 +5,25 @@ package testfx
 import (
 	"context"
 	"testing"
+	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
+
+// Keys seal what domain tests store (the services refuse to store
+// anything personal without keys).
+var Keys = func() *vault.Keyring {
+	k, err := vault.Parse(vault.NewFileText(time.Now()))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // Password is every demo account's password in tests.
 const Password = "test-password-2015"
