@@ -164,8 +164,12 @@ func (s *Service) seal(in *NeedInput) (name, contact string, err error) {
 	return name, contact, err
 }
 
-// open opens a scanned need's personal details in place.
+// open opens a scanned need's summary and personal details in place.
 func (s *Service) open(n *Need) error {
+	sl := s.sealer()
+	if sl.open(sealedSummary, n.ID, &n.Summary); sl.err != nil {
+		return sl.err
+	}
 	if n.PersonName == "" && n.Contact == "" {
 		return nil
 	}
@@ -271,13 +275,17 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 	if err != nil {
 		return Need{}, err
 	}
+	summary, err := s.Vault.Seal(sealedSummary.Purpose(), in.Summary)
+	if err != nil {
+		return Need{}, err
+	}
 	now := db.Millis(s.Now())
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		id, err = db.InsertID(ctx, tx, `INSERT INTO needs (visit_id, origin_org_id, origin_path, org_id, org_path, category, urgency, summary,
 			consent, person_name, contact, status, recorded_by, recorded_on, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, in.Summary, boolInt(in.Consent), name, contact,
+			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, summary, boolInt(in.Consent), name, contact,
 			NeedOpen, a.UserID, in.RecordedOn, now, now)
 		if err != nil {
 			return err
