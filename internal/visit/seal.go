@@ -81,7 +81,7 @@ func (x *sealer) open(c vault.Column, id int64, v *string) {
 func (s *Service) sealer() *sealer { return &sealer{k: s.Vault} }
 
 // Visits and tasks written before the search index existed have
-// search_terms = ”. These sealers index them from their fields (sealed
+// an empty search_terms. These sealers index them from their fields (sealed
 // or still plain: either opens), 500 rows a transaction, with a
 // compare-and-set so an edit meanwhile wins; the column pass of
 // vault.SealPlain then seals the plain fields themselves.
