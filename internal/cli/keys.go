@@ -147,7 +147,8 @@ func keyStatus(ctx context.Context, d *db.DB, k *vault.Keyring, out io.Writer) e
 	cols := vault.Columns()
 	sort.Slice(cols, func(i, j int) bool { return cols[i].Purpose() < cols[j].Purpose() })
 	for _, c := range cols {
-		rows, err := d.Query(ctx, `SELECT `+c.Name+` FROM `+c.Table+` WHERE `+c.Name+` <> ''`)
+		// The prefix names the key (hs1.<id up to 40>.): a file piece is not read whole.
+		rows, err := d.Query(ctx, `SELECT SUBSTR(`+c.Name+`, 1, 46) FROM `+c.Table+` WHERE `+c.Name+` <> ''`)
 		if err != nil {
 			return err
 		}
@@ -158,7 +159,7 @@ func keyStatus(ctx context.Context, d *db.DB, k *vault.Keyring, out io.Writer) e
 				rows.Close()
 				return err
 			}
-			by[vault.KeyOf(s)]++
+			by[keyOfPrefix(s)]++
 		}
 		rows.Close()
 		var parts []string
@@ -188,4 +189,15 @@ func keyStatus(ctx context.Context, d *db.DB, k *vault.Keyring, out io.Writer) e
 		fmt.Fprintf(out, "%-32s %s\n", s.Column.Purpose(), state)
 	}
 	return nil
+}
+
+// keyOfPrefix is the key id at the start of a sealed value ("" for a
+// value in the clear), from its first characters only.
+func keyOfPrefix(s string) string {
+	if rest, ok := strings.CutPrefix(s, vault.Prefix); ok {
+		if id, _, ok := strings.Cut(rest, "."); ok {
+			return id
+		}
+	}
+	return ""
 }

@@ -138,6 +138,10 @@ const needCols = `n.id, COALESCE(n.visit_id, 0), n.origin_org_id, oo.name, n.ori
 	n.category, n.urgency, n.summary, n.consent, n.person_name, n.contact, n.status, n.recorded_by, u.display_name,
 	n.recorded_on, n.created_at, n.updated_at, n.version`
 
+// needListCols are needCols for lists, which never show the contact: it
+// is neither read nor opened.
+var needListCols = strings.Replace(needCols, "n.contact", "''", 1)
+
 const needFrom = ` FROM needs n JOIN orgs o ON o.id = n.org_id JOIN orgs oo ON oo.id = n.origin_org_id JOIN users u ON u.id = n.recorded_by`
 
 // The sealed columns of a need: the woman's name and contact.
@@ -416,7 +420,7 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 		return nil, 0, err
 	}
 	lim, largs := f.Page.SQL()
-	rows, err := s.DB.Query(ctx, `SELECT `+needCols+needFrom+w.SQL()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.Args, largs...)...)
+	rows, err := s.DB.Query(ctx, `SELECT `+needListCols+needFrom+w.SQL()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
