@@ -544,6 +544,9 @@ func (s *Service) Steps(ctx context.Context, a access.Actor, id int64) ([]Step, 
 			return nil, err
 		}
 		t.At = db.FromMillis(at)
+		if t.Reason, err = s.Vault.OpenAny(sealedStepReason.Purpose(), t.Reason); err != nil {
+			return nil, fmt.Errorf("aid step %d: %w", t.ID, err)
+		}
 		out = append(out, t)
 	}
 	return out, rows.Err()

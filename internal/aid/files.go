@@ -32,15 +32,14 @@ const MaxFileSize = 10 << 20
 // MaxFilesPerDocument bounds the pages kept for one required document.
 const MaxFilesPerDocument = 10
 
-// chunkSize is how many bytes one sealed aid_file_chunks row holds.
-const chunkSize = 64 << 10
-
 // FileTypes names the accepted types, for forms and messages.
 const FileTypes = "PDF、JPG、PNG"
 
 var (
 	sealedFileName = vault.Register("aid_files", "id", "name")
 	sealedChunk    = vault.Register("aid_file_chunks", "id", "data")
+	// pieces hold the bytes, sealed, as internal/files keeps every upload.
+	pieces = files.Pieces{Table: "aid_file_chunks", Column: sealedChunk}
 )
 
 // digestPurpose is the keyed-hash purpose of a file's whole content.
@@ -136,7 +135,7 @@ func (s *Service) AddFile(ctx context.Context, a access.Actor, id int64, docKey,
 	if err != nil {
 		return File{}, err
 	}
-	parts, err := s.sealChunks(data)
+	parts, err := pieces.Seal(s.Vault, data)
 	if err != nil {
 		return File{}, err
 	}
@@ -161,10 +160,8 @@ func (s *Service) AddFile(ctx context.Context, a access.Actor, id int64, docKey,
 		if err != nil {
 			return err
 		}
-		for i, p := range parts {
-			if _, err := tx.Exec(ctx, `INSERT INTO aid_file_chunks (file_id, seq, data) VALUES (?, ?, ?)`, f.ID, i, p); err != nil {
-				return err
-			}
+		if err := pieces.Insert(ctx, tx, f.ID, parts); err != nil {
+			return err
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, "aid.file.add", "aid_application", ids(id), audit.OK,
 			fmt.Sprintf("file=%d doc=%s type=%s size=%d", f.ID, docKey, ct, f.Size)))
@@ -173,20 +170,6 @@ func (s *Service) AddFile(ctx context.Context, a access.Actor, id int64, docKey,
 		return File{}, err
 	}
 	return f, nil
-}
-
-func (s *Service) sealChunks(data []byte) ([]string, error) {
-	var out []string
-	for len(data) > 0 {
-		n := min(len(data), chunkSize)
-		p, err := s.Vault.Seal(sealedChunk.Purpose(), string(data[:n]))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-		data = data[n:]
-	}
-	return out, nil
 }
 
 // RemoveFile deletes an attachment (the collecting unit, while draft or
@@ -205,7 +188,7 @@ func (s *Service) RemoveFile(ctx context.Context, a access.Actor, id, fileID int
 		if err != nil {
 			return db.NoRows(err)
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM aid_file_chunks WHERE file_id = ?`, fileID); err != nil {
+		if err := pieces.Delete(ctx, tx, fileID); err != nil {
 			return err
 		}
 		res, err := tx.Exec(ctx, `DELETE FROM aid_files WHERE id = ? AND application_id = ?`, fileID, id)
@@ -341,32 +324,14 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (F
 	return f, data, nil
 }
 
-// openChunks reads a file's chunks in order and checks they are the whole
-// content that was uploaded.
+// openChunks reads a file's pieces in order and checks they are the
+// whole content that was uploaded.
 func (s *Service) openChunks(ctx context.Context, tx *db.Tx, fileID int64, chunks int, digest string) ([]byte, error) {
-	rows, err := tx.Query(ctx, `SELECT data FROM aid_file_chunks WHERE file_id = ? ORDER BY seq`, fileID)
+	out, err := pieces.Read(ctx, tx, s.Vault, fileID, chunks)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []byte
-	n := 0
-	for rows.Next() {
-		var raw string
-		if err := rows.Scan(&raw); err != nil {
-			return nil, err
-		}
-		p, err := s.Vault.Open(sealedChunk.Purpose(), raw)
-		if err != nil {
-			return nil, fmt.Errorf("aid file %d chunk %d: %w", fileID, n, err)
-		}
-		out = append(out, p...)
-		n++
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if n != chunks || s.Vault.Lookup(digestPurpose, string(out)) != digest {
+	if s.Vault.Lookup(digestPurpose, string(out)) != digest {
 		return nil, fmt.Errorf("aid file %d: content does not match its digest", fileID)
 	}
 	return out, nil

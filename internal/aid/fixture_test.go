@@ -1,13 +1,10 @@
 package aid_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"halfsky/internal/testfx"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +15,7 @@ import (
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/idcard"
+	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
 )
 
@@ -138,33 +136,7 @@ func (f *fx) fingerprint() string {
 // eachRow runs q and hands every row's values to fn as text.
 func (f *fx) eachRow(q string, fn func([]string)) {
 	f.t.Helper()
-	rows, err := f.d.Query(context.Background(), q)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			f.t.Fatal(err)
-		}
-		out := make([]string, len(cols))
-		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			out[i] = fmt.Sprint(v)
-		}
-		fn(out)
-	}
-	if err := rows.Err(); err != nil {
-		f.t.Fatal(err)
-	}
+	testdb.EachRow(f.t, f.d, q, fn)
 }
 
 func (f *fx) audited(action string) int {
@@ -179,47 +151,12 @@ func (f *fx) audited(action string) int {
 // in the clear.
 func (f *fx) noneInTables(tables []string, canaries ...string) {
 	f.t.Helper()
-	for _, table := range tables {
-		f.eachRow(`SELECT * FROM `+table, func(vals []string) {
-			for _, v := range vals {
-				for _, c := range canaries {
-					if strings.Contains(v, c) {
-						f.t.Fatalf("%s holds %q in the clear", table, c)
-					}
-				}
-			}
-		})
-	}
+	testdb.NoneInTables(f.t, f.d, tables, nil, canaries...)
 }
 
 // noneInFile fails if the SQLite database file (and its -wal, -shm) holds
-// one of the canaries. known is something stored in the clear that must
-// be found, so a blind search cannot pass. On PostgreSQL it does nothing:
-// the rows are checked by noneInTables.
+// one of the canaries; known must be found (see testdb.NoneInFile).
 func (f *fx) noneInFile(known string, canaries ...string) {
 	f.t.Helper()
-	if f.d.Dialect != db.SQLite {
-		return
-	}
-	if _, err := f.d.Exec(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		f.t.Fatal(err)
-	}
-	files, _ := filepath.Glob(f.d.Path + "*") // the file, and its -wal and -shm if any
-	if len(files) == 0 {
-		f.t.Fatal("no database file")
-	}
-	for _, name := range files {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		if filepath.Base(name) == filepath.Base(f.d.Path) && !bytes.Contains(b, []byte(known)) {
-			f.t.Fatalf("%q is not found in the file: the search is blind", known)
-		}
-		for _, c := range canaries {
-			if bytes.Contains(b, []byte(c)) {
-				f.t.Fatalf("%s holds %q in the clear", filepath.Base(name), c)
-			}
-		}
-	}
+	testdb.NoneInFile(f.t, f.d, known, canaries...)
 }

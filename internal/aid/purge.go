@@ -282,12 +282,9 @@ func inList(ids []int64) (string, []any) { return "(" + db.Marks(len(ids)) + ")"
 // It reports false when readers kept the log from being emptied; the
 // rows are purged all the same and a later checkpoint finishes the job.
 func compactSQLite(ctx context.Context, d *db.DB) (bool, error) {
-	if _, err := d.Exec(ctx, `VACUUM`); err != nil {
-		return false, fmt.Errorf("vacuum after purge: %w", err)
+	ok, err := d.Compact(ctx)
+	if err != nil {
+		return false, fmt.Errorf("after purge: %w", err)
 	}
-	var busy, log, done int
-	if err := d.QueryRow(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &log, &done); err != nil {
-		return false, fmt.Errorf("checkpoint after purge: %w", err)
-	}
-	return busy == 0, nil
+	return ok, nil
 }

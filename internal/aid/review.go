@@ -252,8 +252,13 @@ func (s *Service) move(ctx context.Context, tx *db.Tx, a access.Actor, x Applica
 }
 
 // step records a review step and its audit event. The reason stays in the
-// step; the audit detail says only what happened.
+// step, sealed (it describes her circumstances); the audit detail says
+// only what happened.
 func (s *Service) step(ctx context.Context, tx *db.Tx, a access.Actor, x Application, level, decision, reason string, now int64, action string) error {
+	reason, err := s.Vault.Seal(sealedStepReason.Purpose(), reason)
+	if err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO aid_steps (application_id, level, decision, reason, by_user, by_org, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		x.ID, level, decision, reason, a.UserID, a.OrgID, now); err != nil {
 		return err

@@ -17,6 +17,9 @@ var (
 	sealedAddress  = vault.Register("aid_applications", "id", "address")
 	sealedFacts    = vault.Register("aid_applications", "id", "facts")
 	sealedGuardian = vault.Register("aid_applications", "id", "guardian_name")
+	// A review step's reason (why it was returned or rejected) describes
+	// her circumstances as much as the facts do.
+	sealedStepReason = vault.Register("aid_steps", "id", "reason")
 )
 
 // LookupPurpose is the keyed-hash purpose of ID numbers in this module.

@@ -32,7 +32,11 @@ func TestCanary(t *testing.T) {
 			t.Fatal(err)
 		}
 		x = f.submit(village, x)
-		x = f.decide(street, x, aid.Return, "请补充诊断证明")
+		const canaryReason = "金丝雀退回：丈夫CANARY务工收入未申报"
+		x = f.decide(street, x, aid.Return, canaryReason)
+		if steps, err := f.svc.Steps(ctx, village, x.ID); err != nil || steps[len(steps)-1].Reason != canaryReason {
+			t.Fatalf("the return reason reads back as %+v, %v", steps, err)
+		}
 		if _, err := f.svc.Update(ctx, village, x.ID, aid.Input{Household: "tekun", MedicalConsent: true, Version: x.Version,
 			Facts: map[string]string{"diagnosis": "breast_invasive", "stage": canaryStage, "hospital": canaryHospital}}); err != nil {
 			t.Fatal(err)
@@ -64,7 +68,7 @@ func TestCanary(t *testing.T) {
 			t.Fatalf("reveal audit: %q %v", detail, err)
 		}
 
-		canaries := []string{canaryName, canaryID, canaryPhone, canaryAddress, canaryHospital, canaryStage, "13912345678", "金丝雀"}
+		canaries := []string{canaryName, canaryID, canaryPhone, canaryAddress, canaryHospital, canaryStage, "13912345678", "金丝雀", "CANARY务工"}
 		f.noneInTables(append(aidTables, "audit_events"), canaries...)
 		var raw string
 		if err := d.QueryRow(ctx, `SELECT id_number FROM aid_applications WHERE id = ?`, x.ID).Scan(&raw); err != nil || !strings.HasPrefix(raw, "hs1.") {

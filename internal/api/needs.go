@@ -141,7 +141,7 @@ func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		h.fail(w, r, c, err, true)
 		return
 	}
-	ts, _, err := svc.Tasks(ctx, c.Actor, visit.TaskFilter{NeedID: id, Page: visit.Page{All: true}})
+	ts, _, err := svc.Tasks(ctx, c.Actor, visit.TaskFilter{NeedID: id, Full: true, Page: visit.Page{All: true}})
 	if err != nil {
 		h.fail(w, r, c, err, true)
 		return

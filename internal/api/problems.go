@@ -80,7 +80,7 @@ type updateJSON struct {
 func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	q := newQuery(r)
 	f := rectify.Filter{Under: q.text("under", 40), Category: q.text("category", 20), Source: q.text("source", 20),
-		Mode: q.text("mode", 20), Status: q.text("status", 20), Colour: q.text("colour", 20), Verify: q.text("verify", 5) == "1"}
+		Mode: q.text("mode", 20), Status: q.text("status", 20), Colour: q.text("colour", 20), Verify: q.text("verify", 5) == "1", Full: true}
 	f.Page, f.PerPage = q.page(rectify.PerPageDefault, 200)
 	if err := q.err(); err != nil {
 		httpx.WriteError(w, r, err)

@@ -52,7 +52,7 @@ func toTaskJSON(t visit.Task, today string) taskJSON {
 func (h *handler) taskList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	q := newQuery(r)
 	f := visit.TaskFilter{Under: q.text("under", 20), Status: q.text("status", 20), Overdue: q.v.Get("overdue") == "1",
-		DueSoon: q.v.Get("soon") == "1", Mine: q.v.Get("mine") == "1", Q: q.text("q", 50)}
+		DueSoon: q.v.Get("soon") == "1", Mine: q.v.Get("mine") == "1", Q: q.text("q", 50), Full: true}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
 		httpx.WriteError(w, r, err)

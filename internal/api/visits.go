@@ -50,7 +50,7 @@ func toVisitJSON(v visit.Visit) visitJSON {
 // visitList: GET /api/v1/visits?under=&from=&to=&mine=1&q=&page=&per_page=.
 func (h *handler) visitList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	q := newQuery(r)
-	f := visit.VisitFilter{Under: q.text("under", 20), From: q.text("from", 10), To: q.text("to", 10), Mine: q.v.Get("mine") == "1", Q: q.text("q", 50)}
+	f := visit.VisitFilter{Under: q.text("under", 20), From: q.text("from", 10), To: q.text("to", 10), Mine: q.v.Get("mine") == "1", Q: q.text("q", 50), Full: true}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
 		httpx.WriteError(w, r, err)

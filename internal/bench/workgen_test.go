@@ -63,7 +63,8 @@ type workGen struct {
 	// Took is how long each table's generation and insert took.
 	Took map[string]time.Duration
 	// Vault seals a woman's name and contact as the visit module does
-	// (the pages cannot show rows they cannot open); nil leaves them empty.
+	// (the pages cannot show rows they cannot open; nil leaves them
+	// empty), and at the end every other sealed field (vault.SealPlain).
 	Vault *vault.Keyring
 	// Overdue counts open tasks and problems past their due date.
 	OverdueTasks, OverdueProblems int64
@@ -111,6 +112,15 @@ func (g *workGen) Run(ctx context.Context) error {
 			return fmt.Errorf("generate %s: %w", step.name, err)
 		}
 		g.Took[step.name] = time.Since(start)
+	}
+	// The free text as the modules keep it: sealed and indexed for search,
+	// the way the start-up step does an earlier version's rows.
+	if g.Vault != nil {
+		start := time.Now()
+		if _, err := vault.SealPlain(ctx, g.d, g.Vault, nil); err != nil {
+			return fmt.Errorf("seal: %w", err)
+		}
+		g.Took["seal"] = time.Since(start)
 	}
 	return g.resetSequences(ctx)
 }

@@ -42,8 +42,9 @@ Usage:
                                           from its PDF) into its elements; --as saves
                                           it as a draft of that user's unit
   halfsky audit verify                    check the audit log's hash chain
-  halfsky keys status|rotate|reseal      the keys sealing sensitive fields: what each
-                                          seals; add a key and re-seal everything
+  halfsky keys status|seal|rotate|reseal the keys sealing sensitive fields: what each
+                                          seals; seal what an earlier version kept in
+                                          the clear; add a key and re-seal everything
   halfsky aid purge [--dry-run]           remove the personal data of closed aid
                                           applications past their programme's
                                           retention (the server does it daily)

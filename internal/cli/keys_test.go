@@ -14,9 +14,10 @@ import (
 	"halfsky/internal/visit"
 )
 
-// TestKeysRotate: a need's contact sealed under the first key; `keys
-// rotate` adds a key to the file and re-seals it, `keys status` counts by
-// key, the value still opens, and the rotation is in the audit log.
+// TestKeysRotate: a need's summary, name and contact sealed under the
+// first key; `keys rotate` adds a key to the file and re-seals the three,
+// `keys status` counts by key, each opens to its own value, and the
+// rotation is in the audit log.
 func TestKeysRotate(t *testing.T) {
 	each(t, func(t *testing.T) {
 		must(t, "import-orgs")
@@ -48,7 +49,7 @@ func TestKeysRotate(t *testing.T) {
 
 		out = must(t, "keys", "rotate")
 		k2, _, err := vault.Load(path, "")
-		if err != nil || k2.Active() == k1.Active() || !strings.Contains(out, "2 个值") {
+		if err != nil || k2.Active() == k1.Active() || !strings.Contains(out, "3 个值") {
 			t.Fatalf("rotate: %v\n%s", err, out)
 		}
 		var sealed string
@@ -57,7 +58,7 @@ func TestKeysRotate(t *testing.T) {
 			t.Fatalf("contact still under %s", vault.KeyOf(sealed))
 		}
 		vs.Vault = k2
-		if got, err := vs.Need(ctx, a, n.ID); err != nil || got.Contact != "13900001111" || got.PersonName != "李桂芝" {
+		if got, err := vs.Need(ctx, a, n.ID); err != nil || got.Contact != "13900001111" || got.PersonName != "李桂芝" || got.Summary != "需要两癌筛查信息" {
 			t.Fatalf("after rotation: %+v %v", got, err)
 		}
 		if out := must(t, "keys", "status"); !strings.Contains(out, k2.Active()+" 1") {

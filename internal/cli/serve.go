@@ -76,6 +76,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(slog.Default().Handler(), slog.LevelWarn),
 	}
 	go srv.Housekeeping(ctx)
+	go srv.SealPlain(ctx) // the upgrade to sealed storage, once
 	errc := make(chan error, 1)
 	go func() {
 		if cfg.TLSCert != "" {

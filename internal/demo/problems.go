@@ -9,6 +9,7 @@ import (
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/rectify"
+	"halfsky/internal/vault"
 )
 
 // problemSeed is one demo ledger entry: who records it, days before today
@@ -139,8 +140,9 @@ var problemSeeds = []problemSeed{
 
 // seedProblems fills the problem ledger with problemSeeds, each recorded
 // and worked on by its unit's demo account on its own days.
-func seedProblems(ctx context.Context, svc *auth.Service, now time.Time) error {
+func seedProblems(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now time.Time) error {
 	rs := rectify.NewService(svc.DB, svc.Orgs)
+	rs.Vault = keys
 	var clock time.Time
 	rs.Now = func() time.Time { return clock }
 	loc := db.Shanghai

@@ -1,14 +1,11 @@
 package demo
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
-	"halfsky/internal/org"
 	"halfsky/internal/rectify"
 	"halfsky/internal/testdb"
 )
@@ -18,17 +15,13 @@ import (
 func TestDemoProblems(t *testing.T) {
 	auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		svc := auth.NewService(d, &org.Store{DB: d})
-		if _, err := Seed(ctx, svc, "demo-password-2015", true); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Now()
-		if err := seedProblems(ctx, svc, now); err != nil {
+		ctx, _, svc, keys, now := seeded(t, d)
+		if err := seedProblems(ctx, svc, keys, now); err != nil {
 			t.Fatal(err)
 		}
 		u, _ := svc.UserByUsername(ctx, "city.staff")
 		rs := rectify.NewService(d, svc.Orgs)
+		rs.Vault = keys
 		list, n, err := rs.List(ctx, u.Actor(""), rectify.Filter{})
 		if err != nil || n != len(problemSeeds) {
 			t.Fatalf("%d problems, %v", n, err)

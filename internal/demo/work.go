@@ -13,7 +13,7 @@ import (
 // notice's report), visits with needs and tasks in every state, quotas,
 // and problems at every stage of the ledger. It does nothing when any
 // study activity, visit or problem exists.
-// keys seal the women's names and contacts in the demo needs.
+// keys seal what is personal in them (see the README's list).
 func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now time.Time) error {
 	var n int
 	if err := svc.DB.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM study_activities) + (SELECT COUNT(*) FROM visits)
@@ -26,7 +26,7 @@ func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now t
 	if err := seedVisits(ctx, svc, keys, now); err != nil {
 		return err
 	}
-	if err := seedProblems(ctx, svc, now); err != nil {
+	if err := seedProblems(ctx, svc, keys, now); err != nil {
 		return err
 	}
 	if err := seedAid(ctx, svc, keys, now); err != nil {

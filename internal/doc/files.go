@@ -29,7 +29,7 @@ func (s *Service) Attach(ctx context.Context, a access.Actor, id int64, name str
 		if n >= 20 {
 			return apperr.Field("file", "每份公文最多 20 个附件")
 		}
-		if f, err = files.Save(ctx, tx, a.OrgID, a.UserID, "file", name, data, s.Now()); err != nil {
+		if f, err = files.Save(ctx, tx, s.Vault, a.OrgID, a.UserID, "file", name, data, s.Now()); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO document_files (doc_id, file_id, position) VALUES (?, ?, ?)`, d.ID, f.ID, n+1); err != nil {
@@ -68,7 +68,7 @@ func (s *Service) Files(ctx context.Context, a access.Actor, id int64) ([]files.
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	return files.DocumentLinks.List(ctx, s.DB.Q(), id)
+	return files.DocumentLinks.List(ctx, s.DB.Q(), s.Vault, id)
 }
 
 // File returns an attachment of a visible document with its bytes.
@@ -76,5 +76,5 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (f
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	return files.DocumentLinks.Get(ctx, s.DB.Q(), id, fileID)
+	return files.DocumentLinks.Get(ctx, s.DB.Q(), s.Vault, id, fileID)
 }

@@ -10,6 +10,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
 
 // Service is the document workflow.
@@ -22,6 +23,8 @@ type Service struct {
 	OnIssue func(ctx context.Context, tx *db.Tx, d Document) error
 	// OnReceive runs in the transaction of a unit's 签收.
 	OnReceive func(ctx context.Context, tx *db.Tx, docID, orgID int64, at time.Time) error
+	// Vault seals attachments; without it none is stored or read.
+	Vault *vault.Keyring
 }
 
 // NewService returns a Service on the real clock.

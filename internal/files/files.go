@@ -1,6 +1,10 @@
 // Package files stores uploaded attachments in the database: only the
 // document and image types a federation office exchanges, checked by
-// content as well as by name, and never larger than MaxSize.
+// content as well as by name, and never larger than MaxSize — and sealed:
+// the name and the content's SHA-256 each sealed in their column, the
+// bytes in sealed pieces of at most 64 KiB (see Pieces), all with
+// internal/vault, so nothing of an upload is in the database in the clear
+// and key rotation re-seals them like any sealed field.
 package files
 
 import (
@@ -17,6 +21,7 @@ import (
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/db"
+	"halfsky/internal/vault"
 )
 
 // MaxSize is the largest attachment accepted.
@@ -105,12 +110,12 @@ func CheckImage(field, name string, data []byte) (string, error) {
 	return Check(field, name, data)
 }
 
-// SaveImage stores a checked photo in the caller's transaction.
-func SaveImage(ctx context.Context, tx *db.Tx, orgID, userID int64, field, name string, data []byte, now time.Time) (File, error) {
+// SaveImage stores a checked photo, sealed, in the caller's transaction.
+func SaveImage(ctx context.Context, tx *db.Tx, k *vault.Keyring, orgID, userID int64, field, name string, data []byte, now time.Time) (File, error) {
 	if _, err := CheckImage(field, name, data); err != nil {
 		return File{}, err
 	}
-	return Save(ctx, tx, orgID, userID, field, name, data, now)
+	return Save(ctx, tx, k, orgID, userID, field, name, data, now)
 }
 
 func matches(k kind, data []byte) bool {
@@ -125,18 +130,37 @@ func matches(k kind, data []byte) bool {
 	return false
 }
 
-// Save stores a checked file in the caller's transaction.
-func Save(ctx context.Context, tx *db.Tx, orgID, userID int64, field, name string, data []byte, now time.Time) (File, error) {
+// Save stores a checked file, sealed, in the caller's transaction:
+// without keys it stores nothing (vault.ErrNoKeys).
+func Save(ctx context.Context, tx *db.Tx, k *vault.Keyring, orgID, userID int64, field, name string, data []byte, now time.Time) (File, error) {
 	ct, err := Check(field, name, data)
 	if err != nil {
 		return File{}, err
 	}
+	if k == nil {
+		return File{}, vault.ErrNoKeys
+	}
 	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, `\`, "/")))
 	sum := sha256.Sum256(data)
 	f := File{OrgID: orgID, Name: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:]), CreatedAt: now}
-	f.ID, err = db.InsertID(ctx, tx, `INSERT INTO files (org_id, name, content_type, size, sha256, data, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, orgID, f.Name, f.ContentType, f.Size, f.SHA256, data, userID, db.Millis(now))
-	return f, err
+	sealedName, err := k.Seal(nameCol.Purpose(), f.Name)
+	if err != nil {
+		return File{}, err
+	}
+	sealedSum, err := k.Seal(sumCol.Purpose(), f.SHA256)
+	if err != nil {
+		return File{}, err
+	}
+	parts, err := filePieces.Seal(k, data)
+	if err != nil {
+		return File{}, err
+	}
+	f.ID, err = db.InsertID(ctx, tx, `INSERT INTO files (org_id, name, content_type, size, sha256, data, chunks, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, orgID, sealedName, f.ContentType, f.Size, sealedSum, []byte{}, len(parts), userID, db.Millis(now))
+	if err != nil {
+		return File{}, err
+	}
+	return f, filePieces.Insert(ctx, tx, f.ID, parts)
 }
 
 // Serve writes a file as a download with a safe name.
@@ -199,9 +223,23 @@ func scanMeta(row interface{ Scan(...any) error }, extra ...any) (File, error) {
 	return f, err
 }
 
-// List returns an owner's files in order, in one query. Callers check the
-// owner is visible first.
-func (l Link) List(ctx context.Context, q db.Querier, owner int64) ([]File, error) {
+// OpenMeta opens, in place, the name and checksum of a file read as
+// stored (for callers with a query of their own); a file stored in the
+// clear by an earlier version reads as it is until it is sealed.
+func OpenMeta(k *vault.Keyring, f *File) error {
+	var err error
+	if f.Name, err = k.OpenAny(nameCol.Purpose(), f.Name); err != nil {
+		return fmt.Errorf("file %d name: %w", f.ID, err)
+	}
+	if f.SHA256, err = k.OpenAny(sumCol.Purpose(), f.SHA256); err != nil {
+		return fmt.Errorf("file %d checksum: %w", f.ID, err)
+	}
+	return nil
+}
+
+// List returns an owner's files in order, names opened, in one query.
+// Callers check the owner is visible first.
+func (l Link) List(ctx context.Context, q db.Querier, k *vault.Keyring, owner int64) ([]File, error) {
 	rows, err := q.Query(ctx, `SELECT `+metaCols+` FROM `+l.table+` x JOIN files f ON f.id = x.file_id
 		WHERE x.`+l.owner+` = ? ORDER BY x.`+l.order, owner)
 	if err != nil {
@@ -214,19 +252,36 @@ func (l Link) List(ctx context.Context, q db.Querier, owner int64) ([]File, erro
 		if err != nil {
 			return nil, err
 		}
+		if err := OpenMeta(k, &f); err != nil {
+			return nil, err
+		}
 		out = append(out, f)
 	}
 	return out, rows.Err()
 }
 
-// Get returns one of an owner's files with its bytes; db.ErrNotFound when
+// Get returns one of an owner's files with its bytes, opened and checked
+// against the sealed SHA-256 of what was uploaded; db.ErrNotFound when
 // the file is not attached to that owner.
-func (l Link) Get(ctx context.Context, q db.Querier, owner, fileID int64) (File, []byte, error) {
+func (l Link) Get(ctx context.Context, q db.Querier, k *vault.Keyring, owner, fileID int64) (File, []byte, error) {
 	var data []byte
-	f, err := scanMeta(q.QueryRow(ctx, `SELECT `+metaCols+`, f.data FROM `+l.table+` x JOIN files f ON f.id = x.file_id
-		WHERE x.`+l.owner+` = ? AND x.file_id = ?`, owner, fileID), &data)
+	var chunks int
+	f, err := scanMeta(q.QueryRow(ctx, `SELECT `+metaCols+`, f.chunks, f.data FROM `+l.table+` x JOIN files f ON f.id = x.file_id
+		WHERE x.`+l.owner+` = ? AND x.file_id = ?`, owner, fileID), &chunks, &data)
 	if err != nil {
 		return File{}, nil, db.NoRows(err)
+	}
+	if err := OpenMeta(k, &f); err != nil {
+		return File{}, nil, err
+	}
+	if chunks == 0 {
+		return f, data, nil // stored in the clear by an earlier version, not yet sealed
+	}
+	if data, err = filePieces.Read(ctx, q, k, f.ID, chunks); err != nil {
+		return File{}, nil, err
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != f.SHA256 {
+		return File{}, nil, fmt.Errorf("file %d: content does not match its checksum", f.ID)
 	}
 	return f, data, nil
 }

@@ -130,9 +130,13 @@ func (s *Service) deskOwn(ctx context.Context, a access.Actor, today, soon strin
 		return err
 	}
 	defer rows.Close()
+	var openErr error
 	keep := func(list *[]DeskProblem, n *int, p DeskProblem) {
 		*n++
-		if len(*list) < 10 {
+		if len(*list) < 10 && openErr == nil { // only what is shown is opened
+			sl := s.sealer()
+			sl.open(sealedDescription, p.ID, &p.Description)
+			openErr = sl.err
 			*list = append(*list, p)
 		}
 	}
@@ -151,6 +155,9 @@ func (s *Service) deskOwn(ctx context.Context, a access.Actor, today, soon strin
 		case colour == "yellow":
 			keep(&d.DueSoon, &d.DueSoonTotal, p)
 		}
+	}
+	if openErr != nil {
+		return openErr
 	}
 	return rows.Err()
 }
@@ -181,6 +188,10 @@ func (s *Service) deskVerify(ctx context.Context, a access.Actor, d *Desk) error
 			return err
 		}
 		p.CategoryLabel, p.AppliedAt = deskCategoryLabel(p.Category), time.UnixMilli(at)
+		sl := s.sealer()
+		if sl.open(sealedDescription, p.ID, &p.Description); sl.err != nil {
+			return sl.err
+		}
 		d.Verify = append(d.Verify, p)
 	}
 	return rows.Err()

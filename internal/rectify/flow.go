@@ -98,7 +98,7 @@ func (s *Service) AddProgress(ctx context.Context, a access.Actor, id int64, in 
 		if err := bump(ctx, tx, p, db.Millis(now), `status = status`); err != nil {
 			return err
 		}
-		uid, err := addUpdate(ctx, tx, a, p.ID, kind, in.Note, now)
+		uid, err := s.addUpdate(ctx, tx, a, p.ID, kind, in.Note, now)
 		if err != nil {
 			return err
 		}
@@ -109,7 +109,7 @@ func (s *Service) AddProgress(ctx context.Context, a access.Actor, id int64, in 
 			}
 		}
 		for _, up := range in.Files {
-			f, err := files.Save(ctx, tx, a.OrgID, a.UserID, "files", up.Name, up.Data, now)
+			f, err := files.Save(ctx, tx, s.Vault, a.OrgID, a.UserID, "files", up.Name, up.Data, now)
 			if err != nil {
 				return err
 			}
@@ -122,9 +122,14 @@ func (s *Service) AddProgress(ctx context.Context, a access.Actor, id int64, in 
 	})
 }
 
-func addUpdate(ctx context.Context, tx *db.Tx, a access.Actor, id int64, kind, note string, now time.Time) (int64, error) {
+// addUpdate adds an entry to an item's timeline, its note sealed.
+func (s *Service) addUpdate(ctx context.Context, tx *db.Tx, a access.Actor, id int64, kind, note string, now time.Time) (int64, error) {
+	sealed, err := s.Vault.Seal(sealedNote.Purpose(), note)
+	if err != nil {
+		return 0, err
+	}
 	return db.InsertID(ctx, tx, `INSERT INTO problem_updates (problem_id, kind, note, by_user, by_name, by_org, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		id, kind, note, a.UserID, a.Name, a.OrgID, db.Millis(now))
+		id, kind, sealed, a.UserID, a.Name, a.OrgID, db.Millis(now))
 }
 
 // Apply is the unit's 申请销号 with a summary of what was done; the unit
@@ -147,12 +152,13 @@ func (s *Service) Apply(ctx context.Context, a access.Actor, id int64, note stri
 		return apperr.Field("note", "整改完成情况不能超过 2000 字")
 	}
 	now := s.Now()
-	msg := notify.Message{Kind: "problem.applied", Title: p.OrgName + "申请问题销号：" + p.CategoryLabel(), Body: clip(note, 120), Link: Link(p.ID)}
+	// Notices carry no note: the notes are sealed, notices are not.
+	msg := notify.Message{Kind: "problem.applied", Title: p.OrgName + "申请问题销号：" + p.CategoryLabel(), Body: "整改完成情况请在问题页面查看。", Link: Link(p.ID)}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := bump(ctx, tx, p, db.Millis(now), `status = 'applied', applied_at = ?, applied_by = ?`, db.Millis(now), a.UserID); err != nil {
 			return err
 		}
-		if _, err := addUpdate(ctx, tx, a, p.ID, KindApply, note, now); err != nil {
+		if _, err := s.addUpdate(ctx, tx, a, p.ID, KindApply, note, now); err != nil {
 			return err
 		}
 		if err := notify.ToOrgs(ctx, tx, []int64{parent}, msg, now); err != nil {
@@ -173,14 +179,6 @@ func (s *Service) parentOf(ctx context.Context, p Problem) (int64, error) {
 		return 0, apperr.New(http.StatusConflict, "no_parent", "本单位没有上级单位，无法申请销号")
 	}
 	return o.ParentID, nil
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }
 
 // above loads an applied item for the verifier: a unit strictly above the
@@ -221,13 +219,13 @@ func (s *Service) Close(ctx context.Context, a access.Actor, id int64, note stri
 		note = "经审核，同意销号"
 	}
 	now := s.Now()
-	msg := notify.Message{Kind: "problem.closed", Title: "问题已销号：" + p.CategoryLabel(), Body: a.OrgName + "：" + clip(note, 120), Link: Link(p.ID)}
+	msg := notify.Message{Kind: "problem.closed", Title: "问题已销号：" + p.CategoryLabel(), Body: a.OrgName + "审核同意销号，审核意见请在问题页面查看。", Link: Link(p.ID)}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if err := bump(ctx, tx, p, db.Millis(now), `status = 'closed', closed_at = ?, closed_by = ?, closed_by_org = ?`,
 			db.Millis(now), a.UserID, a.OrgID); err != nil {
 			return err
 		}
-		if _, err := addUpdate(ctx, tx, a, p.ID, KindClose, note, now); err != nil {
+		if _, err := s.addUpdate(ctx, tx, a, p.ID, KindClose, note, now); err != nil {
 			return err
 		}
 		if err := notify.ToOrgs(ctx, tx, []int64{p.OrgID}, msg, now); err != nil {
@@ -248,13 +246,17 @@ func (s *Service) Return(ctx context.Context, a access.Actor, id int64, reason s
 	} else if tooLong(reason, 500) {
 		return apperr.Field("reason", "退回理由不能超过 500 字")
 	}
+	sealedReason, err := s.Vault.Seal(sealedReturn.Purpose(), reason)
+	if err != nil {
+		return err
+	}
 	now := s.Now()
-	msg := notify.Message{Kind: "problem.returned", Title: "问题销号申请被退回：" + p.CategoryLabel(), Body: reason, Link: Link(p.ID)}
+	msg := notify.Message{Kind: "problem.returned", Title: "问题销号申请被退回：" + p.CategoryLabel(), Body: "退回理由请在问题页面查看。", Link: Link(p.ID)}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		if err := bump(ctx, tx, p, db.Millis(now), `status = 'returned', return_reason = ?`, reason); err != nil {
+		if err := bump(ctx, tx, p, db.Millis(now), `status = 'returned', return_reason = ?`, sealedReason); err != nil {
 			return err
 		}
-		if _, err := addUpdate(ctx, tx, a, p.ID, KindReturn, reason, now); err != nil {
+		if _, err := s.addUpdate(ctx, tx, a, p.ID, KindReturn, reason, now); err != nil {
 			return err
 		}
 		if err := notify.ToOrgs(ctx, tx, []int64{p.OrgID}, msg, now); err != nil {
@@ -285,6 +287,11 @@ func (s *Service) Timeline(ctx context.Context, a access.Actor, id int64) ([]Upd
 			return nil, err
 		}
 		u.At = db.FromMillis(at)
+		sl := s.sealer()
+		if sl.open(sealedNote, u.ID, &u.Note); sl.err != nil {
+			rows.Close()
+			return nil, sl.err
+		}
 		index[u.ID] = len(out)
 		out = append(out, u)
 	}
@@ -305,6 +312,9 @@ func (s *Service) Timeline(ctx context.Context, a access.Actor, id int64) ([]Upd
 			return nil, err
 		}
 		f.CreatedAt = db.FromMillis(at)
+		if err := files.OpenMeta(s.Vault, &f); err != nil {
+			return nil, err
+		}
 		if i, ok := index[uid]; ok {
 			out[i].Files = append(out[i].Files, f)
 		}
@@ -317,5 +327,5 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (f
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	return files.ProblemFiles.Get(ctx, s.DB.Q(), id, fileID)
+	return files.ProblemFiles.Get(ctx, s.DB.Q(), s.Vault, id, fileID)
 }

@@ -20,6 +20,10 @@ type Filter struct {
 	// Verify keeps the verifier's queue: applied items of the units below
 	// the actor's own.
 	Verify bool
+	// Full opens the measures, the person responsible, the plan and the
+	// return reason too, which the list page does not show (exports and
+	// the API show them).
+	Full bool
 }
 
 // PerPageDefault is the ledger's page size.
@@ -76,7 +80,11 @@ func (s *Service) List(ctx context.Context, a access.Actor, f Filter) ([]Problem
 	} else {
 		args = append(args, a.OrgID)
 	}
-	q := `SELECT ` + problemColumns + problemFrom + where + order
+	cols := problemListCols
+	if f.Full {
+		cols = problemColumns
+	}
+	q := `SELECT ` + cols + problemFrom + where + order
 	if f.PerPage > 0 {
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.PerPage, (max(f.Page, 1)-1)*f.PerPage)
@@ -88,7 +96,7 @@ func (s *Service) List(ctx context.Context, a access.Actor, f Filter) ([]Problem
 	defer rows.Close()
 	out := []Problem{}
 	for rows.Next() {
-		p, err := scanProblem(rows)
+		p, err := s.scanProblem(rows)
 		if err != nil {
 			return nil, 0, err
 		}

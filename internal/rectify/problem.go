@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"halfsky/internal/access"
@@ -195,13 +196,20 @@ const problemColumns = `p.id, p.org_id, o.code, o.name, p.org_path, p.category, 
 	p.return_reason, p.created_at, p.updated_at, p.version,
 	COALESCE((SELECT MIN(r.review_on) FROM problem_reviews r WHERE r.problem_id = p.id AND r.done_at IS NULL), '')`
 
+// problemListCols are problemColumns for a list page, which shows the
+// description alone of the sealed fields: the others are neither read nor
+// opened.
+var problemListCols = strings.NewReplacer("p.measures", "''", "p.responsible", "''", "p.plan", "''",
+	"p.return_reason", "''").Replace(problemColumns)
+
 const problemFrom = ` FROM problems p
 	JOIN orgs o ON o.id = p.org_id
 	LEFT JOIN users ua ON ua.id = p.applied_by
 	LEFT JOIN users uc ON uc.id = p.closed_by
 	LEFT JOIN orgs oc ON oc.id = p.closed_by_org`
 
-func scanProblem(row interface{ Scan(...any) error }) (Problem, error) {
+// scanProblem reads a problem and opens its sealed fields that were read.
+func (s *Service) scanProblem(row interface{ Scan(...any) error }) (Problem, error) {
 	var p Problem
 	var applied, closed, created, updated int64
 	err := row.Scan(&p.ID, &p.OrgID, &p.OrgCode, &p.OrgName, &p.OrgPath, &p.Category, &p.Source, &p.Description, &p.Measures,
@@ -213,7 +221,13 @@ func scanProblem(row interface{ Scan(...any) error }) (Problem, error) {
 	}
 	p.AppliedAt, p.ClosedAt = opt(applied), opt(closed)
 	p.CreatedAt, p.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
-	return p, nil
+	sl := s.sealer()
+	sl.open(sealedDescription, p.ID, &p.Description)
+	sl.open(sealedMeasures, p.ID, &p.Measures)
+	sl.open(sealedResponsible, p.ID, &p.Responsible)
+	sl.open(sealedPlan, p.ID, &p.Plan)
+	sl.open(sealedReturn, p.ID, &p.ReturnReason)
+	return p, sl.err
 }
 
 func opt(ms int64) time.Time {
@@ -229,7 +243,7 @@ func (s *Service) Get(ctx context.Context, a access.Actor, id int64) (Problem, e
 	if !a.Can(access.ViewWork) {
 		return Problem{}, s.deny(ctx, a, "problem.view", strconv.FormatInt(id, 10))
 	}
-	p, err := scanProblem(s.DB.QueryRow(ctx, `SELECT `+problemColumns+problemFrom+` WHERE p.id = ?`, id))
+	p, err := s.scanProblem(s.DB.QueryRow(ctx, `SELECT `+problemColumns+problemFrom+` WHERE p.id = ?`, id))
 	if err != nil {
 		return Problem{}, db.NoRows(err)
 	}

@@ -162,6 +162,9 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (int64, 
 	if err := in.validate(s.today()); err != nil {
 		return 0, err
 	}
+	if err := s.sealInput(&in); err != nil {
+		return 0, err
+	}
 	now := db.Millis(s.Now())
 	var id int64
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -259,6 +262,9 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in Input
 		return notEditable(p)
 	}
 	if err := in.validate(s.today()); err != nil {
+		return err
+	}
+	if err := s.sealInput(&in); err != nil {
 		return err
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {

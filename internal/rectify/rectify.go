@@ -8,6 +8,7 @@ import (
 
 	"halfsky/internal/db"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
 
 // Service holds the module's records; every call takes the acting user.
@@ -15,6 +16,9 @@ type Service struct {
 	DB   *db.DB
 	Orgs *org.Store
 	Now  func() time.Time
+	// Vault seals the ledger's free text and its evidence files; without
+	// it nothing is stored or read.
+	Vault *vault.Keyring
 }
 
 // NewService returns a Service on the real clock.

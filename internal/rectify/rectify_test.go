@@ -28,6 +28,7 @@ type fx struct {
 func setup(t *testing.T, d *db.DB) *fx {
 	f := &fx{Demo: testfx.Seed(t, d), t: t, d: d, clock: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
 	f.svc = rectify.NewService(d, f.Orgs)
+	f.svc.Vault = testfx.Keys
 	f.svc.Now = func() time.Time { return f.clock }
 	return f
 }

@@ -19,6 +19,7 @@ import (
 	"halfsky/internal/org"
 	"halfsky/internal/report"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
 func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
@@ -38,6 +39,7 @@ func setup(t *testing.T, d *db.DB) *fx {
 	f := &fx{t: t, d: d, auth: auth.NewService(d, orgs), clock: time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)}
 	f.docs = doc.NewService(d, orgs)
 	f.reps = report.NewService(d, orgs, f.docs)
+	f.docs.Vault, f.reps.Vault = testfx.Keys, testfx.Keys
 	now := func() time.Time { return f.clock }
 	f.docs.Now, f.reps.Now = now, now
 	report.Wire(f.docs, f.reps)

@@ -22,6 +22,7 @@ import (
 	"halfsky/internal/doc"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
 
 // Field is a number a report must give, e.g. {sessions, 专题学习场次, 场}.
@@ -51,6 +52,8 @@ type Service struct {
 	Now  func() time.Time
 	// Mail, when set, queues 催办 by email too.
 	Mail *notify.Mailer
+	// Vault seals attachments; without it none is stored or read.
+	Vault *vault.Keyring
 }
 
 // NewService returns a Service on the real clock.

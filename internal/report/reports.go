@@ -531,7 +531,7 @@ func (s *Service) Attach(ctx context.Context, a access.Actor, id int64, name str
 		if n >= 20 {
 			return apperr.Field("file", "每份报送最多 20 个附件")
 		}
-		if f, err = files.Save(ctx, tx, a.OrgID, a.UserID, "file", name, data, s.Now()); err != nil {
+		if f, err = files.Save(ctx, tx, s.Vault, a.OrgID, a.UserID, "file", name, data, s.Now()); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO report_files (report_id, file_id) VALUES (?, ?)`, r.ID, f.ID); err != nil {
@@ -548,7 +548,7 @@ func (s *Service) Files(ctx context.Context, a access.Actor, id int64) ([]files.
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	return files.ReportLinks.List(ctx, s.DB.Q(), id)
+	return files.ReportLinks.List(ctx, s.DB.Q(), s.Vault, id)
 }
 
 // File returns an attachment of a visible report, with its bytes.
@@ -556,7 +556,7 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (f
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	return files.ReportLinks.Get(ctx, s.DB.Q(), id, fileID)
+	return files.ReportLinks.Get(ctx, s.DB.Q(), s.Vault, id, fileID)
 }
 
 // RemoveFile takes an attachment off the unit's report before it is sent.

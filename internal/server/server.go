@@ -72,7 +72,9 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 		return nil, fmt.Errorf("back-filling account links: %w", err)
 	}
 	docs := doc.NewService(d, orgs)
+	docs.Vault = keys
 	reports := report.NewService(d, orgs, docs)
+	reports.Vault = keys
 	report.Wire(docs, reports)
 	var mailer *notify.Mailer
 	if cfg.SMTPAddr != "" {
@@ -82,12 +84,15 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	}
 	studies := study.NewService(d, orgs)
 	studies.Reports = reports
+	studies.Vault = keys
 	visits := visit.NewService(d, orgs)
 	visits.Vault = keys
 	aids := aid.NewService(d, orgs)
 	aids.Vault = keys
+	problems := rectify.NewService(d, orgs)
+	problems.Vault = keys
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
-		Study: studies, Visits: visits, Rectify: rectify.NewService(d, orgs), Aid: aids,
+		Study: studies, Visits: visits, Rectify: problems, Aid: aids,
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 

@@ -25,6 +25,7 @@ type deskFx struct {
 func deskSetup(t *testing.T, d *db.DB) *deskFx {
 	f := &deskFx{Demo: testfx.Seed(t, d), t: t, d: d}
 	f.svc = study.NewService(d, f.Orgs)
+	f.svc.Vault = testfx.Keys
 	f.svc.Now = func() time.Time { return time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC) }
 	return f
 }

@@ -38,6 +38,7 @@ func setup(t *testing.T, d *db.DB) *fx {
 	f.reps = report.NewService(d, f.Orgs, f.docs)
 	report.Wire(f.docs, f.reps)
 	f.svc = study.NewService(d, f.Orgs)
+	f.docs.Vault, f.reps.Vault, f.svc.Vault = testfx.Keys, testfx.Keys, testfx.Keys
 	now := func() time.Time { return f.clock }
 	f.docs.Now, f.reps.Now, f.svc.Now = now, now, now
 	return f

@@ -15,7 +15,7 @@ import (
 // transaction: one bad photo refuses them all.
 func (s *Service) savePhotos(ctx context.Context, tx *db.Tx, a access.Actor, id int64, photos []Upload, now time.Time) error {
 	for _, p := range photos {
-		f, err := files.SaveImage(ctx, tx, a.OrgID, a.UserID, "photos", p.Name, p.Data, now)
+		f, err := files.SaveImage(ctx, tx, s.Vault, a.OrgID, a.UserID, "photos", p.Name, p.Data, now)
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (s *Service) Photos(ctx context.Context, a access.Actor, id int64) ([]files
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	return files.StudyPhotos.List(ctx, s.DB.Q(), id)
+	return files.StudyPhotos.List(ctx, s.DB.Q(), s.Vault, id)
 }
 
 // Photo returns one photo of a visible activity with its bytes.
@@ -95,5 +95,5 @@ func (s *Service) Photo(ctx context.Context, a access.Actor, id, fileID int64) (
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	return files.StudyPhotos.Get(ctx, s.DB.Q(), id, fileID)
+	return files.StudyPhotos.Get(ctx, s.DB.Q(), s.Vault, id, fileID)
 }

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/doc"
 	"halfsky/internal/org"
 	"halfsky/internal/report"
+	"halfsky/internal/vault"
 )
 
 // Service holds the module's records; every call takes the acting user.
@@ -25,6 +26,8 @@ type Service struct {
 	// Reports saves a report's numbers when activities are attached to it
 	// (through the report module's own rules and audit).
 	Reports *report.Service
+	// Vault seals photos; without it none is stored or read.
+	Vault *vault.Keyring
 }
 
 // NewService returns a Service on the real clock.

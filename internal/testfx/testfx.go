@@ -17,7 +17,18 @@ import (
 	"halfsky/internal/demo"
 	"halfsky/internal/duty"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
+
+// Keys seal what domain tests store (the services refuse to store
+// anything personal without keys).
+var Keys = func() *vault.Keyring {
+	k, err := vault.Parse(vault.NewFileText(time.Now()))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // Password is every demo account's password in tests.
 const Password = "test-password-2015"

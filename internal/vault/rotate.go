@@ -43,21 +43,80 @@ func Columns() []Column {
 	return append([]Column(nil), columns...)
 }
 
+// A Sealer seals, batch by batch, what a module stored in the clear
+// before it was sealed and what re-sealing a column cannot reach by
+// itself: an uploaded file's bytes moved into sealed pieces, a search
+// index built from fields that were plain. Modules register one from init.
+type Sealer struct {
+	// Column names what it seals, for progress and status ("files.data").
+	Column Column
+	// Batch seals some of what is left in one committed transaction and
+	// reports how many items it sealed; 0 when nothing is left. It must be
+	// safe to run twice at once (a compare-and-set on what it read).
+	Batch func(ctx context.Context, d *db.DB, k *Keyring) (int, error)
+	// Left counts the items still to seal.
+	Left func(ctx context.Context, d *db.DB) (int, error)
+}
+
+var sealers []Sealer
+
+// RegisterSealer declares a Sealer; a second one for the same column
+// replaces nothing and is ignored.
+func RegisterSealer(s Sealer) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	for _, x := range sealers {
+		if x.Column == s.Column {
+			return
+		}
+	}
+	sealers = append(sealers, s)
+}
+
+// Sealers lists the registered sealers.
+func Sealers() []Sealer {
+	regMu.Lock()
+	defer regMu.Unlock()
+	return append([]Sealer(nil), sealers...)
+}
+
+// batchSize is how many values one re-sealing transaction takes.
+const batchSize = 500
+
 // Rotate re-seals, under the keyring's active key, every value of every
-// registered column sealed with another key (or not sealed at all), in batches of one
-// transaction each, and returns how many values it re-sealed per column.
-// It can be interrupted and run again: each batch commits on its own and
-// only stale values are picked up.
+// registered column sealed with another key (or not sealed at all), in
+// batches of one transaction each, after running every Sealer, and
+// returns how many values it sealed per column. It can be interrupted and
+// run again: each batch commits on its own and only stale values are
+// picked up.
 func Rotate(ctx context.Context, d *db.DB, k *Keyring, progress func(Column, int)) (map[Column]int, error) {
+	return run(ctx, d, k, false, progress)
+}
+
+// SealPlain seals what earlier versions stored in the clear — every
+// Sealer's work, and the plain values of every registered column — and
+// leaves values sealed under an older key as they are. The server runs it
+// at start; `halfsky keys reseal` does it too, with the rest.
+func SealPlain(ctx context.Context, d *db.DB, k *Keyring, progress func(Column, int)) (map[Column]int, error) {
+	return run(ctx, d, k, true, progress)
+}
+
+func run(ctx context.Context, d *db.DB, k *Keyring, plainOnly bool, progress func(Column, int)) (map[Column]int, error) {
+	if k == nil {
+		return nil, ErrNoKeys
+	}
 	done := map[Column]int{}
-	for _, c := range Columns() {
+	step := func(c Column, batch func() (int, error)) error {
 		for {
-			n, err := rotateBatch(ctx, d, k, c, 500)
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n, err := batch()
 			if err != nil {
-				return done, err
+				return err
 			}
 			if n == 0 {
-				break
+				return nil
 			}
 			done[c] += n
 			if progress != nil {
@@ -65,23 +124,40 @@ func Rotate(ctx context.Context, d *db.DB, k *Keyring, progress func(Column, int
 			}
 		}
 	}
+	for _, s := range Sealers() {
+		if err := step(s.Column, func() (int, error) { return s.Batch(ctx, d, k) }); err != nil {
+			return done, err
+		}
+	}
+	for _, c := range Columns() {
+		var after int64
+		if err := step(c, func() (int, error) { return rotateBatch(ctx, d, k, c, plainOnly, &after, batchSize) }); err != nil {
+			return done, err
+		}
+	}
 	return done, nil
 }
 
-func rotateBatch(ctx context.Context, d *db.DB, k *Keyring, c Column, limit int) (int, error) {
+// rotateBatch re-seals up to limit stale values (plain ones only, when
+// plainOnly) of column c with keys above *after, in key order, and moves
+// *after past them.
+func rotateBatch(ctx context.Context, d *db.DB, k *Keyring, c Column, plainOnly bool, after *int64, limit int) (int, error) {
 	// Identifiers come from Register calls in code, never from input.
 	mark := prefix + k.Active() + "."
-	sel := `SELECT ` + c.Key + `, ` + c.Name + ` FROM ` + c.Table + ` WHERE ` + c.Name + ` <> '' AND SUBSTR(` + c.Name +
-		`, 1, ` + fmt.Sprint(len(mark)) + `) <> ? LIMIT ?`
+	if plainOnly {
+		mark = prefix
+	}
+	sel := `SELECT ` + c.Key + `, ` + c.Name + ` FROM ` + c.Table + ` WHERE ` + c.Key + ` > ? AND ` + c.Name + ` <> '' AND SUBSTR(` + c.Name +
+		`, 1, ` + fmt.Sprint(len(mark)) + `) <> ? ORDER BY ` + c.Key + ` LIMIT ?`
 	upd := `UPDATE ` + c.Table + ` SET ` + c.Name + ` = ? WHERE ` + c.Key + ` = ? AND ` + c.Name + ` = ?`
 	var n int
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, sel, mark, limit)
+		rows, err := tx.Query(ctx, sel, *after, mark, limit)
 		if err != nil {
 			return err
 		}
 		type item struct {
-			key    any
+			key    int64
 			sealed string
 		}
 		var items []item
@@ -117,6 +193,9 @@ func rotateBatch(ctx context.Context, d *db.DB, k *Keyring, c Column, limit int)
 			}
 		}
 		n = len(items)
+		if n > 0 {
+			*after = items[n-1].key
+		}
 		return nil
 	})
 	return n, err

@@ -43,6 +43,11 @@ var keyIDRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
 // another column's value, or a key that is not in the keyring.
 var ErrSealed = errors.New("vault: value does not open")
 
+// ErrNoKeys is returned when a value must be sealed or opened and no
+// keyring is configured: nothing personal is ever stored in the clear for
+// want of keys.
+var ErrNoKeys = errors.New("vault: no field-encryption keys configured")
+
 // New builds a keyring from raw 32-byte keys in order (the last seals) and
 // a 32-byte lookup key.
 func New(lookup []byte, ids []string, keys [][]byte) (*Keyring, error) {
@@ -94,10 +99,14 @@ func (k *Keyring) Active() string { return k.order[len(k.order)-1] }
 func (k *Keyring) IDs() []string { return append([]string(nil), k.order...) }
 
 // Seal encrypts value for purpose (e.g. "needs.contact"). The empty value
-// stays empty, so optional fields need no special case.
+// stays empty, so optional fields need no special case. A nil keyring
+// seals nothing: ErrNoKeys.
 func (k *Keyring) Seal(purpose, value string) (string, error) {
 	if value == "" {
 		return "", nil
+	}
+	if k == nil {
+		return "", ErrNoKeys
 	}
 	id := k.Active()
 	aead := k.aeads[id]
@@ -114,6 +123,9 @@ func (k *Keyring) Open(purpose, sealed string) (string, error) {
 	if sealed == "" {
 		return "", nil
 	}
+	if k == nil {
+		return "", ErrNoKeys
+	}
 	id, ct, ok := split(sealed)
 	if !ok {
 		return "", ErrSealed
@@ -127,6 +139,17 @@ func (k *Keyring) Open(purpose, sealed string) (string, error) {
 		return "", ErrSealed
 	}
 	return string(pt), nil
+}
+
+// OpenAny opens a value of a column that an earlier version stored in the
+// clear: a value without the sealed prefix is such a value and is
+// returned as it is, until `halfsky keys reseal` or the next start seals
+// it (SealPlain). Anything with the prefix must open.
+func (k *Keyring) OpenAny(purpose, stored string) (string, error) {
+	if !strings.HasPrefix(stored, prefix) {
+		return stored, nil
+	}
+	return k.Open(purpose, stored)
 }
 
 func split(sealed string) (id string, ct []byte, ok bool) {

@@ -2,6 +2,8 @@ package vault_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,62 +123,228 @@ func TestKeyFile(t *testing.T) {
 	}
 }
 
-var testCol = vault.Register("vault_t", "id", "secret")
+var (
+	testCol = vault.Register("vault_t", "id", "secret")
+	// A second column beside it with the same keys: a value re-sealed for
+	// the wrong column does not open under the right one.
+	testCol2 = vault.Register("vault_t", "id", "other")
+)
 
-// TestRotate re-seals a registered column under a new key on both
-// databases: every value opens afterwards, none is left under the old
-// key, and a second run has nothing to do.
+// plainOf is the value row id of column col was given: every row's is
+// its own, so a rotation that re-seals a row with another row's (or
+// another column's) plaintext is caught.
+func plainOf(col string, id int) string {
+	switch {
+	case id == 5001 && col == "secret":
+		return "legacy-plain"
+	case id%100 == 0 || id == 5001:
+		return ""
+	}
+	return fmt.Sprintf("%s-%d-金丝雀", col, id)
+}
+
+// rotateFixture makes the table vault_t with 1,203 rows sealed under the
+// key file's first key (every hundredth empty) and one row written in the
+// clear before the column was sealed.
+func rotateFixture(t *testing.T, d *db.DB) (path string, old *vault.Keyring) {
+	t.Helper()
+	ctx := context.Background()
+	path = filepath.Join(t.TempDir(), "keys.txt")
+	old, _, err := vault.Load(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Exec(ctx, `CREATE TABLE vault_t (id INTEGER PRIMARY KEY, secret TEXT NOT NULL, other TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 1203; i++ {
+		s1, _ := old.Seal(testCol.Purpose(), plainOf("secret", i))
+		s2, _ := old.Seal(testCol2.Purpose(), plainOf("other", i))
+		if _, err := d.Exec(ctx, `INSERT INTO vault_t VALUES (?, ?, ?)`, i, s1, s2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := d.Exec(ctx, `INSERT INTO vault_t VALUES (5001, ?, '')`, plainOf("secret", 5001)); err != nil {
+		t.Fatal(err)
+	}
+	return path, old
+}
+
+// checkRows asserts every row of vault_t opens, under k and its own
+// column's purpose only, to exactly the plaintext it was given; it
+// returns how many values are under k's active key.
+func checkRows(t *testing.T, d *db.DB, k *vault.Keyring) (active int) {
+	t.Helper()
+	rows, err := d.Query(context.Background(), `SELECT id, secret, other FROM vault_t ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id int
+		var s1, s2 string
+		if err := rows.Scan(&id, &s1, &s2); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		for _, c := range []struct {
+			col          vault.Column
+			sealed, want string
+			wrong        vault.Column
+		}{{testCol, s1, plainOf("secret", id), testCol2}, {testCol2, s2, plainOf("other", id), testCol}} {
+			if c.want != "" && vault.KeyOf(c.sealed) == "" {
+				if c.sealed != c.want {
+					t.Fatalf("row %d %s: plain %q, want %q", id, c.col.Name, c.sealed, c.want)
+				}
+				continue // still in the clear (before SealPlain or Rotate)
+			}
+			got, err := k.Open(c.col.Purpose(), c.sealed)
+			if err != nil || got != c.want {
+				t.Fatalf("row %d %s opens to %q (%v), want %q", id, c.col.Name, got, err, c.want)
+			}
+			if c.want == "" {
+				continue
+			}
+			if _, err := k.Open(c.wrong.Purpose(), c.sealed); err != vault.ErrSealed {
+				t.Fatalf("row %d %s opens as %s too: %v", id, c.col.Name, c.wrong.Name, err)
+			}
+			if !k.Stale(c.sealed) {
+				active++
+			}
+		}
+	}
+	if err := rows.Err(); err != nil || n != 1204 {
+		t.Fatalf("%d rows, %v", n, err)
+	}
+	return active
+}
+
+// TestRotate re-seals two registered columns under a new key on both
+// databases: every value opens afterwards to exactly its own row's and
+// column's original plaintext, none is left under the old key, the value
+// once stored in the clear is sealed, and a second run has nothing to do.
 func TestRotate(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		path := filepath.Join(t.TempDir(), "keys.txt")
-		old, _, err := vault.Load(path, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := d.Exec(ctx, `CREATE TABLE vault_t (id INTEGER PRIMARY KEY, secret TEXT NOT NULL)`); err != nil {
-			t.Fatal(err)
-		}
-		for i := 1; i <= 1203; i++ {
-			v := ""
-			if i%100 != 0 {
-				v, _ = old.Seal(testCol.Purpose(), "secret-"+string(rune('a'+i%26)))
-			}
-			if _, err := d.Exec(ctx, `INSERT INTO vault_t VALUES (?, ?)`, i, v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		// A value written in the clear before the column was sealed.
-		if _, err := d.Exec(ctx, `INSERT INTO vault_t VALUES (5001, 'legacy-plain')`); err != nil {
-			t.Fatal(err)
-		}
+		path, _ := rotateFixture(t, d)
 		k, err := vault.AddKey(path, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
 		done, err := vault.Rotate(ctx, d, k, nil)
-		if err != nil || done[testCol] != 1203-12+1 {
+		if err != nil || done[testCol] != 1203-12+1 || done[testCol2] != 1203-12 {
 			t.Fatalf("rotated %v, %v", done, err)
 		}
-		rows, err := d.Query(ctx, `SELECT id, secret FROM vault_t`)
-		if err != nil {
-			t.Fatal(err)
+		if n := checkRows(t, d, k); n != 2*(1203-12)+1 {
+			t.Fatalf("%d values under the new key", n)
 		}
-		for rows.Next() {
-			var id int
-			var s string
-			rows.Scan(&id, &s)
-			v, err := k.Open(testCol.Purpose(), s)
-			if id == 5001 && v != "legacy-plain" {
-				t.Fatalf("legacy value sealed as %q, %v", v, err)
-			}
-			if err != nil || (id%100 == 0) != (v == "") || k.Stale(s) || (s != "" && vault.KeyOf(s) == "") {
-				t.Fatalf("row %d after rotation: %q %v", id, v, err)
-			}
+		var plain int
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM vault_t WHERE secret <> '' AND secret NOT LIKE 'hs1.%'`).Scan(&plain)
+		if plain != 0 {
+			t.Fatalf("%d values still in the clear", plain)
 		}
-		rows.Close()
-		if done, err := vault.Rotate(ctx, d, k, nil); err != nil || done[testCol] != 0 {
+		if done, err := vault.Rotate(ctx, d, k, nil); err != nil || done[testCol] != 0 || done[testCol2] != 0 {
 			t.Fatalf("second rotation: %v %v", done, err)
 		}
 	})
+}
+
+// TestRotateInterrupted stops a rotation after its first batch: what was
+// done is committed, every value still opens to its own plaintext, and a
+// second run finishes the rest.
+func TestRotateInterrupted(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		path, _ := rotateFixture(t, d)
+		k, err := vault.AddKey(path, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done, err := vault.Rotate(ctx, d, k, func(vault.Column, int) { cancel() })
+		if !errors.Is(err, context.Canceled) || done[testCol] != 500 {
+			t.Fatalf("interrupted: %v %v", done, err)
+		}
+		if n := checkRows(t, d, k); n != 500 {
+			t.Fatalf("%d values under the new key after one batch", n)
+		}
+		done, err = vault.Rotate(context.Background(), d, k, nil)
+		if err != nil || done[testCol] != 1203-12+1-500 || done[testCol2] != 1203-12 {
+			t.Fatalf("second run: %v %v", done, err)
+		}
+		if n := checkRows(t, d, k); n != 2*(1203-12)+1 {
+			t.Fatalf("%d values under the new key", n)
+		}
+	})
+}
+
+// TestSealPlain seals the value stored in the clear and leaves the values
+// under the older key as they are.
+func TestSealPlain(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		path, old := rotateFixture(t, d)
+		k, err := vault.AddKey(path, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		done, err := vault.SealPlain(ctx, d, k, nil)
+		if err != nil || done[testCol] != 1 || done[testCol2] != 0 {
+			t.Fatalf("sealed %v, %v", done, err)
+		}
+		if n := checkRows(t, d, k); n != 1 {
+			t.Fatalf("%d values under the new key", n)
+		}
+		var s string
+		d.QueryRow(ctx, `SELECT secret FROM vault_t WHERE id = 7`).Scan(&s)
+		if vault.KeyOf(s) != old.Active() {
+			t.Fatalf("a sealed value was re-sealed: under %s", vault.KeyOf(s))
+		}
+		if _, err := vault.SealPlain(ctx, d, nil, nil); err != vault.ErrNoKeys {
+			t.Fatalf("without keys: %v", err)
+		}
+	})
+}
+
+// TestTerms: the blind index holds no text, matches every piece of a
+// query, differs by purpose and keyring, and cannot search one character.
+func TestTerms(t *testing.T) {
+	k := keyring(t)
+	terms, err := k.Terms("visits.search", "新阳路社区 王大姐家", "Ab")
+	if err != nil || !strings.HasPrefix(terms, " ") || !strings.HasSuffix(terms, " ") || strings.Contains(terms, "新阳") ||
+		strings.Contains(terms, "ab") {
+		t.Fatalf("terms %q %v", terms, err)
+	}
+	like := func(terms, pattern string) bool { // pattern is "% t %"
+		return strings.Contains(terms, strings.Trim(pattern, "%"))
+	}
+	for q, want := range map[string]bool{"新阳路": true, "社区王": true, "区 王": true, "AB": true, "王大姐家": true, "新阳村": false, "大娘": false} {
+		ps := k.TermPatterns("visits.search", q)
+		all := len(ps) > 0
+		for _, p := range ps {
+			if strings.Trim(p, "% 0123456789abcdef") != "" {
+				t.Fatalf("pattern %q holds more than hex", p)
+			}
+			all = all && like(terms, p)
+		}
+		if all != want {
+			t.Errorf("query %q matches %v", q, all)
+		}
+	}
+	if ps := k.TermPatterns("visits.search", "王"); len(ps) != 0 {
+		t.Fatalf("one character gives %v", ps)
+	}
+	if p := k.TermPatterns("tasks.search", "新阳路")[0]; like(terms, p) {
+		t.Fatal("another purpose's term matched")
+	}
+	if p := keyring(t).TermPatterns("visits.search", "新阳路")[0]; like(terms, p) {
+		t.Fatal("another keyring's term matched")
+	}
+	if empty, _ := k.Terms("visits.search", "", " 王 "); empty != " " {
+		t.Fatalf("no pieces: %q", empty)
+	}
+	var none *vault.Keyring
+	if _, err := none.Terms("x", "y"); err != vault.ErrNoKeys {
+		t.Fatal(err)
+	}
 }

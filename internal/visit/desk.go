@@ -194,16 +194,18 @@ func (s *Service) deskTasksDue(ctx context.Context, a access.Actor, days deskDay
 		if err := rows.Scan(&t.ID, &t.Title, &t.OwnerName, &t.DueOn, &t.Status); err != nil {
 			return err
 		}
+		list, total := &d.DueSoon, &d.DueSoonTotal
 		if t.DueOn < days.today {
-			d.OverdueTotal++
-			if len(d.Overdue) < 10 {
-				d.Overdue = append(d.Overdue, t)
+			list, total = &d.Overdue, &d.OverdueTotal
+		}
+		*total++
+		if len(*list) < 10 { // only what is shown is opened
+			sl := s.sealer()
+			sl.open(sealedTitle, t.ID, &t.Title)
+			if sl.open(sealedOwner, t.ID, &t.OwnerName); sl.err != nil {
+				return sl.err
 			}
-		} else {
-			d.DueSoonTotal++
-			if len(d.DueSoon) < 10 {
-				d.DueSoon = append(d.DueSoon, t)
-			}
+			*list = append(*list, t)
 		}
 	}
 	return rows.Err()

@@ -93,6 +93,10 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 	if len(e) > 0 {
 		return Handover{}, apperr.Invalid(e)
 	}
+	reason, err := s.Vault.Seal(sealedReason.Purpose(), in.Reason)
+	if err != nil {
+		return Handover{}, err
+	}
 	now := s.Now()
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -105,7 +109,7 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 			return apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以移交")
 		}
 		id, err = db.InsertID(ctx, tx, `INSERT INTO need_handovers (need_id, from_org_id, to_org_id, to_path, reason, status, sent_by, sent_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, needID, n.OrgID, to.ID, to.Path, in.Reason, HandPending, a.UserID, db.Millis(now))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, needID, n.OrgID, to.ID, to.Path, reason, HandPending, a.UserID, db.Millis(now))
 		if err != nil {
 			return err
 		}
@@ -144,17 +148,22 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, acce
 	if tooLong(reply, 500) {
 		return Handover{}, apperr.Field("reply", "答复不能超过 500 字")
 	}
+	sealedR, err := s.Vault.Seal(sealedReply.Purpose(), reply)
+	if err != nil {
+		return Handover{}, err
+	}
 	now := s.Now()
-	status, action, title := HandRefused, "need.handover_refuse", "拒收了移交的妇情"
+	// The notice names no reason: it is sealed, and notices are not.
+	status, action, title, body := HandRefused, "need.handover_refuse", "拒收了移交的妇情", "拒收理由请在妇情页面查看。"
 	if accept {
-		status, action, title = HandAccepted, "need.handover_accept", "接收了移交的妇情"
+		status, action, title, body = HandAccepted, "need.handover_accept", "接收了移交的妇情", ""
 	}
 	if err := s.independentOfSender(ctx, a, h, action); err != nil {
 		return Handover{}, err
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE need_handovers SET status = ?, reply = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = ?`,
-			status, reply, a.UserID, db.Millis(now), h.ID, HandPending)
+			status, sealedR, a.UserID, db.Millis(now), h.ID, HandPending)
 		if err != nil {
 			return err
 		}
@@ -171,7 +180,7 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, acce
 		if err != nil {
 			return err
 		}
-		msg := notify.Message{Kind: "need.handover_decided", Title: h.ToName + title, Body: reply, Link: "/needs/" + ids(needID)}
+		msg := notify.Message{Kind: "need.handover_decided", Title: h.ToName + title, Body: body, Link: "/needs/" + ids(needID)}
 		if err := notify.ToOrgs(ctx, tx, []int64{n.OrgID}, msg, now); err != nil {
 			return err
 		}
@@ -189,22 +198,29 @@ const handCols = `h.id, h.need_id, h.from_org_id, fo.name, h.to_org_id, tor.code
 const handFrom = ` FROM need_handovers h JOIN orgs fo ON fo.id = h.from_org_id JOIN orgs tor ON tor.id = h.to_org_id
 	JOIN users su ON su.id = h.sent_by LEFT JOIN users du ON du.id = h.decided_by`
 
-func scanHandover(row scanner) (Handover, error) {
+// scanHandover reads a hand-over and opens its reason and reply.
+func (s *Service) scanHandover(row scanner) (Handover, error) {
 	var h Handover
 	var sent, dec int64
 	err := row.Scan(&h.ID, &h.NeedID, &h.FromOrgID, &h.FromName, &h.ToOrgID, &h.ToCode, &h.ToName, &h.ToPath, &h.Reason, &h.Status,
 		&h.Reply, &h.SentBy, &sent, &h.DecidedBy, &dec)
+	if err != nil {
+		return h, err
+	}
 	h.SentAt, h.DecidedAt = db.FromMillis(sent), optTime(dec)
-	return h, err
+	sl := s.sealer()
+	sl.open(sealedReason, h.ID, &h.Reason)
+	sl.open(sealedReply, h.ID, &h.Reply)
+	return h, sl.err
 }
 
 func (s *Service) handover(ctx context.Context, id int64) (Handover, error) {
-	h, err := scanHandover(s.DB.QueryRow(ctx, `SELECT `+handCols+handFrom+` WHERE h.id = ?`, id))
+	h, err := s.scanHandover(s.DB.QueryRow(ctx, `SELECT `+handCols+handFrom+` WHERE h.id = ?`, id))
 	return h, db.NoRows(err)
 }
 
 func (s *Service) pending(ctx context.Context, needID int64) (Handover, error) {
-	h, err := scanHandover(s.DB.QueryRow(ctx, `SELECT `+handCols+handFrom+` WHERE h.need_id = ? AND h.status = ?`, needID, HandPending))
+	h, err := s.scanHandover(s.DB.QueryRow(ctx, `SELECT `+handCols+handFrom+` WHERE h.need_id = ? AND h.status = ?`, needID, HandPending))
 	return h, db.NoRows(err)
 }
 
@@ -223,7 +239,7 @@ func (s *Service) Handovers(ctx context.Context, a access.Actor, needID int64) (
 	defer rows.Close()
 	out := []Handover{}
 	for rows.Next() {
-		h, err := scanHandover(rows)
+		h, err := s.scanHandover(rows)
 		if err != nil {
 			return nil, err
 		}

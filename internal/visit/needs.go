@@ -142,6 +142,10 @@ var needCols = `n.id, COALESCE(n.visit_id, 0), n.origin_org_id, oo.name, n.origi
 	n.category, n.urgency, n.summary, n.consent, n.person_name, n.contact, n.status, n.recorded_by, u.display_name,
 	n.recorded_on, ` + recorderPathSQL("COALESCE(n.owner_org_id, n.recorder_org_id)", "n.recorded_by") + `, n.created_at, n.updated_at, n.version`
 
+// needListCols are needCols for lists, which never show the contact: it
+// is neither read nor opened.
+var needListCols = strings.Replace(needCols, "n.contact", "''", 1)
+
 const needFrom = ` FROM needs n JOIN orgs o ON o.id = n.org_id JOIN orgs oo ON oo.id = n.origin_org_id JOIN users u ON u.id = n.recorded_by`
 
 // The sealed columns of a need: the woman's name and contact.
@@ -168,8 +172,12 @@ func (s *Service) seal(in *NeedInput) (name, contact string, err error) {
 	return name, contact, err
 }
 
-// open opens a scanned need's personal details in place.
+// open opens a scanned need's summary and personal details in place.
 func (s *Service) open(n *Need) error {
+	sl := s.sealer()
+	if sl.open(sealedSummary, n.ID, &n.Summary); sl.err != nil {
+		return sl.err
+	}
 	if n.PersonName == "" && n.Contact == "" {
 		return nil
 	}
@@ -275,13 +283,17 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 	if err != nil {
 		return Need{}, err
 	}
+	summary, err := s.Vault.Seal(sealedSummary.Purpose(), in.Summary)
+	if err != nil {
+		return Need{}, err
+	}
 	now := db.Millis(s.Now())
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		id, err = db.InsertID(ctx, tx, `INSERT INTO needs (visit_id, origin_org_id, origin_path, org_id, org_path, category, urgency, summary,
 			consent, person_name, contact, status, recorded_by, recorder_org_id, owner_org_id, recorded_on, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, in.Summary, boolInt(in.Consent), name, contact,
+			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, summary, boolInt(in.Consent), name, contact,
 			NeedOpen, a.UserID, a.OrgID, a.OrgID, in.RecordedOn, now, now)
 		if err != nil {
 			return err
@@ -419,7 +431,7 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 		return nil, 0, err
 	}
 	lim, largs := f.Page.SQL()
-	rows, err := s.DB.Query(ctx, `SELECT `+needCols+needFrom+w.SQL()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.Args, largs...)...)
+	rows, err := s.DB.Query(ctx, `SELECT `+needListCols+needFrom+w.SQL()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}

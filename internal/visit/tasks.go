@@ -182,6 +182,12 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 	if in.OwnerID > 0 {
 		owner = in.OwnerID
 	}
+	sl := s.sealer()
+	title, detail, ownerName := sl.seal(sealedTitle, in.Title), sl.seal(sealedDetail, in.Detail), sl.seal(sealedOwner, in.OwnerName)
+	terms := sl.terms(taskSearch, in.Title, in.OwnerName)
+	if sl.err != nil {
+		return Task{}, sl.err
+	}
 	now := db.Millis(s.Now())
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
@@ -196,8 +202,8 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 			}
 		}
 		id, err = db.InsertID(ctx, tx, `INSERT INTO tasks (need_id, org_id, org_path, title, detail, owner_id, owner_name, starts_on, due_on,
-			status, created_by, recorder_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			need, o.ID, o.Path, in.Title, in.Detail, owner, in.OwnerName, in.StartsOn, in.DueOn, TaskTodo, a.UserID, a.OrgID, now, now)
+			status, search_terms, created_by, recorder_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			need, o.ID, o.Path, title, detail, owner, ownerName, in.StartsOn, in.DueOn, TaskTodo, terms, a.UserID, a.OrgID, now, now)
 		if err != nil {
 			return err
 		}
@@ -261,19 +267,34 @@ var taskCols = `t.id, COALESCE(t.need_id, 0), COALESCE(n.summary, ''), t.org_id,
 	COALESCE(t.owner_id, 0), t.owner_name, t.starts_on, t.due_on, t.status, t.result, t.feedback, COALESCE(t.closed_on, ''),
 	COALESCE(cu.display_name, ''), t.created_by, ` + recorderPathSQL("t.recorder_org_id", "t.created_by") + `, t.created_at, t.updated_at, t.version`
 
+// taskListCols are taskCols for a list page, which shows neither what a
+// task asks, its result nor its need: those are neither read nor opened.
+var taskListCols = strings.NewReplacer("COALESCE(n.summary, '')", "''", "t.detail", "''", "t.result", "''").Replace(taskCols)
+
 const taskFrom = ` FROM tasks t JOIN orgs o ON o.id = t.org_id LEFT JOIN needs n ON n.id = t.need_id LEFT JOIN users cu ON cu.id = t.closed_by`
 
-func scanTask(row scanner) (Task, error) {
+// scanTask reads a task and opens its sealed fields (and its need's
+// summary) that were read.
+func (s *Service) scanTask(row scanner) (Task, error) {
 	var t Task
 	var c, u int64
 	err := row.Scan(&t.ID, &t.NeedID, &t.NeedSummary, &t.OrgID, &t.OrgCode, &t.OrgName, &t.OrgPath, &t.Title, &t.Detail, &t.OwnerID,
 		&t.OwnerName, &t.StartsOn, &t.DueOn, &t.Status, &t.Result, &t.Feedback, &t.ClosedOn, &t.ClosedBy, &t.CreatedBy, &t.RecorderPath, &c, &u, &t.Version)
+	if err != nil {
+		return t, err
+	}
 	t.CreatedAt, t.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
-	return t, err
+	sl := s.sealer()
+	sl.open(sealedSummary, t.NeedID, &t.NeedSummary)
+	sl.open(sealedTitle, t.ID, &t.Title)
+	sl.open(sealedDetail, t.ID, &t.Detail)
+	sl.open(sealedOwner, t.ID, &t.OwnerName)
+	sl.open(sealedResult, t.ID, &t.Result)
+	return t, sl.err
 }
 
 func (s *Service) task(ctx context.Context, id int64) (Task, error) {
-	t, err := scanTask(s.DB.QueryRow(ctx, `SELECT `+taskCols+taskFrom+` WHERE t.id = ?`, id))
+	t, err := s.scanTask(s.DB.QueryRow(ctx, `SELECT `+taskCols+taskFrom+` WHERE t.id = ?`, id))
 	return t, db.NoRows(err)
 }
 
@@ -384,11 +405,15 @@ func (s *Service) CloseTask(ctx context.Context, a access.Actor, id int64, in Cl
 	if e := in.validate(); len(e) > 0 {
 		return Task{}, apperr.Invalid(e)
 	}
+	result, err := s.Vault.Seal(sealedResult.Purpose(), in.Result)
+	if err != nil {
+		return Task{}, err
+	}
 	now := s.Now()
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE tasks SET status = ?, result = ?, feedback = ?, closed_on = ?, closed_by = ?, updated_at = ?,
 			version = version + 1 WHERE id = ? AND status IN (?, ?)`,
-			in.Outcome, in.Result, in.Feedback, s.Today(), a.UserID, db.Millis(now), id, TaskTodo, TaskDoing)
+			in.Outcome, result, in.Feedback, s.Today(), a.UserID, db.Millis(now), id, TaskTodo, TaskDoing)
 		if err != nil {
 			return err
 		}
@@ -421,7 +446,13 @@ type TaskFilter struct {
 	DueSoon bool
 	Mine    bool // owned by the actor
 	NeedID  int64
-	Q       string
+	// Q searches title and owner (two characters or more) through their
+	// blind index (vault.Terms): a task matches when they hold every
+	// two-character piece of Q; and the name of an owner's account.
+	Q string
+	// Full opens what a task asks, its result and its need's summary too,
+	// which the list page does not show (exports and the API show them).
+	Full bool
 	Page
 }
 
@@ -471,14 +502,24 @@ func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Ta
 		w.Add("t.need_id = ?", f.NeedID)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + likeEscape(q) + "%"
-		w.Add(`(t.title LIKE ? ESCAPE '\' OR t.owner_name LIKE ? ESCAPE '\')`, like, like)
+		cond, args := `t.owner_id IN (SELECT id FROM users WHERE display_name LIKE ? ESCAPE '\')`, []any{"%" + likeEscape(q) + "%"}
+		if pats := s.Vault.TermPatterns(taskSearch, q); len(pats) > 0 {
+			cond += ` OR (` + strings.TrimSuffix(strings.Repeat(`t.search_terms LIKE ? AND `, len(pats)), ` AND `) + `)`
+			for _, p := range pats {
+				args = append(args, p)
+			}
+		}
+		w.Add(`(`+cond+`)`, args...)
 	}
 	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM tasks t`+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	out, err := s.taskPage(ctx, w, f.Page, open, closed)
+	cols := taskListCols
+	if f.Full {
+		cols = taskCols
+	}
+	out, err := s.taskPage(ctx, cols, w, f.Page, open, closed)
 	return out, total, err
 }
 
@@ -492,11 +533,11 @@ const (
 // taskPage reads one page of the list: open tasks from the page's offset,
 // then — when the open ones run out within the page — closed tasks, from
 // the offset past the open ones.
-func (s *Service) taskPage(ctx context.Context, w db.Where, p Page, open, closed bool) ([]Task, error) {
+func (s *Service) taskPage(ctx context.Context, cols string, w db.Where, p Page, open, closed bool) ([]Task, error) {
 	per, offset := p.Bounds()
 	out := []Task{}
 	if open {
-		got, err := s.taskPart(ctx, w.And(taskOpenCond), per, offset)
+		got, err := s.taskPart(ctx, cols, w.And(taskOpenCond), per, offset)
 		if err != nil {
 			return nil, err
 		}
@@ -523,7 +564,7 @@ func (s *Service) taskPage(ctx context.Context, w db.Where, p Page, open, closed
 	if per > 0 {
 		limit = per - len(out)
 	}
-	got, err := s.taskPart(ctx, w.And(taskClosedCond), limit, skip)
+	got, err := s.taskPart(ctx, cols, w.And(taskClosedCond), limit, skip)
 	return append(out, got...), err
 }
 
@@ -531,8 +572,8 @@ func (s *Service) taskPage(ctx context.Context, w db.Where, p Page, open, closed
 // (0: all) after skipping offset. Tasks due the same day come newest
 // first, as they always have: the index gives the date order and the
 // databases sort only within a date.
-func (s *Service) taskPart(ctx context.Context, w db.Where, limit, offset int) ([]Task, error) {
-	query, args := `SELECT `+taskCols+taskFrom+w.SQL()+` ORDER BY t.due_on, t.id DESC`, w.Args
+func (s *Service) taskPart(ctx context.Context, cols string, w db.Where, limit, offset int) ([]Task, error) {
+	query, args := `SELECT `+cols+taskFrom+w.SQL()+` ORDER BY t.due_on, t.id DESC`, w.Args
 	if limit > 0 {
 		query += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, offset)
@@ -544,7 +585,7 @@ func (s *Service) taskPart(ctx context.Context, w db.Where, limit, offset int) (
 	defer rows.Close()
 	out := []Task{}
 	for rows.Next() {
-		t, err := scanTask(rows)
+		t, err := s.scanTask(rows)
 		if err != nil {
 			return nil, err
 		}

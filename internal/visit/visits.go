@@ -38,7 +38,8 @@ type Visit struct {
 	Version      int
 }
 
-// VisitInput is what the cadre fills in.
+// VisitInput is what the cadre fills in. Place, companions and notes are
+// sealed (see seal.go).
 type VisitInput struct {
 	OrgCode    string `json:"org_code"` // the unit whose area was visited; "" is her own
 	VisitedOn  string `json:"visited_on"`
@@ -92,15 +93,35 @@ var visitCols = `v.id, v.org_id, o.code, o.name, v.org_path, v.cadre_id, v.cadre
 	v.households, v.women, v.notes, (SELECT COUNT(*) FROM needs n WHERE n.visit_id = v.id), ` + recorderPathSQL("v.recorder_org_id", "v.cadre_id") + `,
 	v.created_at, v.updated_at, v.version`
 
+// visitListCols are visitCols for a list page, which does not show the
+// notes: they are neither read nor opened.
+var visitListCols = strings.Replace(visitCols, "v.notes", "''", 1)
+
 const visitFrom = ` FROM visits v JOIN orgs o ON o.id = v.org_id`
 
-func scanVisit(row scanner) (Visit, error) {
+// scanVisit reads a visit and opens its sealed fields.
+func (s *Service) scanVisit(row scanner) (Visit, error) {
 	var v Visit
 	var c, u int64
 	err := row.Scan(&v.ID, &v.OrgID, &v.OrgCode, &v.OrgName, &v.OrgPath, &v.CadreID, &v.CadreName, &v.Companions, &v.VisitedOn,
 		&v.Place, &v.Households, &v.Women, &v.Notes, &v.Needs, &v.RecorderPath, &c, &u, &v.Version)
+	if err != nil {
+		return v, err
+	}
 	v.CreatedAt, v.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
-	return v, err
+	sl := s.sealer()
+	sl.open(sealedPlace, v.ID, &v.Place)
+	sl.open(sealedCompanions, v.ID, &v.Companions)
+	sl.open(sealedNotes, v.ID, &v.Notes)
+	return v, sl.err
+}
+
+// sealVisit seals a visit's text and indexes it for the list's search.
+func (s *Service) sealVisit(in VisitInput) (place, companions, notes, terms string, err error) {
+	sl := s.sealer()
+	place, companions, notes = sl.seal(sealedPlace, in.Place), sl.seal(sealedCompanions, in.Companions), sl.seal(sealedNotes, in.Notes)
+	terms = sl.terms(visitSearch, in.Place, in.Notes)
+	return place, companions, notes, terms, sl.err
 }
 
 // visitUnit checks the visited unit: the cadre's own or one below it.
@@ -129,12 +150,16 @@ func (s *Service) CreateVisit(ctx context.Context, a access.Actor, in VisitInput
 			return Visit{}, err
 		}
 	}
+	place, companions, notes, terms, err := s.sealVisit(in)
+	if err != nil {
+		return Visit{}, err
+	}
 	now := s.Now()
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		id, err = db.InsertID(ctx, tx, `INSERT INTO visits (org_id, org_path, cadre_id, cadre_name, recorder_org_id, companions, visited_on,
-			place, households, women, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			o.ID, o.Path, a.UserID, a.Name, a.OrgID, in.Companions, in.VisitedOn, in.Place, in.Households, in.Women, in.Notes,
+			place, households, women, notes, search_terms, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.Path, a.UserID, a.Name, a.OrgID, companions, in.VisitedOn, place, in.Households, in.Women, notes, terms,
 			db.Millis(now), db.Millis(now))
 		if err != nil {
 			return err
@@ -152,7 +177,7 @@ func (s *Service) CreateVisit(ctx context.Context, a access.Actor, in VisitInput
 
 func (s *Service) addPhotos(ctx context.Context, tx *db.Tx, a access.Actor, visitID, orgID int64, photos []Photo, now time.Time) error {
 	for _, p := range photos {
-		f, err := files.SaveImage(ctx, tx, orgID, a.UserID, "photos", p.Name, p.Data, now)
+		f, err := files.SaveImage(ctx, tx, s.Vault, orgID, a.UserID, "photos", p.Name, p.Data, now)
 		if err != nil {
 			return err
 		}
@@ -164,7 +189,7 @@ func (s *Service) addPhotos(ctx context.Context, tx *db.Tx, a access.Actor, visi
 }
 
 func (s *Service) visit(ctx context.Context, id int64) (Visit, error) {
-	v, err := scanVisit(s.DB.QueryRow(ctx, `SELECT `+visitCols+visitFrom+` WHERE v.id = ?`, id))
+	v, err := s.scanVisit(s.DB.QueryRow(ctx, `SELECT `+visitCols+visitFrom+` WHERE v.id = ?`, id))
 	return v, db.NoRows(err)
 }
 
@@ -214,11 +239,15 @@ func (s *Service) UpdateVisit(ctx context.Context, a access.Actor, id int64, in 
 	if in.Version > 0 && in.Version != v.Version {
 		return Visit{}, apperr.New(http.StatusConflict, "conflict", "该走访记录已被他人修改，请刷新后重试")
 	}
+	place, companions, notes, terms, err := s.sealVisit(in)
+	if err != nil {
+		return Visit{}, err
+	}
 	now := s.Now()
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE visits SET org_id = ?, org_path = ?, companions = ?, visited_on = ?, place = ?, households = ?,
-			women = ?, notes = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			o.ID, o.Path, in.Companions, in.VisitedOn, in.Place, in.Households, in.Women, in.Notes, db.Millis(now), id, v.Version)
+			women = ?, notes = ?, search_terms = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+			o.ID, o.Path, companions, in.VisitedOn, place, in.Households, in.Women, notes, terms, db.Millis(now), id, v.Version)
 		if err != nil {
 			return err
 		}
@@ -241,7 +270,7 @@ func (s *Service) Photos(ctx context.Context, a access.Actor, id int64) ([]files
 	if _, err := s.Visit(ctx, a, id); err != nil {
 		return nil, err
 	}
-	return files.VisitPhotos.List(ctx, s.DB.Q(), id)
+	return files.VisitPhotos.List(ctx, s.DB.Q(), s.Vault, id)
 }
 
 // Photo returns one photo of a visible visit with its bytes.
@@ -249,7 +278,7 @@ func (s *Service) Photo(ctx context.Context, a access.Actor, id, fileID int64) (
 	if _, err := s.Visit(ctx, a, id); err != nil {
 		return files.File{}, nil, err
 	}
-	return files.VisitPhotos.Get(ctx, s.DB.Q(), id, fileID)
+	return files.VisitPhotos.Get(ctx, s.DB.Q(), s.Vault, id, fileID)
 }
 
 // VisitFilter narrows the visit list.
@@ -258,7 +287,13 @@ type VisitFilter struct {
 	From  string // visited on or after
 	To    string // visited on or before
 	Mine  bool   // only the actor's own visits
-	Q     string // place or notes contain
+	// Q searches the visiting cadre's name, and (two characters or more)
+	// place and notes through their blind index (vault.Terms): a visit
+	// matches when its place or notes hold every two-character piece of Q.
+	Q string
+	// Full opens the notes too, which the list page does not show
+	// (exports and the API show them).
+	Full bool
 	Page
 }
 
@@ -285,22 +320,32 @@ func (s *Service) Visits(ctx context.Context, a access.Actor, f VisitFilter) ([]
 		w.Add("v.cadre_id = ?", a.UserID)
 	}
 	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + likeEscape(q) + "%"
-		w.Add(`(v.place LIKE ? ESCAPE '\' OR v.notes LIKE ? ESCAPE '\' OR v.cadre_name LIKE ? ESCAPE '\')`, like, like, like)
+		cond, args := `v.cadre_name LIKE ? ESCAPE '\'`, []any{"%" + likeEscape(q) + "%"}
+		if pats := s.Vault.TermPatterns(visitSearch, q); len(pats) > 0 {
+			cond += ` OR (` + strings.TrimSuffix(strings.Repeat(`v.search_terms LIKE ? AND `, len(pats)), ` AND `) + `)`
+			for _, p := range pats {
+				args = append(args, p)
+			}
+		}
+		w.Add(`(`+cond+`)`, args...)
 	}
 	var total int
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM visits v`+w.SQL(), w.Args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	lim, largs := f.Page.SQL()
-	rows, err := s.DB.Query(ctx, `SELECT `+visitCols+visitFrom+w.SQL()+` ORDER BY v.visited_on DESC, v.id DESC`+lim, append(w.Args, largs...)...)
+	cols := visitListCols
+	if f.Full {
+		cols = visitCols
+	}
+	rows, err := s.DB.Query(ctx, `SELECT `+cols+visitFrom+w.SQL()+` ORDER BY v.visited_on DESC, v.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer rows.Close()
 	out := []Visit{}
 	for rows.Next() {
-		v, err := scanVisit(rows)
+		v, err := s.scanVisit(rows)
 		if err != nil {
 			return nil, 0, err
 		}

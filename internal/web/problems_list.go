@@ -132,6 +132,7 @@ func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx
 	if r.URL.Query().Get("queue") == "verify" {
 		f, name = rectify.Filter{Verify: true}, "待审核销号申请"
 	}
+	f.Full = true
 	items, _, err := svc.List(ctx, a, f)
 	if err != nil {
 		h.fail(w, r, err)

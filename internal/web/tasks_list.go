@@ -56,7 +56,7 @@ func (h *handler) tasksList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 // tasksExport writes the filtered task list, every row, as Excel.
 func (h *handler) tasksExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	f := taskFilter(r)
-	f.All = true
+	f.All, f.Full = true, true
 	svc := h.deps.Visits
 	items, _, err := svc.Tasks(r.Context(), c.Actor, f)
 	if err != nil {

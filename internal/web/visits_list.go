@@ -51,7 +51,7 @@ func (h *handler) visitsList(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 // visitsExport writes the filtered visit list, every row, as Excel.
 func (h *handler) visitsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	f := visitFilter(r)
-	f.All = true
+	f.All, f.Full = true, true
 	items, _, err := h.deps.Visits.Visits(r.Context(), c.Actor, f)
 	if err != nil {
 		h.fail(w, r, err)

@@ -1,0 +1,146 @@
+package visit
+
+import (
+	"context"
+	"fmt"
+
+	"halfsky/internal/db"
+	"halfsky/internal/vault"
+)
+
+// The free text of the work line that describes women and their
+// circumstances is sealed per field (see the README's list): where a
+// visit went, who went along and what was found; a need's summary; why a
+// need was handed over and the answer; a task's title (it starts as the
+// need's summary), what it asks, who owns it and what came of it. The
+// woman's name and contact (needs.person_name, needs.contact) are sealed
+// in needs.go. Counts, dates, categories and statuses stay in the clear,
+// so lists filter and statistics count as before.
+var (
+	sealedPlace      = vault.Register("visits", "id", "place")
+	sealedCompanions = vault.Register("visits", "id", "companions")
+	sealedNotes      = vault.Register("visits", "id", "notes")
+	sealedSummary    = vault.Register("needs", "id", "summary")
+	sealedReason     = vault.Register("need_handovers", "id", "reason")
+	sealedReply      = vault.Register("need_handovers", "id", "reply")
+	sealedTitle      = vault.Register("tasks", "id", "title")
+	sealedDetail     = vault.Register("tasks", "id", "detail")
+	sealedOwner      = vault.Register("tasks", "id", "owner_name")
+	sealedResult     = vault.Register("tasks", "id", "result")
+)
+
+// The blind search indexes (vault.Terms) of the visit list (place and
+// notes) and of the task list (title and owner), in visits.search_terms
+// and tasks.search_terms.
+const (
+	visitSearch = "visits.search"
+	taskSearch  = "tasks.search"
+)
+
+// sealer seals or opens several fields, keeping the first error, so a
+// record is sealed whole or not stored at all.
+type sealer struct {
+	k   *vault.Keyring
+	err error
+}
+
+// seal seals v for column c.
+func (x *sealer) seal(c vault.Column, v string) string {
+	if x.err != nil {
+		return ""
+	}
+	s, err := x.k.Seal(c.Purpose(), v)
+	x.err = err
+	return s
+}
+
+// terms is the blind index of texts for purpose.
+func (x *sealer) terms(purpose string, texts ...string) string {
+	if x.err != nil {
+		return ""
+	}
+	s, err := x.k.Terms(purpose, texts...)
+	x.err = err
+	return s
+}
+
+// open opens a stored value of c in place (a value an earlier version
+// stored in the clear reads as it is, until it is sealed).
+func (x *sealer) open(c vault.Column, id int64, v *string) {
+	if x.err != nil || *v == "" {
+		return
+	}
+	s, err := x.k.OpenAny(c.Purpose(), *v)
+	if err != nil {
+		x.err = fmt.Errorf("%s %d: %w", c.Purpose(), id, err)
+		return
+	}
+	*v = s
+}
+
+func (s *Service) sealer() *sealer { return &sealer{k: s.Vault} }
+
+// Visits and tasks written before the search index existed have
+// an empty search_terms. These sealers index them from their fields (sealed
+// or still plain: either opens), 500 rows a transaction, with a
+// compare-and-set so an edit meanwhile wins; the column pass of
+// vault.SealPlain then seals the plain fields themselves.
+func init() {
+	vault.RegisterSealer(vault.Sealer{Column: vault.Column{Table: "visits", Key: "id", Name: "search_terms"},
+		Batch: indexer("visits", visitSearch, sealedPlace, sealedNotes), Left: unindexed("visits")})
+	vault.RegisterSealer(vault.Sealer{Column: vault.Column{Table: "tasks", Key: "id", Name: "search_terms"},
+		Batch: indexer("tasks", taskSearch, sealedTitle, sealedOwner), Left: unindexed("tasks")})
+}
+
+func unindexed(table string) func(context.Context, *db.DB) (int, error) {
+	return func(ctx context.Context, d *db.DB) (int, error) {
+		var n int
+		err := d.QueryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE search_terms = ''`).Scan(&n)
+		return n, err
+	}
+}
+
+// indexer indexes up to 500 rows of table from the two columns a and b.
+func indexer(table, purpose string, a, b vault.Column) func(context.Context, *db.DB, *vault.Keyring) (int, error) {
+	return func(ctx context.Context, d *db.DB, k *vault.Keyring) (int, error) {
+		n := 0
+		err := d.InTx(ctx, func(tx *db.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT id, `+a.Name+`, `+b.Name+` FROM `+table+` WHERE search_terms = '' ORDER BY id LIMIT 500`)
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id   int64
+				a, b string
+			}
+			var todo []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.a, &r.b); err != nil {
+					rows.Close()
+					return err
+				}
+				todo = append(todo, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			sl := &sealer{k: k}
+			for _, r := range todo {
+				sl.open(a, r.id, &r.a)
+				sl.open(b, r.id, &r.b)
+				terms := sl.terms(purpose, r.a, r.b)
+				if sl.err != nil {
+					return sl.err
+				}
+				if _, err := tx.Exec(ctx, `UPDATE `+table+` SET search_terms = ? WHERE id = ? AND search_terms = ''`, terms, r.id); err != nil {
+					return err
+				}
+			}
+			n = len(todo)
+			return nil
+		})
+		return n, err
+	}
+}
