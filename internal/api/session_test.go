@@ -41,8 +41,11 @@ func TestSessionScenarios(t *testing.T) {
 				status: 400, code: "invalid_json"},
 			{name: "wrong type", method: "POST", path: "/api/v1/session", body: `{"username":12,"password":"x"}`,
 				status: 422, code: "invalid", fields: []string{"username"}},
+			// The right password and the end of its half-open session are
+			// audited (auth.password_ok, auth.logout); nothing else changes.
 			{name: "admin without code", method: "POST", path: "/api/v1/session", body: login("admin", testapp.Password),
-				status: 403, code: "totp_enrollment_required"},
+				status: 403, code: "totp_enrollment_required", changes: true, check: counted(2,
+					`SELECT COUNT(*) FROM audit_events WHERE username = 'admin' AND action IN ('auth.password_ok', 'auth.logout')`)},
 			{name: "whoami anonymous", method: "GET", path: "/api/v1/session", status: 401, code: "unauthenticated"},
 			{name: "logout anonymous", method: "DELETE", path: "/api/v1/session", status: 401, code: "unauthenticated"},
 			{name: "whoami", as: "street.staff", method: "GET", path: "/api/v1/session", status: 200,

@@ -69,7 +69,9 @@ func TestDemoWaitingIsDecidable(t *testing.T) {
 		}
 
 		docs := doc.NewService(d, orgs)
+		docs.Vault = keys
 		reps := report.NewService(d, orgs, docs)
+		reps.Vault = keys
 		report.Wire(docs, reps)
 		for _, id := range waiting(`SELECT id FROM documents WHERE status = 'reviewing'`) {
 			decided("review", id, docs.Review(ctx, as("city.office"), id, true, "文字已核"))
@@ -82,6 +84,7 @@ func TestDemoWaitingIsDecidable(t *testing.T) {
 		}
 
 		rs := rectify.NewService(d, orgs)
+		rs.Vault = keys
 		for _, id := range waiting(`SELECT p.id FROM problems p WHERE p.status = 'applied'`) {
 			var parent string
 			if err := d.QueryRow(ctx, `SELECT u.code FROM problems p JOIN orgs o ON o.id = p.org_id JOIN orgs u ON u.id = o.parent_id
