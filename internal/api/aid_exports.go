@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
@@ -14,10 +15,10 @@ import (
 // downloaded once by the requester within 24 hours. The aid package audits
 // every step and its refusals.
 func (h *handler) aidExportRoutes(mux httpx.Mux, base string) {
-	route(mux, base+"/exports", methods{"GET": h.signedIn(h.aidExports), "POST": h.signedIn(h.aidExportCreate)})
-	route(mux, base+"/exports/{id}", methods{"GET": h.signedIn(h.aidExport)})
-	route(mux, base+"/exports/{id}/decide", methods{"POST": h.signedIn(h.aidExportDecide)})
-	route(mux, base+"/exports/{id}/download", methods{"GET": h.signedIn(h.aidExportDownload)})
+	route(mux, base+"/exports", methods{"GET": h.can(access.ViewAid, h.aidExports), "POST": h.can(access.ViewAid, h.aidExportCreate)})
+	route(mux, base+"/exports/{id}", methods{"GET": h.can(access.ViewAid, h.aidExport)})
+	route(mux, base+"/exports/{id}/decide", methods{"POST": h.can(access.ViewAid, h.aidExportDecide)})
+	route(mux, base+"/exports/{id}/download", methods{"GET": h.can(access.ViewAid, h.aidExportDownload)})
 }
 
 // aidExportJSON is an export request. It holds no personal data.

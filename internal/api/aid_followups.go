@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
@@ -13,9 +14,9 @@ import (
 // visits, 慈善助孤 checks, 春蕾圆梦 school years) and the list of those
 // due. School, grade and notes are hidden except in …/followups/reveal.
 func (h *handler) aidFollowupRoutes(mux httpx.Mux, base string) {
-	route(mux, base+"/applications/{id}/followups", methods{"GET": h.signedIn(h.aidFollowups), "POST": h.signedIn(h.aidFollowupAdd)})
-	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.signedIn(h.aidFollowupReveal)})
-	route(mux, base+"/followups/due", methods{"GET": h.signedIn(h.aidFollowupsDue)})
+	route(mux, base+"/applications/{id}/followups", methods{"GET": h.can(access.ViewAid, h.aidFollowups), "POST": h.can(access.ViewAid, h.aidFollowupAdd)})
+	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.can(access.ViewAid, h.aidFollowupReveal)})
+	route(mux, base+"/followups/due", methods{"GET": h.can(access.ViewAid, h.aidFollowupsDue)})
 }
 
 // aidFollowupJSON is one follow-up; school, grade and notes are

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
@@ -15,12 +16,12 @@ import (
 // bank's answer per line, and the year's ledger. The bank's file itself is
 // an approved export, not here. The aid package audits its own refusals.
 func (h *handler) aidPayRoutes(mux httpx.Mux, base string) {
-	route(mux, base+"/applications/{id}/account", methods{"GET": h.signedIn(h.aidAccount), "PUT": h.signedIn(h.aidAccountSet)})
-	route(mux, base+"/cycles/{id}/payable", methods{"GET": h.signedIn(h.aidPayable)})
-	route(mux, base+"/batches", methods{"GET": h.signedIn(h.aidBatches), "POST": h.signedIn(h.aidBatchCreate)})
-	route(mux, base+"/batches/{id}", methods{"GET": h.signedIn(h.aidBatch)})
-	route(mux, base+"/batches/{id}/lines/{line}", methods{"POST": h.signedIn(h.aidBatchResult)})
-	route(mux, base+"/ledger", methods{"GET": h.signedIn(h.aidLedger)})
+	route(mux, base+"/applications/{id}/account", methods{"GET": h.can(access.ViewAid, h.aidAccount), "PUT": h.can(access.ViewAid, h.aidAccountSet)})
+	route(mux, base+"/cycles/{id}/payable", methods{"GET": h.can(access.ViewAid, h.aidPayable)})
+	route(mux, base+"/batches", methods{"GET": h.can(access.ViewAid, h.aidBatches), "POST": h.can(access.ViewAid, h.aidBatchCreate)})
+	route(mux, base+"/batches/{id}", methods{"GET": h.can(access.ViewAid, h.aidBatch)})
+	route(mux, base+"/batches/{id}/lines/{line}", methods{"POST": h.can(access.ViewAid, h.aidBatchResult)})
+	route(mux, base+"/ledger", methods{"GET": h.can(access.ViewAid, h.aidLedger)})
 }
 
 // aidAccountJSON is a payee account: the number masked, always.

@@ -83,6 +83,6 @@ func (h *handler) fileRoutes(mux httpx.Mux, base string, owner attachments) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}
-	route(mux, base+"/files", methods{"GET": h.signedIn(list), "POST": upload{h.signedIn(attach)}})
-	route(mux, base+"/files/{fid}", methods{"GET": h.signedIn(get), "DELETE": h.signedIn(detach)})
+	route(mux, base+"/files", methods{"GET": h.can(access.ViewDocs, list), "POST": upload{h.can(access.ViewDocs, attach)}})
+	route(mux, base+"/files/{fid}", methods{"GET": h.can(access.ViewDocs, get), "DELETE": h.can(access.ViewDocs, detach)})
 }

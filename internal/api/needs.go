@@ -4,18 +4,19 @@ import (
 	"net/http"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
 )
 
 func (h *handler) needRoutes(mux httpx.Mux) {
-	route(mux, "/api/v1/needs", methods{"GET": h.signedIn(h.needList), "POST": h.signedIn(h.needCreate)})
-	route(mux, "/api/v1/needs/{id}", methods{"GET": h.signedIn(h.needShow)})
-	route(mux, "/api/v1/needs/{id}/handover", methods{"GET": h.signedIn(h.handoverList), "POST": h.signedIn(h.handoverSend)})
-	route(mux, "/api/v1/needs/{id}/handover/accept", methods{"POST": h.signedIn(h.handoverDecide(true))})
-	route(mux, "/api/v1/needs/{id}/handover/refuse", methods{"POST": h.signedIn(h.handoverDecide(false))})
-	route(mux, "/api/v1/needs/{id}/task", methods{"POST": h.signedIn(h.needTask)})
+	route(mux, "/api/v1/needs", methods{"GET": h.can(access.ViewWork, h.needList), "POST": h.can(access.ViewWork, h.needCreate)})
+	route(mux, "/api/v1/needs/{id}", methods{"GET": h.can(access.ViewWork, h.needShow)})
+	route(mux, "/api/v1/needs/{id}/handover", methods{"GET": h.can(access.ViewWork, h.handoverList), "POST": h.can(access.ViewWork, h.handoverSend)})
+	route(mux, "/api/v1/needs/{id}/handover/accept", methods{"POST": h.can(access.ViewWork, h.handoverDecide(true))})
+	route(mux, "/api/v1/needs/{id}/handover/refuse", methods{"POST": h.can(access.ViewWork, h.handoverDecide(false))})
+	route(mux, "/api/v1/needs/{id}/task", methods{"POST": h.can(access.ViewWork, h.needTask)})
 }
 
 // needJSON is a need. person_name is masked (王**) and contact empty

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"halfsky/internal/access"
 	"io"
 	"net/http"
 	"strings"
@@ -16,12 +17,12 @@ import (
 // problemRoutes is the 问题整改台账 under /api/v1/problems: the same domain
 // calls as the pages, the same scope.
 func (h *handler) problemRoutes(mux httpx.Mux) {
-	route(mux, "/api/v1/problems", methods{"GET": h.signedIn(h.problemList), "POST": h.signedIn(h.problemCreate)})
-	route(mux, "/api/v1/problems/{id}", methods{"GET": h.signedIn(h.problemShow), "PUT": h.signedIn(h.problemUpdate)})
-	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": upload{h.signedIn(h.problemProgress)}}) // evidence files
-	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.signedIn(h.problemFile)})
+	route(mux, "/api/v1/problems", methods{"GET": h.can(access.ViewWork, h.problemList), "POST": h.can(access.ViewWork, h.problemCreate)})
+	route(mux, "/api/v1/problems/{id}", methods{"GET": h.can(access.ViewWork, h.problemShow), "PUT": h.can(access.ViewWork, h.problemUpdate)})
+	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": upload{h.can(access.ViewWork, h.problemProgress)}}) // evidence files
+	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.can(access.ViewWork, h.problemFile)})
 	for _, action := range []string{"apply", "close", "return"} {
-		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.signedIn(h.problemDecision(action))})
+		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.can(access.ViewWork, h.problemDecision(action))})
 	}
 }
 

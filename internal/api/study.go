@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
@@ -15,11 +16,11 @@ import (
 // editing, statistics, the documents an activity can be about, and
 // counting activities in a 督办 report.
 func (h *handler) studyRoutes(mux httpx.Mux) {
-	route(mux, "/api/v1/study", methods{"GET": h.signedIn(h.studyList), "POST": h.signedIn(h.studyCreate)})
-	routeBeside(mux, "/api/v1/study/stats", methods{"GET": h.signedIn(h.studyStats)})
-	routeBeside(mux, "/api/v1/study/docs", methods{"GET": h.signedIn(h.studyDocs)})
-	route(mux, "/api/v1/study/{id}", methods{"GET": h.signedIn(h.studyShow), "PUT": h.signedIn(h.studyUpdate)})
-	route(mux, "/api/v1/reports/{id}/study", methods{"GET": h.signedIn(h.reportStudy), "POST": h.signedIn(h.reportStudyAttach)})
+	route(mux, "/api/v1/study", methods{"GET": h.can(access.ViewWork, h.studyList), "POST": h.can(access.ViewWork, h.studyCreate)})
+	routeBeside(mux, "/api/v1/study/stats", methods{"GET": h.can(access.ViewWork, h.studyStats)})
+	routeBeside(mux, "/api/v1/study/docs", methods{"GET": h.can(access.ViewWork, h.studyDocs)})
+	route(mux, "/api/v1/study/{id}", methods{"GET": h.can(access.ViewWork, h.studyShow), "PUT": h.can(access.ViewWork, h.studyUpdate)})
+	route(mux, "/api/v1/reports/{id}/study", methods{"GET": h.can(access.ViewWork, h.reportStudy), "POST": h.can(access.ViewWork, h.reportStudyAttach)})
 }
 
 // activityJSON is one study activity.

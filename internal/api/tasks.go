@@ -4,16 +4,17 @@ import (
 	"net/http"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
 )
 
 func (h *handler) taskRoutes(mux httpx.Mux) {
-	route(mux, "/api/v1/tasks", methods{"GET": h.signedIn(h.taskList), "POST": h.signedIn(h.taskCreate)})
-	route(mux, "/api/v1/tasks/{id}", methods{"GET": h.signedIn(h.taskShow)})
-	route(mux, "/api/v1/tasks/{id}/start", methods{"POST": h.signedIn(h.taskStart)})
-	route(mux, "/api/v1/tasks/{id}/close", methods{"POST": h.signedIn(h.taskClose)})
+	route(mux, "/api/v1/tasks", methods{"GET": h.can(access.ViewWork, h.taskList), "POST": h.can(access.ViewWork, h.taskCreate)})
+	route(mux, "/api/v1/tasks/{id}", methods{"GET": h.can(access.ViewWork, h.taskShow)})
+	route(mux, "/api/v1/tasks/{id}/start", methods{"POST": h.can(access.ViewWork, h.taskStart)})
+	route(mux, "/api/v1/tasks/{id}/close", methods{"POST": h.can(access.ViewWork, h.taskClose)})
 }
 
 // taskJSON is a practical task; colour is red when overdue, yellow when

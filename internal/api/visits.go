@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
@@ -13,11 +14,11 @@ import (
 // hand-overs, tasks, quotas and statistics. Every refusal is audited by
 // the visit package itself.
 func (h *handler) visitRoutes(mux httpx.Mux) {
-	route(mux, "/api/v1/visits", methods{"GET": h.signedIn(h.visitList), "POST": h.signedIn(h.visitCreate)})
-	route(mux, "/api/v1/visits/{id}", methods{"GET": h.signedIn(h.visitShow), "PUT": h.signedIn(h.visitUpdate)})
-	routeBeside(mux, "/api/v1/visits/quotas", methods{"GET": h.signedIn(h.quotaList), "POST": h.signedIn(h.quotaCreate)})
-	route(mux, "/api/v1/visits/quotas/{id}", methods{"GET": h.signedIn(h.quotaShow)})
-	routeBeside(mux, "/api/v1/visits/stats", methods{"GET": h.signedIn(h.visitStats)})
+	route(mux, "/api/v1/visits", methods{"GET": h.can(access.ViewWork, h.visitList), "POST": h.can(access.ViewWork, h.visitCreate)})
+	route(mux, "/api/v1/visits/{id}", methods{"GET": h.can(access.ViewWork, h.visitShow), "PUT": h.can(access.ViewWork, h.visitUpdate)})
+	routeBeside(mux, "/api/v1/visits/quotas", methods{"GET": h.can(access.ViewWork, h.quotaList), "POST": h.can(access.ViewWork, h.quotaCreate)})
+	route(mux, "/api/v1/visits/quotas/{id}", methods{"GET": h.can(access.ViewWork, h.quotaShow)})
+	routeBeside(mux, "/api/v1/visits/stats", methods{"GET": h.can(access.ViewWork, h.visitStats)})
 	h.needRoutes(mux)
 	h.taskRoutes(mux)
 }

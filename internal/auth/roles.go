@@ -80,6 +80,10 @@ var (
 // RequestRole asks that an account be given, or lose, an administrator
 // role. The request waits for another administrator's approval.
 func (s *Service) RequestRole(ctx context.Context, a access.Actor, id int64, role access.Role) (RoleRequest, error) {
+	if !a.Can(access.RequestAdminRoles) { // before the account: the same answer for any id
+		s.deny(ctx, a, "user.role_request", "user", strconv.FormatInt(id, 10))
+		return RoleRequest{}, access.ErrDenied
+	}
 	if id == a.UserID {
 		return RoleRequest{}, s.self(ctx, a, "user.role_request", "不能为自己申请或撤销管理员角色")
 	}
@@ -89,10 +93,6 @@ func (s *Service) RequestRole(ctx context.Context, a access.Actor, id int64, rol
 	}
 	if !a.Scope().Contains(u.OrgPath) {
 		return RoleRequest{}, db.ErrNotFound
-	}
-	if !a.Can(access.RequestAdminRoles) {
-		s.deny(ctx, a, "user.role_request", "user", u.Username)
-		return RoleRequest{}, access.ErrDenied
 	}
 	switch {
 	case !role.Valid() && role != access.NoRole:

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/mail"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -416,6 +417,12 @@ func errSelf(msg string) error { return apperr.New(http.StatusUnprocessableEntit
 // management the account one the actor looks after (access.ManagesAccount:
 // downward only). Denials are audited.
 func (s *Service) manage(ctx context.Context, a access.Actor, act access.Action, action string, id int64) (User, error) {
+	// A role that may never take the action is refused before the
+	// account is looked up: the answer is the same for any id.
+	if !a.Can(act) {
+		s.deny(ctx, a, action, "user", strconv.FormatInt(id, 10))
+		return User{}, access.ErrDenied
+	}
 	u, err := s.userByID(ctx, s.DB.Q(), id)
 	if err != nil {
 		return User{}, err
@@ -423,7 +430,7 @@ func (s *Service) manage(ctx context.Context, a access.Actor, act access.Action,
 	if !a.Scope().Contains(u.OrgPath) {
 		return User{}, db.ErrNotFound
 	}
-	if !a.Can(act) || (act == access.ManageUsers && !a.ManagesAccount(u.Role, u.OrgPath)) {
+	if act == access.ManageUsers && !a.ManagesAccount(u.Role, u.OrgPath) {
 		s.deny(ctx, a, action, "user", u.Username)
 		return User{}, access.ErrDenied
 	}
@@ -622,6 +629,10 @@ var ErrNeedsApproval = apperr.New(http.StatusForbidden, "needs_approval",
 // own unit; leader or staff below). Nobody changes their own role, and no
 // administrator role is given or taken this way.
 func (s *Service) SetRole(ctx context.Context, a access.Actor, id int64, role access.Role) error {
+	if !a.Can(access.GrantRoles) { // before the account: the same answer for any id
+		s.deny(ctx, a, "user.set_role", "user", strconv.FormatInt(id, 10))
+		return access.ErrDenied
+	}
 	if id == a.UserID {
 		return s.self(ctx, a, "user.set_role", "不能修改自己的角色")
 	}
@@ -632,7 +643,7 @@ func (s *Service) SetRole(ctx context.Context, a access.Actor, id int64, role ac
 	if !a.Scope().Contains(u.OrgPath) {
 		return db.ErrNotFound
 	}
-	if !a.Can(access.GrantRoles) || (a.Role == access.Leader && !a.ManagesAccount(u.Role, u.OrgPath)) {
+	if a.Role == access.Leader && !a.ManagesAccount(u.Role, u.OrgPath) {
 		s.deny(ctx, a, "user.set_role", "user", u.Username)
 		return access.ErrDenied
 	}

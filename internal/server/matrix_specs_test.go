@@ -32,6 +32,12 @@ type probe struct {
 	// writes, and reads that change state (mutates), are not sent.
 	ok      int
 	mutates bool
+	// form is the page of a write (an edit form): refused like the write.
+	form bool
+	// flashed are the actors (keys, roles, "@level") a page refuses with a
+	// message on the page they came from (303 and an error flash): a rule
+	// of the record's, not of who may see it.
+	flashed []string
 	// code pins the JSON error code of an API refusal.
 	code string
 	// send makes the matrix send an allowed write too: its body is one the
@@ -113,9 +119,28 @@ func (w *world) specs() map[string][]probe {
 		"GET /profile":              {{method: "GET", path: "/profile"}},
 		"POST /profile/password":    {{method: "POST", path: "/profile/password", body: form("current", "not-my-password", "password", "a-new-password-77", "confirm", "a-new-password-77"), send: true, ok: 422}},
 		"POST /profile/email":       {{method: "POST", path: "/profile/email", body: form("email", "me@example.org")}},
+		// Administrators and leaders must keep their second factor.
 		"POST /profile/totp/disable": {{method: "POST", path: "/profile/totp/disable", body: form("current", "not-my-password"), send: true, ok: 422,
-			want: map[string]int{"admins": 403}}},
+			flashed: []string{"sysadmin", "secadmin", "auditor", "leader"}}},
 		"GET /audit": {{method: "GET", path: "/audit", roles: auditors}},
+		// Only who has a second factor has recovery codes to renew.
+		"POST /profile/recovery-codes": {{method: "POST", path: "/profile/recovery-codes", body: form("current", "not-my-password", "otp", "000000"), send: true, ok: 422,
+			flashed: []string{"leader", "staff"}}},
+
+		// Administrator roles: one administrator asks, another decides.
+		"GET /role-requests": {{method: "GET", path: "/role-requests", roles: adminRoleReq}},
+		"POST /role-requests/{id}/{action}": {
+			{method: "POST", path: "/role-requests/" + id("role.request") + "/approve", on: "role.request", roles: adminRoleReq, flashed: []string{"sysadmin"}},
+			{method: "POST", path: "/role-requests/" + id("role.request") + "/reject", on: "role.request", roles: adminRoleReq},
+		},
+		"POST /api/v1/users/{id}/role-requests": w.roleRequests(),
+		"GET /api/v1/role-requests":             {{method: "GET", path: "/api/v1/role-requests", roles: adminRoleReq}},
+		"GET /api/v1/role-requests/{id}":        {{method: "GET", path: "/api/v1/role-requests/" + id("role.request"), on: "role.request", roles: adminRoleReq}},
+		"POST /api/v1/role-requests/{id}/approve": {{method: "POST", path: "/api/v1/role-requests/" + id("role.request") + "/approve", on: "role.request",
+			roles: adminRoleReq, want: map[string]int{"sysadmin": 403}}},
+		// The requester may withdraw her own request (reject it).
+		"POST /api/v1/role-requests/{id}/reject": {{method: "POST", path: "/api/v1/role-requests/" + id("role.request") + "/reject", on: "role.request",
+			roles: adminRoleReq}},
 
 		// 公文.
 		"GET /docs":            {{method: "GET", path: "/docs", roles: biz}},
@@ -132,7 +157,7 @@ func (w *world) specs() map[string][]probe {
 			{method: "POST", path: draft + "/review", on: "doc.draft", roles: biz, body: form("decision", "return", "note", "越权退回")},
 			{method: "POST", path: draft + "/sign", on: "doc.draft", roles: leaders, body: form("opinion", "越权签发")},
 			{method: "POST", path: draft + "/issue", on: "doc.draft", roles: biz},
-			{method: "POST", path: doc + "/receive", on: "doc.receive", roles: biz},
+			{method: "POST", path: doc + "/receive", on: "doc.receive", roles: biz, flashed: []string{"@street", "@district", "@city"}},
 			{method: "POST", path: doc + "/correct", on: "doc.issued", roles: biz},
 		},
 		"POST /docs/{id}/files":                         {{method: "POST", path: draft + "/files", on: "doc.draft", roles: biz, file: "file"}},
@@ -173,7 +198,7 @@ func (w *world) specs() map[string][]probe {
 		"GET /study/new":                       {{method: "GET", path: "/study/new", roles: biz}},
 		"POST /study":                          {{method: "POST", path: "/study", roles: biz, body: form("topic", "越权学习")}},
 		"GET /study/{id}":                      {{method: "GET", path: "/study/" + id("study"), on: "study", roles: biz}},
-		"GET /study/{id}/edit":                 {{method: "GET", path: "/study/" + id("study") + "/edit", on: "study", roles: biz}},
+		"GET /study/{id}/edit":                 {{method: "GET", path: "/study/" + id("study") + "/edit", on: "study", roles: biz, form: true}},
 		"POST /study/{id}/edit":                {{method: "POST", path: "/study/" + id("study") + "/edit", on: "study", roles: biz, body: form("topic", "越权修改")}},
 		"POST /study/{id}/photos":              {{method: "POST", path: "/study/" + id("study") + "/photos", on: "study", roles: biz, file: "photos"}},
 		"GET /study/{id}/photos/{fid}":         {{method: "GET", path: "/study/" + id("study") + "/photos/" + id("study.photo"), on: "study", roles: biz}},
@@ -186,11 +211,11 @@ func (w *world) specs() map[string][]probe {
 		"POST /visits":            {{method: "POST", path: "/visits", roles: biz, body: form("place", "越权")}},
 		"GET /visits/{id}": {{method: "GET", path: "/visits/" + id("visit"), on: "visit", roles: biz},
 			{method: "GET", path: "/visits/" + id("visit.village"), on: "visit.village", roles: biz}},
-		"GET /visits/edit/{id}":          {{method: "GET", path: "/visits/edit/" + id("visit.village"), on: "visit.village", roles: biz, want: map[string]int{"@village": 403}}},
+		"GET /visits/edit/{id}":          {{method: "GET", path: "/visits/edit/" + id("visit.village"), on: "visit.village", roles: biz, form: true}},
 		"POST /visits/edit/{id}":         {{method: "POST", path: "/visits/edit/" + id("visit.village"), on: "visit.village", roles: biz, body: form("visited_on", day, "households", "1", "women", "500", "place", "越权")}},
 		"GET /visits/{id}/photos/{fid}":  {{method: "GET", path: "/visits/" + id("visit.village") + "/photos/" + id("visit.photo"), on: "visit.village", roles: biz}},
 		"GET /visits/quotas":             {{method: "GET", path: "/visits/quotas", roles: biz}},
-		"POST /visits/quotas":            {{method: "POST", path: "/visits/quotas", roles: biz, on: "unit.street.below", outside: 422, body: form("org", id("unit.street"), "metric", "women", "target", "10", "starts_on", day, "ends_on", day)}},
+		"POST /visits/quotas":            {{method: "POST", path: "/visits/quotas", roles: biz, on: "unit.street.below", outside: 422, body: form("org_code", id("unit.street"), "metric", "women", "target", "10", "starts_on", day, "ends_on", day)}},
 		"GET /visits/quotas/{id}":        {{method: "GET", path: "/visits/quotas/" + id("quota"), on: "quota", roles: biz}},
 		"GET /visits/quotas/export/{id}": {{method: "GET", path: "/visits/quotas/export/" + id("quota"), on: "quota", roles: biz}},
 		"GET /visits/stats":              {{method: "GET", path: "/visits/stats", roles: biz}},
@@ -226,8 +251,8 @@ func (w *world) specs() map[string][]probe {
 		"POST /problems/{id}/progress":   {{method: "POST", path: "/problems/" + id("problem") + "/progress", on: "problem", roles: biz, body: form("note", "越权进展")}},
 		"GET /problems/{id}/files/{fid}": {{method: "GET", path: "/problems/" + id("problem") + "/files/" + id("problem.file"), on: "problem", roles: biz}},
 		"POST /problems/{id}/{action}": {
-			{method: "POST", path: "/problems/" + id("problem") + "/close", on: "problem.verify", roles: biz, body: form("note", "越权销号")},
-			{method: "POST", path: "/problems/" + id("problem") + "/return", on: "problem.verify", roles: biz, body: form("reason", "越权退回")},
+			{method: "POST", path: "/problems/" + id("problem") + "/close", on: "problem.verify", roles: biz, body: form("note", "越权销号"), flashed: []string{"@street"}},
+			{method: "POST", path: "/problems/" + id("problem") + "/return", on: "problem.verify", roles: biz, body: form("reason", "越权退回"), flashed: []string{"@street"}},
 			{method: "POST", path: "/problems/" + id("problem") + "/apply", on: "problem", roles: biz, body: form("note", "越权申请")},
 		},
 
@@ -434,45 +459,75 @@ func exportSeen(status int) map[string]int {
 // apiUserActions are the API's account actions, one route each.
 var apiUserActions = []string{"disable", "enable", "reset-password", "role", "unlock", "reset-totp", "revoke-sessions"}
 
-// userReads reads accounts at each place of the tree.
+var (
+	grantRoles   = []access.Role{access.Secadmin, access.Leader}
+	adminRoleReq = []access.Role{access.Sysadmin, access.Secadmin}
+)
+
+// userTargets are the accounts the user routes act on: in the street's
+// reach and out of it, a leader only her superiors manage, one disabled,
+// one in another city. Those out of reach are live, locked and have a
+// second factor, so a refused change would show.
+var userTargets = []string{"user.street", "user.village", "user.sibling", "user.district", "user.disabled", "user.nangang", "user.qqhr"}
+
+// userReads reads each of them.
 func (w *world) userReads(base string) []probe {
 	var out []probe
-	for _, k := range []string{"user.street", "user.village", "user.sibling", "user.district", "user.nangang", "user.qqhr"} {
+	for _, k := range userTargets {
 		out = append(out, probe{method: "GET", path: base + w.id(k), on: k, roles: viewUsers})
 	}
 	return out
 }
 
-// userActions tries account actions on accounts outside a level's reach
-// (live, locked, with a second factor, one disabled) and on ones inside.
+// userActions tries every account action on each of them. Who may take an
+// action is its role's first (the same answer for any id), then whether
+// the account is in reach, then whether she manages it.
 func (w *world) userActions(base string, html bool, only ...string) []probe {
 	type act struct {
 		name  string
 		roles []access.Role
-		body  any
+		body  map[string]string
 	}
 	acts := []act{
-		{"disable", manageUsers, nil}, {"enable", manageUsers, nil}, {"reset-password", manageUsers, obj{"password": "matrix-password-42"}},
-		{"role", secure, obj{"role": "leader"}}, {"unlock", secure, nil}, {"reset-totp", secure, nil}, {"revoke-sessions", endSessions, nil},
+		{"disable", manageUsers, nil}, {"enable", manageUsers, nil}, {"reset-password", manageUsers, nil},
+		{"role", grantRoles, map[string]string{"role": "staff"}}, {"unlock", secure, nil}, {"reset-totp", secure, nil},
+		{"revoke-sessions", endSessions, nil},
+	}
+	if html {
+		acts = append(acts, act{"email", manageUsers, map[string]string{"email": "matrix@example.org"}},
+			act{"role-request", adminRoleReq, map[string]string{"role": "auditor"}})
 	}
 	var out []probe
 	for _, a := range acts {
 		if len(only) > 0 && a.name != only[0] {
 			continue
 		}
-		body := a.body
+		var body any
 		if html {
 			v := url.Values{}
-			if m, ok := body.(obj); ok {
-				for k, x := range m {
-					v.Set(k, x.(string))
-				}
+			for k, x := range a.body {
+				v.Set(k, x)
 			}
 			body = v
+		} else if a.body != nil {
+			m := obj{}
+			for k, x := range a.body {
+				m[k] = x
+			}
+			body = m
 		}
-		for _, k := range []string{"user.street", "user.sibling", "user.district", "user.disabled", "user.qqhr"} {
+		for _, k := range userTargets {
 			out = append(out, probe{method: "POST", path: base + w.id(k) + "/" + a.name, on: k, roles: a.roles, body: body})
 		}
+	}
+	return out
+}
+
+// roleRequests asks for an administrator role for each target account.
+func (w *world) roleRequests() []probe {
+	var out []probe
+	for _, k := range userTargets {
+		out = append(out, probe{method: "POST", path: "/api/v1/users/" + w.id(k) + "/role-requests", on: k, roles: adminRoleReq, body: obj{"role": "auditor"}})
 	}
 	return out
 }

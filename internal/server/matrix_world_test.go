@@ -76,10 +76,6 @@ type record struct {
 	seen, written []string
 	// accounts are records administrators see too (units, accounts).
 	accounts bool
-	// flash: a page refuses a write by one who sees the record but may
-	// not change it (the owner rule) with a message on the record's page,
-	// not with an error page.
-	flash bool
 }
 
 // world is everything the matrix needs.
@@ -283,6 +279,8 @@ func (w *world) makeAccounts() {
 	mk("user.village", "mx.t.village", "村对象乙", levelCodes["village"], access.Staff, "village")
 	mk("user.sibling", "mx.t.sibling", "邻街道对象丙", levelCodes["sibling"], access.Staff, "sibling")
 	mk("user.district", "mx.t.district", "区对象丁", levelCodes["district"], access.Leader, "district")
+	// A leader is managed from above only: never by a peer leader.
+	w.recs["user.district"].written = []string{"city"}
 	mk("user.nangang", "mx.t.nangang", "南岗对象戊", "230103", access.Staff, "nangang")
 	mk("user.qqhr", "mx.t.qqhr", "齐市对象己", "2302", access.Staff, "qqhr")
 	mk("user.disabled", "mx.t.disabled", "邻街道停用庚", levelCodes["sibling"], access.Staff, "sibling")
@@ -297,6 +295,15 @@ func (w *world) makeAccounts() {
 	w.exec(`UPDATE users SET totp_secret = ?, totp_enabled = 1, locked_until = ?, failed_logins = 3
 		WHERE username IN ('mx.t.sibling', 'mx.t.district', 'mx.t.nangang', 'mx.t.qqhr', 'mx.t.disabled')`, sealed, lock)
 	w.exec(`UPDATE users SET disabled = 1 WHERE username = 'mx.t.disabled'`)
+
+	// A request by the system administrator to make the street's account
+	// an auditor, waiting for the other administrator.
+	rr, err := w.app.Server.Deps.Auth.RequestRole(w.ctx, w.actorOf("mx.sysadmin"), w.byKey["staff@street"].user.ID, access.Auditor)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.ids["role.request"] = strconv.FormatInt(rr.ID, 10)
+	w.recs["role.request"] = &record{seen: []string{"city"}, written: []string{"city"}, accounts: true}
 }
 
 // makeDocs: the street drafts one document (in review) and issues another
@@ -422,6 +429,8 @@ func (w *world) makeWork() {
 	}
 	w.ids["study.photo"] = strconv.FormatInt(ph[0].ID, 10)
 	w.rec("study", "矩阵甲街道学习", "street", "street")
+	// A unit's study is its own to change: units above read it only.
+	w.recs["study"].written = []string{"street"}
 
 	// Visits: one at the street, one at its village — recorded by the
 	// street — with a photo.
@@ -440,18 +449,15 @@ func (w *world) makeWork() {
 	}
 	w.ids["visit.photo"] = strconv.FormatInt(vp[0].ID, 10)
 	w.rec("visit.village", "矩阵街道走访村", "village", "street")
-	w.recs["visit.village"].flash = true
 
 	// A need at the village recorded by the street, with a task; and a
 	// need of the street's own handed over to the district.
 	w.ids["need.village"] = w.api(rec, "POST", "/api/v1/needs", map[string]any{"org_code": levelCodes["village"], "visit_id": v.ID,
 		"category": "employment", "urgency": "normal", "summary": "矩阵街道记村妇情"})
 	w.rec("need.village", "矩阵街道记村妇情", "village", "street")
-	w.recs["need.village"].flash = true
 	w.ids["task"] = w.api(rec, "POST", "/api/v1/needs/"+w.ids["need.village"]+"/task", map[string]any{"title": "矩阵街道为村实事",
 		"owner_name": "矩阵记录员", "starts_on": day, "due_on": w.today})
 	w.rec("task", "矩阵街道为村实事", "village", "street")
-	w.recs["task"].flash = true
 	w.ids["need"] = w.api(rec, "POST", "/api/v1/needs", map[string]any{"category": "employment", "urgency": "normal", "summary": "矩阵甲街道妇情"})
 	w.rec("need", "矩阵甲街道妇情", "street", "street")
 	w.api(rec, "POST", "/api/v1/needs/"+w.ids["need"]+"/handover", map[string]any{"to_org_code": levelCodes["district"], "reason": "需区妇联协调"})
@@ -604,7 +610,7 @@ func (w *world) makeOthers() {
 	w.recs["unit.street"] = &record{marker: "", seen: above["street"], written: above["street"], accounts: true}
 	w.recs["unit.sibling"] = &record{marker: "", seen: above["sibling"], written: above["sibling"], accounts: true}
 	// What a unit above the street sets for it (quotas).
-	w.recs["unit.street.below"] = &record{seen: above["street"], written: []string{"city", "district"}}
+	w.recs["unit.street.below"] = &record{seen: above["street"], written: above["street"]}
 	// Decisions on the street's records that belong to the units above it
 	// (销号 of its problem), to the street over its village's report, to
 	// the district that was handed the street's need, and to the city alone
