@@ -192,15 +192,22 @@ func (m *matrixRun) outside() {
 			st, ec = 403, "forbidden"
 		}
 		m.do("GET", "/api/v1/users/"+id, nil, st, ec)
+		// Out of reach: 404, as for no account at all — unless the role
+		// may never take the action, which is refused before the lookup.
 		for _, a := range []struct {
-			name string
-			body any
+			name, what string
+			body       any
 		}{
-			{"disable", nil}, {"enable", nil}, {"reset-password", nil},
-			{"role", map[string]string{"role": "leader"}}, {"unlock", nil}, {"reset-totp", nil}, {"revoke-sessions", nil},
-			{"role-requests", map[string]string{"role": "auditor"}},
+			{"disable", "manage users", nil}, {"enable", "manage users", nil}, {"reset-password", "manage users", nil},
+			{"role", "grant roles", map[string]string{"role": "leader"}}, {"unlock", "secure users", nil},
+			{"reset-totp", "secure users", nil}, {"revoke-sessions", "end sessions", nil},
+			{"role-requests", "admin roles", map[string]string{"role": "auditor"}},
 		} {
-			m.do("POST", "/api/v1/users/"+id+"/"+a.name, a.body, 404, "not_found")
+			st, ec := 404, "not_found"
+			if !allowed(a.what, m.role) {
+				st, ec = 403, "forbidden"
+			}
+			m.do("POST", "/api/v1/users/"+id+"/"+a.name, a.body, st, ec)
 		}
 		st, _ = m.expectIf("view users", 200)
 		if r := m.do("GET", "/api/v1/users?q="+url.QueryEscape(name), nil, st, ""); st == 200 && total(m.t, r) != 0 {

@@ -44,7 +44,8 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	route(mux, "/api/v1/orgs", methods{"GET": h.signedIn(h.orgList)})
 	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(h.orgShow)})
 	route(mux, "/api/v1/users", methods{"GET": h.can(access.ViewUsers, h.userList), "POST": h.signedIn(h.userCreate)})
-	route(mux, "/api/v1/users/{id}", methods{"GET": h.can(access.ViewUsers, h.userShow)})
+	// One's own account is anyone's to read; others' need ViewUsers (the domain's check).
+	route(mux, "/api/v1/users/{id}", methods{"GET": h.signedIn(h.userShow)})
 	for _, a := range userActions {
 		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(h.userAction(a))})
 	}

@@ -163,6 +163,9 @@ func (s *Service) userByID(ctx context.Context, q db.Querier, id int64) (User, e
 // User returns an account the actor may see: their own, or one in their
 // scope if their role may view accounts.
 func (s *Service) User(ctx context.Context, a access.Actor, id int64) (User, error) {
+	if id != a.UserID && !a.Can(access.ViewUsers) { // roles first: the same answer for any id
+		return User{}, access.ErrDenied
+	}
 	u, err := s.userByID(ctx, s.DB.Q(), id)
 	if err != nil {
 		return User{}, err
