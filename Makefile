@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test run build bench fmt vet
+.PHONY: test run build bench fmt vet mutation
 
 test:
 	bash scripts/test.sh
@@ -18,3 +18,6 @@ fmt:
 
 vet:
 	go vet ./...
+
+mutation:
+	go run ./scripts/mutation

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # THE test command (CI runs it through .ci/run -> make test).
 # Installs missing Debian packages, starts a throwaway PostgreSQL, checks
-# formatting and vet, then runs every Go test with the race detector. The exit
-# status is go test's; its summary lines are the last thing printed.
+# formatting and vet, runs every Go test with the race detector, then the
+# mutation check (deliberate breaks the tests must catch). It stops at the
+# first step that fails, with that step's status.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -48,3 +49,8 @@ echo "ok"
 section "go test"
 # -race needs cgo, whatever the caller's environment says.
 CGO_ENABLED=1 go test -race -count=1 -timeout 25m ./...
+
+section "mutation check"
+# Deliberate breaks of the access rules, each of which the tests of its
+# package must catch (scripts/mutation); about a minute.
+go run ./scripts/mutation

@@ -319,6 +319,14 @@ func TestDelegation(t *testing.T) {
 		if _, err := f.svc.UserByUsername(ctx, "daoli.puppet"); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("the puppet exists: %v", err)
 		}
+		// A leader never opens an administrator's account, even below.
+		for _, r := range []access.Role{access.Sysadmin, access.Secadmin, access.Auditor} {
+			_, _, err = f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "street." + string(r), DisplayName: "A", OrgCode: "230102001", Role: r})
+			fieldErr(t, err, "role")
+			if _, err := f.svc.UserByUsername(ctx, "street."+string(r)); !errors.Is(err, db.ErrNotFound) {
+				t.Fatalf("a leader opened a %s account: %v", r, err)
+			}
+		}
 		s1, t1, err := f.svc.CreateUser(ctx, daoli, auth.NewUser{Username: "daoli.new", DisplayName: "N", OrgCode: "230102", Role: access.Staff})
 		if err != nil || !tempRE.MatchString(t1) || !s1.MustChangePassword || s1.SetBy != daoliU.ID {
 			t.Fatalf("leader creates staff: %+v %v", s1, err)

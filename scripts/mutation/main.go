@@ -44,7 +44,21 @@ var mutants = []mutant{
 		file: "internal/access/access.go",
 		from: "func (a Actor) CanGrant(r Role) bool {\n",
 		to:   "func (a Actor) CanGrant(r Role) bool {\n\tif r.Valid() {\n\t\treturn true\n\t}\n",
-		pkg:  "./internal/api", run: "TestAccessMatrix",
+		pkg:  "./internal/auth", run: "TestThreePowers|TestDelegation",
+	},
+	{
+		name: "the owner rule dropped (a unit below changes a record above)",
+		file: "internal/access/access.go",
+		from: "\tif below(owner) || below(recorder) {\n\t\treturn ErrNotOwner\n\t}",
+		to:   "\tif below(owner) || below(recorder) {\n\t\treturn nil\n\t}",
+		pkg:  "./internal/visit", run: "TestWritesFollowOwner",
+	},
+	{
+		name: "key rotation re-sealing another row's plaintext",
+		file: "internal/vault/rotate.go",
+		from: "\t\t\tfresh, err := k.Seal(c.Purpose(), plain)\n",
+		to:   "\t\t\tif first, ferr := k.Open(c.Purpose(), items[0].sealed); ferr == nil {\n\t\t\t\tplain = first\n\t\t\t}\n\t\t\tfresh, err := k.Seal(c.Purpose(), plain)\n",
+		pkg:  "./internal/vault", run: "TestRotate",
 	},
 	{
 		name: "an audit record skipped (aid reveal)",
@@ -52,6 +66,13 @@ var mutants = []mutant{
 		from: `if err := audit.Log(ctx, s.DB, audit.FromActor(a, "aid.reveal", "aid_application", ids(id), audit.OK, "reason: "+reason)); err != nil {`,
 		to:   `if err := error(nil); err != nil && audit.OK != "" {`,
 		pkg:  "./internal/aid", run: "TestCanary",
+	},
+	{
+		name: "the four-eyes rule left out of the export approval",
+		file: "internal/aid/exports_decide.go",
+		from: `if err := duty.Require(ctx, s.DB, a, now, e.CreatedAt, action, "aid_export", id, e.RequestedBy); err != nil {`,
+		to:   `if err := duty.Check(ctx, s.DB.Q(), a.UserID, now, e.CreatedAt); err != nil {`,
+		pkg:  "./internal/aid", run: "TestExportFourEyes",
 	},
 	{
 		name: "the four-eyes check dropped (duty.Check)",
