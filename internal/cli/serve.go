@@ -49,6 +49,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		if err := demo.SeedAidPayments(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
 			return fmt.Errorf("demo payments: %w", err)
 		}
+		if err := demo.SeedAccounts(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
+			return fmt.Errorf("demo accounts: %w", err)
+		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

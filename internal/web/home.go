@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"halfsky/internal/access"
+	"halfsky/internal/audit"
 	"halfsky/internal/auth"
 	"halfsky/internal/doc"
 	"halfsky/internal/httpx"
@@ -25,6 +26,10 @@ type homeData struct {
 	// TOTPBy is the day (“3月8日”) by which the user must enrol a second
 	// factor, while in the grace period; "" otherwise.
 	TOTPBy string
+	// Alerts are the auditor's alerts of the last week, newest first (at
+	// most five), and how many there are.
+	Alerts     []audit.Event
+	AlertCount int
 
 	// The to-do of the work modules.
 	Docs      bool           // the role works with documents
@@ -60,6 +65,13 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 	}
 	if d.CanUsers {
 		if _, d.Users, err = h.deps.Auth.Users(ctx, a, authFilterAll); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if d.CanAudit {
+		f := audit.Filter{Action: audit.AlertPrefix, From: h.deps.Auth.Now().AddDate(0, 0, -7), PerPage: 5}
+		if d.Alerts, d.AlertCount, err = audit.ListFor(ctx, h.deps.DB.Q(), a, f); err != nil {
 			h.fail(w, r, err)
 			return
 		}

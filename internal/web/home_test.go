@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
@@ -127,5 +128,24 @@ func TestHomeWork(t *testing.T) {
 			t.Fatalf("admin home: %d", r.Status)
 		}
 		mustNot(t, r.Body, `id="work"`, `id="todo-tasks"`, `id="todo-verify"`, "区妇联逾期实事", "村妇联", "data-chart")
+	})
+}
+
+// TestAuditorDeskAlerts: an alert of the last week is on the auditor's
+// desk, with a way to all alerts; no one else's desk
+// has the block.
+func TestAuditorDeskAlerts(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		app := testapp.Start(t, d)
+		ctx := context.Background()
+		probe := audit.Event{Username: "village.staff", Action: audit.AlertPrefix + "aid_duplicate_probes", ObjectType: "user",
+			ObjectID: "11", Outcome: audit.Denied, Detail: "user=village.staff probes=20 limit=20"}
+		if err := audit.Log(ctx, app.DB, probe); err != nil {
+			t.Fatal(err)
+		}
+		page := signInAdmin(t, app, "auditor").get("/", http.StatusOK)
+		must(t, page, `id="audit-alerts"`, "近 7 天警报（1）", "probes=20", `href="/audit?action=alert."`)
+		mustNot(t, signIn(t, app, "city.leader").get("/", http.StatusOK), `id="audit-alerts"`)
+		mustNot(t, signInAdmin(t, app, "secadmin").get("/", http.StatusOK), `id="audit-alerts"`)
 	})
 }
