@@ -135,8 +135,8 @@ func (s *Service) deskOwn(ctx context.Context, a access.Actor, today, soon strin
 		*n++
 		if len(*list) < 10 && openErr == nil { // only what is shown is opened
 			sl := s.sealer()
-			sl.open(sealedDescription, p.ID, &p.Description)
-			openErr = sl.err
+			sl.Open(sealedDescription, p.ID, &p.Description)
+			openErr = sl.Err
 			*list = append(*list, p)
 		}
 	}
@@ -189,8 +189,8 @@ func (s *Service) deskVerify(ctx context.Context, a access.Actor, d *Desk) error
 		}
 		p.CategoryLabel, p.AppliedAt = deskCategoryLabel(p.Category), time.UnixMilli(at)
 		sl := s.sealer()
-		if sl.open(sealedDescription, p.ID, &p.Description); sl.err != nil {
-			return sl.err
+		if sl.Open(sealedDescription, p.ID, &p.Description); sl.Err != nil {
+			return sl.Err
 		}
 		d.Verify = append(d.Verify, p)
 	}

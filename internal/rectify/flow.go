@@ -288,9 +288,9 @@ func (s *Service) Timeline(ctx context.Context, a access.Actor, id int64) ([]Upd
 		}
 		u.At = db.FromMillis(at)
 		sl := s.sealer()
-		if sl.open(sealedNote, u.ID, &u.Note); sl.err != nil {
+		if sl.Open(sealedNote, u.ID, &u.Note); sl.Err != nil {
 			rows.Close()
-			return nil, sl.err
+			return nil, sl.Err
 		}
 		index[u.ID] = len(out)
 		out = append(out, u)

@@ -222,12 +222,12 @@ func (s *Service) scanProblem(row interface{ Scan(...any) error }) (Problem, err
 	p.AppliedAt, p.ClosedAt = opt(applied), opt(closed)
 	p.CreatedAt, p.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
 	sl := s.sealer()
-	sl.open(sealedDescription, p.ID, &p.Description)
-	sl.open(sealedMeasures, p.ID, &p.Measures)
-	sl.open(sealedResponsible, p.ID, &p.Responsible)
-	sl.open(sealedPlan, p.ID, &p.Plan)
-	sl.open(sealedReturn, p.ID, &p.ReturnReason)
-	return p, sl.err
+	sl.Open(sealedDescription, p.ID, &p.Description)
+	sl.Open(sealedMeasures, p.ID, &p.Measures)
+	sl.Open(sealedResponsible, p.ID, &p.Responsible)
+	sl.Open(sealedPlan, p.ID, &p.Plan)
+	sl.Open(sealedReturn, p.ID, &p.ReturnReason)
+	return p, sl.Err
 }
 
 func opt(ms int64) time.Time {

@@ -1,8 +1,6 @@
 package rectify
 
 import (
-	"fmt"
-
 	"halfsky/internal/vault"
 )
 
@@ -20,43 +18,13 @@ var (
 	sealedNote        = vault.Register("problem_updates", "id", "note")
 )
 
-// sealer seals or opens several fields, keeping the first error, so a
-// record is sealed whole or not stored at all.
-type sealer struct {
-	k   *vault.Keyring
-	err error
-}
-
-func (s *Service) sealer() *sealer { return &sealer{k: s.Vault} }
-
-// seal seals v for column c.
-func (x *sealer) seal(c vault.Column, v string) string {
-	if x.err != nil {
-		return ""
-	}
-	s, err := x.k.Seal(c.Purpose(), v)
-	x.err = err
-	return s
-}
-
-// open opens a stored value of c in place (a value an earlier version
-// stored in the clear reads as it is, until it is sealed).
-func (x *sealer) open(c vault.Column, id int64, v *string) {
-	if x.err != nil || *v == "" {
-		return
-	}
-	s, err := x.k.OpenAny(c.Purpose(), *v)
-	if err != nil {
-		x.err = fmt.Errorf("%s %d: %w", c.Purpose(), id, err)
-		return
-	}
-	*v = s
-}
+// sealer seals or opens a record's fields with the service's keyring.
+func (s *Service) sealer() *vault.Fields { return &vault.Fields{K: s.Vault} }
 
 // sealInput seals what a unit writes about a problem, in place.
 func (s *Service) sealInput(in *Input) error {
 	sl := s.sealer()
-	in.Description, in.Measures = sl.seal(sealedDescription, in.Description), sl.seal(sealedMeasures, in.Measures)
-	in.Responsible, in.Plan = sl.seal(sealedResponsible, in.Responsible), sl.seal(sealedPlan, in.Plan)
-	return sl.err
+	in.Description, in.Measures = sl.Seal(sealedDescription, in.Description), sl.Seal(sealedMeasures, in.Measures)
+	in.Responsible, in.Plan = sl.Seal(sealedResponsible, in.Responsible), sl.Seal(sealedPlan, in.Plan)
+	return sl.Err
 }

@@ -191,3 +191,46 @@ func (k *Keyring) Lookup(purpose, value string) string {
 	m.Write([]byte(value))
 	return hex.EncodeToString(m.Sum(nil))
 }
+
+// Fields seals or opens several fields of one record with a keyring,
+// keeping the first error, so a record is sealed whole or not stored at
+// all: call Seal, Open or Terms for each field, then check Err once.
+type Fields struct {
+	K   *Keyring
+	Err error
+}
+
+// Seal seals v for column c.
+func (f *Fields) Seal(c Column, v string) string {
+	if f.Err != nil {
+		return ""
+	}
+	s, err := f.K.Seal(c.Purpose(), v)
+	f.Err = err
+	return s
+}
+
+// Open opens a stored value of c in place (a value an earlier version
+// stored in the clear reads as it is, until it is sealed); id names the
+// row in the error, never the value.
+func (f *Fields) Open(c Column, id int64, v *string) {
+	if f.Err != nil || *v == "" {
+		return
+	}
+	s, err := f.K.OpenAny(c.Purpose(), *v)
+	if err != nil {
+		f.Err = fmt.Errorf("%s %d: %w", c.Purpose(), id, err)
+		return
+	}
+	*v = s
+}
+
+// Terms is the blind search index of texts for purpose.
+func (f *Fields) Terms(purpose string, texts ...string) string {
+	if f.Err != nil {
+		return ""
+	}
+	s, err := f.K.Terms(purpose, texts...)
+	f.Err = err
+	return s
+}

@@ -201,9 +201,9 @@ func (s *Service) deskTasksDue(ctx context.Context, a access.Actor, days deskDay
 		*total++
 		if len(*list) < 10 { // only what is shown is opened
 			sl := s.sealer()
-			sl.open(sealedTitle, t.ID, &t.Title)
-			if sl.open(sealedOwner, t.ID, &t.OwnerName); sl.err != nil {
-				return sl.err
+			sl.Open(sealedTitle, t.ID, &t.Title)
+			if sl.Open(sealedOwner, t.ID, &t.OwnerName); sl.Err != nil {
+				return sl.Err
 			}
 			*list = append(*list, t)
 		}

@@ -209,9 +209,9 @@ func (s *Service) scanHandover(row scanner) (Handover, error) {
 	}
 	h.SentAt, h.DecidedAt = db.FromMillis(sent), optTime(dec)
 	sl := s.sealer()
-	sl.open(sealedReason, h.ID, &h.Reason)
-	sl.open(sealedReply, h.ID, &h.Reply)
-	return h, sl.err
+	sl.Open(sealedReason, h.ID, &h.Reason)
+	sl.Open(sealedReply, h.ID, &h.Reply)
+	return h, sl.Err
 }
 
 func (s *Service) handover(ctx context.Context, id int64) (Handover, error) {

@@ -175,8 +175,8 @@ func (s *Service) seal(in *NeedInput) (name, contact string, err error) {
 // open opens a scanned need's summary and personal details in place.
 func (s *Service) open(n *Need) error {
 	sl := s.sealer()
-	if sl.open(sealedSummary, n.ID, &n.Summary); sl.err != nil {
-		return sl.err
+	if sl.Open(sealedSummary, n.ID, &n.Summary); sl.Err != nil {
+		return sl.Err
 	}
 	if n.PersonName == "" && n.Contact == "" {
 		return nil

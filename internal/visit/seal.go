@@ -2,7 +2,6 @@ package visit
 
 import (
 	"context"
-	"fmt"
 
 	"halfsky/internal/db"
 	"halfsky/internal/vault"
@@ -37,48 +36,8 @@ const (
 	taskSearch  = "tasks.search"
 )
 
-// sealer seals or opens several fields, keeping the first error, so a
-// record is sealed whole or not stored at all.
-type sealer struct {
-	k   *vault.Keyring
-	err error
-}
-
-// seal seals v for column c.
-func (x *sealer) seal(c vault.Column, v string) string {
-	if x.err != nil {
-		return ""
-	}
-	s, err := x.k.Seal(c.Purpose(), v)
-	x.err = err
-	return s
-}
-
-// terms is the blind index of texts for purpose.
-func (x *sealer) terms(purpose string, texts ...string) string {
-	if x.err != nil {
-		return ""
-	}
-	s, err := x.k.Terms(purpose, texts...)
-	x.err = err
-	return s
-}
-
-// open opens a stored value of c in place (a value an earlier version
-// stored in the clear reads as it is, until it is sealed).
-func (x *sealer) open(c vault.Column, id int64, v *string) {
-	if x.err != nil || *v == "" {
-		return
-	}
-	s, err := x.k.OpenAny(c.Purpose(), *v)
-	if err != nil {
-		x.err = fmt.Errorf("%s %d: %w", c.Purpose(), id, err)
-		return
-	}
-	*v = s
-}
-
-func (s *Service) sealer() *sealer { return &sealer{k: s.Vault} }
+// sealer seals or opens a record's fields with the service's keyring.
+func (s *Service) sealer() *vault.Fields { return &vault.Fields{K: s.Vault} }
 
 // Visits and tasks written before the search index existed have
 // an empty search_terms. These sealers index them from their fields (sealed
@@ -126,13 +85,13 @@ func indexer(table, purpose string, a, b vault.Column) func(context.Context, *db
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			sl := &sealer{k: k}
+			sl := &vault.Fields{K: k}
 			for _, r := range todo {
-				sl.open(a, r.id, &r.a)
-				sl.open(b, r.id, &r.b)
-				terms := sl.terms(purpose, r.a, r.b)
-				if sl.err != nil {
-					return sl.err
+				sl.Open(a, r.id, &r.a)
+				sl.Open(b, r.id, &r.b)
+				terms := sl.Terms(purpose, r.a, r.b)
+				if sl.Err != nil {
+					return sl.Err
 				}
 				if _, err := tx.Exec(ctx, `UPDATE `+table+` SET search_terms = ? WHERE id = ? AND search_terms = ''`, terms, r.id); err != nil {
 					return err

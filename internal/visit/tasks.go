@@ -183,10 +183,10 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 		owner = in.OwnerID
 	}
 	sl := s.sealer()
-	title, detail, ownerName := sl.seal(sealedTitle, in.Title), sl.seal(sealedDetail, in.Detail), sl.seal(sealedOwner, in.OwnerName)
-	terms := sl.terms(taskSearch, in.Title, in.OwnerName)
-	if sl.err != nil {
-		return Task{}, sl.err
+	title, detail, ownerName := sl.Seal(sealedTitle, in.Title), sl.Seal(sealedDetail, in.Detail), sl.Seal(sealedOwner, in.OwnerName)
+	terms := sl.Terms(taskSearch, in.Title, in.OwnerName)
+	if sl.Err != nil {
+		return Task{}, sl.Err
 	}
 	now := db.Millis(s.Now())
 	var id int64
@@ -285,12 +285,12 @@ func (s *Service) scanTask(row scanner) (Task, error) {
 	}
 	t.CreatedAt, t.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
 	sl := s.sealer()
-	sl.open(sealedSummary, t.NeedID, &t.NeedSummary)
-	sl.open(sealedTitle, t.ID, &t.Title)
-	sl.open(sealedDetail, t.ID, &t.Detail)
-	sl.open(sealedOwner, t.ID, &t.OwnerName)
-	sl.open(sealedResult, t.ID, &t.Result)
-	return t, sl.err
+	sl.Open(sealedSummary, t.NeedID, &t.NeedSummary)
+	sl.Open(sealedTitle, t.ID, &t.Title)
+	sl.Open(sealedDetail, t.ID, &t.Detail)
+	sl.Open(sealedOwner, t.ID, &t.OwnerName)
+	sl.Open(sealedResult, t.ID, &t.Result)
+	return t, sl.Err
 }
 
 func (s *Service) task(ctx context.Context, id int64) (Task, error) {

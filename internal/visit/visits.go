@@ -110,18 +110,18 @@ func (s *Service) scanVisit(row scanner) (Visit, error) {
 	}
 	v.CreatedAt, v.UpdatedAt = db.FromMillis(c), db.FromMillis(u)
 	sl := s.sealer()
-	sl.open(sealedPlace, v.ID, &v.Place)
-	sl.open(sealedCompanions, v.ID, &v.Companions)
-	sl.open(sealedNotes, v.ID, &v.Notes)
-	return v, sl.err
+	sl.Open(sealedPlace, v.ID, &v.Place)
+	sl.Open(sealedCompanions, v.ID, &v.Companions)
+	sl.Open(sealedNotes, v.ID, &v.Notes)
+	return v, sl.Err
 }
 
 // sealVisit seals a visit's text and indexes it for the list's search.
 func (s *Service) sealVisit(in VisitInput) (place, companions, notes, terms string, err error) {
 	sl := s.sealer()
-	place, companions, notes = sl.seal(sealedPlace, in.Place), sl.seal(sealedCompanions, in.Companions), sl.seal(sealedNotes, in.Notes)
-	terms = sl.terms(visitSearch, in.Place, in.Notes)
-	return place, companions, notes, terms, sl.err
+	place, companions, notes = sl.Seal(sealedPlace, in.Place), sl.Seal(sealedCompanions, in.Companions), sl.Seal(sealedNotes, in.Notes)
+	terms = sl.Terms(visitSearch, in.Place, in.Notes)
+	return place, companions, notes, terms, sl.Err
 }
 
 // visitUnit checks the visited unit: the cadre's own or one below it.
