@@ -2,18 +2,15 @@ package api_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
-	"halfsky/internal/db"
+	"halfsky/internal/testdb"
 )
 
 // tables fingerprints every table a refused request must leave alone —
@@ -21,58 +18,7 @@ import (
 // sessions and sign-in attempts.
 func (f *fixture) tables() string {
 	f.t.Helper()
-	ctx := context.Background()
-	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`
-	if f.app.DB.Dialect == db.Postgres {
-		q = `SELECT tablename FROM pg_tables WHERE schemaname = current_schema()`
-	}
-	rows, err := f.app.DB.Query(ctx, q)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			f.t.Fatal(err)
-		}
-		switch n {
-		case "audit_events", "audit_head", "sessions", "login_attempts", "schema_migrations":
-		default:
-			names = append(names, n)
-		}
-	}
-	rows.Close()
-	sort.Strings(names)
-	h := sha256.New()
-	for _, n := range names {
-		rows, err := f.app.DB.Query(ctx, `SELECT * FROM `+n)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		var lines []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				f.t.Fatal(err)
-			}
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					vals[i] = hex.EncodeToString(b)
-				}
-			}
-			lines = append(lines, fmt.Sprint(vals...))
-		}
-		rows.Close()
-		sort.Strings(lines)
-		fmt.Fprintf(h, "%s %d\n%s\n", n, len(lines), strings.Join(lines, "\n"))
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	return fmt.Sprint(testdb.TablePrints(f.t, f.app.DB, "audit_events", "audit_head", "sessions", "login_attempts"))
 }
 
 // refusedFromBelow sends a request that must be refused with status and

@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -359,61 +358,8 @@ func (w *world) count(q string, args ...any) int {
 // their last-seen time (which a request may move).
 func (w *world) fingerprint(t *testing.T) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	for _, table := range w.tables(t) {
-		q := `SELECT * FROM ` + table + ` ORDER BY 1`
-		switch table {
-		case "audit_events", "audit_head", "login_attempts", "schema_migrations":
-			continue
-		case "sessions":
-			q = `SELECT token_hash, user_id, mfa_pending, created_at, expires_at, ip, user_agent FROM sessions ORDER BY 1`
-		}
-		rows, err := w.app.DB.Query(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		// Rows are sorted here: ORDER BY 1 does not order the rows of a
-		// table whose key has several columns.
-		var lines []string
-		for rows.Next() {
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			lines = append(lines, fmt.Sprintf("%v", vals))
-		}
-		rows.Close()
-		slices.Sort(lines)
-		h := sha256.New()
-		for _, l := range lines {
-			fmt.Fprintln(h, l)
-		}
-		out[table] = fmt.Sprintf("%d:%x", len(lines), h.Sum(nil)[:8])
-	}
-	return out
-}
-
-// tables lists the schema's tables.
-func (w *world) tables(t *testing.T) []string {
-	q := `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`
-	if w.app.DB.Dialect == db.Postgres {
-		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1`
-	}
-	rows, err := w.app.DB.Query(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
+	out := testdb.TablePrints(t, w.app.DB, "audit_events", "audit_head", "login_attempts", "sessions")
+	out["sessions"] = testdb.Fingerprint(t, w.app.DB, `SELECT token_hash, user_id, mfa_pending, created_at, expires_at, ip, user_agent FROM sessions`)
 	return out
 }
 

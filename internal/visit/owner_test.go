@@ -3,7 +3,6 @@ package visit_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,38 +17,11 @@ import (
 // fingerprint is the visit tables' rows, for "nothing changed".
 func (f *fx) fingerprint() string {
 	f.t.Helper()
-	var b strings.Builder
-	for _, q := range []string{
-		`SELECT id, org_id, recorder_org_id, women, households, place, notes, updated_at, version FROM visits ORDER BY id`,
-		`SELECT id, org_id, owner_org_id, status, updated_at, version FROM needs ORDER BY id`,
-		`SELECT id, org_id, status, result, feedback, updated_at, version FROM tasks ORDER BY id`,
-		`SELECT id, need_id, to_org_id, status FROM need_handovers ORDER BY id`,
-	} {
-		rows, err := f.d.Query(context.Background(), q)
-		if err != nil {
-			f.t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				f.t.Fatal(err)
-			}
-			for _, v := range vals {
-				if bs, ok := v.([]byte); ok {
-					v = string(bs)
-				}
-				fmt.Fprintf(&b, "%v|", v)
-			}
-			b.WriteString("\n")
-		}
-		rows.Close()
-	}
-	return b.String()
+	return testdb.Fingerprint(f.t, f.d,
+		`SELECT id, org_id, recorder_org_id, women, households, place, notes, updated_at, version FROM visits`,
+		`SELECT id, org_id, owner_org_id, status, updated_at, version FROM needs`,
+		`SELECT id, org_id, status, result, feedback, updated_at, version FROM tasks`,
+		`SELECT id, need_id, to_org_id, status FROM need_handovers`)
 }
 
 // notOwner checks err is the owner refusal: errors.Is ErrNotOwner, 403
