@@ -61,7 +61,7 @@ func (f *fixture) user(t *testing.T, username, code string, role access.Role) au
 func fieldErr(t *testing.T, err error, field string) {
 	t.Helper()
 	var e *apperr.Error
-	if !errors.As(err, &e) || e.Fields[field] == "" {
+	if !errors.As(err, &e) || e.Code != "invalid" || e.Fields[field] == "" {
 		t.Fatalf("want a field error on %q, got %v", field, err)
 	}
 }
