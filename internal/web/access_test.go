@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -147,8 +148,8 @@ func checkMatrix(t *testing.T, app *testapp.App, c *testapp.Client, lv level, ro
 	form := url.Values{"username": {"intruder." + lv.key + "." + string(role)}, "display_name": {"入侵"}, "password": {"another long password"},
 		"org": {lv.foreignUnit}, "role": {"staff"}}
 	expect("POST", "/users", form, denied(access.ManageUsers, http.StatusUnprocessableEntity))
-	if _, err := app.Server.Deps.Auth.UserByUsername(context.Background(), form.Get("username")); err == nil {
-		t.Errorf("a user was created at %s", lv.foreignUnit)
+	if _, err := app.Server.Deps.Auth.UserByUsername(context.Background(), form.Get("username")); !errors.Is(err, db.ErrNotFound) {
+		t.Errorf("a user was created at %s (%v)", lv.foreignUnit, err)
 	}
 	after, err := app.Server.Deps.Auth.UserByUsername(context.Background(), foreign.Username)
 	if err != nil || after.Disabled != foreign.Disabled || after.Role != foreign.Role || after.UpdatedAt != foreign.UpdatedAt {
