@@ -99,9 +99,7 @@ func TestAdminTOTP(t *testing.T) {
 		wantContains(t, p, "home heading", p.Text("main h1"), "哈尔滨市妇联")
 
 		// 三权分立: the audit log is the auditor's alone.
-		if st := p.Open("/audit"); st != 403 {
-			p.fatal("/audit as admin: status %d, want 403", st)
-		}
+		wantRefusal(p, "/audit as admin", p.Open("/audit"), 403, pageDenied)
 		body := p.Body()
 		wantContains(t, p, "403 page", body, "无权访问")
 		if p.Has("#audit-events") {

@@ -524,9 +524,7 @@ func (l *docLoop) checkExport() {
 func (l *docLoop) outOfScope() {
 	t, p := l.t, l.p
 	l.signIn("nangang.leader")
-	if st := p.Open(l.repPath); st != 404 {
-		p.fatal("南岗 opening 道里's report %s: status %d, want 404", l.repPath, st)
-	}
+	wantRefusal(p, "南岗 opening 道里's report "+l.repPath, p.Open(l.repPath), 404, pageNotFound)
 	wantContains(t, p, "404 page", p.Body(), "页面不存在")
 	if body := p.Body(); strings.Contains(body, "道里") {
 		p.fatal("the 404 page for 道里's report names 道里: %q", body)

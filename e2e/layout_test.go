@@ -59,9 +59,7 @@ func TestLayout(t *testing.T) {
 			}
 			p.Screenshot("menu-open")
 		}
-		if st := p.Open("/org/230103"); st != 404 {
-			p.fatal("/org/230103: status %d, want 404", st)
-		}
+		wantRefusal(p, "/org/230103", p.Open("/org/230103"), 404, pageNotFound)
 		checkLayout(t, p, "not-found", true)
 	})
 }

@@ -207,9 +207,7 @@ func treeFlow(t *testing.T, app *testapp.App, p *Page) {
 	p.Screenshot("org-search")
 
 	// A unit outside the scope is as absent as a unit that does not exist.
-	if st := p.Open("/org/230103"); st != 404 {
-		p.fatal("/org/230103 (南岗, outside the scope): status %d, want 404", st)
-	}
+	wantRefusal(p, "/org/230103 (南岗, outside the scope)", p.Open("/org/230103"), 404, pageNotFound)
 	wantContains(t, p, "404 page", p.Body(), "页面不存在")
 	if strings.Contains(p.HTML(), "南岗区妇联") {
 		p.fatal("the 404 page for 230103 names 南岗区妇联")

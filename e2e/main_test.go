@@ -209,6 +209,25 @@ func sorted(s []string) []string {
 	return s
 }
 
+// The messages refused pages show, each for its own refusal.
+const (
+	pageDenied   = "您没有访问此页面的权限"        // the role may not use the page at all
+	pageNotFound = "没有找到该记录，或不在您的管理范围内" // out of scope, or no such record
+)
+
+// wantRefusal checks the page just opened (status st) is the refusal
+// with exactly the status and the message, so a missing route or another
+// rule's refusal does not pass for it.
+func wantRefusal(p *Page, what string, st, status int, msg string) {
+	p.t.Helper()
+	if st != status {
+		p.fatal("%s: status %d, want %d", what, st, status)
+	}
+	if got := p.Text(".error-message"); got != msg {
+		p.fatal("%s: the page says %q, want %q", what, got, msg)
+	}
+}
+
 func wantContains(t *testing.T, p *Page, what, got, want string) {
 	t.Helper()
 	if !strings.Contains(got, want) {

@@ -106,9 +106,7 @@ func TestVisitScenarioInBrowser(t *testing.T) {
 			p.fatal("logout: %d", st)
 		}
 		signIn(t, p, "village.staff")
-		if st := p.Open(needPath); st != 404 {
-			p.fatal("village.staff opened %s: status %d, want 404", needPath, st)
-		}
+		wantRefusal(p, "village.staff opening "+needPath, p.Open(needPath), 404, pageNotFound)
 		p.Open("/needs")
 		if body := p.Body(); regexp.MustCompile(`下岗|留守儿童`).MatchString(body) {
 			p.fatal("village.staff's need list shows the neighbour's needs")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -230,8 +231,12 @@ func TestFileRotation(t *testing.T) {
 			WHERE file_id = ? AND seq = 0`, other.ID, file.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := f.svc.File(ctx, village, x.ID, file.ID); err == nil {
-			t.Fatal("a tampered file was served")
+		reads := f.audited("aid.file.read")
+		if _, _, err := f.svc.File(ctx, village, x.ID, file.ID); err == nil || !strings.Contains(err.Error(), "content does not match its digest") {
+			t.Fatalf("a tampered file: %v, want the digest refusal", err)
+		}
+		if f.audited("aid.file.read") != reads {
+			t.Fatal("a refused read was audited as served")
 		}
 	})
 }

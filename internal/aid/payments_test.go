@@ -11,6 +11,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/testdb"
@@ -469,9 +470,15 @@ func TestBatchRace(t *testing.T) {
 		}
 		wg.Wait()
 		ok := 0
+		inBatch := "申请 " + strconv.FormatInt(a.ID, 10) + " 已在付款批次中或已付款"
 		for _, err := range errs {
-			if err == nil {
+			var e *apperr.Error
+			switch {
+			case err == nil:
 				ok++
+			case errors.As(err, &e) && e.Code == "invalid" && e.Fields["applications"] == inBatch:
+			default:
+				t.Fatalf("concurrent batch: %v, want the already-in-a-batch refusal", err)
 			}
 		}
 		var batches, lines int

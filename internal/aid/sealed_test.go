@@ -86,8 +86,8 @@ func TestNoKeys(t *testing.T) {
 		f.cycle("cancer", 2026, 10_000_000, nil)
 		f.svc.Vault = nil
 		before := f.fingerprint()
-		if _, err := f.svc.Create(ctx, f.Actor("village.staff"), cancerInput(canaryName, canaryID)); err == nil {
-			t.Fatal("stored personal data without keys")
+		if _, err := f.svc.Create(ctx, f.Actor("village.staff"), cancerInput(canaryName, canaryID)); !errors.Is(err, aid.ErrNoVault) {
+			t.Fatalf("personal data without keys: %v, want aid's no-keys refusal", err)
 		}
 		if f.fingerprint() != before {
 			t.Fatal("changed without keys")

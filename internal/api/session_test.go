@@ -162,18 +162,9 @@ func TestSessionOverHTTP(t *testing.T) {
 				{"Origin": "https://evil.example", "Content-Type": "application/json"},
 				{"Origin": "https://evil.example", "Content-Type": "text/plain"},
 			} {
-				r := raw(t, f, c, "POST", "/api/v1/users", body, hdr)
-				if r.Status != http.StatusForbidden {
-					t.Errorf("%v: status %d: %s", hdr, r.Status, r.Body)
-				}
-				r = raw(t, f, c, "DELETE", "/api/v1/session?all=1", "", hdr)
-				if r.Status != http.StatusForbidden {
-					t.Errorf("%v: logout status %d", hdr, r.Status)
-				}
-				r = raw(t, f, c, "POST", "/api/v1/session", `{"username":"daoli.staff","password":"`+testapp.Password+`"}`, hdr)
-				if r.Status != http.StatusForbidden {
-					t.Errorf("%v: login status %d", hdr, r.Status)
-				}
+				expect(t, raw(t, f, c, "POST", "/api/v1/users", body, hdr), 403, "cross_origin")
+				expect(t, raw(t, f, c, "DELETE", "/api/v1/session?all=1", "", hdr), 403, "cross_origin")
+				expect(t, raw(t, f, c, "POST", "/api/v1/session", `{"username":"daoli.staff","password":"`+testapp.Password+`"}`, hdr), 403, "cross_origin")
 			}
 			if after := f.state(); after != before {
 				t.Errorf("cross-origin requests changed state:\n%s\n%s", before, after)

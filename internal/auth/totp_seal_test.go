@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -53,8 +54,11 @@ func TestTOTPSecretSealed(t *testing.T) {
 
 		// Without keys nothing is enrolled in the clear.
 		bare := auth.NewService(d, f.svc.Orgs)
-		if _, err := bare.BeginTOTP(ctx, f.user(t, "audit3", "2301", access.Auditor).Actor(""), false); err == nil {
-			t.Fatal("enrolment without keys must be refused")
+		if _, err := bare.BeginTOTP(ctx, f.user(t, "audit3", "2301", access.Auditor).Actor(""), false); !errors.Is(err, auth.ErrNoVault) {
+			t.Fatalf("enrolment without keys: %v, want auth's no-keys refusal", err)
+		}
+		if s := storedSecret(t, d, "audit3"); s != "" {
+			t.Fatalf("a refused enrolment stored a secret: %q", s)
 		}
 	})
 }

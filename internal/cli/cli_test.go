@@ -127,8 +127,8 @@ func TestUserCommands(t *testing.T) {
 		if mustChange != 1 || due == 0 {
 			t.Fatalf("--must-change %d, second factor due %d", mustChange, due)
 		}
-		if code, _ := run(t, "user", "disable", "--username", "nobody"); code != 1 {
-			t.Fatalf("disable unknown user: exit %d", code)
+		if code, out := run(t, "user", "disable", "--username", "nobody"); code != 1 || out != "no such user: nobody\n" {
+			t.Fatalf("disable unknown user: exit %d %q", code, out)
 		}
 	})
 }
@@ -214,8 +214,8 @@ func TestBackup(t *testing.T) {
 		if err := copyDB.QueryRow(`SELECT COUNT(*) FROM orgs`).Scan(&n); err != nil || n != 3505 {
 			t.Fatalf("backup copy has %d units, %v", n, err)
 		}
-		if code, _ := run(t, "backup", "--out", m[1]); code != 1 {
-			t.Fatal("backup overwrote an existing file")
+		if code, out := run(t, "backup", "--out", m[1]); code != 1 || out != "refusing to overwrite "+m[1]+"\n" {
+			t.Fatalf("backup onto an existing file: exit %d %q", code, out)
 		}
 	})
 }

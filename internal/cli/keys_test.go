@@ -69,7 +69,7 @@ func TestKeysRotate(t *testing.T) {
 		if events != 1 {
 			t.Fatalf("%d keys.rotate events", events)
 		}
-		if code, out := run(t, "keys", "frobnicate"); code != 2 {
+		if code, out := run(t, "keys", "frobnicate"); code != 2 || out != "usage: halfsky keys status|seal|rotate|reseal\n" {
 			t.Fatalf("bad subcommand: %d %s", code, out)
 		}
 	})

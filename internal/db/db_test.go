@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"halfsky/internal/db"
@@ -45,8 +46,8 @@ func TestMigrateIsIdempotentAndVersioned(t *testing.T) {
 		if !errors.As(err, &tooNew) {
 			t.Fatalf("Migrate on newer schema: %v", err)
 		}
-		if err := d.CheckSchema(ctx); err == nil {
-			t.Fatal("CheckSchema accepted a newer schema")
+		if err := d.CheckSchema(ctx); !errors.As(err, &tooNew) || tooNew.Have != db.LatestVersion()+1 || tooNew.Know != db.LatestVersion() {
+			t.Fatalf("CheckSchema on a newer schema: %v, want ErrSchemaTooNew{%d, %d}", err, db.LatestVersion()+1, db.LatestVersion())
 		}
 	})
 }
@@ -78,11 +79,15 @@ func TestAuditTableIsAppendOnly(t *testing.T) {
 		if _, err := d.Exec(ctx, `INSERT INTO audit_events (seq, at, action, outcome, prev_hash, hash) VALUES (1, 1, 'x', 'ok', '', 'h')`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.Exec(ctx, `UPDATE audit_events SET action = 'y'`); err == nil {
-			t.Fatal("UPDATE of audit_events succeeded")
+		for _, q := range []string{`UPDATE audit_events SET action = 'y'`, `DELETE FROM audit_events`} {
+			// The refusal is the trigger's, not any other failure.
+			if _, err := d.Exec(ctx, q); err == nil || !strings.Contains(err.Error(), "audit_events is append-only") {
+				t.Fatalf("%s: %v, want the append-only trigger's refusal", q, err)
+			}
 		}
-		if _, err := d.Exec(ctx, `DELETE FROM audit_events`); err == nil {
-			t.Fatal("DELETE of audit_events succeeded")
+		var action string
+		if err := d.QueryRow(ctx, `SELECT action FROM audit_events WHERE seq = 1`).Scan(&action); err != nil || action != "x" {
+			t.Fatalf("after the refused changes: %q %v", action, err)
 		}
 	})
 }

@@ -39,8 +39,9 @@ func TestMemo(t *testing.T) {
 	if v, _ := get("b"); v != 2 {
 		t.Errorf("other key: %d", v)
 	}
-	if _, err := m.Get("c", func() (int, error) { return 0, errors.New("x") }); err == nil {
-		t.Error("error lost")
+	boom := errors.New("x")
+	if _, err := m.Get("c", func() (int, error) { return 0, boom }); !errors.Is(err, boom) {
+		t.Errorf("the loader's error lost: %v", err)
 	}
 	if v, _ := m.Get("c", func() (int, error) { return 9, nil }); v != 9 {
 		t.Errorf("an error was memoized: %d", v)

@@ -110,9 +110,16 @@ func TestSealedFiles(t *testing.T) {
 		if _, _, err := files.DocumentLinks.Get(ctx, d.Q(), k, 1, f.ID); err == nil || !strings.Contains(err.Error(), "does not match its checksum") {
 			t.Fatalf("reordered pieces read: %v", err)
 		}
+		// Put them back (the file reads again), then slip in another
+		// file's piece, which opens under the same column's key.
+		d.Exec(ctx, `UPDATE file_chunks SET data = ? WHERE id = ?`, a, first)
+		d.Exec(ctx, `UPDATE file_chunks SET data = ? WHERE id = ?`, b, second)
+		if _, got, err := files.DocumentLinks.Get(ctx, d.Q(), k, 1, f.ID); err != nil || !bytes.Equal(got, big) {
+			t.Fatalf("pieces put back: %v", err)
+		}
 		d.Exec(ctx, `UPDATE file_chunks SET data = (SELECT data FROM file_chunks WHERE file_id = ?) WHERE id = ?`, small.ID, second)
-		if _, _, err := files.DocumentLinks.Get(ctx, d.Q(), k, 1, f.ID); err == nil {
-			t.Fatal("another file's piece read")
+		if _, _, err := files.DocumentLinks.Get(ctx, d.Q(), k, 1, f.ID); err == nil || !strings.Contains(err.Error(), "does not match its checksum") {
+			t.Fatalf("another file's piece read: %v", err)
 		}
 		// Another keyring opens nothing.
 		if _, err := files.DocumentLinks.List(ctx, d.Q(), keys(t), 1); !errors.Is(err, vault.ErrSealed) {

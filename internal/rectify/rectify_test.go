@@ -44,7 +44,7 @@ func wantCode(t *testing.T, err error, want string) {
 func wantField(t *testing.T, err error, field string) {
 	t.Helper()
 	var e *apperr.Error
-	if !errors.As(err, &e) || e.Fields[field] == "" {
+	if !errors.As(err, &e) || e.Code != "invalid" || e.Fields[field] == "" {
 		t.Fatalf("want a message on %s, got %v", field, err)
 	}
 }

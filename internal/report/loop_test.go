@@ -75,6 +75,15 @@ func code(t *testing.T, err error, want string) {
 	}
 }
 
+// field checks err is bad input naming the field with the message.
+func field(t *testing.T, err error, name, msg string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != "invalid" || e.Fields[name] != msg {
+		t.Fatalf("want invalid %s %q, got %v %v", name, msg, err, apperr.From(err).Fields)
+	}
+}
+
 func notice() doc.Fields {
 	return doc.Fields{Type: "通知", IssuerMark: "哈尔滨市妇女联合会文件", Abbr: "哈妇发",
 		Title:         "哈尔滨市妇联关于认真学习贯彻中央党的群团工作会议精神的通知",
@@ -181,9 +190,7 @@ func TestWholeLoop(t *testing.T) {
 		}
 		code(t, f.reps.Submit(ctx, daoli, mine["230102"], in), "already_submitted")
 		// The city returns one, accepts another.
-		if err := f.reps.Return(ctx, staff, mine["230103"], ""); err == nil {
-			t.Fatal("return without a reason accepted")
-		}
+		field(t, f.reps.Return(ctx, staff, mine["230103"], ""), "reason", "请写明退回理由")
 		if err := f.reps.Return(ctx, staff, mine["230103"], "请补充参加人员范围"); err != nil {
 			t.Fatal(err)
 		}
@@ -221,10 +228,8 @@ func TestWholeLoop(t *testing.T) {
 		if err != nil || total != 15 || units[0].StateAt(f.clock).Label != "逾期" {
 			t.Fatalf("overdue units %d %v", total, err)
 		}
-		// Reporting after the deadline is still possible, and counted late.
-		if err := f.reps.Submit(ctx, f.actor("daoli.staff"), mine["230102"], in); err == nil {
-			t.Fatal("resubmitted an accepted report")
-		}
+		// Past the deadline an accepted report is still closed to its unit.
+		code(t, f.reps.Submit(ctx, f.actor("daoli.staff"), mine["230102"], in), "already_accepted")
 		n, err := f.reps.Urge(ctx, staff, dd.ID, req.ID)
 		if err != nil || n != 15 {
 			t.Fatalf("urge: %d %v", n, err)

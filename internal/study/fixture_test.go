@@ -84,7 +84,7 @@ func (f *fx) issue() doc.Document {
 func fields(t *testing.T, err error, want ...string) {
 	t.Helper()
 	var e *apperr.Error
-	if !errors.As(err, &e) {
+	if !errors.As(err, &e) || e.Code != "invalid" || e.Status != 422 {
 		t.Fatalf("want field errors %v, got %v", want, err)
 	}
 	for _, k := range want {

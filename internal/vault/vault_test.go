@@ -116,9 +116,25 @@ func TestKeyFile(t *testing.T) {
 	if err != nil || k4.Active() != k3.Active() {
 		t.Fatalf("from env: %v", err)
 	}
-	for _, bad := range []string{"", "key a AAAA", "lookup !!!\n", "lookup " + strings.Repeat("A", 44) + "\n"} {
-		if _, err := vault.Parse(bad); err == nil {
-			t.Errorf("parsed bad key file %q", bad)
+	// Each bad file is refused for its own reason (the parser has no error
+	// taxonomy; its message says why).
+	lookup := "lookup " + strings.Repeat("A", 43) + "=\n" // 32 bytes
+	key := strings.Repeat("B", 43) + "="
+	for bad, why := range map[string]string{
+		"":              "the key file has no lookup secret",
+		"key a AAAA":    "the key file has no lookup secret",
+		"lookup !!!\n":  "line 1: bad or repeated lookup secret",
+		lookup + lookup: "line 2: bad or repeated lookup secret",
+		"lookup " + strings.Repeat("A", 44) + "\n": "the lookup key must be 32 bytes",
+		lookup:                    "at least one data key is needed",
+		lookup + "key a AAAA":     "key a must be 32 bytes",
+		lookup + "key a !!!":      "line 2: key a is not base64",
+		lookup + "key a/b " + key: `bad key id "a/b"`,
+		lookup + "key a " + key + "\nkey a " + key: "key id a given twice",
+		lookup + "seal a " + key:                   `line 2: want "lookup <base64>" or "key <id> <base64>"`,
+	} {
+		if _, err := vault.Parse(bad); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("bad key file %q: %v, want %q", bad, err, why)
 		}
 	}
 }

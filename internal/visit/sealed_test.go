@@ -2,6 +2,7 @@ package visit_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -68,8 +69,8 @@ func TestNeedDetailsSealed(t *testing.T) {
 		f.svc.Vault = nil
 		var before int
 		d.QueryRow(ctx, `SELECT COUNT(*) FROM needs`).Scan(&before)
-		if _, err := f.svc.CreateNeed(ctx, street, visit.NeedInput{Category: "health", Summary: "孕检咨询", Consent: true, PersonName: "某某"}); err == nil {
-			t.Fatal("stored a name without keys")
+		if _, err := f.svc.CreateNeed(ctx, street, visit.NeedInput{Category: "health", Summary: "孕检咨询", Consent: true, PersonName: "某某"}); !errors.Is(err, visit.ErrNoVault) {
+			t.Fatalf("a name without keys: %v, want visit's no-keys refusal", err)
 		}
 		var after int
 		d.QueryRow(ctx, `SELECT COUNT(*) FROM needs`).Scan(&after)

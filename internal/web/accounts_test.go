@@ -87,15 +87,12 @@ func TestAccountPages(t *testing.T) {
 			t.Fatalf("role-less desk:\n%s", excerpt(home))
 		}
 		for _, p := range []string{"/docs", "/org", "/visits", "/aid", "/users"} {
-			if r := u.c.Do("GET", p, nil); r.Status != http.StatusSeeOther && r.Status != http.StatusForbidden {
-				t.Errorf("role-less GET %s: %d", p, r.Status)
-			} else if r.Status == http.StatusSeeOther && r.Header.Get("Location") != "/" {
-				t.Errorf("role-less GET %s went to %s", p, r.Header.Get("Location"))
+			// Sent back to the desk that says why.
+			if r := u.c.Do("GET", p, nil); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
+				t.Errorf("role-less GET %s: %d to %q, want 303 to /", p, r.Status, r.Header.Get("Location"))
 			}
 		}
-		if r := u.c.Do("POST", "/docs", url.Values{"title": {"x"}}); r.Status != http.StatusForbidden {
-			t.Errorf("role-less POST /docs: %d", r.Status)
-		}
+		refusedPage(t, "role-less POST /docs", u.c.Do("POST", "/docs", url.Values{"title": {"x"}}), http.StatusForbidden, pageDenied)
 		// The security administrator grants staff; the user signs in anew.
 		sec := signInAdmin(t, app, "secadmin")
 		id := userID(t, app, "web.newbie")
@@ -144,9 +141,7 @@ func TestAccountAttackPages(t *testing.T) {
 		before := state()
 		// A peer leader: no reset, no disabling; the page offers neither.
 		for _, a := range []string{"reset-password", "disable", "role"} {
-			if r := lead.c.Do("POST", "/users/"+peer+"/"+a, url.Values{"role": {"staff"}}); r.Status != http.StatusForbidden {
-				t.Errorf("leader %s a peer leader: %d", a, r.Status)
-			}
+			refusedPage(t, "leader "+a+" a peer leader", lead.c.Do("POST", "/users/"+peer+"/"+a, url.Values{"role": {"staff"}}), http.StatusForbidden, actionDenied)
 		}
 		if page := lead.get("/users/"+peer, http.StatusOK); strings.Contains(page, "reset-password") || strings.Contains(page, "toggle-disabled") {
 			t.Errorf("the peer leader's page offers management:\n%s", excerpt(page))
@@ -168,13 +163,9 @@ func TestAccountAttackPages(t *testing.T) {
 		}
 		// The auditor changes nothing.
 		for _, a := range []string{"reset-password", "disable", "role", "reset-totp", "role-request"} {
-			if r := aud.c.Do("POST", "/users/"+peer+"/"+a, url.Values{"role": {"auditor"}}); r.Status != http.StatusNotFound && r.Status != http.StatusForbidden {
-				t.Errorf("auditor %s: %d", a, r.Status)
-			}
+			refusedPage(t, "auditor "+a, aud.c.Do("POST", "/users/"+peer+"/"+a, url.Values{"role": {"auditor"}}), http.StatusForbidden, actionDenied)
 		}
-		if r := aud.c.Do("GET", "/role-requests", nil); r.Status != http.StatusForbidden {
-			t.Errorf("auditor /role-requests: %d", r.Status)
-		}
+		refusedPage(t, "auditor /role-requests", aud.c.Do("GET", "/role-requests", nil), http.StatusForbidden, pageDenied)
 		if after := state(); after != before {
 			t.Errorf("refused requests changed accounts: %v → %v", before, after)
 		}

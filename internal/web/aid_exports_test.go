@@ -74,7 +74,7 @@ func TestAidExportPages(t *testing.T) {
 		visitPageClean(t, form)
 		must(t, staff.get("/aid/exports/new?kind=applications&status=paid", http.StatusUnprocessableEntity), "状态不对")
 		staff.get("/aid/exports/new?kind=applications&under=230103", http.StatusNotFound)
-		staff.get("/aid/exports/new?kind=bank&batch=1", http.StatusForbidden)
+		staff.refused("GET", "/aid/exports/new?kind=bank&batch=1", nil, http.StatusForbidden, actionDenied)
 
 		// No reason: refused beside the field, nothing stored.
 		req := url.Values{"kind": {"applications"}, "programme": {"cancer"}, "reason": {" "}}
@@ -107,7 +107,7 @@ func TestAidExportPages(t *testing.T) {
 			`id="f-note-`+id+`-error"`, "请填写不予批准的理由")
 		must(t, leader.post("/aid/exports/"+id+"/decide", url.Values{"decision": {"approve"}, "note": {"同意"}}, http.StatusSeeOther))
 		must(t, leader.post("/aid/exports/"+id+"/decide", url.Values{"decision": {"approve"}}, http.StatusSeeOther))
-		leader.get("/aid/exports/"+id+"/download.xlsx", http.StatusForbidden)
+		leader.refused("GET", "/aid/exports/"+id+"/download.xlsx", nil, http.StatusForbidden, "只有申请人本人可以下载该导出")
 
 		// Downloaded once, by the requester, not cached.
 		must(t, staff.get("/aid/exports", http.StatusOK), `id="download-`+id+`"`)
@@ -143,7 +143,7 @@ func TestAidExportPages(t *testing.T) {
 		account := aid.CompleteCard("621799876543210123")
 		batch := strconv.FormatInt(exportBatch(t, app, d, account), 10)
 		must(t, cityStaff.get("/aid/exports/new?kind=bank&batch="+batch, http.StatusOK), "银行代发文件", "第1批")
-		staff.get("/aid/exports/new?kind=bank&batch="+batch, http.StatusForbidden)
+		staff.refused("GET", "/aid/exports/new?kind=bank&batch="+batch, nil, http.StatusForbidden, actionDenied)
 		cityStaff.postLocation("/aid/exports", url.Values{"kind": {"bank"}, "batch": {batch}, "reason": {"交农业银行代发"}})
 		bank := strconv.Itoa(count(t, d, `SELECT MAX(id) FROM aid_exports`))
 		cityStaff.post("/aid/exports/"+bank+"/decide", url.Values{"decision": {"approve"}}, http.StatusForbidden)

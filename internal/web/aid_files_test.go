@@ -62,9 +62,8 @@ func TestAidDocumentPages(t *testing.T) {
 			t.Fatalf("%d files after refused uploads", n)
 		}
 		nangang.get(path, http.StatusNotFound)
-		if r := nangang.upload(path+"/documents", "file", "诊断.pdf", demo.SamplePDF("诊断"), url.Values{"doc_key": {"diagnosis"}}); r.Status != http.StatusNotFound {
-			t.Fatalf("南岗 uploaded: %d", r.Status)
-		}
+		refusedPage(t, "南岗 uploads", nangang.upload(path+"/documents", "file", "诊断.pdf", demo.SamplePDF("诊断"), url.Values{"doc_key": {"diagnosis"}}),
+			http.StatusNotFound, pageNotFound)
 
 		pdf := demo.SamplePDF("示例材料：医院诊断证明")
 		if r := village.upload(path+"/documents", "file", "诊断证明.pdf", pdf, url.Values{"doc_key": {"diagnosis"}}); r.Status != http.StatusSeeOther {

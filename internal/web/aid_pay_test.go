@@ -249,13 +249,9 @@ func TestAidPayPagesRefuseAdministrators(t *testing.T) {
 	c := app.Client(t)
 	c.LoginAdmin("admin")
 	for _, p := range []string{"/aid/pay", "/aid/pay/new?cycle=1", "/aid/pay/batches/1", "/aid/pay/ledger", "/aid/pay/ledger.xlsx", "/aid/1/account"} {
-		if r := c.Do("GET", p, nil); r.Status != http.StatusForbidden {
-			t.Errorf("%s: %d", p, r.Status)
-		}
+		refusedPage(t, "GET "+p, c.Do("GET", p, nil), http.StatusForbidden, pageDenied)
 	}
 	for _, p := range []string{"/aid/pay", "/aid/pay/batches/1/lines/1", "/aid/1/account"} {
-		if r := c.Do("POST", p, url.Values{}); r.Status != http.StatusForbidden {
-			t.Errorf("POST %s: %d", p, r.Status)
-		}
+		refusedPage(t, "POST "+p, c.Do("POST", p, url.Values{}), http.StatusForbidden, pageDenied)
 	}
 }

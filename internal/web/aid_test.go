@@ -164,9 +164,7 @@ func TestAidPagesRefuseAdministrators(t *testing.T) {
 	c := app.Client(t)
 	c.LoginAdmin("admin")
 	for _, p := range []string{"/aid", "/aid/new", "/aid/stats", "/aid/export.xlsx", "/aid/programmes", "/aid/cycles"} {
-		if r := c.Do("GET", p, nil); r.Status != http.StatusForbidden {
-			t.Errorf("%s: %d", p, r.Status)
-		}
+		refusedPage(t, "GET "+p, c.Do("GET", p, nil), http.StatusForbidden, pageDenied)
 	}
 }
 

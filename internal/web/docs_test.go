@@ -35,17 +35,22 @@ func signIn(t *testing.T, app *testapp.App, username string) *ui {
 	return &ui{t: t, app: app, c: c}
 }
 
+// get fetches a page and expects status; a 403 or 404 must be the
+// generic refusal page of its status (see refused for the others).
 func (u *ui) get(path string, want int) string {
 	u.t.Helper()
 	r := u.c.Do("GET", path, nil)
 	if r.Status != want {
 		u.t.Fatalf("GET %s: %d, want %d\n%s", path, r.Status, want, excerpt(r.Body))
 	}
+	u.generic("GET "+path, r)
 	return r.Body
 }
 
 // post sends a form and expects status; for a redirect it returns the
-// page redirected to (with its flash), else the response body.
+// page redirected to (with its flash), else the response body. A 403 or
+// 404 must be the generic refusal page of its status (see refused for
+// the others).
 func (u *ui) post(path string, form url.Values, want int) string {
 	u.t.Helper()
 	if form == nil {
@@ -55,10 +60,42 @@ func (u *ui) post(path string, form url.Values, want int) string {
 	if r.Status != want {
 		u.t.Fatalf("POST %s: %d, want %d\n%s", path, r.Status, want, excerpt(r.Body))
 	}
+	u.generic("POST "+path, r)
 	if r.Status == http.StatusSeeOther {
 		return u.get(r.Header.Get("Location"), http.StatusOK)
 	}
 	return r.Body
+}
+
+// genericPage is the message of the refusal page of a status when
+// nothing more particular is said: the role's refusal, and the record
+// out of scope (a missing route shows another 404 message).
+var genericPage = map[int]string{http.StatusForbidden: pageDenied, http.StatusNotFound: pageNotFound}
+
+func (u *ui) generic(what string, r testapp.Response) {
+	u.t.Helper()
+	if msg, ok := genericPage[r.Status]; ok {
+		if got := errorMessage(r.Body); got != msg {
+			u.t.Fatalf("%s: %d %q, want %q", what, r.Status, got, msg)
+		}
+	}
+}
+
+// refused sends a request (a form for POST) that must be refused with
+// exactly the status and the message on the page.
+func (u *ui) refused(method, path string, form url.Values, status int, msg string) {
+	u.t.Helper()
+	var body any // a GET sends no body
+	if method == "POST" {
+		if form == nil {
+			form = url.Values{}
+		}
+		body = form
+	}
+	r := u.c.Do(method, path, body)
+	if got := errorMessage(r.Body); r.Status != status || got != msg {
+		u.t.Fatalf("%s %s: %d %q, want %d %q\n%s", method, path, r.Status, got, status, msg, excerpt(r.Body))
+	}
 }
 
 // postLocation sends a form that must redirect and returns where to.
@@ -269,7 +306,7 @@ func issueNotice(t *testing.T, app *testapp.App, checks bool) *loop {
 			t.Fatal("a refused review changed the document")
 		}
 		// Staff cannot sign.
-		l.staff.post(l.docPath+"/sign", url.Values{"decision": {"sign"}}, http.StatusForbidden)
+		l.staff.refused("POST", l.docPath+"/sign", url.Values{"decision": {"sign"}}, http.StatusForbidden, actionDenied)
 	}
 	page = l.office.post(l.docPath+"/review", url.Values{"decision": {"pass"}, "note": {"文字已核"}}, http.StatusSeeOther)
 	must(t, page, "审核通过", "待签发", "文字已核")
@@ -480,9 +517,7 @@ func TestDocPagesForAdministrators(t *testing.T) {
 		c := app.Client(t)
 		c.LoginAdmin("admin")
 		for _, p := range []string{"/docs", "/docs/1", "/docs/new", "/reports/todo", "/notices", "/docs/1/requirements/1"} {
-			if r := c.Do("GET", p, nil); r.Status != http.StatusForbidden {
-				t.Errorf("admin GET %s: %d", p, r.Status)
-			}
+			refusedPage(t, "admin GET "+p, c.Do("GET", p, nil), http.StatusForbidden, pageDenied)
 		}
 		home := c.Do("GET", "/", nil)
 		if home.Status != http.StatusOK || strings.Contains(home.Body, `href="/docs"`) || strings.Contains(home.Body, `href="/notices"`) {

@@ -58,7 +58,7 @@ func TestProblemLoop(t *testing.T) {
 		must(t, daoli.post(path+"/edit", edit, http.StatusUnprocessableEntity), "长期坚持须设定至少一个复查日期")
 		edit = problemForm(today, shanghaiDay(50))
 		must(t, daoli.post(path+"/edit", edit, http.StatusSeeOther), "已保存修改", shanghaiDay(50)[:4])
-		city.post(path+"/edit", edit, http.StatusForbidden)
+		city.refused("POST", path+"/edit", edit, http.StatusForbidden, actionDenied)
 
 		// Evidence of a wrong type is refused beside the field.
 		r := daoli.upload(path+"/progress", "files", "x.exe", []byte("MZ\x90\x00"), url.Values{"note": {"已建台账"}})
@@ -143,8 +143,6 @@ func TestProblemPagesRefuseAdministrators(t *testing.T) {
 	c := app.Client(t)
 	c.LoginAdmin("admin")
 	for _, p := range []string{"/problems", "/problems/new", "/problems/stats", "/problems/export.xlsx"} {
-		if r := c.Do("GET", p, nil); r.Status != http.StatusForbidden {
-			t.Errorf("%s: %d", p, r.Status)
-		}
+		refusedPage(t, "GET "+p, c.Do("GET", p, nil), http.StatusForbidden, pageDenied)
 	}
 }

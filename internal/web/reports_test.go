@@ -217,7 +217,7 @@ func TestReportLoop(t *testing.T) {
 		daoli.post(reports[nangang], url.Values{"action": {"submit"}, "body": {"冒名报送"}}, http.StatusNotFound)
 		mustNot(t, daoli.get("/reports/todo", http.StatusOK), "南岗", "道外")
 		// The unit cannot decide on its own report.
-		daoli.post("/reports/"+daoliID+"/return", url.Values{"reason": {"x"}}, http.StatusForbidden)
+		daoli.refused("POST", "/reports/"+daoliID+"/return", url.Values{"reason": {"x"}}, http.StatusForbidden, actionDenied)
 		// The issuing unit's leader sees every report; a street sees none of them.
 		signIn(t, app, "city.leader").get("/reports/"+nangangID, http.StatusOK)
 		street := signIn(t, app, "street.staff")

@@ -100,12 +100,10 @@ func TestStudyLoop(t *testing.T) {
 		nangang.get("/study/stats?under=230102", http.StatusNotFound)
 		admin := app.Client(t)
 		admin.LoginAdmin("admin")
-		if r := admin.Do("GET", "/study", nil); r.Status != http.StatusForbidden {
-			t.Fatalf("admin feed: %d", r.Status)
-		}
+		refusedPage(t, "admin feed", admin.Do("GET", "/study", nil), http.StatusForbidden, pageDenied)
 		// Only the street edits it.
 		daoli := signIn(t, app, "daoli.staff")
-		daoli.get(path+"/edit", http.StatusForbidden)
+		daoli.refused("GET", path+"/edit", nil, http.StatusForbidden, "只能修改本单位登记的学习活动")
 		edit := studyForm("学习群团工作会议精神（修订）", today, "40", l.docID)
 		edit.Set("version", "1")
 		must(t, street.post(path+"/edit", edit, http.StatusSeeOther), "已保存", "（修订）", "40 人")

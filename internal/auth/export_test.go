@@ -1,0 +1,5 @@
+package auth
+
+// ErrNoVault lets the external tests tell the no-keys refusal from any
+// other error with errors.Is.
+var ErrNoVault = errNoVault
