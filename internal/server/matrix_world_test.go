@@ -89,6 +89,9 @@ type world struct {
 	byKey   map[string]*actor
 	today   string
 	aidYear int
+	// last is the database's fingerprint as the last probe left it, or
+	// nil when unknown.
+	last map[string]string
 }
 
 func (w *world) id(name string) string {
