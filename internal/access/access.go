@@ -116,8 +116,11 @@ func (s Scope) Contains(path string) bool {
 type Action string
 
 const (
-	ViewOrgs    Action = "org.view"
-	ManageOrgs  Action = "org.manage"
+	ViewOrgs   Action = "org.view"
+	ManageOrgs Action = "org.manage"
+	// ReshapeTree is changing the tree's shape (区划调整): moving, merging,
+	// splitting, renaming, recoding and deactivating units. See CanReshape.
+	ReshapeTree Action = "org.reshape"
 	ViewUsers   Action = "user.view"
 	ManageUsers Action = "user.manage"   // create, edit, disable, enable, reset password
 	SecureUsers Action = "user.security" // unlock, reset TOTP
@@ -157,6 +160,7 @@ const (
 var allowed = map[Action][]Role{
 	ViewOrgs:          {Sysadmin, Secadmin, Auditor, Leader, Staff},
 	ManageOrgs:        {Sysadmin},
+	ReshapeTree:       {Sysadmin, Leader},
 	ViewUsers:         {Sysadmin, Secadmin, Leader},
 	ManageUsers:       {Sysadmin, Leader},
 	SecureUsers:       {Secadmin},
@@ -202,6 +206,22 @@ func (a Actor) CanAt(act Action, path string) bool {
 // unit (in the subtree, not the unit itself).
 func (a Actor) Below(path string) bool {
 	return a.Scope().Contains(path) && path != a.OrgPath
+}
+
+// CanReshape reports whether the actor may change the unit at path
+// (move, merge, split, rename, recode or deactivate it): the system
+// administrator any unit in scope, a leader only units strictly below her
+// own — a unit is reshaped from above, never by itself. The other end of
+// an operation (the new parent, the unit merged into) must be in scope
+// too; the domain checks that with the unit in hand.
+func (a Actor) CanReshape(path string) bool {
+	switch {
+	case !a.Can(ReshapeTree):
+		return false
+	case a.Role == Sysadmin:
+		return a.Scope().Contains(path)
+	}
+	return a.Below(path)
 }
 
 // CanGrant reports whether the actor may ever give role r directly (at

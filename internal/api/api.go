@@ -43,6 +43,7 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	route(mux, "/api/v1/session/password", methods{"POST": h.signedIn(h.changePassword)})
 	route(mux, "/api/v1/orgs", methods{"GET": h.signedIn(h.orgList)})
 	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(h.orgShow)})
+	h.orgReshapeRoutes(mux) // 区划调整
 	route(mux, "/api/v1/users", methods{"GET": h.can(access.ViewUsers, h.userList), "POST": h.signedIn(h.userCreate)})
 	// One's own account is anyone's to read; others' need ViewUsers (the domain's check).
 	route(mux, "/api/v1/users/{id}", methods{"GET": h.signedIn(h.userShow)})

@@ -38,6 +38,9 @@ type orgDetail struct {
 	orgJSON
 	ParentCode *string  `json:"parent_code"`
 	Path       []orgRef `json:"path"`
+	// MergedInto is the unit this one was merged into (已撤并), null when
+	// none or outside the reader's scope.
+	MergedInto *orgRef `json:"merged_into"`
 }
 
 type levelJSON struct {
@@ -46,8 +49,9 @@ type levelJSON struct {
 	Count int    `json:"count"`
 }
 
-// orgShow: GET /api/v1/orgs/{code} — the unit, its direct children count
-// and the counts of its subtree by level. Unknown and out-of-scope codes
+// orgShow: GET /api/v1/orgs/{code} — the unit, its direct children count,
+// the counts of its subtree by level and its history (renamed, recoded,
+// moved, merged, split, deactivated: newest first). Unknown and out-of-scope codes
 // answer the same 404.
 func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
 	ctx, a := r.Context(), c.Actor
@@ -76,7 +80,12 @@ func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 		h.fail(w, r, c, err, false)
 		return
 	}
-	d := orgDetail{orgJSON: toOrgJSON(o), Path: make([]orgRef, 0, len(ancestors))}
+	history, merged, err := h.orgHistory(ctx, a, o)
+	if err != nil {
+		h.fail(w, r, c, err, false)
+		return
+	}
+	d := orgDetail{orgJSON: toOrgJSON(o), Path: make([]orgRef, 0, len(ancestors)), MergedInto: merged}
 	for _, p := range ancestors {
 		d.Path = append(d.Path, orgRef{Code: p.Code, Name: p.Name})
 		if p.ID == o.ParentID {
@@ -91,6 +100,7 @@ func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 		"org":            d,
 		"children_count": len(children),
 		"subtree":        map[string]any{"total": total, "levels": levels},
+		"history":        history,
 	})
 }
 

@@ -311,6 +311,8 @@ func (s *Service) CreateUser(ctx context.Context, a access.Actor, n NewUser) (Us
 		var err error
 		if unit, err = s.Orgs.ByCode(ctx, a, n.OrgCode); err != nil {
 			fields["org"] = "单位不存在，或不在您的管理范围内"
+		} else if !unit.Active {
+			fields["org"] = org.InactiveMessage
 		}
 	}
 	if _, bad := fields["role"]; !bad && fields["org"] == "" && !a.CanCreateAt(n.Role, unit.Path) {
@@ -351,6 +353,8 @@ func (s *Service) CreateUserAsOperator(ctx context.Context, n NewUser) (User, er
 	unit, err := s.Orgs.ByCodeUnscoped(ctx, s.DB.Q(), n.OrgCode)
 	if err != nil && fields["org"] == "" {
 		fields["org"] = "单位代码不存在：" + n.OrgCode
+	} else if err == nil && !unit.Active {
+		fields["org"] = org.InactiveMessage
 	}
 	if len(fields) > 0 {
 		return User{}, apperr.Invalid(fields)
@@ -457,6 +461,19 @@ func (s *Service) change(ctx context.Context, a access.Actor, action string, u U
 	})
 }
 
+// unitActive refuses an account at a deactivated or merged unit
+// (org.ErrInactive): nobody acts for a unit that is history.
+func unitActive(ctx context.Context, q db.Querier, orgID int64) error {
+	var active int
+	if err := q.QueryRow(ctx, `SELECT active FROM orgs WHERE id = ?`, orgID).Scan(&active); err != nil {
+		return err
+	}
+	if active == 0 {
+		return org.ErrInactive
+	}
+	return nil
+}
+
 // SetDisabled disables or re-enables an account; disabling ends its sessions.
 func (s *Service) SetDisabled(ctx context.Context, a access.Actor, id int64, disabled bool) error {
 	action := "user.disable"
@@ -472,6 +489,11 @@ func (s *Service) SetDisabled(ctx context.Context, a access.Actor, id int64, dis
 	}
 	at := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if !disabled {
+			if err := unitActive(ctx, tx, u.OrgID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(at), u.ID); err != nil {
 			return err
 		}
@@ -569,6 +591,11 @@ func (s *Service) SetDisabledAsOperator(ctx context.Context, username string, di
 		action = "user.enable"
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
+		if !disabled {
+			if err := unitActive(ctx, tx, u.OrgID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(s.Now()), u.ID); err != nil {
 			return err
 		}

@@ -44,6 +44,16 @@ Usage:
   halfsky tree move --unit CODE --under CODE
                                           put a unit with its subtree and every
                                           record in it under another unit
+  halfsky tree merge --unit CODE --into CODE
+  halfsky tree split --unit CODE (--plan FILE | --new CODE:NAME:KIND … --child CODE=CODE …)
+                     [--records CODE] [--preview]
+  halfsky tree rename --unit CODE --name NAME
+  halfsky tree recode --unit CODE --new-code CODE
+  halfsky tree deactivate --unit CODE     区划调整: merge (children, accounts and
+                                          records go along; the unit stays as
+                                          已撤并 history), split by a plan, rename,
+                                          recode, deactivate; each in one
+                                          transaction, ending with the tree check
   halfsky import-doc [--json] [--as USERNAME] FILE
                                           read a plain-text 公文 (e.g. text extracted
                                           from its PDF) into its elements; --as saves

@@ -69,7 +69,7 @@ func (s *Service) Receipts(ctx context.Context, a access.Actor, id int64) ([]Rec
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT o.id, o.code, o.name, r.kind, COALESCE(r.signed_at, 0), COALESCE(u.display_name, '')
+	q := `SELECT o.id, o.code, COALESCE(NULLIF(r.org_name, ''), o.name), r.kind, COALESCE(r.signed_at, 0), COALESCE(u.display_name, '')
 		FROM document_recipients r JOIN orgs o ON o.id = r.org_id LEFT JOIN users u ON u.id = r.signed_by
 		WHERE r.doc_id = ?`
 	args := []any{d.ID}
@@ -101,15 +101,18 @@ func (s *Service) Receipts(ctx context.Context, a access.Actor, id int64) ([]Rec
 func (s *Service) MyReceipt(ctx context.Context, a access.Actor, id int64) (Receipt, bool, error) {
 	var r Receipt
 	var at int64
-	err := s.DB.QueryRow(ctx, `SELECT r.kind, COALESCE(r.signed_at, 0), COALESCE(u.display_name, '')
+	err := s.DB.QueryRow(ctx, `SELECT r.kind, COALESCE(r.signed_at, 0), COALESCE(u.display_name, ''), r.org_name
 		FROM document_recipients r LEFT JOIN users u ON u.id = r.signed_by WHERE r.doc_id = ? AND r.org_id = ?`, id, a.OrgID).
-		Scan(&r.Kind, &at, &r.SignerName)
+		Scan(&r.Kind, &at, &r.SignerName, &r.OrgName)
 	if err != nil {
 		if db.NoRows(err) == db.ErrNotFound {
 			return Receipt{}, false, nil
 		}
 		return Receipt{}, false, err
 	}
-	r.OrgID, r.OrgCode, r.OrgName, r.SignedAt = a.OrgID, a.OrgCode, a.OrgName, optTime(at)
+	if r.OrgName == "" {
+		r.OrgName = a.OrgName
+	}
+	r.OrgID, r.OrgCode, r.SignedAt = a.OrgID, a.OrgCode, optTime(at)
 	return r, true, nil
 }

@@ -159,6 +159,11 @@ func (s *Service) expand(ctx context.Context, q db.Querier, issuer org.Org, main
 			}
 			if len(ids) == 0 {
 				errs[field] = "“" + describeTarget(t) + "”不在本单位的下级组织中"
+				var n int
+				if t.Unit != "" && q.QueryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE code = ? AND active = 0 AND path > ? AND path < ?`,
+					append([]any{t.Unit}, scopeArgs(issuer)...)...).Scan(&n) == nil && n > 0 {
+					errs[field] = "“" + describeTarget(t) + "”已停用或已撤并，不能再向其发文"
+				}
 				continue
 			}
 			for _, id := range ids {
@@ -209,14 +214,14 @@ func (s *Service) targetUnits(ctx context.Context, q db.Querier, issuer org.Org,
 		rows, err = q.Query(ctx, `SELECT id FROM orgs WHERE parent_id = ? AND kind = ? AND active = 1 ORDER BY sort_key, code`, issuer.ID, string(t.Group))
 	case t.Subtree:
 		var path string
-		if e := q.QueryRow(ctx, `SELECT path FROM orgs WHERE code = ? AND path > ? AND path < ?`, t.Unit, lo, hi).Scan(&path); e != nil {
+		if e := q.QueryRow(ctx, `SELECT path FROM orgs WHERE code = ? AND path > ? AND path < ? AND active = 1`, t.Unit, lo, hi).Scan(&path); e != nil {
 			return nil, nil
 		}
 		sub := access.Scope{Path: path}
 		slo, shi := sub.Range()
 		rows, err = q.Query(ctx, `SELECT id FROM orgs WHERE path >= ? AND path < ? AND active = 1 ORDER BY path`, slo, shi)
 	default:
-		rows, err = q.Query(ctx, `SELECT id FROM orgs WHERE code = ? AND path > ? AND path < ?`, t.Unit, lo, hi)
+		rows, err = q.Query(ctx, `SELECT id FROM orgs WHERE code = ? AND path > ? AND path < ? AND active = 1`, t.Unit, lo, hi)
 	}
 	if err != nil {
 		return nil, err

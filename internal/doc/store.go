@@ -32,7 +32,7 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 	return &Service{DB: d, Orgs: orgs, Now: db.Now}
 }
 
-const docColumns = `d.id, d.org_id, o.code, o.name, o.path, d.doc_type, d.status, d.copy_no, d.secret, d.secret_term, d.urgency,
+const docColumns = `d.id, d.org_id, o.code, COALESCE(NULLIF(d.org_name, ''), o.name), o.path, d.doc_type, d.status, d.copy_no, d.secret, d.secret_term, d.urgency,
 	d.issuer_mark, d.abbr, COALESCE(d.number_year, 0), COALESCE(d.number_seq, 0), d.number, d.signers, d.title,
 	d.recipients, d.recipient_spec, d.cc, d.cc_spec, d.body, d.attachment_note, d.signature, d.doc_date, d.seal, d.note,
 	d.printed_by, d.printed_date, COALESCE(d.drafted_by, 0), COALESCE(ud.display_name, ''),
@@ -176,7 +176,7 @@ func (s *Service) List(ctx context.Context, a access.Actor, f ListFilter) ([]Lis
 	switch f.Box {
 	case BoxReceived:
 		from += ` JOIN document_recipients r ON r.doc_id = d.id JOIN orgs ro ON ro.id = r.org_id`
-		cols = docColumns + `, ro.name, ro.code, COALESCE(r.signed_at, 0)`
+		cols = docColumns + `, COALESCE(NULLIF(r.org_name, ''), ro.name), ro.code, COALESCE(r.signed_at, 0)`
 		w, sa := a.Scope().Where("ro.path")
 		where, args = `d.status = 'issued' AND `+w, sa
 		if f.ToSign {

@@ -412,8 +412,14 @@ func (s *Service) Issue(ctx context.Context, a access.Actor, id int64) (Document
 		if err := insertRecipients(ctx, tx, d.ID, recips); err != nil {
 			return err
 		}
+		// The names as issued: the document keeps them whatever the
+		// units are called later (区划调整).
+		if _, err := tx.Exec(ctx, `UPDATE document_recipients SET org_name = (SELECT o.name FROM orgs o WHERE o.id = document_recipients.org_id)
+			WHERE doc_id = ?`, d.ID); err != nil {
+			return err
+		}
 		if err := s.transitionTx(ctx, tx, a, d, []Status{Signed}, Issued, "doc.issue", "number="+number,
-			"number_year = ?, number_seq = ?, number = ?, printed_date = ?, issued_by = ?, issued_at = ?",
+			"number_year = ?, number_seq = ?, number = ?, printed_date = ?, issued_by = ?, issued_at = ?, org_name = (SELECT o.name FROM orgs o WHERE o.id = documents.org_id)",
 			year, seq, number, printed, a.UserID, db.Millis(s.Now())); err != nil {
 			return err
 		}

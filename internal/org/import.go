@@ -26,6 +26,7 @@ type node struct {
 	depth      int
 	name       string
 	parentCode string
+	inactive   bool // deactivated or merged (区划调整): history the import leaves alone
 }
 
 // importBatch is how many units go into one transaction and one multi-row
@@ -47,7 +48,7 @@ type Importer struct {
 // NewImporter reads the existing territorial units once.
 func (s *Store) NewImporter(ctx context.Context, progress func(ImportStats)) (*Importer, error) {
 	im := &Importer{store: s, nodes: map[string]*node{}, provinces: map[string]string{}, progress: progress}
-	rows, err := s.DB.Query(ctx, `SELECT o.id, o.code, o.name, o.path, o.depth, COALESCE(p.code, '')
+	rows, err := s.DB.Query(ctx, `SELECT o.id, o.code, o.name, o.path, o.depth, COALESCE(p.code, ''), o.active
 		FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id
 		WHERE o.kind IN ('province', 'city', 'district', 'street', 'community', 'village')`)
 	if err != nil {
@@ -57,9 +58,11 @@ func (s *Store) NewImporter(ctx context.Context, progress func(ImportStats)) (*I
 	for rows.Next() {
 		n := &node{}
 		var code string
-		if err := rows.Scan(&n.id, &code, &n.name, &n.path, &n.depth, &n.parentCode); err != nil {
+		var active int
+		if err := rows.Scan(&n.id, &code, &n.name, &n.path, &n.depth, &n.parentCode, &active); err != nil {
 			return nil, err
 		}
+		n.inactive = active == 0
 		im.nodes[code] = n
 	}
 	return im, rows.Err()
@@ -126,6 +129,10 @@ func (im *Importer) write(ctx context.Context, tx *db.Tx, batch []division.Divis
 		n, ok := im.nodes[d.Code]
 		if !ok {
 			fresh = append(fresh, newRow{d: d, name: name, kind: kindOf(d)})
+			continue
+		}
+		if n.inactive { // a merged unit stays where the merge put it, as it was
+			im.stats.Unchanged++
 			continue
 		}
 		changed := false

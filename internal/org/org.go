@@ -81,17 +81,19 @@ var Sectors = map[string]string{
 
 // Org is one unit of the tree.
 type Org struct {
-	ID        int64
-	Code      string
-	Name      string
-	Kind      Kind
-	Sector    string
-	ParentID  int64 // 0 for a root
-	Path      string
-	Depth     int
-	Active    bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID       int64
+	Code     string
+	Name     string
+	Kind     Kind
+	Sector   string
+	ParentID int64 // 0 for a root
+	Path     string
+	Depth    int
+	Active   bool
+	// MergedInto is the unit this one was merged into (已撤并), 0 if none.
+	MergedInto int64
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // SectorLabel is the Chinese name of a new-sector organization's sector.

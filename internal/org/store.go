@@ -15,13 +15,13 @@ import (
 // cannot probe for its existence.
 type Store struct{ DB *db.DB }
 
-const columns = `id, code, name, kind, sector, COALESCE(parent_id, 0), path, depth, active, created_at, updated_at`
+const columns = `id, code, name, kind, sector, COALESCE(parent_id, 0), path, depth, active, COALESCE(merged_into, 0), created_at, updated_at`
 
 func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
 	var o Org
 	var active int
 	var created, updated int64
-	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.Sector, &o.ParentID, &o.Path, &o.Depth, &active, &created, &updated)
+	err := row.Scan(&o.ID, &o.Code, &o.Name, &o.Kind, &o.Sector, &o.ParentID, &o.Path, &o.Depth, &active, &o.MergedInto, &created, &updated)
 	o.Active = active != 0
 	o.CreatedAt, o.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
 	return o, err
@@ -208,8 +208,12 @@ func (s *Store) SubtreeCounts(ctx context.Context, a access.Actor, o Org) ([]Lev
 }
 
 // Create adds a unit under parent (for organs, group members and
-// new-sector organizations; territorial units come from import).
+// new-sector organizations; territorial units come from import, and
+// splits). A deactivated or merged parent takes no new unit (ErrInactive).
 func (s *Store) Create(ctx context.Context, tx *db.Tx, parent Org, code, name string, kind Kind, sector string) (Org, error) {
+	if !parent.Active {
+		return Org{}, ErrInactive
+	}
 	now := db.Millis(db.Now())
 	id, err := db.InsertID(ctx, tx, `INSERT INTO orgs (code, name, kind, sector, parent_id, path, depth, sort_key, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, code, name, string(kind), sector, parent.ID, "pending:"+code, parent.Depth+1, sortKey(kind, code), now, now)

@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/notify"
+	"halfsky/internal/org"
 )
 
 // Hand-over statuses.
@@ -82,6 +83,8 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 		e["to_org_code"] = "请选择接收单位"
 	case err != nil:
 		e["to_org_code"] = "没有找到该单位"
+	case !to.Active:
+		e["to_org_code"] = org.InactiveMessage
 	case to.Path == n.OrgPath || !(strings.HasPrefix(n.OrgPath, to.Path) || strings.HasPrefix(to.Path, n.OrgPath)):
 		e["to_org_code"] = "只能移交给上级或下级单位"
 	}

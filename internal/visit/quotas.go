@@ -81,7 +81,7 @@ func (s *Service) CreateQuota(ctx context.Context, a access.Actor, in QuotaInput
 	e := in.validate()
 	o, err := s.unit(ctx, a, in.OrgCode)
 	if err != nil {
-		e["org_code"] = ErrQuotaScope
+		e["org_code"] = unitMessage(err, ErrQuotaScope)
 	}
 	if len(e) > 0 {
 		return Quota{}, apperr.Invalid(e)

@@ -89,12 +89,29 @@ func (s *Service) under(ctx context.Context, a access.Actor, code string) (org.O
 
 // unit resolves the unit a record is for: the actor's own when code is
 // empty, otherwise a unit in her scope.
+// A deactivated or merged unit takes no new record (org.ErrInactive).
 func (s *Service) unit(ctx context.Context, a access.Actor, code string) (org.Org, error) {
 	code = strings.TrimSpace(code)
+	var o org.Org
+	var err error
 	if code == "" {
-		return s.Orgs.ByID(ctx, s.DB.Q(), a.OrgID)
+		o, err = s.Orgs.ByID(ctx, s.DB.Q(), a.OrgID)
+	} else {
+		o, err = s.Orgs.ByCode(ctx, a, code)
 	}
-	return s.Orgs.ByCode(ctx, a, code)
+	if err == nil && !o.Active {
+		return org.Org{}, org.ErrInactive
+	}
+	return o, err
+}
+
+// unitMessage is what the org_code field says when unit refused the
+// code: the unit is inactive, or outOfScope.
+func unitMessage(err error, outOfScope string) string {
+	if errors.Is(err, org.ErrInactive) {
+		return org.InactiveMessage
+	}
+	return outOfScope
 }
 
 func (s *Service) deny(ctx context.Context, a access.Actor, action string, id int64) error {
