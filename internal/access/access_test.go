@@ -44,3 +44,33 @@ func TestMayChange(t *testing.T) {
 	}
 	_ = district
 }
+
+// TestCanReshape: the system administrator reshapes any unit in scope; a
+// leader only units strictly below her own; nobody else, nowhere outside.
+func TestCanReshape(t *testing.T) {
+	const city, district, street, sibling = "/1/", "/1/2/", "/1/2/3/", "/1/5/"
+	at := func(path string, r Role) Actor { return Actor{Role: r, OrgPath: path} }
+	for _, c := range []struct {
+		name string
+		a    Actor
+		path string
+		want bool
+	}{
+		{"the administrator, a unit below", at(city, Sysadmin), street, true},
+		{"the administrator, her own unit", at(city, Sysadmin), city, true},
+		{"the administrator, outside", at(district, Sysadmin), sibling, false},
+		{"a leader above", at(city, Leader), district, true},
+		{"a leader two levels above", at(city, Leader), street, true},
+		{"a leader, her own unit", at(district, Leader), district, false},
+		{"a leader, a unit beside", at(district, Leader), sibling, false},
+		{"a leader, the unit above", at(street, Leader), district, false},
+		{"staff above", at(city, Staff), street, false},
+		{"the security administrator", at(city, Secadmin), street, false},
+		{"the auditor", at(city, Auditor), street, false},
+		{"no unit", at("", Leader), street, false},
+	} {
+		if got := c.a.CanReshape(c.path); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
