@@ -155,6 +155,15 @@ func checkMatrix(t *testing.T, app *testapp.App, c *testapp.Client, lv level, ro
 	if err != nil || after.Disabled != foreign.Disabled || after.Role != foreign.Role || after.UpdatedAt != foreign.UpdatedAt {
 		t.Errorf("the foreign account changed: %+v", after)
 	}
+	// 区划调整 of a unit outside: 403 for roles that never may, else 404;
+	// the unit stays where and what it was.
+	for _, action := range []string{"move", "merge", "rename", "recode", "deactivate", "split"} {
+		expect("POST", "/org/"+lv.foreignUnit+"/"+action, url.Values{"under": {lv.code}, "into": {lv.code}, "name": {"越权"}, "new_code": {"999999"}},
+			denied(access.ReshapeTree, http.StatusNotFound))
+	}
+	if o, err := app.Server.Deps.Orgs.ByCodeUnscoped(context.Background(), app.DB.Q(), lv.foreignUnit); err != nil || o.Name != lv.foreignName || !o.Active {
+		t.Errorf("the foreign unit changed: %+v %v", o, err)
+	}
 	expect("GET", "/audit", nil, denied(access.ReadAudit, http.StatusOK))
 	// The auditor's search for a foreign account finds nothing (the form
 	// echoes the typed name, so look for the results table instead).

@@ -20,6 +20,13 @@ type orgPageData struct {
 	Kind      string
 	UserCount int
 	CanUsers  bool
+	// History is the unit's 沿革, newest first; MergedInto the unit it was
+	// merged into (nil when none or outside the reader's scope).
+	History    []org.Change
+	MergedInto *org.Org
+	// Reshape is the 调整 section, for who may change the unit (nil for
+	// everyone else).
+	Reshape *reshapeView
 }
 
 // childRow is a child unit with the number of units under it.
@@ -37,6 +44,12 @@ func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 }
 
 func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) {
+	h.renderOrgWith(w, r, c, code, http.StatusOK, nil)
+}
+
+// renderOrgWith renders a unit's page with status; rv carries a 调整
+// form's values, errors or split preview back to it.
+func (h *handler) renderOrgWith(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string, status int, rv *reshapeView) {
 	ctx := r.Context()
 	store := h.deps.Orgs
 	unit, err := store.ByCode(ctx, c.Actor, code)
@@ -63,6 +76,22 @@ func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	for _, k := range kids {
 		d.Children = append(d.Children, childRow{Org: k, Below: below[k.ID]})
 	}
+	if d.History, err = store.HistoryOf(ctx, c.Actor, unit); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if unit.MergedInto != 0 {
+		if m, err := store.ByID(ctx, store.DB.Q(), unit.MergedInto); err == nil && c.Actor.Scope().Contains(m.Path) {
+			d.MergedInto = &m
+		}
+	}
+	if c.Actor.CanReshape(unit.Path) {
+		if rv == nil {
+			rv = &reshapeView{}
+		}
+		rv.fill(unit, kids)
+		d.Reshape = rv
+	}
 	anc, err := store.Ancestors(ctx, c.Actor, unit)
 	if err != nil {
 		h.fail(w, r, err)
@@ -76,7 +105,7 @@ func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		d.Parent = &anc[len(anc)-1]
 	}
 	crumbs = append(crumbs, Crumb{Label: unit.Name})
-	h.tpl.Page(w, r, http.StatusOK, "org_show", View{Layout: Layout{Title: unit.Name, Crumbs: crumbs, Active: "org"}, Data: d})
+	h.tpl.Page(w, r, status, "org_show", View{Layout: Layout{Title: unit.Name, Crumbs: crumbs, Active: "org"}, Data: d})
 }
 
 func kindOptions() []Option {

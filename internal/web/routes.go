@@ -46,6 +46,7 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("GET /org", h.can(access.ViewOrgs, h.orgRoot))
 	mux.Handle("GET /org/search", h.can(access.ViewOrgs, h.orgSearch))
 	mux.Handle("GET /org/{code}", h.can(access.ViewOrgs, h.orgShow))
+	mux.Handle("POST /org/{code}/{action}", h.can(access.ReshapeTree, h.orgReshape)) // move merge split rename recode deactivate
 
 	mux.Handle("GET /users", h.can(access.ViewUsers, h.usersList))
 	mux.Handle("GET /users/new", h.can(access.ManageUsers, h.userNew))
