@@ -27,7 +27,7 @@ type reshapeView struct {
 	Errors  map[string]string
 	Preview *org.SplitResult
 	// Filled from the unit by fill.
-	Rows     []int    // 0 … splitRows-1
+	Rows     []int // 0 … splitRows-1
 	Children []org.Org
 	Targets  []Option // where a child (or the unit's records) may go: the unit or a new row
 	Kinds    []Option

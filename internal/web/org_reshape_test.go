@@ -30,7 +30,9 @@ func today() string {
 func TestReshapePages(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		app := testapp.Start(t, d)
-		prints := func() map[string]string { return testdb.TablePrints(t, d, "audit_events", "audit_head", "sessions", "login_attempts") }
+		prints := func() map[string]string {
+			return testdb.TablePrints(t, d, "audit_events", "audit_head", "sessions", "login_attempts")
+		}
 		leader := signIn(t, app, "daoli.leader")
 		if body := leader.get("/org/230102001", http.StatusOK); !strings.Contains(body, `id="reshape"`) || !strings.Contains(body, `id="reshape-split"`) {
 			t.Fatal("no 调整 section for the district's leader on a street's page")
