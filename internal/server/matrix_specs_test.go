@@ -439,6 +439,7 @@ func (w *world) specs() map[string][]probe {
 	for _, a := range apiUserActions {
 		s["POST /api/v1/users/{id}/"+a] = w.userActions("/api/v1/users/", false, a)
 	}
+	w.reshapeSpecs(s) // 区划调整
 	// Paths registered beside a parameter with every method refused.
 	for _, p := range []string{"/api/v1/reports/todo", "/api/v1/study/stats", "/api/v1/study/docs", "/api/v1/visits/quotas", "/api/v1/visits/stats"} {
 		for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
