@@ -61,6 +61,27 @@ var mutants = []mutant{
 		pkg:  "./internal/api", run: "TestImportAboveMovesEveryRecord",
 	},
 	{
+		name: "a merge forgetting to move the merged unit's accounts",
+		file: "internal/org/reshape.go",
+		from: "`UPDATE users SET org_id = ?, updated_at = ? WHERE org_id = ?`",
+		to:   "`UPDATE users SET org_id = ?, updated_at = ? WHERE org_id = ? AND 1 = 0`",
+		pkg:  "./internal/org", run: "TestMergeStreets",
+	},
+	{
+		name: "a leader reshaping her own unit (not from above)",
+		file: "internal/access/access.go",
+		from: "\t\treturn a.Scope().Contains(path)\n\t}\n\treturn a.Below(path)\n",
+		to:   "\t\treturn a.Scope().Contains(path)\n\t}\n\treturn a.Scope().Contains(path)\n",
+		pkg:  "./internal/org", run: "TestReshapeWhoMay",
+	},
+	{
+		name: "a tree change leaving the work desks' memo (a moved unit's records on the old district's desk)",
+		file: "internal/org/reshape.go",
+		from: "\t\tdesk.Expire()\n",
+		to:   "\t\t_ = desk.TTL\n",
+		pkg:  "./internal/api", run: "TestMoveKeepsNoStaleDesk",
+	},
+	{
 		name: "key rotation re-sealing another row's plaintext",
 		file: "internal/vault/rotate.go",
 		from: "\t\t\tfresh, err := k.Seal(c.Purpose(), plain)\n",
