@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
@@ -14,7 +13,8 @@ import (
 // The city federation's settings: each programme's amount, eligibility,
 // required documents, retention and whether it is open; each year's budget
 // and dates; each district's quota. Everyone with ViewAid may read them;
-// only the city's leader (ManageAid at the root unit) gets the forms.
+// only the leaders of the unit that runs a programme (ManageAid at its
+// owner unit) get its forms.
 
 type aidProgrammesData struct {
 	Tabs       []aidTab
@@ -31,6 +31,7 @@ type aidProgrammeForm struct {
 	Form   map[string]string
 	Lists  map[string][]string // households, facts ticked
 	Errors map[string]string
+	Mine   bool // the actor's unit runs it: the form is hers
 }
 
 // Ticked reports whether key is ticked in the list.
@@ -57,11 +58,8 @@ func (h *handler) manageAid(fn func(http.ResponseWriter, *http.Request, *httpx.C
 }
 
 func (h *handler) aidCanManage(r *http.Request, c *httpx.Current) bool {
-	if !c.Actor.Can(access.ManageAid) {
-		return false
-	}
-	unit, err := h.aidUnitOf(r.Context(), c.Actor)
-	return err == nil && unit.Root()
+	ok, err := h.deps.Aid.ManagesAny(r.Context(), c.Actor)
+	return err == nil && ok
 }
 
 // programmeForm is the form's values of a stored programme.
@@ -108,6 +106,7 @@ func (h *handler) renderAidProgrammes(w http.ResponseWriter, r *http.Request, c 
 		Households: aidOptions(aid.Households), Facts: aidOptions(aid.Facts)}
 	for _, p := range progs {
 		f := programmeForm(p)
+		f.Mine = aid.Manages(c.Actor, p)
 		if refused != nil && refused.P.Code == p.Code {
 			refused.P = p
 			f = *refused
