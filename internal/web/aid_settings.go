@@ -106,11 +106,11 @@ func (h *handler) renderAidProgrammes(w http.ResponseWriter, r *http.Request, c 
 		Households: aidOptions(aid.Households), Facts: aidOptions(aid.Facts)}
 	for _, p := range progs {
 		f := programmeForm(p)
-		f.Mine = aid.Manages(c.Actor, p)
 		if refused != nil && refused.P.Code == p.Code {
 			refused.P = p
 			f = *refused
 		}
+		f.Mine = aid.Manages(c.Actor, p)
 		d.Items = append(d.Items, f)
 	}
 	h.tpl.Page(w, r, status, "aid_programmes", View{Layout: Layout{Title: "救助项目设置", Active: "aid"}, Data: d})
