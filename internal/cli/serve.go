@@ -45,6 +45,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		printStart(out, rep, cfg.AdminPassword != "")
 		return fmt.Errorf("first start: %w", err)
 	}
+	// What the start did, before anything else can fail: a password
+	// made now is shown this once.
+	printStart(out, rep, cfg.AdminPassword != "")
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -58,7 +61,6 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		where = "PostgreSQL"
 	}
 	fmt.Fprintf(out, "halfsky 半边天 serving on %s://%s (%s)\n", scheme, ln.Addr(), where)
-	printStart(out, rep, cfg.AdminPassword != "")
 	hs := &http.Server{
 		Handler:           srv.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
