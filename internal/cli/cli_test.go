@@ -185,13 +185,13 @@ func TestImportOrgsFromDist(t *testing.T) {
 func distFixture(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-		files := map[string]string{
-			"provinces.csv": "code,name\n23,\"黑龙江省\"\n",
-			"cities.csv":    "code,name,provinceCode\n2301,\"哈尔滨市\",23\n2302,\"齐齐哈尔市\",23\n",
-			"areas.csv":     "code,name,cityCode,provinceCode\n230202,\"龙沙区\",2302,23\n",
-			"streets.csv":   "code,name,areaCode,provinceCode,cityCode\n230202001,\"彩虹街道\",230202,23,2302\n",
-			"villages.csv":  "code,name,streetCode,provinceCode,cityCode,areaCode\n230202001001,\"永安社区居委会\",230202001,23,2302,230202\n",
-		}
+	files := map[string]string{
+		"provinces.csv": "code,name\n23,\"黑龙江省\"\n",
+		"cities.csv":    "code,name,provinceCode\n2301,\"哈尔滨市\",23\n2302,\"齐齐哈尔市\",23\n",
+		"areas.csv":     "code,name,cityCode,provinceCode\n230202,\"龙沙区\",2302,23\n",
+		"streets.csv":   "code,name,areaCode,provinceCode,cityCode\n230202001,\"彩虹街道\",230202,23,2302\n",
+		"villages.csv":  "code,name,streetCode,provinceCode,cityCode,areaCode\n230202001001,\"永安社区居委会\",230202001,23,2302,230202\n",
+	}
 	for n, s := range files {
 		os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644)
 	}
