@@ -152,7 +152,7 @@ const (
 	// Aid (巾帼关爱): applications carry the most sensitive personal data.
 	ViewAid   Action = "aid.view"   // read masked applications and statistics in scope
 	RecordAid Action = "aid.record" // enter and submit applications, pass/return/reject at street and district
-	ManageAid Action = "aid.manage" // programmes, cycles, quotas and the final approval: the root unit's leader only
+	ManageAid Action = "aid.manage" // programmes, cycles, quotas and the final approval: a leader of the unit that runs the programme (aid checks which)
 	RevealAid Action = "aid.reveal" // open an application's personal data, with a reason, audited
 )
 

@@ -11,8 +11,10 @@
 //   - RecordAid (leader, staff): a village, community or street unit enters,
 //     edits and submits its own applications; a street or district unit
 //     passes, returns or rejects those waiting at its level below it.
-//   - ManageAid (the root unit's leader): programmes, cycles and quotas, and
-//     every decision at city level — the approval spends the budget.
+//   - ManageAid (a leader of the programme's owner unit — the unit that
+//     runs it, wherever it sits in the tree): its settings, cycles, quotas
+//     and payments, and every decision at its level, the chain's last
+//     (stored as "city") — the approval spends the budget.
 //   - RevealAid (leader): opens personal data, with a reason, audited.
 package aid
 

@@ -30,15 +30,16 @@ const (
 var Statuses = []Option{{Draft, "待提交"}, {Reviewing, "审核中"}, {Returned, "已退回"}, {Rejected, "未通过"}, {Approved, "已批准"}}
 
 // Levels of the review chain, bottom up. An application is collected at
-// village (村/社区) or street level and moves up one level per pass.
-var Levels = []Option{{"village", "村（社区）"}, {"street", "街道（乡镇）"}, {"district", "区县（市）"}, {"city", "市"}}
+// village (村/社区) or street level and moves up one level per pass; the
+// last level ("city") is the programme's owner unit — the city federation
+// for the programmes a city runs, whatever lies above it.
+var Levels = []Option{{"village", "村（社区）"}, {"street", "街道（乡镇）"}, {"district", "区县（市）"}, {"city", "主办单位"}}
 
-// LevelOf is the review level of a unit: "" for units that take no part
-// (organs' committees, group members, new-sector organizations).
-func LevelOf(o org.Org) string {
-	if o.ParentID == 0 {
-		return "city"
-	}
+// KindLevel is the review level a unit's kind gives it below a
+// programme's owner: "" for units that take no part (organs' committees,
+// group members, new-sector organizations, and a city or province
+// between a district and the owner).
+func KindLevel(o org.Org) string {
 	switch o.Kind {
 	case org.KindVillage, org.KindCommunity:
 		return "village"
@@ -46,10 +47,17 @@ func LevelOf(o org.Org) string {
 		return "street"
 	case org.KindDistrict:
 		return "district"
-	case org.KindCity, org.KindProvince:
-		return "city"
 	}
 	return ""
+}
+
+// LevelOf is the review level of a unit in the chain of a programme run
+// by owner: "city" for the owner unit itself, else its kind's level.
+func LevelOf(o org.Org, owner int64) string {
+	if o.ID == owner && owner != 0 {
+		return "city"
+	}
+	return KindLevel(o)
 }
 
 // Application is an application as lists and pages show it: personal data
@@ -305,7 +313,7 @@ func (s *Service) collecting(ctx context.Context, a access.Actor) (org.Org, erro
 	if err != nil {
 		return o, err
 	}
-	if l := LevelOf(o); l != "village" && l != "street" {
+	if l := KindLevel(o); l != "village" && l != "street" {
 		return o, apperr.New(403, "not_collecting", "申请由村（社区）、街道（乡镇）妇联录入")
 	}
 	return o, nil
@@ -348,13 +356,15 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 	if err != nil {
 		return Application{}, err
 	}
-	district, ok := districtOf(unit.Path)
-	if !ok {
-		return Application{}, apperr.New(403, "not_collecting", "申请由村（社区）、街道（乡镇）妇联录入")
-	}
 	p, err := s.programme(ctx, s.DB.Q(), in.Programme)
 	if err != nil {
 		return Application{}, apperr.Field("programme", "请选择项目")
+	}
+	// The application belongs to the owner's child on the unit's path;
+	// a unit outside the owner's subtree cannot apply to its programme.
+	district, ok := districtOf(unit.Path, p.OwnerPath)
+	if !ok {
+		return Application{}, apperr.Field("programme", p.Name+"由"+ownerName(p)+"主办，本单位不在其范围内")
 	}
 	if in.Year == 0 {
 		in.Year = s.Year()
@@ -384,7 +394,7 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 			name, id_number, id_hash, sex, birth_year, minor, phone, address, household, facts, medical_consent, guardian_name,
 			guardian_consent, documents, amount, dedupe_key, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, cyc.ID, cyc.Year, unit.ID, unit.Path, district, LevelOf(unit), Draft,
+			p.ID, cyc.ID, cyc.Year, unit.ID, unit.Path, district, KindLevel(unit), Draft,
 			v.name, v.idNumber, c.hash, c.sex(), c.id.Birth.Year(), b2i(c.minor), v.phone, v.address, c.Household, v.facts,
 			b2i(c.MedicalConsent), v.guardian, b2i(c.GuardianConsent), docs, c.Amount, key, a.UserID, ms, ms)
 		if db.IsUniqueViolation(err) {
@@ -402,6 +412,14 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 		return Application{}, err
 	}
 	return s.Application(ctx, a, id)
+}
+
+// ownerName names a programme's owner unit for a message.
+func ownerName(p Programme) string {
+	if p.OwnerName == "" {
+		return "尚未指定的单位"
+	}
+	return p.OwnerName
 }
 
 func documentKeys(p Programme) string {

@@ -141,8 +141,13 @@ func (in *CycleInput) validate() map[string]string {
 // SaveCycle opens a programme's year or changes its budget and dates (city
 // leader only). The budget cannot go below what is already approved.
 func (s *Service) SaveCycle(ctx context.Context, a access.Actor, in CycleInput) (Cycle, error) {
-	if err := s.manage(ctx, a, "aid.cycle.save", 0); err != nil {
+	if err := s.managesAny(ctx, a, "aid.cycle.save", 0); err != nil {
 		return Cycle{}, err
+	}
+	if p, err := s.programme(ctx, s.DB.Q(), in.Programme); err == nil {
+		if err := s.manage(ctx, a, "aid.cycle.save", 0, p); err != nil {
+			return Cycle{}, err
+		}
 	}
 	if e := in.validate(); len(e) > 0 {
 		return Cycle{}, apperr.Invalid(e)
@@ -152,6 +157,9 @@ func (s *Service) SaveCycle(ctx context.Context, a access.Actor, in CycleInput) 
 		p, err := s.programme(ctx, tx, in.Programme)
 		if err != nil {
 			return apperr.Field("programme", "请选择项目")
+		}
+		if !Manages(a, p) {
+			return access.ErrDenied
 		}
 		now := db.Millis(s.now())
 		c, err := s.cycleOf(ctx, tx, p.ID, in.Year)
@@ -191,28 +199,56 @@ type Quota struct {
 	Set      bool // false: no quota of its own
 }
 
-// districtOf returns the district-level unit holding path: the root's
-// child on it.
-func districtOf(path string) (int64, bool) {
-	p := org.PathIDs(path)
-	if len(p) < 2 {
+// districtOf returns the unit that stands for an application's place in
+// its programme: the owner unit's child on the path (for a city's
+// programme its district federation, for a province's its city's). It
+// is false when the path is not strictly below the owner.
+func districtOf(path, ownerPath string) (int64, bool) {
+	if ownerPath == "" || len(path) <= len(ownerPath) || !strings.HasPrefix(path, ownerPath) {
 		return 0, false
 	}
-	return p[1], true
+	p := org.PathIDs(path[len(ownerPath)-1:])
+	if len(p) == 0 {
+		return 0, false
+	}
+	return p[0], true
 }
 
-// SetQuota sets how many applications a district may have approved in a
-// cycle (city leader only); not below those already approved.
+// quotaUnit reports whether o may hold a quota of programmes run by
+// owner: a territorial unit directly below it.
+func quotaUnit(o org.Org, owner int64) bool {
+	return o.ParentID == owner && o.Kind.Territorial()
+}
+
+// cycleProgramme is the programme of a cycle.
+func (s *Service) cycleProgramme(ctx context.Context, q db.Querier, cycleID int64) (Programme, error) {
+	var pid int64
+	if err := q.QueryRow(ctx, `SELECT programme_id FROM aid_cycles WHERE id = ?`, cycleID).Scan(&pid); err != nil {
+		return Programme{}, db.NoRows(err)
+	}
+	return s.programmeByID(ctx, q, pid)
+}
+
+// SetQuota sets how many applications a unit below the programme's owner
+// (a district, for a city's programme) may have approved in a cycle (the
+// owner's leader only); not below those already approved.
 func (s *Service) SetQuota(ctx context.Context, a access.Actor, cycleID int64, district string, quota int) error {
-	if err := s.manage(ctx, a, "aid.quota.set", 0); err != nil {
+	if err := s.managesAny(ctx, a, "aid.quota.set", 0); err != nil {
+		return err
+	}
+	p, err := s.cycleProgramme(ctx, s.DB.Q(), cycleID)
+	if err != nil {
+		return err
+	}
+	if err := s.manage(ctx, a, "aid.quota.set", 0, p); err != nil {
 		return err
 	}
 	o, err := s.Orgs.ByCode(ctx, a, strings.TrimSpace(district))
 	if err != nil {
 		return apperr.Field("org", "请选择区县（市）妇联")
 	}
-	if d, ok := districtOf(o.Path); !ok || d != o.ID || o.Kind != org.KindDistrict {
-		return apperr.Field("org", "名额只能分配给区县（市）妇联")
+	if !quotaUnit(o, p.OwnerID) {
+		return apperr.Field("org", "名额只能分配给"+p.OwnerName+"的直属下级妇联")
 	}
 	if quota < 0 || quota > 1_000_000 {
 		return apperr.Field("quota", "名额应为不小于 0 的整数")
@@ -253,22 +289,26 @@ func (s *Service) Quotas(ctx context.Context, a access.Actor, cycleID int64) ([]
 	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
 		return nil, err
 	}
-	if _, err := s.cycle(ctx, s.DB.Q(), cycleID); err != nil {
-		return nil, err
-	}
-	root, err := s.Orgs.ByID(ctx, s.DB.Q(), org.PathIDs(a.OrgPath)[0])
+	p, err := s.cycleProgramme(ctx, s.DB.Q(), cycleID)
 	if err != nil {
 		return nil, err
 	}
-	// Rollup with no numbers is the root's children; a district's user
+	owner, err := s.Orgs.ByID(ctx, s.DB.Q(), p.OwnerID)
+	if err == db.ErrNotFound {
+		return nil, nil // not yet given to a unit: nobody holds a quota
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Rollup with no numbers is the owner's children; a district's user
 	// sees her own district's row only.
-	all, _, err := s.Orgs.Rollup(ctx, root, 0, nil)
+	all, _, err := s.Orgs.Rollup(ctx, owner, 0, nil)
 	if err != nil {
 		return nil, err
 	}
 	var kids []org.Org
 	for _, r := range all {
-		if r.Org.Kind == org.KindDistrict && (a.Scope().Contains(r.Org.Path) || strings.HasPrefix(a.OrgPath, r.Org.Path)) {
+		if quotaUnit(r.Org, owner.ID) && (a.Scope().Contains(r.Org.Path) || strings.HasPrefix(a.OrgPath, r.Org.Path)) {
 			kids = append(kids, r.Org)
 		}
 	}

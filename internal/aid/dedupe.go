@@ -102,7 +102,7 @@ func (s *Service) checkDuplicate(ctx context.Context, q db.Querier, p Programme,
 	if p.OncePerLife {
 		err := q.QueryRow(ctx, `SELECT org_id FROM aid_grants WHERE id_hash = ? AND programme_code = ?`, hash, p.Code).Scan(&orgID)
 		if err == nil {
-			return s.duplicate(ctx, q, orgID)
+			return s.duplicate(ctx, q, p, orgID)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -112,7 +112,7 @@ func (s *Service) checkDuplicate(ctx context.Context, q db.Querier, p Programme,
 		ORDER BY id LIMIT 1`, hash, key, exclude).Scan(&orgID)
 	switch {
 	case err == nil:
-		return s.duplicate(ctx, q, orgID)
+		return s.duplicate(ctx, q, p, orgID)
 	case !errors.Is(err, sql.ErrNoRows):
 		return err
 	case exclude == -1:
@@ -147,13 +147,13 @@ func duplicateMessage(contact string) string {
 
 // duplicate is the refusal naming the district federation of the unit
 // that holds the earlier record (the unit itself when it is a district or
-// the root).
-func (s *Service) duplicate(ctx context.Context, q db.Querier, orgID int64) error {
+// the programme's owner): the owner's child on its path.
+func (s *Service) duplicate(ctx context.Context, q db.Querier, p Programme, orgID int64) error {
 	holder, err := s.Orgs.ByID(ctx, q, orgID)
 	if err != nil {
 		return err
 	}
-	if district, ok := districtOf(holder.Path); ok && district != holder.ID {
+	if district, ok := districtOf(holder.Path, p.OwnerPath); ok && district != holder.ID {
 		if holder, err = s.Orgs.ByID(ctx, q, district); err != nil {
 			return err
 		}
@@ -176,7 +176,7 @@ func (s *Service) grant(ctx context.Context, tx *db.Tx, p Programme, x Applicati
 			hash, p.Code).Scan(&orgID); e != nil {
 			return duplicateErr(duplicateMessage("区县（市）妇联"))
 		}
-		return s.duplicate(ctx, s.DB.Q(), orgID)
+		return s.duplicate(ctx, s.DB.Q(), p, orgID)
 	}
 	return err
 }

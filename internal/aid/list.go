@@ -109,8 +109,11 @@ func (s *Service) filter(ctx context.Context, a access.Actor, f Filter) (db.Wher
 		}
 		// The unit's own records by their path, not org_id: both branches
 		// of the OR then walk an index instead of the whole table.
-		w.Add("((x.org_path = ? AND x.status IN ('draft', 'returned')) OR (x.status = 'reviewing' AND x.level = ? AND x.org_path <> ?))",
-			own.Path, LevelOf(own), own.Path)
+		// What waits at the owner's level is the owner's, whatever its
+		// kind; below an owner, a unit's level is its kind's.
+		w.Add(`((x.org_path = ? AND x.status IN ('draft', 'returned')) OR (x.status = 'reviewing' AND x.org_path <> ?
+			AND ((x.level = 'city' AND p.owner_id = ?) OR (x.level = ? AND p.owner_id <> ?))))`,
+			own.Path, own.Path, own.ID, KindLevel(own), own.ID)
 	}
 	return w, nil
 }

@@ -104,6 +104,28 @@ func (s *Service) batch(ctx context.Context, q db.Querier, a access.Actor, id in
 	return b, db.NoRows(err)
 }
 
+// batchProgramme is the programme a batch pays.
+func (s *Service) batchProgramme(ctx context.Context, q db.Querier, batchID int64) (Programme, error) {
+	var cycleID int64
+	if err := q.QueryRow(ctx, `SELECT cycle_id FROM aid_batches WHERE id = ?`, batchID).Scan(&cycleID); err != nil {
+		return Programme{}, db.NoRows(err)
+	}
+	return s.cycleProgramme(ctx, q, cycleID)
+}
+
+// ManagesBatch reports whether the actor manages the programme a batch
+// pays (its bank file is hers to ask for).
+func (s *Service) ManagesBatch(ctx context.Context, a access.Actor, batchID int64) bool {
+	p, err := s.batchProgramme(ctx, s.DB.Q(), batchID)
+	return err == nil && Manages(a, p)
+}
+
+// ManagesCycle reports whether the actor manages the programme of a cycle.
+func (s *Service) ManagesCycle(ctx context.Context, a access.Actor, cycleID int64) bool {
+	p, err := s.cycleProgramme(ctx, s.DB.Q(), cycleID)
+	return err == nil && Manages(a, p)
+}
+
 // BatchFilter narrows the batch list. Zero values filter nothing.
 type BatchFilter struct {
 	CycleID int64
@@ -224,8 +246,13 @@ func (s *Service) BatchLines(ctx context.Context, a access.Actor, batchID int64)
 // a sum of money; otherwise nothing is made and the error (field
 // "applications") names each one refused and why.
 func (s *Service) CreateBatch(ctx context.Context, a access.Actor, cycleID int64, appIDs []int64) (Batch, error) {
-	if err := s.manage(ctx, a, "aid.batch.create", 0); err != nil {
+	if err := s.managesAny(ctx, a, "aid.batch.create", 0); err != nil {
 		return Batch{}, err
+	}
+	if p, err := s.cycleProgramme(ctx, s.DB.Q(), cycleID); err == nil {
+		if err := s.manage(ctx, a, "aid.batch.create", 0, p); err != nil {
+			return Batch{}, err
+		}
 	}
 	if s.Vault == nil {
 		return Batch{}, errNoVault
@@ -242,6 +269,9 @@ func (s *Service) CreateBatch(ctx context.Context, a access.Actor, cycleID int64
 		cyc, err := s.cycle(ctx, tx, cycleID)
 		if err != nil {
 			return err
+		}
+		if p, err := s.programmeByID(ctx, tx, cyc.ProgrammeID); err != nil || !Manages(a, p) {
+			return access.ErrDenied
 		}
 		// Serializes batch making per cycle, so the next number is free.
 		if _, err := tx.Exec(ctx, `UPDATE aid_cycles SET version = version + 1 WHERE id = ?`, cycleID); err != nil {
@@ -383,8 +413,13 @@ var errLineState = apperr.New(http.StatusConflict, "state", "该笔付款已有�
 // The batch closes with its last answer. A failed line's application can
 // go into a new batch, after its account is corrected if need be.
 func (s *Service) RecordResult(ctx context.Context, a access.Actor, batchID, lineID int64, result, note string) (Batch, error) {
-	if err := s.manage(ctx, a, "aid.pay.result", 0); err != nil {
+	if err := s.managesAny(ctx, a, "aid.pay.result", 0); err != nil {
 		return Batch{}, err
+	}
+	if p, err := s.batchProgramme(ctx, s.DB.Q(), batchID); err == nil {
+		if err := s.manage(ctx, a, "aid.pay.result", 0, p); err != nil {
+			return Batch{}, err
+		}
 	}
 	note = strings.TrimSpace(note)
 	switch result {

@@ -88,7 +88,9 @@ func (s *Service) Ledger(ctx context.Context, a access.Actor, year int) (Ledger,
 	if err := s.need(ctx, a, access.ViewAid, 0); err != nil {
 		return Ledger{}, err
 	}
-	out := Ledger{Year: year, Whole: len(org.PathIDs(a.OrgPath)) == 1}
+	// The budget is shown where the actor sees the whole programme: at
+	// its owner unit or above it.
+	out := Ledger{Year: year, Whole: true}
 	cycles, err := s.Cycles(ctx, a, "")
 	if err != nil {
 		return Ledger{}, err
@@ -96,6 +98,9 @@ func (s *Service) Ledger(ctx context.Context, a access.Actor, year int) (Ledger,
 	progs, err := s.programmes(ctx, s.DB.Q())
 	if err != nil {
 		return Ledger{}, err
+	}
+	for _, p := range progs {
+		out.Whole = out.Whole && p.OwnerPath != "" && a.Scope().Contains(p.OwnerPath)
 	}
 	byProg := map[int64]*LedgerProgramme{}
 	for _, p := range progs {

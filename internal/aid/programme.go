@@ -66,6 +66,13 @@ type Programme struct {
 	Active        bool
 	UpdatedAt     time.Time
 	Version       int
+	// Owner is the unit that runs the programme: its leaders manage it
+	// (settings, cycles, quotas, payments, the bank file) and take the
+	// chain's last step. Zero until the first start gives it one.
+	OwnerID   int64
+	OwnerCode string
+	OwnerName string
+	OwnerPath string
 }
 
 // KindLabel is the kind's Chinese name.
@@ -84,14 +91,18 @@ func (r Rules) AllowsHousehold(h string) bool {
 	return false
 }
 
-const programmeCols = `id, code, name, kind, amount, once_per_life, rules, documents, retention_days, active, updated_at, version`
+const programmeCols = `p.id, p.code, p.name, p.kind, p.amount, p.once_per_life, p.rules, p.documents, p.retention_days, p.active,
+	p.updated_at, p.version, COALESCE(p.owner_id, 0), COALESCE(o.code, ''), COALESCE(o.name, ''), COALESCE(o.path, '')`
+
+const programmeFrom = ` FROM aid_programmes p LEFT JOIN orgs o ON o.id = p.owner_id`
 
 func scanProgramme(row scanner) (Programme, error) {
 	var p Programme
 	var once, active int
 	var rules, docs string
 	var u int64
-	if err := row.Scan(&p.ID, &p.Code, &p.Name, &p.Kind, &p.Amount, &once, &rules, &docs, &p.RetentionDays, &active, &u, &p.Version); err != nil {
+	if err := row.Scan(&p.ID, &p.Code, &p.Name, &p.Kind, &p.Amount, &once, &rules, &docs, &p.RetentionDays, &active, &u, &p.Version,
+		&p.OwnerID, &p.OwnerCode, &p.OwnerName, &p.OwnerPath); err != nil {
 		return p, err
 	}
 	p.OncePerLife, p.Active, p.UpdatedAt = once == 1, active == 1, db.FromMillis(u)
@@ -113,7 +124,7 @@ func (s *Service) Programmes(ctx context.Context, a access.Actor) ([]Programme, 
 }
 
 func (s *Service) programmes(ctx context.Context, q db.Querier) ([]Programme, error) {
-	return db.All(ctx, q, scanProgramme, `SELECT `+programmeCols+` FROM aid_programmes ORDER BY sort, id`)
+	return db.All(ctx, q, scanProgramme, `SELECT `+programmeCols+programmeFrom+` ORDER BY p.sort, p.id`)
 }
 
 // Programme returns the programme with the code.
@@ -125,30 +136,80 @@ func (s *Service) Programme(ctx context.Context, a access.Actor, code string) (P
 }
 
 func (s *Service) programme(ctx context.Context, q db.Querier, code string) (Programme, error) {
-	p, err := scanProgramme(q.QueryRow(ctx, `SELECT `+programmeCols+` FROM aid_programmes WHERE code = ?`, strings.TrimSpace(code)))
+	p, err := scanProgramme(q.QueryRow(ctx, `SELECT `+programmeCols+programmeFrom+` WHERE p.code = ?`, strings.TrimSpace(code)))
 	return p, db.NoRows(err)
 }
 
 func (s *Service) programmeByID(ctx context.Context, q db.Querier, id int64) (Programme, error) {
-	p, err := scanProgramme(q.QueryRow(ctx, `SELECT `+programmeCols+` FROM aid_programmes WHERE id = ?`, id))
+	p, err := scanProgramme(q.QueryRow(ctx, `SELECT `+programmeCols+programmeFrom+` WHERE p.id = ?`, id))
 	return p, db.NoRows(err)
 }
 
-// manage refuses anyone but a leader of the root unit (the city
-// federation): programme settings, cycles, quotas and final approval are
-// the city's business.
-func (s *Service) manage(ctx context.Context, a access.Actor, action string, id int64) error {
-	if !a.Can(access.ManageAid) {
-		return s.deny(ctx, a, action, id)
-	}
-	o, err := s.Orgs.ByID(ctx, s.DB.Q(), a.OrgID)
-	if err != nil {
-		return err
-	}
-	if o.ParentID != 0 {
+// Manages reports whether the actor manages the programme: a leader
+// (ManageAid) of the unit that runs it. Where that unit sits in the tree
+// does not matter — a city federation under its province still runs its
+// own programmes, and the province's leaders do not run them for it.
+func Manages(a access.Actor, p Programme) bool {
+	return a.Can(access.ManageAid) && p.OwnerID != 0 && p.OwnerID == a.OrgID
+}
+
+// manage refuses anyone but a leader of the programme's owner unit:
+// programme settings, cycles, quotas, payments and the final approval are
+// the business of the unit that runs it.
+func (s *Service) manage(ctx context.Context, a access.Actor, action string, id int64, p Programme) error {
+	if !Manages(a, p) {
 		return s.deny(ctx, a, action, id)
 	}
 	return nil
+}
+
+// managesAny refuses an actor who runs no programme at all, before any
+// input is read (the programme is checked again once it is known).
+func (s *Service) managesAny(ctx context.Context, a access.Actor, action string, id int64) error {
+	if ok, err := s.ManagesAny(ctx, a); err != nil || !ok {
+		if err != nil {
+			return err
+		}
+		return s.deny(ctx, a, action, id)
+	}
+	return nil
+}
+
+// ManagesAny reports whether the actor is a leader of a unit that runs at
+// least one programme: who gets the settings' forms.
+func (s *Service) ManagesAny(ctx context.Context, a access.Actor) (bool, error) {
+	if !a.Can(access.ManageAid) {
+		return false, nil
+	}
+	var n int
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM aid_programmes WHERE owner_id = ?`, a.OrgID).Scan(&n)
+	return n > 0, err
+}
+
+// RunsAny reports whether the actor's unit runs at least one programme.
+func (s *Service) RunsAny(ctx context.Context, a access.Actor) (bool, error) {
+	var n int
+	err := s.DB.QueryRow(ctx, `SELECT COUNT(*) FROM aid_programmes WHERE owner_id = ?`, a.OrgID).Scan(&n)
+	return n > 0, err
+}
+
+// ClaimProgrammes gives every programme without an owner to the unit (the
+// installation's top unit, on every start): what the migration could not
+// fill on a database that had no units yet. It reports how many it gave.
+func ClaimProgrammes(ctx context.Context, d *db.DB, unit int64) (int64, error) {
+	var n int64
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE aid_programmes SET owner_id = ? WHERE owner_id IS NULL`, unit)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, audit.Event{Username: "operator", Action: "aid.programme.owner", ObjectType: "aid_programme",
+			OrgID: unit, Outcome: audit.OK, Detail: fmt.Sprintf("unowned=%d", n)})
+	})
+	return n, err
 }
 
 // ProgrammeInput is the city's configuration of a programme.
@@ -203,8 +264,13 @@ func (in *ProgrammeInput) validate() map[string]string {
 // UpdateProgramme changes a programme's settings (city leader only).
 // Applications already entered keep their amount and documents.
 func (s *Service) UpdateProgramme(ctx context.Context, a access.Actor, code string, in ProgrammeInput) (Programme, error) {
-	if err := s.manage(ctx, a, "aid.programme.update", 0); err != nil {
+	if err := s.managesAny(ctx, a, "aid.programme.update", 0); err != nil {
 		return Programme{}, err
+	}
+	if p, err := s.programme(ctx, s.DB.Q(), code); err == nil {
+		if err := s.manage(ctx, a, "aid.programme.update", 0, p); err != nil {
+			return Programme{}, err
+		}
 	}
 	if e := in.validate(); len(e) > 0 {
 		return Programme{}, apperr.Invalid(e)
@@ -218,6 +284,9 @@ func (s *Service) UpdateProgramme(ctx context.Context, a access.Actor, code stri
 		p, err := s.programme(ctx, tx, code)
 		if err != nil {
 			return err
+		}
+		if !Manages(a, p) {
+			return access.ErrDenied
 		}
 		res, err := tx.Exec(ctx, `UPDATE aid_programmes SET name = ?, amount = ?, once_per_life = ?, rules = ?, documents = ?,
 			retention_days = ?, active = ?, updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,

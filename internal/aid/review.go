@@ -64,8 +64,10 @@ type rung struct {
 }
 
 // chain is the collecting unit and its reviewing ancestors, bottom up:
-// one unit per level, the collecting unit first.
-func (s *Service) chain(ctx context.Context, q db.Querier, path string) ([]rung, error) {
+// one unit per level, the collecting unit first, ending at the
+// programme's owner unit (level "city"); units above the owner take no
+// part. A path outside the owner's subtree has no top rung.
+func (s *Service) chain(ctx context.Context, q db.Querier, path string, owner int64) ([]rung, error) {
 	units, err := s.Orgs.OnPath(ctx, q, path)
 	if err != nil {
 		return nil, err
@@ -74,14 +76,27 @@ func (s *Service) chain(ctx context.Context, q db.Querier, path string) ([]rung,
 	seen := map[string]bool{}
 	for i := len(units) - 1; i >= 0; i-- {
 		o := units[i]
-		l := LevelOf(o)
+		l := LevelOf(o, owner)
 		if l == "" || seen[l] {
 			continue
 		}
 		seen[l] = true
 		out = append(out, rung{l, o})
+		if l == "city" {
+			break
+		}
 	}
 	return out, nil
+}
+
+// chainOf is the chain of an application, ending at its programme's owner.
+func (s *Service) chainOf(ctx context.Context, q db.Querier, x Application) ([]rung, Programme, error) {
+	p, err := s.programmeByID(ctx, q, x.ProgrammeID)
+	if err != nil {
+		return nil, p, err
+	}
+	ch, err := s.chain(ctx, q, x.OrgPath, p.OwnerID)
+	return ch, p, err
 }
 
 // next returns the rung above level in the chain.
@@ -114,7 +129,7 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, version 
 	if err != nil {
 		return Application{}, err
 	}
-	ch, err := s.chain(ctx, s.DB.Q(), x.OrgPath)
+	ch, _, err := s.chainOf(ctx, s.DB.Q(), x)
 	if err != nil {
 		return Application{}, err
 	}
@@ -182,7 +197,7 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, id int64, d Decisi
 	if x.Status != Reviewing {
 		return Application{}, errState
 	}
-	ch, err := s.chain(ctx, s.DB.Q(), x.OrgPath)
+	ch, p, err := s.chainOf(ctx, s.DB.Q(), x)
 	if err != nil {
 		return Application{}, err
 	}
@@ -191,7 +206,7 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, id int64, d Decisi
 		return Application{}, s.deny(ctx, a, "aid."+d.Decision, id)
 	}
 	if x.Level == "city" {
-		if err := s.manage(ctx, a, "aid."+d.Decision, id); err != nil {
+		if err := s.manage(ctx, a, "aid."+d.Decision, id, p); err != nil {
 			return Application{}, err
 		}
 	}

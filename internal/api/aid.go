@@ -52,16 +52,22 @@ type aidProgrammeJSON struct {
 	Active        bool           `json:"active"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 	Version       int            `json:"version"`
+	// The unit that runs it, and whether the caller manages it (a leader
+	// of that unit).
+	OwnerCode string `json:"owner_code"`
+	OwnerName string `json:"owner_name"`
+	CanManage bool   `json:"can_manage"`
 }
 
-func toAidProgrammeJSON(p aid.Programme) aidProgrammeJSON {
+func toAidProgrammeJSON(p aid.Programme, a access.Actor) aidProgrammeJSON {
 	docs := p.Documents
 	if docs == nil {
 		docs = []aid.Document{}
 	}
 	return aidProgrammeJSON{Code: p.Code, Name: p.Name, Kind: p.Kind, KindLabel: p.KindLabel(), Amount: p.Amount,
 		AmountYuan: aid.Yuan(p.Amount), OncePerLife: p.OncePerLife, Rules: p.Rules, Documents: docs,
-		RetentionDays: p.RetentionDays, Active: p.Active, UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version}
+		RetentionDays: p.RetentionDays, Active: p.Active, UpdatedAt: p.UpdatedAt.UTC(), Version: p.Version,
+		OwnerCode: p.OwnerCode, OwnerName: p.OwnerName, CanManage: aid.Manages(a, p)}
 }
 
 // aidProgrammes: GET /api/v1/aid/programmes — every programme, and the
@@ -74,7 +80,7 @@ func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx
 	}
 	out := make([]aidProgrammeJSON, 0, len(list))
 	for _, p := range list {
-		out = append(out, toAidProgrammeJSON(p))
+		out = append(out, toAidProgrammeJSON(p, c.Actor))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "households": aid.Households,
 		"facts": aid.Facts, "kinds": aid.Kinds, "statuses": aid.Statuses, "levels": aid.Levels, "decisions": aid.Decisions})
@@ -94,7 +100,7 @@ func (h *handler) aidProgramme(w http.ResponseWriter, r *http.Request, c *httpx.
 		h.fail(w, r, c, err, true)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p), "cycles": h.aidCyclesJSON(cycles)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p, c.Actor), "cycles": h.aidCyclesJSON(cycles)})
 }
 
 // aidProgrammeUpdate: PUT /api/v1/aid/programmes/{code} {name, amount,
@@ -125,7 +131,7 @@ func (h *handler) aidProgrammeUpdate(w http.ResponseWriter, r *http.Request, c *
 		h.fail(w, r, c, err, true)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p, c.Actor)})
 }
 
 // aidCycleJSON is a programme's year; amounts in fen. open says whether

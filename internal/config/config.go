@@ -21,6 +21,11 @@ type Config struct {
 	AdminPassword string // initial admin password instead of a generated one
 	// Demo loads the demo accounts (and later demo data) on an empty database.
 	Demo bool
+	// TopUnit is the code of the installation's top unit: a city (2301,
+	// the default), a province (23) or the national root (CN). The
+	// administrators' accounts sit there, and programmes nobody runs yet
+	// are given to it.
+	TopUnit string
 	// TLSCert and TLSKey make halfsky serve HTTPS itself.
 	TLSCert, TLSKey string
 	// TrustProxy trusts X-Forwarded-For / X-Forwarded-Proto from a reverse
@@ -104,6 +109,24 @@ func formatGrace(d time.Duration) string {
 	return d.String()
 }
 
+// validTopUnit accepts the national root's code or a division code.
+func validTopUnit(code string) bool {
+	if code == "CN" {
+		return true
+	}
+	switch len(code) {
+	case 2, 4, 6, 9, 12:
+	default:
+		return false
+	}
+	for _, r := range code {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // KeyFilePath is where the field-encryption keys are read from.
 func (c Config) KeyFilePath() string {
 	if c.KeyFile != "" {
@@ -119,6 +142,7 @@ func Default() Config {
 		Addr:           "127.0.0.1:8080",
 		DataDir:        "./data",
 		Demo:           true,
+		TopUnit:        "2301",
 		MaxBody:        1 << 20,
 		RequestTimeout: 30 * time.Second,
 		LogLevel:       "info",
@@ -162,6 +186,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("HALFSKY_CHROMIUM", &c.Chromium)
 	str("HALFSKY_KEY_FILE", &c.KeyFile)
 	str("HALFSKY_KEYS", &c.Keys)
+	str("HALFSKY_TOP_UNIT", &c.TopUnit)
 	if v := getenv("HALFSKY_TOTP_GRACE"); v != "" {
 		d, err := ParseGrace(v)
 		if err != nil {
@@ -185,6 +210,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory for the SQLite file and backups (HALFSKY_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… to use PostgreSQL (HALFSKY_DATABASE_URL)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load demo accounts on an empty database (HALFSKY_DEMO)")
+	fs.StringVar(&c.TopUnit, "top-unit", c.TopUnit, "code of the installation's top unit: a city (2301), a province (23) or the national root CN (HALFSKY_TOP_UNIT)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (HALFSKY_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS key file (HALFSKY_TLS_KEY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (HALFSKY_TRUST_PROXY)")
@@ -233,6 +259,9 @@ func (c Config) Validate() error {
 	}
 	if c.TOTPGrace < 0 || c.TOTPGrace > MaxTOTPGrace {
 		return fmt.Errorf("TOTP grace period %s: must be between 0 and 7 days (HALFSKY_TOTP_GRACE, --totp-grace)", formatGrace(c.TOTPGrace))
+	}
+	if !validTopUnit(c.TopUnit) {
+		return fmt.Errorf("top unit %q: want a division code (2, 4, 6, 9 or 12 digits, e.g. 2301 or 23) or CN for the national root (HALFSKY_TOP_UNIT, --top-unit)", c.TopUnit)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

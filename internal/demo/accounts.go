@@ -34,7 +34,7 @@ func SeedAccounts(ctx context.Context, svc *auth.Service, keys *vault.Keyring, n
 	if _, _, err := svc.CreateUser(ctx, admin, auth.NewUser{Username: "daoli.newcomer", DisplayName: "赵晓燕", OrgCode: "230102001"}); err != nil {
 		return fmt.Errorf("demo account without a role: %w", err)
 	}
-	backup, _, err := svc.CreateUser(ctx, admin, auth.NewUser{Username: "secadmin2", DisplayName: "孙立新（备份安全管理员）", OrgCode: "2301"})
+	backup, _, err := svc.CreateUser(ctx, admin, auth.NewUser{Username: "secadmin2", DisplayName: "孙立新（备份安全管理员）", OrgCode: admin.OrgCode})
 	if err != nil {
 		return fmt.Errorf("demo backup administrator: %w", err)
 	}

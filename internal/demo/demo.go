@@ -98,37 +98,33 @@ type Result struct {
 	Accounts []Account
 }
 
-// Seed fills an empty database: the tree always; the demo accounts when
-// demo is set, else only the administrator. All accounts get password, or a
-// generated one when it is empty. A database with any account is left alone.
+// Seed fills an empty database with the Harbin tree and the accounts
+// (the demo's when demo is set, else only the administrator), all with
+// password or a generated one, and gives the programmes to Harbin: the
+// first start's first two steps with Harbin as the top unit, for tests
+// and tools. A database with any account is left alone.
 func Seed(ctx context.Context, svc *auth.Service, password string, withDemo bool) (Result, error) {
 	n, err := svc.CountUsers(ctx)
 	if err != nil || n > 0 {
 		return Result{}, err
 	}
-	if err := LoadTree(ctx, svc.Orgs); err != nil {
-		return Result{}, err
-	}
-	if password == "" {
-		password = generatePassword()
+	st := &starter{svc: svc, opts: Options{Top: HarbinCode, Password: password, Demo: withDemo}, rep: &Report{}}
+	for _, s := range steps[:2] {
+		if err := s.run(st, ctx); err != nil {
+			return Result{}, err
+		}
+		if err := markStep(ctx, svc.DB, s.name); err != nil {
+			return Result{}, err
+		}
+		if err := st.top(ctx); err != nil {
+			return Result{}, err
+		}
 	}
 	accounts := Accounts[:1]
 	if withDemo {
 		accounts = Accounts
 	}
-	for _, a := range accounts {
-		u, err := svc.CreateUserAsOperator(ctx, auth.NewUser{Username: a.Username, DisplayName: a.Name,
-			Password: password, OrgCode: a.OrgCode, Role: a.Role})
-		if err != nil {
-			return Result{}, fmt.Errorf("demo account %s: %w", a.Username, err)
-		}
-		if withDemo {
-			if err := Backdate(ctx, svc.DB, u.ID); err != nil {
-				return Result{}, err
-			}
-		}
-	}
-	return Result{Seeded: true, Password: password, Accounts: accounts}, nil
+	return Result{Seeded: true, Password: st.rep.Password, Accounts: accounts}, nil
 }
 
 // Since is when the demo's story begins. The demo replays the federation's

@@ -50,7 +50,7 @@ func (s *Store) NewImporter(ctx context.Context, progress func(ImportStats)) (*I
 	im := &Importer{store: s, nodes: map[string]*node{}, provinces: map[string]string{}, progress: progress}
 	rows, err := s.DB.Query(ctx, `SELECT o.id, o.code, o.name, o.path, o.depth, COALESCE(p.code, ''), o.active
 		FROM orgs o LEFT JOIN orgs p ON p.id = o.parent_id
-		WHERE o.kind IN ('province', 'city', 'district', 'street', 'community', 'village')`)
+		WHERE o.kind IN ('nation', 'province', 'city', 'district', 'street', 'community', 'village')`)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +124,7 @@ type newRow struct {
 func (im *Importer) write(ctx context.Context, tx *db.Tx, batch []division.Division) error {
 	var fresh []newRow
 	for _, d := range batch {
+		d.Parent = im.parentCode(d)
 		im.stats.Read++
 		name := division.FederationName(d, im.provinces[firstN(d.Code, 2)])
 		n, ok := im.nodes[d.Code]
@@ -180,7 +181,17 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, fresh []newRow) error
 	for i, r := range fresh {
 		var parentID any
 		path, depth := fmt.Sprintf("/%d/", ids[i]), 0
-		if p, ok := im.nodes[r.d.Parent]; ok {
+		p, ok := im.nodes[r.d.Parent]
+		if !ok {
+			// A division whose parent is not in the tree (the built-in
+			// Harbin slice has no province) hangs under the national root
+			// when there is one, until its parent is imported.
+			p, ok = im.nodes[NationalCode]
+			if ok {
+				r.d.Parent = NationalCode
+			}
+		}
+		if ok {
 			parentID, path, depth = p.id, fmt.Sprintf("%s%d/", p.path, ids[i]), p.depth+1
 		}
 		im.nodes[r.d.Code] = &node{id: ids[i], path: path, depth: depth, name: r.name, parentCode: r.d.Parent}
@@ -247,6 +258,17 @@ func (im *Importer) move(ctx context.Context, tx *db.Tx, code string, n, parent 
 	}
 	n.parentCode = parentCode
 	return nil
+}
+
+// parentCode is the code of the unit a division belongs under: its own
+// parent's, or for a province the national root's when the tree has one.
+func (im *Importer) parentCode(d division.Division) string {
+	if d.Parent == "" && division.Level(d.Code) == division.Province {
+		if _, ok := im.nodes[NationalCode]; ok {
+			return NationalCode
+		}
+	}
+	return d.Parent
 }
 
 func kindOf(d division.Division) Kind {

@@ -13,6 +13,7 @@ import (
 type Kind string
 
 const (
+	KindNation    Kind = "nation" // 中华全国妇女联合会, the national root
 	KindProvince  Kind = "province"
 	KindCity      Kind = "city"
 	KindDistrict  Kind = "district"  // 区县（市）妇联
@@ -25,11 +26,13 @@ const (
 )
 
 // Kinds in tree order.
-var Kinds = []Kind{KindProvince, KindCity, KindDistrict, KindStreet, KindCommunity, KindVillage, KindOrgan, KindMember, KindNewSector}
+var Kinds = []Kind{KindNation, KindProvince, KindCity, KindDistrict, KindStreet, KindCommunity, KindVillage, KindOrgan, KindMember, KindNewSector}
 
 // Label is the kind's Chinese name.
 func (k Kind) Label() string {
 	switch k {
+	case KindNation:
+		return "全国妇联"
 	case KindProvince:
 		return "省级妇联"
 	case KindCity:
@@ -108,6 +111,7 @@ type Level struct {
 
 // Levels are the rows of a subtree count, top to bottom.
 var Levels = []Level{
+	{"nation", "全国", []Kind{KindNation}},
 	{"province", "省级", []Kind{KindProvince}},
 	{"city", "市级", []Kind{KindCity}},
 	{"district", "区县（市）", []Kind{KindDistrict}},

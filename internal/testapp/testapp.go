@@ -53,17 +53,25 @@ func Config() config.Config {
 	return cfg
 }
 
-// Start seeds d with the demo tree and accounts and serves it.
+// Start seeds d with the demo tree and accounts and serves it (a
+// database with accounts is served as it is).
 func Start(t testing.TB, d *db.DB) *App {
+	t.Helper()
+	app := StartBare(t, d)
+	if _, err := demo.Seed(context.Background(), app.Server.Deps.Auth, Password, true); err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// StartBare serves d as it is, seeding nothing.
+func StartBare(t testing.TB, d *db.DB) *App {
 	t.Helper()
 	srv, err := server.New(Config(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	if _, err := demo.Seed(context.Background(), srv.Deps.Auth, Password, true); err != nil {
-		t.Fatal(err)
-	}
 	hs := httptest.NewServer(srv.Handler)
 	t.Cleanup(hs.Close)
 	return &App{DB: d, Server: srv, HTTP: hs, URL: hs.URL}

@@ -94,24 +94,22 @@ func (h *handler) aidTabs(r *http.Request, c *httpx.Current) []aidTab {
 		{"/aid/followups", "待跟踪", "followups"}, {"/aid/exports", "导出审批", "exports"}}
 }
 
-// aidUnit is the actor's own unit and its place in the review chain.
+// aidUnit is the actor's own unit and the place its kind gives it in a
+// review chain below a programme's owner.
 type aidUnit struct {
 	Org   org.Org
-	Level string // village, street, district, city or ""
+	Level string // village, street, district or ""
 }
 
 // Collects reports whether the unit enters applications itself.
 func (u aidUnit) Collects() bool { return u.Level == "village" || u.Level == "street" }
-
-// Root reports whether the unit is the city federation (no parent).
-func (u aidUnit) Root() bool { return u.Org.ParentID == 0 }
 
 func (h *handler) aidUnitOf(ctx context.Context, a access.Actor) (aidUnit, error) {
 	o, err := h.deps.Orgs.ByID(ctx, h.deps.DB.Q(), a.OrgID)
 	if err != nil {
 		return aidUnit{}, err
 	}
-	return aidUnit{Org: o, Level: aid.LevelOf(o)}, nil
+	return aidUnit{Org: o, Level: aid.KindLevel(o)}, nil
 }
 
 // aidOptions turns the domain's key/label pairs into select options.

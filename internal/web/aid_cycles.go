@@ -125,7 +125,7 @@ func (h *handler) renderAidCycle(w http.ResponseWriter, r *http.Request, c *http
 	if form == nil {
 		form = map[string]string{}
 	}
-	d := aidCycleData{C: cy, Quotas: quotas, CanManage: h.aidCanManage(r, c), Errors: errs, Form: form}
+	d := aidCycleData{C: cy, Quotas: quotas, CanManage: svc.ManagesCycle(ctx, a, cy.ID), Errors: errs, Form: form}
 	title := cy.ProgrammeName + strconv.Itoa(cy.Year) + "年度"
 	h.tpl.Page(w, r, status, "aid_cycle", View{Layout: Layout{Title: title, Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: "/aid/cycles", Label: "年度预算与名额"}, {Label: title}}}, Data: d})

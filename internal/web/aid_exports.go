@@ -64,12 +64,12 @@ func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 func (h *handler) renderAidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d aidExportsData) {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	d.Tabs, d.Tab, d.Leader = h.aidTabs(r, c), "exports", a.Can(access.RevealAid)
-	unit, err := h.aidUnitOf(ctx, a)
-	if err != nil {
+	// A unit that runs a programme also asks for its bank files.
+	var err error
+	if d.Root, err = svc.RunsAny(ctx, a); err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	d.Root = unit.Root()
 	if d.Leader {
 		// Every waiting request: a leader should see all she has to decide.
 		if d.Waiting, _, err = svc.Exports(ctx, a, aid.ExportFilter{Box: aid.BoxWaiting, Page: aid.Page{All: true}}); err != nil {

@@ -62,13 +62,10 @@ func (h *handler) renderAidPayBatch(w http.ResponseWriter, r *http.Request, c *h
 	if form == nil {
 		form = map[string]string{}
 	}
-	unit, err := h.aidUnitOf(ctx, a)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	// The bank's file is the city federation's to ask for (a leader approves it).
-	d := aidPayBatchData{B: b, Lines: lines, CanManage: h.aidCanManage(r, c), CanExport: unit.Root(), Errors: errs, Form: form}
+	// The bank's file is for the unit that runs the programme to ask for
+	// (a leader approves it).
+	d := aidPayBatchData{B: b, Lines: lines, CanManage: h.deps.Aid.ManagesBatch(ctx, a, b.ID), CanExport: h.deps.Aid.ExportsBank(ctx, a, b.ID),
+		Errors: errs, Form: form}
 	h.tpl.Page(w, r, status, "aid_pay_batch", View{Layout: Layout{Title: b.Title(), Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: "/aid/pay", Label: "救助金发放"}, {Label: b.Title()}}}, Data: d})
 }

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
@@ -14,7 +13,8 @@ import (
 // The city federation's settings: each programme's amount, eligibility,
 // required documents, retention and whether it is open; each year's budget
 // and dates; each district's quota. Everyone with ViewAid may read them;
-// only the city's leader (ManageAid at the root unit) gets the forms.
+// only the leaders of the unit that runs a programme (ManageAid at its
+// owner unit) get its forms.
 
 type aidProgrammesData struct {
 	Tabs       []aidTab
@@ -31,6 +31,7 @@ type aidProgrammeForm struct {
 	Form   map[string]string
 	Lists  map[string][]string // households, facts ticked
 	Errors map[string]string
+	Mine   bool // the actor's unit runs it: the form is hers
 }
 
 // Ticked reports whether key is ticked in the list.
@@ -57,11 +58,8 @@ func (h *handler) manageAid(fn func(http.ResponseWriter, *http.Request, *httpx.C
 }
 
 func (h *handler) aidCanManage(r *http.Request, c *httpx.Current) bool {
-	if !c.Actor.Can(access.ManageAid) {
-		return false
-	}
-	unit, err := h.aidUnitOf(r.Context(), c.Actor)
-	return err == nil && unit.Root()
+	ok, err := h.deps.Aid.ManagesAny(r.Context(), c.Actor)
+	return err == nil && ok
 }
 
 // programmeForm is the form's values of a stored programme.
@@ -112,6 +110,7 @@ func (h *handler) renderAidProgrammes(w http.ResponseWriter, r *http.Request, c 
 			refused.P = p
 			f = *refused
 		}
+		f.Mine = aid.Manages(c.Actor, p)
 		d.Items = append(d.Items, f)
 	}
 	h.tpl.Page(w, r, status, "aid_programmes", View{Layout: Layout{Title: "救助项目设置", Active: "aid"}, Data: d})

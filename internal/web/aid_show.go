@@ -62,8 +62,9 @@ func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return
 	}
 	d.Mine = x.OrgID == a.OrgID && a.Can(access.RecordAid) && (x.Status == aid.Draft || x.Status == aid.Returned)
-	d.CanDecide = x.Status == aid.Reviewing && x.OrgID != a.OrgID && a.Can(access.RecordAid) && unit.Level == x.Level &&
-		(x.Level != "city" || (unit.Root() && a.Can(access.ManageAid)))
+	// The last level is the programme's owner unit's, whatever its kind.
+	d.CanDecide = x.Status == aid.Reviewing && x.OrgID != a.OrgID && a.Can(access.RecordAid) &&
+		((x.Level == "city" && aid.Manages(a, d.P)) || (x.Level != "city" && unit.Level == x.Level && unit.Org.ID != d.P.OwnerID))
 	d.CanReveal = a.Can(access.RevealAid) && !x.Purged
 	d.CanRecord = a.Can(access.RecordAid) && !x.Purged
 	if d.Docs, err = svc.Documents(ctx, a, id); err != nil {

@@ -103,6 +103,13 @@ var mutants = []mutant{
 		pkg:  "./internal/aid", run: "TestExportFourEyes",
 	},
 	{
+		name: "aid managed by any leader, not the programme's owner unit's",
+		file: "internal/aid/programme.go",
+		from: "\treturn a.Can(access.ManageAid) && p.OwnerID != 0 && p.OwnerID == a.OrgID\n",
+		to:   "\treturn a.Can(access.ManageAid)\n",
+		pkg:  "./internal/aid", run: "TestProgrammeOwner",
+	},
+	{
 		name: "the four-eyes check dropped (duty.Check)",
 		file: "internal/duty/duty.go",
 		from: "func Check(ctx context.Context, q db.Querier, second int64, now, requested time.Time, firsts ...int64) error {\n",
