@@ -140,3 +140,60 @@ func TestProgrammeOwner(t *testing.T) {
 		field(t, err, "programme", "")
 	})
 }
+
+// TestMergeHandsOverWhatTheUnitRuns: a district merged into another
+// hands over the programme it runs (its leader's account went with it,
+// and only the owner's leaders manage a programme) and its quota, added
+// to the other district's for the same cycle since its applications now
+// count there; the split preview counts the same hand-over.
+func TestMergeHandsOverWhatTheUnitRuns(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		c := f.cycle("cancer", 2026, 10_000_000, map[string]int{"230102": 3, "230103": 2})
+		x, err := f.svc.Create(ctx, f.Actor("village.staff"), cancerInput("王桂英", makeID("23010219700101002")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := f.svc.SetOwnerAsOperator(ctx, "love_mother", "230102"); err != nil {
+			t.Fatal(err)
+		}
+		daoli, nangang := f.Unit("230102"), f.Unit("230103")
+		store := &org.Store{DB: d}
+		res, err := store.Merge(ctx, org.Operator(), "230102", "230103")
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := map[string]int{}
+		for _, m := range res.Moved {
+			moved[m.What] = m.Count
+		}
+		if moved["aid_programmes.owner_id"] != 1 || moved["aid_quotas.org_id"] != 1 {
+			t.Fatalf("moved %v", res.Moved)
+		}
+		quota := func(unit int64) (q int) {
+			d.QueryRow(ctx, `SELECT COALESCE(SUM(quota), -1) FROM aid_quotas WHERE cycle_id = ? AND org_id = ?`, c.ID, unit).Scan(&q)
+			return q
+		}
+		if quota(nangang.ID) != 5 || quota(daoli.ID) != -1 {
+			t.Fatalf("quotas after the merge: 南岗 %d, 道里 %d; want 5 and none", quota(nangang.ID), quota(daoli.ID))
+		}
+		var district, owner int64
+		d.QueryRow(ctx, `SELECT district_id FROM aid_applications WHERE id = ?`, x.ID).Scan(&district)
+		d.QueryRow(ctx, `SELECT owner_id FROM aid_programmes WHERE code = 'love_mother'`).Scan(&owner)
+		if district != nangang.ID || owner != nangang.ID {
+			t.Fatalf("district %d, owner %d; want 南岗 %d", district, owner, nangang.ID)
+		}
+		leader := f.Actor("daoli.leader") // her account moved to 南岗 with the merge
+		if leader.OrgID != nangang.ID {
+			t.Fatalf("the leader's unit: %d", leader.OrgID)
+		}
+		in := aid.CycleInput{Programme: "love_mother", Year: 2026, OpensOn: "2026-01-01", ClosesOn: "2026-12-31"}
+		if _, err := f.svc.SaveCycle(ctx, leader, in); err != nil {
+			t.Fatalf("the merged district's leader, now 南岗's, on the programme: %v", err)
+		}
+		if stale, err := store.Check(ctx); err != nil || len(stale) != 0 {
+			t.Fatalf("check: %v %v", stale, err)
+		}
+	})
+}

@@ -37,6 +37,60 @@ const districtSQL = `(SELECT d.id FROM aid_programmes p JOIN orgs d ON d.parent_
 // staleDistrict selects the applications whose district disagrees.
 const staleDistrict = `district_id <> COALESCE(` + districtSQL + `, district_id)`
 
+// A unit merged into another (or split, another taking its records)
+// hands over the programmes it runs — its accounts went to the other
+// unit, and a programme is managed by its owner's leaders only — and its
+// district quotas: a district merged into another adds its quota to the
+// other's for the same cycle, since its applications now count there.
+func init() {
+	org.RegisterHandOver(org.HandOver{
+		Name: "aid_programmes.owner_id",
+		Move: func(ctx context.Context, tx *db.Tx, from, to org.Org) (int64, error) {
+			res, err := tx.Exec(ctx, `UPDATE aid_programmes SET owner_id = ?, version = version + 1 WHERE owner_id = ?`, to.ID, from.ID)
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		},
+		Count: func(ctx context.Context, q db.Querier, from org.Org) (int64, error) {
+			var n int64
+			err := q.QueryRow(ctx, `SELECT COUNT(*) FROM aid_programmes WHERE owner_id = ?`, from.ID).Scan(&n)
+			return n, err
+		},
+	})
+	org.RegisterHandOver(org.HandOver{
+		Name: "aid_quotas.org_id",
+		Move: handOverQuotas,
+		Count: func(ctx context.Context, q db.Querier, from org.Org) (int64, error) {
+			var n int64
+			err := q.QueryRow(ctx, `SELECT COUNT(*) FROM aid_quotas WHERE org_id = ?`, from.ID).Scan(&n)
+			return n, err
+		},
+	})
+}
+
+// handOverQuotas adds from's quota of each cycle to to's where to has
+// one, and gives to the rows where it has none.
+func handOverQuotas(ctx context.Context, tx *db.Tx, from, to org.Org) (int64, error) {
+	const both = `EXISTS (SELECT 1 FROM aid_quotas f WHERE f.cycle_id = aid_quotas.cycle_id AND f.org_id = ?)`
+	added, err := tx.Exec(ctx, `UPDATE aid_quotas SET quota = quota + (SELECT f.quota FROM aid_quotas f
+		WHERE f.cycle_id = aid_quotas.cycle_id AND f.org_id = ?) WHERE org_id = ? AND `+both, from.ID, to.ID, from.ID)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM aid_quotas WHERE org_id = ? AND EXISTS
+		(SELECT 1 FROM aid_quotas t WHERE t.cycle_id = aid_quotas.cycle_id AND t.org_id = ?)`, from.ID, to.ID); err != nil {
+		return 0, err
+	}
+	moved, err := tx.Exec(ctx, `UPDATE aid_quotas SET org_id = ? WHERE org_id = ?`, to.ID, from.ID)
+	if err != nil {
+		return 0, err
+	}
+	a, _ := added.RowsAffected()
+	m, _ := moved.RowsAffected()
+	return a + m, nil
+}
+
 func init() {
 	org.RegisterFollower(org.Follower{
 		Name: "aid_applications.district_id",

@@ -38,11 +38,39 @@ type Follower struct {
 	Repair func(ctx context.Context, tx *db.Tx) (int64, error)
 }
 
+// HandOver gives to another unit what a module's records hold of a unit
+// beyond a path copy — a programme the unit runs, a quota set for it —
+// when the unit is merged into another or split and another takes its
+// records. Without it a merged unit would keep running a programme that
+// nobody can manage any more: its accounts moved away.
+type HandOver struct {
+	Name string // table.column, as the operation's counts name it
+	// Move hands over in the operation's transaction and says how many
+	// rows changed; Count says how many Move would change (the split's
+	// preview).
+	Move  func(ctx context.Context, tx *db.Tx, from, to Org) (int64, error)
+	Count func(ctx context.Context, q db.Querier, from Org) (int64, error)
+}
+
 var (
 	followMu  sync.Mutex
 	copies    []PathCopy
 	followers []Follower
+	handOvers []HandOver
 )
+
+// RegisterHandOver declares a hand-over (at package initialization).
+func RegisterHandOver(h HandOver) {
+	followMu.Lock()
+	defer followMu.Unlock()
+	handOvers = append(handOvers, h)
+}
+
+func registeredHandOvers() []HandOver {
+	followMu.Lock()
+	defer followMu.Unlock()
+	return append([]HandOver(nil), handOvers...)
+}
 
 // RegisterPathCopy declares a path copy (at package initialization:
 // identifiers come from code, never from input).

@@ -522,7 +522,8 @@ const (
 
 // handOver gives the records of unit from to unit to in tx: every
 // registered path copy whose unit is from (the unit and the path), the
-// documents from issued or drafts, from's reports unless to has one for
+// documents from issued or drafts, every registered hand-over (what
+// from runs: aid programmes and district quotas), from's reports unless to has one for
 // the same requirement, and (with notices) its notifications. Receipts
 // (document_recipients) are kept: to may have received the same
 // document, and a receipt is a fact about from. It returns what moved and
@@ -550,6 +551,13 @@ func handOver(ctx context.Context, tx *db.Tx, from, to Org, notices bool) (moved
 	}
 	if err := exec(docsOwn, `UPDATE documents SET org_id = ? WHERE org_id = ?`, to.ID, from.ID); err != nil {
 		return nil, nil, err
+	}
+	for _, h := range registeredHandOvers() {
+		n, err := h.Move(ctx, tx, from, to)
+		if err != nil {
+			return nil, nil, fmt.Errorf("handing over %s: %w", h.Name, err)
+		}
+		add(&moved, h.Name, n)
 	}
 	if err := exec(reportsOwn, `UPDATE reports SET org_id = ?, org_code = ? WHERE org_id = ?
 		AND NOT EXISTS (SELECT 1 FROM reports r2 WHERE r2.requirement_id = reports.requirement_id AND r2.org_id = ?)`,
@@ -594,6 +602,15 @@ func countHandOver(ctx context.Context, q db.Querier, from, to Org, notices bool
 	}
 	if err := count(&moved, docsOwn, `SELECT COUNT(*) FROM documents WHERE org_id = ?`, from.ID); err != nil {
 		return nil, nil, err
+	}
+	for _, h := range registeredHandOvers() {
+		n, err := h.Count(ctx, q, from)
+		if err != nil {
+			return nil, nil, fmt.Errorf("counting %s: %w", h.Name, err)
+		}
+		if n > 0 {
+			moved = append(moved, TableCount{What: h.Name, Count: int(n)})
+		}
 	}
 	clash := `EXISTS (SELECT 1 FROM reports r2 WHERE r2.requirement_id = reports.requirement_id AND r2.org_id = ?)`
 	if err := count(&moved, reportsOwn, `SELECT COUNT(*) FROM reports WHERE org_id = ? AND NOT `+clash, from.ID, to.ID); err != nil {
