@@ -20,6 +20,10 @@ const (
 	ChangeSplitFrom  ChangeKind = "split_from"  // Old: the name of the unit split (Other); the unit was made by the split
 	ChangeSplitTo    ChangeKind = "split_to"    // New: the name of a unit made by splitting this one (Other)
 	ChangeDeactivate ChangeKind = "deactivate"
+	// The import's changes, following the national division list: kept
+	// apart from the local ones, which a later import never undoes.
+	ChangeImportRename ChangeKind = "import_rename" // as ChangeRename
+	ChangeImportMove   ChangeKind = "import_move"   // as ChangeMove
 )
 
 // Change is one entry of a unit's history, values as they were then.
@@ -54,6 +58,10 @@ func (k ChangeKind) Label() string {
 		return "拆分"
 	case ChangeDeactivate:
 		return "停用"
+	case ChangeImportRename:
+		return "更名（区划导入）"
+	case ChangeImportMove:
+		return "调整上级（区划导入）"
 	}
 	return string(k)
 }
@@ -62,11 +70,11 @@ func (k ChangeKind) Label() string {
 func (c Change) Text() string {
 	q := func(s string) string { return "“" + s + "”" }
 	switch c.Kind {
-	case ChangeRename:
+	case ChangeRename, ChangeImportRename:
 		return "由" + q(c.Old) + "更名为" + q(c.New)
 	case ChangeRecode:
 		return "组织代码由 " + c.Old + " 变更为 " + c.New
-	case ChangeMove:
+	case ChangeMove, ChangeImportMove:
 		if c.Old == "" {
 			return "调整到" + q(c.New) + "之下"
 		}

@@ -12,10 +12,17 @@ import (
 // ImportStats counts what an import did.
 type ImportStats struct {
 	Read, Added, Renamed, Moved, Unchanged int
+	// Kept counts the units where the national list disagrees with a
+	// local 区划调整 (a rename, move or recode made here), which wins.
+	Kept int
 }
 
 func (s ImportStats) String() string {
-	return fmt.Sprintf("读取 %d，新增 %d，更名 %d，调整上级 %d，未变 %d", s.Read, s.Added, s.Renamed, s.Moved, s.Unchanged)
+	out := fmt.Sprintf("读取 %d，新增 %d，更名 %d，调整上级 %d，未变 %d", s.Read, s.Added, s.Renamed, s.Moved, s.Unchanged)
+	if s.Kept > 0 {
+		out += fmt.Sprintf("，保留本地调整 %d", s.Kept)
+	}
+	return out
 }
 
 // node is what the importer keeps in memory per territorial unit: enough to
@@ -27,6 +34,12 @@ type node struct {
 	name       string
 	parentCode string
 	inactive   bool // deactivated or merged (区划调整): history the import leaves alone
+	// A local 区划调整 wins over the national list: a unit renamed here
+	// keeps its name, one moved here (or by a merge or split) its place,
+	// and a recoded unit is not made again under its old code. Without
+	// this a second import would undo them — move a merged unit's
+	// children back under it, re-create a recoded unit.
+	localName, localPlace bool
 }
 
 // importBatch is how many units go into one transaction and one multi-row
@@ -41,6 +54,7 @@ type Importer struct {
 	nodes     map[string]*node
 	provinces map[string]string
 	pending   []division.Division
+	recoded   map[string]bool // old codes of units recoded here
 	stats     ImportStats
 	progress  func(ImportStats)
 }
@@ -65,7 +79,50 @@ func (s *Store) NewImporter(ctx context.Context, progress func(ImportStats)) (*I
 		n.inactive = active == 0
 		im.nodes[code] = n
 	}
-	return im, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return im, im.readLocal(ctx)
+}
+
+// readLocal marks the units a local 区划调整 changed (org_changes made by
+// a person or the tree's commands, not by an import) and maps recoded
+// units' old codes to them.
+func (im *Importer) readLocal(ctx context.Context) error {
+	byID := make(map[int64]*node, len(im.nodes))
+	for _, n := range im.nodes {
+		byID[n.id] = n
+	}
+	im.recoded = map[string]bool{}
+	type change struct {
+		id        int64
+		kind, old string
+	}
+	changes, err := db.All(ctx, im.store.DB.Q(), func(r db.Scanner) (c change, err error) {
+		err = r.Scan(&c.id, &c.kind, &c.old)
+		return c, err
+	}, `SELECT org_id, kind, old_value FROM org_changes WHERE kind IN (?, ?, ?) ORDER BY id`,
+		string(ChangeRename), string(ChangeMove), string(ChangeRecode))
+	if err != nil {
+		return err
+	}
+	for _, c := range changes {
+		n := byID[c.id]
+		if n == nil {
+			continue
+		}
+		switch ChangeKind(c.kind) {
+		case ChangeRename:
+			n.localName = true
+		case ChangeMove:
+			n.localPlace = true
+		case ChangeRecode:
+			if _, taken := im.nodes[c.old]; !taken {
+				im.nodes[c.old], im.recoded[c.old] = n, true
+			}
+		}
+	}
+	return nil
 }
 
 // Add queues one division; parents must come before their children.
@@ -136,13 +193,17 @@ func (im *Importer) write(ctx context.Context, tx *db.Tx, batch []division.Divis
 			im.stats.Unchanged++
 			continue
 		}
-		changed := false
-		if n.name != name {
-			if _, err := tx.Exec(ctx, `UPDATE orgs SET name = ?, updated_at = ? WHERE id = ?`, name, db.Millis(db.Now()), n.id); err != nil {
+		if im.recoded[d.Code] { // the unit lives on under its new code
+			im.stats.Kept++
+			continue
+		}
+		changed, kept := false, false
+		if n.name != name && n.localName {
+			kept = true
+		} else if n.name != name {
+			if err := im.rename(ctx, tx, n, name); err != nil {
 				return err
 			}
-			n.name = name
-			im.stats.Renamed++
 			changed = true
 		}
 		if n.parentCode != d.Parent && len(fresh) > 0 {
@@ -152,18 +213,39 @@ func (im *Importer) write(ctx context.Context, tx *db.Tx, batch []division.Divis
 			}
 			fresh = nil
 		}
-		if p, ok := im.nodes[d.Parent]; ok && n.parentCode != d.Parent {
-			if err := im.move(ctx, tx, d.Code, n, p, d.Parent); err != nil {
-				return err
+		if p, ok := im.nodes[d.Parent]; ok && im.nodes[n.parentCode] != p {
+			if n.localPlace {
+				kept = true
+			} else {
+				if err := im.move(ctx, tx, d.Code, n, p, d.Parent); err != nil {
+					return err
+				}
+				im.stats.Moved++
+				changed = true
 			}
-			im.stats.Moved++
-			changed = true
 		}
-		if !changed {
+		switch {
+		case kept:
+			im.stats.Kept++
+		case !changed:
 			im.stats.Unchanged++
 		}
 	}
 	return im.insert(ctx, tx, fresh)
+}
+
+// rename gives a unit the national list's name, kept in its history as
+// the import's.
+func (im *Importer) rename(ctx context.Context, tx *db.Tx, n *node, name string) error {
+	if _, err := tx.Exec(ctx, `UPDATE orgs SET name = ?, updated_at = ? WHERE id = ?`, name, db.Millis(db.Now()), n.id); err != nil {
+		return err
+	}
+	if err := im.store.remember(ctx, tx, Operator(), n.id, ChangeImportRename, n.name, name, 0); err != nil {
+		return err
+	}
+	n.name = name
+	im.stats.Renamed++
+	return nil
 }
 
 func (im *Importer) insert(ctx context.Context, tx *db.Tx, fresh []newRow) error {
@@ -248,6 +330,14 @@ func (im *Importer) move(ctx context.Context, tx *db.Tx, code string, n, parent 
 		return err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, parent.id, n.id); err != nil {
+		return err
+	}
+	var oldName string
+	var oldID int64
+	if old := im.nodes[n.parentCode]; old != nil {
+		oldName, oldID = old.name, old.id
+	}
+	if err := im.store.remember(ctx, tx, Operator(), n.id, ChangeImportMove, oldName, parent.name, oldID); err != nil {
 		return err
 	}
 	for _, m := range im.nodes {

@@ -714,3 +714,64 @@ func TestConcurrentMovesNeverCycle(t *testing.T) {
 		}
 	})
 }
+
+// TestImportKeepsLocalChanges: the national list never undoes a local
+// 区划调整. After a street is merged (its communities moved under the
+// other street), a street renamed, one recoded and a town moved to
+// another district, importing the list again changes nothing — no
+// community goes back under the merged street, no unit is made again
+// under its old code — and reports what it kept; the import's own moves
+// are in the unit's history as the import's.
+func TestImportKeepsLocalChanges(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		w := newWorld(t, d, true, false)
+		op := org.Operator()
+		kids := w.count(`SELECT COUNT(*) FROM orgs WHERE parent_id = ?`, w.f.Unit("230110002").ID)
+		if kids == 0 {
+			t.Fatal("安埠街道 has no communities")
+		}
+		if _, err := w.s.Merge(w.bg, op, "230110002", "230110001"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.Rename(w.bg, op, "230110003", "通天新区街道妇联"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.Recode(w.bg, op, "230110004", "230110904"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.s.Move(w.bg, op, "230110101", "230111"); err != nil {
+			t.Fatal(err)
+		}
+		before := w.prints()
+		st, err := w.s.ImportHarbin(w.bg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Added != 0 || st.Renamed != 0 || st.Moved != 0 || st.Kept != kids+3 {
+			t.Fatalf("re-import: %+v, want only %d kept", st, kids+3)
+		}
+		if !strings.Contains(st.String(), "保留本地调整") {
+			t.Errorf("stats line: %s", st)
+		}
+		if changed := diff(before, w.prints()); len(changed) != 0 {
+			t.Fatalf("the import changed %v", changed)
+		}
+		w.clean()
+
+		// An import's own move: a new province above Harbin.
+		im, err := w.s.NewImporter(w.bg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		im.Add(w.bg, divisionOf("23", "黑龙江省", ""))
+		im.Add(w.bg, divisionOf("2301", "哈尔滨市", "23"))
+		if err := im.Flush(w.bg); err != nil || im.Stats().Moved != 1 {
+			t.Fatalf("province import: %+v %v", im.Stats(), err)
+		}
+		h := w.history("2301")
+		if len(h) == 0 || h[0].Kind != org.ChangeImportMove || !strings.Contains(h[0].Text(), "黑龙江省") {
+			t.Fatalf("Harbin's history: %+v", h)
+		}
+		w.clean()
+	})
+}
