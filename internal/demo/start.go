@@ -82,6 +82,7 @@ var steps = []step{
 	{"admin", "账号管理", true, func(st *starter, ctx context.Context) error {
 		return SeedAccounts(ctx, st.svc, st.opts.Keys, st.opts.Now)
 	}},
+	{"reshape", "区划调整", true, func(st *starter, ctx context.Context) error { return seedReshape(ctx, st.svc) }},
 }
 
 // ErrNoTop refuses a start whose top unit is not in the tree.

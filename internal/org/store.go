@@ -161,8 +161,10 @@ type LevelCount struct {
 	Count int
 }
 
-// SubtreeCounts counts the units below o (excluding o itself) by level.
-// Each kind is counted by a range scan of the (kind, path) index, so even
+// SubtreeCounts counts the active units below o (excluding o itself) by
+// level: merged and deactivated units are history, not part of the
+// current tree. Each kind is counted by a range scan of the partial
+// (kind, path) index of active units, so even
 // the national tree counts without touching table rows.
 func (s *Store) SubtreeCounts(ctx context.Context, a access.Actor, o Org) ([]LevelCount, int, error) {
 	if !a.CanAt(access.ViewOrgs, o.Path) {
@@ -172,7 +174,7 @@ func (s *Store) SubtreeCounts(ctx context.Context, a access.Actor, o Org) ([]Lev
 	parts := make([]string, 0, len(Kinds))
 	args := make([]any, 0, 3*len(Kinds))
 	for _, k := range Kinds {
-		parts = append(parts, `SELECT ?, COUNT(*) FROM orgs WHERE kind = ? AND path > ? AND path < ?`)
+		parts = append(parts, `SELECT ?, COUNT(*) FROM orgs WHERE kind = ? AND path > ? AND path < ? AND active = 1`)
 		args = append(args, string(k), string(k), lo, hi)
 	}
 	rows, err := s.DB.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
@@ -254,12 +256,12 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// ChildCounts returns, for each direct child of parent, the number of units
-// below it (one correlated range count per child, on the path index).
+// ChildCounts returns, for each direct child of parent, the number of
+// active units below it (one correlated range count per child, on the path index).
 // Callers have already checked parent is in scope.
 func (s *Store) ChildCounts(ctx context.Context, parent Org) (map[int64]int, error) {
 	rows, err := s.DB.Query(ctx, `SELECT c.id, (SELECT COUNT(*) FROM orgs d
-			WHERE d.path > c.path AND d.path < SUBSTR(c.path, 1, LENGTH(c.path) - 1) || '0')
+			WHERE d.path > c.path AND d.path < SUBSTR(c.path, 1, LENGTH(c.path) - 1) || '0' AND d.active = 1)
 		FROM orgs c WHERE c.parent_id = ?`, parent.ID)
 	if err != nil {
 		return nil, err
