@@ -68,12 +68,13 @@ func (s *Store) ByID(ctx context.Context, q db.Querier, id int64) (Org, error) {
 	return o, db.NoRows(err)
 }
 
-// Children lists the direct children of a unit in the actor's scope.
+// Children lists the direct children of a unit in the actor's scope, the
+// history (merged and deactivated units) last.
 func (s *Store) Children(ctx context.Context, a access.Actor, parent Org) ([]Org, error) {
 	if !a.CanAt(access.ViewOrgs, parent.Path) {
 		return nil, db.ErrNotFound
 	}
-	return scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, parent.ID))
+	return scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY active DESC, sort_key, code`, parent.ID))
 }
 
 // Ancestors returns the chain from the actor's own unit down to (excluding)
