@@ -399,6 +399,9 @@ func (s *Service) Issue(ctx context.Context, a access.Actor, id int64) (Document
 		if len(errs) > 0 {
 			return apperr.Invalid(errs)
 		}
+		if err := claimRegister(ctx, tx, d.Abbr, issuer); err != nil {
+			return err
+		}
 		year := s.Now().In(shanghai).Year()
 		seq, err := nextNumber(ctx, tx, d.Abbr, year)
 		if err != nil {

@@ -1,0 +1,54 @@
+package doc
+
+import (
+	"context"
+	"net/http"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/db"
+	"halfsky/internal/org"
+)
+
+// A 机关代字's register (doc_numbers, one row a year) belongs to the unit
+// that issues under it: the first to issue claims it, and another unit
+// is refused — else 道里区 could take the city's next 哈妇发 number. A
+// merged unit hands its registers to the unit it is merged into.
+
+// claimRegister makes issuer the owner of abbr's register when nobody is,
+// and refuses when another unit is.
+func claimRegister(ctx context.Context, tx *db.Tx, abbr string, issuer org.Org) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO doc_registers (abbr, owner_id, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (abbr) DO NOTHING`, abbr, issuer.ID, db.Millis(db.Now())); err != nil {
+		return err
+	}
+	var owner int64
+	var name string
+	if err := tx.QueryRow(ctx, `SELECT r.owner_id, o.name FROM doc_registers r JOIN orgs o ON o.id = r.owner_id
+		WHERE r.abbr = ?`, abbr).Scan(&owner, &name); err != nil {
+		return err
+	}
+	if owner != issuer.ID {
+		return &apperr.Error{Status: http.StatusConflict, Code: "abbr_taken",
+			Message: "机关代字“" + abbr + "”由" + name + "编号使用，本单位不能用它印发",
+			Fields:  map[string]string{"abbr": "该机关代字属于" + name + "，请使用本单位的机关代字"}}
+	}
+	return nil
+}
+
+func init() {
+	org.RegisterHandOver(org.HandOver{
+		Name: "doc_registers.owner_id",
+		Move: func(ctx context.Context, tx *db.Tx, from, to org.Org) (int64, error) {
+			res, err := tx.Exec(ctx, `UPDATE doc_registers SET owner_id = ? WHERE owner_id = ?`, to.ID, from.ID)
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		},
+		Count: func(ctx context.Context, q db.Querier, from org.Org) (int64, error) {
+			var n int64
+			err := q.QueryRow(ctx, `SELECT COUNT(*) FROM doc_registers WHERE owner_id = ?`, from.ID).Scan(&n)
+			return n, err
+		},
+	})
+}
