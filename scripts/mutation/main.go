@@ -75,6 +75,22 @@ var mutants = []mutant{
 		pkg:  "./internal/org", run: "TestReshapeWhoMay",
 	},
 	{
+		name: "a merge forgetting what the unit runs (programmes, quotas, registers)",
+		file: "internal/org/reshape.go",
+		from: "\tfor _, h := range registeredHandOvers() {\n\t\tn, err := h.Move(ctx, tx, from, to)",
+		to:   "\tfor _, h := range registeredHandOvers()[:0] {\n\t\tn, err := h.Move(ctx, tx, from, to)",
+		pkg:  "./internal/aid",
+		run:  "^TestMergeHandsOverWhatTheUnitRuns$",
+	},
+	{
+		name: "an import undoing a local move (a merged street's communities sent back)",
+		file: "internal/org/import.go",
+		from: "\t\tcase ChangeMove:\n\t\t\tn.localPlace = true\n",
+		to:   "\t\tcase ChangeMove:\n",
+		pkg:  "./internal/org",
+		run:  "^TestImportKeepsLocalChanges$",
+	},
+	{
 		name: "a tree change leaving the work desks' memo (a moved unit's records on the old district's desk)",
 		file: "internal/org/reshape.go",
 		from: "\t\tdesk.Expire()\n",
