@@ -46,6 +46,10 @@ var (
 	ErrCodeInUse      = refusal(http.StatusConflict, "code_in_use", "new_code", "该组织代码已被使用")
 	ErrSameName       = refusal(http.StatusUnprocessableEntity, "same_name", "name", "新名称与原名称相同")
 	ErrSameCode       = refusal(http.StatusUnprocessableEntity, "same_code", "new_code", "新代码与原代码相同")
+	// ErrMergedStays refuses to move a merged unit away from the unit it
+	// was merged into: what it keeps (receipts, reports) stays in that
+	// unit's scope only while it stays below it.
+	ErrMergedStays = refusal(http.StatusConflict, "unit_merged", "under", "已撤并的单位随并入的单位一起调整，不能单独调整上级")
 	// ErrNotAbove refuses a leader's change of her own unit or of a unit
 	// beside it: units are reshaped from above.
 	ErrNotAbove = apperr.New(http.StatusForbidden, "not_above", "只有上级单位的负责人或系统管理员可以调整该单位")
@@ -204,6 +208,8 @@ func (s *Store) Move(ctx context.Context, a access.Actor, code, under string) (O
 			return "", err
 		}
 		switch {
+		case unit.MergedInto != 0:
+			return "", ErrMergedStays
 		case strings.HasPrefix(parent.Path, unit.Path):
 			return "", ErrMoveIntoItself
 		case unit.ParentID == parent.ID:

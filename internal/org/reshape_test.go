@@ -264,6 +264,8 @@ func TestMergeStreets(t *testing.T) {
 		wantRefusal(t, err, http.StatusConflict, "unit_inactive")
 		_, err = w.s.Move(w.bg, w.f.Actor("daoli.leader"), "230102003001", "230102001")
 		wantRefusal(t, err, http.StatusConflict, "unit_inactive", "under")
+		_, err = w.s.Move(w.bg, w.f.Actor("daoli.leader"), "230102001", "230102003")
+		wantRefusal(t, err, http.StatusConflict, "unit_merged", "under")
 		err = d.InTx(w.bg, func(tx *db.Tx) error {
 			_, err := w.s.Create(w.bg, tx, a2, "230102001XL9", "某新领域妇联", org.KindNewSector, "gig")
 			return err
