@@ -43,21 +43,7 @@ const staleDistrict = `district_id <> COALESCE(` + districtSQL + `, district_id)
 // district quotas: a district merged into another adds its quota to the
 // other's for the same cycle, since its applications now count there.
 func init() {
-	org.RegisterHandOver(org.HandOver{
-		Name: "aid_programmes.owner_id",
-		Move: func(ctx context.Context, tx *db.Tx, from, to org.Org) (int64, error) {
-			res, err := tx.Exec(ctx, `UPDATE aid_programmes SET owner_id = ?, version = version + 1 WHERE owner_id = ?`, to.ID, from.ID)
-			if err != nil {
-				return 0, err
-			}
-			return res.RowsAffected()
-		},
-		Count: func(ctx context.Context, q db.Querier, from org.Org) (int64, error) {
-			var n int64
-			err := q.QueryRow(ctx, `SELECT COUNT(*) FROM aid_programmes WHERE owner_id = ?`, from.ID).Scan(&n)
-			return n, err
-		},
-	})
+	org.RegisterOwnerColumn("aid_programmes", "owner_id")
 	org.RegisterHandOver(org.HandOver{
 		Name: "aid_quotas.org_id",
 		Move: handOverQuotas,

@@ -35,20 +35,4 @@ func claimRegister(ctx context.Context, tx *db.Tx, abbr string, issuer org.Org) 
 	return nil
 }
 
-func init() {
-	org.RegisterHandOver(org.HandOver{
-		Name: "doc_registers.owner_id",
-		Move: func(ctx context.Context, tx *db.Tx, from, to org.Org) (int64, error) {
-			res, err := tx.Exec(ctx, `UPDATE doc_registers SET owner_id = ? WHERE owner_id = ?`, to.ID, from.ID)
-			if err != nil {
-				return 0, err
-			}
-			return res.RowsAffected()
-		},
-		Count: func(ctx context.Context, q db.Querier, from org.Org) (int64, error) {
-			var n int64
-			err := q.QueryRow(ctx, `SELECT COUNT(*) FROM doc_registers WHERE owner_id = ?`, from.ID).Scan(&n)
-			return n, err
-		},
-	})
-}
+func init() { org.RegisterOwnerColumn("doc_registers", "owner_id") }

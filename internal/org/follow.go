@@ -66,6 +66,27 @@ func RegisterHandOver(h HandOver) {
 	handOvers = append(handOvers, h)
 }
 
+// RegisterOwnerColumn declares a column naming the unit that runs a
+// record (a programme's owner, a register's): a merge gives the record to
+// the unit merged into.
+func RegisterOwnerColumn(table, col string) {
+	RegisterHandOver(HandOver{
+		Name: table + "." + col,
+		Move: func(ctx context.Context, tx *db.Tx, from, to Org) (int64, error) {
+			res, err := tx.Exec(ctx, `UPDATE `+table+` SET `+col+` = ? WHERE `+col+` = ?`, to.ID, from.ID)
+			if err != nil {
+				return 0, err
+			}
+			return res.RowsAffected()
+		},
+		Count: func(ctx context.Context, q db.Querier, from Org) (int64, error) {
+			var n int64
+			err := q.QueryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE `+col+` = ?`, from.ID).Scan(&n)
+			return n, err
+		},
+	})
+}
+
 func registeredHandOvers() []HandOver {
 	followMu.Lock()
 	defer followMu.Unlock()
