@@ -1062,31 +1062,26 @@ func (p *prop) splitRefused() {
 	p.refusedAs("split", before, e, status, code, fields...)
 }
 
-// rename gives a unit a new name; now and then its own, refused.
+// rename gives a unit a new name, and now and then the same one again:
+// refused.
 func (p *prop) rename() {
 	u := p.one(p.focus())
 	who := p.reshaper(u)
 	p.serial++
 	name := "属性测试更名" + strconv.Itoa(p.serial)
-	same := p.r.IntN(4) == 0
-	if same {
-		name = p.name[u]
+	call := func() *apperr.Error {
+		return p.reshape(who, "rename", p.code[u], map[string]any{"name": name}, func(a access.Actor) error {
+			_, err := p.f.app.Server.Deps.Orgs.Rename(p.ctx, a, p.code[u], name)
+			return err
+		}, nil)
 	}
-	var before map[string]string
-	if same {
-		before = p.prints()
-	}
-	e := p.reshape(who, "rename", p.code[u], map[string]any{"name": name}, func(a access.Actor) error {
-		_, err := p.f.app.Server.Deps.Orgs.Rename(p.ctx, a, p.code[u], name)
-		return err
-	}, nil)
-	if same {
-		p.refusedAs("rename", before, e, http.StatusUnprocessableEntity, "same_name", "name")
-		return
-	}
-	p.allowed("rename", e, who, p.code[u], name)
+	p.allowed("rename", call(), who, p.code[u], name)
 	p.name[u] = name
 	p.history[u]++
+	if p.r.IntN(4) == 0 {
+		before := p.prints()
+		p.refusedAs("rename", before, call(), http.StatusUnprocessableEntity, "same_name", "name")
+	}
 }
 
 // recodeCall gives u the code as who.
@@ -1220,21 +1215,28 @@ func (p *prop) inScope(top int64) int64 {
 	return p.one(in)
 }
 
+// newVisit records a visit to a unit of the cadre's subtree; one that is
+// deactivated or merged is refused, and the cadre visits her own unit.
 func (p *prop) newVisit() {
 	c := p.oneCast(p.cast)
 	unit := p.inScope(c.unit)
-	v, err := p.f.app.Server.Deps.Visits.CreateVisit(p.ctx, p.actor(c.name), visit.VisitInput{OrgCode: p.code[unit], VisitedOn: p.today,
-		Place: "属性测试走访地点", Households: p.r.IntN(10), Women: p.r.IntN(20)}, nil)
-	if !p.active[unit] {
-		p.inactiveRefused("visit", err, c.name, p.code[unit])
+	for {
+		v, err := p.f.app.Server.Deps.Visits.CreateVisit(p.ctx, p.actor(c.name), visit.VisitInput{OrgCode: p.code[unit], VisitedOn: p.today,
+			Place: "属性测试走访地点", Households: p.r.IntN(10), Women: p.r.IntN(20)}, nil)
+		if !p.active[unit] && unit != c.unit {
+			p.inactiveRefused("visit", err, c.name, p.code[unit])
+			unit = c.unit
+			continue
+		}
+		p.must("visit", err, c.name, p.code[unit])
+		p.recs["visits"][v.ID] = &propRec{unit: unit}
 		return
 	}
-	p.must("visit", err, c.name, p.code[unit])
-	p.recs["visits"][v.ID] = &propRec{unit: unit}
 }
 
 // newNeed records a need on a visit the cadre sees, or alone for a unit
-// of her subtree.
+// of her subtree; at a deactivated or merged unit it is refused, and the
+// cadre records it for her own unit.
 func (p *prop) newNeed() {
 	c := p.oneCast(p.cast)
 	in := visit.NeedInput{Category: "employment", Urgency: "normal", Summary: "属性测试妇情"}
@@ -1254,9 +1256,10 @@ func (p *prop) newNeed() {
 		in.OrgCode = p.code[unit]
 	}
 	n, err := p.f.app.Server.Deps.Visits.CreateNeed(p.ctx, p.actor(c.name), in)
-	if !p.active[unit] { // alone for the unit, or on a visit there
+	if !p.active[unit] && unit != c.unit { // alone for the unit, or on a visit there
 		p.inactiveRefused("need", err, c.name, in)
-		return
+		unit, in = c.unit, visit.NeedInput{Category: in.Category, Urgency: in.Urgency, Summary: in.Summary, OrgCode: p.code[c.unit]}
+		n, err = p.f.app.Server.Deps.Visits.CreateNeed(p.ctx, p.actor(c.name), in)
 	}
 	p.must("need", err, c.name, in)
 	p.recs["needs"][n.ID] = &propRec{unit: unit, origin: unit}
@@ -1519,6 +1522,9 @@ func (p *prop) newAid() {
 	}
 	if len(cs) == 0 {
 		return
+	}
+	if in := slices.DeleteFunc(slices.Clone(cs), func(c propCast) bool { return !p.under(c.unit, p.aidOwner) }); len(in) > 0 && p.r.IntN(4) > 0 {
+		cs = in // mostly where it may
 	}
 	c := p.oneCast(cs)
 	in := p.aidInput()
