@@ -193,7 +193,7 @@ func TestTreeProperty(t *testing.T) {
 				t.Errorf("no %s succeeded in %d batches: %v (refused %v)", op, steps, p.done, p.refused)
 			}
 		}
-		for _, op := range []string{"move", "merge", "split", "recode"} {
+		for _, op := range []string{"move", "merge", "split", "recode", "scope"} {
 			if p.refused[op] == 0 {
 				t.Errorf("no %s refused in %d batches: %v (done %v)", op, steps, p.refused, p.done)
 			}
@@ -468,6 +468,7 @@ var treeOps = []struct {
 	{"recode", 2, (*prop).recode},
 	{"recode-refused", 1, (*prop).recodeRefused},
 	{"deactivate", 3, (*prop).deactivate},
+	{"scope-refused", 1, (*prop).scopeRefused},
 }
 
 func (p *prop) treeOp() {
@@ -1081,6 +1082,40 @@ func (p *prop) rename() {
 	if p.r.IntN(4) == 0 {
 		before := p.prints()
 		p.refusedAs("rename", before, call(), http.StatusUnprocessableEntity, "same_name", "name")
+	}
+}
+
+// scopeRefused has a leader of the cast change what her scope does not
+// allow: her own unit (403 not_above), a unit outside her scope (404), a
+// merge or move whose other end is outside it (422 beside the field).
+func (p *prop) scopeRefused() {
+	var ls []propCast
+	for _, c := range p.cast {
+		if c.leader {
+			ls = append(ls, c)
+		}
+	}
+	c := p.oneCast(ls)
+	units := p.focus()
+	outside := func(x int64) bool { return !p.under(x, c.unit) }
+	below := func(x int64) bool { return x != c.unit && p.under(x, c.unit) }
+	rename := func(u int64) *apperr.Error {
+		return p.reshape(c.name, "rename", p.code[u], map[string]any{"name": "属性测试越权更名"}, nil, nil)
+	}
+	before := p.prints()
+	a, okA := p.where(units, below)
+	b, okB := p.where(units, outside)
+	switch x := p.r.IntN(3); {
+	case x == 1 && okB:
+		p.refusedAs("scope", before, rename(b), http.StatusNotFound, "not_found")
+	case x == 2 && okA && okB && p.r.IntN(2) == 0:
+		var res mergeAnswer
+		p.refusedAs("scope", before, p.mergeCall(c.name, a, b, &res), http.StatusUnprocessableEntity, "invalid", "into")
+	case x == 2 && okA && okB:
+		e := p.reshape(c.name, "move", p.code[a], map[string]any{"under": p.code[b]}, nil, nil)
+		p.refusedAs("scope", before, e, http.StatusUnprocessableEntity, "invalid", "under")
+	default:
+		p.refusedAs("scope", before, rename(c.unit), http.StatusForbidden, "not_above")
 	}
 }
 
