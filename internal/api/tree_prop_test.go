@@ -33,11 +33,13 @@ import (
 
 // The property test of issue 11: random changes of the tree's shape
 // interleaved with random records of every work line, and after each
-// batch, recomputed from scratch from a model of the tree (parent ids)
-// and of each record's unit:
+// batch, recomputed from scratch from a model of the tree (parent ids,
+// codes, names, kinds, which units are inactive or merged into which,
+// history entries, accounts) and of each record's unit:
 //
 //   - the tree in the database is the model's, and Store.Check finds
-//     nothing out of step;
+//     nothing out of step; every account of the cast is at the unit the
+//     model says, and none enabled at an inactive unit;
 //   - every record is where the model says (its unit, a need's origin and
 //     pending hand-over);
 //   - each viewer's lists (through the JSON API, on sessions signed in
@@ -46,7 +48,14 @@ import (
 //     200 or 404 accordingly;
 //   - every count a page shows (a unit's subtree and children counts, the
 //     statistics' roll-up rows per child, the work desks' figures)
-//     matches a recount from the records over the model tree.
+//     matches a recount from the records over the model tree, and a
+//     unit's page its name, state, merged_into and history.
+//
+// The changes of shape (treeOps: move, merge, split with or without its
+// preview, rename, recode, deactivate) go through the store as the
+// operator or through the API as a leader of the cast; each refusal the
+// rules give is drawn too and must change nothing. Records drawn at a
+// deactivated or merged unit must be refused.
 //
 // HALFSKY_TREE_PROP_STEPS sets the number of batches (default 3, 1 with
 // -short), HALFSKY_TREE_PROP_SEED replays a run; the seed is printed when
