@@ -60,6 +60,36 @@ func TestDistrictFollowsTheTree(t *testing.T) {
 	})
 }
 
+// TestDistrictFollowsADistrictMoved: a district (a child of the
+// programme's owner) moved under its sibling takes its applications into
+// the sibling's quota. While the move runs, the district's new path must
+// not make it look like a child of the owner still (found by the tree's
+// property test: on SQLite the applications kept the moved district, on
+// PostgreSQL the move failed).
+func TestDistrictFollowsADistrictMoved(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		f := setup(t, d)
+		ctx := context.Background()
+		f.cycle("cancer", 2026, 10_000_000, nil)
+		x, err := f.svc.Create(ctx, f.Actor("village.staff"), cancerInput("王桂英", makeID("23010219700101002")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store := &org.Store{DB: d}
+		if _, err := store.MoveAsOperator(ctx, "230102", "230103"); err != nil {
+			t.Fatal(err)
+		}
+		var district int64
+		d.QueryRow(ctx, `SELECT district_id FROM aid_applications WHERE id = ?`, x.ID).Scan(&district)
+		if nangang := f.Unit("230103"); district != nangang.ID {
+			t.Fatalf("after the move: district %d, want 南岗 %d", district, nangang.ID)
+		}
+		if stale, err := store.Check(ctx); err != nil || len(stale) != 0 {
+			t.Fatalf("check: %v %v", stale, err)
+		}
+	})
+}
+
 // TestProgrammeOwner: a programme handed to a district is run by that
 // district — its leader manages it and takes the chain's last step, the
 // city's leader no longer does — and its applications count against the

@@ -2,8 +2,10 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"os"
@@ -25,16 +27,19 @@ import (
 	"halfsky/internal/rectify"
 	"halfsky/internal/study"
 	"halfsky/internal/testapp"
+	"halfsky/internal/testdb"
 	"halfsky/internal/visit"
 )
 
 // The property test of issue 11: random changes of the tree's shape
 // interleaved with random records of every work line, and after each
-// batch, recomputed from scratch from a model of the tree (parent ids)
-// and of each record's unit:
+// batch, recomputed from scratch from a model of the tree (parent ids,
+// codes, names, kinds, which units are inactive or merged into which,
+// history entries, accounts) and of each record's unit:
 //
 //   - the tree in the database is the model's, and Store.Check finds
-//     nothing out of step;
+//     nothing out of step; every account of the cast is at the unit the
+//     model says, and none enabled at an inactive unit;
 //   - every record is where the model says (its unit, a need's origin and
 //     pending hand-over);
 //   - each viewer's lists (through the JSON API, on sessions signed in
@@ -43,7 +48,14 @@ import (
 //     200 or 404 accordingly;
 //   - every count a page shows (a unit's subtree and children counts, the
 //     statistics' roll-up rows per child, the work desks' figures)
-//     matches a recount from the records over the model tree.
+//     matches a recount from the records over the model tree, and a
+//     unit's page its name, state, merged_into and history.
+//
+// The changes of shape (treeOps: move, merge, split with or without its
+// preview, rename, recode, deactivate) go through the store as the
+// operator or through the API as a leader of the cast; each refusal the
+// rules give is drawn too and must change nothing. Records drawn at a
+// deactivated or merged unit must be refused.
 //
 // HALFSKY_TREE_PROP_STEPS sets the number of batches (default 3, 1 with
 // -short), HALFSKY_TREE_PROP_SEED replays a run; the seed is printed when
@@ -65,6 +77,10 @@ var propModules = []struct {
 	{"aid", "/api/v1/aid/applications", `SELECT id, org_id, 0, 0, '', year, status, 0 FROM aid_applications`},
 }
 
+// propTables are the modules' tables, as a merge or split counts what it
+// hands over.
+var propTables = []string{"study_activities", "visits", "needs", "tasks", "problems", "aid_applications"}
+
 // propRec is a record as the model knows it: its unit, and for a need the
 // unit it was recorded about and the unit a pending hand-over waits at.
 type propRec struct {
@@ -85,6 +101,7 @@ type propCast struct {
 	name   string
 	unit   int64
 	viewer bool // its lists are checked after every batch
+	leader bool // may reshape the units strictly below hers (through the API)
 }
 
 // prop is one run: the app, the random source, the model.
@@ -95,20 +112,28 @@ type prop struct {
 	r     *rand.Rand
 	today string
 	// the tree
-	parent map[int64]int64
-	code   map[int64]string
-	kind   map[int64]org.Kind
-	byCode map[string]int64
-	extra  []int64 // units drawn at random once, so moves reach beyond the cast
+	parent  map[int64]int64
+	code    map[int64]string
+	name    map[int64]string
+	kind    map[int64]org.Kind
+	active  map[int64]bool
+	merged  map[int64]int64 // the unit a merged unit was merged into
+	history map[int64]int   // entries in each unit's history (沿革)
+	byCode  map[string]int64
+	extra   []int64 // units drawn at random once, so moves reach beyond the cast
+	// accounts per unit: all of them, and the enabled ones
+	users, enabled map[int64]int
 	// records per module, by id
 	recs map[string]map[int64]*propRec
 	cast []propCast
-	// aid inputs by application, for updates
-	aidIn map[int64]aid.Input
+	// aid inputs by application, for updates; the programme's owner unit
+	aidIn    map[int64]aid.Input
+	aidOwner int64
 	// what happened, by operation: ok and refused
 	done, refused map[string]int
 	serial        int
 	rootAdded     bool
+	viaAPI        int // changes of shape asked for through the API, by a leader
 }
 
 func propSteps(t *testing.T) int {
@@ -148,12 +173,17 @@ func TestTreeProperty(t *testing.T) {
 		p.check("start")
 		for i := range steps {
 			p.move() // at least one per batch
-			for range p.r.IntN(3) {
+			for range p.r.IntN(4) {
 				p.treeOp()
 			}
-			if i == 0 { // every kind of record operation once; two roots, or one
+			if i == 0 { // every kind of operation once; two roots, or one
 				if p.r.IntN(2) == 0 {
 					p.province()
+				}
+				for _, op := range treeOps {
+					if op.name != "province" {
+						op.run(p)
+					}
 				}
 				for _, op := range recordOps {
 					op.run(p)
@@ -164,11 +194,17 @@ func TestTreeProperty(t *testing.T) {
 			}
 			p.check(fmt.Sprintf("batch %d", i+1))
 		}
-		t.Logf("seed %d, %d batches: done %v, refused %v", seed, steps, p.done, p.refused)
-		// Not blind: units moved and records of every module were made.
-		for _, op := range []string{"move", "study", "visit", "need", "problem", "aid"} {
+		t.Logf("seed %d, %d batches: done %v, refused %v; %d changes of shape through the API", seed, steps, p.done, p.refused, p.viaAPI)
+		// Not blind: the tree changed in every way, and records of every
+		// module were made.
+		for _, op := range []string{"move", "merge", "split", "rename", "recode", "study", "visit", "need", "problem", "aid"} {
 			if p.done[op] == 0 {
 				t.Errorf("no %s succeeded in %d batches: %v (refused %v)", op, steps, p.done, p.refused)
+			}
+		}
+		for _, op := range []string{"move", "merge", "split", "recode", "scope"} {
+			if p.refused[op] == 0 {
+				t.Errorf("no %s refused in %d batches: %v (done %v)", op, steps, p.refused, p.done)
 			}
 		}
 	})
@@ -178,27 +214,26 @@ func newProp(t *testing.T, f *fixture, seed uint64) *prop {
 	ctx := context.Background()
 	p := &prop{t: t, f: f, ctx: ctx, r: rand.New(rand.NewPCG(seed, 11)),
 		today:  time.Now().In(db.Shanghai).Format("2006-01-02"),
-		parent: map[int64]int64{}, code: map[int64]string{}, kind: map[int64]org.Kind{}, byCode: map[string]int64{},
+		parent: map[int64]int64{}, code: map[int64]string{}, name: map[int64]string{}, kind: map[int64]org.Kind{},
+		active: map[int64]bool{}, merged: map[int64]int64{}, history: map[int64]int{}, byCode: map[string]int64{},
+		users: map[int64]int{}, enabled: map[int64]int{},
 		recs: map[string]map[int64]*propRec{}, aidIn: map[int64]aid.Input{}, done: map[string]int{}, refused: map[string]int{}}
 	// The demo's work: something to see from the start, at every level.
 	if err := demo.SeedWork(ctx, f.svc(), f.app.Server.Deps.Vault, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := f.app.DB.Query(ctx, `SELECT id, COALESCE(parent_id, 0), code, kind FROM orgs ORDER BY id`)
-	if err != nil {
+	var ids []int64
+	for _, o := range p.units() {
+		p.parent[o.ID], p.code[o.ID], p.name[o.ID], p.kind[o.ID], p.byCode[o.Code] = o.ParentID, o.Code, o.Name, o.Kind, o.ID
+		p.active[o.ID], p.merged[o.ID] = o.Active, o.MergedInto
+		ids = append(ids, o.ID)
+	}
+	p.history = p.countBy(`SELECT org_id, COUNT(*) FROM org_changes GROUP BY org_id`)
+	if err := f.app.DB.QueryRow(ctx, `SELECT owner_id FROM aid_programmes WHERE code = 'cancer'`).Scan(&p.aidOwner); err != nil {
 		t.Fatal(err)
 	}
-	var ids []int64
-	for rows.Next() {
-		var id, parent int64
-		var code, kind string
-		if err := rows.Scan(&id, &parent, &code, &kind); err != nil {
-			t.Fatal(err)
-		}
-		p.parent[id], p.code[id], p.kind[id], p.byCode[code] = parent, code, org.Kind(kind), id
-		ids = append(ids, id)
-	}
-	rows.Close()
+	p.users = p.countBy(`SELECT org_id, COUNT(*) FROM users GROUP BY org_id`)
+	p.enabled = p.countBy(`SELECT org_id, COUNT(*) FROM users WHERE disabled = 0 GROUP BY org_id`)
 	for range 12 {
 		p.extra = append(p.extra, ids[p.r.IntN(len(ids))])
 	}
@@ -217,7 +252,8 @@ func newProp(t *testing.T, f *fixture, seed uint64) *prop {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.cast = append(p.cast, propCast{name: name, unit: u.OrgID, viewer: name != "city.staff" && name != "daoli.staff"})
+		p.cast = append(p.cast, propCast{name: name, unit: u.OrgID, viewer: name != "city.staff" && name != "daoli.staff",
+			leader: u.Role == access.Leader})
 	}
 	pick := func(kinds ...org.Kind) int64 {
 		for {
@@ -234,7 +270,9 @@ func newProp(t *testing.T, f *fixture, seed uint64) *prop {
 			role = access.Leader
 		}
 		f.user(name, "属性测试"+strconv.Itoa(i+1), p.code[unit], role)
-		p.cast = append(p.cast, propCast{name: name, unit: unit, viewer: true})
+		p.users[unit]++
+		p.enabled[unit]++
+		p.cast = append(p.cast, propCast{name: name, unit: unit, viewer: true, leader: role == access.Leader})
 	}
 	// Sign every viewer in now: the sessions must follow every change.
 	for _, c := range p.cast {
@@ -246,6 +284,36 @@ func newProp(t *testing.T, f *fixture, seed uint64) *prop {
 }
 
 // ---- the model
+
+// units reads the tree as the database holds it.
+func (p *prop) units() []org.Org {
+	rows, err := p.f.app.DB.Query(p.ctx, `SELECT id, COALESCE(parent_id, 0), code, name, kind, active, COALESCE(merged_into, 0) FROM orgs ORDER BY id`)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []org.Org
+	for rows.Next() {
+		var o org.Org
+		var active int
+		if err := rows.Scan(&o.ID, &o.ParentID, &o.Code, &o.Name, &o.Kind, &active, &o.MergedInto); err != nil {
+			p.t.Fatal(err)
+		}
+		o.Active = active == 1
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		p.t.Fatal(err)
+	}
+	return out
+}
+
+// countBy reads a query of (unit, count) rows.
+func (p *prop) countBy(q string) map[int64]int {
+	out := map[int64]int{}
+	testdbRows(p.t, p.f, q, func(u, n int64) { out[u] = int(n) })
+	return out
+}
 
 // under reports whether unit u is in the subtree of top (u itself too).
 func (p *prop) under(u, top int64) bool {
@@ -369,30 +437,47 @@ func (p *prop) outcome(op string, err error) bool {
 func (p *prop) must(op string, err error, what ...any) {
 	p.t.Helper()
 	if err != nil {
-		p.t.Fatalf("%s %v: %v", op, what, err)
+		p.t.Fatalf("%s %v: %v %v", op, what, err, apperr.From(err).Fields)
 	}
 	p.done[op]++
+}
+
+// inactiveRefused fails unless err refuses a new record at (or for) a
+// deactivated or merged unit: 409 unit_inactive, or a field that says so.
+func (p *prop) inactiveRefused(op string, err error, what ...any) {
+	p.t.Helper()
+	e := apperr.From(err)
+	if e == nil || e.Status >= 500 || (e.Code != org.ErrInactive.Code && !slices.Contains(slices.Collect(maps.Values(e.Fields)), org.InactiveMessage)) {
+		p.t.Fatalf("%s %v at an inactive unit: %v, want it refused", op, what, err)
+	}
+	p.refused[op]++
 }
 
 // ---- tree operations
 
 // treeOps are the changes of the tree's shape the test draws from, by
-// weight. Each draws its arguments from the model, makes the change
-// through the store and, when it succeeds, makes it in the model.
-//
-// TODO(issue 11): Store.Merge, Split, Rename and Recode are not on main
-// yet; when they land, add them here (a merge moves the model's records,
-// cast and children of A to B; a split moves them by the plan; rename and
-// recode change the model's code only).
+// weight, each with the refusals the rules give. Each draws its arguments
+// from the model, makes the change through one of its doors (reshape)
+// and, when it succeeds, makes it in the model; a refusal must be the one
+// the model predicts, and change nothing.
 var treeOps = []struct {
 	name   string
 	weight int
 	run    func(p *prop)
 }{
-	{"move", 10, (*prop).move},
-	{"move-refused", 2, (*prop).moveRefused},
+	{"move", 5, (*prop).move},
+	{"move-refused", 1, (*prop).moveRefused},
 	{"new-unit", 2, (*prop).newUnit},
 	{"province", 1, (*prop).province},
+	{"merge", 4, (*prop).merge},
+	{"merge-refused", 2, (*prop).mergeRefused},
+	{"split", 3, (*prop).split},
+	{"split-refused", 1, (*prop).splitRefused},
+	{"rename", 2, (*prop).rename},
+	{"recode", 2, (*prop).recode},
+	{"recode-refused", 1, (*prop).recodeRefused},
+	{"deactivate", 3, (*prop).deactivate},
+	{"scope-refused", 1, (*prop).scopeRefused},
 }
 
 func (p *prop) treeOp() {
@@ -410,7 +495,200 @@ func (p *prop) treeOp() {
 	}
 }
 
-// move puts a unit under one outside its subtree.
+// root is the top of the tree unit u is in.
+func (p *prop) root(u int64) int64 {
+	for p.parent[u] != 0 {
+		u = p.parent[u]
+	}
+	return u
+}
+
+// where draws a unit of units that ok accepts, or reports none.
+func (p *prop) where(units []int64, ok func(u int64) bool) (int64, bool) {
+	var in []int64
+	for _, u := range units {
+		if ok(u) {
+			in = append(in, u)
+		}
+	}
+	if len(in) == 0 {
+		return 0, false
+	}
+	return p.one(in), true
+}
+
+// reshaper is who makes a change of unit u whose other ends are others:
+// the command line's operator ("") or, half the time when there is one,
+// a leader of the cast strictly above u with the others in her scope.
+func (p *prop) reshaper(u int64, others ...int64) string {
+	var ls []string
+	for _, c := range p.cast {
+		if !c.leader || c.unit == u || !p.under(u, c.unit) {
+			continue
+		}
+		if !slices.ContainsFunc(others, func(o int64) bool { return !p.under(o, c.unit) }) {
+			ls = append(ls, c.name)
+		}
+	}
+	if len(ls) == 0 || p.r.IntN(2) == 0 {
+		return ""
+	}
+	return ls[p.r.IntN(len(ls))]
+}
+
+// reshape makes a change of shape through one of its doors: the store as
+// the command line's operator (who ""), which runs store as the actor it
+// is given; or POST /api/v1/orgs/{code}/{action} with body on the live
+// session of the leader who, whose answer api reads. It returns the
+// refusal, nil when done; anything else ends the test.
+func (p *prop) reshape(who, action, code string, body any, store func(a access.Actor) error, api func(answer map[string]any)) *apperr.Error {
+	p.t.Helper()
+	if who == "" {
+		err := store(org.Operator())
+		if err == nil {
+			return nil
+		}
+		e := apperr.From(err)
+		if e.Status >= 500 {
+			p.t.Fatalf("%s %s as the operator: %v", action, code, err)
+		}
+		return e
+	}
+	p.viaAPI++
+	r := p.f.as(who).Do("POST", "/api/v1/orgs/"+code+"/"+action, body)
+	if r.Status == http.StatusOK {
+		if api != nil {
+			api(r.JSON(p.t))
+		}
+		return nil
+	}
+	var out struct {
+		Error *apperr.Error `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &out); err != nil || out.Error == nil || r.Status >= 500 {
+		p.t.Fatalf("%s %s %v as %s: %d %s", action, code, body, who, r.Status, r.Body)
+	}
+	out.Error.Status = r.Status
+	return out.Error
+}
+
+// allowed counts a change the model says the rules allow (who made it,
+// what says which); a refusal ends the test.
+func (p *prop) allowed(op string, e *apperr.Error, who string, what ...any) {
+	p.t.Helper()
+	if e != nil {
+		p.t.Fatalf("%s %v as %q: refused %d %s %v", op, what, who, e.Status, e.Code, e.Fields)
+	}
+	p.done[op]++
+}
+
+// prints are the database's tables as a refusal must leave them (the
+// audit log records it; a request through the API touches its session).
+func (p *prop) prints() map[string]string {
+	return testdb.TablePrints(p.t, p.f.app.DB, "audit_events", "audit_head", "sessions")
+}
+
+// refusedAs fails unless e is the refusal with status and code and
+// exactly the fields given, and the database is as it was (before); it
+// counts the refusal under op.
+func (p *prop) refusedAs(op string, before map[string]string, e *apperr.Error, status int, code string, fields ...string) {
+	p.t.Helper()
+	if e == nil {
+		p.t.Fatalf("%s: done, want %d %s %v", op, status, code, fields)
+	}
+	got := slices.Sorted(maps.Keys(e.Fields))
+	slices.Sort(fields)
+	if e.Status != status || e.Code != code || !slices.Equal(got, fields) || e.Message == "" {
+		p.t.Fatalf("%s: refused %d %s %v (%s), want %d %s %v", op, e.Status, e.Code, e.Fields, e.Message, status, code, fields)
+	}
+	if after := p.prints(); !maps.Equal(before, after) {
+		var changed []string
+		for k := range after {
+			if before[k] != after[k] {
+				changed = append(changed, k)
+			}
+		}
+		p.t.Fatalf("%s: refused %s, but %v changed", op, code, changed)
+	}
+	p.refused[op]++
+}
+
+// moveRecords gives the records of unit from to unit to in the model (a
+// merge, or a split handing them over): their unit, a need's origin and
+// a hand-over waiting there.
+func (p *prop) moveRecords(from, to int64) {
+	for _, m := range propModules {
+		for _, r := range p.recs[m.name] {
+			if r.unit == from {
+				r.unit = to
+			}
+			if r.origin == from {
+				r.origin = to
+			}
+			if r.handTo == from {
+				r.handTo = to
+			}
+		}
+	}
+}
+
+// ownCounts are the model's records whose unit is u, as a merge or split
+// counts what it hands over (table.column: rows), for the modules the
+// model follows.
+func (p *prop) ownCounts(u int64) map[string]int {
+	out := map[string]int{}
+	for i, m := range propModules {
+		for _, r := range p.recs[m.name] {
+			if r.unit == u {
+				out[propTables[i]+".org_id"]++
+			}
+			if m.name == "needs" && r.origin == u {
+				out["needs.origin_org_id"]++
+			}
+		}
+	}
+	return out
+}
+
+// sameCounts fails unless got and want agree on every table the model
+// follows (what a merge or split counts as handed over).
+func (p *prop) sameCounts(what string, got, want map[string]int) {
+	p.t.Helper()
+	keys := map[string]bool{}
+	for k := range got {
+		keys[k] = true
+	}
+	for k := range want {
+		keys[k] = true
+	}
+	for _, k := range slices.Sorted(maps.Keys(keys)) {
+		table, _, _ := strings.Cut(k, ".")
+		if slices.Contains(propTables, table) && got[k] != want[k] {
+			p.t.Fatalf("%s: %s %d, the model has %d (all: %v, want %v)", what, k, got[k], want[k], got, want)
+		}
+	}
+}
+
+// jsonCounts reads {"table.column": n} from an answer, storeCounts from
+// the store's list.
+func jsonCounts(x any) map[string]int {
+	out := map[string]int{}
+	m, _ := x.(map[string]any)
+	for k, v := range m {
+		out[k] = int(v.(float64))
+	}
+	return out
+}
+
+func storeCounts(xs []org.TableCount) map[string]int {
+	out := map[string]int{}
+	for _, x := range xs {
+		out[x.What] = x.Count
+	}
+	return out
+}
+
+// move puts a unit under an active one outside its subtree.
 func (p *prop) move() {
 	units := p.focus()
 	for range 50 {
@@ -418,58 +696,76 @@ func (p *prop) move() {
 		if p.r.IntN(4) == 0 {
 			under = p.one(p.extra)
 		}
-		if p.under(under, u) || p.parent[u] == under {
+		if p.under(under, u) || p.parent[u] == under || !p.active[under] {
 			continue
 		}
-		_, err := p.f.app.Server.Deps.Orgs.MoveAsOperator(p.ctx, p.code[u], p.code[under])
-		p.must("move", err, p.code[u], "under", p.code[under])
+		who := p.reshaper(u, under)
+		e := p.reshape(who, "move", p.code[u], map[string]any{"under": p.code[under]}, func(a access.Actor) error {
+			_, err := p.f.app.Server.Deps.Orgs.Move(p.ctx, a, p.code[u], p.code[under])
+			return err
+		}, nil)
+		p.allowed("move", e, who, p.code[u], "under", p.code[under])
 		p.parent[u] = under
+		p.history[u]++
 		return
 	}
 }
 
 // moveRefused tries a move the rules refuse (under itself or a unit of
-// its subtree, or where it already is): refused exactly, nothing changed.
+// its subtree, where it already is, under a deactivated or merged unit):
+// refused exactly, nothing changed.
 func (p *prop) moveRefused() {
 	units := p.focus()
 	u := p.one(units)
-	var under int64
-	want := org.ErrMoveIntoItself
 	kids := p.children()
-	switch {
-	case p.r.IntN(3) == 0 && p.parent[u] != 0:
-		under, want = p.parent[u], org.ErrAlreadyThere
-	case len(kids[u]) > 0 && p.r.IntN(2) == 0:
+	under, status, code := u, http.StatusUnprocessableEntity, "move_into_subtree"
+	inactive, anyInactive := p.where(units, func(x int64) bool { return !p.active[x] && !p.under(x, u) && x != p.parent[u] })
+	switch x := p.r.IntN(4); {
+	case x == 0 && p.parent[u] != 0:
+		under, status, code = p.parent[u], http.StatusConflict, "already_there"
+	case x == 1 && anyInactive:
+		under, status, code = inactive, http.StatusConflict, "unit_inactive"
+	case x == 2 && len(kids[u]) > 0:
 		under = p.one(kids[u])
-	default:
-		under = u
 	}
-	_, err := p.f.app.Server.Deps.Orgs.MoveAsOperator(p.ctx, p.code[u], p.code[under])
-	if !errors.Is(err, want) {
-		p.t.Fatalf("moving %s under %s: %v, want %v", p.code[u], p.code[under], err, want)
-	}
-	p.refused["move"]++
+	who := p.reshaper(u, under)
+	before := p.prints()
+	e := p.reshape(who, "move", p.code[u], map[string]any{"under": p.code[under]}, func(a access.Actor) error {
+		_, err := p.f.app.Server.Deps.Orgs.Move(p.ctx, a, p.code[u], p.code[under])
+		return err
+	}, nil)
+	p.refusedAs("move", before, e, status, code, "under")
 }
 
 // newUnit adds a new-sector organization under a unit: somewhere new to
-// move units to, and to be moved.
+// move units to, and to be moved. A deactivated or merged unit takes
+// none.
 func (p *prop) newUnit() {
 	parent := p.one(p.focus())
 	p.serial++
-	code := fmt.Sprintf("%sXP%02d", p.code[parent], p.serial)
+	code := fmt.Sprintf("%.12sXP%02d", p.code[parent], p.serial)
+	name := "属性测试新领域组织" + strconv.Itoa(p.serial)
 	orgs := p.f.app.Server.Deps.Orgs
 	err := p.f.app.DB.InTx(p.ctx, func(tx *db.Tx) error {
 		po, err := orgs.ByID(p.ctx, tx, parent)
 		if err != nil {
 			return err
 		}
-		o, err := orgs.Create(p.ctx, tx, po, code, "属性测试新领域组织"+strconv.Itoa(p.serial), org.KindNewSector, "enterprise")
+		o, err := orgs.Create(p.ctx, tx, po, code, name, org.KindNewSector, "enterprise")
 		if err == nil {
-			p.parent[o.ID], p.code[o.ID], p.kind[o.ID], p.byCode[code] = parent, code, org.KindNewSector, o.ID
+			p.parent[o.ID], p.code[o.ID], p.name[o.ID], p.kind[o.ID], p.byCode[code] = parent, code, name, org.KindNewSector, o.ID
+			p.active[o.ID] = true
 			p.extra = append(p.extra, o.ID)
 		}
 		return err
 	})
+	if !p.active[parent] {
+		if !errors.Is(err, org.ErrInactive) {
+			p.t.Fatalf("a new unit under %s (inactive): %v, want %v", p.code[parent], err, org.ErrInactive)
+		}
+		p.refused["new-unit"]++
+		return
+	}
 	p.must("new-unit", err)
 }
 
@@ -495,10 +791,414 @@ func (p *prop) province() {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.parent[o.ID], p.code[o.ID], p.kind[o.ID], p.byCode["23"] = 0, "23", o.Kind, o.ID
+	p.parent[o.ID], p.code[o.ID], p.name[o.ID], p.kind[o.ID], p.byCode["23"] = 0, "23", o.Name, o.Kind, o.ID
+	p.active[o.ID] = true
 	p.extra = append(p.extra, o.ID)
 	p.rootAdded = true
 	p.done["province"]++
+}
+
+// mergeAnswer is what a merge says it did.
+type mergeAnswer struct {
+	children, users int
+	moved           map[string]int
+}
+
+// mergeCall merges a into b as who.
+func (p *prop) mergeCall(who string, a, b int64, out *mergeAnswer) *apperr.Error {
+	return p.reshape(who, "merge", p.code[a], map[string]any{"into": p.code[b]}, func(x access.Actor) error {
+		res, err := p.f.app.Server.Deps.Orgs.Merge(p.ctx, x, p.code[a], p.code[b])
+		*out = mergeAnswer{children: len(res.Children), users: res.Users, moved: storeCounts(res.Moved)}
+		return err
+	}, func(answer map[string]any) {
+		m := answer["merge"].(map[string]any)
+		*out = mergeAnswer{children: len(m["children"].([]any)), users: int(m["users"].(float64)), moved: jsonCounts(m["moved"])}
+	})
+}
+
+// merge merges an active unit into another of the same tree outside its
+// subtree (撤并): its children go under the other, its accounts and its
+// own records to it, and it stays as inactive history under it.
+func (p *prop) merge() {
+	units := p.focus()
+	for range 50 {
+		a, b := p.one(units), p.one(units)
+		if !p.active[a] || !p.active[b] || p.under(b, a) || p.root(a) != p.root(b) {
+			continue
+		}
+		kids := p.children()[a]
+		own := p.ownCounts(a)
+		who := p.reshaper(a, b)
+		var res mergeAnswer
+		e := p.mergeCall(who, a, b, &res)
+		p.allowed("merge", e, who, p.code[a], "into", p.code[b])
+		what := fmt.Sprintf("merging %s into %s as %q", p.code[a], p.code[b], who)
+		if res.children != len(kids) || res.users != p.users[a] {
+			p.t.Fatalf("%s: %d children and %d accounts moved, the model has %d and %d", what, res.children, res.users, len(kids), p.users[a])
+		}
+		p.sameCounts(what, res.moved, own)
+		for _, k := range kids {
+			p.parent[k] = b
+			p.history[k]++
+		}
+		for i := range p.cast {
+			if p.cast[i].unit == a {
+				p.cast[i].unit = b
+			}
+		}
+		p.users[b] += p.users[a]
+		p.enabled[b] += p.enabled[a]
+		delete(p.users, a)
+		delete(p.enabled, a)
+		p.moveRecords(a, b)
+		p.parent[a], p.active[a], p.merged[a] = b, false, b
+		p.history[a]++
+		p.history[b]++
+		return
+	}
+}
+
+// mergeRefused tries a merge the rules refuse: into itself, into its own
+// subtree, across two trees, of a deactivated or merged unit, into one.
+func (p *prop) mergeRefused() {
+	units := p.focus()
+	a := p.one(units)
+	b, status, code, fields := a, http.StatusUnprocessableEntity, "merge_into_itself", []string{"into"}
+	beside := func(a int64) func(x int64) bool { // same tree, outside a's subtree
+		return func(x int64) bool { return !p.under(x, a) && p.root(x) == p.root(a) }
+	}
+	switch p.r.IntN(5) {
+	case 1:
+		if x, ok := p.where(units, func(x int64) bool { return x != a && p.under(x, a) }); ok {
+			b, code = x, "merge_into_subtree"
+		}
+	case 2:
+		if x, ok := p.where(units, func(x int64) bool { return p.root(x) != p.root(a) }); ok {
+			b, code = x, "merge_across_roots"
+		}
+	case 3:
+		if x, ok := p.where(units, func(x int64) bool { return !p.active[x] && slices.ContainsFunc(units, beside(x)) }); ok {
+			a = x
+			b, _ = p.where(units, beside(a))
+			status, code, fields = http.StatusConflict, "unit_inactive", nil
+		}
+	case 4:
+		in := beside(a)
+		if x, ok := p.where(units, func(x int64) bool { return in(x) && !p.active[x] }); ok && p.active[a] {
+			b, status, code = x, http.StatusConflict, "unit_inactive"
+		}
+	}
+	who := ""
+	if code != "merge_across_roots" { // a leader never has both trees in her scope
+		who = p.reshaper(a, b)
+	}
+	before := p.prints()
+	var res mergeAnswer
+	p.refusedAs("merge", before, p.mergeCall(who, a, b, &res), status, code, fields...)
+}
+
+// splitAnswer is what a split (or its preview) says it does.
+type splitAnswer struct {
+	newCodes  []string
+	children  map[string]string // child code: its parent's code after
+	recordsTo string
+	records   map[string]int
+}
+
+// splitCall splits (or previews the split of) u by plan as who.
+func (p *prop) splitCall(who string, u int64, plan org.SplitPlan, preview bool, out *splitAnswer) *apperr.Error {
+	action := "split"
+	if preview {
+		action = "split/preview"
+	}
+	var body struct {
+		New      []map[string]string `json:"new"`
+		Children map[string]string   `json:"children"`
+		Records  string              `json:"records"`
+	}
+	for _, n := range plan.New {
+		body.New = append(body.New, map[string]string{"code": n.Code, "name": n.Name, "kind": string(n.Kind)})
+	}
+	body.Children, body.Records = plan.Children, plan.Records
+	return p.reshape(who, action, p.code[u], body, func(a access.Actor) error {
+		call := p.f.app.Server.Deps.Orgs.Split
+		if preview {
+			call = p.f.app.Server.Deps.Orgs.PreviewSplit
+		}
+		res, err := call(p.ctx, a, p.code[u], plan)
+		*out = splitAnswer{children: map[string]string{}, recordsTo: res.RecordsTo, records: storeCounts(res.Records)}
+		for _, n := range res.New {
+			out.newCodes = append(out.newCodes, n.Code)
+		}
+		for _, k := range res.Children {
+			out.children[k.Child.Code] = k.To
+		}
+		return err
+	}, func(answer map[string]any) {
+		if answer["preview"] != preview {
+			p.t.Fatalf("split of %s: preview %v in the answer, want %v", p.code[u], answer["preview"], preview)
+		}
+		s := answer["split"].(map[string]any)
+		*out = splitAnswer{children: map[string]string{}, recordsTo: s["records_to"].(string), records: jsonCounts(s["records"])}
+		for _, n := range s["new"].([]any) {
+			out.newCodes = append(out.newCodes, n.(map[string]any)["code"].(string))
+		}
+		for _, k := range s["children"].([]any) {
+			c := k.(map[string]any)
+			out.children[c["code"].(string)] = c["to"].(string)
+		}
+	})
+}
+
+// splitPlan draws a plan for u: one or two new units of its kind, every
+// child to u or a new unit, its records to one of them ("" for u).
+func (p *prop) splitPlan(u int64) org.SplitPlan {
+	plan := org.SplitPlan{Children: map[string]string{}}
+	targets := []string{p.code[u]}
+	for range 1 + p.r.IntN(2) {
+		p.serial++
+		n := org.NewUnit{Code: fmt.Sprintf("PS%04d", p.serial), Name: "属性测试拆分单位" + strconv.Itoa(p.serial), Kind: p.kind[u]}
+		plan.New = append(plan.New, n)
+		targets = append(targets, n.Code)
+	}
+	for _, k := range p.children()[u] {
+		plan.Children[p.code[k]] = targets[p.r.IntN(len(targets))]
+	}
+	if x := p.r.IntN(len(targets) + 1); x < len(targets) {
+		plan.Records = targets[x]
+	}
+	return plan
+}
+
+// split splits an active unit that has a parent by a random plan,
+// previewing it first half the time: the preview changes nothing and
+// says what the split then does.
+func (p *prop) split() {
+	u, ok := p.where(p.focus(), func(u int64) bool { return p.active[u] && p.parent[u] != 0 })
+	if !ok {
+		return
+	}
+	plan := p.splitPlan(u)
+	kids := p.children()[u]
+	recordsTo := plan.Records
+	if recordsTo == "" {
+		recordsTo = p.code[u]
+	}
+	want := map[string]int{}
+	if recordsTo != p.code[u] {
+		want = p.ownCounts(u)
+	}
+	who := p.reshaper(u)
+	what := fmt.Sprintf("splitting %s by %+v as %q", p.code[u], plan, who)
+	var codes []string
+	for _, n := range plan.New {
+		codes = append(codes, n.Code)
+	}
+	answerOK := func(op string, res splitAnswer) {
+		p.t.Helper()
+		if !slices.Equal(res.newCodes, codes) || !maps.Equal(res.children, plan.Children) || res.recordsTo != recordsTo {
+			p.t.Fatalf("%s: %s answers new %v, children %v, records to %s; want %v, %v, %s", what, op, res.newCodes, res.children, res.recordsTo,
+				codes, plan.Children, recordsTo)
+		}
+		p.sameCounts(what+": "+op, res.records, want)
+	}
+	var pre splitAnswer
+	previewed := p.r.IntN(2) == 0
+	if previewed {
+		before := p.prints()
+		p.allowed("split-preview", p.splitCall(who, u, plan, true, &pre), who, what)
+		if after := p.prints(); !maps.Equal(before, after) {
+			p.t.Fatalf("%s: the preview changed the database", what)
+		}
+		answerOK("the preview", pre)
+	}
+	var res splitAnswer
+	p.allowed("split", p.splitCall(who, u, plan, false, &res), who, what)
+	answerOK("the split", res)
+	if previewed && !maps.Equal(pre.records, res.records) {
+		p.t.Fatalf("%s: the split handed over %v, its preview said %v", what, res.records, pre.records)
+	}
+	for _, n := range plan.New {
+		o, err := p.f.app.Server.Deps.Orgs.ByCodeUnscoped(p.ctx, p.f.app.DB.Q(), n.Code)
+		if err != nil {
+			p.t.Fatalf("%s: new unit %s: %v", what, n.Code, err)
+		}
+		p.parent[o.ID], p.code[o.ID], p.name[o.ID], p.kind[o.ID], p.byCode[n.Code] = p.parent[u], n.Code, n.Name, n.Kind, o.ID
+		p.active[o.ID] = true
+		p.history[o.ID]++ // split from u
+		p.history[u]++    // split into it
+		p.extra = append(p.extra, o.ID)
+	}
+	for _, k := range kids {
+		if to := p.byCode[plan.Children[p.code[k]]]; to != u {
+			p.parent[k] = to
+			p.history[k]++
+		}
+	}
+	if to := p.byCode[recordsTo]; to != u {
+		p.moveRecords(u, to)
+	}
+}
+
+// splitRefused tries a split the rules refuse: a plan missing a child,
+// of a deactivated or merged unit, of a root; as a preview or not.
+func (p *prop) splitRefused() {
+	units := p.focus()
+	u := p.one(units)
+	plan := p.splitPlan(u)
+	var status int
+	var code string
+	var fields []string
+	kids := p.children()[u]
+	switch {
+	case !p.active[u]:
+		status, code = http.StatusConflict, "unit_inactive"
+	case p.parent[u] == 0:
+		status, code = http.StatusConflict, "no_parent"
+	case len(kids) > 0:
+		missing := p.code[p.one(kids)]
+		delete(plan.Children, missing)
+		status, code, fields = http.StatusUnprocessableEntity, "invalid", []string{"children." + missing}
+	default:
+		plan.New = nil
+		status, code, fields = http.StatusUnprocessableEntity, "invalid", []string{"new"}
+		if plan.Records != "" && plan.Records != p.code[u] {
+			fields = append(fields, "records")
+		}
+	}
+	before := p.prints()
+	var res splitAnswer
+	e := p.splitCall(p.reshaper(u), u, plan, p.r.IntN(2) == 0, &res)
+	p.refusedAs("split", before, e, status, code, fields...)
+}
+
+// rename gives a unit a new name, and now and then the same one again:
+// refused.
+func (p *prop) rename() {
+	u := p.one(p.focus())
+	who := p.reshaper(u)
+	p.serial++
+	name := "属性测试更名" + strconv.Itoa(p.serial)
+	call := func() *apperr.Error {
+		return p.reshape(who, "rename", p.code[u], map[string]any{"name": name}, func(a access.Actor) error {
+			_, err := p.f.app.Server.Deps.Orgs.Rename(p.ctx, a, p.code[u], name)
+			return err
+		}, nil)
+	}
+	p.allowed("rename", call(), who, p.code[u], name)
+	p.name[u] = name
+	p.history[u]++
+	if p.r.IntN(4) == 0 {
+		before := p.prints()
+		p.refusedAs("rename", before, call(), http.StatusUnprocessableEntity, "same_name", "name")
+	}
+}
+
+// scopeRefused has a leader of the cast change what her scope does not
+// allow: her own unit (403 not_above), a unit outside her scope (404), a
+// merge or move whose other end is outside it (422 beside the field).
+func (p *prop) scopeRefused() {
+	var ls []propCast
+	for _, c := range p.cast {
+		if c.leader {
+			ls = append(ls, c)
+		}
+	}
+	c := p.oneCast(ls)
+	units := p.focus()
+	outside := func(x int64) bool { return !p.under(x, c.unit) }
+	below := func(x int64) bool { return x != c.unit && p.under(x, c.unit) }
+	rename := func(u int64) *apperr.Error {
+		return p.reshape(c.name, "rename", p.code[u], map[string]any{"name": "属性测试越权更名"}, nil, nil)
+	}
+	before := p.prints()
+	a, okA := p.where(units, below)
+	b, okB := p.where(units, outside)
+	switch x := p.r.IntN(3); {
+	case x == 1 && okB:
+		p.refusedAs("scope", before, rename(b), http.StatusNotFound, "not_found")
+	case x == 2 && okA && okB && p.r.IntN(2) == 0:
+		var res mergeAnswer
+		p.refusedAs("scope", before, p.mergeCall(c.name, a, b, &res), http.StatusUnprocessableEntity, "invalid", "into")
+	case x == 2 && okA && okB:
+		e := p.reshape(c.name, "move", p.code[a], map[string]any{"under": p.code[b]}, nil, nil)
+		p.refusedAs("scope", before, e, http.StatusUnprocessableEntity, "invalid", "under")
+	default:
+		p.refusedAs("scope", before, rename(c.unit), http.StatusForbidden, "not_above")
+	}
+}
+
+// recodeCall gives u the code as who.
+func (p *prop) recodeCall(who string, u int64, code string) *apperr.Error {
+	return p.reshape(who, "recode", p.code[u], map[string]any{"new_code": code}, func(a access.Actor) error {
+		_, err := p.f.app.Server.Deps.Orgs.Recode(p.ctx, a, p.code[u], code)
+		return err
+	}, nil)
+}
+
+// recode gives a unit a new code (the national list renumbered it).
+func (p *prop) recode() {
+	u := p.one(p.focus())
+	who := p.reshaper(u)
+	p.serial++
+	code := fmt.Sprintf("PR%04d", p.serial)
+	p.allowed("recode", p.recodeCall(who, u, code), who, p.code[u], code)
+	delete(p.byCode, p.code[u])
+	p.code[u], p.byCode[code] = code, u
+	p.history[u]++
+}
+
+// recodeRefused gives a unit another unit's code: refused.
+func (p *prop) recodeRefused() {
+	units := p.focus()
+	u := p.one(units)
+	other, ok := p.where(units, func(x int64) bool { return x != u })
+	if !ok {
+		return
+	}
+	before := p.prints()
+	p.refusedAs("recode", before, p.recodeCall(p.reshaper(u), u, p.code[other]), http.StatusConflict, "code_in_use", "new_code")
+}
+
+// deactivate deactivates a unit — half the time one the rules allow (no
+// active child, no enabled account) — and checks the answer against
+// the model: refused while it has an active child or an account, or
+// when it is inactive already.
+func (p *prop) deactivate() {
+	units := p.focus()
+	kids := p.children()
+	free := func(u int64) bool {
+		return p.active[u] && p.enabled[u] == 0 && !slices.ContainsFunc(kids[u], func(k int64) bool { return p.active[k] })
+	}
+	u := p.one(units)
+	if x, ok := p.where(units, free); ok && p.r.IntN(2) == 0 {
+		u = x
+	}
+	who := p.reshaper(u)
+	var before map[string]string
+	code := ""
+	switch {
+	case !p.active[u]:
+		code = "unit_inactive"
+	case slices.ContainsFunc(kids[u], func(k int64) bool { return p.active[k] }):
+		code = "has_active_children"
+	case p.enabled[u] > 0:
+		code = "has_accounts"
+	}
+	if code != "" {
+		before = p.prints()
+	}
+	e := p.reshape(who, "deactivate", p.code[u], nil, func(a access.Actor) error {
+		_, err := p.f.app.Server.Deps.Orgs.Deactivate(p.ctx, a, p.code[u])
+		return err
+	}, nil)
+	if code != "" {
+		p.refusedAs("deactivate", before, e, http.StatusConflict, code)
+		return
+	}
+	p.allowed("deactivate", e, who, p.code[u])
+	p.active[u] = false
+	p.history[u]++
 }
 
 // ---- record operations
@@ -559,17 +1259,28 @@ func (p *prop) inScope(top int64) int64 {
 	return p.one(in)
 }
 
+// newVisit records a visit to a unit of the cadre's subtree; one that is
+// deactivated or merged is refused, and the cadre visits her own unit.
 func (p *prop) newVisit() {
 	c := p.oneCast(p.cast)
 	unit := p.inScope(c.unit)
-	v, err := p.f.app.Server.Deps.Visits.CreateVisit(p.ctx, p.actor(c.name), visit.VisitInput{OrgCode: p.code[unit], VisitedOn: p.today,
-		Place: "属性测试走访地点", Households: p.r.IntN(10), Women: p.r.IntN(20)}, nil)
-	p.must("visit", err, c.name, p.code[unit])
-	p.recs["visits"][v.ID] = &propRec{unit: unit}
+	for {
+		v, err := p.f.app.Server.Deps.Visits.CreateVisit(p.ctx, p.actor(c.name), visit.VisitInput{OrgCode: p.code[unit], VisitedOn: p.today,
+			Place: "属性测试走访地点", Households: p.r.IntN(10), Women: p.r.IntN(20)}, nil)
+		if !p.active[unit] && unit != c.unit {
+			p.inactiveRefused("visit", err, c.name, p.code[unit])
+			unit = c.unit
+			continue
+		}
+		p.must("visit", err, c.name, p.code[unit])
+		p.recs["visits"][v.ID] = &propRec{unit: unit}
+		return
+	}
 }
 
 // newNeed records a need on a visit the cadre sees, or alone for a unit
-// of her subtree.
+// of her subtree; at a deactivated or merged unit it is refused, and the
+// cadre records it for her own unit.
 func (p *prop) newNeed() {
 	c := p.oneCast(p.cast)
 	in := visit.NeedInput{Category: "employment", Urgency: "normal", Summary: "属性测试妇情"}
@@ -589,6 +1300,11 @@ func (p *prop) newNeed() {
 		in.OrgCode = p.code[unit]
 	}
 	n, err := p.f.app.Server.Deps.Visits.CreateNeed(p.ctx, p.actor(c.name), in)
+	if !p.active[unit] && unit != c.unit { // alone for the unit, or on a visit there
+		p.inactiveRefused("need", err, c.name, in)
+		unit, in = c.unit, visit.NeedInput{Category: in.Category, Urgency: in.Urgency, Summary: in.Summary, OrgCode: p.code[c.unit]}
+		n, err = p.f.app.Server.Deps.Visits.CreateNeed(p.ctx, p.actor(c.name), in)
+	}
 	p.must("need", err, c.name, in)
 	p.recs["needs"][n.ID] = &propRec{unit: unit, origin: unit}
 }
@@ -639,6 +1355,10 @@ func (p *prop) newTask() {
 	}
 	x, err := p.f.app.Server.Deps.Visits.CreateTask(p.ctx, p.actor(c.name), visit.TaskInput{NeedID: id, Title: "属性测试实事",
 		OwnerName: "属性测试责任人", StartsOn: p.today, DueOn: visit.AddDays(p.today, 30)})
+	if unit := p.recs["needs"][id].unit; !p.active[unit] { // the task would be the need's unit's
+		p.inactiveRefused("task", err, c.name, "need", id, "at", p.code[unit])
+		return
+	}
 	p.must("task", err, c.name, "need", id)
 	p.recs["tasks"][x.ID] = &propRec{unit: p.recs["needs"][id].unit}
 }
@@ -716,6 +1436,10 @@ func (p *prop) handOver() {
 	}
 	to := p.one(targets)
 	_, err := p.f.app.Server.Deps.Visits.HandOver(p.ctx, p.actor(c.name), id, visit.HandoverInput{ToCode: p.code[to], Reason: "属性测试移交"})
+	if !p.active[to] {
+		p.inactiveRefused("handover", err, c.name, id, "to", p.code[to])
+		return
+	}
 	p.must("handover", err, c.name, id, "to", p.code[to])
 	p.recs["needs"][id].handTo = to
 }
@@ -831,7 +1555,8 @@ func (p *prop) aidInput() aid.Input {
 }
 
 // newAid enters an application at a collecting unit (a street, community
-// or village federation below the top).
+// or village federation below the top). A unit moved out of the
+// programme owner's subtree (into the other tree) cannot apply to it.
 func (p *prop) newAid() {
 	var cs []propCast
 	for _, c := range p.cast {
@@ -839,9 +1564,23 @@ func (p *prop) newAid() {
 			cs = append(cs, c)
 		}
 	}
+	if len(cs) == 0 {
+		return
+	}
+	if in := slices.DeleteFunc(slices.Clone(cs), func(c propCast) bool { return !p.under(c.unit, p.aidOwner) }); len(in) > 0 && p.r.IntN(4) > 0 {
+		cs = in // mostly where it may
+	}
 	c := p.oneCast(cs)
 	in := p.aidInput()
 	x, err := p.f.app.Server.Deps.Aid.Create(p.ctx, p.actor(c.name), in)
+	if c.unit == p.aidOwner || !p.under(c.unit, p.aidOwner) {
+		var e *apperr.Error
+		if !errors.As(err, &e) || e.Fields["programme"] == "" {
+			p.t.Fatalf("aid as %s at %s, outside the programme owner's subtree: %v, want it refused", c.name, p.code[c.unit], err)
+		}
+		p.refused["aid"]++
+		return
+	}
 	p.must("aid", err, c.name)
 	p.recs["aid"][x.ID] = &propRec{unit: c.unit}
 	p.aidIn[x.ID] = in
@@ -908,20 +1647,45 @@ func (p *prop) check(when string) {
 	t := p.t
 	t.Helper()
 	ctx := p.ctx
-	// The tree is the model's, and nothing is out of step with it.
-	got := map[int64]int64{}
-	testdbRows(t, p.f, `SELECT id, COALESCE(parent_id, 0) FROM orgs`, func(id, parent int64) { got[id] = parent })
-	if len(got) != len(p.parent) {
-		t.Fatalf("%s: %d units, the model has %d", when, len(got), len(p.parent))
+	// The tree is the model's — each unit's place, code, name, kind, state
+	// and history — and nothing is out of step with it.
+	units := p.units()
+	if len(units) != len(p.parent) {
+		t.Fatalf("%s: %d units, the model has %d", when, len(units), len(p.parent))
 	}
-	for id, parent := range p.parent {
-		if got[id] != parent {
-			t.Fatalf("%s: unit %s has parent %d, the model says %d", when, p.code[id], got[id], parent)
+	for _, o := range units {
+		want := org.Org{ID: o.ID, ParentID: p.parent[o.ID], Code: p.code[o.ID], Name: p.name[o.ID], Kind: p.kind[o.ID],
+			Active: p.active[o.ID], MergedInto: p.merged[o.ID]}
+		if o != want {
+			t.Fatalf("%s: unit %+v, the model says %+v", when, o, want)
 		}
 	}
 	stale, err := p.f.app.Server.Deps.Orgs.Check(ctx)
 	if err != nil || len(stale) != 0 {
 		t.Fatalf("%s: tree check: %v %v", when, stale, err)
+	}
+	for what, got := range map[string]map[int64]int{
+		"history entries":  p.countBy(`SELECT org_id, COUNT(*) FROM org_changes GROUP BY org_id`),
+		"accounts":         p.countBy(`SELECT org_id, COUNT(*) FROM users GROUP BY org_id`),
+		"enabled accounts": p.countBy(`SELECT org_id, COUNT(*) FROM users WHERE disabled = 0 GROUP BY org_id`),
+	} {
+		want := map[string]map[int64]int{"history entries": p.history, "accounts": p.users, "enabled accounts": p.enabled}[what]
+		for _, u := range slices.Sorted(maps.Keys(p.parent)) {
+			if got[u] != want[u] {
+				t.Fatalf("%s: unit %s has %d %s, the model says %d", when, p.code[u], got[u], what, want[u])
+			}
+		}
+	}
+	// Accounts are where the model says; nobody acts for a unit that is
+	// history.
+	for _, c := range p.cast {
+		if a := p.actor(c.name); a.OrgID != c.unit {
+			t.Fatalf("%s: %s is at %s, the model says %s", when, c.name, a.OrgCode, p.code[c.unit])
+		}
+	}
+	var n int
+	if err := p.f.app.DB.QueryRow(ctx, `SELECT COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.disabled = 0 AND o.active = 0`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%s: %d enabled accounts at inactive units (%v)", when, n, err)
 	}
 	// Every record is where the model says.
 	rows := map[string][]propRow{}
@@ -1011,6 +1775,9 @@ func (p *prop) checkViewer(when string, c propCast, rows map[string][]propRow) {
 				if code, ok := x["org_code"].(string); ok && p.recs[m.name][id] != nil && code != p.code[p.recs[m.name][id].unit] {
 					t.Errorf("%s: %s %d shown at %s, the model says %s", where, m.name, id, code, p.code[p.recs[m.name][id].unit])
 				}
+				if name, ok := x["org_name"].(string); ok && p.recs[m.name][id] != nil && name != p.name[p.recs[m.name][id].unit] {
+					t.Errorf("%s: %s %d shown at %s, the model says %s", where, m.name, id, name, p.name[p.recs[m.name][id].unit])
+				}
 			}
 			if n := int(body["total"].(float64)); n != len(want) {
 				t.Errorf("%s: %s total %d, want %d", where, m.api, n, len(want))
@@ -1070,6 +1837,20 @@ func (p *prop) checkOrg(where string, cl *testapp.Client, top, u int64) {
 	o := body["org"].(map[string]any)
 	if d := int(o["depth"].(float64)); d != p.depth(u) {
 		t.Errorf("%s: unit %s depth %d, want %d", where, p.code[u], d, p.depth(u))
+	}
+	if o["code"] != p.code[u] || o["name"] != p.name[u] || o["active"] != p.active[u] {
+		t.Errorf("%s: unit %s is %v %v active %v, want %s %s %t", where, p.code[u], o["code"], o["name"], o["active"], p.code[u], p.name[u], p.active[u])
+	}
+	wantMerged := ""
+	if m := p.merged[u]; m != 0 && p.under(m, top) {
+		wantMerged = p.code[m]
+	}
+	gotMerged, _ := o["merged_into"].(map[string]any)
+	if code, _ := gotMerged["code"].(string); code != wantMerged {
+		t.Errorf("%s: unit %s merged into %q, want %q", where, p.code[u], code, wantMerged)
+	}
+	if h, _ := body["history"].([]any); len(h) != p.history[u] {
+		t.Errorf("%s: unit %s has %d history entries, want %d", where, p.code[u], len(h), p.history[u])
 	}
 	var path []string
 	for _, a := range p.ancestors(u) {

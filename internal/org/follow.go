@@ -135,10 +135,17 @@ func registeredFollowers() []Follower {
 // subtreeRange is the half-open range of the paths in the subtree at path.
 func subtreeRange(path string) (lo, hi string) { return path, path[:len(path)-1] + "0" }
 
-// rewritePaths gives the subtree at oldPath the prefix newPath, in the
-// tree (paths and depths) and in every copy, then lets the followers
-// follow. It is the one place a subtree's paths change.
-func rewritePaths(ctx context.Context, tx *db.Tx, oldPath, newPath string, depthDelta int) error {
+// rewritePaths puts the unit with id, whose subtree is at oldPath, under
+// the unit parentID, its subtree at newPath: the unit's parent, the
+// subtree's paths and depths and every copy of them, then the followers
+// follow. It is the one place a subtree's paths change. The parent is set
+// first: the followers read the tree, and a unit whose path is new but
+// whose parent is old would be in two places at once (a district moved
+// under its sibling still a child of the programme's owner).
+func rewritePaths(ctx context.Context, tx *db.Tx, id, parentID int64, oldPath, newPath string, depthDelta int) error {
+	if _, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, parentID, id); err != nil {
+		return err
+	}
 	lo, hi := subtreeRange(oldPath)
 	if _, err := tx.Exec(ctx, `UPDATE orgs SET path = CAST(? AS TEXT) || SUBSTR(path, ?), depth = depth + ?, updated_at = ?
 		WHERE path >= ? AND path < ?`, newPath, len(oldPath)+1, depthDelta, db.Millis(db.Now()), lo, hi); err != nil {
@@ -161,11 +168,7 @@ func rewritePaths(ctx context.Context, tx *db.Tx, oldPath, newPath string, depth
 // reparent moves unit (with its subtree) under parent in tx.
 func reparent(ctx context.Context, tx *db.Tx, unit, parent Org) error {
 	newPath := parent.Path + strconv.FormatInt(unit.ID, 10) + "/"
-	if err := rewritePaths(ctx, tx, unit.Path, newPath, parent.Depth+1-unit.Depth); err != nil {
-		return err
-	}
-	_, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, parent.ID, unit.ID)
-	return err
+	return rewritePaths(ctx, tx, unit.ID, parent.ID, unit.Path, newPath, parent.Depth+1-unit.Depth)
 }
 
 // Stale is what Check found out of step with the tree.

@@ -326,10 +326,7 @@ func (im *Importer) move(ctx context.Context, tx *db.Tx, code string, n, parent 
 	oldPath := n.path
 	newPath := fmt.Sprintf("%s%d/", parent.path, n.id)
 	delta := parent.depth + 1 - n.depth
-	if err := rewritePaths(ctx, tx, oldPath, newPath, delta); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, parent.id, n.id); err != nil {
+	if err := rewritePaths(ctx, tx, n.id, parent.id, oldPath, newPath, delta); err != nil {
 		return err
 	}
 	var oldName string

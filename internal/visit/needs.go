@@ -253,7 +253,8 @@ func (s *Service) whole(ctx context.Context, path string) (bool, error) {
 }
 
 // CreateNeed records a need, from a visit (it belongs to the visited
-// unit) or alone.
+// unit) or alone. A deactivated or merged unit takes none
+// (org.ErrInactive), whether named or the visit's.
 func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) (Need, error) {
 	if !a.Can(access.RecordWork) {
 		return Need{}, s.deny(ctx, a, "need.create", 0)
@@ -268,6 +269,9 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 		o, err = s.Orgs.ByID(ctx, s.DB.Q(), v.OrgID)
 		if err != nil {
 			return Need{}, err
+		}
+		if !o.Active { // the visit is history with its unit: the need would be a new record there
+			return Need{}, org.ErrInactive
 		}
 	} else if o, err = s.unit(ctx, a, in.OrgCode); err != nil {
 		return Need{}, apperr.Field("org_code", unitMessage(err, "只能记录本单位及下级单位的妇情"))

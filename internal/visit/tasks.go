@@ -139,6 +139,8 @@ func (in *TaskInput) validate(today string) map[string]string {
 }
 
 // CreateTask makes a task of a need (the need becomes 已转实事) or alone.
+// A deactivated or merged unit takes none (org.ErrInactive), whether
+// named or the need's.
 func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) (Task, error) {
 	if !a.Can(access.RecordWork) {
 		return Task{}, s.deny(ctx, a, "task.create", 0)
@@ -159,6 +161,9 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 		}
 		if o, err = s.Orgs.ByID(ctx, s.DB.Q(), n.OrgID); err != nil {
 			return Task{}, err
+		}
+		if !o.Active { // hand the need over to an active unit first
+			return Task{}, org.ErrInactive
 		}
 		if strings.TrimSpace(in.Title) == "" {
 			in.Title = cut(n.Summary, 100)

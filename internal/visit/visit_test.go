@@ -382,3 +382,45 @@ func TestQuotasAndStats(t *testing.T) {
 		}
 	})
 }
+
+// TestInactiveUnitTakesNoNeedOrTask: a deactivated unit takes no new
+// record — not a need recorded on one of its visits, nor a task made of
+// one of its needs (found by the tree's property test: both were made at
+// the deactivated unit). Its need can still be handed over to a unit that
+// takes it.
+func TestInactiveUnitTakesNoNeedOrTask(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		staff := f.Actor("daoli.staff")
+		v, err := f.svc.CreateVisit(ctx, staff, visit.VisitInput{OrgCode: "230102XL01", VisitedOn: "2026-11-01", Place: "某企业", Households: 1, Women: 2}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := f.svc.CreateNeed(ctx, staff, visit.NeedInput{VisitID: v.ID, Category: "employment", Urgency: "normal", Summary: "想学电商"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Orgs.Deactivate(ctx, org.Operator(), "230102XL01"); err != nil {
+			t.Fatal(err)
+		}
+		needs, tasks := f.count("needs"), f.count("tasks")
+		_, err = f.svc.CreateNeed(ctx, staff, visit.NeedInput{VisitID: v.ID, Category: "employment", Urgency: "normal", Summary: "又一条"})
+		if !errors.Is(err, org.ErrInactive) {
+			t.Fatalf("a need on the deactivated unit's visit: %v", err)
+		}
+		_, err = f.svc.CreateTask(ctx, staff, visit.TaskInput{NeedID: n.ID, Title: "电商培训", OwnerName: "李红", StartsOn: "2026-11-02", DueOn: "2026-12-01"})
+		if !errors.Is(err, org.ErrInactive) {
+			t.Fatalf("a task of the deactivated unit's need: %v", err)
+		}
+		if f.count("needs") != needs || f.count("tasks") != tasks {
+			t.Fatal("a refusal wrote a record")
+		}
+		if x, err := f.svc.Need(ctx, staff, n.ID); err != nil || x.Status != visit.NeedOpen {
+			t.Fatalf("the need after the refusals: %+v %v", x, err)
+		}
+		if _, err := f.svc.HandOver(ctx, f.Actor("daoli.leader"), n.ID, visit.HandoverInput{ToCode: "230102", Reason: "企业已注销，由区妇联跟进"}); err != nil {
+			t.Fatalf("handing the need over to the district: %v", err)
+		}
+	})
+}
