@@ -696,7 +696,7 @@ func (p *prop) move() {
 		if p.r.IntN(4) == 0 {
 			under = p.one(p.extra)
 		}
-		if p.under(under, u) || p.parent[u] == under || !p.active[under] {
+		if p.under(under, u) || p.parent[u] == under || !p.active[under] || p.merged[u] != 0 {
 			continue
 		}
 		who := p.reshaper(u, under)
@@ -712,7 +712,8 @@ func (p *prop) move() {
 }
 
 // moveRefused tries a move the rules refuse (under itself or a unit of
-// its subtree, where it already is, under a deactivated or merged unit):
+// its subtree, where it already is, under a deactivated or merged unit,
+// a merged unit away from the unit it joined):
 // refused exactly, nothing changed.
 func (p *prop) moveRefused() {
 	units := p.focus()
@@ -727,6 +728,9 @@ func (p *prop) moveRefused() {
 		under, status, code = inactive, http.StatusConflict, "unit_inactive"
 	case x == 2 && len(kids[u]) > 0:
 		under = p.one(kids[u])
+	}
+	if p.merged[u] != 0 { // a merged unit stays below the unit it joined, whatever the target
+		status, code = http.StatusConflict, "unit_merged"
 	}
 	who := p.reshaper(u, under)
 	before := p.prints()
@@ -1876,11 +1880,17 @@ func (p *prop) checkOrg(where string, cl *testapp.Client, top, u int64) {
 	if n := int(body["children_count"].(float64)); n != len(kids[u]) {
 		t.Errorf("%s: unit %s has %d children, want %d", where, p.code[u], n, len(kids[u]))
 	}
+	// The subtree's counts are of the current tree (active units); the
+	// list of units holds the history too.
 	byLevel := map[string]int{}
-	below := 0
+	below, current := 0, 0
 	for id := range p.parent {
 		if id != u && p.under(id, u) {
 			below++
+			if !p.active[id] {
+				continue
+			}
+			current++
 			for _, l := range org.Levels {
 				if slices.Contains(l.Kinds, p.kind[id]) {
 					byLevel[l.Key]++
@@ -1889,8 +1899,8 @@ func (p *prop) checkOrg(where string, cl *testapp.Client, top, u int64) {
 		}
 	}
 	sub := body["subtree"].(map[string]any)
-	if n := int(sub["total"].(float64)); n != below {
-		t.Errorf("%s: unit %s subtree %d, want %d", where, p.code[u], n, below)
+	if n := int(sub["total"].(float64)); n != current {
+		t.Errorf("%s: unit %s subtree %d, want %d", where, p.code[u], n, current)
 	}
 	gotLevels := map[string]int{}
 	for _, x := range sub["levels"].([]any) {
