@@ -2,6 +2,7 @@ package doc
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"halfsky/internal/apperr"
@@ -33,6 +34,18 @@ func claimRegister(ctx context.Context, tx *db.Tx, abbr string, issuer org.Org) 
 			Fields:  map[string]string{"abbr": "该机关代字属于" + name + "，请使用本单位的机关代字"}}
 	}
 	return nil
+}
+
+// registerOwner is the unit that owns abbr's register (the zero Org when
+// nobody does yet): a draft under another unit's 代字 is refused beside
+// the field, before it goes the whole way to 印发.
+func registerOwner(ctx context.Context, q db.Querier, abbr string) (org.Org, error) {
+	var o org.Org
+	err := q.QueryRow(ctx, `SELECT o.id, o.name FROM doc_registers r JOIN orgs o ON o.id = r.owner_id WHERE r.abbr = ?`, abbr).Scan(&o.ID, &o.Name)
+	if err = db.NoRows(err); errors.Is(err, db.ErrNotFound) {
+		return org.Org{}, nil
+	}
+	return o, err
 }
 
 func init() { org.RegisterOwnerColumn("doc_registers", "owner_id") }

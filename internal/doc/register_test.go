@@ -47,21 +47,24 @@ func (f *docs) signedAs(staff, office, leader access.Actor, abbr string) doc.Doc
 }
 
 // TestRegisterBelongsToItsUnit: the first unit to issue under a 机关代字
-// owns its register; a district issuing under the city's 哈妇发 is
-// refused beside the field with nothing changed (no number taken), and
-// numbers under its own 代字; merged into another district, its register
+// owns its register; a district issuing under the city's 哈妇发 (a draft
+// signed before the city claimed it) is refused beside the field with
+// nothing changed (no number taken), a new draft under it is refused
+// beside the field, and the district numbers under its own 代字; merged into another district, its register
 // goes with it.
 func TestRegisterBelongsToItsUnit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := &docs{t: t, d: d, Demo: testfx.Seed(t, d)}
 		f.svc = doc.NewService(d, f.Orgs)
+		// 道里's draft under 哈妇发 is signed before anyone issues under it;
+		// then the city issues first and claims the register.
+		staff, office, leader := f.Actor("daoli.staff"), f.Colleague("daoli.office", "办公室", "230102", access.Staff), f.Actor("daoli.leader")
+		signed := f.signedAs(staff, office, leader, "哈妇发")
 		city, err := f.issueAs(f.Actor("city.staff"), f.Actor("city.office"), f.Actor("city.leader"), "哈妇发")
 		if err != nil || !strings.HasPrefix(city.Number, "哈妇发") {
 			t.Fatalf("the city's notice: %q %v", city.Number, err)
 		}
-		staff, office, leader := f.Actor("daoli.staff"), f.Colleague("daoli.office", "办公室", "230102", access.Staff), f.Actor("daoli.leader")
-		signed := f.signedAs(staff, office, leader, "哈妇发")
 		before := testdb.TablePrints(t, d, "audit_events", "audit_head")
 		_, err = f.svc.Issue(ctx, staff, signed.ID)
 		var e *apperr.Error
@@ -73,6 +76,13 @@ func TestRegisterBelongsToItsUnit(t *testing.T) {
 			if after[k] != v {
 				t.Errorf("the refusal changed %s", k)
 			}
+		}
+		// A new draft under the city's 代字 is refused beside the field.
+		fields := notice()
+		fields.RecipientSpec = []doc.Target{{Group: org.KindStreet}}
+		_, err = f.svc.Create(ctx, staff, fields)
+		if !errors.As(err, &e) || !strings.Contains(e.Fields["abbr"], "哈尔滨市妇联") {
+			t.Fatalf("a draft under the city's 代字: %v", err)
 		}
 		own, err := f.issueAs(staff, office, leader, "里妇发")
 		if err != nil || !strings.HasPrefix(own.Number, "里妇发") || !strings.HasSuffix(own.Number, "1号") {

@@ -81,6 +81,15 @@ func (s *Service) prepare(ctx context.Context, issuer org.Org, f *Fields) error 
 	}
 	check("recipients", f.RecipientSpec)
 	check("cc", f.CCSpec)
+	if _, bad := errs["abbr"]; !bad && f.Abbr != "" {
+		owner, err := registerOwner(ctx, s.DB.Q(), f.Abbr)
+		if err != nil {
+			return err
+		}
+		if owner.ID != 0 && owner.ID != issuer.ID {
+			errs["abbr"] = "该机关代字属于" + owner.Name + "，请使用本单位的机关代字"
+		}
+	}
 	if len(errs) > 0 {
 		return apperr.Invalid(errs)
 	}
