@@ -108,8 +108,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, Session
 	if err != nil || u.Disabled {
 		return User{}, Session{}, ErrNoSession
 	}
+	// The refresh does not wait for a long write (a tree move holds
+	// SQLite's write lock for seconds): skipped, it is tried again by the
+	// session's next request, long before the idle timeout.
 	if now.Sub(ss.LastSeen) >= touchEvery {
-		if _, err := s.DB.Exec(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, db.Millis(now), h); err == nil {
+		if _, err := s.DB.ExecNoWait(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, db.Millis(now), h); err == nil {
 			ss.LastSeen = now
 		}
 	}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -68,6 +69,7 @@ type treeMoveResult struct {
 	copies    int64         // path copies rewritten by the move
 	move      time.Duration // the move, start to commit
 	moveStart time.Time
+	load      string      // the load average when the move ended
 	baseline  []treeRead  // the readers with no move running
 	during    []treeRead  // reads that overlapped the move
 	torn      []treeRead  // of those, the ones that showed a wrong list
@@ -251,6 +253,7 @@ func treeMove(tb testing.TB, engine string, d *db.DB, scale workScale, baseline,
 	}
 	res.move = time.Since(moveStart)
 	moveEnd := time.Now()
+	res.load = loadavg()
 	time.Sleep(baseline / 5)
 	close(stop)
 	// Reads before and after the move, and with no move at all, must show
@@ -317,7 +320,7 @@ func (r treeMoveResult) lines() []string {
 		return fmt.Sprintf("median %s, max %s (%d reads)", dur(quantile(times, 0.5)), dur(times[len(times)-1]), len(times))
 	}
 	out := []string{fmt.Sprintf("%s move of Harbin under 黑龙江省: %s (%s records, %s path copies rewritten; load average %s)",
-		r.engine, dur(r.move), num(r.rows), num(r.copies), loadavg())}
+		r.engine, dur(r.move), num(r.rows), num(r.copies), r.load)}
 	for i, t := range treeReaders {
 		var base, during []treeRead
 		for _, x := range r.baseline {
@@ -332,6 +335,16 @@ func (r treeMoveResult) lines() []string {
 		}
 		out = append(out, fmt.Sprintf("%s   %s %s: during the move %s; alone %s", r.engine, t.user, t.path, stats(during), stats(base)))
 	}
+	longest := func(rs []treeRead) string {
+		if len(rs) == 0 {
+			return "no reads"
+		}
+		l := slices.MaxFunc(rs, func(a, b treeRead) int { return cmp.Compare(a.took, b.took) })
+		return dur(l.took) + " (" + treeReaders[l.reader].user + ")"
+	}
+	out = append(out, fmt.Sprintf("%s   longest read overlapping the move %s; with no move running %s", r.engine, longest(r.during), longest(r.baseline)))
+	out = append(out, fmt.Sprintf("%s   torn reads (a wrong list in flight at the commit): %d of %d; Check after the move: %s", r.engine,
+		len(r.torn), len(r.during), strings.ReplaceAll(org.FormatStale(r.stale), "\n", ", ")))
 	if len(r.torn) > 0 {
 		var what []string
 		for _, x := range r.torn {
@@ -341,8 +354,7 @@ func (r treeMoveResult) lines() []string {
 			}
 			what = append(what, fmt.Sprintf("%s %s at move+%s: %s", treeReaders[x.reader].user, treeReaders[x.reader].path, dur(x.start.Sub(r.moveStart)), w))
 		}
-		out = append(out, fmt.Sprintf("%s   %d of %d reads in flight during the move showed a wrong list: %s", r.engine, len(r.torn), len(r.during),
-			strings.Join(what, "; ")))
+		out = append(out, fmt.Sprintf("%s   the torn reads: %s", r.engine, strings.Join(what, "; ")))
 	}
 	return out
 }

@@ -7,6 +7,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -69,7 +70,7 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 // a read-then-write upgrade would otherwise hit under concurrency.
 func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(ON)", "synchronous(NORMAL)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(" + strconv.Itoa(sqliteBusyMillis) + ")", "foreign_keys(ON)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")
@@ -175,6 +176,38 @@ type Querier interface {
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return d.sql.ExecContext(ctx, d.Rebind(q), args...)
 }
+
+// sqliteBusyMillis is how long a SQLite statement waits for the write
+// lock held by another transaction before it fails.
+const sqliteBusyMillis = 10000
+
+// ExecNoWait runs a write that is not worth waiting for — a session's
+// last-seen time, refreshed by the next request if this one is skipped —
+// so that a reader never queues behind a long transaction for it. On
+// SQLite the statement fails at once (SQLITE_BUSY) while another
+// transaction holds the write lock, instead of waiting up to the busy
+// timeout; on PostgreSQL it is an ordinary Exec (writers of other rows
+// do not block it).
+func (d *DB) ExecNoWait(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if d.Dialect != SQLite {
+		return d.Exec(ctx, q, args...)
+	}
+	conn, err := d.sql.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA busy_timeout = 0`); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn }) // never back to the pool without its timeout
+		return nil, err
+	}
+	res, err := conn.ExecContext(ctx, q, args...)
+	if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA busy_timeout = `+strconv.Itoa(sqliteBusyMillis)); rerr != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	return res, err
+}
+
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return d.sql.QueryContext(ctx, d.Rebind(q), args...)
 }

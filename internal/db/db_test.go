@@ -2,9 +2,11 @@ package db_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"halfsky/internal/db"
 	"halfsky/internal/testdb"
@@ -100,4 +102,71 @@ func TestPostgresSessionSettings(t *testing.T) {
 			t.Errorf("%s = %q, want %q (%v)", k, got, want, err)
 		}
 	}
+}
+
+// A write not worth waiting for (a session's last-seen time) fails at
+// once on SQLite while a long transaction holds the write lock, instead of
+// queueing its reader for the busy timeout; the pool's connections keep
+// their timeout. On PostgreSQL it goes through beside the other writer.
+func TestExecNoWait(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		if _, err := d.Exec(ctx, `CREATE TABLE nowait (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Exec(ctx, `INSERT INTO nowait (id, n) VALUES (1, 0), (2, 0)`); err != nil {
+			t.Fatal(err)
+		}
+		holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+		go func() {
+			done <- d.InTx(ctx, func(tx *db.Tx) error {
+				if _, err := tx.Exec(ctx, `UPDATE nowait SET n = n + 1 WHERE id = 1`); err != nil {
+					return err
+				}
+				close(holding)
+				<-release
+				return nil
+			})
+		}()
+		<-holding
+		start := time.Now()
+		_, err := d.ExecNoWait(ctx, `UPDATE nowait SET n = n + 1 WHERE id = ?`, 2)
+		took := time.Since(start)
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if took > time.Second {
+			t.Errorf("ExecNoWait waited %s for the other transaction", took)
+		}
+		if d.Dialect == db.SQLite && err == nil {
+			t.Error("ExecNoWait went through while another transaction held SQLite's write lock")
+		}
+		if d.Dialect == db.Postgres && err != nil {
+			t.Errorf("ExecNoWait beside a writer of another row: %v", err)
+		}
+		if _, err := d.ExecNoWait(ctx, `UPDATE nowait SET n = n + 1 WHERE id = ?`, 2); err != nil {
+			t.Errorf("ExecNoWait with no other writer: %v", err)
+		}
+		if d.Dialect != db.SQLite {
+			return
+		}
+		var conns []*sql.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for range 8 { // the whole pool
+			c, err := d.Raw().Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+			var ms int
+			if err := c.QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&ms); err != nil || ms != 10000 {
+				t.Errorf("a pooled connection's busy timeout is %d ms (%v), want 10000", ms, err)
+			}
+		}
+	})
 }

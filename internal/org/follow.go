@@ -151,10 +151,10 @@ func rewritePaths(ctx context.Context, tx *db.Tx, id, parentID int64, oldPath, n
 		WHERE path >= ? AND path < ?`, newPath, len(oldPath)+1, depthDelta, db.Millis(db.Now()), lo, hi); err != nil {
 		return err
 	}
-	for _, c := range PathCopies() {
-		if _, err := tx.Exec(ctx, `UPDATE `+c.Table+` SET `+c.PathCol+` = CAST(? AS TEXT) || SUBSTR(`+c.PathCol+`, ?)
-			WHERE `+c.PathCol+` >= ? AND `+c.PathCol+` < ?`, newPath, len(oldPath)+1, lo, hi); err != nil {
-			return fmt.Errorf("moving %s.%s: %w", c.Table, c.PathCol, err)
+	for _, t := range copyTables() {
+		q, args := rewriteCopies(t, oldPath, newPath)
+		if _, err := tx.Exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("moving %s: %w", t.Table, err)
 		}
 	}
 	for _, f := range registeredFollowers() {
@@ -163,6 +163,50 @@ func rewritePaths(ctx context.Context, tx *db.Tx, id, parentID int64, oldPath, n
 		}
 	}
 	return nil
+}
+
+// copyTable is a table with its path copies (needs keeps two: the unit
+// responsible and the unit where it was recorded).
+type copyTable struct {
+	Table string
+	Cols  []string
+}
+
+// copyTables groups the registered copies by table, in PathCopies' order.
+func copyTables() []copyTable {
+	var out []copyTable
+	for _, c := range PathCopies() {
+		if n := len(out); n > 0 && out[n-1].Table == c.Table {
+			out[n-1].Cols = append(out[n-1].Cols, c.PathCol)
+			continue
+		}
+		out = append(out, copyTable{Table: c.Table, Cols: []string{c.PathCol}})
+	}
+	return out
+}
+
+// rewriteCopies is the one UPDATE that gives every copy in the table
+// under oldPath the prefix newPath. A table with two copies is rewritten
+// in one pass, each column only where it lies in the subtree: a second
+// UPDATE of the same rows would make every row a new version twice, and
+// on PostgreSQL the second pass wades through the first one's versions
+// (it took three times as long as the first when Harbin moved).
+func rewriteCopies(t copyTable, oldPath, newPath string) (string, []any) {
+	lo, hi := subtreeRange(oldPath)
+	if len(t.Cols) == 1 {
+		c := t.Cols[0]
+		return `UPDATE ` + t.Table + ` SET ` + c + ` = CAST(? AS TEXT) || SUBSTR(` + c + `, ?)
+			WHERE ` + c + ` >= ? AND ` + c + ` < ?`, []any{newPath, len(oldPath) + 1, lo, hi}
+	}
+	var set, where []string
+	var args, wargs []any
+	for _, c := range t.Cols {
+		set = append(set, c+` = CASE WHEN `+c+` >= ? AND `+c+` < ? THEN CAST(? AS TEXT) || SUBSTR(`+c+`, ?) ELSE `+c+` END`)
+		args = append(args, lo, hi, newPath, len(oldPath)+1)
+		where = append(where, `(`+c+` >= ? AND `+c+` < ?)`)
+		wargs = append(wargs, lo, hi)
+	}
+	return `UPDATE ` + t.Table + ` SET ` + strings.Join(set, ", ") + ` WHERE ` + strings.Join(where, " OR "), append(args, wargs...)
 }
 
 // reparent moves unit (with its subtree) under parent in tx.
