@@ -1171,8 +1171,16 @@ func (p *prop) recodeRefused() {
 func (p *prop) deactivate() {
 	units := p.focus()
 	kids := p.children()
+	waitedFor := func(u int64) bool { // a need handed over to it waits
+		for _, r := range p.recs["needs"] {
+			if r.handTo == u {
+				return true
+			}
+		}
+		return false
+	}
 	free := func(u int64) bool {
-		return p.active[u] && p.enabled[u] == 0 && !slices.ContainsFunc(kids[u], func(k int64) bool { return p.active[k] })
+		return p.active[u] && p.enabled[u] == 0 && !slices.ContainsFunc(kids[u], func(k int64) bool { return p.active[k] }) && !waitedFor(u)
 	}
 	u := p.one(units)
 	if x, ok := p.where(units, free); ok && p.r.IntN(2) == 0 {
@@ -1188,6 +1196,8 @@ func (p *prop) deactivate() {
 		code = "has_active_children"
 	case p.enabled[u] > 0:
 		code = "has_accounts"
+	case waitedFor(u):
+		code = "has_open_work"
 	}
 	if code != "" {
 		before = p.prints()

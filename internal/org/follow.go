@@ -87,6 +87,30 @@ func RegisterOwnerColumn(table, col string) {
 	})
 }
 
+// OpenWork is work waiting for a unit that only its own accounts can
+// take up (a need handed over to it): a unit with any cannot be
+// deactivated — nobody could ever decide it — though it can be merged,
+// the work going with its records.
+type OpenWork struct {
+	Message string // the refusal, in Chinese
+	Count   func(ctx context.Context, q db.Querier, unit Org) (int, error)
+}
+
+var openWork []OpenWork
+
+// RegisterOpenWork declares open work (at package initialization).
+func RegisterOpenWork(w OpenWork) {
+	followMu.Lock()
+	defer followMu.Unlock()
+	openWork = append(openWork, w)
+}
+
+func registeredOpenWork() []OpenWork {
+	followMu.Lock()
+	defer followMu.Unlock()
+	return append([]OpenWork(nil), openWork...)
+}
+
 func registeredHandOvers() []HandOver {
 	followMu.Lock()
 	defer followMu.Unlock()

@@ -383,6 +383,15 @@ func (s *Store) Deactivate(ctx context.Context, a access.Actor, code string) (Or
 		if users > 0 {
 			return "", ErrHasAccounts
 		}
+		for _, w := range registeredOpenWork() {
+			n, err := w.Count(ctx, tx, unit)
+			if err != nil {
+				return "", err
+			}
+			if n > 0 {
+				return "", apperr.New(http.StatusConflict, "has_open_work", w.Message)
+			}
+		}
 		if _, err := tx.Exec(ctx, `UPDATE orgs SET active = 0, updated_at = ? WHERE id = ?`, db.Millis(db.Now()), unit.ID); err != nil {
 			return "", err
 		}

@@ -424,3 +424,43 @@ func TestInactiveUnitTakesNoNeedOrTask(t *testing.T) {
 		}
 	})
 }
+
+// TestOpenHandoverKeepsUnitActive: a unit a need waits for (handed over
+// to it) cannot be deactivated — nobody could ever take the need up —
+// and the refusal changes nothing; merged into its parent, the waiting
+// hand-over goes with it to the parent.
+func TestOpenHandoverKeepsUnitActive(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		staff := f.Actor("daoli.staff")
+		v, err := f.svc.CreateVisit(ctx, staff, visit.VisitInput{OrgCode: "230102", VisitedOn: "2026-11-01", Place: "区妇联", Households: 1, Women: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := f.svc.CreateNeed(ctx, staff, visit.NeedInput{VisitID: v.ID, Category: "employment", Urgency: "normal", Summary: "想到企业工作"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := f.svc.HandOver(ctx, f.Actor("daoli.leader"), n.ID, visit.HandoverInput{ToCode: "230102XL01", Reason: "由企业妇联跟进"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Orgs.Deactivate(ctx, org.Operator(), "230102XL01")
+		var e *apperr.Error
+		if !errors.As(err, &e) || e.Code != "has_open_work" {
+			t.Fatalf("deactivating a unit a hand-over waits for: %v", err)
+		}
+		if o, err := f.Orgs.ByCodeUnscoped(ctx, d.Q(), "230102XL01"); err != nil || !o.Active {
+			t.Fatalf("after the refusal: %+v %v", o, err)
+		}
+		if _, err := f.Orgs.Merge(ctx, org.Operator(), "230102XL01", "230102"); err != nil {
+			t.Fatal(err)
+		}
+		var to int64
+		d.QueryRow(ctx, `SELECT to_org_id FROM need_handovers WHERE id = ?`, h.ID).Scan(&to)
+		if to != f.Unit("230102").ID {
+			t.Fatalf("the hand-over after the merge waits for %d", to)
+		}
+	})
+}
