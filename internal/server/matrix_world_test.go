@@ -315,12 +315,13 @@ func (w *world) makeAccounts() {
 // issues one to its own village.
 func (w *world) makeDocs() {
 	st, lead, rec := w.byKey["staff@street"].c, w.byKey["leader@street"].c, w.signIn(w.recorder("street"), false)
-	notice := func(title, to string) map[string]any {
-		return map[string]any{"type": "通知", "abbr": "甲街妇发", "title": title, "recipient_spec": []map[string]any{{"unit": to}},
+	// Each street numbers under its own 机关代字.
+	notice := func(abbr, title, to string) map[string]any {
+		return map[string]any{"type": "通知", "abbr": abbr, "title": title, "recipient_spec": []map[string]any{{"unit": to}},
 			"body": []string{"请各社区妇联认真组织学习。", "请将学习情况报街道妇联。"}}
 	}
 	issue := func(c, reviewer, signer *testapp.Client, title, to string) string {
-		id := w.api(c, "POST", "/api/v1/docs", notice(title, to))
+		id := w.api(c, "POST", "/api/v1/docs", notice("乙街妇发", title, to))
 		w.api(c, "POST", "/api/v1/docs/"+id+"/submit", nil)
 		w.api(reviewer, "POST", "/api/v1/docs/"+id+"/review", map[string]any{"pass": true})
 		w.api(signer, "POST", "/api/v1/docs/"+id+"/sign", map[string]any{"opinion": "同意"})
@@ -328,12 +329,12 @@ func (w *world) makeDocs() {
 		return id
 	}
 	// The draft, waiting for review.
-	w.ids["doc.draft"] = w.api(rec, "POST", "/api/v1/docs", notice("矩阵甲街道草稿公文", levelCodes["village"]))
+	w.ids["doc.draft"] = w.api(rec, "POST", "/api/v1/docs", notice("甲街妇发", "矩阵甲街道草稿公文", levelCodes["village"]))
 	w.api(rec, "POST", "/api/v1/docs/"+w.ids["doc.draft"]+"/submit", nil)
 	w.rec("doc.draft", "矩阵甲街道草稿公文", "street", "street")
 
 	// The issued document with its file, requirement and the village's report.
-	w.ids["doc.issued"] = w.api(rec, "POST", "/api/v1/docs", notice("矩阵甲街道发村公文", levelCodes["village"]))
+	w.ids["doc.issued"] = w.api(rec, "POST", "/api/v1/docs", notice("甲街妇发", "矩阵甲街道发村公文", levelCodes["village"]))
 	id := w.ids["doc.issued"]
 	r := upload(rec, w.app.URL+"/api/v1/docs/"+id+"/files", "file", "矩阵甲街道附件.pdf", pdfBytes, nil)
 	if r.Status != 201 {
