@@ -56,8 +56,8 @@ var mutants = []mutant{
 	{
 		name: "a move of the tree forgetting the records' copies of the paths",
 		file: "internal/org/follow.go",
-		from: "\tfor _, c := range PathCopies() {\n\t\tif _, err := tx.Exec(ctx, `UPDATE `+c.Table+` SET `+c.PathCol+` = CAST(? AS TEXT) || SUBSTR(`+c.PathCol+`, ?)",
-		to:   "\tfor _, c := range PathCopies()[:0] {\n\t\tif _, err := tx.Exec(ctx, `UPDATE `+c.Table+` SET `+c.PathCol+` = CAST(? AS TEXT) || SUBSTR(`+c.PathCol+`, ?)",
+		from: "\tfor _, t := range copyTables() {\n\t\tq, args := rewriteCopies(t, oldPath, newPath)",
+		to:   "\tfor _, t := range copyTables()[:0] {\n\t\tq, args := rewriteCopies(t, oldPath, newPath)",
 		pkg:  "./internal/api", run: "TestImportAboveMovesEveryRecord",
 	},
 	{
