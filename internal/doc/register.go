@@ -22,16 +22,14 @@ func claimRegister(ctx context.Context, tx *db.Tx, abbr string, issuer org.Org) 
 		ON CONFLICT (abbr) DO NOTHING`, abbr, issuer.ID, db.Millis(db.Now())); err != nil {
 		return err
 	}
-	var owner int64
-	var name string
-	if err := tx.QueryRow(ctx, `SELECT r.owner_id, o.name FROM doc_registers r JOIN orgs o ON o.id = r.owner_id
-		WHERE r.abbr = ?`, abbr).Scan(&owner, &name); err != nil {
+	owner, err := registerOwner(ctx, tx, abbr)
+	if err != nil {
 		return err
 	}
-	if owner != issuer.ID {
+	if owner.ID != issuer.ID {
 		return &apperr.Error{Status: http.StatusConflict, Code: "abbr_taken",
-			Message: "机关代字“" + abbr + "”由" + name + "编号使用，本单位不能用它印发",
-			Fields:  map[string]string{"abbr": "该机关代字属于" + name + "，请使用本单位的机关代字"}}
+			Message: "机关代字“" + abbr + "”由" + owner.Name + "编号使用，本单位不能用它印发",
+			Fields:  map[string]string{"abbr": "该机关代字属于" + owner.Name + "，请使用本单位的机关代字"}}
 	}
 	return nil
 }
