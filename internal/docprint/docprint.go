@@ -90,7 +90,8 @@ type view struct {
 
 	Signature string
 	Date      string
-	Seal      bool
+	Seal      bool // the 署名 and date laid out for a seal (7.3.5.1)
+	SealMark  bool // the seal itself drawn: issued documents only
 	SealText  string
 	SealSize  string
 	Note      string
@@ -136,6 +137,7 @@ func build(d doc.Document) view {
 		Signature:  strings.TrimSpace(f.Signature),
 		Date:       chineseDate(f.DocDate),
 		Seal:       f.Seal,
+		SealMark:   f.Seal && d.Status == doc.Issued,
 		Note:       strings.TrimSpace(f.Note),
 	}
 	if s := strings.TrimSpace(f.Secret); s != "" {

@@ -132,6 +132,32 @@ func TestHTMLSealAndSeedLayout(t *testing.T) {
 	}
 }
 
+// A seal is the unit's legal act: only an issued document carries it. A
+// draft, or a version under review or signed but not yet registered, shows
+// a grey outline where the seal will go, and the issued print says on
+// screen what the red ring is.
+func TestSealOnlyOnIssuedDocuments(t *testing.T) {
+	for _, st := range []doc.Status{doc.Draft, doc.Reviewing, doc.Returned, doc.Reviewed, doc.Signed} {
+		d := seedNotice(t)
+		d.Status = st
+		h := mustHTML(t, d)
+		if strings.Contains(h, `<svg class="seal"`) || strings.Contains(h, "（印章）") || strings.Contains(h, "seal-note") {
+			t.Errorf("%s: a document not issued got the seal", st)
+		}
+		inOrder(t, h, `<div class="sign sealed">`, `<svg class="seal pending"`, `用印位置`, `印发后用印`)
+	}
+	d := seedNotice(t)
+	h := mustHTML(t, d)
+	inOrder(t, h, `<p class="seal-note" role="note">红色圆环标出印章的位置，是示意`, `<svg class="seal"`, `（印章）`)
+	if strings.Contains(h, "seal pending") {
+		t.Error("the issued document still shows the outline")
+	}
+	d.Seal = false
+	if h := mustHTML(t, d); strings.Contains(h, "seal-note") || strings.Contains(h, "<svg class=\"seal") {
+		t.Error("a document issued without a seal got one")
+	}
+}
+
 func TestHTMLEscapesUserText(t *testing.T) {
 	d := qingshi()
 	d.Title = `关于<script>alert("x")</script>的请示`

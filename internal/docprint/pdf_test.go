@@ -403,6 +403,7 @@ func linesDoc(n int, seal bool) doc.Document {
 	d.CopyNo, d.Secret, d.SecretTerm, d.Urgency, d.Signers = "", "", "", "", nil
 	d.AttachmentNote, d.Note, d.CC = nil, "", ""
 	d.Seal = seal
+	d.Status = doc.Issued // the seal is drawn on issued documents only
 	d.Body = nil
 	for i := range n {
 		d.Body = append(d.Body, fmt.Sprintf("第%02d行", i+1)+strings.Repeat("文", 21)+"。")
