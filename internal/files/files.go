@@ -211,6 +211,9 @@ var (
 	// ProblemFiles are a problem's evidence: problem_files(problem_id,
 	// file_id, update_id), each file attached with a progress update.
 	ProblemFiles = Link{"problem_files", "problem_id", "file_id"}
+	// IncomingFiles are a received document's files, the original first:
+	// incoming_files(incoming_id, file_id).
+	IncomingFiles = Link{"incoming_files", "incoming_id", "file_id"}
 )
 
 const metaCols = `f.id, f.org_id, f.name, f.content_type, f.size, f.sha256, f.created_at`
