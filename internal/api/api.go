@@ -84,6 +84,7 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	// Notifications.
 	route(mux, "/api/v1/notifications", methods{"GET": h.can(access.ViewDocs, h.noticeList)})
 	route(mux, "/api/v1/notifications/read-all", methods{"POST": h.can(access.ViewDocs, h.noticeReadAll)})
+	h.incomingRoutes(mux) // 收文登记
 	// The work lines: 学习, 下基层访妇情办实事, 问题整改台账.
 	h.studyRoutes(mux)
 	h.visitRoutes(mux)

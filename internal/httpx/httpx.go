@@ -20,6 +20,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
 	"halfsky/internal/docprint"
+	"halfsky/internal/incoming"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
 	"halfsky/internal/rectify"
@@ -165,6 +166,7 @@ type Deps struct {
 	Auth     *auth.Service
 	Orgs     *org.Store
 	Docs     *doc.Service
+	Incoming *incoming.Service
 	Reports  *report.Service
 	Study    *study.Service
 	Visits   *visit.Service

@@ -30,6 +30,9 @@ func NewService(d *db.DB, orgs *org.Store, k *vault.Keyring) *Service {
 	return &Service{DB: d, Orgs: orgs, Vault: k, Now: db.Now}
 }
 
+// Today is the date in Shanghai (the form's default 收文日期).
+func (s *Service) Today() string { return s.today() }
+
 func (s *Service) today() string { return s.Now().In(db.Shanghai).Format(time.DateOnly) }
 
 // Input is a registration: the fields, where they came from, what the

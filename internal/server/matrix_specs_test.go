@@ -78,6 +78,7 @@ func (w *world) specs() map[string][]probe {
 	req := doc + "/requirements/" + id("req")
 	areq := "/api/v1" + req
 	rep, arep := "/reports/"+id("report"), "/api/v1/reports/"+id("report")
+	inc := "/incoming/" + id("incoming")
 	app, aapp := "/aid/"+id("aid"), "/api/v1/aid/applications/"+id("aid")
 	pair, apair := "/aid/"+id("aid.pair"), "/api/v1/aid/applications/"+id("aid.pair")
 	noticeBody := obj{"type": "通知", "abbr": "甲街妇发", "title": "越权公文", "recipient_spec": []obj{{"unit": w.id("unit.street")}},
@@ -160,6 +161,22 @@ func (w *world) specs() map[string][]probe {
 			{method: "POST", path: doc + "/receive", on: "doc.receive", roles: biz, flashed: []string{"@street", "@district", "@city"}},
 			{method: "POST", path: doc + "/correct", on: "doc.issued", roles: biz},
 		},
+		// 收文登记: the unit's own register, nobody else's.
+		"GET /incoming":                                 {{method: "GET", path: "/incoming", roles: biz}},
+		"GET /incoming/new":                             {{method: "GET", path: "/incoming/new", roles: biz}},
+		"POST /incoming":                                {{method: "POST", path: "/incoming", roles: biz, body: form("from_unit", "越权单位", "title", "越权收文")}},
+		"GET /incoming/{id}":                            {{method: "GET", path: inc, on: "incoming", roles: biz}, {method: "GET", path: "/incoming/" + id("incoming.sibling"), on: "incoming.sibling", roles: biz}},
+		"GET /incoming/{id}/edit":                       {{method: "GET", path: inc + "/edit", on: "incoming", roles: biz, form: true}},
+		"POST /incoming/{id}/edit":                      {{method: "POST", path: inc + "/edit", on: "incoming", roles: biz, body: form("version", "1", "from_unit", "越权单位", "title", "越权修改", "received_on", day)}},
+		"POST /incoming/{id}/void":                      {{method: "POST", path: inc + "/void", on: "incoming", roles: biz, body: form("reason", "越权作废")}},
+		"GET /incoming/{id}/files/{fid}":                {{method: "GET", path: inc + "/files/" + id("incoming.file"), on: "incoming", roles: biz}},
+		"GET /api/v1/incoming":                          {{method: "GET", path: "/api/v1/incoming", roles: biz}},
+		"POST /api/v1/incoming":                         {{method: "POST", path: "/api/v1/incoming", roles: biz, body: obj{"from_unit": "越权单位", "title": "越权收文"}}},
+		"GET /api/v1/incoming/{id}":                     {{method: "GET", path: "/api/v1" + inc, on: "incoming", roles: biz}},
+		"PUT /api/v1/incoming/{id}":                     {{method: "PUT", path: "/api/v1" + inc, on: "incoming", roles: biz, body: obj{"version": 1, "from_unit": "越权单位", "title": "越权修改", "received_on": day}}},
+		"POST /api/v1/incoming/{id}/void":               {{method: "POST", path: "/api/v1" + inc + "/void", on: "incoming", roles: biz, body: obj{"reason": "越权作废"}}},
+		"GET /api/v1/incoming/{id}/files":               {{method: "GET", path: "/api/v1" + inc + "/files", on: "incoming", roles: biz}},
+		"GET /api/v1/incoming/{id}/files/{fid}":         {{method: "GET", path: "/api/v1" + inc + "/files/" + id("incoming.file"), on: "incoming", roles: biz}},
 		"POST /docs/{id}/files":                         {{method: "POST", path: draft + "/files", on: "doc.draft", roles: biz, file: "file"}},
 		"GET /docs/{id}/files/{fid}":                    {{method: "GET", path: doc + "/files/" + id("doc.file"), on: "doc.issued", roles: biz}},
 		"POST /docs/{id}/files/{fid}/delete":            {{method: "POST", path: doc + "/files/" + id("doc.file") + "/delete", on: "doc.issued", roles: biz}},

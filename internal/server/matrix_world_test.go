@@ -376,6 +376,23 @@ func (w *world) makeDocs() {
 	// The report is the village's own record, about the village.
 	w.rec("report", "矩阵村报送正文", "village", "village")
 
+	// 收文登记: the street's register holds a notice received as a text
+	// file; the sibling street's its own.
+	for _, x := range []struct{ level, key, title string }{{"street", "incoming", "矩阵甲街道收文"}, {"sibling", "incoming.sibling", "矩阵乙街道收文"}} {
+		text := "黑龙江省妇女联合会文件\n黑妇发〔2026〕" + map[string]string{"street": "31", "sibling": "32"}[x.level] + "号\n关于" + x.title + "的通知\n各市（地）妇联：\n请认真学习。\n黑龙江省妇女联合会\n2026年3月2日\n"
+		r := upload(w.signIn(w.recorder(x.level), false), w.app.URL+"/api/v1/incoming", "file", x.title+".txt", []byte(text), nil)
+		if r.Status != 201 {
+			w.t.Fatalf("incoming %s: %d %s", x.level, r.Status, r.Body)
+		}
+		w.ids[x.key] = w.idFrom(r.Body)
+		w.recs[x.key] = &record{marker: "关于" + x.title, seen: []string{x.level}, written: []string{x.level}}
+	}
+	var fid int64
+	if err := w.app.DB.QueryRow(w.ctx, `SELECT file_id FROM incoming_files WHERE incoming_id = ?`, w.ids["incoming"]).Scan(&fid); err != nil {
+		w.t.Fatal(err)
+	}
+	w.ids["incoming.file"] = strconv.FormatInt(fid, 10)
+
 	// The sibling's document to its own village.
 	sib := w.signIn(w.recorder("sibling"), false)
 	issue(sib, w.byKey["staff@sibling"].c, w.byKey["leader@sibling"].c, "矩阵乙街道公文", "230102002001")

@@ -20,6 +20,7 @@ import (
 	"halfsky/internal/duty"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
+	"halfsky/internal/incoming"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
 	"halfsky/internal/rectify"
@@ -92,7 +93,8 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	problems := rectify.NewService(d, orgs)
 	problems.Vault = keys
 	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
-		Study: studies, Visits: visits, Rectify: problems, Aid: aids,
+		Incoming: incoming.NewService(d, orgs, keys),
+		Study:    studies, Visits: visits, Rectify: problems, Aid: aids,
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 

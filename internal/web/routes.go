@@ -70,6 +70,15 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("POST /docs", h.can(access.DraftDocs, h.docCreate))
 	mux.Handle("GET /docs/import", h.can(access.DraftDocs, h.docImportPage))
 	mux.HandleUpload("POST /docs/import", h.can(access.DraftDocs, h.docImport)) // a .txt file, or pasted text
+	// 收文登记: documents received from outside, the unit's own register.
+	mux.Handle("GET /incoming", h.can(access.ViewDocs, h.incomingList))
+	mux.Handle("GET /incoming/new", h.can(access.ReceiveDocs, h.incomingNew))
+	mux.HandleUpload("POST /incoming", h.can(access.ReceiveDocs, h.incomingCreate)) // a file, pasted text, or typed fields
+	mux.Handle("GET /incoming/{id}", h.can(access.ViewDocs, h.incomingShow))
+	mux.Handle("GET /incoming/{id}/edit", h.can(access.ViewDocs, h.incomingEdit))
+	mux.Handle("POST /incoming/{id}/edit", h.can(access.ViewDocs, h.incomingUpdate))
+	mux.Handle("POST /incoming/{id}/void", h.can(access.ViewDocs, h.incomingVoid))
+	mux.Handle("GET /incoming/{id}/files/{fid}", h.can(access.ViewDocs, h.incomingFile))
 	mux.Handle("GET /docs/{id}", h.can(access.ViewDocs, h.docShow))
 	mux.Handle("GET /docs/{id}/print", h.can(access.ViewDocs, h.docPrint))
 	mux.HandleFunc("GET "+docprint.CSSPath, printCSS)
