@@ -55,10 +55,12 @@ Usage:
                                           已撤并 history), split by a plan, rename,
                                           recode, deactivate; each in one
                                           transaction, ending with the tree check
-  halfsky import-doc [--json] [--as USERNAME] FILE
-                                          read a plain-text 公文 (e.g. text extracted
-                                          from its PDF) into its elements; --as saves
-                                          it as a draft of that user's unit
+  halfsky import-doc [--json] [--as USERNAME [--register [--received DATE]]] FILE
+                                          read a 公文 (.txt, .docx, PDF or OFD, by its
+                                          content) into its elements; --as saves it
+                                          as a draft of that user's unit; --register
+                                          enters it in that unit's 收文登记簿 instead,
+                                          with the file kept (sealed) as the original
   halfsky audit verify                    check the audit log's hash chain
   halfsky keys status|seal|rotate|reseal the keys sealing sensitive fields: what each
                                           seals; seal what an earlier version kept in

@@ -8,34 +8,60 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"halfsky/internal/auth"
 	"halfsky/internal/doc"
+	"halfsky/internal/docfile"
 	"halfsky/internal/docimport"
+	"halfsky/internal/incoming"
 	"halfsky/internal/org"
+	"halfsky/internal/vault"
 )
 
-// importDoc parses a plain-text 公文: --json prints its elements as JSON,
-// otherwise as a list; --as USERNAME also saves it as a draft of that
-// user's unit. Text that is not a 公文 gets the found/missing report and
-// exit status 2.
+// importDoc reads a 公文 from a file — .txt, .docx, PDF or OFD, told apart
+// by content — and prints its elements: --json as JSON, otherwise as a
+// list. --as USERNAME also saves it as a draft of that user's unit;
+// --register --as USERNAME instead enters it in that unit's 收文登记簿
+// with the file kept as the original. A file that cannot be read gets
+// the reason; text that is not a 公文 gets the found/missing report;
+// both exit with status 2.
 func importDoc(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("import-doc", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the elements as JSON")
-	as := fs.String("as", "", "save as a draft of this user's unit")
+	as := fs.String("as", "", "save as a draft of this user's unit (or, with --register, register it there)")
+	register := fs.Bool("register", false, "register it as a received document (收文) of the --as user's unit")
+	received := fs.String("received", "", "收文日期 YYYY-MM-DD for --register (default today)")
 	fs.SetOutput(out)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return exitError{2, "usage: halfsky import-doc [--json] [--as USERNAME] FILE"}
+	if fs.NArg() != 1 || (*register && *as == "") {
+		return exitError{2, "usage: halfsky import-doc [--json] [--as USERNAME [--register [--received YYYY-MM-DD]]] FILE"}
 	}
-	text, err := os.ReadFile(fs.Arg(0))
+	data, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	parsed, rep, err := docimport.Parse(string(text))
+	ex, err := docfile.Extract(ctx, filepath.Base(fs.Arg(0)), data)
+	var fe *docfile.Error
+	if errors.As(err, &fe) {
+		if *asJSON {
+			json.NewEncoder(out).Encode(map[string]any{"error": fe.Code, "message": fe.Message})
+		} else {
+			fmt.Fprintf(out, "不能读取：%s\n", fe.Message)
+		}
+		return exitError{2, "import-doc: " + fs.Arg(0) + ": " + fe.Code}
+	}
+	if err != nil {
+		return err
+	}
+	if *register {
+		return registerImported(ctx, *as, incoming.Upload{FileName: filepath.Base(fs.Arg(0)), File: data,
+			Typed: incoming.Fields{ReceivedOn: *received}}, out)
+	}
+	parsed, rep, err := docimport.Parse(ex.Text)
 	if errors.Is(err, docimport.ErrNotDocument) {
 		if *asJSON {
 			json.NewEncoder(out).Encode(map[string]any{"error": "not_a_document", "found": rep.Found, "missing": rep.Missing})
@@ -135,5 +161,47 @@ func saveImported(ctx context.Context, username string, p docimport.Document, ou
 		fmt.Fprintf(out, "；以下收文单位未能识别，请在网页上选择：%s", strings.Join(unknown, "、"))
 	}
 	fmt.Fprintln(out)
+	return nil
+}
+
+// registerImported enters a read file in the user's unit's 收文登记簿.
+func registerImported(ctx context.Context, username string, up incoming.Upload, out io.Writer) error {
+	cfg, d, err := open(ctx, "import-doc", nil, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	// The original file is sealed like every attachment.
+	keys, _, err := vault.Load(cfg.KeyFilePath(), cfg.Keys)
+	if err != nil {
+		return err
+	}
+	orgs := &org.Store{DB: d}
+	u, err := auth.NewService(d, orgs).UserByUsername(ctx, username)
+	if err != nil {
+		return exitError{1, "no such user: " + username}
+	}
+	in, rd, err := incoming.Read(ctx, up)
+	if err != nil {
+		if len(rd.Found)+len(rd.Missing) > 0 {
+			fmt.Fprintf(out, "不是公文：\n  识别到：%s\n  缺少：%s\n", join(rd.Found), join(rd.Missing))
+		}
+		return exitError{2, "import-doc: " + describe(err).Error()}
+	}
+	rec, err := incoming.NewService(d, orgs, keys).Register(ctx, u.Actor(""), in)
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(out, "已登记为%s：%s（%s", rec.Number(), rec.Title, rec.FromUnit)
+	if rec.FromNumber != "" {
+		fmt.Fprintf(out, " %s", rec.FromNumber)
+	}
+	fmt.Fprintln(out, "）")
+	for _, w := range rec.Warnings {
+		fmt.Fprintf(out, "提示：%s\n", w)
+	}
 	return nil
 }

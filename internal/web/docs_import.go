@@ -2,14 +2,12 @@ package web
 
 import (
 	"errors"
-	"io"
 	"net/http"
-	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"halfsky/internal/docimport"
-	"halfsky/internal/files"
+	"halfsky/internal/access"
+	"halfsky/internal/docfile"
 	"halfsky/internal/httpx"
 )
 
@@ -26,6 +24,9 @@ type docImportData struct {
 	Errors  map[string]string
 	Report  *docimport.Report // set when the text is not a 公文
 	MaxText int
+	// CanRegister offers the other use of an imported document: entering
+	// it in the 收文登记簿 instead of drafting from it.
+	CanRegister bool
 }
 
 const maxImportText = 1 << 20 // 1 MiB of text is far more than any notice
@@ -39,11 +40,12 @@ func (h *handler) renderImport(w http.ResponseWriter, r *http.Request, status in
 		d.Errors = map[string]string{}
 	}
 	d.MaxText = maxImportText >> 10
-	h.tpl.Page(w, r, status, "doc_import", View{Layout: Layout{Title: "导入公文文本", Active: "docs",
-		Crumbs: []Crumb{{Href: "/docs", Label: "公文"}, {Label: "导入公文文本"}}}, Data: d})
+	d.CanRegister = httpx.From(r).Actor.Can(access.ReceiveDocs)
+	h.tpl.Page(w, r, status, "doc_import", View{Layout: Layout{Title: "导入公文", Active: "docs",
+		Crumbs: []Crumb{{Href: "/docs", Label: "公文"}, {Label: "导入公文"}}}, Data: d})
 }
 
-// docImport reads an uploaded .txt or pasted text. A 公文 becomes the
+// docImport reads an uploaded file or pasted text to draft from. A 公文 becomes the
 // drafting form prefilled with its elements (saved only when the user
 // saves it); anything else is answered with what was found and what was
 // missing, and nothing is created.
@@ -57,7 +59,7 @@ func (h *handler) docImport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	parsed, rep, err := docimport.Parse(text)
 	if errors.Is(err, docimport.ErrNotDocument) {
 		h.renderImport(w, r, http.StatusUnprocessableEntity, docImportData{Text: text, Report: &rep,
-			Errors: map[string]string{"text": "这段文字不像一份公文：没有识别出标题、正文和发文字号（或发文机关标志）"}})
+			Errors: map[string]string{"text": "这段文字不像一份公文：没有识别出标题、正文，以及发文字号、主送机关、署名、成文日期中的两项"}})
 		return
 	}
 	if err != nil {
@@ -82,36 +84,35 @@ func (h *handler) docImport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	h.renderDocForm(w, r, c, http.StatusOK, d)
 }
 
-// importText is the text to import: the uploaded .txt file when there is
-// one, else the pasted text.
+// importText is the text to import: the uploaded file's (a .txt, .docx,
+// PDF or OFD, recognized by its content) when there is one, else the
+// pasted text.
 func importText(r *http.Request) (string, map[string]string) {
+	var name string
+	var data []byte
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return "", map[string]string{"file": "上传失败，文件过大或不完整"}
+		var err error
+		if name, data, err = optionalUpload(r, "file"); err != nil {
+			fields, _ := fieldErrors(err)
+			return r.PostFormValue("text"), fields
 		}
 	} else {
 		_ = r.ParseForm()
 	}
 	text := r.PostFormValue("text")
-	if f, hdr, err := r.FormFile("file"); err == nil {
-		defer f.Close()
-		if ext := strings.ToLower(filepath.Ext(hdr.Filename)); ext != ".txt" {
-			return text, map[string]string{"file": "只能导入 .txt 文本文件；PDF 请先用“另存为文本”或复制全文粘贴到下面"}
+	if len(data) > 0 {
+		ex, err := docfile.Extract(r.Context(), name, data)
+		var fe *docfile.Error
+		if errors.As(err, &fe) {
+			return text, map[string]string{"file": fe.Message}
 		}
-		data, err := io.ReadAll(io.LimitReader(f, maxImportText+1))
 		if err != nil {
-			return text, map[string]string{"file": "上传失败，请重新选择文件"}
+			return text, map[string]string{"file": "读取文件失败，请重试"}
 		}
-		if len(data) > maxImportText {
-			return text, map[string]string{"file": "文本文件超过 1 MB，不像是一份公文"}
-		}
-		if _, err := files.Check("file", hdr.Filename, data); err != nil || !utf8.Valid(data) {
-			return text, map[string]string{"file": "文件不是 UTF-8 编码的纯文本，请用记事本另存为 UTF-8 后再上传"}
-		}
-		text = string(data)
+		text = ex.Text
 	}
 	if strings.TrimSpace(text) == "" {
-		return text, map[string]string{"text": "请上传 .txt 文件或粘贴公文全文"}
+		return text, map[string]string{"text": "请上传来文文件或粘贴公文全文"}
 	}
 	if len(text) > maxImportText {
 		return "", map[string]string{"text": "文本超过 1 MB，不像是一份公文"}
