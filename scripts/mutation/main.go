@@ -33,6 +33,13 @@ type mutant struct {
 
 var mutants = []mutant{
 	{
+		name: "the 收文登记簿 readable by any unit (the unit condition dropped)",
+		file: "internal/incoming/store.go",
+		from: "` WHERE i.id = ? AND i.org_id = ?`, id, a.OrgID)",
+		to:   "` WHERE i.id = ? AND i.org_id > ?`, id, 0)",
+		pkg:  "./internal/incoming", run: "TestRegisterIsTheUnitsOwn",
+	},
+	{
 		name: "a scope check removed from a service method (visit.Service.Visit)",
 		file: "internal/visit/visits.go",
 		from: "\tif !a.Scope().Contains(v.OrgPath) {\n\t\treturn Visit{}, db.ErrNotFound\n\t}\n\treturn v, nil",
