@@ -129,7 +129,7 @@ func (p *parser) parseTitle(i int) int {
 		}
 		if t >= 0 {
 			p.d.Title = joinLines(rawTexts(ls[i:t]))
-			p.d.Recipients = normalizeSpaces(trimColon(joinLines(rawTexts(ls[t : c+1]))))
+			p.d.Recipients = normalize(trimColon(joinLines(rawTexts(ls[t : c+1]))))
 			return c + 1
 		}
 	}

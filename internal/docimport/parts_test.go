@@ -12,7 +12,7 @@ func TestNormalizeSpaces(t *testing.T) {
 		{"杨 杰", "杨杰"},
 		{"7月 6日至 7日，", "7月6日至7日，"},
 		{"的 “妇女之家”。", "的“妇女之家”。"},
-		{"责任感, 切实", "责任感,切实"}, // the text's own half-width comma is kept
+		{"责任感, 切实", "责任感,切实"}, // punctuation is normalizePunct's job
 		{"并用 Microsoft  Excel 汇总", "并用Microsoft Excel汇总"},
 		{"　全角　空格\t制表 ", "全角空格制表"},
 		{"Windows 10", "Windows 10"},

@@ -90,7 +90,7 @@ func (p *parser) parseBanji(ls []line) {
 			inCC = false
 		}
 	}
-	p.d.CC = normalizeSpaces(strings.TrimRight(joinLines(cc), "。."))
+	p.d.CC = normalize(strings.TrimRight(joinLines(cc), "。."))
 }
 
 // printedLine reads the 印发 line: the printing organ, the date and 印发
