@@ -16,8 +16,9 @@ import (
 	"halfsky/internal/org"
 )
 
-// importDoc parses a plain-text 公文: --json prints its elements as JSON,
-// otherwise as a list; --as USERNAME also saves it as a draft of that
+// importDoc parses a plain-text 公文: --json prints its elements as JSON
+// (with "warnings" beside them), otherwise as a list followed by a 提示 line
+// for each missing element; --as USERNAME also saves it as a draft of that
 // user's unit. Text that is not a 公文 gets the found/missing report and
 // exit status 2.
 func importDoc(ctx context.Context, args []string, out io.Writer) error {
@@ -51,7 +52,9 @@ func importDoc(ctx context.Context, args []string, out io.Writer) error {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(parsed); err != nil {
+		// The document's fields stay at the top level (scripts read them
+		// there); the warnings go beside them.
+		if err := enc.Encode(importedJSON{parsed, rep.Warnings}); err != nil {
 			return err
 		}
 	} else {
@@ -61,6 +64,13 @@ func importDoc(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 	return saveImported(ctx, *as, parsed, out)
+}
+
+// importedJSON is what import-doc --json prints: the parsed document and
+// what the user should check in it.
+type importedJSON struct {
+	docimport.Document
+	Warnings []string `json:"warnings"`
 }
 
 func join(s []string) string {
@@ -97,6 +107,9 @@ func printParsed(out io.Writer, p docimport.Document, rep docimport.Report) {
 	row("印发日期", p.PrintedDate)
 	if len(rep.Missing) > 0 {
 		fmt.Fprintf(out, "缺少：%s\n", join(rep.Missing))
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(out, "提示：%s\n", w)
 	}
 }
 

@@ -128,10 +128,11 @@ func checkCanonical(t *testing.T, d Document) {
 }
 
 // checkReport: the report matches the document, and the error matches the
-// documented rule (标题 and 正文, plus 发文字号 or 发文机关标志).
+// documented rule (标题 and 正文, plus two of 发文字号, 主送机关, 署名 and
+// 成文日期; a title without a document type only under a number or mark).
 func checkReport(t *testing.T, d Document, rep Report, err error) {
 	t.Helper()
-	if rep.Found == nil || rep.Missing == nil {
+	if rep.Found == nil || rep.Missing == nil || rep.Warnings == nil {
 		t.Fatalf("report has nil lists")
 	}
 	if !reflect.DeepEqual(rep, report(&d)) {
@@ -144,7 +145,17 @@ func checkReport(t *testing.T, d Document, rep Report, err error) {
 		}
 		seen[n] = true
 	}
-	isDoc := d.Title != "" && len(d.Body) > 0 && (d.Number != "" || d.IssuerMark != "")
+	n := 0
+	for _, s := range []string{d.Number, d.Recipients, d.Signature, d.Date} {
+		if s != "" {
+			n++
+		}
+	}
+	isDoc := d.Title != "" && len(d.Body) > 0 && n >= 2 &&
+		(endsWithDocType(d.Title) || d.Number != "" || d.IssuerMark != "")
+	if len(rep.Warnings) > len(rep.Missing) {
+		t.Fatalf("%d warnings for %d missing elements", len(rep.Warnings), len(rep.Missing))
+	}
 	if isDoc != (err == nil) || (err != nil && !errors.Is(err, ErrNotDocument)) {
 		t.Fatalf("err = %v for a document with title %q, %d paragraphs, number %q, mark %q",
 			err, d.Title, len(d.Body), d.Number, d.IssuerMark)

@@ -157,7 +157,9 @@ func render(d Document) string {
 		ln(prefix + string(rune('1'+i)) + "．" + a)
 	}
 	if d.Signature != "" {
-		ln(d.Signature)
+		for _, organ := range strings.Split(d.Signature, "、") { // a joint issue: one organ a line
+			ln(organ)
+		}
 	}
 	if d.Date != "" {
 		ln(chineseDate(d.Date))
@@ -257,11 +259,33 @@ func TestNotDocument(t *testing.T) {
 			checkReport: true,
 		},
 		{
-			name:        "a letter with neither mark nor number",
-			text:        "关于周末聚餐的通知\n各位同学：\n　　本周六晚6点在老地方聚餐，请准时参加。\n班长\n2015年8月11日\n",
+			name:        "title and body with only a date",
+			text:        "关于周末聚餐的通知\n　　本周六晚6点在老地方聚餐，请准时参加。\n2015年8月11日\n",
+			found:       []string{"标题", "正文", "成文日期"},
+			missing:     []string{"发文机关标志", "发文字号", "主送机关", "发文机关署名", "印发机关和印发日期"},
+			checkReport: true,
+		},
+		{
+			name:        "a headline is not a title without a head",
+			text:        "市妇联开展走访慰问活动\n各区县（市）妇联：\n　　5月6日，市妇联走访慰问困难家庭。\n市妇联宣传部\n2014年5月7日\n",
 			found:       []string{"标题", "主送机关", "正文", "发文机关署名", "成文日期"},
 			missing:     []string{"发文机关标志", "发文字号", "印发机关和印发日期"},
 			checkReport: true,
+		},
+		{
+			name:        "news with a date and a signature-looking line",
+			text:        readFile(t, "testdata/notdoc_news_signed.txt"),
+			found:       []string{"标题", "正文", "发文机关署名", "成文日期"},
+			missing:     []string{"发文机关标志", "发文字号", "主送机关", "印发机关和印发日期"},
+			checkReport: true,
+		},
+		{
+			name: "chat log",
+			text: readFile(t, "testdata/notdoc_chat.txt"),
+		},
+		{
+			name: "web page without a document",
+			text: readFile(t, "testdata/notdoc_webpage.txt"),
 		},
 	}
 	for _, tt := range tests {
@@ -342,5 +366,47 @@ func TestSeedVariants(t *testing.T) {
 			}
 			compareDocs(t, got, want)
 		})
+	}
+}
+
+// TestAcceptance checks the acceptance rule on texts that lack parts a
+// printed notice has, and the warnings a user gets for them.
+func TestAcceptance(t *testing.T) {
+	tests := []struct {
+		name     string
+		text     string
+		warnings []string
+	}{
+		{
+			name: "a letter with neither mark nor number",
+			text: "关于周末聚餐的通知\n各位同学：\n　　本周六晚6点在老地方聚餐，请准时参加。\n班长\n2015年8月11日\n",
+			warnings: []string{"没有识别到发文机关标志（版头），网页转载的公文常省略版头", "没有识别到发文字号，请对照原件补填",
+				"没有识别到版记（印发机关和印发日期）"},
+		},
+		{
+			name:     "number and recipients only",
+			text:     "株妇发﹝2014﹞9号\n关于报送材料的通知\n各区县(市)妇联:\n　　请于5月10日前报送材料。\n",
+			warnings: []string{"没有识别到发文机关标志（版头），网页转载的公文常省略版头", "没有识别到发文机关署名", "没有识别到成文日期", "没有识别到版记（印发机关和印发日期）"},
+		},
+		{
+			name:     "a title without a document type under a number",
+			text:     "株妇发〔2014〕9号\n2014年全市妇联工作要点\n　　2014年全市妇联工作的总体要求是……。\n株洲市妇女联合会\n2014年2月10日\n",
+			warnings: []string{"没有识别到发文机关标志（版头），网页转载的公文常省略版头", "没有识别到主送机关，纪要、公告等文种可以没有主送机关", "没有识别到版记（印发机关和印发日期）"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, rep, err := Parse(tt.text)
+			if err != nil {
+				t.Fatalf("Parse: %v (report %+v, document %+v)", err, rep, d)
+			}
+			if !reflect.DeepEqual(rep.Warnings, tt.warnings) {
+				t.Errorf("Warnings = %q, want %q", rep.Warnings, tt.warnings)
+			}
+		})
+	}
+	_, rep, _ := Parse(readFile(t, "testdata/seed_000.txt"))
+	if len(rep.Warnings) != 0 {
+		t.Errorf("seed: Warnings = %q, want none", rep.Warnings)
 	}
 }
