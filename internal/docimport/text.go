@@ -52,9 +52,25 @@ func compact(s string) string {
 
 // joinLines joins the printed lines of one paragraph or title. Lines broken
 // between two Chinese characters join with nothing; lines broken between two
-// Latin words keep one space.
+// Latin words keep one space; a number broken after a digit or a hyphen
+// ("电话：0734-" / "8221234") is joined up again.
 func joinLines(parts []string) string {
-	return normalize(strings.Join(parts, " "))
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 && !brokenNumber(parts[i-1], p) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p)
+	}
+	return normalize(b.String())
+}
+
+func brokenNumber(prev, next string) bool {
+	last, first := lastRune(strings.TrimSpace(prev)), rune(0)
+	if next = strings.TrimSpace(next); next != "" {
+		first, _ = utf8.DecodeRuneInString(next)
+	}
+	return (isDigit(last) || last == '-') && isDigit(first)
 }
 
 // width measures a line in half-em units as it was printed: a wide character
