@@ -50,6 +50,12 @@ func splitLines(text string) []line {
 			case isRule(raw):
 				rule = true
 				continue
+			case isWrappedPunct(raw) && len(out) > 0 && !blank && !pageBreak && !rule && !endsInPunct(out[len(out)-1].raw):
+				// pdftotext wraps a sentence's last 。 onto a line of its own.
+				prev := &out[len(out)-1]
+				prev.raw += raw
+				prev.norm = normalize(prev.raw)
+				continue
 			case isJunk(raw) || isChrome(raw):
 				blank = true
 				continue
@@ -100,6 +106,19 @@ func isInvisible(r rune) bool {
 // off the start of a line.
 func isLeadingJunk(r rune) bool {
 	return unicode.IsSpace(r) || r == '?' || r == '？' || r == '\uFFFD'
+}
+
+// isWrappedPunct reports a line of nothing but punctuation that closes a
+// sentence or clause, which an extractor may wrap onto a line of its own
+// when the page kept it at the margin. A lone question mark is not one: on
+// web pages it is a placeholder.
+func isWrappedPunct(raw string) bool {
+	return raw != "" && strings.Trim(raw, "。，、；：！）」』”’》.,;:!)") == ""
+}
+
+func endsInPunct(s string) bool {
+	r := lastRune(s)
+	return unicode.IsPunct(r) || unicode.IsSymbol(r)
 }
 
 // isJunk reports a line without a single letter or digit: placeholders

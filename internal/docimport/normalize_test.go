@@ -81,6 +81,15 @@ func TestWebLines(t *testing.T) {
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
+	// A sentence's 。 wrapped onto a line of its own joins its sentence; after
+	// a finished line or a blank it is junk.
+	got = got[:0]
+	for _, l := range splitLines("报市妇联宣传部\n。\n特此通知。\n。\n附件\n\n，\n") {
+		got = append(got, l.norm)
+	}
+	if want := "报市妇联宣传部。|特此通知。|附件"; strings.Join(got, "|") != want {
+		t.Errorf("wrapped punctuation: got %q, want %q", got, want)
+	}
 	ls := splitLines("? ?\n? ?关于开展活动的通知\n正文。\n第3页 共5页\n下一页。")
 	if len(ls) != 3 || !ls[0].blankBefore || !ls[0].indented || !ls[2].pageBreak {
 		t.Errorf("splitLines = %+v", ls)

@@ -65,13 +65,23 @@ func signature(ls []line) (string, int) {
 	n := 0
 	for k := len(ls) - 1; k >= 0 && n < maxSigners; k-- {
 		s := ls[k].norm
-		if !organLike(s) || (n > 0 && !hasOrganEnding(s)) {
+		if !organLike(s) || (n > 0 && !stackedOrgan(s)) {
 			break
 		}
 		names = append(organNames(ls[k].raw), names...)
 		n++
 	}
 	return strings.Join(names, "、"), n
+}
+
+// stackedOrgan reports a line above the last 署名 line that is another
+// organ's name: it ends like one and is short, without digits or a request
+// (a line of the 正文 that lost its 。 may end in …宣传部 too).
+func stackedOrgan(s string) bool {
+	c := compact(s)
+	return hasOrganEnding(c) && utf8.RuneCountInString(c) <= 20 &&
+		!strings.ContainsFunc(c, func(r rune) bool { return isDigit(r) || isFullWidthDigit(r) }) &&
+		!strings.HasPrefix(c, "请")
 }
 
 // organNames splits a line holding organs' names set side by side
