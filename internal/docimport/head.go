@@ -179,9 +179,11 @@ func hasOrganEnding(s string) bool {
 // undouble returns the first half of a title printed twice: a web page's
 // headline followed by the document's own title, with nothing between them
 // once the page's metadata is dropped.
+// The half is normalized again: parentheses may have paired across the
+// halves.
 func undouble(t string) string {
-	if h := len(t) / 2; len(t)%2 == 0 && t[:h] == t[h:] {
-		return t[:h]
+	if h := len(t) / 2; h > 0 && len(t)%2 == 0 && t[:h] == t[h:] {
+		return normalize(t[:h])
 	}
 	return t
 }

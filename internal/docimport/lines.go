@@ -127,7 +127,7 @@ func endsInPunct(s string) bool {
 // nothing of the document.
 func isJunk(raw string) bool {
 	return !strings.ContainsFunc(raw, func(r rune) bool {
-		return unicode.IsLetter(r) || unicode.IsNumber(r)
+		return unicode.IsLetter(r) || unicode.IsNumber(r) || isHanRune(r)
 	})
 }
 

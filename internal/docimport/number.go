@@ -96,6 +96,9 @@ func parseSigners(s string) []string {
 	for _, seg := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、，,；;/／", r) }) {
 		names = append(names, groupNameTokens(strings.Fields(seg))...)
 	}
+	for i, n := range names {
+		names[i] = normalizePunct(n) // like every stored text: 杨(杰) is 杨（杰）
+	}
 	return names
 }
 

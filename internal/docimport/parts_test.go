@@ -129,7 +129,8 @@ func TestDates(t *testing.T) {
 }
 
 func TestPageNumbers(t *testing.T) {
-	for _, s := range []string{"— 2 —", "—2—", "-3-", "- 3 -", "－4－", "3", "第 2 页", "第2页 共5页", "第2页，共5页", "~ 7 ~"} {
+	for _, s := range []string{"— 2 —", "—2—", "-3-", "- 3 -", "－4－", "3", "第 2 页", "第2页 共5页", "第2页，共5页", "~ 7 ~",
+		"3/5", "3 / 5", "第 3 页/共 5 页", "共5页 第3页", "Page 3 of 5", "page 3"} {
 		if !isPageNumber(s) {
 			t.Errorf("isPageNumber(%q) = false", s)
 		}
