@@ -460,6 +460,33 @@ func TestImportDoc(t *testing.T) {
 	})
 }
 
+// TestImportDocWarnings: a notice copied from a web page, without 版头 and
+// 版记, is imported, and the command says what is missing (issue 12).
+func TestImportDocWarnings(t *testing.T) {
+	web := filepath.Join(t.TempDir(), "web.txt")
+	os.WriteFile(web, []byte("? ?\n? ?关于开展寻找\"最美家庭\"活动的通知\n株妇发﹝2014﹞9号\n各区、县(市)妇联:\n"+
+		"　　为弘扬家庭美德，市妇联决定开展寻找\"最美家庭\"活动。\n株洲市妇女联合会\n2014年4月28日\n打印本页 关闭窗口\n"), 0o644)
+	out := must(t, "import-doc", web)
+	for _, want := range []string{"株妇发〔2014〕9号\n", "各区、县（市）妇联\n",
+		"提示：没有识别到发文机关标志（版头），网页转载的公文常省略版头", "提示：没有识别到版记（印发机关和印发日期）"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	var got struct {
+		Number   string   `json:"number"`
+		Title    string   `json:"title"`
+		Warnings []string `json:"warnings"`
+	}
+	out = must(t, "import-doc", "--json", web)
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if got.Number != "株妇发〔2014〕9号" || got.Title != "关于开展寻找\"最美家庭\"活动的通知" || len(got.Warnings) != 2 {
+		t.Errorf("--json: %+v", got)
+	}
+}
+
 // serveUntil starts the server, reads its output up to the first line
 // holding stop, stops it and returns that output.
 func serveUntil(t *testing.T, stop string) string {

@@ -21,12 +21,13 @@ import (
 )
 
 // importDoc reads a 公文 from a file — .txt, .docx, PDF or OFD, told apart
-// by content — and prints its elements: --json as JSON, otherwise as a
-// list. --as USERNAME also saves it as a draft of that user's unit;
-// --register --as USERNAME instead enters it in that unit's 收文登记簿
-// with the file kept as the original. A file that cannot be read gets
-// the reason; text that is not a 公文 gets the found/missing report;
-// both exit with status 2.
+// by content — and prints its elements: --json as JSON (with "warnings"
+// beside them), otherwise as a list followed by a 提示 line for each
+// missing element. --as USERNAME also saves it as a draft of that user's
+// unit; --register --as USERNAME instead enters it in that unit's 收文登记簿
+// with the file kept as the original. A file that cannot be read gets the
+// reason; text that is not a 公文 gets the found/missing report; both exit
+// with status 2.
 func importDoc(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("import-doc", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the elements as JSON")
@@ -77,7 +78,9 @@ func importDoc(ctx context.Context, args []string, out io.Writer) error {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(parsed); err != nil {
+		// The document's fields stay at the top level (scripts read them
+		// there); the warnings go beside them.
+		if err := enc.Encode(importedJSON{parsed, rep.Warnings}); err != nil {
 			return err
 		}
 	} else {
@@ -87,6 +90,13 @@ func importDoc(ctx context.Context, args []string, out io.Writer) error {
 		return nil
 	}
 	return saveImported(ctx, *as, parsed, out)
+}
+
+// importedJSON is what import-doc --json prints: the parsed document and
+// what the user should check in it.
+type importedJSON struct {
+	docimport.Document
+	Warnings []string `json:"warnings"`
 }
 
 func join(s []string) string {
@@ -123,6 +133,9 @@ func printParsed(out io.Writer, p docimport.Document, rep docimport.Report) {
 	row("印发日期", p.PrintedDate)
 	if len(rep.Missing) > 0 {
 		fmt.Fprintf(out, "缺少：%s\n", join(rep.Missing))
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(out, "提示：%s\n", w)
 	}
 }
 

@@ -14,8 +14,12 @@ type parser struct {
 
 func (p *parser) parse() {
 	i := p.parseMarkers(0)
-	i = p.parseHead(i)
-	i = p.parseTitle(i)
+	i, titled := p.parseHead(i)
+	if titled {
+		i = p.parseRecipients(i)
+	} else {
+		i = p.parseTitle(i)
+	}
 	p.parseRest(i)
 }
 
@@ -59,29 +63,148 @@ func setOnce(dst *string, v string) {
 // few organs stacked above 文件.
 const maxIssuerLines = 3
 
+// maxHeadLines bounds how far below the markers the 发文字号 is looked for:
+// past a 发文机关标志 and a 标题, since web pages print the number under
+// the title.
+const maxHeadLines = maxIssuerLines + maxTitleLines
+
 // parseHead reads 发文机关标志, 发文字号 and 签发人 and returns the index of
-// the first line after them, where the 标题 starts.
+// the first line after them, and whether the 标题 was among them.
 //
-// The number line is the anchor: the lines between the markers and it are
-// the 发文机关标志. Without a number, only a line ending in 文件 is taken as
-// the 发文机关标志, since any short first line (a news headline) would
-// otherwise pass.
-func (p *parser) parseHead(i int) int {
-	for j := i; j < len(p.ls) && j <= i+maxIssuerLines; j++ {
-		nl, ok := parseNumberLine(p.ls[j].raw)
-		if !ok {
-			continue
+// The number line is the anchor. In a 公文 as printed, the lines above it
+// are the 发文机关标志 and the 标题 follows it; on web pages the number often
+// comes under the title, or first of all, and in the 函 form, whose number
+// is set on the right under the organ's name, extraction may put it before
+// the name. So the lines above the number are split into a mark and a title
+// (splitHead), and a mark is also looked for under a number that comes first.
+// Without a number, only a line ending in 文件 is taken as the 发文机关标志,
+// since any short first line (a news headline) would otherwise pass.
+func (p *parser) parseHead(i int) (int, bool) {
+	j, nl, ok := p.findNumber(i)
+	if !ok {
+		if i < len(p.ls) && strings.HasSuffix(p.ls[i].norm, "文件") && organLike(p.ls[i].norm) {
+			p.d.IssuerMark = p.ls[i].norm
+			return i + 1, false
 		}
-		p.d.Number = nl.number
-		p.d.Signers = append(p.d.Signers, nl.signers...)
-		if j > i && allOrganLike(p.ls[i:j]) {
-			p.d.IssuerMark = joinLines(rawTexts(p.ls[i:j]))
-		}
-		return p.parseSigners(j+1, nl.signerLabel)
+		return i, false
 	}
-	if i < len(p.ls) && strings.HasSuffix(p.ls[i].norm, "文件") && organLike(p.ls[i].norm) {
-		p.d.IssuerMark = p.ls[i].norm
-		return i + 1
+	p.d.Number = nl.number
+	p.d.Signers = append(p.d.Signers, nl.signers...)
+	mark, title := splitHead(p.ls[i:j])
+	if len(mark) > 0 {
+		p.d.IssuerMark = joinLines(rawTexts(mark))
+	}
+	k := p.parseSigners(j+1, nl.signerLabel)
+	if len(title) > 0 {
+		p.d.Title = undouble(joinLines(rawTexts(title)))
+		return p.skipTitleRepeat(k), true
+	}
+	if j == i {
+		k = p.parseMarkAfter(k)
+	}
+	return k, false
+}
+
+// findNumber finds the 发文字号 line among the head's lines. It stops at the
+// first sentence or line ending in a colon: the 主送机关 or the 正文 has
+// begun, and a number there is a reference, not the document's own.
+func (p *parser) findNumber(i int) (int, numberLine, bool) {
+	for k := i; k < len(p.ls) && k <= i+maxHeadLines; k++ {
+		if nl, ok := parseNumberLine(p.ls[k].raw); ok {
+			return k, nl, true
+		}
+		s := p.ls[k].norm
+		if strings.ContainsAny(s, "。！？!?") || strings.HasSuffix(s, "：") || strings.HasSuffix(s, ":") {
+			break
+		}
+	}
+	return 0, numberLine{}, false
+}
+
+// splitHead splits the lines above the number into the 发文机关标志 (up to
+// three organ names, or a name and 文件) and a 标题 under it, as web pages
+// print it. Lines that are neither are dropped, as before: stray page
+// furniture is likelier there than a title without its document type.
+func splitHead(ls []line) (mark, title []line) {
+	n := 0
+	for n < len(ls) && n < maxIssuerLines && markLike(ls[n].norm) {
+		n++
+	}
+	rest := ls[n:]
+	if len(rest) > 0 && len(rest) <= maxTitleLines && endsWithDocType(joinLines(rawTexts(rest))) {
+		return ls[:n], rest
+	}
+	return ls[:n], nil
+}
+
+// markLike reports a line that can be (part of) a 发文机关标志: an organ's
+// name, and not the start or end of a title, which has 关于 or ends with the
+// document's type.
+func markLike(s string) bool {
+	return organLike(s) && !endsWithDocType(s) && !strings.Contains(s, "关于")
+}
+
+// parseMarkAfter reads a 发文机关标志 printed under a number that came
+// first, as extraction orders a 函's head. A lone organ name right above a
+// line starting with 关于 is instead the first line of the title
+// ("哈尔滨市妇女联合会" / "关于…的通知"), unless a blank or a rule separates
+// them.
+func (p *parser) parseMarkAfter(k int) int {
+	n := 0
+	for n < maxIssuerLines && k+n < len(p.ls) && markLike(p.ls[k+n].norm) && hasOrganEnding(p.ls[k+n].norm) {
+		n++
+	}
+	if n == 0 {
+		return k
+	}
+	mark := joinLines(rawTexts(p.ls[k : k+n]))
+	if !strings.HasSuffix(mark, "文件") && k+n < len(p.ls) {
+		next := p.ls[k+n]
+		if strings.HasPrefix(next.norm, "关于") && !next.blankBefore && !next.ruleBefore {
+			return k
+		}
+	}
+	p.d.IssuerMark = mark
+	return k + n
+}
+
+// organEndings are the last characters of organs' names: 联合会, 妇联,
+// 委员会, 教育局, 宣传部, 文明办, 办公室, 人民政府, and 文件 after them.
+const organEndings = "会联委局部厅办室院府处团所站队校社馆组署件"
+
+func hasOrganEnding(s string) bool {
+	return strings.ContainsRune(organEndings, lastRune(compact(s)))
+}
+
+// undouble returns the first half of a title printed twice: a web page's
+// headline followed by the document's own title, with nothing between them
+// once the page's metadata is dropped.
+// The half is normalized again: parentheses may have paired across the
+// halves.
+func undouble(t string) string {
+	if h := len(t) / 2; h > 0 && len(t)%2 == 0 && t[:h] == t[h:] {
+		return normalize(t[:h])
+	}
+	return t
+}
+
+// skipTitleRepeat skips the title printed again under the number (a web
+// page's headline, then the number, then the document's title).
+func (p *parser) skipTitleRepeat(k int) int {
+	for n := 1; n <= maxTitleLines && k+n <= len(p.ls); n++ {
+		if joinLines(rawTexts(p.ls[k:k+n])) == p.d.Title {
+			return k + n
+		}
+	}
+	return k
+}
+
+// parseRecipients reads the 主送机关 right under a title that was read with
+// the head, and returns the index where the 正文 starts.
+func (p *parser) parseRecipients(i int) int {
+	if c := p.findRecipientsEnd(i); c >= 0 && c-i < 3 {
+		p.d.Recipients = normalize(trimColon(joinLines(rawTexts(p.ls[i : c+1]))))
+		return c + 1
 	}
 	return i
 }
@@ -128,14 +251,14 @@ func (p *parser) parseTitle(i int) int {
 			t = c
 		}
 		if t >= 0 {
-			p.d.Title = joinLines(rawTexts(ls[i:t]))
-			p.d.Recipients = normalizeSpaces(trimColon(joinLines(rawTexts(ls[t : c+1]))))
+			p.d.Title = undouble(joinLines(rawTexts(ls[i:t])))
+			p.d.Recipients = normalize(trimColon(joinLines(rawTexts(ls[t : c+1]))))
 			return c + 1
 		}
 	}
 	for k := i + 1; k <= len(ls) && k-i <= maxTitleLines; k++ {
 		if endsWithDocType(joinLines(rawTexts(ls[i:k]))) {
-			p.d.Title = joinLines(rawTexts(ls[i:k]))
+			p.d.Title = undouble(joinLines(rawTexts(ls[i:k])))
 			return k
 		}
 	}
@@ -189,21 +312,12 @@ func organLike(s string) bool {
 	switch {
 	case n < 2 || n > 40 || !containsHan(c):
 		return false
-	case strings.ContainsAny(c, "。，！？；：、,.!?;:《》“”"):
+	case strings.ContainsAny(c, "。，！？；：、,.!?;:《》“”<>＜＞|｜/／"):
 		return false
 	case isHeading(c) || listItemRe.MatchString(c):
 		return false
 	case strings.HasPrefix(c, "附件") || strings.HasPrefix(c, "特此"):
 		return false
-	}
-	return true
-}
-
-func allOrganLike(ls []line) bool {
-	for _, l := range ls {
-		if !organLike(l.norm) {
-			return false
-		}
 	}
 	return true
 }

@@ -8,10 +8,15 @@ import (
 // numberRe finds a 发文字号 in a line: the organ's code (机关代字, Han
 // characters), the year in brackets, an optional 第, the serial number and 号.
 // Besides the correct 〔〕 it accepts the brackets people type instead
-// ([], (), （）, 【】, ［］, 〖〗), and spaces between the parts because PDF
-// extraction inserts them ("9 号"). Digits must already be ASCII.
+// ([], (), （）, 【】, ［］, 〖〗) and the small ﹝﹞ and ﹙﹚ that web pages
+// show, and spaces between the parts because PDF extraction and web editors
+// insert them ("株妇发 ﹝ 2014 ﹞ 9 号"). Digits must already be ASCII.
 var numberRe = regexp.MustCompile(
-	`(\p{Han}+) ?[〔\[(（【［〖] ?(\d{4}) ?[〕\])）】］〗] ?(?:第 ?)?(\d{1,6}) ?号`)
+	`(\p{Han}+) ?[〔\[(（【［〖﹝﹙] ?(\d{4}) ?[〕\])）】］〗﹞﹚] ?(?:第 ?)?(\d{1,6}) ?号`)
+
+// numberLabelRe matches the label a web page's metadata puts before the
+// number ("文号：株妇发〔2014〕9号").
+var numberLabelRe = regexp.MustCompile(`^(?:发文字号|发文文号|文号|字号)[：:]?$`)
 
 // signerRe finds the 签发人 label; the names follow it to the end of the line.
 var signerRe = regexp.MustCompile(`签 ?发 ?人 ?[：:]`)
@@ -50,7 +55,7 @@ func parseNumberLine(raw string) (numberLine, bool) {
 		nl.signers = parseSigners(rest[l[1]:])
 		rest = rest[:l[0]]
 	}
-	if compact(rest) != "" {
+	if c := compact(rest); c != "" && !numberLabelRe.MatchString(c) {
 		return numberLine{}, false
 	}
 	return nl, true
@@ -90,6 +95,9 @@ func parseSigners(s string) []string {
 	var names []string
 	for _, seg := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、，,；;/／", r) }) {
 		names = append(names, groupNameTokens(strings.Fields(seg))...)
+	}
+	for i, n := range names {
+		names[i] = normalizePunct(n) // like every stored text: 杨(杰) is 杨（杰）
 	}
 	return names
 }

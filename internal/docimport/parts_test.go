@@ -12,7 +12,7 @@ func TestNormalizeSpaces(t *testing.T) {
 		{"杨 杰", "杨杰"},
 		{"7月 6日至 7日，", "7月6日至7日，"},
 		{"的 “妇女之家”。", "的“妇女之家”。"},
-		{"责任感, 切实", "责任感,切实"}, // the text's own half-width comma is kept
+		{"责任感, 切实", "责任感,切实"}, // punctuation is normalizePunct's job
 		{"并用 Microsoft  Excel 汇总", "并用Microsoft Excel汇总"},
 		{"　全角　空格\t制表 ", "全角空格制表"},
 		{"Windows 10", "Windows 10"},
@@ -45,6 +45,16 @@ func TestParseNumberLine(t *testing.T) {
 		{"哈妇发〔２０１６〕１２号", "哈妇发〔2016〕12号", nil},
 		{"道妇发〔2016〕5号　　签发人：王丽华 李红梅", "道妇发〔2016〕5号", []string{"王丽华", "李红梅"}},
 		{"签发人：王丽华  道妇发〔2016〕5号", "道妇发〔2016〕5号", []string{"王丽华"}},
+		{"株妇发﹝2014﹞9号", "株妇发〔2014〕9号", nil},
+		{"株妇发 ﹝ 2014 ﹞ 9 号", "株妇发〔2014〕9号", nil},
+		{"株妇发﹙2014﹚9号", "株妇发〔2014〕9号", nil},
+		{"株妇发［2014］9号", "株妇发〔2014〕9号", nil},
+		{"株妇发〖2014〗9号", "株妇发〔2014〕9号", nil},
+		{"株妇发 [ 2014 ] 第 9 号", "株妇发〔2014〕9号", nil},
+		{"株妇发 ( 2014 ) 9号", "株妇发〔2014〕9号", nil},
+		{"株妇发（2014)9号", "株妇发〔2014〕9号", nil},
+		{"文号：株妇发〔2014〕9号", "株妇发〔2014〕9号", nil},
+		{"　　　　　　　　　　株妇函〔2014〕3号", "株妇函〔2014〕3号", nil},
 	}
 	for _, tt := range tests {
 		nl, ok := parseNumberLine(tt.in)
@@ -57,6 +67,7 @@ func TestParseNumberLine(t *testing.T) {
 		"哈妇发〔15〕9号",         // two-digit year
 		"哈妇发〔2015〕号",
 		"2015年8月11日",
+		"来源：株妇发〔2014〕9号",
 	} {
 		if nl, ok := parseNumberLine(in); ok {
 			t.Errorf("parseNumberLine(%q) = %+v, want rejected", in, nl)
@@ -118,7 +129,8 @@ func TestDates(t *testing.T) {
 }
 
 func TestPageNumbers(t *testing.T) {
-	for _, s := range []string{"— 2 —", "—2—", "-3-", "- 3 -", "－4－", "3", "第 2 页", "第2页 共5页", "第2页，共5页", "~ 7 ~"} {
+	for _, s := range []string{"— 2 —", "—2—", "-3-", "- 3 -", "－4－", "3", "第 2 页", "第2页 共5页", "第2页，共5页", "~ 7 ~",
+		"3/5", "3 / 5", "第 3 页/共 5 页", "共5页 第3页", "Page 3 of 5", "page 3"} {
 		if !isPageNumber(s) {
 			t.Errorf("isPageNumber(%q) = false", s)
 		}

@@ -3,6 +3,7 @@ package docimport
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // parseRest reads everything after the 主送机关: 正文, 附件说明, 署名,
@@ -30,9 +31,9 @@ func (p *parser) parseRest(b int) {
 	if d >= 0 {
 		p.d.Note = findNote(ls[d+1 : end])
 		end = d
-		if d > b && organLike(ls[d-1].norm) {
-			p.d.Signature = compact(ls[d-1].norm)
-			end = d - 1
+		if sig, n := signature(ls[b:d]); n > 0 {
+			p.d.Signature = sig
+			end = d - n
 		}
 	}
 	bodyEnd := end
@@ -47,6 +48,55 @@ func (p *parser) parseRest(b int) {
 	if v >= 0 {
 		p.parseBanji(ls[v:])
 	}
+}
+
+// maxSigners bounds the organs of a joint issue whose names stand above
+// the 成文日期.
+const maxSigners = 3
+
+// signature reads the 发文机关署名 at the end of ls, just above the date,
+// and returns it with the number of lines it took. A joint issue stacks one
+// organ per line or sets them side by side; their names are joined with 、.
+// Lines above the last are taken only when they end like an organ's name
+// (…妇女联合会, …教育局), so that a short closing line of the 正文 (此复,
+// 盼复) is not mistaken for a second organ.
+func signature(ls []line) (string, int) {
+	var names []string
+	n := 0
+	for k := len(ls) - 1; k >= 0 && n < maxSigners; k-- {
+		s := ls[k].norm
+		if !organLike(s) || (n > 0 && !stackedOrgan(s)) {
+			break
+		}
+		names = append(organNames(ls[k].raw), names...)
+		n++
+	}
+	return strings.Join(names, "、"), n
+}
+
+// stackedOrgan reports a line above the last 署名 line that is another
+// organ's name: it ends like one and is short, without digits or a request
+// (a line of the 正文 that lost its 。 may end in …宣传部 too).
+func stackedOrgan(s string) bool {
+	c := compact(s)
+	return hasOrganEnding(c) && utf8.RuneCountInString(c) <= 20 &&
+		!strings.ContainsFunc(c, func(r rune) bool { return isDigit(r) || isFullWidthDigit(r) }) &&
+		!strings.HasPrefix(c, "请")
+}
+
+// organNames splits a line holding organs' names set side by side
+// ("株洲市妇女联合会    株洲市教育局"): every space-separated part must end
+// like an organ's name and have at least three characters, so that a name
+// split apart by PDF extraction ("哈尔滨市妇女 联合会") stays one.
+func organNames(raw string) []string {
+	parts := strings.Fields(raw)
+	for i, p := range parts {
+		if len(parts) < 2 || utf8.RuneCountInString(p) < 3 || !hasOrganEnding(p) {
+			return []string{compact(normalize(raw))}
+		}
+		parts[i] = normalize(p)
+	}
+	return parts
 }
 
 // findBanji returns the index of the first line of the 版记 at or after b,
@@ -90,7 +140,7 @@ func (p *parser) parseBanji(ls []line) {
 			inCC = false
 		}
 	}
-	p.d.CC = normalizeSpaces(strings.TrimRight(joinLines(cc), "。."))
+	p.d.CC = normalize(strings.TrimRight(joinLines(cc), "。."))
 }
 
 // printedLine reads the 印发 line: the printing organ, the date and 印发

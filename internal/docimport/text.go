@@ -52,9 +52,25 @@ func compact(s string) string {
 
 // joinLines joins the printed lines of one paragraph or title. Lines broken
 // between two Chinese characters join with nothing; lines broken between two
-// Latin words keep one space.
+// Latin words keep one space; a number broken after a digit or a hyphen
+// ("电话：0734-" / "8221234") is joined up again.
 func joinLines(parts []string) string {
-	return normalizeSpaces(strings.Join(parts, " "))
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 && !brokenNumber(parts[i-1], p) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p)
+	}
+	return normalize(b.String())
+}
+
+func brokenNumber(prev, next string) bool {
+	last, first := lastRune(strings.TrimSpace(prev)), rune(0)
+	if next = strings.TrimSpace(next); next != "" {
+		first, _ = utf8.DecodeRuneInString(next)
+	}
+	return (isDigit(last) || last == '-') && isDigit(first)
 }
 
 // width measures a line in half-em units as it was printed: a wide character
@@ -105,4 +121,129 @@ func lastRune(s string) rune {
 // trimColon removes a trailing full- or half-width colon.
 func trimColon(s string) string {
 	return strings.TrimRight(s, "：:")
+}
+
+// normalize is the one normalization every stored text goes through:
+// ASCII punctuation typed in Chinese text becomes full-width, then spaces
+// are collapsed. Both steps are idempotent and neither changes what the
+// other decides, so normalize is idempotent too.
+func normalize(s string) string {
+	return normalizeSpaces(normalizePunct(s))
+}
+
+// fullWidth maps the ASCII punctuation that typists and web editors put into
+// Chinese text to the full-width forms a 公文 prints.
+var fullWidthPunct = map[rune]rune{
+	',': '，', ':': '：', ';': '；', '(': '（', ')': '）', '!': '！', '?': '？',
+}
+
+func isASCIIPunct(r rune) bool { _, ok := fullWidthPunct[r]; return ok }
+
+// normalizePunct turns ASCII , : ; ( ) ! ? into their full-width forms where
+// they stand in Chinese text ("县(市)妇联:" → "县（市）妇联："), and keeps them
+// where both neighbours are narrow ("Windows 10, 11", "3:30",
+// "http://a.b/c?d=1").
+//
+// The decision is made per run: ASCII punctuation marks in a row, with
+// nothing but spaces between them, convert together when the character
+// before or after the run (spaces skipped) is wide. Parentheses convert in
+// pairs, so "发(2014)9号" becomes "发（2014）9号" and not "发（2014)9号"; a
+// run that holds one half of a converted pair converts with it. Because the
+// neighbours of a run are never punctuation that could convert, converting
+// one run never changes the decision for another, which makes the function
+// idempotent; spaces are never consulted, so normalizeSpaces does not change
+// its decisions either.
+func normalizePunct(s string) string {
+	if !strings.ContainsAny(s, ",:;()!?") {
+		return s
+	}
+	rs := []rune(s)
+	run := make([]int, len(rs)) // run index of each convertible rune, or -1
+	var wide []bool             // per run: a wide neighbour, or tied to one
+	for i := 0; i < len(rs); i++ {
+		run[i] = -1
+		if !isASCIIPunct(rs[i]) {
+			continue
+		}
+		start, end := i, i
+		for k := i + 1; k < len(rs); k++ {
+			if isASCIIPunct(rs[k]) {
+				end = k
+			} else if !unicode.IsSpace(rs[k]) {
+				break
+			}
+		}
+		for k := start; k <= end; k++ {
+			run[k] = -1
+			if isASCIIPunct(rs[k]) {
+				run[k] = len(wide)
+			}
+		}
+		wide = append(wide, isWide(neighbour(rs, start, -1)) || isWide(neighbour(rs, end, +1)))
+		i = end
+	}
+	pairRuns(rs, run, wide)
+	for i, r := range rs {
+		if run[i] >= 0 && wide[run[i]] {
+			rs[i] = fullWidthPunct[r]
+		}
+	}
+	return string(rs)
+}
+
+// neighbour returns the first rune that is not a space from rs[i] in
+// direction dir (exclusive), or 0.
+func neighbour(rs []rune, i, dir int) rune {
+	for k := i + dir; k >= 0 && k < len(rs); k += dir {
+		if !unicode.IsSpace(rs[k]) {
+			return rs[k]
+		}
+	}
+	return 0
+}
+
+// pairRuns makes the runs holding the two halves of a pair of parentheses
+// convert together: tied runs form groups (union-find), and a group
+// converts when any run in it has a wide neighbour or one of its
+// parentheses is paired with a full-width one.
+func pairRuns(rs []rune, run []int, wide []bool) {
+	parent := make([]int, len(wide))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	var stack []int
+	for i, r := range rs {
+		switch r {
+		case '(', '（':
+			stack = append(stack, i)
+		case ')', '）':
+			if len(stack) == 0 {
+				continue
+			}
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			a, b := run[o], run[i]
+			switch {
+			case a >= 0 && b >= 0:
+				ra, rb := find(a), find(b)
+				parent[ra] = rb
+				wide[rb] = wide[rb] || wide[ra]
+			case a >= 0: // （…) or (…）: the ASCII half follows the full-width one
+				wide[find(a)] = true
+			case b >= 0:
+				wide[find(b)] = true
+			}
+		}
+	}
+	for i := range wide {
+		wide[i] = wide[find(i)]
+	}
 }
