@@ -71,13 +71,9 @@ func Read(ctx context.Context, up Upload) (Input, Reading, error) {
 }
 
 // warnings are the reader's notes for the office: each element of a
-// complete 公文 that was not found.
+// complete 公文 that was not found, with why a copy may lack it.
 func warnings(rep docimport.Report) []string {
-	out := []string{}
-	for _, m := range rep.Missing {
-		out = append(out, "没有识别到"+m+"，请核对")
-	}
-	return out
+	return append([]string{}, rep.Warnings...)
 }
 
 // readFailed handles a file docfile could not read: a scan (no text

@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"strings"
 
-	"halfsky/internal/docimport"
 	"halfsky/internal/access"
 	"halfsky/internal/docfile"
+	"halfsky/internal/docimport"
 	"halfsky/internal/httpx"
 )
 
@@ -15,8 +15,11 @@ import (
 type importNote struct {
 	Found   []string
 	Missing []string
-	Number  string   // the 发文字号 printed on the text
-	Unknown []string // 主送/抄送 parts no unit matched
+	// Warnings say, element by element, what was not found and why a
+	// text may lack it (a web copy has no 版头).
+	Warnings []string
+	Number   string   // the 发文字号 printed on the text
+	Unknown  []string // 主送/抄送 parts no unit matched
 }
 
 type docImportData struct {
@@ -78,7 +81,7 @@ func (h *handler) docImport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return
 	}
 	f, unknown := h.deps.Docs.FromImport(ctx, issuer, f, parsed)
-	note := &importNote{Found: rep.Found, Missing: rep.Missing, Number: parsed.Number, Unknown: unknown}
+	note := &importNote{Found: rep.Found, Missing: rep.Missing, Warnings: rep.Warnings, Number: parsed.Number, Unknown: unknown}
 	d := h.formFromFields(ctx, issuer, f)
 	d.Action, d.Imported = "/docs", note
 	h.renderDocForm(w, r, c, http.StatusOK, d)

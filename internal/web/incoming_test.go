@@ -29,7 +29,9 @@ func TestIncomingRegister(t *testing.T) {
 		office := signIn(t, app, "daoli.staff")
 		must(t, office.get("/incoming", http.StatusOK), "还没有登记收文")
 		must(t, office.get("/incoming/new", http.StatusOK), `id="incoming-form"`, `name="received_on"`)
-		stored := func() int { return count(t, d, `SELECT COUNT(*) FROM incoming_docs`) + count(t, d, `SELECT COUNT(*) FROM files`) }
+		stored := func() int {
+			return count(t, d, `SELECT COUNT(*) FROM incoming_docs`) + count(t, d, `SELECT COUNT(*) FROM files`)
+		}
 
 		r := office.upload("/incoming", "file", "市妇联9号文.txt", seed, url.Values{"received_on": {"2015-08-12"}})
 		if r.Status != http.StatusSeeOther {
