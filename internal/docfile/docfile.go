@@ -30,6 +30,7 @@ package docfile
 
 import (
 	"context"
+	"math"
 	"path"
 	"strings"
 
@@ -82,7 +83,7 @@ type Extracted struct {
 func Extract(ctx context.Context, name string, data []byte) (Extracted, error) {
 	if len(data) > MaxSize {
 		return Extracted{}, newErr(CodeTooLarge, "", "文件有 %.1f MB，超过 %d MB 的上限",
-			float64(len(data))/(1<<20), MaxSize>>20)
+			math.Ceil(float64(len(data))*10/(1<<20))/10, MaxSize>>20)
 	}
 	if len(data) == 0 {
 		return Extracted{}, newErr(CodeEmpty, "", "文件是空的（0 字节），请重新选择文件")
@@ -127,7 +128,16 @@ func checkName(ext string, c sniffed) *Error {
 		return nil
 	}
 	if c.class == classUnknown {
-		return newErr(CodeMismatch, c.kind, "文件名是 %s，但内容不是%s，请检查是否选错了文件", ext, classNames[want])
+		return newErr(CodeMismatch, c.kind, "文件名是 %s，但内容不是%s，请检查是否选错了文件", ext, spaced(classNames[want]))
 	}
-	return newErr(CodeMismatch, c.kind, "文件名是 %s，但内容是%s，请检查是否选错了文件或改错了扩展名", ext, classNames[c.class])
+	return newErr(CodeMismatch, c.kind, "文件名是 %s，但内容是%s，请检查是否选错了文件或改错了扩展名", ext, spaced(classNames[c.class]))
+}
+
+// spaced puts a space before a name that starts with a Latin letter, as
+// Chinese typesetting does between Han and Latin ("内容是 PDF 文件").
+func spaced(name string) string {
+	if name != "" && name[0] < 0x80 {
+		return " " + name
+	}
+	return name
 }

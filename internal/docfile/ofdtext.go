@@ -17,7 +17,8 @@ import (
 // one; DeltaX gives the advance from each character to the next (with the
 // "g count value" shorthand for repeats), DeltaY the same downwards for
 // vertical text. Characters with no DeltaX left advance by an estimate: a
-// full em for Chinese, half an em for Latin.
+// full em for Chinese, half an em for Latin; none in vertical text (DeltaY
+// without DeltaX).
 //
 // Then, like pdftotext -layout:
 //
@@ -93,9 +94,13 @@ func (o *textObject) place(se xml.StartElement, s string, out []glyph) []glyph {
 	runes := []rune(s)
 	dx := deltas(attr(se, "DeltaX"), len(runes)-1)
 	dy := deltas(attr(se, "DeltaY"), len(runes)-1)
+	vertical := attr(se, "DeltaX") == "" && len(dy) > 0
 	unscaled := o.size / o.scale
 	for i, r := range runes {
 		adv := estimatedAdvance(r, unscaled)
+		if vertical {
+			adv = 0
+		}
 		if i < len(dx) {
 			adv = dx[i]
 		}

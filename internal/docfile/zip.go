@@ -51,11 +51,11 @@ func openZip(data []byte, k Kind) (*pkg, *Error) {
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		what := "压缩包"
+		what := "压缩包的结构"
 		if k != "" {
-			what = k.Label()
+			what = k.Label() + "的压缩结构"
 		}
-		return nil, broken(k, "文件不完整或已损坏：%s的压缩结构无法读取（可能下载或复制时中断了），请重新获取文件", what)
+		return nil, broken(k, "文件不完整或已损坏：无法读取%s（可能下载或复制时中断了），请重新获取文件", what)
 	}
 	if len(zr.File) > maxEntries {
 		return nil, zipBomb(k)
