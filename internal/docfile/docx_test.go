@@ -61,7 +61,9 @@ func docxFile(t testing.TB, body, header string) []byte {
 
 // Paragraph builders.
 
-func wp(text string) string { return `<w:p><w:r><w:t xml:space="preserve">` + text + `</w:t></w:r></w:p>` }
+func wp(text string) string {
+	return `<w:p><w:r><w:t xml:space="preserve">` + text + `</w:t></w:r></w:p>`
+}
 
 func wpRight(text string) string {
 	return `<w:p><w:pPr><w:jc w:val="right"/></w:pPr><w:r><w:t>` + text + `</w:t></w:r></w:p>`
