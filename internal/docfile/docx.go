@@ -19,8 +19,9 @@ import (
 //     it has type "page"; w:lastRenderedPageBreak only records where Word
 //     last happened to break a page, and is ignored;
 //   - deleted text (w:del, w:delText, w:moveFrom), hidden text (w:vanish),
-//     symbols (w:sym) and field instructions (w:instrText) are skipped; a
-//     field's result, inserted text (w:ins) and moved-here text are kept;
+//     symbols (w:sym), ruby text (w:rt) and field instructions
+//     (w:instrText) are skipped; a field's result, inserted text (w:ins)
+//     and moved-here text are kept;
 //   - a text box's paragraphs (w:txbxContent) come before the paragraph they
 //     are anchored in; of an mc:AlternateContent only the first branch
 //     (mc:Choice, or mc:Fallback when there is no choice) is read, since
@@ -90,6 +91,7 @@ var skipped = map[string]bool{
 	"sym": true, "rPrChange": true, "pPrChange": true, "sectPrChange": true,
 	"tblPrChange": true, "trPrChange": true, "tcPrChange": true, "numberingChange": true,
 	"lastRenderedPageBreak": true,
+	"rt":                    true, // ruby (phonetic guide) text above its base
 }
 
 // altState is an open mc:AlternateContent: the depth of its element and

@@ -124,13 +124,29 @@ func sniff(data []byte, ext string) (sniffed, *Error) {
 			return sniffed{class: m.class, refusal: m.refusal}, nil
 		}
 	}
-	if bytes.Contains(data[:min(len(data), pdfHeaderWindow)], pdfMagic) {
+	if hasPDFHeader(data) {
 		return sniffed{class: classPDF, kind: PDF}, nil
 	}
 	if !hasNUL && looksText(data) {
 		return sniffed{class: classText, kind: Text}, nil
 	}
 	return sniffed{class: classUnknown, refusal: msgUnknown}, nil
+}
+
+// hasPDFHeader reports "%PDF-1." or "%PDF-2." within the first
+// pdfHeaderWindow bytes.
+func hasPDFHeader(data []byte) bool {
+	head := data[:min(len(data), pdfHeaderWindow)]
+	for {
+		i := bytes.Index(head, pdfMagic)
+		if i < 0 {
+			return false
+		}
+		if v := head[i+len(pdfMagic):]; len(v) >= 2 && (v[0] == '1' || v[0] == '2') && v[1] == '.' {
+			return true
+		}
+		head = head[i+len(pdfMagic):]
+	}
 }
 
 // sniffZip opens a zip and tells a .docx from an .ofd by the parts inside.

@@ -109,7 +109,7 @@ func (p *pkg) open(f *zip.File) (io.ReadCloser, *Error) {
 		return nil, encrypted(p.kind)
 	}
 	limit := min(p.budget, max(ratioFloor, maxRatio*int64(min(f.CompressedSize64, 1<<40))))
-	if f.UncompressedSize64 > uint64(limit) {
+	if limit <= 0 || f.UncompressedSize64 > uint64(limit) {
 		return nil, zipBomb(p.kind)
 	}
 	rc, err := f.Open()
@@ -179,6 +179,9 @@ type counted struct {
 }
 
 func (c *counted) Read(b []byte) (int, error) {
+	if c.left < 0 {
+		return 0, errTooBig
+	}
 	if int64(len(b)) > c.left+1 {
 		b = b[:c.left+1]
 	}
