@@ -330,3 +330,34 @@ func TestTextEncodings(t *testing.T) {
 	// Invalid UTF-8 after a byte order mark.
 	wantError(t, "a.txt", []byte("\xEF\xBB\xBF\xff\xfe text"), CodeNotUTF8)
 }
+
+// Parts that unpack within the limits but would make the reader hold too
+// much: elements nested a hundred thousand deep, a million paragraphs, one
+// TextCode of 600,000 characters. Stored, not deflated, so that the ratio
+// check lets them through.
+func TestHeavyXML(t *testing.T) {
+	deep := xmlDecl + `<w:document ` + nsW + `><w:body>` + strings.Repeat("<a>", 100_000) + strings.Repeat("</a>", 100_000) + `</w:body></w:document>`
+	paras := xmlDecl + `<w:document ` + nsW + `><w:body>` + strings.Repeat("<w:p/>", 300_000) + `</w:body></w:document>`
+	text := strings.Repeat("字", 600_000)
+	bigPage := ofdPage("", []ofdObj{{x: 20, y: 30, size: 4, text: text, noDeltaX: true}})
+	deepPage := xmlDecl + `<ofd:Page ` + nsOFD + `>` + strings.Repeat("<ofd:PageBlock>", 100_000) + `</ofd:Page>`
+	cases := []struct {
+		name string
+		data []byte
+		code string
+	}{
+		{"deep.docx", storedZip(t, buildZip(t, append(docxFrame, part{"word/document.xml", deep})...)), CodeBroken},
+		{"paras.docx", storedZip(t, buildZip(t, append(docxFrame, part{"word/document.xml", paras})...)), CodeZipBomb},
+		{"glyphs.ofd", storedZip(t, buildZip(t, ofdParts([]string{bigPage}, nil)...)), CodeZipBomb},
+		{"deep.ofd", storedZip(t, buildZip(t, ofdParts([]string{deepPage}, nil)...)), CodeBroken},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			wantError(t, c.name, c.data, c.code)
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+}

@@ -63,14 +63,27 @@ const bigSize = 52
 // maxNesting bounds tables in cells and text boxes in paragraphs.
 const maxNesting = 32
 
+// maxBlocks bounds the paragraphs and rows of one part: a 500-page report
+// has some 10,000; 64 MiB of "<w:p/>" would make ten million.
+const maxBlocks = 200_000
+
 // fullWidthSpace joins a table row's cells.
 const fullWidthSpace = "\u3000"
 
 // walker reads a WordprocessingML part.
 type walker struct {
-	dec   *xml.Decoder
-	level int      // containers open
-	sect  *section // the first section's properties
+	dec     *xml.Decoder
+	level   int      // containers open
+	nblocks int      // paragraphs and rows read
+	sect    *section // the first section's properties
+}
+
+// count counts a paragraph or row against maxBlocks.
+func (w *walker) count() error {
+	if w.nblocks++; w.nblocks > maxBlocks {
+		return errTooBig
+	}
+	return nil
 }
 
 // section holds what the first section says about its headers.
@@ -199,6 +212,9 @@ func (w *walker) blocks() ([]block, error) {
 // paragraph reads a w:p: its own block, preceded by those of the text boxes
 // anchored in it.
 func (w *walker) paragraph() ([]block, error) {
+	if err := w.count(); err != nil {
+		return nil, err
+	}
 	var p block
 	var text strings.Builder
 	var boxes []block
@@ -341,6 +357,9 @@ func (w *walker) table() ([]block, error) {
 // row reads a w:tr into one block: the cells' text joined by full-width
 // spaces, the cells' flags merged.
 func (w *walker) row() (block, error) {
+	if err := w.count(); err != nil {
+		return block{}, err
+	}
 	var r block
 	var cells []string
 	err := w.children(func(se xml.StartElement) (bool, error) {

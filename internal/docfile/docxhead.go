@@ -38,7 +38,10 @@ func extractDocx(p *pkg) (Extracted, error) {
 	main := p.mainPart()
 	f := p.find(main)
 	if f == nil {
-		return x, broken(Docx, "Word 文档不完整：缺少正文部分（word/document.xml），请重新获取文件")
+		if main == "" {
+			main = "word/document.xml"
+		}
+		return x, broken(Docx, "Word 文档不完整：缺少正文部分（%s），请重新获取文件", main)
 	}
 	rc, e := p.open(f)
 	if e != nil {

@@ -39,8 +39,9 @@ const ofdRoot = "OFD.xml"
 // hundred); each page is a part to unpack and lay out.
 const maxPages = 2000
 
-// maxGlyphs bounds the characters laid out in one OFD, templates included.
-const maxGlyphs = 1 << 20
+// maxGlyphs bounds the characters laid out in one OFD, templates included:
+// some 250 pages of dense text.
+const maxGlyphs = 500_000
 
 type ofdMain struct {
 	DocBody []struct {
@@ -161,7 +162,9 @@ func ofdDocument(p *pkg, name string) (pages, templates []ofdRef, e *Error) {
 				return nil, nil, zipBomb(OFD)
 			}
 		case "TemplatePage":
-			templates = append(templates, ofdRef{attr(se, "ID"), attr(se, "BaseLoc")})
+			if templates = append(templates, ofdRef{attr(se, "ID"), attr(se, "BaseLoc")}); len(templates) > maxPages {
+				return nil, nil, zipBomb(OFD)
+			}
 		}
 	}
 }
@@ -246,7 +249,7 @@ func (r *ofdReader) content(f *zip.File, bad *Error) (pageContent, *Error) {
 				if err != nil {
 					return c, r.p.failure(f.Name, err, bad)
 				}
-				if c.glyphs = obj.place(t, s, c.glyphs); r.glyphs+len(c.glyphs) > maxGlyphs {
+				if c.glyphs = obj.place(t, s, c.glyphs, maxGlyphs-r.glyphs-len(c.glyphs)); r.glyphs+len(c.glyphs) > maxGlyphs {
 					return c, zipBomb(OFD)
 				}
 			case "Template":

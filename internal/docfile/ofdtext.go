@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Putting an OFD page's text in reading order
@@ -79,9 +80,9 @@ func newTextObject(se xml.StartElement) *textObject {
 	return o
 }
 
-// place appends the glyphs of one TextCode with text s. A TextCode without
-// X or Y takes the previous one's.
-func (o *textObject) place(se xml.StartElement, s string, out []glyph) []glyph {
+// place appends the glyphs of one TextCode with text s, at most limit. A
+// TextCode without X or Y takes the previous one's.
+func (o *textObject) place(se xml.StartElement, s string, out []glyph, limit int) []glyph {
 	x, ok := number(attr(se, "X"))
 	if !ok {
 		x = o.lastX
@@ -91,12 +92,16 @@ func (o *textObject) place(se xml.StartElement, s string, out []glyph) []glyph {
 		y = o.lastY
 	}
 	o.lastX, o.lastY = x, y
-	runes := []rune(s)
-	dx := deltas(attr(se, "DeltaX"), len(runes)-1)
-	dy := deltas(attr(se, "DeltaY"), len(runes)-1)
+	n := min(utf8.RuneCountInString(s), limit+1) // one more, to be seen over the limit
+	dx := deltas(attr(se, "DeltaX"), n-1)
+	dy := deltas(attr(se, "DeltaY"), n-1)
 	vertical := attr(se, "DeltaX") == "" && len(dy) > 0
 	unscaled := o.size / o.scale
-	for i, r := range runes {
+	i := 0
+	for _, r := range s {
+		if i == n {
+			break
+		}
 		adv := estimatedAdvance(r, unscaled)
 		if vertical {
 			adv = 0
@@ -114,6 +119,7 @@ func (o *textObject) place(se xml.StartElement, s string, out []glyph) []glyph {
 		if i < len(dy) {
 			y = clamp(y + dy[i])
 		}
+		i++
 	}
 	return out
 }

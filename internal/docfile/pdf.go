@@ -29,15 +29,17 @@ var (
 	pdfinfoTool   = "pdfinfo"
 )
 
-const (
+// Limits on the tools (variables so that tests can lower them).
+var (
 	// pdfTimeout bounds both tools together on one file.
 	pdfTimeout = 30 * time.Second
 	// maxPDFText is the most text taken from pdftotext: a 20 MB PDF of
 	// compressed text streams could otherwise inflate without bound.
 	maxPDFText = 16 << 20
-	// maxStderr is how much of a tool's error output is kept.
-	maxStderr = 64 << 10
 )
+
+// maxStderr is how much of a tool's error output is kept.
+const maxStderr = 64 << 10
 
 var (
 	pagesRe     = regexp.MustCompile(`(?m)^Pages:\s+(\d+)`)
@@ -134,7 +136,7 @@ func (r toolRun) failure(parent, tctx context.Context, encrypted bool) error {
 	case parent.Err() != nil:
 		return parent.Err()
 	case r.overflow:
-		return newErr(CodeZipBomb, PDF, "PDF 文件中的文字超过 %d MB，不像是一份公文，已拒绝读取", maxPDFText>>20)
+		return newErr(CodeZipBomb, PDF, "PDF 文件中的文字超过 %.0f MB，不像是一份公文，已拒绝读取", float64(maxPDFText)/(1<<20))
 	case tctx.Err() != nil:
 		return newErr(CodeTimeout, PDF, msgTimeout)
 	case errors.Is(r.err, exec.ErrNotFound), errors.Is(r.err, os.ErrNotExist):

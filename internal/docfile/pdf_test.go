@@ -240,3 +240,12 @@ func TestWritePDFSource(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestPDFLimits(t *testing.T) {
+	needPoppler(t)
+	defer func(limit int, timeout time.Duration) { maxPDFText, pdfTimeout = limit, timeout }(maxPDFText, pdfTimeout)
+	maxPDFText = 10
+	wantError(t, "a.pdf", textPDF("HALFSKY PLAIN 2016"), CodeZipBomb, "PDF 文件中的文字超过")
+	maxPDFText, pdfTimeout = 16<<20, time.Nanosecond
+	wantError(t, "a.pdf", textPDF("HALFSKY PLAIN 2016"), CodeTimeout, "超时")
+}

@@ -196,8 +196,17 @@ func (c *counted) Read(b []byte) (int, error) {
 
 func (c *counted) Close() error { return c.rc.Close() }
 
-// newDecoder is an XML decoder that also reads parts declared as GBK,
-// GB2312 or GB18030, as some Chinese OFD producers write them.
+// maxDepth bounds how deeply XML elements nest. encoding/xml keeps a stack
+// entry for every open element, so without a bound 64 MiB of "<a><a>…"
+// would hold a gigabyte. Word nests 30 to 60 deep (tables in tables, text
+// boxes in drawings).
+const maxDepth = 512
+
+var errTooDeep = errors.New("docfile: XML nested too deeply")
+
+// newDecoder is an XML decoder of at most maxDepth levels that also reads
+// parts declared as GBK, GB2312 or GB18030, as some Chinese OFD producers
+// write them.
 func newDecoder(r io.Reader) *xml.Decoder {
 	d := xml.NewDecoder(r)
 	d.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
@@ -207,7 +216,26 @@ func newDecoder(r io.Reader) *xml.Decoder {
 		}
 		return nil, errors.New("docfile: unknown XML encoding " + label)
 	}
-	return d
+	return xml.NewTokenDecoder(&depthLimit{d: d})
+}
+
+// depthLimit passes tokens on until elements nest deeper than maxDepth.
+type depthLimit struct {
+	d     *xml.Decoder
+	depth int
+}
+
+func (l *depthLimit) Token() (xml.Token, error) {
+	tok, err := l.d.Token()
+	switch tok.(type) {
+	case xml.StartElement:
+		if l.depth++; l.depth > maxDepth {
+			return nil, errTooDeep
+		}
+	case xml.EndElement:
+		l.depth--
+	}
+	return tok, err
 }
 
 func hasPrefixFold(s, prefix string) bool {
