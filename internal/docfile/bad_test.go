@@ -271,6 +271,8 @@ func TestTypeByContent(t *testing.T) {
 		{"setup.exe", append([]byte("MZ\x90\x00\x03\x00\x00\x00"), make([]byte, 64)...), CodeUnsupported, []string{"可执行程序"}},
 		{"通知.rtf", []byte(`{\rtf1\ansi 通知}`), CodeUnsupported, []string{"另存为 .docx"}},
 		{"通知.pdf", []byte("这是一个文本文件"), CodeMismatch, []string{"内容是文本文件"}},
+		{"通知.pdf", []byte("PK\x03\x04 a truncated zip"), CodeMismatch, []string{"文件名是 .pdf，但内容是压缩包"}},
+		{"通知.txt", []byte("PK\x03\x04 a truncated zip"), CodeMismatch, []string{"文件名是 .txt，但内容是压缩包"}},
 		{"通知.ofd", noticeDocx(t), CodeMismatch, []string{"内容是 Word 文档（.docx）"}},
 	}
 	for _, c := range cases {

@@ -151,6 +151,11 @@ func hasPDFHeader(data []byte) bool {
 
 // sniffZip opens a zip and tells a .docx from an .ofd by the parts inside.
 func sniffZip(data []byte, ext string) (sniffed, *Error) {
+	switch extClasses[ext] {
+	case classText, classPDF, classImage:
+		// A zip, even a broken one, named as something that is never one.
+		return sniffed{class: classZip}, checkName(ext, sniffed{class: classZip})
+	}
 	hint := classKinds[extClasses[ext]]
 	p, err := openZip(data, hint)
 	if err != nil {

@@ -499,10 +499,18 @@ func TestDocImportForm(t *testing.T) {
 			t.Fatalf("not a document: %d", r.Status)
 		}
 		must(t, r.Body, "这段文字不像一份公文", "缺少的要素", "发文字号", "没有生成草稿")
-		r = staff.upload("/docs/import", "file", "notice.pdf", []byte("%PDF-1.4"), nil)
-		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "只能导入 .txt 文本文件") {
-			t.Fatalf("pdf import: %d", r.Status)
+		// A file that is not what its name says, and a broken PDF: the
+		// reason beside the file field.
+		r = staff.upload("/docs/import", "file", "notice.pdf", []byte("PK\x03\x04 not a pdf"), nil)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("mismatched import: %d", r.Status)
 		}
+		must(t, r.Body, `id="f-file-error"`, "文件名是 .pdf，但内容是压缩包")
+		r = staff.upload("/docs/import", "file", "notice.pdf", []byte("%PDF-1.4\n%%EOF\n"), nil)
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("broken pdf import: %d", r.Status)
+		}
+		must(t, r.Body, `id="f-file-error"`)
 		if n := count(t, d, `SELECT COUNT(*) FROM documents`); n != before {
 			t.Fatalf("import created %d documents", n-before)
 		}
