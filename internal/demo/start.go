@@ -83,6 +83,9 @@ var steps = []step{
 		return SeedAccounts(ctx, st.svc, st.opts.Keys, st.opts.Now)
 	}},
 	{"reshape", "区划调整", true, func(st *starter, ctx context.Context) error { return seedReshape(ctx, st.svc) }},
+	{"incoming", "收文登记", true, func(st *starter, ctx context.Context) error {
+		return seedIncoming(ctx, st.svc, st.opts.Keys, st.opts.Now)
+	}},
 }
 
 // ErrNoTop refuses a start whose top unit is not in the tree.

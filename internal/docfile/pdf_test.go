@@ -229,15 +229,22 @@ func TestPDFCancelled(t *testing.T) {
 	}
 }
 
-// TestWritePDFSource writes the source of the encrypted fixtures when
-// HALFSKY_DOCFILE_FIXTURES names a directory (see testdata/README.md).
+// TestWritePDFSource writes the source of the encrypted fixtures, and the
+// demo's sample files (internal/demo/samples: the notice as .docx, OFD and
+// PDF, and a scan), when HALFSKY_DOCFILE_FIXTURES names a directory (see
+// testdata/README.md).
 func TestWritePDFSource(t *testing.T) {
 	dir := os.Getenv("HALFSKY_DOCFILE_FIXTURES")
 	if dir == "" {
 		t.Skip("HALFSKY_DOCFILE_FIXTURES not set")
 	}
-	if err := os.WriteFile(filepath.Join(dir, "plain.pdf"), textPDF("HALFSKY OWNER ONLY"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, data := range map[string][]byte{
+		"plain.pdf": textPDF("HALFSKY OWNER ONLY"), "notice.docx": noticeDocx(t), "notice.ofd": noticeOFD(t),
+		"scan.pdf": scanPDF(), "notice.pdf": printPDF(t, noticeHTML()),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
