@@ -95,3 +95,23 @@ func TestWebLines(t *testing.T) {
 		t.Errorf("splitLines = %+v", ls)
 	}
 }
+
+func TestNormalizeQuotes(t *testing.T) {
+	for in, want := range map[string]string{
+		`寻找"最美家庭"活动`:               `寻找“最美家庭”活动`,
+		`"两癌"救助和"春蕾"计划`:            `“两癌”救助和“春蕾”计划`,
+		`寻找"WPS"软件`:                `寻找"WPS"软件`,
+		`say "hello" and "bye"`:    `say "hello" and "bye"`,
+		`只有一个"引号`:                  `只有一个"引号`,
+		`三个"引"号"`:                  `三个"引"号"`,
+		`HTML: <a href="x">链接</a>`: `HTML: <a href="x">链接</a>`,
+	} {
+		got := normalizeQuotes(in)
+		if got != want {
+			t.Errorf("normalizeQuotes(%q) = %q, want %q", in, got, want)
+		}
+		if again := normalizeQuotes(got); again != got {
+			t.Errorf("not idempotent on %q: %q", got, again)
+		}
+	}
+}

@@ -128,7 +128,49 @@ func trimColon(s string) string {
 // are collapsed. Both steps are idempotent and neither changes what the
 // other decides, so normalize is idempotent too.
 func normalize(s string) string {
-	return normalizeSpaces(normalizePunct(s))
+	return normalizeSpaces(normalizePunct(normalizeQuotes(s)))
+}
+
+// normalizeQuotes turns pairs of ASCII double quotes around or beside
+// Chinese text into the curly quotes a 公文 prints (寻找"最美家庭" →
+// 寻找“最美家庭”). Quotes pair up in order, first with second; a string
+// with an odd number of them is left alone, since which quote closes which
+// cannot be told. A pair converts when it encloses a Chinese letter (Han,
+// kana …), which punctuation never is: so neither converting a pair nor
+// normalizePunct's conversions can change the decision for another pair,
+// nor how the remaining quotes pair up, and normalize stays idempotent.
+// (寻找"WPS"软件 keeps its ASCII quotes: nothing Chinese inside.)
+func normalizeQuotes(s string) string {
+	if n := strings.Count(s, `"`); n == 0 || n%2 == 1 {
+		return s
+	}
+	rs := []rune(s)
+	open := -1
+	for i, r := range rs {
+		if r != '"' {
+			continue
+		}
+		if open < 0 {
+			open = i
+			continue
+		}
+		if quotedWide(rs, open, i) {
+			rs[open], rs[i] = '“', '”'
+		}
+		open = -1
+	}
+	return string(rs)
+}
+
+// quotedWide reports whether the quotes at rs[i] and rs[j] enclose a
+// Chinese letter.
+func quotedWide(rs []rune, i, j int) bool {
+	for _, r := range rs[i+1 : j] {
+		if isWide(r) && unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
 }
 
 // fullWidth maps the ASCII punctuation that typists and web editors put into
