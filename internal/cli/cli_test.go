@@ -482,7 +482,7 @@ func TestImportDocWarnings(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("--json output: %v\n%s", err, out)
 	}
-	if got.Number != "株妇发〔2014〕9号" || got.Title != "关于开展寻找\"最美家庭\"活动的通知" || len(got.Warnings) != 2 {
+	if got.Number != "株妇发〔2014〕9号" || got.Title != "关于开展寻找“最美家庭”活动的通知" || len(got.Warnings) != 2 {
 		t.Errorf("--json: %+v", got)
 	}
 }
@@ -537,7 +537,7 @@ func TestServeAtTheNationalRoot(t *testing.T) {
 		var apps, steps int
 		d.QueryRow(context.Background(), `SELECT COUNT(*) FROM aid_applications`).Scan(&apps)
 		d.QueryRow(context.Background(), `SELECT COUNT(*) FROM setup_steps`).Scan(&steps)
-		if apps == 0 || steps != 12 {
+		if apps == 0 || steps != 13 {
 			t.Fatalf("after the first start: %d applications, %d steps recorded", apps, steps)
 		}
 		out = serveUntil(t, "serving on")

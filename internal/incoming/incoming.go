@@ -12,6 +12,7 @@ package incoming
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -174,10 +175,10 @@ func (f *Fields) validate(today string) map[string]string {
 	case f.DocDate != "" && validDate(f.DocDate) && f.ReceivedOn < f.DocDate:
 		errs["received_on"] = "收文日期不能早于成文日期"
 	}
-	if !contains(SecretLevels, f.Secret) {
+	if !slices.Contains(SecretLevels, f.Secret) {
 		errs["secret"] = "密级只能是秘密、机密或绝密"
 	}
-	if !contains(Urgencies, f.Urgency) {
+	if !slices.Contains(Urgencies, f.Urgency) {
 		errs["urgency"] = "紧急程度只能是特急或加急"
 	}
 	long("recipients", f.Recipients, maxShort, "主送机关")
@@ -189,15 +190,6 @@ func (f *Fields) validate(today string) map[string]string {
 		errs["attachments"] = "附件说明最多 50 项"
 	}
 	return errs
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // A merge gives the merged unit's registrations to the unit merged into;

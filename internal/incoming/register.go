@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,7 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in Input) (Recor
 		in.ReceivedOn = s.today()
 	}
 	errs := in.validate(s.today())
-	if !contains(sourceNames(), string(in.Source)) {
+	if !slices.Contains(sources, in.Source) {
 		errs["source"] = "来源不明"
 	}
 	if len(errs) > 0 {
@@ -87,14 +88,6 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in Input) (Recor
 		return Record{}, err
 	}
 	return s.Get(ctx, a, id)
-}
-
-func sourceNames() []string {
-	out := make([]string, len(sources))
-	for i, s := range sources {
-		out[i] = string(s)
-	}
-	return out
 }
 
 // insert numbers and stores one registration with its file.

@@ -494,6 +494,20 @@ func TestDocImportForm(t *testing.T) {
 			`value="district" checked`, `value="organ" checked`, `value="member" checked`, `value="哈妇发"`, `value="2015-08-11"`,
 			"请各地妇联将学习贯彻情况及时报市妇联宣传部", `value="杨杰"`, `action="/docs"`)
 
+		// The same kind of notice as a Word file and as an OFD: read by
+		// content, whatever the name says (the OFD is sent without one).
+		for _, x := range []struct{ file, name string }{{"notice.docx", "市妇联通知.docx"}, {"notice.ofd", "市妇联通知"}} {
+			data, err := os.ReadFile("../demo/samples/" + x.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = staff.upload("/docs/import", "file", x.name, data, nil)
+			if r.Status != http.StatusOK {
+				t.Fatalf("%s: %d\n%s", x.file, r.Status, excerpt(r.Body))
+			}
+			must(t, r.Body, `id="import-note"`, "原发文字号 哈妇发〔2016〕12号", "巾帼文明岗", `value="2016-05-10"`)
+		}
+
 		r = staff.upload("/docs/import", "", "", nil, url.Values{"text": {"周末去超市：鸡蛋两斤，牛奶一箱，青菜若干。\n记得带购物袋。"}})
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Fatalf("not a document: %d", r.Status)
