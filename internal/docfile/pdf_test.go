@@ -11,17 +11,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"halfsky/internal/testdb"
 )
 
 // PDF tests need Poppler (and the notice test Chromium). Like
-// internal/docprint's, they skip when a tool is missing, unless
-// HALFSKY_TEST_REQUIRE_ALL is set, when they fail.
+// internal/docprint's, they skip when a tool is missing, unless the test
+// command requires everything (testdb.Required: HALFSKY_TEST_REQUIRE_ALL
+// or CI), when they fail.
 
 func needTool(t testing.TB, name, pkg string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("HALFSKY_TEST_REQUIRE_ALL") == "" {
+		if !testdb.Required() {
 			t.Skipf("%s not installed (apt-get install %s)", name, pkg)
 		}
 		t.Fatalf("%s not installed (apt-get install %s): %v", name, pkg, err)

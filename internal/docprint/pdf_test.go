@@ -22,6 +22,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"halfsky/internal/doc"
+
+	"halfsky/internal/testdb"
 )
 
 // The seed notice (哈妇发〔2015〕9号, /work/shared/seeds/000_…), as the
@@ -47,7 +49,7 @@ func chromiumForTest(t testing.TB) string {
 	p := &Printer{}
 	path, err := p.ChromiumPath()
 	if err != nil {
-		if os.Getenv("HALFSKY_TEST_REQUIRE_ALL") == "" {
+		if !testdb.Required() {
 			t.Skip(err)
 		}
 		t.Fatal(err)
@@ -64,7 +66,7 @@ func testPrinter(path string) *Printer {
 func needTool(t testing.TB, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("HALFSKY_TEST_REQUIRE_ALL") == "" {
+		if !testdb.Required() {
 			t.Skipf("%s not installed (apt-get install poppler-utils)", name)
 		}
 		t.Fatalf("%s not installed (apt-get install poppler-utils): %v", name, err)
