@@ -96,6 +96,17 @@ func TestRegisterNumbersAndKeepsTheOriginal(t *testing.T) {
 			t.Fatalf("last year's: %v %v", r3.Number(), err)
 		}
 
+		// The register's search: words of the title, the 来文单位 or the
+		// 来文字号, wildcards taken literally; the year.
+		for q, want := range map[string]int{"最美家庭": 3, "黑妇发〔2025〕": 1, "省妇女": 3, "100%": 0, "_": 0} {
+			if _, n, err := s.List(ctx, staff, incoming.Filter{Q: q}); err != nil || n != want {
+				t.Errorf("search %q: %d, want %d (%v)", q, n, want, err)
+			}
+		}
+		if _, n, _ := s.List(ctx, staff, incoming.Filter{Year: 2025}); n != 1 {
+			t.Errorf("2025: %d registrations, want 1", n)
+		}
+
 		// The same 来文 again: refused beside the field, nothing stored.
 		before := testdb.TablePrints(t, d, "audit_events", "sessions")
 		e := wantCode(t, mustFail(s.Register(ctx, f.Actor("city.staff"), notice())), "already_registered")

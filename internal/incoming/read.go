@@ -22,6 +22,9 @@ type Upload struct {
 	Typed    Fields
 }
 
+// MaxText bounds pasted text: 1 MiB is far more than any notice.
+const MaxText = 1 << 20
+
 // Reading is what the reader made of an upload, for the form to show.
 type Reading struct {
 	Kind    docfile.Kind
@@ -37,6 +40,9 @@ type Reading struct {
 // original.
 func Read(ctx context.Context, up Upload) (Input, Reading, error) {
 	var rd Reading
+	if len(up.Text) > MaxText {
+		return Input{}, rd, apperr.Field("text", "文本超过 1 MB，不像是一份公文")
+	}
 	text, source := up.Text, FromPaste
 	in := Input{FileName: cleanName(up.FileName), File: up.File}
 	if len(up.File) > 0 {

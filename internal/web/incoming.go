@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
-	"halfsky/internal/apperr"
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
@@ -157,9 +156,6 @@ func readUpload(r *http.Request) (incoming.Upload, error) {
 	up.Text = r.PostFormValue("text")
 	up.Typed = readIncomingFields(r)
 	up.Typed.Body, up.Typed.Attachments = nil, nil
-	if err == nil && len(up.Text) > maxImportText {
-		err = apperr.Field("text", "文本超过 1 MB，不像是一份公文")
-	}
 	return up, err
 }
 
