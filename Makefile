@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test run build bench fmt vet mutation
+.PHONY: test lint run build bench fmt vet mutation
 
 test:
 	bash scripts/test.sh
@@ -18,6 +18,11 @@ fmt:
 
 vet:
 	go vet ./...
+
+# The static gates that `make test` runs first: gofmt, go vet, go mod tidy,
+# staticcheck, govulncheck (scripts/lint.sh).
+lint:
+	bash scripts/lint.sh
 
 mutation:
 	go run ./scripts/mutation

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # THE test command (CI runs it through .ci/run -> make test).
-# Installs missing Debian packages, starts a throwaway PostgreSQL, checks
-# formatting and vet, runs every Go test with the race detector, then the
-# mutation check (deliberate breaks the tests must catch). It stops at the
-# first step that fails, with that step's status.
+# Installs missing Debian packages, starts a throwaway PostgreSQL, runs the
+# static gates of scripts/lint.sh (gofmt, go vet, go mod tidy -diff,
+# staticcheck, govulncheck against a local vulnerability database), runs
+# every Go test with the race detector, then the mutation check (deliberate
+# breaks the tests must catch). It stops at the first step that fails, with
+# that step's status.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -28,23 +30,9 @@ echo "HALFSKY_TEST_POSTGRES_URL=$HALFSKY_TEST_POSTGRES_URL"
 echo "HALFSKY_CHROMIUM=$HALFSKY_CHROMIUM"
 echo "HALFSKY_TEST_REQUIRE_ALL=$HALFSKY_TEST_REQUIRE_ALL"
 
-section "gofmt"
-# Tracked files plus new ones not yet added (but not ignored ones); gofmt with
-# no arguments would read stdin, hence the guard.
-mapfile -t gofiles < <(git ls-files --cached --others --exclude-standard -- '*.go')
-if ((${#gofiles[@]} > 0)); then
-  unformatted=$(gofmt -l "${gofiles[@]}")
-  if [[ -n $unformatted ]]; then
-    echo "gofmt: these files need 'make fmt':" >&2
-    echo "$unformatted" >&2
-    exit 1
-  fi
-fi
-echo "ok"
-
-section "go vet"
-go vet ./...
-echo "ok"
+# gofmt, go vet, go mod tidy, staticcheck and govulncheck: the static
+# gates, each a section of its own (scripts/lint.sh; also `make lint`).
+bash scripts/lint.sh
 
 section "go test"
 # -race needs cgo, whatever the caller's environment says. The route

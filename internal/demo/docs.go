@@ -25,15 +25,14 @@ func SeedNotice() string { return seedNotice }
 
 // loop is the demo's cast and clocks for the seed notice's loop.
 type loop struct {
-	ctx     context.Context
-	svc     *auth.Service
-	docs    *doc.Service
-	reps    *report.Service
-	now     time.Time
-	clock   time.Time // what the services see
-	pw      string
-	actors  map[string]access.Actor
-	created int
+	ctx    context.Context
+	svc    *auth.Service
+	docs   *doc.Service
+	reps   *report.Service
+	now    time.Time
+	clock  time.Time // what the services see
+	pw     string
+	actors map[string]access.Actor
 }
 
 // SeedDocuments puts the seed notice in place as an issued document with

@@ -325,10 +325,10 @@ func (s *Store) Repair(ctx context.Context) ([]Stale, error) {
 // down, and writes those that differ.
 func repairTree(ctx context.Context, tx *db.Tx) (int, error) {
 	type unit struct {
-		id, parent  int64
-		path        string
-		depth       int
-		right, seen bool
+		id, parent int64
+		path       string
+		depth      int
+		seen       bool
 	}
 	rows, err := tx.Query(ctx, `SELECT id, COALESCE(parent_id, 0), path, depth FROM orgs`)
 	if err != nil {

@@ -59,7 +59,6 @@ var (
 	ErrHasChildren    = apperr.New(http.StatusConflict, "has_active_children", "该单位还有未停用的下级单位：请先调整或停用它们")
 	ErrHasAccounts    = apperr.New(http.StatusConflict, "has_accounts", "该单位还有启用的账号：请先停用它们，或把单位合并到另一个单位（账号随之调入）")
 	ErrNoParent       = apperr.New(http.StatusConflict, "no_parent", "该单位没有上级单位，不能拆分")
-	errDuplicateInTx  = errors.New("duplicate code")
 	codeRE            = regexp.MustCompile(`^[0-9A-Za-z]{2,32}$`)
 	operatorScopePath = "/"
 )

@@ -171,7 +171,7 @@ func (h *handler) aidProgrammeSave(w http.ResponseWriter, r *http.Request, c *ht
 		form.Errors["documents"] = "每行一项，写作“代码｜名称”，如 diagnosis｜医院诊断证明"
 	}
 	for _, d := range docs {
-		in.Documents = append(in.Documents, aid.Document{Key: d.Key, Label: d.Label})
+		in.Documents = append(in.Documents, aid.Document(d))
 	}
 	if in.Rules.Diagnoses, ok = splitPairs(f.Get("diagnoses")); !ok {
 		form.Errors["diagnoses"] = "每行一项，写作“代码｜名称”"
