@@ -48,16 +48,13 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 	return &Service{DB: d, Orgs: orgs, Now: db.Now}
 }
 
-// Shanghai is the zone dates and years are kept in.
-var Shanghai = db.Shanghai
-
 func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
 
 // Today is the Beijing date of the service clock, YYYY-MM-DD.
-func (s *Service) Today() string { return s.Now().In(Shanghai).Format("2006-01-02") }
+func (s *Service) Today() string { return s.Now().In(db.Shanghai).Format("2006-01-02") }
 
 // Year is the Beijing year of the service clock.
-func (s *Service) Year() int { return s.Now().In(Shanghai).Year() }
+func (s *Service) Year() int { return s.Now().In(db.Shanghai).Year() }
 
 // Option is a stored key with its Chinese label.
 type Option struct {

@@ -220,12 +220,12 @@ func (s *Service) validate(in *Input, p Programme, now time.Time) (checked, map[
 	} else if tooLong(in.Name, 30) {
 		e["name"] = "姓名不能超过 30 字"
 	}
-	id, err := idcard.Parse(in.IDNumber, now.In(Shanghai))
+	id, err := idcard.Parse(in.IDNumber, now.In(db.Shanghai))
 	if err != nil {
 		e["id_number"] = err.Error()
 	} else {
 		c.id, c.IDNumber = id, id.Number
-		age := id.AgeAt(now.In(Shanghai))
+		age := id.AgeAt(now.In(db.Shanghai))
 		c.minor = age < 18
 		switch {
 		case p.Rules.FemaleOnly && !id.Female:

@@ -51,8 +51,8 @@ func (s *Service) probes(ctx context.Context, a access.Actor) (int, error) {
 
 // startOfDay is the start of t's day in Beijing.
 func startOfDay(t time.Time) time.Time {
-	y, m, d := t.In(Shanghai).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, Shanghai)
+	y, m, d := t.In(db.Shanghai).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, db.Shanghai)
 }
 
 // probeLimit refuses an entry, unchecked, by a user who drew

@@ -39,7 +39,7 @@ type fx struct {
 
 // beijing is a Beijing wall-clock time.
 func beijing(y int, m time.Month, d int) time.Time {
-	return time.Date(y, m, d, 10, 0, 0, 0, aid.Shanghai).UTC()
+	return time.Date(y, m, d, 10, 0, 0, 0, db.Shanghai).UTC()
 }
 
 func setup(t *testing.T, d *db.DB) *fx {

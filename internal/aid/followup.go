@@ -221,7 +221,7 @@ func checkSchool(in *FollowupInput, e map[string]string) string {
 var errEnded = apperr.New(http.StatusConflict, "ended", "该学生已不在校，春蕾圆梦学年跟踪已结束")
 
 // approvedOn is the Beijing date an application was approved.
-func approvedOn(x Application) string { return x.ClosedAt.In(Shanghai).Format("2006-01-02") }
+func approvedOn(x Application) string { return x.ClosedAt.In(db.Shanghai).Format("2006-01-02") }
 
 // followupTarget loads the application a follow-up is about and checks
 // it takes one: approved, not purged, of a programme with follow-ups.

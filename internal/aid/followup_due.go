@@ -71,7 +71,7 @@ func firstDue(kind, approvedOn string) string {
 // have been approved for its first follow-up of kind to be due by horizon:
 // the inverse of firstDue, so the database can pick the rows.
 func approvedBefore(kind, horizon string) int64 {
-	t, _ := time.ParseInLocation("2006-01-02", horizon, Shanghai)
+	t, _ := time.ParseInLocation("2006-01-02", horizon, db.Shanghai)
 	switch kind {
 	case Visit:
 		t = t.AddDate(0, 0, 1-VisitEveryDays)
@@ -82,7 +82,7 @@ func approvedBefore(kind, horizon string) int64 {
 		if t.Month() < time.September {
 			y--
 		}
-		t = time.Date(y, time.September, 1, 0, 0, 0, 0, Shanghai)
+		t = time.Date(y, time.September, 1, 0, 0, 0, 0, db.Shanghai)
 	}
 	return db.Millis(t)
 }
@@ -164,7 +164,7 @@ func (s *Service) scanDue(rows scanner, today string) (DueItem, error) {
 		return it, err
 	}
 	it.Kind = FollowupKindOf(pkind)
-	it.ApprovedOn = db.FromMillis(closed).In(Shanghai).Format("2006-01-02")
+	it.ApprovedOn = db.FromMillis(closed).In(db.Shanghai).Format("2006-01-02")
 	if lastOn != nil {
 		it.LastDate = *lastOn
 	}

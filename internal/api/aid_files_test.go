@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"halfsky/internal/aid"
+	"halfsky/internal/db"
 	"halfsky/internal/demo"
 	"halfsky/internal/testapp"
 )
@@ -46,7 +46,7 @@ func (a *aidRun) attach(as, path string) {
 func TestAidDocumentsAPI(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		a := &aidRun{t: t, f: f}
-		year := time.Now().In(aid.Shanghai).Year()
+		year := time.Now().In(db.Shanghai).Year()
 		a.do("city.leader", "POST", "/api/v1/aid/cycles", map[string]any{"programme": "cancer", "year": year, "budget": 10_000_000,
 			"opens_on": fmt.Sprintf("%d-01-01", year), "closes_on": fmt.Sprintf("%d-12-31", year)}, 201, "")
 		x := a.app("village.staff", "POST", "/api/v1/aid/applications", aidCancer(aidCanaryID), 201)

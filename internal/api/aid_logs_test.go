@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"halfsky/internal/aid"
+	"halfsky/internal/db"
 )
 
 // lockedBuffer collects log output written from many request goroutines.
@@ -48,7 +48,7 @@ func TestAidLogsHoldNoPersonalData(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		logs := captureLogs(t)
 		a := &aidRun{t: t, f: f}
-		year := time.Now().In(aid.Shanghai).Year()
+		year := time.Now().In(db.Shanghai).Year()
 		a.do("city.leader", "POST", "/api/v1/aid/cycles", map[string]any{"programme": "cancer", "year": year, "budget": 5_000_000,
 			"opens_on": fmt.Sprintf("%d-01-01", year), "closes_on": fmt.Sprintf("%d-12-31", year)}, 201, "")
 

@@ -289,7 +289,7 @@ func aidRecordProbes(s, own aidIDs) []aidMatrixProbe {
 	const base = "/api/v1/aid"
 	app, pair := base+"/applications/"+s.app, base+"/applications/"+s.pair
 	batch, export := base+"/batches/"+s.batch, base+"/exports/"+s.export
-	today := time.Now().In(aid.Shanghai).Format("2006-01-02")
+	today := time.Now().In(db.Shanghai).Format("2006-01-02")
 	return []aidMatrixProbe{
 		{method: "GET", path: app},
 		{method: "PUT", path: app, body: map[string]any{"household": "dibao", "medical_consent": true, "phone": "13900000000", "version": 1}},
@@ -459,7 +459,7 @@ func (m *aidMatrixSetup) sibling(lv *aidLevel, i int) {
 	m.check(err, "create the pairing")
 	at := db.Millis(time.Now().AddDate(0, 0, -200))
 	m.f.exec(`UPDATE aid_applications SET status = 'approved', level = 'city', submitted_at = ?, closed_at = ? WHERE id = ?`, at, at, p.ID)
-	visited := time.Now().In(aid.Shanghai).AddDate(0, 0, -120).Format("2006-01-02")
+	visited := time.Now().In(db.Shanghai).AddDate(0, 0, -120).Format("2006-01-02")
 	_, err = m.svc.AddFollowup(ctx, owner, p.ID, aid.FollowupInput{Date: visited, Notes: marker + "走访记录"})
 	m.check(err, "follow-up")
 	due, _, err := m.svc.Due(ctx, owner, aid.DueFilter{})

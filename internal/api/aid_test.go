@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"halfsky/internal/aid"
+	"halfsky/internal/db"
 	"halfsky/internal/idcard"
 )
 
@@ -77,7 +77,7 @@ func (a *aidRun) state() string {
 func TestAidAPI(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		a := &aidRun{t: t, f: f}
-		year := time.Now().In(aid.Shanghai).Year()
+		year := time.Now().In(db.Shanghai).Year()
 
 		// The city opens the year and gives 道里区 a quota.
 		cyc := a.do("city.leader", "POST", "/api/v1/aid/cycles", map[string]any{"programme": "cancer", "year": year, "budget": 5_000_000,

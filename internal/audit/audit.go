@@ -120,7 +120,7 @@ type row struct {
 
 const columns = `seq, at, user_id, username, org_id, org_code, action, object_type, object_id, ip, outcome, detail, prev_hash, hash`
 
-func (r *row) scan(s interface{ Scan(...any) error }) error {
+func (r *row) scan(s db.Scanner) error {
 	return s.Scan(&r.seq, &r.at, &r.userID, &r.username, &r.orgID, &r.orgCode, &r.action,
 		&r.objectType, &r.objectID, &r.ip, &r.outcome, &r.detail, &r.prevHash, &r.hash)
 }

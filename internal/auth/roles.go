@@ -60,7 +60,7 @@ const requestColumns = `q.id, q.target_user, t.username, t.display_name, o.code,
 const requestFrom = ` FROM role_requests q JOIN users t ON t.id = q.target_user JOIN orgs o ON o.id = t.org_id
 	LEFT JOIN users b ON b.id = q.requested_by LEFT JOIN users d ON d.id = q.decided_by`
 
-func scanRequest(row interface{ Scan(...any) error }) (RoleRequest, error) {
+func scanRequest(row db.Scanner) (RoleRequest, error) {
 	var r RoleRequest
 	var requested, decided int64
 	err := row.Scan(&r.ID, &r.TargetID, &r.TargetUsername, &r.TargetName, &r.TargetOrgCode, &r.TargetOrgName, &r.TargetOrgPath,

@@ -101,7 +101,7 @@ const userColumns = `u.id, u.username, u.display_name, u.role, u.org_id, o.code,
 
 const userFrom = ` FROM users u JOIN orgs o ON o.id = u.org_id LEFT JOIN users r ON r.id = u.reset_by`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row db.Scanner) (User, error) {
 	var u User
 	var totp, disabled, mustChange int
 	var locked, created, updated, due, setAt int64

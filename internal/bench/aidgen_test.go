@@ -124,10 +124,10 @@ var aidProgrammes = []struct {
 }
 
 func newAidGen(n int, seed uint64, now time.Time) *aidGen {
-	t := now.In(aid.Shanghai)
+	t := now.In(db.Shanghai)
 	y := t.Year()
 	return &aidGen{r: rand.New(rand.NewPCG(seed, 2015)), n: n, now: now,
-		today: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, aid.Shanghai),
+		today: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, db.Shanghai),
 		years: []int{y - 2, y - 1, y}, ids: map[string]bool{}, ByProgramme: map[string]int{}}
 }
 
@@ -319,7 +319,7 @@ func (g *aidGen) duplicate() aidJob {
 	var at time.Time
 	if prev.In.Programme == "cancer" {
 		unit = g.unitOutside(g.units[prev.Unit].District)
-		y := prev.At.In(aid.Shanghai).Year()
+		y := prev.At.In(db.Shanghai).Year()
 		if y < g.years[2] && g.chance(0.7) {
 			at = g.moment(y+1+g.r.IntN(g.years[2]-y), "cancer")
 		} else {
@@ -343,7 +343,7 @@ func (g *aidGen) duplicate() aidJob {
 // year's cycle, at the same village, if she is still young enough.
 func (g *aidGen) renewal() (aidJob, bool) {
 	prev := g.Jobs[g.r.IntN(len(g.Jobs))]
-	y := prev.At.In(aid.Shanghai).Year()
+	y := prev.At.In(db.Shanghai).Year()
 	if prev.In.Programme == "cancer" || prev.In.Programme == "talent" || y >= g.years[2] {
 		return aidJob{}, false
 	}
@@ -357,8 +357,8 @@ func (g *aidGen) renewal() (aidJob, bool) {
 
 // later is a moment after t in the same year, before now.
 func (g *aidGen) later(t time.Time) time.Time {
-	b := t.In(aid.Shanghai)
-	end := time.Date(b.Year(), 12, 31, 17, 0, 0, 0, aid.Shanghai)
+	b := t.In(db.Shanghai)
+	end := time.Date(b.Year(), 12, 31, 17, 0, 0, 0, db.Shanghai)
 	if end.After(g.now.Add(-time.Hour)) {
 		end = g.now.Add(-time.Hour)
 	}
@@ -397,8 +397,8 @@ func (g *aidGen) year() int {
 // weekdays four times as likely as weekends, fewer at the Spring
 // Festival; 春蕾 applications mostly at the start of the school year.
 func (g *aidGen) moment(year int, code string) time.Time {
-	first := time.Date(year, 1, 3, 0, 0, 0, 0, aid.Shanghai)
-	last := time.Date(year, 12, 30, 0, 0, 0, 0, aid.Shanghai)
+	first := time.Date(year, 1, 3, 0, 0, 0, 0, db.Shanghai)
+	last := time.Date(year, 12, 30, 0, 0, 0, 0, db.Shanghai)
 	if !last.Before(g.today) {
 		last = g.today.AddDate(0, 0, -1)
 	}
@@ -406,7 +406,7 @@ func (g *aidGen) moment(year int, code string) time.Time {
 	for {
 		day := first.AddDate(0, 0, g.r.IntN(days))
 		if code == "spring_bud" && g.chance(0.6) {
-			day = time.Date(year, 8, 15+g.r.IntN(47), 0, 0, 0, 0, aid.Shanghai)
+			day = time.Date(year, 8, 15+g.r.IntN(47), 0, 0, 0, 0, db.Shanghai)
 			if day.After(last) {
 				continue
 			}
@@ -458,7 +458,7 @@ func (g *aidGen) person(code string, at time.Time, unit int) int {
 	default:
 		lo, hi, female = 15, 24, g.chance(0.8)
 	}
-	day := at.In(aid.Shanghai)
+	day := at.In(db.Shanghai)
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, time.UTC)
 	for {
 		birth := day.AddDate(-(lo + g.r.IntN(hi-lo+1)), 0, -g.r.IntN(365))
@@ -490,7 +490,7 @@ func (g *aidGen) person(code string, at time.Time, unit int) int {
 }
 
 func (g *aidGen) age(p aidPerson, at time.Time) int {
-	return idcard.ID{Birth: p.Birth}.AgeAt(at.In(aid.Shanghai))
+	return idcard.ID{Birth: p.Birth}.AgeAt(at.In(db.Shanghai))
 }
 
 func (g *aidGen) one(pool []string) string { return pool[g.r.IntN(len(pool))] }
@@ -516,7 +516,7 @@ func (g *aidGen) address(unit int) string {
 // job fills in the entry form for person p at unit and moment at.
 func (g *aidGen) job(code string, at time.Time, unit, person int, renewal bool) aidJob {
 	p := g.people[person]
-	year := at.In(aid.Shanghai).Year()
+	year := at.In(db.Shanghai).Year()
 	in := aid.Input{Programme: code, Year: year, Name: p.Name, IDNumber: p.ID, Phone: p.Phone, Address: g.address(unit),
 		Household: g.one([]string{"dibao", "dibao", "tekun", "fanpin", "zhichu", "other", "other"})}
 	age := g.age(p, at)

@@ -8,6 +8,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/idcard"
 	"halfsky/internal/vault"
 )
@@ -28,7 +29,7 @@ func seedAid(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now ti
 	if err != nil {
 		return err
 	}
-	year := now.In(aid.Shanghai).Year()
+	year := now.In(db.Shanghai).Year()
 	c, err := as.SaveCycle(ctx, city, aid.CycleInput{Programme: "cancer", Year: year, Budget: 50 * 1_000_000,
 		OpensOn: fmt.Sprintf("%d-01-01", year), ClosesOn: fmt.Sprintf("%d-12-31", year)})
 	if err != nil {

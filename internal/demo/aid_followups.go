@@ -8,6 +8,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/idcard"
 	"halfsky/internal/vault"
 )
@@ -29,7 +30,7 @@ func aidFollowupDemo(ctx context.Context, svc *auth.Service, keys *vault.Keyring
 	if err != nil {
 		return err
 	}
-	year := clock.In(aid.Shanghai).Year()
+	year := clock.In(db.Shanghai).Year()
 	for _, p := range []string{"love_mother", "spring_bud"} {
 		if _, err := as.SaveCycle(ctx, city, aid.CycleInput{Programme: p, Year: year,
 			OpensOn: fmt.Sprintf("%d-01-01", year), ClosesOn: fmt.Sprintf("%d-12-31", year)}); err != nil {
@@ -62,7 +63,7 @@ func aidFollowupDemo(ctx context.Context, svc *auth.Service, keys *vault.Keyring
 	}
 	clock = now
 	for i, c := range children {
-		day := now.AddDate(0, 0, -c.visited).In(aid.Shanghai).Format("2006-01-02")
+		day := now.AddDate(0, 0, -c.visited).In(db.Shanghai).Format("2006-01-02")
 		in := aid.FollowupInput{Date: day, Notes: "入户走访，孩子身体健康，学习用品和冬衣已送到，监护人无新的困难。"}
 		if c.programme == "spring_bud" {
 			in = aid.FollowupInput{Date: day, InSchool: boolRef(true), School: "哈尔滨市第四十七中学", Grade: "初二",

@@ -8,6 +8,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/vault"
 )
 
@@ -31,7 +32,7 @@ func SeedAidPayments(ctx context.Context, svc *auth.Service, keys *vault.Keyring
 	if err != nil {
 		return err
 	}
-	year := now.In(aid.Shanghai).Year()
+	year := now.In(db.Shanghai).Year()
 	approved, _, err := as.Applications(ctx, city, aid.Filter{Programme: "cancer", Status: aid.Approved, Year: year, Page: aid.Page{PerPage: 10}})
 	if err != nil {
 		return err

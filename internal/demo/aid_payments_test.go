@@ -27,7 +27,7 @@ func TestSeedAidPayments(t *testing.T) {
 		if err != nil || n != 1 || batches[0].Status != "closed" || batches[0].Paid != 1 || batches[0].PaidAmount != 1_000_000 {
 			t.Fatalf("batches %+v (%d) %v", batches, n, err)
 		}
-		l, err := as.Ledger(ctx, city, now.In(aid.Shanghai).Year())
+		l, err := as.Ledger(ctx, city, now.In(db.Shanghai).Year())
 		if err != nil || l.Total.Paid != 1_000_000 || !l.Total.Balanced(l.Whole) {
 			t.Fatalf("ledger %+v %v", l.Total, err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 )
@@ -129,10 +130,10 @@ func seedVisits(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now
 	vs.Vault = keys
 	var clock time.Time
 	vs.Now = func() time.Time { return clock }
-	y, m, d := now.In(visit.Shanghai).Date()
+	y, m, d := now.In(db.Shanghai).Date()
 	// Things happen at 10:00 Beijing time on their day.
-	day := func(offset int) time.Time { return time.Date(y, m, d+offset, 10, 0, 0, 0, visit.Shanghai).UTC() }
-	date := func(offset int) string { return day(offset).In(visit.Shanghai).Format("2006-01-02") }
+	day := func(offset int) time.Time { return time.Date(y, m, d+offset, 10, 0, 0, 0, db.Shanghai).UTC() }
+	date := func(offset int) string { return day(offset).In(db.Shanghai).Format("2006-01-02") }
 	actors := map[string]access.Actor{}
 	actor := func(name string) (access.Actor, bool) {
 		if a, ok := actors[name]; ok {

@@ -30,7 +30,7 @@ func (s *Service) Receive(ctx context.Context, a access.Actor, id int64) error {
 		return err
 	}
 	if signed != 0 {
-		return apperr.New(http.StatusConflict, "already_received", "本单位已于 "+db.FromMillis(signed).In(shanghai).Format("2006年1月2日 15:04")+" 签收，不能重复签收")
+		return apperr.New(http.StatusConflict, "already_received", "本单位已于 "+db.FromMillis(signed).In(db.Shanghai).Format("2006年1月2日 15:04")+" 签收，不能重复签收")
 	}
 	now := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {

@@ -46,7 +46,7 @@ const docFrom = ` FROM documents d JOIN orgs o ON o.id = d.org_id
 	LEFT JOIN users us ON us.id = d.signed_by
 	LEFT JOIN users ui ON ui.id = d.issued_by`
 
-func scanDoc(row interface{ Scan(...any) error }) (Document, error) {
+func scanDoc(row db.Scanner) (Document, error) {
 	var d Document
 	var signers, rspec, ccspec, body, att string
 	var seal int

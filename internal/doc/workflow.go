@@ -19,10 +19,7 @@ import (
 	"halfsky/internal/org"
 )
 
-// shanghai is where documents are dated.
-var shanghai = db.Shanghai
-
-func (s *Service) today() string { return s.Now().In(shanghai).Format("2006-01-02") }
+func (s *Service) today() string { return s.Now().In(db.Shanghai).Format("2006-01-02") }
 
 // wrongState is the error for an action the document's status does not
 // allow; it says what the status is.
@@ -411,7 +408,7 @@ func (s *Service) Issue(ctx context.Context, a access.Actor, id int64) (Document
 		if err := claimRegister(ctx, tx, d.Abbr, issuer); err != nil {
 			return err
 		}
-		year := s.Now().In(shanghai).Year()
+		year := s.Now().In(db.Shanghai).Year()
 		seq, err := nextNumber(ctx, tx, d.Abbr, year)
 		if err != nil {
 			return err

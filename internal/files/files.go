@@ -218,7 +218,7 @@ var (
 
 const metaCols = `f.id, f.org_id, f.name, f.content_type, f.size, f.sha256, f.created_at`
 
-func scanMeta(row interface{ Scan(...any) error }, extra ...any) (File, error) {
+func scanMeta(row db.Scanner, extra ...any) (File, error) {
 	var f File
 	var at int64
 	err := row.Scan(append([]any{&f.ID, &f.OrgID, &f.Name, &f.ContentType, &f.Size, &f.SHA256, &at}, extra...)...)

@@ -17,7 +17,7 @@ type Store struct{ DB *db.DB }
 
 const columns = `id, code, name, kind, sector, COALESCE(parent_id, 0), path, depth, active, COALESCE(merged_into, 0), created_at, updated_at`
 
-func scanOrg(row interface{ Scan(...any) error }) (Org, error) {
+func scanOrg(row db.Scanner) (Org, error) {
 	var o Org
 	var active int
 	var created, updated int64

@@ -72,11 +72,9 @@ func deskCategoryLabel(key string) string {
 	return key
 }
 
-var deskShanghai = db.Shanghai
-
 // deskDays returns today and today + 7 days in Beijing.
 func (s *Service) deskDays() (today, soon string) {
-	t := s.Now().In(deskShanghai)
+	t := s.Now().In(db.Shanghai)
 	return t.Format("2006-01-02"), t.AddDate(0, 0, 7).Format("2006-01-02")
 }
 

@@ -170,10 +170,8 @@ func ColourSQL(colour, today string) (cond string, args []any, ok bool) {
 	return "", nil, false
 }
 
-var shanghai = db.Shanghai
-
 // Today is the date in Beijing at time now.
-func Today(now time.Time) string { return now.In(shanghai).Format("2006-01-02") }
+func Today(now time.Time) string { return now.In(db.Shanghai).Format("2006-01-02") }
 
 func (s *Service) today() string { return Today(s.Now()) }
 
@@ -209,7 +207,7 @@ const problemFrom = ` FROM problems p
 	LEFT JOIN orgs oc ON oc.id = p.closed_by_org`
 
 // scanProblem reads a problem and opens its sealed fields that were read.
-func (s *Service) scanProblem(row interface{ Scan(...any) error }) (Problem, error) {
+func (s *Service) scanProblem(row db.Scanner) (Problem, error) {
 	var p Problem
 	var applied, closed, created, updated int64
 	err := row.Scan(&p.ID, &p.OrgID, &p.OrgCode, &p.OrgName, &p.OrgPath, &p.Category, &p.Source, &p.Description, &p.Measures,

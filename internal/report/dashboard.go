@@ -319,7 +319,7 @@ func (s *Service) Urge(ctx context.Context, a access.Actor, docID, reqID int64) 
 		}
 		due := ""
 		if t, err := DueAt(r.DueDate); err == nil {
-			due = t.In(shanghai).Format("2006年1月2日")
+			due = t.In(db.Shanghai).Format("2006年1月2日")
 		}
 		msg := notify.Message{Kind: "report.urge", Title: "催办：请报送" + r.Title,
 			Body: "《" + d.Title + "》（" + d.Number + "）要求于 " + due + " 前向" + r.Department + "报送" + r.Title + "，贵单位尚未报送。",

@@ -61,18 +61,16 @@ func NewService(d *db.DB, orgs *org.Store, docs *doc.Service) *Service {
 	return &Service{DB: d, Orgs: orgs, Docs: docs, Now: db.Now}
 }
 
-var shanghai = db.Shanghai
-
 // DueAt is the end of a due day in Beijing time.
 func DueAt(date string) (time.Time, error) {
-	t, err := time.ParseInLocation("2006-01-02", date, shanghai)
+	t, err := time.ParseInLocation("2006-01-02", date, db.Shanghai)
 	if err != nil {
 		return time.Time{}, err
 	}
 	return t.AddDate(0, 0, 1).Add(-time.Millisecond), nil
 }
 
-func (s *Service) today() string { return s.Now().In(shanghai).Format("2006-01-02") }
+func (s *Service) today() string { return s.Now().In(db.Shanghai).Format("2006-01-02") }
 
 var fieldKeyRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,30}$`)
 
@@ -187,7 +185,7 @@ func (s *Service) RemoveRequirement(ctx context.Context, a access.Actor, docID, 
 	})
 }
 
-func scanRequirement(row interface{ Scan(...any) error }) (Requirement, error) {
+func scanRequirement(row db.Scanner) (Requirement, error) {
 	var r Requirement
 	var fields string
 	var created int64

@@ -119,7 +119,7 @@ const reportFrom = ` FROM reports rp
 	LEFT JOIN users us ON us.id = rp.submitted_by
 	LEFT JOIN users ud ON ud.id = rp.decided_by`
 
-func scanReport(row interface{ Scan(...any) error }) (Report, error) {
+func scanReport(row db.Scanner) (Report, error) {
 	var r Report
 	var due, sub, dec, recv, urged, upd int64
 	var numbers string

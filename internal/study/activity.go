@@ -176,7 +176,7 @@ const activityColumns = `s.id, s.org_id, o.code, o.name, s.org_path, s.kind, s.h
 const activityFrom = ` FROM study_activities s JOIN orgs o ON o.id = s.org_id
 	LEFT JOIN documents d ON d.id = s.doc_id LEFT JOIN users u ON u.id = s.created_by`
 
-func scanActivity(row interface{ Scan(...any) error }) (Activity, error) {
+func scanActivity(row db.Scanner) (Activity, error) {
 	var x Activity
 	var created, updated int64
 	err := row.Scan(&x.ID, &x.OrgID, &x.OrgCode, &x.OrgName, &x.OrgPath, &x.Kind, &x.HeldOn, &x.Topic, &x.DocID,

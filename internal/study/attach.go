@@ -38,7 +38,7 @@ func (s *Service) since(ctx context.Context, docID int64) (string, error) {
 	if at == 0 {
 		return "", nil
 	}
-	return db.FromMillis(at).In(shanghai).Format("2006-01-02"), nil
+	return db.FromMillis(at).In(db.Shanghai).Format("2006-01-02"), nil
 }
 
 // ForReport is the study section of a visible report: for the reporting

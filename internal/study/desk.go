@@ -57,13 +57,11 @@ func DeskKindLabel(kind string) string {
 	return kind
 }
 
-var deskShanghai = db.Shanghai
-
 // DeskMonths returns the last 12 months (YYYY-MM) ending with the month of
 // now in Beijing, oldest first.
 func DeskMonths(now time.Time) []string {
-	t := now.In(deskShanghai)
-	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, deskShanghai)
+	t := now.In(db.Shanghai)
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, db.Shanghai)
 	out := make([]string, 12)
 	for i := range out {
 		out[i] = first.AddDate(0, i-11, 0).Format("2006-01")
@@ -164,7 +162,7 @@ func (s *Service) DeskByChild(ctx context.Context, a access.Actor, node org.Org)
 	if !a.CanAt(access.ViewWork, node.Path) {
 		return nil, access.ErrDenied
 	}
-	year := s.Now().In(deskShanghai).Format("2006") + "-01-01"
+	year := s.Now().In(db.Shanghai).Format("2006") + "-01-01"
 	return deskChildMemo.Get(deskKey{s.DB, "child", node.Path, year}, func() (map[string][]int64, error) {
 		where, args := access.Scope{Path: node.Path}.Where("t.org_path")
 		rows, err := s.DB.Query(ctx, `SELECT t.org_path, COUNT(*) FROM study_activities t

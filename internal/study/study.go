@@ -35,10 +35,8 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 	return &Service{DB: d, Orgs: orgs, Now: db.Now, Reports: report.NewService(d, orgs, doc.NewService(d, orgs))}
 }
 
-var shanghai = db.Shanghai
-
 // today is the Beijing date now.
-func (s *Service) today() string { return s.Now().In(shanghai).Format("2006-01-02") }
+func (s *Service) today() string { return s.Now().In(db.Shanghai).Format("2006-01-02") }
 
 // reports is the report service on this service's clock.
 func (s *Service) reports() *report.Service {

@@ -123,8 +123,6 @@ func deskLabel(list []DeskCount, key string) string {
 	return key
 }
 
-var deskShanghai = db.Shanghai
-
 // deskDays are the dates a desk compares with, in Beijing.
 type deskDays struct {
 	today, soon, year string // soon: today + 3 days; year: 1 January
@@ -132,8 +130,8 @@ type deskDays struct {
 }
 
 func deskDates(now time.Time) deskDays {
-	t := now.In(deskShanghai)
-	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, deskShanghai)
+	t := now.In(db.Shanghai)
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, db.Shanghai)
 	d := deskDays{today: t.Format("2006-01-02"), soon: t.AddDate(0, 0, 3).Format("2006-01-02"),
 		year: t.Format("2006") + "-01-01"}
 	for i := -11; i <= 0; i++ {

@@ -202,7 +202,7 @@ const handFrom = ` FROM need_handovers h JOIN orgs fo ON fo.id = h.from_org_id J
 	JOIN users su ON su.id = h.sent_by LEFT JOIN users du ON du.id = h.decided_by`
 
 // scanHandover reads a hand-over and opens its reason and reply.
-func (s *Service) scanHandover(row scanner) (Handover, error) {
+func (s *Service) scanHandover(row db.Scanner) (Handover, error) {
 	var h Handover
 	var sent, dec int64
 	err := row.Scan(&h.ID, &h.NeedID, &h.FromOrgID, &h.FromName, &h.ToOrgID, &h.ToCode, &h.ToName, &h.ToPath, &h.Reason, &h.Status,

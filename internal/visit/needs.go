@@ -194,7 +194,7 @@ func (s *Service) open(n *Need) error {
 	return nil
 }
 
-func (s *Service) scanNeed(row scanner) (Need, error) {
+func (s *Service) scanNeed(row db.Scanner) (Need, error) {
 	n, err := scanNeed(row)
 	if err != nil {
 		return n, err
@@ -202,7 +202,7 @@ func (s *Service) scanNeed(row scanner) (Need, error) {
 	return n, s.open(&n)
 }
 
-func scanNeed(row scanner) (Need, error) {
+func scanNeed(row db.Scanner) (Need, error) {
 	var n Need
 	var consent int
 	var c, u int64

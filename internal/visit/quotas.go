@@ -109,7 +109,7 @@ const quotaCols = `q.id, q.org_id, o.code, o.name, q.org_path, q.set_by_org, so.
 
 const quotaFrom = ` FROM quotas q JOIN orgs o ON o.id = q.org_id JOIN orgs so ON so.id = q.set_by_org`
 
-func scanQuota(row scanner) (Quota, error) {
+func scanQuota(row db.Scanner) (Quota, error) {
 	var q Quota
 	var c int64
 	err := row.Scan(&q.ID, &q.OrgID, &q.OrgCode, &q.OrgName, &q.OrgPath, &q.SetByOrg, &q.SetByName, &q.Metric, &q.Target,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/db"
 	"halfsky/internal/desk"
 	"halfsky/internal/org"
 )
@@ -246,7 +247,7 @@ func (s *Service) trend(ctx context.Context, st *Stats, lo, hi string, all bool)
 			months = append(months, fmt.Sprintf("%04d-%02d", st.Year, m))
 		}
 	} else {
-		t := s.Now().In(Shanghai)
+		t := s.Now().In(db.Shanghai)
 		first := t.AddDate(0, 0, 1-t.Day())
 		for i := 11; i >= 0; i-- {
 			months = append(months, first.AddDate(0, -i, 0).Format("2006-01"))
@@ -310,7 +311,7 @@ func cutMonth(date string) string {
 
 // Years offers this year and the four before it, newest first, for the filter.
 func (s *Service) Years(ctx context.Context, a access.Actor) []int {
-	now := s.Now().In(Shanghai).Year()
+	now := s.Now().In(db.Shanghai).Year()
 	out := []int{}
 	for y := now; y >= now-4; y-- {
 		out = append(out, y)

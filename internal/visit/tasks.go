@@ -280,7 +280,7 @@ const taskFrom = ` FROM tasks t JOIN orgs o ON o.id = t.org_id LEFT JOIN needs n
 
 // scanTask reads a task and opens its sealed fields (and its need's
 // summary) that were read.
-func (s *Service) scanTask(row scanner) (Task, error) {
+func (s *Service) scanTask(row db.Scanner) (Task, error) {
 	var t Task
 	var c, u int64
 	err := row.Scan(&t.ID, &t.NeedID, &t.NeedSummary, &t.OrgID, &t.OrgCode, &t.OrgName, &t.OrgPath, &t.Title, &t.Detail, &t.OwnerID,

@@ -33,12 +33,8 @@ func NewService(d *db.DB, orgs *org.Store) *Service {
 	return &Service{DB: d, Orgs: orgs, Now: db.Now}
 }
 
-// Shanghai is the zone dates are kept in: a visit on the evening of the
-// 1st in Harbin is on the 1st, whatever the server's clock says.
-var Shanghai = db.Shanghai
-
 // Today is the Beijing date of the service clock, YYYY-MM-DD.
-func (s *Service) Today() string { return s.Now().In(Shanghai).Format("2006-01-02") }
+func (s *Service) Today() string { return s.Now().In(db.Shanghai).Format("2006-01-02") }
 
 // AddDays moves a YYYY-MM-DD date by n days ("" when date is not a date).
 func AddDays(date string, n int) string {
@@ -154,6 +150,3 @@ func optTime(ms int64) time.Time {
 	}
 	return db.FromMillis(ms)
 }
-
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(...any) error }

@@ -100,7 +100,7 @@ var visitListCols = strings.Replace(visitCols, "v.notes", "''", 1)
 const visitFrom = ` FROM visits v JOIN orgs o ON o.id = v.org_id`
 
 // scanVisit reads a visit and opens its sealed fields.
-func (s *Service) scanVisit(row scanner) (Visit, error) {
+func (s *Service) scanVisit(row db.Scanner) (Visit, error) {
 	var v Visit
 	var c, u int64
 	err := row.Scan(&v.ID, &v.OrgID, &v.OrgCode, &v.OrgName, &v.OrgPath, &v.CadreID, &v.CadreName, &v.Companions, &v.VisitedOn,

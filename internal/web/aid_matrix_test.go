@@ -129,7 +129,7 @@ type aidPageProbe struct {
 // aidPageProbes are the pages and forms on one unit's aid records.
 func aidPageProbes(app, pair, file, batch, line, exp string) []aidPageProbe {
 	a, p := "/aid/"+app, "/aid/"+pair
-	today := time.Now().In(aid.Shanghai).Format("2006-01-02")
+	today := time.Now().In(db.Shanghai).Format("2006-01-02")
 	return []aidPageProbe{
 		{method: "GET", path: a},
 		{method: "GET", path: a + "/edit"},
@@ -412,7 +412,7 @@ func (w *aidPageWorld) sibling(lv *aidPageLevel, i int) {
 	_, err = w.app.DB.Exec(ctx, `UPDATE aid_applications SET status = 'approved', level = 'city', submitted_at = ?, closed_at = ?
 		WHERE id = ?`, at, at, p.ID)
 	w.check(err, "approve the pairing")
-	_, err = w.svc.AddFollowup(ctx, owner, p.ID, aid.FollowupInput{Date: time.Now().In(aid.Shanghai).AddDate(0, 0, -120).Format("2006-01-02"),
+	_, err = w.svc.AddFollowup(ctx, owner, p.ID, aid.FollowupInput{Date: time.Now().In(db.Shanghai).AddDate(0, 0, -120).Format("2006-01-02"),
 		Notes: marker + "走访记录"})
 	w.check(err, "follow-up")
 

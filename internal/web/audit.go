@@ -7,6 +7,7 @@ import (
 
 	"halfsky/internal/audit"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/httpx"
 )
 
@@ -78,7 +79,7 @@ func parseDay(s string, end bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.ParseInLocation("2006-01-02", s, Shanghai)
+	t, err := time.ParseInLocation("2006-01-02", s, db.Shanghai)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"halfsky/internal/apperr"
+	"halfsky/internal/db"
 	"halfsky/internal/doc"
 	"halfsky/internal/files"
 	"halfsky/internal/report"
@@ -34,7 +35,7 @@ func shortDateTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return shortDate(t) + t.In(Shanghai).Format(" 15:04")
+	return shortDate(t) + t.In(db.Shanghai).Format(" 15:04")
 }
 
 // shortDate is a date for a table cell: 8月11日 (2015年8月11日 in another year).
@@ -42,9 +43,9 @@ func shortDate(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	t = t.In(Shanghai)
+	t = t.In(db.Shanghai)
 	s := fmt.Sprintf("%d月%d日", int(t.Month()), t.Day())
-	if t.Year() != time.Now().In(Shanghai).Year() {
+	if t.Year() != time.Now().In(db.Shanghai).Year() {
 		s = fmt.Sprintf("%d年", t.Year()) + s
 	}
 	return s

@@ -6,6 +6,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/audit"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/doc"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
@@ -57,7 +58,7 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 	d := homeData{Unit: unit, Role: a.Role, CanUsers: a.Can(access.ViewUsers), CanAudit: a.Can(access.ReadAudit),
 		TOTPNudge: !c.User.TOTPEnabled}
 	if auth.InTOTPGrace(c.User, h.deps.Auth.Now()) {
-		d.TOTPBy, d.TOTPNudge = c.User.TOTPDueAt.In(Shanghai).Format("1月2日"), false
+		d.TOTPBy, d.TOTPNudge = c.User.TOTPDueAt.In(db.Shanghai).Format("1月2日"), false
 	}
 	if d.Counts, d.Total, err = h.deps.Orgs.SubtreeCounts(ctx, a, unit); err != nil {
 		h.fail(w, r, err)

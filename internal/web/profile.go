@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/httpx"
 )
 
@@ -37,7 +38,7 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, c *httpx
 	}
 	d := profileData{User: c.User, Sessions: sessions, Current: c.Session.TokenHash, Errors: errs, KeepTOTP: c.User.Role.NeedsTOTP(), Recovery: rec}
 	if auth.InTOTPGrace(c.User, h.deps.Auth.Now()) {
-		d.TOTPBy = c.User.TOTPDueAt.In(Shanghai).Format("1月2日")
+		d.TOTPBy = c.User.TOTPDueAt.In(db.Shanghai).Format("1月2日")
 	}
 	h.tpl.Page(w, r, status, "profile", View{Layout: Layout{Title: "个人设置", Active: "profile"}, Data: d})
 }

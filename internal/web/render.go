@@ -80,9 +80,6 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Shanghai is the zone every time is shown in (times are stored in UTC).
-var Shanghai = db.Shanghai
-
 // SiteName is the platform's name as the header and <title> show it.
 const SiteName = "半边天 · 哈尔滨市妇联工作平台"
 
@@ -412,23 +409,23 @@ func timeOf(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// formatDate shows t as 2015年8月11日 in Asia/Shanghai; "" for zero or nil.
+// formatDate shows t as 2015年8月11日 in Asia/db.Shanghai; "" for zero or nil.
 func formatDate(v any) string {
 	t, ok := timeOf(v)
 	if !ok {
 		return ""
 	}
-	t = t.In(Shanghai)
+	t = t.In(db.Shanghai)
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 }
 
-// formatDateTime shows t as 2015年8月11日 14:05 in Asia/Shanghai.
+// formatDateTime shows t as 2015年8月11日 14:05 in Asia/db.Shanghai.
 func formatDateTime(v any) string {
 	t, ok := timeOf(v)
 	if !ok {
 		return ""
 	}
-	t = t.In(Shanghai)
+	t = t.In(db.Shanghai)
 	return fmt.Sprintf("%d年%d月%d日 %02d:%02d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
 }
 

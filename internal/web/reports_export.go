@@ -1,6 +1,7 @@
 package web
 
 import (
+	"halfsky/internal/db"
 	"net/http"
 	"strings"
 
@@ -57,7 +58,7 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 			ext += " 至 " + u.ExtUntil
 		}
 		vals := []any{u.OrgCode, u.OrgName, u.StateAt(now).Label, formatDateTime(u.ReceivedAt), formatDateTime(u.SubmittedAt),
-			u.DueAt.In(Shanghai).Format("2006-01-02"), ext}
+			u.DueAt.In(db.Shanghai).Format("2006-01-02"), ext}
 		for _, fl := range req.Fields {
 			if v, ok := u.Numbers[fl.Key]; ok {
 				vals = append(vals, v)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"halfsky/internal/apperr"
+	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/study"
@@ -36,7 +37,7 @@ func (h *handler) studyForm(r *http.Request, c *httpx.Current, d *studyFormData)
 		d.Docs = append(d.Docs, Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Label()})
 	}
 	d.Kinds, d.MaxPhotos, d.MaxMB = studyKindOptions(), study.MaxPhotos, files.MaxImageSize>>20
-	d.Today = h.deps.Study.Now().In(Shanghai).Format("2006-01-02")
+	d.Today = h.deps.Study.Now().In(db.Shanghai).Format("2006-01-02")
 	if d.Errors == nil {
 		d.Errors = map[string]string{}
 	}
@@ -58,7 +59,7 @@ func (h *handler) renderStudyForm(w http.ResponseWriter, r *http.Request, c *htt
 
 // studyNew is the blank form; ?doc= preselects the document studied.
 func (h *handler) studyNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	form := map[string]string{"kind": string(study.KindStudy), "held_on": h.deps.Study.Now().In(Shanghai).Format("2006-01-02"),
+	form := map[string]string{"kind": string(study.KindStudy), "held_on": h.deps.Study.Now().In(db.Shanghai).Format("2006-01-02"),
 		"doc_id": r.URL.Query().Get("doc")}
 	h.renderStudyForm(w, r, c, http.StatusOK, &studyFormData{Form: form})
 }

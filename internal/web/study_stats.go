@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"halfsky/internal/audit"
+	"halfsky/internal/db"
 	"halfsky/internal/httpx"
 	"halfsky/internal/study"
 )
@@ -23,7 +24,7 @@ type studyStatsData struct {
 
 // statsQuery reads ?under= and ?year= (this year when missing).
 func (h *handler) statsQuery(r *http.Request) (string, int) {
-	year := h.deps.Study.Now().In(Shanghai).Year()
+	year := h.deps.Study.Now().In(db.Shanghai).Year()
 	if y, err := strconv.Atoi(r.URL.Query().Get("year")); err == nil {
 		year = y
 	}
@@ -51,7 +52,7 @@ func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		h.fail(w, r, err)
 		return
 	}
-	this := h.deps.Study.Now().In(Shanghai).Year()
+	this := h.deps.Study.Now().In(db.Shanghai).Year()
 	d := studyStatsData{S: st, Kinds: studyKindOptions(), Under: under, ChartJSON: studyChart(st)}
 	for y := this; y >= this-4; y-- {
 		d.Years = append(d.Years, y)
