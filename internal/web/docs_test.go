@@ -204,12 +204,12 @@ func addUser(t *testing.T, app *testapp.App, username, name, code string, role a
 
 // shanghaiDay is a date n days from today in Beijing time.
 func shanghaiDay(n int) string {
-	loc, _ := time.LoadLocation("Asia/db.Shanghai")
+	loc, _ := time.LoadLocation("Asia/Shanghai")
 	return time.Now().In(loc).AddDate(0, 0, n).Format("2006-01-02")
 }
 
 func thisYear() string {
-	loc, _ := time.LoadLocation("Asia/db.Shanghai")
+	loc, _ := time.LoadLocation("Asia/Shanghai")
 	return strconv.Itoa(time.Now().In(loc).Year())
 }
 

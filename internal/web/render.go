@@ -409,7 +409,7 @@ func timeOf(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// formatDate shows t as 2015年8月11日 in Asia/db.Shanghai; "" for zero or nil.
+// formatDate shows t as 2015年8月11日 in Asia/Shanghai; "" for zero or nil.
 func formatDate(v any) string {
 	t, ok := timeOf(v)
 	if !ok {
@@ -419,7 +419,7 @@ func formatDate(v any) string {
 	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
 }
 
-// formatDateTime shows t as 2015年8月11日 14:05 in Asia/db.Shanghai.
+// formatDateTime shows t as 2015年8月11日 14:05 in Asia/Shanghai.
 func formatDateTime(v any) string {
 	t, ok := timeOf(v)
 	if !ok {

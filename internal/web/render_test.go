@@ -253,7 +253,7 @@ func TestFragment(t *testing.T) {
 }
 
 func TestDates(t *testing.T) {
-	late := time.Date(2015, 8, 10, 20, 30, 0, 0, time.UTC) // 04:30 next day in db.Shanghai
+	late := time.Date(2015, 8, 10, 20, 30, 0, 0, time.UTC) // 04:30 next day in Shanghai
 	if got := formatDate(late); got != "2015年8月11日" {
 		t.Errorf("date %q", got)
 	}
