@@ -5,7 +5,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 	"time"
 
 	"halfsky/internal/access"
@@ -135,7 +134,7 @@ func readIncomingUpload(r *http.Request) (incoming.Upload, error) {
 		if err := httpx.DecodeJSON(r, &in); err != nil {
 			return incoming.Upload{}, err
 		}
-		return incoming.Upload{Text: in.Text, Typed: in.Fields}, textsOK(in)
+		return incoming.Upload{Text: in.Text, Typed: in.Fields}, nil
 	}
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
 		var tooBig *http.MaxBytesError
@@ -162,24 +161,7 @@ func readIncomingUpload(r *http.Request) (incoming.Upload, error) {
 			return up, apperr.Field("file", "上传失败，请重新选择文件")
 		}
 	}
-	return up, textsOK(incomingInput{Fields: up.Typed, Text: up.Text})
-}
-
-// textsOK refuses text the databases cannot store.
-func textsOK(in incomingInput) error {
-	e := map[string]string{}
-	texts(e, "text", in.Text)
-	texts(e, "from_unit", in.FromUnit)
-	texts(e, "from_number", in.FromNumber)
-	texts(e, "title", in.Title)
-	texts(e, "note", in.Note)
-	texts(e, "recipients", in.Recipients)
-	texts(e, "body", in.Body...)
-	texts(e, "attachments", in.Attachments...)
-	if len(e) > 0 {
-		return apperr.Invalid(e)
-	}
-	return nil
+	return up, nil
 }
 
 func (h *handler) incomingShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
@@ -207,10 +189,6 @@ func (h *handler) incomingUpdate(w http.ResponseWriter, r *http.Request, c *http
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := textsOK(in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
-	}
 	rec, err := h.deps.Incoming.Update(r.Context(), c.Actor, id, in.Version, in.Fields)
 	if err != nil {
 		h.fail(w, r, c, err, true)
@@ -232,7 +210,7 @@ func (h *handler) incomingVoid(w http.ResponseWriter, r *http.Request, c *httpx.
 		httpx.WriteError(w, r, err)
 		return
 	}
-	if err := h.deps.Incoming.Void(r.Context(), c.Actor, id, strings.ToValidUTF8(in.Reason, "")); err != nil {
+	if err := h.deps.Incoming.Void(r.Context(), c.Actor, id, in.Reason); err != nil {
 		h.fail(w, r, c, err, true)
 		return
 	}

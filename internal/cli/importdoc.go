@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/doc"
 	"halfsky/internal/docfile"
@@ -45,6 +46,10 @@ func importDoc(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *register { // incoming.Read reads the file itself
+		return registerImported(ctx, *as, incoming.Upload{FileName: filepath.Base(fs.Arg(0)), File: data,
+			Typed: incoming.Fields{ReceivedOn: *received}}, out)
+	}
 	ex, err := docfile.Extract(ctx, filepath.Base(fs.Arg(0)), data)
 	var fe *docfile.Error
 	if errors.As(err, &fe) {
@@ -57,10 +62,6 @@ func importDoc(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if err != nil {
 		return err
-	}
-	if *register {
-		return registerImported(ctx, *as, incoming.Upload{FileName: filepath.Base(fs.Arg(0)), File: data,
-			Typed: incoming.Fields{ReceivedOn: *received}}, out)
 	}
 	parsed, rep, err := docimport.Parse(ex.Text)
 	if errors.Is(err, docimport.ErrNotDocument) {
@@ -179,6 +180,17 @@ func saveImported(ctx context.Context, username string, p docimport.Document, ou
 
 // registerImported enters a read file in the user's unit's 收文登记簿.
 func registerImported(ctx context.Context, username string, up incoming.Upload, out io.Writer) error {
+	// The file is read before the database is opened: a file that cannot
+	// be read touches nothing.
+	in, rd, err := incoming.Read(ctx, up)
+	if err != nil {
+		if e := apperr.From(err); e.Fields["file"] != "" {
+			fmt.Fprintf(out, "不能读取：%s\n", e.Fields["file"])
+		} else if len(rd.Found)+len(rd.Missing) > 0 {
+			fmt.Fprintf(out, "不是公文：\n  识别到：%s\n  缺少：%s\n", join(rd.Found), join(rd.Missing))
+		}
+		return exitError{2, "import-doc: " + describe(err).Error()}
+	}
 	cfg, d, err := open(ctx, "import-doc", nil, nil)
 	if err != nil {
 		return err
@@ -196,13 +208,6 @@ func registerImported(ctx context.Context, username string, up incoming.Upload, 
 	u, err := auth.NewService(d, orgs).UserByUsername(ctx, username)
 	if err != nil {
 		return exitError{1, "no such user: " + username}
-	}
-	in, rd, err := incoming.Read(ctx, up)
-	if err != nil {
-		if len(rd.Found)+len(rd.Missing) > 0 {
-			fmt.Fprintf(out, "不是公文：\n  识别到：%s\n  缺少：%s\n", join(rd.Found), join(rd.Missing))
-		}
-		return exitError{2, "import-doc: " + describe(err).Error()}
 	}
 	rec, err := incoming.NewService(d, orgs, keys).Register(ctx, u.Actor(""), in)
 	if err != nil {

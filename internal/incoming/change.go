@@ -90,6 +90,8 @@ func (s *Service) Void(ctx context.Context, a access.Actor, id int64, reason str
 		return apperr.Field("reason", "请说明作废的原因")
 	case utf8.RuneCountInString(reason) > 200:
 		return apperr.Field("reason", "原因不能超过 200 个字")
+	case unstorable(reason):
+		return apperr.Field("reason", "含有无法保存的字符")
 	}
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE incoming_docs SET voided_at = ?, voided_by = ?, void_reason = ?, updated_at = ?, version = version + 1

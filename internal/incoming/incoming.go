@@ -189,8 +189,23 @@ func (f *Fields) validate(today string) map[string]string {
 	if len(f.Attachments) > 50 {
 		errs["attachments"] = "附件说明最多 50 项"
 	}
+	f.refuseUnstorable(errs)
 	return errs
 }
+
+// refuseUnstorable marks the fields holding text neither database can
+// store (invalid UTF-8, NUL bytes), whichever front end it came from.
+func (f *Fields) refuseUnstorable(errs map[string]string) {
+	for field, vs := range map[string][]string{"from_unit": {f.FromUnit}, "from_number": {f.FromNumber}, "title": {f.Title},
+		"doc_date": {f.DocDate}, "received_on": {f.ReceivedOn}, "secret": {f.Secret}, "urgency": {f.Urgency},
+		"recipients": {f.Recipients}, "note": {f.Note}, "body": f.Body, "attachments": f.Attachments} {
+		if errs[field] == "" && slices.IndexFunc(vs, unstorable) >= 0 {
+			errs[field] = "含有无法保存的字符"
+		}
+	}
+}
+
+func unstorable(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
 
 // A merge gives the merged unit's registrations to the unit merged into;
 // their numbers stay those of the register that gave them.

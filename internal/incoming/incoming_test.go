@@ -122,6 +122,13 @@ func TestRegisterNumbersAndKeepsTheOriginal(t *testing.T) {
 				t.Errorf("no message beside %s: %v", k, e.Fields)
 			}
 		}
+		// Text neither database can store, from any front end.
+		nul := notice()
+		nul.FromNumber, nul.FromUnit, nul.Body = "黑妇发〔2026〕98号", "黑龙江\x00省妇联", []string{"正文\xff"}
+		e = wantCode(t, mustFail(s.Register(ctx, staff, nul)), "invalid")
+		if e.Fields["from_unit"] == "" || e.Fields["body"] == "" {
+			t.Errorf("unstorable text: %v", e.Fields)
+		}
 		wrong := notice()
 		wrong.FromNumber, wrong.FileName = "黑妇发〔2026〕99号", "通知.docx"
 		wantCode(t, mustFail(s.Register(ctx, staff, wrong)), "invalid")

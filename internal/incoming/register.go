@@ -66,11 +66,6 @@ func (s *Service) Register(ctx context.Context, a access.Actor, in Input) (Recor
 	if len(errs) > 0 {
 		return Record{}, apperr.Invalid(errs)
 	}
-	if len(in.File) > 0 {
-		if _, err := files.Check("file", in.FileName, in.File); err != nil {
-			return Record{}, err
-		}
-	}
 	if err := s.refuseDuplicate(ctx, s.DB.Q(), a.OrgID, in.FromNumber, 0); err != nil {
 		return Record{}, err
 	}

@@ -119,6 +119,9 @@ func scanItem(row db.Scanner) (ListItem, error) {
 
 // Years lists the years the unit's register has entries for, newest first.
 func (s *Service) Years(ctx context.Context, a access.Actor) ([]int, error) {
+	if !a.Can(access.ViewDocs) {
+		return nil, s.deny(ctx, a, "incoming.list", "")
+	}
 	return db.All(ctx, s.DB.Q(), func(r db.Scanner) (int, error) {
 		var y int
 		return y, r.Scan(&y)
