@@ -95,8 +95,7 @@ func (s *Service) refuse(ctx context.Context, a access.Actor, action string, id 
 	if errors.Is(err, access.ErrNotOwner) {
 		detail += " not_owner"
 	}
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "aid_application", ids(id), audit.Denied, detail))
-	return err
+	return audit.Refused(ctx, s.DB, a, "aid_application", ids(id), detail, err)
 }
 
 // need refuses actors whose role does not allow the action.

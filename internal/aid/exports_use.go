@@ -60,7 +60,7 @@ func (s *Service) UseExport(ctx context.Context, a access.Actor, id int64) (Expo
 	if err := s.usable(ctx, a, e); err != nil {
 		_ = audit.Log(ctx, s.DB, audit.FromActor(a, "aid.export.download", "aid_export", ids(id), audit.Denied,
 			"kind="+e.Kind+" "+apperr.From(err).Code))
-		return ExportFile{}, err
+		return ExportFile{}, audit.Recorded(err)
 	}
 	out := ExportFile{Export: e}
 	now := s.now()

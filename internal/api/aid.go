@@ -20,16 +20,16 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	route(mux, base+"/programmes", methods{"GET": h.can(access.ViewAid, h.aidProgrammes)})
 	route(mux, base+"/programmes/{code}", methods{"GET": h.can(access.ViewAid, h.aidProgramme), "PUT": h.can(access.ViewAid, h.aidProgrammeUpdate)})
 	route(mux, base+"/cycles", methods{"GET": h.can(access.ViewAid, h.aidCycles), "POST": h.can(access.ViewAid, h.aidCycleSave)})
-	route(mux, base+"/cycles/{id}", methods{"GET": h.can(access.ViewAid, h.aidCycle)})
-	route(mux, base+"/cycles/{id}/quotas", methods{"GET": h.can(access.ViewAid, h.aidQuotas)})
-	route(mux, base+"/cycles/{id}/quotas/{district}", methods{"PUT": h.can(access.ViewAid, h.aidQuotaSet)})
+	route(mux, base+"/cycles/{id}", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidCycle))})
+	route(mux, base+"/cycles/{id}/quotas", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidQuotas))})
+	route(mux, base+"/cycles/{id}/quotas/{district}", methods{"PUT": h.can(access.ViewAid, httpx.ID(h.aidQuotaSet))})
 	route(mux, base+"/applications", methods{"GET": h.can(access.ViewAid, h.aidApplications), "POST": h.can(access.ViewAid, h.aidCreate)})
-	route(mux, base+"/applications/{id}", methods{"GET": h.can(access.ViewAid, h.aidShow), "PUT": h.can(access.ViewAid, h.aidUpdate)})
-	route(mux, base+"/applications/{id}/submit", methods{"POST": h.can(access.ViewAid, h.aidSubmit)})
-	route(mux, base+"/applications/{id}/decide", methods{"POST": h.can(access.ViewAid, h.aidDecide)})
-	route(mux, base+"/applications/{id}/steps", methods{"GET": h.can(access.ViewAid, h.aidSteps)})
+	route(mux, base+"/applications/{id}", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidShow)), "PUT": h.can(access.ViewAid, httpx.ID(h.aidUpdate))})
+	route(mux, base+"/applications/{id}/submit", methods{"POST": h.can(access.ViewAid, httpx.ID(h.aidSubmit))})
+	route(mux, base+"/applications/{id}/decide", methods{"POST": h.can(access.ViewAid, httpx.ID(h.aidDecide))})
+	route(mux, base+"/applications/{id}/steps", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidSteps))})
 	route(mux, base+"/applications/{id}/reveal", methods{"POST": h.can(access.ViewAid, h.aidReveal)})
-	route(mux, base+"/applications/{id}/documents", methods{"GET": h.can(access.ViewAid, h.aidDocuments), "POST": upload{h.can(access.ViewAid, h.aidFileAdd)}})
+	route(mux, base+"/applications/{id}/documents", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidDocuments)), "POST": upload{h.can(access.ViewAid, httpx.ID(h.aidFileAdd))}})
 	route(mux, base+"/applications/{id}/documents/{file}", methods{"GET": h.can(access.ViewAid, h.aidFile), "DELETE": h.can(access.ViewAid, h.aidFileRemove)})
 	route(mux, base+"/stats", methods{"GET": h.can(access.ViewAid, h.aidStats)})
 	h.aidExportRoutes(mux, base)
@@ -72,11 +72,10 @@ func toAidProgrammeJSON(p aid.Programme, a access.Actor) aidProgrammeJSON {
 
 // aidProgrammes: GET /api/v1/aid/programmes — every programme, and the
 // keys a client needs to build an application form and read a list.
-func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	list, err := h.deps.Aid.Programmes(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidProgrammeJSON, 0, len(list))
 	for _, p := range list {
@@ -84,33 +83,32 @@ func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "households": aid.Households,
 		"facts": aid.Facts, "kinds": aid.Kinds, "statuses": aid.Statuses, "levels": aid.Levels, "decisions": aid.Decisions})
+	return nil
 }
 
 // aidProgramme: GET /api/v1/aid/programmes/{code} — the programme and
 // its cycles, newest first.
-func (h *handler) aidProgramme(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidProgramme(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, svc := r.Context(), h.deps.Aid
 	p, err := svc.Programme(ctx, c.Actor, r.PathValue("code"))
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	cycles, err := svc.Cycles(ctx, c.Actor, p.Code)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p, c.Actor), "cycles": h.aidCyclesJSON(cycles)})
+	return nil
 }
 
 // aidProgrammeUpdate: PUT /api/v1/aid/programmes/{code} {name, amount,
 // once_per_life, rules, documents, retention_days, active, version} — the
 // city leader's configuration.
-func (h *handler) aidProgrammeUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidProgrammeUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in aid.ProgrammeInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "name", in.Name)
@@ -123,15 +121,14 @@ func (h *handler) aidProgrammeUpdate(w http.ResponseWriter, r *http.Request, c *
 		texts(e, "documents", d.Key, d.Label)
 	}
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	p, err := h.deps.Aid.UpdateProgramme(r.Context(), c.Actor, r.PathValue("code"), in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"programme": toAidProgrammeJSON(p, c.Actor)})
+	return nil
 }
 
 // aidCycleJSON is a programme's year; amounts in fen. open says whether
@@ -164,38 +161,35 @@ func (h *handler) aidCyclesJSON(list []aid.Cycle) []aidCycleJSON {
 }
 
 // aidCycles: GET /api/v1/aid/cycles?programme=CODE — newest first.
-func (h *handler) aidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	programme := q.text("programme", 40)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	list, err := h.deps.Aid.Cycles(r.Context(), c.Actor, programme)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := h.aidCyclesJSON(list)
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
+	return nil
 }
 
 // aidCycleSave: POST /api/v1/aid/cycles {programme, year, budget,
 // opens_on, closes_on} opens a programme's year (201) or changes the
 // year already open (200). City leader only.
-func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in aid.CycleInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "programme", in.Programme)
 	texts(e, "opens_on", in.OpensOn)
 	texts(e, "closes_on", in.ClosesOn)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	ctx, svc := r.Context(), h.deps.Aid
 	// Whether the year exists only chooses the status code; SaveCycle
@@ -210,36 +204,30 @@ func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.
 	}
 	x, err := svc.SaveCycle(ctx, c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	status := http.StatusCreated
 	if existed {
 		status = http.StatusOK
 	}
 	httpx.WriteJSON(w, status, map[string]any{"cycle": h.aidCyclesJSON([]aid.Cycle{x})[0]})
+	return nil
 }
 
 // aidCycle: GET /api/v1/aid/cycles/{id} — the cycle and the quotas of the
 // districts the actor reaches.
-func (h *handler) aidCycle(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidCycle(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, svc := r.Context(), h.deps.Aid
 	x, err := svc.Cycle(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	quotas, err := svc.Quotas(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"cycle": h.aidCyclesJSON([]aid.Cycle{x})[0], "quotas": toAidQuotasJSON(quotas)})
+	return nil
 }
 
 // aidQuotaJSON is a district's share of a cycle; quota is null when the
@@ -265,40 +253,28 @@ func toAidQuotasJSON(list []aid.Quota) []aidQuotaJSON {
 }
 
 // aidQuotas: GET /api/v1/aid/cycles/{id}/quotas.
-func (h *handler) aidQuotas(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidQuotas(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	list, err := h.deps.Aid.Quotas(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := toAidQuotasJSON(list)
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
+	return nil
 }
 
 // aidQuotaSet: PUT /api/v1/aid/cycles/{id}/quotas/{district} {quota} —
 // the city leader sets a district's quota; the district's row comes back.
-func (h *handler) aidQuotaSet(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidQuotaSet(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in struct {
 		Quota *int `json:"quota"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	district := r.PathValue("district")
 	if !textOK(district) || len(district) > 40 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	ctx, svc := r.Context(), h.deps.Aid
 	quota := -1 // absent: refused by SetQuota beside the field
@@ -306,19 +282,18 @@ func (h *handler) aidQuotaSet(w http.ResponseWriter, r *http.Request, c *httpx.C
 		quota = *in.Quota
 	}
 	if err := svc.SetQuota(ctx, c.Actor, id, district, quota); err != nil {
-		h.fail(w, r, c, renameFields(err, map[string]string{"org": "district"}), true)
-		return
+		return renameFields(err, map[string]string{"org": "district"})
 	}
 	list, err := svc.Quotas(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	for _, q := range toAidQuotasJSON(list) {
 		if q.OrgCode == district {
 			httpx.WriteJSON(w, http.StatusOK, map[string]any{"quota": q})
-			return
+			return nil
 		}
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -69,26 +69,25 @@ func toAidAppJSON(x aid.Application) aidAppJSON {
 
 // aidApplications: GET /api/v1/aid/applications?programme=&status=&level=
 // &year=&under=&todo=1&page=&per_page= — masked, in scope.
-func (h *handler) aidApplications(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidApplications(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := aid.Filter{Programme: q.text("programme", 40), Status: q.text("status", 20), Level: q.text("level", 20),
 		Year: q.number("year", 0, 2015, 2100), Under: q.text("under", 40), Todo: q.v.Get("todo") == "1"}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f.Page = aid.Page{Page: page, PerPage: per}
 	list, total, err := h.deps.Aid.Applications(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidAppJSON, 0, len(list))
 	for _, x := range list {
 		out = append(out, toAidAppJSON(x))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }
 
 // aidInputText refuses text neither database can store, beside its field.
@@ -114,115 +113,88 @@ func aidInputText(in aid.Input) error {
 // id_number, phone, address, household, facts, medical_consent,
 // guardian_name, guardian_consent, amount} — a draft at the actor's
 // village, community or street unit; 201 with it masked.
-func (h *handler) aidCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in aid.Input
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := aidInputText(in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	x, err := h.deps.Aid.Create(r.Context(), c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"application": toAidAppJSON(x)})
+	return nil
 }
 
 // aidShow: GET /api/v1/aid/applications/{id} — masked.
-func (h *handler) aidShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	x, err := h.deps.Aid.Application(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"application": toAidAppJSON(x)})
+	return nil
 }
 
 // aidUpdate: PUT /api/v1/aid/applications/{id} with the create body and
 // version — a draft or returned application, by its collecting unit.
 // Personal fields left empty keep their stored values; facts absent keep
 // the stored facts; consents must be given again.
-func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in aid.Input
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := aidInputText(in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	x, err := h.deps.Aid.Update(r.Context(), c.Actor, id, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"application": toAidAppJSON(x)})
+	return nil
 }
 
 // aidSubmit: POST /api/v1/aid/applications/{id}/submit {version} — up to
 // the first reviewing level.
-func (h *handler) aidSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in struct {
 		Version int `json:"version"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	x, err := h.deps.Aid.Submit(r.Context(), c.Actor, id, in.Version)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"application": toAidAppJSON(x)})
+	return nil
 }
 
 // aidDecide: POST /api/v1/aid/applications/{id}/decide {decision: pass |
 // return | reject, reason, version} — the step of the level it waits at.
-func (h *handler) aidDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in aid.Decision
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "decision", in.Decision)
 	texts(e, "reason", in.Reason)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	x, err := h.deps.Aid.Decide(r.Context(), c.Actor, id, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"application": toAidAppJSON(x)})
+	return nil
 }
 
 // aidStepJSON is one step of the review history.
@@ -239,16 +211,10 @@ type aidStepJSON struct {
 }
 
 // aidSteps: GET /api/v1/aid/applications/{id}/steps — oldest first.
-func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	steps, err := h.deps.Aid.Steps(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidStepJSON, 0, len(steps))
 	for _, t := range steps {
@@ -256,6 +222,7 @@ func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 			DecisionLabel: t.DecisionLabel(), Reason: t.Reason, ByName: t.ByName, OrgName: t.OrgName, At: t.At.UTC()})
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
+	return nil
 }
 
 // aidReveal: POST /api/v1/aid/applications/{id}/reveal {reason} — the
@@ -264,20 +231,20 @@ func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 // is kept in the audit log: it must not carry personal data (the field
 // error says so). Never cached: a shared or back-button
 // copy would outlive the reason it was opened for.
-func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, reason, ok := revealInput(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	p, err := h.deps.Aid.Reveal(r.Context(), c.Actor, id, reason)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	if p.Facts == nil {
 		p.Facts = map[string]string{}
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"id": id, "personal": p})
+	return nil
 }
 
 // revealInput starts a reveal: the answer is never cached, and the request

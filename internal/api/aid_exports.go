@@ -16,9 +16,9 @@ import (
 // every step and its refusals.
 func (h *handler) aidExportRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/exports", methods{"GET": h.can(access.ViewAid, h.aidExports), "POST": h.can(access.ViewAid, h.aidExportCreate)})
-	route(mux, base+"/exports/{id}", methods{"GET": h.can(access.ViewAid, h.aidExport)})
-	route(mux, base+"/exports/{id}/decide", methods{"POST": h.can(access.ViewAid, h.aidExportDecide)})
-	route(mux, base+"/exports/{id}/download", methods{"GET": h.can(access.ViewAid, h.aidExportDownload)})
+	route(mux, base+"/exports/{id}", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidExport))})
+	route(mux, base+"/exports/{id}/decide", methods{"POST": h.can(access.ViewAid, httpx.ID(h.aidExportDecide))})
+	route(mux, base+"/exports/{id}/download", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidExportDownload))})
 }
 
 // aidExportJSON is an export request. It holds no personal data.
@@ -58,124 +58,102 @@ func toAidExportJSON(e aid.Export, c *httpx.Current) aidExportJSON {
 
 // aidExports: GET /api/v1/aid/exports?box=mine|waiting&status= — the
 // actor's own requests and, for a leader, those from her scope.
-func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := aid.ExportFilter{Box: q.text("box", 20), Status: q.text("status", 20)}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f.Page = aid.Page{Page: page, PerPage: per}
 	list, total, err := h.deps.Aid.Exports(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidExportJSON, 0, len(list))
 	for _, e := range list {
 		out = append(out, toAidExportJSON(e, c))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }
 
 // aidExport: GET /api/v1/aid/exports/{id}.
-func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	e, err := h.deps.Aid.ExportRequest(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"export": toAidExportJSON(e, c)})
+	return nil
 }
 
 // aidExportCreate: POST /api/v1/aid/exports {kind, params, reason} — 201
 // with the pending request.
-func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in struct {
 		Kind   string           `json:"kind"`
 		Params aid.ExportParams `json:"params"`
 		Reason string           `json:"reason"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "kind", in.Kind)
 	texts(e, "reason", in.Reason)
 	texts(e, "params", in.Params.Programme, in.Params.Status, in.Params.Level, in.Params.Under)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	x, err := h.deps.Aid.RequestExport(r.Context(), c.Actor, in.Kind, in.Params, in.Reason)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"export": toAidExportJSON(x, c)})
+	return nil
 }
 
 // aidExportDecide: POST /api/v1/aid/exports/{id}/decide {decision:
 // "approve"|"reject", note}.
-func (h *handler) aidExportDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidExportDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in struct {
 		Decision string `json:"decision"`
 		Note     string `json:"note"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if in.Decision != "approve" && in.Decision != "reject" {
-		httpx.WriteError(w, r, apperr.Field("decision", "请选择批准（approve）或不予批准（reject）"))
-		return
+		return apperr.Field("decision", "请选择批准（approve）或不予批准（reject）")
 	}
 	if !textOK(in.Note) {
-		httpx.WriteError(w, r, apperr.Field("note", "含有无效字符"))
-		return
+		return apperr.Field("note", "含有无效字符")
 	}
 	x, err := h.deps.Aid.DecideExport(r.Context(), c.Actor, id, in.Decision == "approve", in.Note)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"export": toAidExportJSON(x, c)})
+	return nil
 }
 
 // aidExportDownload: GET /api/v1/aid/exports/{id}/download — the one
 // download, as an Excel workbook (no-store). A second try is 410.
-func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
 	file, err := h.deps.Aid.UseExport(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	t := file.Table()
 	sh, err := t.Workbook()
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := sh.Send(w, r, t.Filename); err != nil {
 		httpx.WriteError(w, r, err)
 	}
+	return nil
 }

@@ -47,16 +47,10 @@ func toAidFileJSON(f aid.File) aidFileJSON {
 }
 
 // aidDocuments: GET /api/v1/aid/applications/{id}/documents.
-func (h *handler) aidDocuments(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidDocuments(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	docs, err := h.deps.Aid.Documents(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidDocumentJSON, 0, len(docs))
 	for _, d := range docs {
@@ -67,27 +61,22 @@ func (h *handler) aidDocuments(w http.ResponseWriter, r *http.Request, c *httpx.
 		out = append(out, j)
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"documents": out, "types": aid.FileTypes, "max_size": aid.MaxFileSize})
+	return nil
 }
 
 // aidFileAdd: POST /api/v1/aid/applications/{id}/documents, multipart
 // with doc_key and file — 201 with the file's metadata.
-func (h *handler) aidFileAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidFileAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	docKey, name, data, err := aidUpload(r)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f, err := h.deps.Aid.AddFile(r.Context(), c.Actor, id, docKey, name, data)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"file": toAidFileJSON(f)})
+	return nil
 }
 
 // aidUpload reads the multipart form of an upload.
@@ -117,30 +106,28 @@ func aidUpload(r *http.Request) (docKey, name string, data []byte, err error) {
 
 // aidFile: GET /api/v1/aid/applications/{id}/documents/{file} — the
 // bytes, as an attachment, never cached.
-func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, fid := pathID(r, "id"), pathID(r, "file")
 	if id == 0 || fid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	f, data, err := h.deps.Aid.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	files.Serve(w, files.File{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size}, data)
+	return nil
 }
 
 // aidFileRemove: DELETE /api/v1/aid/applications/{id}/documents/{file}.
-func (h *handler) aidFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, fid := pathID(r, "id"), pathID(r, "file")
 	if id == 0 || fid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	if err := h.deps.Aid.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -14,7 +14,7 @@ import (
 // visits, 慈善助孤 checks, 春蕾圆梦 school years) and the list of those
 // due. School, grade and notes are hidden except in …/followups/reveal.
 func (h *handler) aidFollowupRoutes(mux httpx.Mux, base string) {
-	route(mux, base+"/applications/{id}/followups", methods{"GET": h.can(access.ViewAid, h.aidFollowups), "POST": h.can(access.ViewAid, h.aidFollowupAdd)})
+	route(mux, base+"/applications/{id}/followups", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidFollowups)), "POST": h.can(access.ViewAid, httpx.ID(h.aidFollowupAdd))})
 	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.can(access.ViewAid, h.aidFollowupReveal)})
 	route(mux, base+"/followups/due", methods{"GET": h.can(access.ViewAid, h.aidFollowupsDue)})
 }
@@ -56,33 +56,22 @@ func aidFollowupsJSON(fs []aid.Followup) list[aidFollowupJSON] {
 
 // aidFollowups: GET /api/v1/aid/applications/{id}/followups — newest
 // first, contents hidden.
-func (h *handler) aidFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	fs, err := h.deps.Aid.Followups(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, aidFollowupsJSON(fs))
+	return nil
 }
 
 // aidFollowupAdd: POST /api/v1/aid/applications/{id}/followups {kind?,
 // date, school_year, in_school, school, grade, notes} — 201 with the
 // follow-up (contents hidden).
-func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in aid.FollowupInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "kind", in.Kind)
@@ -92,32 +81,31 @@ func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *http
 	texts(e, "grade", in.Grade)
 	texts(e, "notes", in.Notes)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	f, err := h.deps.Aid.AddFollowup(r.Context(), c.Actor, id, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"followup": toAidFollowupJSON(f)})
+	return nil
 }
 
 // aidFollowupReveal: POST /api/v1/aid/applications/{id}/followups/reveal
 // {reason} — every follow-up in the clear, for a leader, audited with the
 // reason (4 to 200 characters, no personal data in it) before it is
 // returned; never cached.
-func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, reason, ok := revealInput(w, r)
 	if !ok {
-		return
+		return nil
 	}
 	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, reason)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, aidFollowupsJSON(fs))
+	return nil
 }
 
 // aidDueJSON is one application due for a follow-up; days_left is
@@ -141,19 +129,17 @@ type aidDueJSON struct {
 // aidFollowupsDue: GET /api/v1/aid/followups/due?programme=&under=&page=
 // — approved applications in scope whose follow-up is overdue or due
 // within aid.DueSoonDays, most overdue first.
-func (h *handler) aidFollowupsDue(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidFollowupsDue(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := aid.DueFilter{Programme: q.text("programme", 40), Under: q.text("under", 40)}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f.Page = aid.Page{Page: page, PerPage: per}
 	items, total, err := h.deps.Aid.Due(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidDueJSON, 0, len(items))
 	for _, it := range items {
@@ -162,4 +148,5 @@ func (h *handler) aidFollowupsDue(w http.ResponseWriter, r *http.Request, c *htt
 			LastDate: it.LastDate, DueOn: it.DueOn, DaysLeft: it.DaysLeft, Overdue: it.Overdue()})
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }

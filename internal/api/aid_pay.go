@@ -16,10 +16,10 @@ import (
 // bank's answer per line, and the year's ledger. The bank's file itself is
 // an approved export, not here. The aid package audits its own refusals.
 func (h *handler) aidPayRoutes(mux httpx.Mux, base string) {
-	route(mux, base+"/applications/{id}/account", methods{"GET": h.can(access.ViewAid, h.aidAccount), "PUT": h.can(access.ViewAid, h.aidAccountSet)})
-	route(mux, base+"/cycles/{id}/payable", methods{"GET": h.can(access.ViewAid, h.aidPayable)})
+	route(mux, base+"/applications/{id}/account", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidAccount)), "PUT": h.can(access.ViewAid, httpx.ID(h.aidAccountSet))})
+	route(mux, base+"/cycles/{id}/payable", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidPayable))})
 	route(mux, base+"/batches", methods{"GET": h.can(access.ViewAid, h.aidBatches), "POST": h.can(access.ViewAid, h.aidBatchCreate)})
-	route(mux, base+"/batches/{id}", methods{"GET": h.can(access.ViewAid, h.aidBatch)})
+	route(mux, base+"/batches/{id}", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidBatch))})
 	route(mux, base+"/batches/{id}/lines/{line}", methods{"POST": h.can(access.ViewAid, h.aidBatchResult)})
 	route(mux, base+"/ledger", methods{"GET": h.can(access.ViewAid, h.aidLedger)})
 }
@@ -42,50 +42,38 @@ func toAidAccountJSON(a aid.Account) aidAccountJSON {
 
 // aidAccount: GET /api/v1/aid/applications/{id}/account — masked; 404
 // no_account when none is recorded.
-func (h *handler) aidAccount(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidAccount(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	acc, err := h.deps.Aid.Account(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"account": toAidAccountJSON(acc)})
+	return nil
 }
 
 // aidAccountSet: PUT /api/v1/aid/applications/{id}/account {bank_name,
 // account} — records or corrects an approved application's account; the
 // answer has it masked.
-func (h *handler) aidAccountSet(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidAccountSet(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in struct {
 		BankName string `json:"bank_name"`
 		Account  string `json:"account"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "bank_name", in.BankName)
 	texts(e, "account", in.Account)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	acc, err := h.deps.Aid.SetAccount(r.Context(), c.Actor, id, in.BankName, in.Account)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"account": toAidAccountJSON(acc)})
+	return nil
 }
 
 // aidPayeeJSON is an application that can be paid: masked, with its
@@ -100,21 +88,14 @@ type aidPayeeJSON struct {
 
 // aidPayable: GET /api/v1/aid/cycles/{id}/payable — the cycle's approved
 // applications in scope neither paid nor waiting in a batch.
-func (h *handler) aidPayable(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidPayable(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, svc := r.Context(), h.deps.Aid
 	if _, err := svc.Cycle(ctx, c.Actor, id); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	list, err := svc.Payable(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidPayeeJSON, 0, len(list))
 	for _, p := range list {
@@ -126,6 +107,7 @@ func (h *handler) aidPayable(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		out = append(out, row)
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
+	return nil
 }
 
 // aidBatchJSON is a batch summed over the lines in the actor's scope.
@@ -189,105 +171,95 @@ func toAidLinesJSON(list []aid.Line) []aidLineJSON {
 
 // aidBatches: GET /api/v1/aid/batches?year=&cycle=&status=&page=&per_page=
 // — newest first, the batches paying units in scope.
-func (h *handler) aidBatches(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidBatches(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := aid.BatchFilter{Year: q.number("year", 0, 2000, 2100), CycleID: int64(q.number("cycle", 0, 1, 1<<31-1)),
 		Status: q.text("status", 20)}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f.Page = aid.Page{Page: page, PerPage: per}
 	list, total, err := h.deps.Aid.Batches(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]aidBatchJSON, 0, len(list))
 	for _, b := range list {
 		out = append(out, toAidBatchJSON(b))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }
 
 // aidBatchCreate: POST /api/v1/aid/batches {cycle_id, application_ids} —
 // the city leader's new batch (201 with its lines); any application that
 // cannot be paid refuses the whole batch, each named in
 // fields.application_ids.
-func (h *handler) aidBatchCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidBatchCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in struct {
 		CycleID        int64   `json:"cycle_id"`
 		ApplicationIDs []int64 `json:"application_ids"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ctx, svc := r.Context(), h.deps.Aid
 	b, err := svc.CreateBatch(ctx, c.Actor, in.CycleID, in.ApplicationIDs)
 	if err != nil {
-		h.fail(w, r, c, renameFields(err, map[string]string{"applications": "application_ids"}), true)
-		return
+		return renameFields(err, map[string]string{"applications": "application_ids"})
 	}
 	h.writeBatch(w, r, c, http.StatusCreated, b)
+	return nil
 }
 
 // writeBatch answers with a batch and its lines in scope.
 func (h *handler) writeBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, b aid.Batch) {
 	lines, err := h.deps.Aid.BatchLines(r.Context(), c.Actor, b.ID)
 	if err != nil {
-		h.fail(w, r, c, err, true)
+		h.fail(w, r, c, err)
 		return
 	}
 	httpx.WriteJSON(w, status, map[string]any{"batch": toAidBatchJSON(b), "lines": toAidLinesJSON(lines)})
 }
 
 // aidBatch: GET /api/v1/aid/batches/{id} — with its lines in scope, masked.
-func (h *handler) aidBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	b, err := h.deps.Aid.Batch(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	h.writeBatch(w, r, c, http.StatusOK, b)
+	return nil
 }
 
 // aidBatchResult: POST /api/v1/aid/batches/{id}/lines/{line} {result:
 // paid | failed, note} — the bank's answer to a line (the city leader);
 // the batch closes with its last answer.
-func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, line := pathID(r, "id"), pathID(r, "line")
 	if id == 0 || line == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	var in struct {
 		Result string `json:"result"`
 		Note   string `json:"note"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "result", in.Result)
 	texts(e, "note", in.Note)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	b, err := h.deps.Aid.RecordResult(r.Context(), c.Actor, id, line, in.Result, in.Note)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	h.writeBatch(w, r, c, http.StatusOK, b)
+	return nil
 }
 
 // aidFiguresJSON is money of a year in fen. budget and remaining are null
@@ -346,17 +318,15 @@ func toAidLedgerDistrictsJSON(list []aid.LedgerDistrict) []aidLedgerDistrictJSON
 // scope per programme and district, where it is (paid, pending at the
 // bank, failed, not yet batched), and for the city federation against
 // each programme's budget. No personal data.
-func (h *handler) aidLedger(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidLedger(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	year := q.number("year", h.deps.Aid.Year(), 2000, 2100)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	l, err := h.deps.Aid.Ledger(r.Context(), c.Actor, year)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	progs := make([]aidLedgerProgrammeJSON, 0, len(l.Programmes))
 	for _, p := range l.Programmes {
@@ -365,4 +335,5 @@ func (h *handler) aidLedger(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"year": l.Year, "whole": l.Whole, "programmes": progs,
 		"districts": toAidLedgerDistrictsJSON(l.Districts), "total": toAidFiguresJSON(l.Total, l.Whole)})
+	return nil
 }

@@ -44,18 +44,16 @@ func toAidStatsRow(r aid.StatsRow) aidStatsRowJSON {
 // under the unit (the actor's own by default) rolled up per child unit,
 // by programme and status, with approved amounts. Counts only: nothing
 // personal.
-func (h *handler) aidStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	under := q.text("under", 40)
 	year := q.number("year", 0, 2015, 2100)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	st, err := h.deps.Aid.Stats(r.Context(), c.Actor, under, year)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	type progJSON struct {
 		Code string `json:"code"`
@@ -75,4 +73,5 @@ func (h *handler) aidStats(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
 		"year": y, "programmes": progs, "statuses": aid.Statuses, "rows": rows, "total": toAidStatsRow(st.Total)})
+	return nil
 }

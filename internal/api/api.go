@@ -7,7 +7,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -60,22 +59,22 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 
 	// 公文.
 	route(mux, "/api/v1/docs", methods{"GET": h.can(access.ViewDocs, h.docList), "POST": h.can(access.ViewDocs, h.docCreate)})
-	route(mux, "/api/v1/docs/{id}", methods{"GET": h.can(access.ViewDocs, h.docShow), "PUT": h.can(access.ViewDocs, h.docUpdate)})
-	route(mux, "/api/v1/docs/{id}/versions", methods{"GET": h.can(access.ViewDocs, h.docVersions)})
+	route(mux, "/api/v1/docs/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docShow)), "PUT": h.can(access.ViewDocs, httpx.ID(h.docUpdate))})
+	route(mux, "/api/v1/docs/{id}/versions", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docVersions))})
 	for _, a := range docActions {
 		route(mux, "/api/v1/docs/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, h.docAction(a))})
 	}
-	route(mux, "/api/v1/docs/{id}/receipts", methods{"GET": h.can(access.ViewDocs, h.docReceipts), "POST": h.can(access.ViewDocs, h.docReceive)})
+	route(mux, "/api/v1/docs/{id}/receipts", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docReceipts)), "POST": h.can(access.ViewDocs, httpx.ID(h.docReceive))})
 	h.fileRoutes(mux, "/api/v1/docs/{id}", deps.Docs)
-	route(mux, "/api/v1/docs/{id}/pdf", methods{"GET": h.can(access.ViewDocs, newDocPrinter(h).docPDF)})
+	route(mux, "/api/v1/docs/{id}/pdf", methods{"GET": h.can(access.ViewDocs, httpx.ID(newDocPrinter(h).docPDF))})
 
 	// 督办/报送.
-	route(mux, "/api/v1/docs/{id}/requirements", methods{"GET": h.can(access.ViewDocs, h.requirementList), "POST": h.can(access.ViewDocs, h.requirementAdd)})
+	route(mux, "/api/v1/docs/{id}/requirements", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.requirementList)), "POST": h.can(access.ViewDocs, httpx.ID(h.requirementAdd))})
 	route(mux, "/api/v1/docs/{id}/requirements/{rid}", methods{"GET": h.can(access.ViewDocs, h.requirementShow), "DELETE": h.can(access.ViewDocs, h.requirementRemove)})
 	route(mux, "/api/v1/docs/{id}/requirements/{rid}/status", methods{"GET": h.can(access.ViewDocs, h.requirementStatus)})
 	route(mux, "/api/v1/docs/{id}/requirements/{rid}/urge", methods{"POST": h.can(access.ViewDocs, h.requirementUrge)})
 	routeBeside(mux, "/api/v1/reports/todo", methods{"GET": h.can(access.ViewDocs, h.reportTodo)})
-	route(mux, "/api/v1/reports/{id}", methods{"GET": h.can(access.ViewDocs, h.reportShow), "PUT": h.can(access.ViewDocs, h.reportAction(reportSave))})
+	route(mux, "/api/v1/reports/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.reportShow)), "PUT": h.can(access.ViewDocs, h.reportAction(reportSave))})
 	for _, a := range reportActions {
 		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, h.reportAction(a))})
 	}
@@ -120,7 +119,7 @@ func route(mux httpx.Mux, path string, m methods) {
 
 // signedIn requires a full session; the JSON API has no second-factor
 // step of its own (the client sends the code with the password).
-func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+func (h *handler) signedIn(fn httpx.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := httpx.From(r)
 		if !c.Full() {
@@ -139,7 +138,9 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 			httpx.WriteError(w, r, errNoRole)
 			return
 		}
-		fn(w, r, c)
+		if err := fn(w, r, c); err != nil {
+			h.fail(w, r, c, err)
+		}
 	})
 }
 
@@ -147,34 +148,24 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 // refused (audited, 403) before the request is looked at, so the answer is
 // the same whatever the id or the body. The domain checks again, with the
 // record in hand.
-func (h *handler) can(act access.Action, fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
-	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) can(act access.Action, fn httpx.Handler) http.Handler {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		if !c.Actor.Can(act) {
-			h.deny(w, r, c)
-			return
+			return access.ErrDenied
 		}
-		fn(w, r, c)
+		return fn(w, r, c)
 	})
 }
 
-// fail writes a domain error. A bare access.ErrDenied from a domain call
-// that does not audit its own refusals is audited here, so every denial
-// leaves an event; calls that audit their own (auth's account changes)
-// pass audited.
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, c *httpx.Current, err error, audited bool) {
-	// ErrNotOwner is only ever returned by a domain check that audited
-	// it, with its own reason to give.
-	if !audited && errors.Is(err, access.ErrDenied) && !errors.Is(err, access.ErrNotOwner) {
-		h.deny(w, r, c)
-		return
+// fail is the API's one error mapper: {"error":{"code","message","fields"}}
+// with the status the error carries. A refusal no domain call has
+// recorded (audit.Unrecorded) is recorded here, so every refusal leaves
+// one audit event.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, c *httpx.Current, err error) {
+	if audit.Unrecorded(err) {
+		httpx.RecordRefusal(r, h.deps.DB, c)
 	}
 	httpx.WriteError(w, r, err)
-}
-
-// deny audits a refused request and answers 403.
-func (h *handler) deny(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, ""))
-	httpx.WriteError(w, r, apperr.ErrForbidden)
 }
 
 // CrossOriginDenied answers a request refused by CSRF protection: JSON

@@ -22,66 +22,60 @@ type attachments interface {
 // fileRoutes registers the four attachment endpoints under base
 // (/api/v1/docs/{id} or /api/v1/reports/{id}).
 func (h *handler) fileRoutes(mux httpx.Mux, base string, owner attachments) {
-	list := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	list := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := pathID(r, "id")
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		fs, err := owner.Files(r.Context(), c.Actor, id)
 		if err != nil {
-			h.fail(w, r, c, err, false)
-			return
+			return err
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
+		return nil
 	}
-	attach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	attach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := pathID(r, "id")
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		// Who may not see the owner learns so before uploading anything.
 		if _, err := owner.Files(r.Context(), c.Actor, id); err != nil {
-			h.fail(w, r, c, err, false)
-			return
+			return err
 		}
 		name, data, err := readUpload(r)
 		if err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 		f, err := owner.Attach(r.Context(), c.Actor, id, name, data)
 		if err != nil {
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		httpx.WriteJSON(w, http.StatusCreated, map[string]any{"file": toFileJSON(f)})
+		return nil
 	}
-	get := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	get := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id, fid := pathID(r, "id"), pathID(r, "fid")
 		if id == 0 || fid == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		f, data, err := owner.File(r.Context(), c.Actor, id, fid)
 		if err != nil {
-			h.fail(w, r, c, err, false)
-			return
+			return err
 		}
 		files.Serve(w, f, data)
+		return nil
 	}
-	detach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+	detach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id, fid := pathID(r, "id"), pathID(r, "fid")
 		if id == 0 || fid == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		if err := owner.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 	route(mux, base+"/files", methods{"GET": h.can(access.ViewDocs, list), "POST": upload{h.can(access.ViewDocs, attach)}})
 	route(mux, base+"/files/{fid}", methods{"GET": h.can(access.ViewDocs, get), "DELETE": h.can(access.ViewDocs, detach)})

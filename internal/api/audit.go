@@ -53,10 +53,9 @@ func (q *query) when(name string, endOfDay bool) time.Time {
 // auditList: GET /api/v1/audit?from=&to=&username=&action=&outcome=&q=&alert=&page=&per_page=
 // — the auditor only (the refusal of anyone else is audited); newest first.
 // alert=1 lists only the alerts (actions alert.*).
-func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !c.Actor.Can(access.ReadAudit) {
-		h.deny(w, r, c) // before reading input: the answer is no whatever it is
-		return
+		return access.ErrDenied
 	}
 	q := newQuery(r)
 	f := audit.Filter{From: q.when("from", false), To: q.when("to", true),
@@ -81,13 +80,11 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	f.Page, f.PerPage = q.page(audit.DefaultPerPage, audit.MaxPerPage)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	events, total, err := audit.ListFor(r.Context(), h.deps.DB.Q(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	items := make([]eventJSON, 0, len(events))
 	for _, e := range events {
@@ -96,4 +93,5 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 			Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Alert: e.Alert(), Hash: e.Hash})
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	return nil
 }

@@ -265,7 +265,7 @@ func fieldsText(f doc.Fields) map[string]string {
 // docList: GET /api/v1/docs?box=work|issued|received&q=&page=&per_page=
 // — the unit's drafts in the workflow (work, the default), documents issued
 // by units in scope, or received by units in scope; newest first.
-func (h *handler) docList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := doc.ListFilter{Box: doc.Box(q.text("box", 20)), Q: q.text("q", 100)}
 	switch f.Box {
@@ -277,13 +277,11 @@ func (h *handler) docList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	}
 	f.Page, f.PerPage = q.page(30, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	list, total, err := h.deps.Docs.List(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	out := make([]docSummary, 0, len(list))
 	for _, it := range list {
@@ -294,47 +292,40 @@ func (h *handler) docList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 		out = append(out, s)
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
+	return nil
 }
 
 // docCreate: POST /api/v1/docs with the document's fields — 201 with the
 // new draft of the caller's unit. Header elements left out of the body
 // (issuer_mark, abbr, signature, printed_by, type, seal) take the unit's
 // defaults; fields sent empty stay empty.
-func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !c.Actor.Can(access.DraftDocs) {
-		h.deny(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	ctx := r.Context()
 	f, err := h.deps.Docs.Defaults(ctx, c.Actor)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	if err := httpx.DecodeJSON(r, &f); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if e := fieldsText(f); len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	d, err := h.deps.Docs.Create(ctx, c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	h.writeDoc(w, r, c, d.ID, http.StatusCreated)
+	return nil
 }
 
 // docShow: GET /api/v1/docs/{id}.
-func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.writeDoc(w, r, c, id, http.StatusOK)
+	return nil
 }
 
 // writeDoc answers with the document as the actor may see it now, with
@@ -343,13 +334,13 @@ func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	ctx, a := r.Context(), c.Actor
 	d, err := h.deps.Docs.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
+		h.fail(w, r, c, err)
 		return
 	}
 	out := toDocJSON(d)
 	rc, ok, err := h.deps.Docs.MyReceipt(ctx, a, d.ID)
 	if err != nil {
-		h.fail(w, r, c, err, false)
+		h.fail(w, r, c, err)
 		return
 	}
 	if ok {
@@ -359,7 +350,7 @@ func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if ok && d.Status == doc.Issued {
 		reps, err := h.deps.Reports.ForDocument(ctx, a, d.ID)
 		if err != nil {
-			h.fail(w, r, c, err, false)
+			h.fail(w, r, c, err)
 			return
 		}
 		now := h.deps.Reports.Now()
@@ -379,16 +370,10 @@ type docUpdateRequest struct {
 // the next version of a draft. fields replaces the whole draft; version is
 // the one the edit started from (409 stale_version when someone saved in
 // between).
-func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var req docUpdateRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.WriteError(w, r, stripPrefix(err, "fields."))
-		return
+		return stripPrefix(err, "fields.")
 	}
 	e := map[string]string{}
 	if req.Version == nil || *req.Version <= 0 {
@@ -402,14 +387,13 @@ func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		}
 	}
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	if _, err := h.deps.Docs.Update(r.Context(), c.Actor, id, *req.Version, *req.Fields); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	h.writeDoc(w, r, c, id, http.StatusOK)
+	return nil
 }
 
 // stripPrefix drops a prefix from an error's field names (a type error
@@ -435,22 +419,17 @@ type versionJSON struct {
 
 // docVersions: GET /api/v1/docs/{id}/versions — every saved version,
 // newest first.
-func (h *handler) docVersions(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) docVersions(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	vs, err := h.deps.Docs.Versions(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	out := make([]versionJSON, 0, len(vs))
 	for _, v := range vs {
 		out = append(out, versionJSON{Version: v.Version, EditedBy: v.EditedBy, EditedAt: v.EditedAt.UTC(), Fields: v.Fields})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
+	return nil
 }
 
 // docAction is one POST /api/v1/docs/{id}/<name>: it decodes its body,
@@ -532,36 +511,29 @@ var docActions = []docAction{
 	}},
 }
 
-func (h *handler) docAction(act docAction) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docAction(act docAction) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := pathID(r, "id")
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		show, status, err := act.do(r.Context(), h.deps.Docs, c.Actor, id, r)
 		if err != nil {
 			// The workflow audits its own refusals.
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		h.writeDoc(w, r, c, show, status)
+		return nil
 	}
 }
 
 // docReceipts: GET /api/v1/docs/{id}/receipts — who has signed for the
 // document and who has not: every recipient for the issuing side, the
 // recipients in scope for a receiving side.
-func (h *handler) docReceipts(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) docReceipts(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	rs, err := h.deps.Docs.Receipts(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	out := make([]receiptJSON, 0, len(rs))
 	signed := 0
@@ -572,31 +544,25 @@ func (h *handler) docReceipts(w http.ResponseWriter, r *http.Request, c *httpx.C
 		out = append(out, toReceiptJSON(rc))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "signed": signed, "unsigned": len(out) - signed})
+	return nil
 }
 
 // docReceive: POST /api/v1/docs/{id}/receipts — the 签收 of the document
 // by the caller's own unit; 201 with the receipt.
-func (h *handler) docReceive(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) docReceive(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	if err := noBody(r); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	if err := h.deps.Docs.Receive(ctx, c.Actor, id); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	rc, _, err := h.deps.Docs.MyReceipt(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"receipt": toReceiptJSON(rc)})
+	return nil
 }
 
 // docPrinter makes the PDFs of documents with one Printer (one headless
@@ -623,34 +589,27 @@ var errPDFBusy = apperr.New(http.StatusServiceUnavailable, "pdf_busy", "生成 P
 
 // docPDF: GET /api/v1/docs/{id}/pdf — the document laid out per GB/T 9704
 // as an A4 PDF.
-func (p *docPrinter) docPDF(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (p *docPrinter) docPDF(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx := r.Context()
 	d, err := p.h.deps.Docs.Get(ctx, c.Actor, id)
 	if err != nil {
-		p.h.fail(w, r, c, err, false)
-		return
+		p.h.fail(w, r, c, err)
+		return nil
 	}
 	pdf, err := p.printer.PDF(ctx, d)
 	if errors.Is(err, docprint.ErrNoChromium) {
-		httpx.WriteError(w, r, errNoChromium)
-		return
+		return errNoChromium
 	}
 	if err != nil && (ctx.Err() != nil || errors.Is(err, docprint.ErrTimeout)) {
-		httpx.WriteError(w, r, errPDFBusy)
-		return
+		return errPDFBusy
 	}
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	name := d.Title
 	if d.Number != "" {
 		name = d.Number + " " + d.Title
 	}
 	files.Serve(w, files.File{Name: name + ".pdf", ContentType: "application/pdf"}, pdf)
+	return nil
 }

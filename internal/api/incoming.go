@@ -19,9 +19,9 @@ import (
 func (h *handler) incomingRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/incoming", methods{"GET": h.can(access.ViewDocs, h.incomingList),
 		"POST": upload{h.can(access.ReceiveDocs, h.incomingCreate)}})
-	route(mux, "/api/v1/incoming/{id}", methods{"GET": h.can(access.ViewDocs, h.incomingShow), "PUT": h.can(access.ViewDocs, h.incomingUpdate)})
-	route(mux, "/api/v1/incoming/{id}/void", methods{"POST": h.can(access.ViewDocs, h.incomingVoid)})
-	route(mux, "/api/v1/incoming/{id}/files", methods{"GET": h.can(access.ViewDocs, h.incomingFiles)})
+	route(mux, "/api/v1/incoming/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.incomingShow)), "PUT": h.can(access.ViewDocs, httpx.ID(h.incomingUpdate))})
+	route(mux, "/api/v1/incoming/{id}/void", methods{"POST": h.can(access.ViewDocs, httpx.ID(h.incomingVoid))})
+	route(mux, "/api/v1/incoming/{id}/files", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.incomingFiles))})
 	route(mux, "/api/v1/incoming/{id}/files/{fid}", methods{"GET": h.can(access.ViewDocs, h.incomingFile)})
 }
 
@@ -64,19 +64,17 @@ type incomingItemJSON struct {
 	HasFile    bool   `json:"has_file"`
 }
 
-func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	year := q.number("year", 0, 1900, 2999)
 	text := q.text("q", 100)
 	page, per := q.page(30, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	items, total, err := h.deps.Incoming.List(r.Context(), c.Actor, incoming.Filter{Year: year, Q: text, Page: db.Page{Page: page, PerPage: per}})
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]incomingItemJSON, len(items))
 	for i, it := range items {
@@ -85,32 +83,31 @@ func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.
 			Voided: it.Voided, HasFile: it.HasFile}
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }
 
 // incomingCreate registers a received document: a multipart upload (the
 // file in "file", typed fields beside it), or JSON with the pasted "text"
 // and typed fields. The answer carries what the reader recognized.
-func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	up, err := readIncomingUpload(r)
 	if r.MultipartForm != nil {
 		defer r.MultipartForm.RemoveAll()
 	}
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	in, rd, err := incoming.Read(r.Context(), up)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	rec, err := h.deps.Incoming.Register(r.Context(), c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"incoming": toIncomingJSON(rec),
 		"reading": map[string]any{"kind": string(rd.Kind), "found": orEmpty(rd.Found), "missing": orEmpty(rd.Missing)}})
+	return nil
 }
 
 func orEmpty(s []string) []string {
@@ -164,88 +161,64 @@ func readIncomingUpload(r *http.Request) (incoming.Upload, error) {
 	return up, nil
 }
 
-func (h *handler) incomingShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) incomingShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	rec, err := h.deps.Incoming.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"incoming": toIncomingJSON(rec)})
+	return nil
 }
 
-func (h *handler) incomingUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) incomingUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in incomingInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	rec, err := h.deps.Incoming.Update(r.Context(), c.Actor, id, in.Version, in.Fields)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"incoming": toIncomingJSON(rec)})
+	return nil
 }
 
-func (h *handler) incomingVoid(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) incomingVoid(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := decodeOptional(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := h.deps.Incoming.Void(r.Context(), c.Actor, id, in.Reason); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	rec, err := h.deps.Incoming.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"incoming": toIncomingJSON(rec)})
+	return nil
 }
 
-func (h *handler) incomingFiles(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) incomingFiles(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	fs, err := h.deps.Incoming.FileList(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
+	return nil
 }
 
-func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, fid := pathID(r, "id"), pathID(r, "fid")
 	if id == 0 || fid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	f, data, err := h.deps.Incoming.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	files.Serve(w, f, data)
+	return nil
 }

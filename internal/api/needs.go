@@ -12,11 +12,11 @@ import (
 
 func (h *handler) needRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/needs", methods{"GET": h.can(access.ViewWork, h.needList), "POST": h.can(access.ViewWork, h.needCreate)})
-	route(mux, "/api/v1/needs/{id}", methods{"GET": h.can(access.ViewWork, h.needShow)})
-	route(mux, "/api/v1/needs/{id}/handover", methods{"GET": h.can(access.ViewWork, h.handoverList), "POST": h.can(access.ViewWork, h.handoverSend)})
+	route(mux, "/api/v1/needs/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.needShow))})
+	route(mux, "/api/v1/needs/{id}/handover", methods{"GET": h.can(access.ViewWork, httpx.ID(h.handoverList)), "POST": h.can(access.ViewWork, httpx.ID(h.handoverSend))})
 	route(mux, "/api/v1/needs/{id}/handover/accept", methods{"POST": h.can(access.ViewWork, h.handoverDecide(true))})
 	route(mux, "/api/v1/needs/{id}/handover/refuse", methods{"POST": h.can(access.ViewWork, h.handoverDecide(false))})
-	route(mux, "/api/v1/needs/{id}/task", methods{"POST": h.can(access.ViewWork, h.needTask)})
+	route(mux, "/api/v1/needs/{id}/task", methods{"POST": h.can(access.ViewWork, httpx.ID(h.needTask))})
 }
 
 // needJSON is a need. person_name is masked (王**) and contact empty
@@ -72,36 +72,34 @@ func toHandoverJSON(x visit.Handover) handoverJSON {
 }
 
 // needList: GET /api/v1/needs?under=&category=&urgency=&status=&visit=&incoming=1&from=&to=&page=&per_page=.
-func (h *handler) needList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := visit.NeedFilter{Under: q.text("under", 20), Category: q.text("category", 20), Urgency: q.text("urgency", 20),
 		Status: q.text("status", 20), Incoming: q.v.Get("incoming") == "1", From: q.text("from", 10), To: q.text("to", 10)}
 	f.VisitID = int64(q.number("visit", 0, 1, 1<<31-1))
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f.Page = visit.Page{Page: page, PerPage: per}
 	items, total, err := h.deps.Visits.Needs(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]needJSON, 0, len(items))
 	for _, n := range items {
 		out = append(out, toNeedJSON(n))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }
 
 // needCreate: POST /api/v1/needs {visit_id | org_code, category, urgency,
 // summary, consent, person_name, contact, recorded_on} — 201.
-func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in visit.NeedInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "org_code", in.OrgCode)
@@ -112,40 +110,31 @@ func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	texts(e, "contact", in.Contact)
 	texts(e, "recorded_on", in.RecordedOn)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	n, err := h.deps.Visits.CreateNeed(r.Context(), c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"need": toNeedJSON(n)})
+	return nil
 }
 
 // needShow: GET /api/v1/needs/{id} — the need, its hand-overs and tasks.
 // Reading a contact is audited (need.read).
-func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, svc := r.Context(), h.deps.Visits
 	n, err := svc.Need(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	hs, err := svc.Handovers(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	ts, _, err := svc.Tasks(ctx, c.Actor, visit.TaskFilter{NeedID: id, Full: true, Page: visit.Page{All: true}})
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	hj := make([]handoverJSON, 0, len(hs))
 	for _, x := range hs {
@@ -157,97 +146,78 @@ func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		tj = append(tj, toTaskJSON(t, today))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"need": toNeedJSON(n), "handovers": hj, "tasks": tj})
+	return nil
 }
 
 // handoverList: GET /api/v1/needs/{id}/handover — the timeline.
-func (h *handler) handoverList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) handoverList(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	hs, err := h.deps.Visits.Handovers(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]handoverJSON, 0, len(hs))
 	for _, x := range hs {
 		out = append(out, toHandoverJSON(x))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
+	return nil
 }
 
 // handoverSend: POST /api/v1/needs/{id}/handover {to_org_code, reason} —
 // 201; to a unit above or below the one responsible now.
-func (h *handler) handoverSend(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) handoverSend(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in visit.HandoverInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "to_org_code", in.ToCode)
 	texts(e, "reason", in.Reason)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	x, err := h.deps.Visits.HandOver(r.Context(), c.Actor, id, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"handover": toHandoverJSON(x)})
+	return nil
 }
 
 // handoverDecide: POST /api/v1/needs/{id}/handover/accept|refuse {reply}
 // — by the receiving unit; refusing needs a reply.
-func (h *handler) handoverDecide(accept bool) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) handoverDecide(accept bool) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := pathID(r, "id")
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		var in struct {
 			Reply string `json:"reply"`
 		}
 		if err := decodeOptional(r, &in); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 		if !textOK(in.Reply) {
-			httpx.WriteError(w, r, apperr.Field("reply", "含有无效字符"))
-			return
+			return apperr.Field("reply", "含有无效字符")
 		}
 		x, err := h.deps.Visits.Decide(r.Context(), c.Actor, id, accept, in.Reply)
 		if err != nil {
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"handover": toHandoverJSON(x)})
+		return nil
 	}
 }
 
 // needTask: POST /api/v1/needs/{id}/task {title, detail, owner_id |
 // owner_name, starts_on, due_on} — 201; the need becomes 已转实事.
-func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in visit.TaskInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	in.NeedID, in.OrgCode = id, ""
 	h.createTask(w, r, c, in)
+	return nil
 }

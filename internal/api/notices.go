@@ -22,41 +22,38 @@ type noticeJSON struct {
 
 // noticeList: GET /api/v1/notifications?limit= — the newest notifications
 // to the caller and the caller's unit, and how many are unread.
-func (h *handler) noticeList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) noticeList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	limit := q.number("limit", 50, 1, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ns, unread, err := notify.List(r.Context(), h.deps.DB.Q(), c.Actor, limit)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	out := make([]noticeJSON, 0, len(ns))
 	for _, n := range ns {
 		out = append(out, noticeJSON{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link, CreatedAt: n.CreatedAt.UTC(), Read: n.Read})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "unread": unread})
+	return nil
 }
 
 // noticeReadAll: POST /api/v1/notifications/read-all — marks every
 // notification the caller sees as read; {"unread": 0}.
-func (h *handler) noticeReadAll(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) noticeReadAll(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := noBody(r); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	if err := notify.MarkAllRead(ctx, h.deps.DB, c.Actor, db.Now()); err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	n, err := notify.Unread(ctx, h.deps.DB.Q(), c.Actor)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"unread": n})
+	return nil
 }

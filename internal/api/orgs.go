@@ -53,37 +53,31 @@ type levelJSON struct {
 // the counts of its subtree by level and its history (renamed, recoded,
 // moved, merged, split, deactivated: newest first). Unknown and out-of-scope codes
 // answer the same 404.
-func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	code := r.PathValue("code")
 	if !textOK(code) || len(code) > 64 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	o, err := h.deps.Orgs.ByCode(ctx, a, code)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	ancestors, err := h.deps.Orgs.Ancestors(ctx, a, o)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	children, err := h.deps.Orgs.Children(ctx, a, o)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	counts, total, err := h.deps.Orgs.SubtreeCounts(ctx, a, o)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	history, merged, err := h.orgHistory(ctx, a, o)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	d := orgDetail{orgJSON: toOrgJSON(o), Path: make([]orgRef, 0, len(ancestors)), MergedInto: merged}
 	for _, p := range ancestors {
@@ -102,11 +96,12 @@ func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 		"subtree":        map[string]any{"total": total, "levels": levels},
 		"history":        history,
 	})
+	return nil
 }
 
 // orgList: GET /api/v1/orgs?under=&kind=&q=&page=&per_page= — units in the
 // subtree under a unit (default: the actor's own) within scope.
-func (h *handler) orgList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := org.Filter{Under: q.text("under", 64), Kind: org.Kind(q.text("kind", 20)), Q: q.text("q", 100)}
 	if f.Kind != "" && !f.Kind.Valid() {
@@ -114,17 +109,16 @@ func (h *handler) orgList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	}
 	f.Page, f.PerPage = q.page(org.PerPageDefault, 500)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	units, total, err := h.deps.Orgs.Search(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	items := make([]orgJSON, 0, len(units))
 	for _, o := range units {
 		items = append(items, toOrgJSON(o))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	return nil
 }

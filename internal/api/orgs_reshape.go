@@ -21,7 +21,7 @@ import (
 func (h *handler) orgReshapeRoutes(mux httpx.Mux) {
 	for _, a := range []struct {
 		name string
-		fn   func(http.ResponseWriter, *http.Request, *httpx.Current)
+		fn   httpx.Handler
 	}{
 		{"move", h.orgMove}, {"merge", h.orgMerge}, {"rename", h.orgRename}, {"recode", h.orgRecode},
 		{"deactivate", h.orgDeactivate}, {"split", h.orgSplit(false)}, {"split/preview", h.orgSplit(true)},
@@ -47,52 +47,56 @@ func reshapeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
 // orgAnswer writes the unit after a change.
 func (h *handler) orgAnswer(w http.ResponseWriter, r *http.Request, c *httpx.Current, o org.Org, err error) {
 	if err != nil {
-		h.fail(w, r, c, err, true) // the domain audits its refusals
+		h.fail(w, r, c, err) // the domain audits its refusals
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"org": toOrgJSON(o)})
 }
 
-func (h *handler) orgMove(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgMove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in struct {
 		Under string `json:"under"`
 	}
 	if !reshapeBody(w, r, &in) {
-		return
+		return nil
 	}
 	o, err := h.deps.Orgs.Move(r.Context(), c.Actor, r.PathValue("code"), in.Under)
 	h.orgAnswer(w, r, c, o, err)
+	return nil
 }
 
-func (h *handler) orgRename(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgRename(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in struct {
 		Name string `json:"name"`
 	}
 	if !reshapeBody(w, r, &in) {
-		return
+		return nil
 	}
 	o, err := h.deps.Orgs.Rename(r.Context(), c.Actor, r.PathValue("code"), in.Name)
 	h.orgAnswer(w, r, c, o, err)
+	return nil
 }
 
-func (h *handler) orgRecode(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgRecode(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in struct {
 		NewCode string `json:"new_code"`
 	}
 	if !reshapeBody(w, r, &in) {
-		return
+		return nil
 	}
 	o, err := h.deps.Orgs.Recode(r.Context(), c.Actor, r.PathValue("code"), in.NewCode)
 	h.orgAnswer(w, r, c, o, err)
+	return nil
 }
 
-func (h *handler) orgDeactivate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgDeactivate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in struct{}
 	if !reshapeBody(w, r, &in) {
-		return
+		return nil
 	}
 	o, err := h.deps.Orgs.Deactivate(r.Context(), c.Actor, r.PathValue("code"))
 	h.orgAnswer(w, r, c, o, err)
+	return nil
 }
 
 // tableCounts is {"table.column": n}.
@@ -104,17 +108,16 @@ func tableCounts(xs []org.TableCount) map[string]int {
 	return out
 }
 
-func (h *handler) orgMerge(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgMerge(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in struct {
 		Into string `json:"into"`
 	}
 	if !reshapeBody(w, r, &in) {
-		return
+		return nil
 	}
 	res, err := h.deps.Orgs.Merge(r.Context(), c.Actor, r.PathValue("code"), in.Into)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	children := res.Children
 	if children == nil {
@@ -124,6 +127,7 @@ func (h *handler) orgMerge(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		"from": toOrgJSON(res.From), "into": toOrgJSON(res.Into), "children": children, "users": res.Users,
 		"moved": tableCounts(res.Moved), "kept": tableCounts(res.Kept),
 	}})
+	return nil
 }
 
 // splitJSON is a split plan as the API takes it.
@@ -143,11 +147,11 @@ type childMoveJSON struct {
 	To   string `json:"to"`
 }
 
-func (h *handler) orgSplit(preview bool) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgSplit(preview bool) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		var in splitJSON
 		if !reshapeBody(w, r, &in) {
-			return
+			return nil
 		}
 		plan := org.SplitPlan{Children: in.Children, Records: in.Records}
 		for _, n := range in.New {
@@ -159,8 +163,7 @@ func (h *handler) orgSplit(preview bool) func(http.ResponseWriter, *http.Request
 		}
 		res, err := call(r.Context(), c.Actor, r.PathValue("code"), plan)
 		if err != nil {
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		made := make([]orgJSON, 0, len(res.New))
 		for _, o := range res.New {
@@ -174,6 +177,7 @@ func (h *handler) orgSplit(preview bool) func(http.ResponseWriter, *http.Request
 			"unit": toOrgJSON(res.Unit), "new": made, "children": kids, "records_to": res.RecordsTo,
 			"records": tableCounts(res.Records), "kept": tableCounts(res.Kept),
 		}})
+		return nil
 	}
 }
 

@@ -2,11 +2,12 @@ package api
 
 import (
 	"errors"
-	"halfsky/internal/access"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"halfsky/internal/access"
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/files"
@@ -18,8 +19,9 @@ import (
 // calls as the pages, the same scope.
 func (h *handler) problemRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/problems", methods{"GET": h.can(access.ViewWork, h.problemList), "POST": h.can(access.ViewWork, h.problemCreate)})
-	route(mux, "/api/v1/problems/{id}", methods{"GET": h.can(access.ViewWork, h.problemShow), "PUT": h.can(access.ViewWork, h.problemUpdate)})
-	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": upload{h.can(access.ViewWork, h.problemProgress)}}) // evidence files
+	routeBeside(mux, "/api/v1/problems/stats", methods{"GET": h.can(access.ViewWork, h.problemStats)})
+	route(mux, "/api/v1/problems/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.problemShow)), "PUT": h.can(access.ViewWork, httpx.ID(h.problemUpdate))})
+	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": upload{h.can(access.ViewWork, httpx.ID(h.problemProgress))}}) // evidence files
 	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.can(access.ViewWork, h.problemFile)})
 	for _, action := range []string{"apply", "close", "return"} {
 		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.can(access.ViewWork, h.problemDecision(action))})
@@ -78,19 +80,17 @@ type updateJSON struct {
 }
 
 // problemList: GET /api/v1/problems?under=&category=&source=&mode=&status=&colour=&verify=1&page=&per_page=
-func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := rectify.Filter{Under: q.text("under", 40), Category: q.text("category", 20), Source: q.text("source", 20),
 		Mode: q.text("mode", 20), Status: q.text("status", 20), Colour: q.text("colour", 20), Verify: q.text("verify", 5) == "1", Full: true}
 	f.Page, f.PerPage = q.page(rectify.PerPageDefault, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	items, total, err := h.deps.Rectify.List(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	today := h.deps.Rectify.Today()
 	out := make([]problemJSON, 0, len(items))
@@ -98,6 +98,7 @@ func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.C
 		out = append(out, toProblemJSON(p, today))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
+	return nil
 }
 
 func problemInputText(in rectify.Input) error {
@@ -120,53 +121,37 @@ func problemInputText(in rectify.Input) error {
 
 // problemCreate: POST /api/v1/problems {category, source, description,
 // measures, responsible, mode, plan, found_on, due_on, reviews} — 201.
-func (h *handler) problemCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in rectify.Input
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := problemInputText(in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ctx, svc := r.Context(), h.deps.Rectify
 	id, err := svc.Create(ctx, c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	p, err := svc.Get(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"problem": toProblemJSON(p, svc.Today())})
+	return nil
 }
 
 // problemShow: GET /api/v1/problems/{id} — the item and its timeline.
-// GET /api/v1/problems/stats shares the pattern: a pattern of its own
-// would clash with {id}'s 405 fallback.
-func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	if r.PathValue("id") == "stats" {
-		h.problemStats(w, r, c)
-		return
-	}
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, svc := r.Context(), h.deps.Rectify
 	p, err := svc.Get(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	tl, err := svc.Timeline(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	updates := make([]updateJSON, 0, len(tl))
 	for _, u := range tl {
@@ -174,66 +159,51 @@ func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.C
 			ByOrg: u.ByOrg, At: u.At.UTC(), Files: toFilesJSON(u.Files)})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"problem": toProblemJSON(p, svc.Today()), "timeline": updates})
+	return nil
 }
 
 // problemUpdate: PUT /api/v1/problems/{id} with the whole record, while
 // the unit's item is being fixed.
-func (h *handler) problemUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) problemUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in rectify.Input
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := problemInputText(in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ctx, svc := r.Context(), h.deps.Rectify
 	if err := svc.Update(ctx, c.Actor, id, in); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	p, err := svc.Get(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"problem": toProblemJSON(p, svc.Today())})
+	return nil
 }
 
 // problemProgress: POST /api/v1/problems/{id}/progress, JSON {note,
 // review} or multipart (note, review=1, files) with evidence — 204.
-func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in rectify.Progress
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		var err error
 		if in, err = multipartProgress(r); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 	} else if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if !textOK(in.Note) {
-		httpx.WriteError(w, r, apperr.Field("note", "含有无效字符"))
-		return
+		return apperr.Field("note", "含有无效字符")
 	}
 	if err := h.deps.Rectify.AddProgress(r.Context(), c.Actor, id, in); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 func multipartProgress(r *http.Request) (rectify.Progress, error) {
@@ -265,43 +235,39 @@ func multipartProgress(r *http.Request) (rectify.Progress, error) {
 }
 
 // problemFile: GET /api/v1/problems/{id}/files/{fid} — an evidence file.
-func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, fid := pathID(r, "id"), pathID(r, "fid")
 	if id == 0 || fid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	f, data, err := h.deps.Rectify.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	files.Serve(w, f, data)
+	return nil
 }
 
 // problemDecision: POST /api/v1/problems/{id}/apply {note} by the unit;
 // …/close {note} and …/return {reason} by a unit above — 204.
-func (h *handler) problemDecision(action string) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemDecision(action string) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := pathID(r, "id")
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		var in struct {
 			Note   string `json:"note"`
 			Reason string `json:"reason"`
 		}
 		if err := httpx.DecodeJSON(r, &in); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 		if e := map[string]string{}; true {
 			texts(e, "note", in.Note)
 			texts(e, "reason", in.Reason)
 			if len(e) > 0 {
-				httpx.WriteError(w, r, apperr.Invalid(e))
-				return
+				return apperr.Invalid(e)
 			}
 		}
 		ctx, svc, a := r.Context(), h.deps.Rectify, c.Actor
@@ -315,26 +281,24 @@ func (h *handler) problemDecision(action string) func(http.ResponseWriter, *http
 			err = svc.Return(ctx, a, id, in.Reason)
 		}
 		if err != nil {
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
 }
 
 // problemStats: GET /api/v1/problems/stats?under=CODE — the ledger rolled
 // up per child unit, columns named in "columns".
-func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	under := q.text("under", 40)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	st, err := h.deps.Rectify.Stats(r.Context(), c.Actor, under)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	type rowJSON struct {
 		OrgCode string  `json:"org_code"`
@@ -352,4 +316,5 @@ func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
 		"date": st.Today, "columns": cols, "rows": rows, "totals": st.Totals})
+	return nil
 }

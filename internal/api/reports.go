@@ -114,78 +114,64 @@ func requirementInputText(in report.RequirementInput) map[string]string {
 }
 
 // requirementList: GET /api/v1/docs/{id}/requirements.
-func (h *handler) requirementList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) requirementList(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	rs, err := h.deps.Reports.Requirements(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	out := make([]requirementJSON, 0, len(rs))
 	for _, q := range rs {
 		out = append(out, toRequirementJSON(q))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
+	return nil
 }
 
 // requirementAdd: POST /api/v1/docs/{id}/requirements {"title", "detail",
 // "department", "due_date", "fields": [{key, label, unit}]} — 201; only on
 // a document of the caller's unit not yet issued.
-func (h *handler) requirementAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) requirementAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in report.RequirementInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if e := requirementInputText(in); len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	q, err := h.deps.Reports.AddRequirement(r.Context(), c.Actor, id, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"requirement": toRequirementJSON(q)})
+	return nil
 }
 
 // requirementShow: GET /api/v1/docs/{id}/requirements/{rid}.
-func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, rid := pathID(r, "id"), pathID(r, "rid")
 	if id == 0 || rid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	q, _, err := h.deps.Reports.Requirement(r.Context(), c.Actor, id, rid)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"requirement": toRequirementJSON(q)})
+	return nil
 }
 
 // requirementRemove: DELETE /api/v1/docs/{id}/requirements/{rid} — 204.
-func (h *handler) requirementRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) requirementRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, rid := pathID(r, "id"), pathID(r, "rid")
 	if id == 0 || rid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	ctx := r.Context()
 	if err := h.deps.Reports.RemoveRequirement(ctx, c.Actor, id, rid); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // countsJSON are the numbers of units in each state under a node.
@@ -248,11 +234,10 @@ var unitStates = map[string]bool{"": true, "unsigned": true, "signed": true, "su
 // — the sending side's dashboard: totals under the node (the issuer by
 // default), one roll-up row per child, and the reporting units, filtered
 // by state, in tree order.
-func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, rid := pathID(r, "id"), pathID(r, "rid")
 	if id == 0 || rid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	q := newQuery(r)
 	f := report.UnitFilter{Under: q.text("under", 64), State: q.text("state", 20)}
@@ -261,19 +246,16 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 	}
 	f.Page, f.PerPage = q.page(50, 500)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	ctx, a := r.Context(), c.Actor
 	dash, err := h.deps.Reports.Dashboard(ctx, a, id, rid, f.Under)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	units, total, err := h.deps.Reports.Units(ctx, a, id, rid, f)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	groups := make([]groupJSON, 0, len(dash.Groups))
 	for _, g := range dash.Groups {
@@ -303,35 +285,33 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 		"page":        f.Page,
 		"per_page":    f.PerPage,
 	})
+	return nil
 }
 
 // requirementUrge: POST /api/v1/docs/{id}/requirements/{rid}/urge — 催办
 // to every unit that has not reported; {"urged": N}.
-func (h *handler) requirementUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) requirementUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, rid := pathID(r, "id"), pathID(r, "rid")
 	if id == 0 || rid == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	if err := noBody(r); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	n, err := h.deps.Reports.Urge(r.Context(), c.Actor, id, rid)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"urged": n})
+	return nil
 }
 
 // reportTodo: GET /api/v1/reports/todo — what the caller's own unit still
 // has to report, soonest deadline first.
-func (h *handler) reportTodo(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) reportTodo(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	rs, err := h.deps.Reports.Todo(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	now := h.deps.Reports.Now()
 	out := make([]reportJSON, 0, len(rs))
@@ -339,34 +319,31 @@ func (h *handler) reportTodo(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		out = append(out, toReportJSON(rp, now))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
+	return nil
 }
 
 // reportShow: GET /api/v1/reports/{id} — the report with its requirement
 // and attachments.
-func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.writeReport(w, r, c, id)
+	return nil
 }
 
 func (h *handler) writeReport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) {
 	ctx, a := r.Context(), c.Actor
 	rp, err := h.deps.Reports.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
+		h.fail(w, r, c, err)
 		return
 	}
 	q, _, err := h.deps.Reports.Requirement(ctx, a, rp.DocID, rp.RequirementID)
 	if err != nil {
-		h.fail(w, r, c, err, false)
+		h.fail(w, r, c, err)
 		return
 	}
 	fs, err := h.deps.Reports.Files(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
+		h.fail(w, r, c, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
@@ -466,19 +443,18 @@ var (
 	}
 )
 
-func (h *handler) reportAction(act reportAction) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) reportAction(act reportAction) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := pathID(r, "id")
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		if err := act.do(r.Context(), h.deps.Reports, c.Actor, id, r); err != nil {
 			// The service audits its own refusals.
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		h.writeReport(w, r, c, id)
+		return nil
 	}
 }
 

@@ -42,10 +42,9 @@ func toRoleRequestJSON(q auth.RoleRequest) roleRequestJSON {
 // roleRequestList: GET /api/v1/role-requests?status=pending|approved|rejected
 // — requests for administrator roles of accounts in scope (system and
 // security administrators).
-func (h *handler) roleRequestList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) roleRequestList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !c.Actor.Can(access.RequestAdminRoles) {
-		h.deny(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	q := newQuery(r)
 	status := q.text("status", 20)
@@ -55,51 +54,46 @@ func (h *handler) roleRequestList(w http.ResponseWriter, r *http.Request, c *htt
 		q.fields["status"] = "状态应为 pending、approved 或 rejected"
 	}
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	list, err := h.deps.Auth.RoleRequests(r.Context(), c.Actor, status, 0)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	items := make([]roleRequestJSON, 0, len(list))
 	for _, x := range list {
 		items = append(items, toRoleRequestJSON(x))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	return nil
 }
 
 // roleRequestCreate: POST /api/v1/users/{id}/role-requests {"role"} —
 // 201: asks that the account get (or, with role "", lose) an
 // administrator role; another administrator approves.
-func (h *handler) roleRequestCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) roleRequestCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id := userID(r)
 	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	var body struct {
 		Role *string `json:"role"`
 	}
 	if err := httpx.DecodeJSON(r, &body); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if body.Role == nil {
-		httpx.WriteError(w, r, apperr.Field("role", "请选择申请的角色（撤销管理员角色时填空字符串）"))
-		return
+		return apperr.Field("role", "请选择申请的角色（撤销管理员角色时填空字符串）")
 	}
 	if !textOK(*body.Role) {
-		httpx.WriteError(w, r, apperr.Field("role", "含有无效字符"))
-		return
+		return apperr.Field("role", "含有无效字符")
 	}
 	q, err := h.deps.Auth.RequestRole(r.Context(), c.Actor, id, access.Role(*body.Role))
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"request": toRoleRequestJSON(q)})
+	return nil
 }
 
 // requestID is the {id} of a role request's path, or 0.
@@ -112,41 +106,37 @@ func requestID(r *http.Request) int64 {
 }
 
 // roleRequestShow: GET /api/v1/role-requests/{id}.
-func (h *handler) roleRequestShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) roleRequestShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !c.Actor.Can(access.RequestAdminRoles) {
-		h.deny(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	id := requestID(r)
 	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	q, err := h.deps.Auth.RoleRequest(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"request": toRoleRequestJSON(q)})
+	return nil
 }
 
 // roleRequestDecide: POST /api/v1/role-requests/{id}/approve|reject.
-func (h *handler) roleRequestDecide(approve bool) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) roleRequestDecide(approve bool) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := requestID(r)
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		if _, err := actionValue(r, ""); err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 		q, err := h.deps.Auth.DecideRoleRequest(r.Context(), c.Actor, id, approve)
 		if err != nil {
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"request": toRoleRequestJSON(q)})
+		return nil
 	}
 }

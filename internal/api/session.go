@@ -137,7 +137,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 
 // logout: DELETE /api/v1/session ends this session (?all=1: every session
 // of the user).
-func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var err error
 	if r.URL.Query().Get("all") == "1" {
 		_, err = h.deps.Auth.LogoutEverywhere(r.Context(), c.Actor)
@@ -145,27 +145,27 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Curren
 		err = h.deps.Auth.Logout(r.Context(), c.Actor, c.Token)
 	}
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.deps.Sessions.ClearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // whoami: GET /api/v1/session — the signed-in account, who last set its
 // password for the user ("password_set", null when nobody did) and how
 // many recovery codes are left.
-func (h *handler) whoami(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) whoami(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	rec, err := h.deps.Auth.RecoveryOf(r.Context(), c.User.ID)
 	if err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	out := map[string]any{"user": toUserJSON(c.User, false), "password_set": passwordSet(c.User), "recovery_codes_left": rec.Left}
 	if !rec.LastUsed.IsZero() {
 		out["recovery_code_last_used"] = rec.LastUsed.UTC()
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
 var errPasswordChange = apperr.New(http.StatusForbidden, "password_change_required",
@@ -178,15 +178,14 @@ type passwordRequest struct {
 
 // changePassword: POST /api/v1/session/password {"current","password"}
 // changes the caller's own password; their other sessions end.
-func (h *handler) changePassword(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) changePassword(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var req passwordRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := h.deps.Auth.ChangePassword(r.Context(), c.Actor, req.Current, req.Password, c.Token); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

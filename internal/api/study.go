@@ -19,8 +19,8 @@ func (h *handler) studyRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/study", methods{"GET": h.can(access.ViewWork, h.studyList), "POST": h.can(access.ViewWork, h.studyCreate)})
 	routeBeside(mux, "/api/v1/study/stats", methods{"GET": h.can(access.ViewWork, h.studyStats)})
 	routeBeside(mux, "/api/v1/study/docs", methods{"GET": h.can(access.ViewWork, h.studyDocs)})
-	route(mux, "/api/v1/study/{id}", methods{"GET": h.can(access.ViewWork, h.studyShow), "PUT": h.can(access.ViewWork, h.studyUpdate)})
-	route(mux, "/api/v1/reports/{id}/study", methods{"GET": h.can(access.ViewWork, h.reportStudy), "POST": h.can(access.ViewWork, h.reportStudyAttach)})
+	route(mux, "/api/v1/study/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.studyShow)), "PUT": h.can(access.ViewWork, httpx.ID(h.studyUpdate))})
+	route(mux, "/api/v1/reports/{id}/study", methods{"GET": h.can(access.ViewWork, httpx.ID(h.reportStudy)), "POST": h.can(access.ViewWork, httpx.ID(h.reportStudyAttach))})
 }
 
 // activityJSON is one study activity.
@@ -76,25 +76,24 @@ func toPhotos(id int64, list []files.File) []photoJSON {
 }
 
 // studyList: GET /api/v1/study — the feed, with the web page's filters.
-func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := study.Filter{Kind: study.Kind(q.text("kind", 20)), Under: q.text("under", 40), Month: q.text("month", 7),
 		From: q.text("from", 10), To: q.text("to", 10), Q: q.text("q", 100)}
 	f.Page, f.PerPage = q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	items, total, err := h.deps.Study.List(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]activityJSON, 0, len(items))
 	for _, x := range items {
 		out = append(out, toActivityJSON(x))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
+	return nil
 }
 
 // activityInput is a recorded activity; photos carry base64 data.
@@ -134,15 +133,13 @@ func (in activityInput) texts() error {
 }
 
 // studyCreate: POST /api/v1/study.
-func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in activityInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := in.texts(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	var photos []study.Upload
 	for _, p := range in.Photos {
@@ -150,31 +147,27 @@ func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	}
 	x, err := h.deps.Study.Create(r.Context(), c.Actor, in.input(), photos)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	h.writeActivity(w, r, c, x.ID, http.StatusCreated)
+	return nil
 }
 
 // studyShow: GET /api/v1/study/{id}, with its photos.
-func (h *handler) studyShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) studyShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.writeActivity(w, r, c, id, http.StatusOK)
+	return nil
 }
 
 func (h *handler) writeActivity(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) {
 	x, err := h.deps.Study.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
+		h.fail(w, r, c, err)
 		return
 	}
 	photos, err := h.deps.Study.Photos(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
+		h.fail(w, r, c, err)
 		return
 	}
 	out := toActivityJSON(x)
@@ -184,34 +177,25 @@ func (h *handler) writeActivity(w http.ResponseWriter, r *http.Request, c *httpx
 
 // studyUpdate: PUT /api/v1/study/{id} with the version read; photos are
 // not changed here.
-func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in activityInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := in.texts(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if len(in.Photos) > 0 {
-		httpx.WriteError(w, r, apperr.Field("photos", "修改时不能上传照片，请在活动页面上传"))
-		return
+		return apperr.Field("photos", "修改时不能上传照片，请在活动页面上传")
 	}
 	if in.Version <= 0 {
-		httpx.WriteError(w, r, apperr.Field("version", "请提供读取时的 version"))
-		return
+		return apperr.Field("version", "请提供读取时的 version")
 	}
 	if _, err := h.deps.Study.Update(r.Context(), c.Actor, id, in.Version, in.input()); err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	h.writeActivity(w, r, c, id, http.StatusOK)
+	return nil
 }
 
 // statRowJSON is one row of the roll-up.
@@ -234,18 +218,16 @@ func toStatRow(x study.StatRow) statRowJSON {
 }
 
 // studyStats: GET /api/v1/study/stats?under=CODE&year=YYYY.
-func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	under := q.text("under", 40)
 	year := q.number("year", h.deps.Study.Now().In(shanghai).Year(), 2000, 2100)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	st, err := h.deps.Study.Stats(r.Context(), c.Actor, under, year)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	rows := make([]statRowJSON, 0, len(st.Rows))
 	for _, x := range st.Rows {
@@ -262,14 +244,14 @@ func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"org_code": st.Node.Code, "org_name": st.Node.Name, "year": year,
 		"total": toStatRow(st.Total), "rows": rows, "months": months})
+	return nil
 }
 
 // studyDocs: GET /api/v1/study/docs — documents an activity can be about.
-func (h *handler) studyDocs(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyDocs(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	docs, err := h.deps.Study.LinkableDocs(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, c, err, false) // LinkableDocs does not audit its refusal
-		return
+		return err
 	}
 	type docJSON struct {
 		ID       int64      `json:"id"`
@@ -282,6 +264,7 @@ func (h *handler) studyDocs(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		out = append(out, docJSON{d.ID, d.Number, d.Title, optTime(d.IssuedAt)})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
+	return nil
 }
 
 // reportStudyJSON is the study side of a report.
@@ -309,39 +292,28 @@ func toReportStudyJSON(rs study.ReportStudy) reportStudyJSON {
 }
 
 // reportStudy: GET /api/v1/reports/{id}/study.
-func (h *handler) reportStudy(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) reportStudy(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	rs, err := h.deps.Study.ForReport(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, toReportStudyJSON(rs))
+	return nil
 }
 
 // reportStudyAttach: POST /api/v1/reports/{id}/study {"activity_ids": […]}
 // counts those activities in the report and fills its numbers.
-func (h *handler) reportStudyAttach(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) reportStudyAttach(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in struct {
 		ActivityIDs []int64 `json:"activity_ids"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	rs, err := h.deps.Study.AttachToReport(r.Context(), c.Actor, id, in.ActivityIDs)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, toReportStudyJSON(rs))
+	return nil
 }

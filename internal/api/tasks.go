@@ -12,9 +12,9 @@ import (
 
 func (h *handler) taskRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/tasks", methods{"GET": h.can(access.ViewWork, h.taskList), "POST": h.can(access.ViewWork, h.taskCreate)})
-	route(mux, "/api/v1/tasks/{id}", methods{"GET": h.can(access.ViewWork, h.taskShow)})
-	route(mux, "/api/v1/tasks/{id}/start", methods{"POST": h.can(access.ViewWork, h.taskStart)})
-	route(mux, "/api/v1/tasks/{id}/close", methods{"POST": h.can(access.ViewWork, h.taskClose)})
+	route(mux, "/api/v1/tasks/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.taskShow))})
+	route(mux, "/api/v1/tasks/{id}/start", methods{"POST": h.can(access.ViewWork, httpx.ID(h.taskStart))})
+	route(mux, "/api/v1/tasks/{id}/close", methods{"POST": h.can(access.ViewWork, httpx.ID(h.taskClose))})
 }
 
 // taskJSON is a practical task; colour is red when overdue, yellow when
@@ -50,20 +50,18 @@ func toTaskJSON(t visit.Task, today string) taskJSON {
 }
 
 // taskList: GET /api/v1/tasks?under=&status=&overdue=1&soon=1&mine=1&q=&page=&per_page=.
-func (h *handler) taskList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) taskList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := visit.TaskFilter{Under: q.text("under", 20), Status: q.text("status", 20), Overdue: q.v.Get("overdue") == "1",
 		DueSoon: q.v.Get("soon") == "1", Mine: q.v.Get("mine") == "1", Q: q.text("q", 50), Full: true}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f.Page = visit.Page{Page: page, PerPage: per}
 	items, total, err := h.deps.Visits.Tasks(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	today := h.deps.Visits.Today()
 	out := make([]taskJSON, 0, len(items))
@@ -71,17 +69,18 @@ func (h *handler) taskList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		out = append(out, toTaskJSON(t, today))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }
 
 // taskCreate: POST /api/v1/tasks {org_code, title, detail, owner_id |
 // owner_name, starts_on, due_on} — 201; a task not made of a need.
-func (h *handler) taskCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) taskCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in visit.TaskInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	h.createTask(w, r, c, in)
+	return nil
 }
 
 func (h *handler) createTask(w http.ResponseWriter, r *http.Request, c *httpx.Current, in visit.TaskInput) {
@@ -98,68 +97,51 @@ func (h *handler) createTask(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	}
 	t, err := h.deps.Visits.CreateTask(r.Context(), c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
+		h.fail(w, r, c, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"task": toTaskJSON(t, h.deps.Visits.Today())})
 }
 
 // taskShow: GET /api/v1/tasks/{id}.
-func (h *handler) taskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) taskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	t, err := h.deps.Visits.Task(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"task": toTaskJSON(t, h.deps.Visits.Today())})
+	return nil
 }
 
 // taskStart: POST /api/v1/tasks/{id}/start — 待办 → 办理中.
-func (h *handler) taskStart(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) taskStart(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	t, err := h.deps.Visits.StartTask(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"task": toTaskJSON(t, h.deps.Visits.Today())})
+	return nil
 }
 
 // taskClose: POST /api/v1/tasks/{id}/close {outcome: done|unable, result,
 // feedback: satisfied|fair|unsatisfied} — done needs result and feedback,
 // unable the reason in result.
-func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in visit.CloseInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "outcome", in.Outcome)
 	texts(e, "result", in.Result)
 	texts(e, "feedback", in.Feedback)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	t, err := h.deps.Visits.CloseTask(r.Context(), c.Actor, id, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"task": toTaskJSON(t, h.deps.Visits.Today())})
+	return nil
 }

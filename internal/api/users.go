@@ -13,10 +13,9 @@ import (
 
 // userList: GET /api/v1/users?under=&q=&role=&page=&per_page= — accounts in
 // the actor's scope; roles that may not view accounts get 403.
-func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !c.Actor.Can(access.ViewUsers) {
-		h.deny(w, r, c) // before reading input: the answer is no whatever it is
-		return
+		return access.ErrDenied
 	}
 	q := newQuery(r)
 	f := auth.UserFilter{Under: q.text("under", 64), Q: q.text("q", 100), Role: access.Role(q.text("role", 20))}
@@ -27,13 +26,11 @@ func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	}
 	f.Page, f.PerPage = q.page(50, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	users, total, err := h.deps.Auth.Users(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, false)
-		return
+		return err
 	}
 	now := h.deps.Auth.Now()
 	items := make([]userJSON, 0, len(users))
@@ -41,6 +38,7 @@ func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		items = append(items, toUserJSON(u, u.Locked(now)))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	return nil
 }
 
 type newUserRequest struct {
@@ -64,15 +62,13 @@ var errMustChange = apperr.Field("must_change_password", "系统生成的临时�
 
 // userCreate: POST /api/v1/users — 201 with the new account and its
 // one-time password ("temporary_password", shown this once).
-func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !c.Actor.Can(access.ManageUsers) {
-		h.deny(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	var req newUserRequest
 	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	fields := map[string]string{}
 	for name, s := range map[string]string{"username": req.Username, "display_name": req.DisplayName, "password": req.Password,
@@ -85,17 +81,16 @@ func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		fields["must_change_password"] = errMustChange.Fields["must_change_password"]
 	}
 	if len(fields) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(fields))
-		return
+		return apperr.Invalid(fields)
 	}
 	n := auth.NewUser{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password,
 		OrgCode: req.OrgCode, Role: access.Role(req.Role), Email: req.Email}
 	u, temp, err := h.deps.Auth.CreateUser(r.Context(), c.Actor, n)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"user": toUserJSON(u, false), "temporary_password": temp})
+	return nil
 }
 
 // userID is the {id} of the path, or 0 when it is not a valid id.
@@ -109,25 +104,24 @@ func userID(r *http.Request) int64 {
 
 // userShow: GET /api/v1/users/{id} — one's own account, or one in scope
 // for roles that view accounts.
-func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id := userID(r)
 	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
+		return apperr.ErrNotFound
 	}
 	if id != c.Actor.UserID && !c.Actor.Can(access.ViewUsers) {
 		// Refused whatever the id, so the answer tells nothing about it.
-		h.deny(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	h.writeUser(w, r, c, id, nil)
+	return nil
 }
 
 // writeUser answers with the account as the actor may see it now.
 func (h *handler) writeUser(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, extra map[string]any) {
 	u, err := h.deps.Auth.User(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, false)
+		h.fail(w, r, c, err)
 		return
 	}
 	out := map[string]any{"user": toUserJSON(u, u.Locked(h.deps.Auth.Now()))}
@@ -209,22 +203,19 @@ func actionValue(r *http.Request, field string) (string, error) {
 	return v, err
 }
 
-func (h *handler) userAction(act userAction) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userAction(act userAction) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id := userID(r)
 		if id == 0 {
-			httpx.WriteError(w, r, apperr.ErrNotFound)
-			return
+			return apperr.ErrNotFound
 		}
 		value, err := actionValue(r, act.field)
 		if err != nil {
-			httpx.WriteError(w, r, err)
-			return
+			return err
 		}
 		extra, err := act.do(r.Context(), h.deps.Auth, c.Actor, id, value)
 		if err != nil {
-			h.fail(w, r, c, err, true)
-			return
+			return err
 		}
 		if id == c.Actor.UserID {
 			// Revoking, resetting a password or a second factor of one's own
@@ -234,5 +225,6 @@ func (h *handler) userAction(act userAction) func(http.ResponseWriter, *http.Req
 			}
 		}
 		h.writeUser(w, r, c, id, extra)
+		return nil
 	}
 }

@@ -15,9 +15,9 @@ import (
 // the visit package itself.
 func (h *handler) visitRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/visits", methods{"GET": h.can(access.ViewWork, h.visitList), "POST": h.can(access.ViewWork, h.visitCreate)})
-	route(mux, "/api/v1/visits/{id}", methods{"GET": h.can(access.ViewWork, h.visitShow), "PUT": h.can(access.ViewWork, h.visitUpdate)})
+	route(mux, "/api/v1/visits/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.visitShow)), "PUT": h.can(access.ViewWork, httpx.ID(h.visitUpdate))})
 	routeBeside(mux, "/api/v1/visits/quotas", methods{"GET": h.can(access.ViewWork, h.quotaList), "POST": h.can(access.ViewWork, h.quotaCreate)})
-	route(mux, "/api/v1/visits/quotas/{id}", methods{"GET": h.can(access.ViewWork, h.quotaShow)})
+	route(mux, "/api/v1/visits/quotas/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.quotaShow))})
 	routeBeside(mux, "/api/v1/visits/stats", methods{"GET": h.can(access.ViewWork, h.visitStats)})
 	h.needRoutes(mux)
 	h.taskRoutes(mux)
@@ -49,25 +49,24 @@ func toVisitJSON(v visit.Visit) visitJSON {
 }
 
 // visitList: GET /api/v1/visits?under=&from=&to=&mine=1&q=&page=&per_page=.
-func (h *handler) visitList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := visit.VisitFilter{Under: q.text("under", 20), From: q.text("from", 10), To: q.text("to", 10), Mine: q.v.Get("mine") == "1", Q: q.text("q", 50), Full: true}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	f.Page = visit.Page{Page: page, PerPage: per}
 	items, total, err := h.deps.Visits.Visits(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]visitJSON, 0, len(items))
 	for _, v := range items {
 		out = append(out, toVisitJSON(v))
 	}
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	return nil
 }
 
 func visitInputOK(in visit.VisitInput) error {
@@ -86,71 +85,56 @@ func visitInputOK(in visit.VisitInput) error {
 // visitCreate: POST /api/v1/visits {org_code, visited_on, place,
 // companions, households, women, notes} — 201; the caller is the cadre.
 // Photos are added through the web form.
-func (h *handler) visitCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in visit.VisitInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := visitInputOK(in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	v, err := h.deps.Visits.CreateVisit(r.Context(), c.Actor, in, nil)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"visit": toVisitJSON(v)})
+	return nil
 }
 
 // visitShow: GET /api/v1/visits/{id} — the visit and its needs (masked).
-func (h *handler) visitShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) visitShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	v, err := h.deps.Visits.Visit(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	needs, _, err := h.deps.Visits.Needs(r.Context(), c.Actor, visit.NeedFilter{VisitID: id, Page: visit.Page{All: true}})
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	out := make([]needJSON, 0, len(needs))
 	for _, n := range needs {
 		out = append(out, toNeedJSON(n))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"visit": toVisitJSON(v), "needs": out})
+	return nil
 }
 
 // visitUpdate: PUT /api/v1/visits/{id} with the fields of a new visit and
 // the version read (409 when someone saved in between).
-func (h *handler) visitUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) visitUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var in visit.VisitInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	if err := visitInputOK(in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	v, err := h.deps.Visits.UpdateVisit(r.Context(), c.Actor, id, in, nil)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"visit": toVisitJSON(v)})
+	return nil
 }
 
 // quotaJSON is a quota.
@@ -191,16 +175,14 @@ func toProgressJSON(p visit.CadreProgress) progressJSON {
 
 // quotaList: GET /api/v1/visits/quotas — the quotas the caller sees and
 // her own progress on those in force.
-func (h *handler) quotaList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) quotaList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	qs, err := h.deps.Visits.Quotas(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	mine, err := h.deps.Visits.MyQuotas(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	items := make([]quotaJSON, 0, len(qs))
 	for _, q := range qs {
@@ -211,15 +193,15 @@ func (h *handler) quotaList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		own = append(own, map[string]any{"quota": toQuotaJSON(m.Quota), "progress": toProgressJSON(m.CadreProgress)})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "mine": own})
+	return nil
 }
 
 // quotaCreate: POST /api/v1/visits/quotas {org_code, metric, target,
 // starts_on, ends_on, title} — 201.
-func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	var in visit.QuotaInput
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	e := map[string]string{}
 	texts(e, "org_code", in.OrgCode)
@@ -228,35 +210,29 @@ func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	texts(e, "starts_on", in.StartsOn)
 	texts(e, "ends_on", in.EndsOn)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	q, err := h.deps.Visits.CreateQuota(r.Context(), c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"quota": toQuotaJSON(q)})
+	return nil
 }
 
 // quotaShow: GET /api/v1/visits/quotas/{id} — the quota with the progress
 // of every cadre in the caller's scope.
-func (h *handler) quotaShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id := pathID(r, "id")
-	if id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) quotaShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	p, err := h.deps.Visits.QuotaProgress(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	cadres := make([]progressJSON, 0, len(p.Cadres))
 	for _, x := range p.Cadres {
 		cadres = append(cadres, toProgressJSON(x))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"quota": toQuotaJSON(p.Quota), "cadres": cadres, "reached": p.Reached, "sum": p.Sum})
+	return nil
 }
 
 // countJSON is a count under a key.
@@ -277,17 +253,15 @@ func toCounts(list []visit.Count) []countJSON {
 // visitStats: GET /api/v1/visits/stats?under=CODE&year=&month= — totals,
 // one row per child unit (rolled up), counts by category and status, and
 // the monthly trend.
-func (h *handler) visitStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := visit.StatsFilter{Under: q.text("under", 20), Year: q.number("year", 0, 2000, 2100), Month: q.number("month", 0, 1, 12)}
 	if err := q.err(); err != nil {
-		httpx.WriteError(w, r, err)
-		return
+		return err
 	}
 	st, err := h.deps.Visits.Stats(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, c, err, true)
-		return
+		return err
 	}
 	cols := func(n []int64) map[string]int64 {
 		return map[string]int64{"visits": n[visit.ColVisits], "women": n[visit.ColWomen], "needs": n[visit.ColNeeds],
@@ -306,4 +280,5 @@ func (h *handler) visitStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		"totals": cols(st.Totals), "units": rows, "categories": toCounts(st.Categories),
 		"need_status": toCounts(st.NeedStatus), "task_status": toCounts(st.TaskStatus), "trend": months,
 	})
+	return nil
 }

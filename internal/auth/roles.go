@@ -81,8 +81,7 @@ var (
 // role. The request waits for another administrator's approval.
 func (s *Service) RequestRole(ctx context.Context, a access.Actor, id int64, role access.Role) (RoleRequest, error) {
 	if !a.Can(access.RequestAdminRoles) { // before the account: the same answer for any id
-		s.deny(ctx, a, "user.role_request", "user", strconv.FormatInt(id, 10))
-		return RoleRequest{}, access.ErrDenied
+		return RoleRequest{}, s.refuse(ctx, a, "user.role_request", "user", strconv.FormatInt(id, 10), access.ErrDenied)
 	}
 	if id == a.UserID {
 		return RoleRequest{}, s.self(ctx, a, "user.role_request", "不能为自己申请或撤销管理员角色")
@@ -186,7 +185,7 @@ func (s *Service) DecideRoleRequest(ctx context.Context, a access.Actor, id int6
 	}
 	r, err := s.RoleRequest(ctx, a, id)
 	if errors.Is(err, access.ErrDenied) {
-		s.deny(ctx, a, action, "role_request", strconv.FormatInt(id, 10))
+		err = s.refuse(ctx, a, action, "role_request", strconv.FormatInt(id, 10), err)
 	}
 	if err != nil {
 		return RoleRequest{}, err

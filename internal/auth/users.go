@@ -299,8 +299,7 @@ func validateNew(n *NewUser, operator bool) map[string]string {
 // change it at first sign-in.
 func (s *Service) CreateUser(ctx context.Context, a access.Actor, n NewUser) (User, string, error) {
 	if !a.Can(access.ManageUsers) {
-		s.deny(ctx, a, "user.create", "user", n.Username)
-		return User{}, "", access.ErrDenied
+		return User{}, "", s.refuse(ctx, a, "user.create", "user", n.Username, access.ErrDenied)
 	}
 	fields := validateNew(&n, false)
 	if n.Role == access.NoRole && a.Role != access.Sysadmin && fields["role"] == "" {
@@ -427,8 +426,7 @@ func (s *Service) manage(ctx context.Context, a access.Actor, act access.Action,
 	// A role that may never take the action is refused before the
 	// account is looked up: the answer is the same for any id.
 	if !a.Can(act) {
-		s.deny(ctx, a, action, "user", strconv.FormatInt(id, 10))
-		return User{}, access.ErrDenied
+		return User{}, s.refuse(ctx, a, action, "user", strconv.FormatInt(id, 10), access.ErrDenied)
 	}
 	u, err := s.userByID(ctx, s.DB.Q(), id)
 	if err != nil {
@@ -438,8 +436,7 @@ func (s *Service) manage(ctx context.Context, a access.Actor, act access.Action,
 		return User{}, db.ErrNotFound
 	}
 	if act == access.ManageUsers && !a.ManagesAccount(u.Role, u.OrgPath) {
-		s.deny(ctx, a, action, "user", u.Username)
-		return User{}, access.ErrDenied
+		return User{}, s.refuse(ctx, a, action, "user", u.Username, access.ErrDenied)
 	}
 	return u, nil
 }
@@ -660,8 +657,7 @@ var ErrNeedsApproval = apperr.New(http.StatusForbidden, "needs_approval",
 // administrator role is given or taken this way.
 func (s *Service) SetRole(ctx context.Context, a access.Actor, id int64, role access.Role) error {
 	if !a.Can(access.GrantRoles) { // before the account: the same answer for any id
-		s.deny(ctx, a, "user.set_role", "user", strconv.FormatInt(id, 10))
-		return access.ErrDenied
+		return s.refuse(ctx, a, "user.set_role", "user", strconv.FormatInt(id, 10), access.ErrDenied)
 	}
 	if id == a.UserID {
 		return s.self(ctx, a, "user.set_role", "不能修改自己的角色")
@@ -674,8 +670,7 @@ func (s *Service) SetRole(ctx context.Context, a access.Actor, id int64, role ac
 		return db.ErrNotFound
 	}
 	if a.Role == access.Leader && !a.ManagesAccount(u.Role, u.OrgPath) {
-		s.deny(ctx, a, "user.set_role", "user", u.Username)
-		return access.ErrDenied
+		return s.refuse(ctx, a, "user.set_role", "user", u.Username, access.ErrDenied)
 	}
 	if role.Admin() || u.Role.Admin() {
 		s.deny(ctx, a, "user.set_role", "user", u.Username)
@@ -827,7 +822,13 @@ func (s *Service) ChangePassword(ctx context.Context, a access.Actor, current, n
 // deny records a refused attempt; it uses its own transaction because the
 // refused change never started one.
 func (s *Service) deny(ctx context.Context, a access.Actor, action, objType, objID string) {
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, objType, objID, audit.Denied, action))
+	_ = s.refuse(ctx, a, action, objType, objID, access.ErrDenied)
+}
+
+// refuse is deny returning err marked as recorded (audit.Refused), for
+// the front end not to record it again.
+func (s *Service) refuse(ctx context.Context, a access.Actor, action, objType, objID string, err error) error {
+	return audit.Refused(ctx, s.DB, a, objType, objID, action, err)
 }
 
 // CountUsers counts all accounts (for start-up decisions, unscoped).

@@ -149,6 +149,7 @@ func Require(ctx context.Context, d *db.DB, a access.Actor, now, requested time.
 	var r Refusal
 	if errors.As(err, &r) {
 		_ = audit.Log(ctx, d, audit.FromActor(a, action, objectType, strconv.FormatInt(objectID, 10), audit.Denied, "four_eyes="+r.Code()))
+		return audit.Recorded(err)
 	}
 	return err
 }

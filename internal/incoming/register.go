@@ -165,6 +165,5 @@ func chineseDate(s string) string {
 
 // deny audits a refused action and returns access.ErrDenied.
 func (s *Service) deny(ctx context.Context, a access.Actor, action, id string) error {
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "incoming_doc", id, audit.Denied, action))
-	return access.ErrDenied
+	return audit.Refused(ctx, s.DB, a, "incoming_doc", id, action, access.ErrDenied)
 }

@@ -102,7 +102,7 @@ func (s *Store) reshape(ctx context.Context, a access.Actor, action, code string
 	refuse := func(outcome, detail string, err error) error {
 		ev := audit.FromActor(a, action, "org", code, outcome, detail)
 		_ = audit.Log(ctx, s.DB, ev)
-		return err
+		return audit.Recorded(err)
 	}
 	if !a.Can(access.ReshapeTree) {
 		return refuse(audit.Denied, "role", access.ErrDenied)

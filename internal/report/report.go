@@ -297,6 +297,5 @@ func (s *Service) refuse(ctx context.Context, a access.Actor, action, id string,
 	if errors.Is(err, access.ErrNotOwner) {
 		action += " not_owner"
 	}
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "report", id, audit.Denied, action))
-	return err
+	return audit.Refused(ctx, s.DB, a, "report", id, action, err)
 }

@@ -387,6 +387,7 @@ func (w *world) specs() map[string][]probe {
 		"POST /api/v1/visits/quotas":      {{method: "POST", path: "/api/v1/visits/quotas", roles: biz, on: "unit.street.below", outside: 422, body: obj{"org_code": id("unit.street"), "metric": "women", "target": 10, "starts_on": day, "ends_on": day}}},
 		"GET /api/v1/visits/quotas/{id}":  {{method: "GET", path: "/api/v1/visits/quotas/" + id("quota"), on: "quota", roles: biz}},
 		"GET /api/v1/visits/stats":        {{method: "GET", path: "/api/v1/visits/stats", roles: biz}},
+		"GET /api/v1/problems/stats":      {{method: "GET", path: "/api/v1/problems/stats", roles: biz}},
 		"GET /api/v1/needs":               {{method: "GET", path: "/api/v1/needs", roles: biz}},
 		"POST /api/v1/needs":              {{method: "POST", path: "/api/v1/needs", roles: biz, on: "unit.street", outside: 422, body: obj{"org_code": id("unit.street"), "category": "employment", "urgency": "normal", "summary": "越权"}}},
 		"GET /api/v1/needs/{id}":          {{method: "GET", path: "/api/v1/needs/" + id("need.village"), on: "need.village", roles: biz}},
@@ -458,7 +459,7 @@ func (w *world) specs() map[string][]probe {
 	}
 	w.reshapeSpecs(s) // 区划调整
 	// Paths registered beside a parameter with every method refused.
-	for _, p := range []string{"/api/v1/reports/todo", "/api/v1/study/stats", "/api/v1/study/docs", "/api/v1/visits/quotas", "/api/v1/visits/stats"} {
+	for _, p := range []string{"/api/v1/reports/todo", "/api/v1/study/stats", "/api/v1/study/docs", "/api/v1/visits/quotas", "/api/v1/visits/stats", "/api/v1/problems/stats"} {
 		for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
 			if _, ok := s[m+" "+p]; !ok {
 				s[m+" "+p] = []probe{{method: m, path: p, public: true, ok: 405, send: true}}

@@ -160,8 +160,7 @@ func (s *Service) AttachToReport(ctx context.Context, a access.Actor, reportID i
 		if errors.Is(err, access.ErrNotOwner) {
 			detail += " not_owner"
 		}
-		_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "report", strconv.FormatInt(reportID, 10), audit.Denied, detail))
-		return ReportStudy{}, err
+		return ReportStudy{}, audit.Refused(ctx, s.DB, a, "report", strconv.FormatInt(reportID, 10), detail, err)
 	}
 	if rep.Done() {
 		return ReportStudy{}, apperr.New(http.StatusConflict, "already_submitted", "报送已提交，不能再更改学习活动")

@@ -55,6 +55,5 @@ func (s *Service) refuse(ctx context.Context, a access.Actor, action string, id 
 	if errors.Is(err, access.ErrNotOwner) {
 		action += " not_owner"
 	}
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "study_activity", strconv.FormatInt(id, 10), audit.Denied, action))
-	return err
+	return audit.Refused(ctx, s.DB, a, "study_activity", strconv.FormatInt(id, 10), action, err)
 }

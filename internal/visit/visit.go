@@ -121,8 +121,7 @@ func (s *Service) refuse(ctx context.Context, a access.Actor, action string, id 
 	if errors.Is(err, access.ErrNotOwner) {
 		detail += " not_owner"
 	}
-	_ = audit.Log(ctx, s.DB, audit.FromActor(a, audit.ActionDenied, "visit", strconv.FormatInt(id, 10), audit.Denied, detail))
-	return err
+	return audit.Refused(ctx, s.DB, a, "visit", strconv.FormatInt(id, 10), detail, err)
 }
 
 // recorderPathSQL is the path of the unit a record was recorded for: the

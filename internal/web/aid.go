@@ -8,6 +8,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
 )
@@ -26,15 +27,15 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	mux.Handle("POST /aid/programmes/{code}/settings", h.manageAid(h.aidProgrammeSave))
 	mux.Handle("GET /aid/cycles", h.can(access.ViewAid, h.aidCycles))
 	mux.Handle("POST /aid/cycles", h.manageAid(h.aidCycleSave))
-	mux.Handle("GET /aid/cycles/{id}/quotas", h.can(access.ViewAid, h.aidCycleShow))
-	mux.Handle("POST /aid/cycles/{id}/quotas", h.manageAid(h.aidQuotaSave))
+	mux.Handle("GET /aid/cycles/{id}/quotas", h.can(access.ViewAid, httpx.ID(h.aidCycleShow)))
+	mux.Handle("POST /aid/cycles/{id}/quotas", h.manageAid(httpx.ID(h.aidQuotaSave)))
 	mux.Handle("GET /aid/{id}", h.can(access.ViewAid, aidPage(h, h.renderAid)))
 	mux.Handle("GET /aid/{id}/edit", h.can(access.RecordAid, h.aidEdit))
 	mux.Handle("POST /aid/{id}/edit", h.can(access.RecordAid, h.aidUpdate))
-	mux.Handle("POST /aid/{id}/submit", h.can(access.RecordAid, h.aidSubmit))
-	mux.Handle("POST /aid/{id}/decide", h.can(access.RecordAid, h.aidDecide))
-	mux.Handle("POST /aid/{id}/reveal", h.can(access.RevealAid, h.aidReveal))
-	mux.HandleUpload("POST /aid/{id}/documents", h.can(access.RecordAid, h.aidFileUpload))
+	mux.Handle("POST /aid/{id}/submit", h.can(access.RecordAid, httpx.ID(h.aidSubmit)))
+	mux.Handle("POST /aid/{id}/decide", h.can(access.RecordAid, httpx.ID(h.aidDecide)))
+	mux.Handle("POST /aid/{id}/reveal", h.can(access.RevealAid, httpx.ID(h.aidReveal)))
+	mux.HandleUpload("POST /aid/{id}/documents", h.can(access.RecordAid, httpx.ID(h.aidFileUpload)))
 	mux.Handle("GET /aid/{id}/documents/{file}/download", h.can(access.ViewAid, h.aidFileDownload))
 	mux.Handle("POST /aid/{id}/documents/{file}/delete", h.can(access.RecordAid, h.aidFileDelete))
 	h.aidPayRoutes(mux)
@@ -65,15 +66,15 @@ func aidBadge(status string) string {
 // aidPage is the GET handler of a page about one application: {id} from
 // the path (not found unless a number), drawn by render with no form
 // input yet.
-func aidPage[D any](h *handler, render func(http.ResponseWriter, *http.Request, *httpx.Current, int64, int, D)) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func aidPage[D any](h *handler, render func(http.ResponseWriter, *http.Request, *httpx.Current, int64, int, D)) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id, ok := pathID(r, "id")
 		if !ok {
-			h.tpl.Error(w, r, http.StatusNotFound, "")
-			return
+			return apperr.ErrNotFound
 		}
 		var empty D
 		render(w, r, c, id, http.StatusOK, empty)
+		return nil
 	}
 }
 

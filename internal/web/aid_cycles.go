@@ -22,10 +22,11 @@ type aidCyclesData struct {
 	Errors     map[string]string
 }
 
-func (h *handler) aidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	y := strconv.Itoa(h.deps.Aid.Year())
 	form := map[string]string{"year": y, "opens_on": y + "-01-01", "closes_on": y + "-12-31"}
 	h.renderAidCycles(w, r, c, http.StatusOK, form, nil)
+	return nil
 }
 
 func (h *handler) renderAidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) {
@@ -49,7 +50,7 @@ func (h *handler) renderAidCycles(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 // aidCycleSave opens a programme's year or changes its budget and dates.
-func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	_ = r.ParseForm()
 	f := r.PostForm
 	form := map[string]string{}
@@ -73,9 +74,10 @@ func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.
 	}
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		h.renderAidCycles(w, r, c, http.StatusUnprocessableEntity, form, fields)
-		return
+		return nil
 	}
 	h.finish(w, r, "/aid/cycles/"+strconv.FormatInt(cy.ID, 10)+"/quotas", err, "已保存年度预算")
+	return nil
 }
 
 // aidCycleData is one cycle with the districts' quotas.
@@ -98,13 +100,9 @@ func (d aidCycleData) QuotaValue(q aid.Quota) string {
 	return ""
 }
 
-func (h *handler) aidCycleShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidCycleShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.renderAidCycle(w, r, c, id, http.StatusOK, nil, nil)
+	return nil
 }
 
 func (h *handler) renderAidCycle(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, form, errs map[string]string) {
@@ -132,12 +130,7 @@ func (h *handler) renderAidCycle(w http.ResponseWriter, r *http.Request, c *http
 }
 
 // aidQuotaSave sets one district's quota in the cycle.
-func (h *handler) aidQuotaSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidQuotaSave(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	district, raw := strings.TrimSpace(r.PostFormValue("org")), strings.TrimSpace(r.PostFormValue("quota"))
 	n, err := strconv.Atoi(raw)
 	if err != nil {
@@ -151,7 +144,8 @@ func (h *handler) aidQuotaSave(w http.ResponseWriter, r *http.Request, c *httpx.
 			msg = errorText(err)
 		}
 		h.renderAidCycle(w, r, c, id, http.StatusUnprocessableEntity, map[string]string{district: raw}, map[string]string{district: msg})
-		return
+		return nil
 	}
 	h.finish(w, r, "/aid/cycles/"+strconv.FormatInt(id, 10)+"/quotas#quota-"+district, err, "已保存名额")
+	return nil
 }

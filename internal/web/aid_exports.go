@@ -18,8 +18,8 @@ func (h *handler) aidExportRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/exports", h.can(access.ViewAid, h.aidExports))
 	mux.Handle("GET /aid/exports/new", h.can(access.ViewAid, h.aidExportNew))
 	mux.Handle("POST /aid/exports", h.can(access.ViewAid, h.aidExportCreate))
-	mux.Handle("POST /aid/exports/{id}/decide", h.can(access.RevealAid, h.aidExportDecide))
-	mux.Handle("GET /aid/exports/{id}/download.xlsx", h.can(access.ViewAid, h.aidExportDownload))
+	mux.Handle("POST /aid/exports/{id}/decide", h.can(access.RevealAid, httpx.ID(h.aidExportDecide)))
+	mux.Handle("GET /aid/exports/{id}/download.xlsx", h.can(access.ViewAid, httpx.ID(h.aidExportDownload)))
 }
 
 func init() {
@@ -57,8 +57,9 @@ type aidExportsData struct {
 	DecideError string
 }
 
-func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderAidExports(w, r, c, http.StatusOK, aidExportsData{})
+	return nil
 }
 
 func (h *handler) renderAidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d aidExportsData) {

@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 
-	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 )
 
@@ -11,24 +10,18 @@ import (
 // domain marks it used and audits it before a byte is written, so a
 // second try is refused (410) whatever happens to this response. The
 // workbook is sent private, no-store.
-func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.fail(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	file, err := h.deps.Aid.UseExport(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	t := file.Table()
 	sh, err := t.Workbook()
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if err := sh.Send(w, r, t.Filename); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

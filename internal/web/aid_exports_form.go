@@ -27,13 +27,14 @@ type aidExportNewData struct {
 
 // aidExportNew shows what a request would export, from the list's filters
 // (?kind=applications&programme=…) or a batch (?kind=bank&batch=ID).
-func (h *handler) aidExportNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidExportNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := r.URL.Query()
 	kind := q.Get("kind")
 	if kind == "" {
 		kind = aid.ExportApplications
 	}
 	h.renderAidExportNew(w, r, c, http.StatusOK, kind, aidExportParams(q), map[string]string{}, nil)
+	return nil
 }
 
 func (h *handler) renderAidExportNew(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, kind string,
@@ -66,7 +67,7 @@ func (h *handler) renderAidExportNew(w http.ResponseWriter, r *http.Request, c *
 }
 
 // aidExportCreate stores the request; a leader decides it.
-func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	_ = r.ParseForm()
 	kind := r.PostForm.Get("kind")
 	p := aidExportParams(r.PostForm)
@@ -74,20 +75,16 @@ func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *htt
 	_, err := h.deps.Aid.RequestExport(r.Context(), c.Actor, kind, p, form["reason"])
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		h.renderAidExportNew(w, r, c, http.StatusUnprocessableEntity, kind, p, form, fields)
-		return
+		return nil
 	}
 	h.finish(w, r, "/aid/exports", err, "已提交导出申请，请等待领导审批")
+	return nil
 }
 
 // aidExportDecide approves or rejects a request (a leader above the
 // requester). A rejection without a note comes back with the message
 // beside the note.
-func (h *handler) aidExportDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.fail(w, r, apperr.ErrNotFound)
-		return
-	}
+func (h *handler) aidExportDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	_ = r.ParseForm()
 	approve := r.PostForm.Get("decision") == "approve"
 	note := strings.TrimSpace(r.PostForm.Get("note"))
@@ -95,11 +92,12 @@ func (h *handler) aidExportDecide(w http.ResponseWriter, r *http.Request, c *htt
 	var e *apperr.Error
 	if errors.As(err, &e) && e.Fields["note"] != "" {
 		h.renderAidExports(w, r, c, http.StatusUnprocessableEntity, aidExportsData{DecideID: id, DecideNote: note, DecideError: e.Fields["note"]})
-		return
+		return nil
 	}
 	msg := "已不予批准，申请人将收到通知"
 	if approve {
 		msg = "已批准，申请人可在 24 小时内下载一次"
 	}
 	h.finish(w, r, "/aid/exports", err, msg)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 )
@@ -23,12 +24,7 @@ func init() {
 }
 
 // aidFileUpload: POST /aid/{id}/documents (multipart: doc_key, file).
-func (h *handler) aidFileUpload(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidFileUpload(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	defer cleanupMultipart(r)
 	name, data, err := upload(r, "file")
 	docKey := r.PostFormValue("doc_key")
@@ -41,35 +37,35 @@ func (h *handler) aidFileUpload(w http.ResponseWriter, r *http.Request, c *httpx
 			e["upload."+k] = v
 		}
 		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: e, Form: map[string]string{"upload.doc_key": docKey}})
-		return
+		return nil
 	}
 	h.finish(w, r, aidLink(id)+"#documents", err, "已上传")
+	return nil
 }
 
 // aidFileDownload: GET /aid/{id}/documents/{file}/download.
-func (h *handler) aidFileDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidFileDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok := pathID(r, "id")
 	fid, ok2 := pathID(r, "file")
 	if !ok || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	f, data, err := h.deps.Aid.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	files.Serve(w, files.File{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size}, data)
+	return nil
 }
 
 // aidFileDelete: POST /aid/{id}/documents/{file}/delete.
-func (h *handler) aidFileDelete(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidFileDelete(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok := pathID(r, "id")
 	fid, ok2 := pathID(r, "file")
 	if !ok || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	err := h.deps.Aid.RemoveFile(r.Context(), c.Actor, id, fid)
 	h.finish(w, r, aidLink(id)+"#documents", err, "已删除")
+	return nil
 }

@@ -21,8 +21,8 @@ func (h *handler) aidFollowupRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/followups", h.can(access.ViewAid, h.aidDue))
 	mux.Handle("GET /aid/followups.xlsx", h.can(access.ViewAid, h.aidDueExport))
 	mux.Handle("GET /aid/{id}/followups", h.can(access.ViewAid, aidPage(h, h.renderFollowups)))
-	mux.Handle("POST /aid/{id}/followups", h.can(access.RecordAid, h.aidFollowupAdd))
-	mux.Handle("POST /aid/{id}/followups/reveal", h.can(access.RevealAid, h.aidFollowupReveal))
+	mux.Handle("POST /aid/{id}/followups", h.can(access.RecordAid, httpx.ID(h.aidFollowupAdd)))
+	mux.Handle("POST /aid/{id}/followups/reveal", h.can(access.RevealAid, httpx.ID(h.aidFollowupReveal)))
 }
 
 func init() {
@@ -105,12 +105,7 @@ func (h *handler) renderFollowups(w http.ResponseWriter, r *http.Request, c *htt
 
 // aidFollowupAdd records a follow-up; bad input re-renders the form with
 // the messages beside the fields and changes nothing.
-func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	in := aid.FollowupInput{Date: r.PostFormValue("date"), SchoolYear: r.PostFormValue("school_year"),
 		School: r.PostFormValue("school"), Grade: r.PostFormValue("grade"), Notes: r.PostFormValue("notes")}
 	switch r.PostFormValue("in_school") {
@@ -129,38 +124,34 @@ func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *http
 			form[k] = r.PostFormValue(k)
 		}
 		h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: fields, Form: form})
-		return
+		return nil
 	}
 	msg := "已记录" + f.KindLabel()
 	if f.Last() {
 		msg = "已记录：该学生已不在校，学年跟踪结束"
 	}
 	h.finish(w, r, aidLink(id)+"/followups", err, msg)
+	return nil
 }
 
 func boolPtr(b bool) *bool { return &b }
 
 // aidFollowupReveal opens the records for a leader with a typed reason and
 // answers with the page itself, unstored.
-func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	w.Header().Set("Cache-Control", "no-store")
 	reason := r.PostFormValue("reason")
 	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, reason)
 	if fields, _ := fieldErrors(err); fields["reason"] != "" && refused(err) {
 		h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: map[string]string{"reason": fields["reason"]},
 			Form: map[string]string{"reason": reason}})
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.renderFollowups(w, r, c, id, http.StatusOK, aidFollowupData{Items: fs, Revealed: true})
+	return nil
 }
 
 const aidDuePerPage = 30
@@ -196,42 +187,39 @@ func (h *handler) aidDueProgrammes(r *http.Request, c *httpx.Current) ([]Option,
 	return out, nil
 }
 
-func (h *handler) aidDue(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidDue(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	d := aidDueData{Tabs: h.aidTabs(r, c), Tab: "followups", F: aidDueFilter(r.URL.Query()), SoonDays: aid.DueSoonDays}
 	var err error
 	if d.Programmes, err = h.aidDueProgrammes(r, c); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	pager := NewPager(r, aidDuePerPage, 0)
 	d.F.Page = aid.Page{Page: pager.Page, PerPage: aidDuePerPage}
 	items, total, err := h.deps.Aid.Due(r.Context(), c.Actor, d.F)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Items, d.Pager = items, NewPager(r, aidDuePerPage, total)
 	d.Export, _ = queryURL("/aid/followups.xlsx", "programme", d.F.Programme, "under", d.F.Under)
 	h.tpl.Page(w, r, http.StatusOK, "aid_followup_due", View{Layout: Layout{Title: "待跟踪", Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Label: "待跟踪"}}}, Data: d})
+	return nil
 }
 
 // aidDueExport writes the 待跟踪 list, as filtered, every row, to Excel:
 // names masked as on the page; audited.
-func (h *handler) aidDueExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidDueExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	f := aidDueFilter(r.URL.Query())
 	f.Page = aid.Page{All: true}
 	items, _, err := h.deps.Aid.Due(ctx, a, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("待跟踪", []Column{{"申请编号", 10}, {"项目", 12}, {"跟踪类型", 14}, {"对象（脱敏）", 12}, {"单位", 28},
 		{"批准日期", 14}, {"上次跟踪", 14}, {"应跟踪日期", 14}, {"状态", 12}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	for _, it := range items {
@@ -241,8 +229,7 @@ func (h *handler) aidDueExport(w http.ResponseWriter, r *http.Request, c *httpx.
 		}
 		if err := sh.Add(it.ApplicationID, it.ProgrammeName, it.KindLabel(), it.Name, it.OrgName, it.ApprovedOn,
 			it.LastDate, it.DueOn, state); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	detail := "masked " + f.Programme + " " + f.Under + " " + strconv.Itoa(len(items)) + " rows"
@@ -250,4 +237,5 @@ func (h *handler) aidDueExport(w http.ResponseWriter, r *http.Request, c *httpx.
 	if err := sh.Send(w, r, "待跟踪"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

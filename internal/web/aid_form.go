@@ -153,23 +153,21 @@ func aidFormErrors(err error) (map[string]string, string, bool) {
 	return out, "", true
 }
 
-func (h *handler) aidNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	unit, err := h.aidUnitOf(ctx, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if !unit.Collects() {
 		redirectFlash(w, r, "/aid", "error", "申请由村（社区）、街道（乡镇）妇联录入")
-		return
+		return nil
 	}
 	code := r.URL.Query().Get("programme")
 	if code == "" {
 		progs, err := h.deps.Aid.Programmes(ctx, a)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		var active []aid.Programme
 		for _, p := range progs {
@@ -178,23 +176,22 @@ func (h *handler) aidNew(w http.ResponseWriter, r *http.Request, c *httpx.Curren
 			}
 		}
 		h.renderAidForm(w, r, http.StatusOK, aidFormData{Programmes: active})
-		return
+		return nil
 	}
 	p, err := h.deps.Aid.Programme(ctx, a, code)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.renderAidForm(w, r, http.StatusOK, aidFormData{P: p})
+	return nil
 }
 
-func (h *handler) aidCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	_ = r.ParseForm()
 	p, err := h.deps.Aid.Programme(ctx, a, r.PostForm.Get("programme"))
 	if err != nil {
-		h.fail(w, r, apperr.New(http.StatusNotFound, "not_found", "请选择救助项目"))
-		return
+		return apperr.New(http.StatusNotFound, "not_found", "请选择救助项目")
 	}
 	in, errs := readAidForm(r, p)
 	var x aid.Application
@@ -205,28 +202,29 @@ func (h *handler) aidCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	if fields, msg, ok := aidFormErrors(err); ok {
 		h.renderAidForm(w, r, http.StatusUnprocessableEntity, aidFormData{P: p, Form: r.PostForm, Errors: fields, Message: msg})
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, aidLink(x.ID), "success", "申请已保存为待提交，核对后请提交上级审核")
+	return nil
 }
 
-func (h *handler) aidEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	x, p, ok := h.aidEditable(w, r, c)
 	if !ok {
-		return
+		return nil
 	}
 	form := url.Values{"household": {x.Household}, "version": {strconv.Itoa(x.Version)}, "amount": {yuanValue(x.Amount)}}
 	h.renderAidForm(w, r, http.StatusOK, aidFormData{ID: x.ID, X: x, P: p, Form: form})
+	return nil
 }
 
-func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	x, p, ok := h.aidEditable(w, r, c)
 	if !ok {
-		return
+		return nil
 	}
 	in, errs := readAidForm(r, p)
 	var err error
@@ -237,9 +235,10 @@ func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	if fields, msg, ok := aidFormErrors(err); ok {
 		h.renderAidForm(w, r, http.StatusUnprocessableEntity, aidFormData{ID: x.ID, X: x, P: p, Form: r.PostForm, Errors: fields, Message: msg})
-		return
+		return nil
 	}
 	h.finish(w, r, aidLink(x.ID), err, "已保存修改")
+	return nil
 }
 
 // aidEditable loads an application its own unit may still change, or

@@ -67,7 +67,7 @@ func (h *handler) aidYears(r *http.Request, c *httpx.Current) []int {
 	return years
 }
 
-func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	d := aidListData{Tabs: h.aidTabs(r, c), Tab: "list", F: aidFilter(r.URL.Query()), Years: h.aidYears(r, c),
 		Statuses: aidOptions(aid.Statuses), Levels: aidOptions(aid.Levels)}
@@ -76,26 +76,22 @@ func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	}
 	progs, err := svc.Programmes(ctx, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Programmes = aidProgrammeOptions(progs)
 	unit, err := h.aidUnitOf(ctx, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.CanNew = a.Can(access.RecordAid) && unit.Collects()
 	if d.Node, err = h.deps.Orgs.Node(ctx, a, d.F.Under); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	pager := NewPager(r, aidPerPage, 0)
 	d.F.Page = aid.Page{Page: pager.Page, PerPage: aidPerPage}
 	items, total, err := svc.Applications(ctx, a, d.F)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Items, d.Pager, d.Export = items, NewPager(r, aidPerPage, total), d.query("/aid/export.xlsx")
 	d.FullExport, _ = queryURL(d.query("/aid/exports/new"), "kind", aid.ExportApplications)
@@ -104,33 +100,31 @@ func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 		title = "待我处理的救助申请"
 	}
 	h.tpl.Page(w, r, http.StatusOK, "aid_list", View{Layout: Layout{Title: title, Active: "aid"}, Data: d})
+	return nil
 }
 
 // aidExport writes the list as filtered, every row, to Excel: personal
 // data masked, always. An unmasked export needs a leader's approval: the
 // page links to the request (/aid/exports/new) with the same filters.
-func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	f := aidFilter(r.URL.Query())
 	f.Page = aid.Page{All: true}
 	items, _, err := h.deps.Aid.Applications(ctx, a, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("救助申请", []Column{{"编号", 8}, {"项目", 12}, {"年度", 8}, {"申请人", 10}, {"身份证号（脱敏）", 22},
 		{"性别", 6}, {"出生年份", 10}, {"联系电话（脱敏）", 16}, {"家庭类别", 12}, {"录入单位", 28}, {"当前环节", 12}, {"状态", 10},
 		{"金额（元）", 12}, {"首次提交", 18}, {"办结时间", 18}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	for _, x := range items {
 		if err := sh.Add(x.ID, x.ProgrammeName, x.Year, x.Name, x.IDNumber, x.SexLabel(), x.BirthYear, x.Phone, x.HouseholdLabel(),
 			x.OrgName, x.LevelLabel(), x.StatusLabel(), money(x.Amount), formatDateTime(x.SubmittedAt), formatDateTime(x.ClosedAt)); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	detail := "masked " + f.Programme + " " + f.Status + " " + f.Under + " " + strconv.Itoa(len(items)) + " rows"
@@ -138,4 +132,5 @@ func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err := sh.Send(w, r, "关爱救助申请"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

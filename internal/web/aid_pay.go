@@ -20,12 +20,12 @@ func (h *handler) aidPayRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/pay", h.can(access.ViewAid, h.aidPayList))
 	mux.Handle("GET /aid/pay/new", h.manageAid(h.aidPayNew))
 	mux.Handle("POST /aid/pay", h.manageAid(h.aidPayCreate))
-	mux.Handle("GET /aid/pay/batches/{id}", h.can(access.ViewAid, h.aidPayBatch))
+	mux.Handle("GET /aid/pay/batches/{id}", h.can(access.ViewAid, httpx.ID(h.aidPayBatch)))
 	mux.Handle("POST /aid/pay/batches/{id}/lines/{line}", h.manageAid(h.aidPayResult))
 	mux.Handle("GET /aid/pay/ledger", h.can(access.ViewAid, h.aidPayLedger))
 	mux.Handle("GET /aid/pay/ledger.xlsx", h.can(access.ViewAid, h.aidPayLedgerExport))
 	mux.Handle("GET /aid/{id}/account", h.can(access.RecordAid, aidPage(h, h.renderAidAccount)))
-	mux.Handle("POST /aid/{id}/account", h.can(access.RecordAid, h.aidAccountSave))
+	mux.Handle("POST /aid/{id}/account", h.can(access.RecordAid, httpx.ID(h.aidAccountSave)))
 }
 
 func init() {
@@ -87,14 +87,13 @@ func (d aidPayListData) YearValue() string {
 	return strconv.Itoa(d.F.Year)
 }
 
-func (h *handler) aidPayList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidPayList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	d := aidPayListData{Tabs: h.aidTabs(r, c), Tab: "pay", F: h.aidBatchFilter(r.URL.Query()), Years: h.aidYears(r, c),
 		Statuses: aidOptions(aid.BatchStatuses), CanManage: h.aidCanManage(r, c)}
 	cycles, err := svc.Cycles(ctx, a, "")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Cycles = cycles
 	year := d.F.Year
@@ -112,11 +111,11 @@ func (h *handler) aidPayList(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	d.F.Page = aid.Page{Page: pager.Page, PerPage: aidPayPerPage}
 	items, total, err := svc.Batches(ctx, a, d.F)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Items, d.Pager = items, NewPager(r, aidPayPerPage, total)
 	h.tpl.Page(w, r, http.StatusOK, "aid_pay_list", View{Layout: Layout{Title: "救助金发放", Active: "aid"}, Data: d})
+	return nil
 }
 
 // aidPayNewData is the choice of a cycle's payable applications for a
@@ -137,18 +136,18 @@ type aidPayee struct {
 	District string
 }
 
-func (h *handler) aidPayNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidPayNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !h.aidCanManage(r, c) {
 		// A district's leader may view payables but batches are the city's.
-		h.denied(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("cycle"), 10, 64)
 	if err != nil || id <= 0 {
 		h.tpl.Error(w, r, http.StatusNotFound, "请从发放页面选择要付款的年度项目")
-		return
+		return nil
 	}
 	h.renderAidPayNew(w, r, c, id, http.StatusOK, nil, nil)
+	return nil
 }
 
 // renderAidPayNew shows the payable applications of a cycle; chosen is
@@ -193,12 +192,12 @@ func (h *handler) renderAidPayNew(w http.ResponseWriter, r *http.Request, c *htt
 
 // aidPayCreate makes a batch of the ticked applications; a refusal shows
 // the page again with every refused application and why, nothing made.
-func (h *handler) aidPayCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidPayCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	_ = r.ParseForm()
 	cycleID, err := strconv.ParseInt(r.PostForm.Get("cycle"), 10, 64)
 	if err != nil || cycleID <= 0 {
 		h.tpl.Error(w, r, http.StatusNotFound, "请从发放页面选择要付款的年度项目")
-		return
+		return nil
 	}
 	var ids []int64
 	chosen := map[int64]bool{}
@@ -216,12 +215,12 @@ func (h *handler) aidPayCreate(w http.ResponseWriter, r *http.Request, c *httpx.
 			errs = []string{msg}
 		}
 		h.renderAidPayNew(w, r, c, cycleID, http.StatusUnprocessableEntity, chosen, errs)
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, aidBatchLink(b.ID), "success",
 		"已生成"+b.Title()+"："+strconv.Itoa(b.Lines)+" 笔，合计 "+aid.YuanGrouped(b.Amount)+" 元")
+	return nil
 }

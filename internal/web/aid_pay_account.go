@@ -62,12 +62,7 @@ func aidNumber(x aid.Application) string {
 
 // aidAccountSave records or corrects the account; bad input is shown
 // beside its field with nothing stored.
-func (h *handler) aidAccountSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidAccountSave(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	form := map[string]string{"bank_name": r.PostFormValue("bank_name"), "account": r.PostFormValue("account")}
 	_, err := h.deps.Aid.SetAccount(r.Context(), c.Actor, id, form["bank_name"], form["account"])
 	if err != nil && refused(err) {
@@ -77,11 +72,11 @@ func (h *handler) aidAccountSave(w http.ResponseWriter, r *http.Request, c *http
 			d.Refusal = msg
 		}
 		h.renderAidAccount(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, aidLink(id)+"/account", "success", "已保存收款账户")
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 )
 
@@ -35,13 +36,9 @@ func (d aidPayBatchData) NoteValue(id int64) string {
 	return d.Form["note-"+strconv.FormatInt(id, 10)]
 }
 
-func (h *handler) aidPayBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidPayBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.renderAidPayBatch(w, r, c, id, http.StatusOK, nil, nil)
+	return nil
 }
 
 func (h *handler) renderAidPayBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string) {
@@ -73,12 +70,11 @@ func (h *handler) renderAidPayBatch(w http.ResponseWriter, r *http.Request, c *h
 // aidPayResult records the bank's answer to one line: paid, or failed
 // with the bank's reason. A refused answer shows the batch again with the
 // message beside the line.
-func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok := pathID(r, "id")
 	line, ok2 := pathID(r, "line")
 	if !ok || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	result, note := r.PostFormValue("result"), r.PostFormValue("note")
 	b, err := h.deps.Aid.RecordResult(r.Context(), c.Actor, id, line, result, note)
@@ -95,11 +91,10 @@ func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.
 			}
 		}
 		h.renderAidPayBatch(w, r, c, id, http.StatusUnprocessableEntity, errs, map[string]string{"note-" + key: note})
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	done := "已记录：已付款"
 	if result == aid.Failed {
@@ -109,4 +104,5 @@ func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.
 		done += "。本批次所有款项均已有银行回复，批次已完成"
 	}
 	redirectFlash(w, r, aidBatchLink(id)+"#line-"+strconv.FormatInt(line, 10), "success", done)
+	return nil
 }

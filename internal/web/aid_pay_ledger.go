@@ -31,11 +31,10 @@ func (h *handler) aidLedgerYear(r *http.Request) int {
 	return y
 }
 
-func (h *handler) aidPayLedger(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidPayLedger(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	l, err := h.deps.Aid.Ledger(r.Context(), c.Actor, h.aidLedgerYear(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := aidPayLedgerData{Tabs: h.aidTabs(r, c), Tab: "pay", L: l, Years: h.aidYears(r, c), Balanced: l.Total.Balanced(l.Whole)}
 	for _, p := range l.Programmes {
@@ -46,6 +45,7 @@ func (h *handler) aidPayLedger(w http.ResponseWriter, r *http.Request, c *httpx.
 	title := strconv.Itoa(l.Year) + "年度救助金台账"
 	h.tpl.Page(w, r, http.StatusOK, "aid_pay_ledger", View{Layout: Layout{Title: title, Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: "/aid/pay", Label: "救助金发放"}, {Label: title}}}, Data: d})
+	return nil
 }
 
 // aidLedgerStates are the ledger's parts of the approved money, in the
@@ -95,20 +95,18 @@ func aidLedgerChart(l aid.Ledger) string {
 
 // aidPayLedgerExport writes the ledger to Excel: figures only, no
 // personal data; audited as an export.
-func (h *handler) aidPayLedgerExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidPayLedgerExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	l, err := h.deps.Aid.Ledger(ctx, a, h.aidLedgerYear(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("救助金台账", []Column{{"项目", 14}, {"区县（市）", 16}, {"预算（元）", 14}, {"批准笔数", 10},
 		{"批准金额（元）", 14}, {"已付款笔数", 10}, {"已付款金额（元）", 14}, {"待银行回复笔数", 12}, {"待银行回复金额（元）", 16},
 		{"付款失败笔数", 12}, {"付款失败金额（元）", 16}, {"未编入批次笔数", 12}, {"未编入批次金额（元）", 16}, {"剩余预算（元）", 14},
 		{"失败次数（含已重付）", 14}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	rows := 0
@@ -124,23 +122,21 @@ func (h *handler) aidPayLedgerExport(w http.ResponseWriter, r *http.Request, c *
 	}
 	for _, p := range l.Programmes {
 		if err := add(p.Programme.Name, "全部", p.Figures, true); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		for _, d := range p.Districts {
 			if err := add(p.Programme.Name, d.Org.Name, d.Figures, false); err != nil {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 		}
 	}
 	if err := add("合计", "全部", l.Total, true); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	detail := "ledger " + strconv.Itoa(l.Year) + " " + strconv.Itoa(rows) + " rows"
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "aid.export", "aid_ledger", "", audit.OK, detail))
 	if err := sh.Send(w, r, strconv.Itoa(l.Year)+"年度救助金台账"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
@@ -47,13 +48,12 @@ func (f aidProgrammeForm) Ticked(list, key string) bool {
 // manageAid guards the routes of the unit that runs the programmes:
 // anyone else is refused before the form is read, so what they send
 // neither matters nor shows.
-func (h *handler) manageAid(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
-	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) manageAid(fn httpx.Handler) http.Handler {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		if !h.aidCanManage(r, c) {
-			h.denied(w, r, c)
-			return
+			return access.ErrDenied
 		}
-		fn(w, r, c)
+		return fn(w, r, c)
 	})
 }
 
@@ -90,8 +90,9 @@ func programmeForm(p aid.Programme) aidProgrammeForm {
 	return f
 }
 
-func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderAidProgrammes(w, r, c, http.StatusOK, nil)
+	return nil
 }
 
 // renderAidProgrammes shows every programme; refused, when given, replaces
@@ -134,7 +135,7 @@ func splitPairs(s string) ([]aid.Option, bool) {
 	return out, true
 }
 
-func (h *handler) aidProgrammeSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidProgrammeSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	code := r.PathValue("code")
 	_ = r.ParseForm()
 	f := r.PostForm
@@ -184,7 +185,8 @@ func (h *handler) aidProgrammeSave(w http.ResponseWriter, r *http.Request, c *ht
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		form.Errors = fields
 		h.renderAidProgrammes(w, r, c, http.StatusUnprocessableEntity, &form)
-		return
+		return nil
 	}
 	h.finish(w, r, "/aid/programmes#programme-"+code, err, "已保存项目设置")
+	return nil
 }

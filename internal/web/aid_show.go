@@ -112,36 +112,27 @@ func aidFactLabels(p aid.Programme, facts map[string]string) []Option {
 }
 
 // aidSubmit sends a draft or returned application up.
-func (h *handler) aidSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	_, err := h.deps.Aid.Submit(r.Context(), c.Actor, id, version)
 	if fields, _ := fieldErrors(err); fields[aid.ErrDocumentsField] != "" {
 		// Shown beside the documents, where the upload form is.
 		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"documents": fields[aid.ErrDocumentsField]}})
-		return
+		return nil
 	}
 	h.finish(w, r, aidLink(id), err, "已提交上级审核")
+	return nil
 }
 
 // aidDecide is a reviewer's pass, return or reject.
-func (h *handler) aidDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
 	d := aid.Decision{Decision: r.PostFormValue("decision"), Reason: r.PostFormValue("reason"), Version: version}
 	x, err := h.deps.Aid.Decide(r.Context(), c.Actor, id, d)
 	if fields, _ := fieldErrors(err); fields["reason"] != "" && refused(err) {
 		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"decide.reason": fields["reason"]},
 			Form: map[string]string{"decide.reason": d.Reason}})
-		return
+		return nil
 	}
 	msg := "已审核通过，报上一级"
 	switch {
@@ -153,28 +144,24 @@ func (h *handler) aidDecide(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		msg = "已批准救助"
 	}
 	h.finish(w, r, aidLink(id), err, msg)
+	return nil
 }
 
 // aidReveal opens the personal data for a leader with a typed reason and
 // answers with the page itself: the values are never in a URL, and the
 // response is not to be stored anywhere.
-func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	w.Header().Set("Cache-Control", "no-store")
 	reason := r.PostFormValue("reason")
 	p, err := h.deps.Aid.Reveal(r.Context(), c.Actor, id, reason)
 	if fields, _ := fieldErrors(err); fields["reason"] != "" && refused(err) {
 		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"reveal.reason": fields["reason"]},
 			Form: map[string]string{"reveal.reason": reason}})
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.renderAid(w, r, c, id, http.StatusOK, aidShowData{Revealed: &p})
+	return nil
 }

@@ -51,13 +51,12 @@ func (d aidStatsData) year() string {
 	return strconv.Itoa(d.S.Year)
 }
 
-func (h *handler) aidStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) aidStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := r.URL.Query()
 	year, _ := strconv.Atoi(q.Get("year"))
 	st, err := h.deps.Aid.Stats(r.Context(), c.Actor, q.Get("under"), year)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := aidStatsData{Tabs: h.aidTabs(r, c), Tab: "stats", S: st, Index: -1, Years: h.aidYears(r, c),
 		Programmes: aidProgrammeOptions(st.Programmes), Statuses: aid.Statuses}
@@ -75,6 +74,7 @@ func (h *handler) aidStats(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	}
 	crumbs = append(crumbs, Crumb{Label: st.Node.Name + "统计"})
 	h.tpl.Page(w, r, http.StatusOK, "aid_stats", View{Layout: Layout{Title: "关爱救助统计 · " + st.Node.Name, Active: "aid", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 // aidUnitChart is a stacked bar per unit of the applications by status.

@@ -18,34 +18,23 @@ type attachments interface {
 }
 
 // fileGet serves one attachment of an owner (GET …/{id}/files/{fid}).
-func (h *handler) fileGet(owner attachments) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-		id, ok1 := pathID(r, "id")
-		fid, ok2 := pathID(r, "fid")
-		if !ok1 || !ok2 {
-			h.tpl.Error(w, r, http.StatusNotFound, "")
-			return
-		}
+func (h *handler) fileGet(owner attachments) httpx.Handler {
+	return httpx.IDs("fid", func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 		f, data, err := owner.File(r.Context(), c.Actor, id, fid)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		files.Serve(w, f, data)
-	}
+		return nil
+	})
 }
 
 // fileRemove takes an attachment off an owner and goes back to the page
 // at prefix+id+suffix.
-func (h *handler) fileRemove(owner attachments, prefix, suffix string) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-		id, ok1 := pathID(r, "id")
-		fid, ok2 := pathID(r, "fid")
-		if !ok1 || !ok2 {
-			h.tpl.Error(w, r, http.StatusNotFound, "")
-			return
-		}
+func (h *handler) fileRemove(owner attachments, prefix, suffix string) httpx.Handler {
+	return httpx.IDs("fid", func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 		err := owner.RemoveFile(r.Context(), c.Actor, id, fid)
 		h.finish(w, r, prefix+strconv.FormatInt(id, 10)+suffix, err, "已删除附件")
-	}
+		return nil
+	})
 }

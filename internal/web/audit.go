@@ -33,7 +33,7 @@ var auditActions = []Option{
 	{Value: "org.", Label: "组织机构"},
 }
 
-func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := r.URL.Query()
 	d := auditData{Form: map[string]string{}, Errors: map[string]string{}, Actions: auditActions,
 		Outcomes: []Option{{Value: audit.OK, Label: "成功"}, {Value: audit.Fail, Label: "失败"}, {Value: audit.Denied, Label: "拒绝"}}}
@@ -65,12 +65,12 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		f.Page, f.PerPage = pager.Page, 50
 		var total int
 		if d.Events, total, err = audit.ListFor(r.Context(), h.deps.DB.Q(), c.Actor, f); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.Pager = NewPager(r, 50, total)
 	}
 	h.tpl.Page(w, r, status, "audit", View{Layout: Layout{Title: "审计日志", Active: "audit"}, Data: d})
+	return nil
 }
 
 // parseDay reads a YYYY-MM-DD day in Beijing time; end selects the end of

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/apperr"
 	"halfsky/internal/doc"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
@@ -30,7 +31,7 @@ type docListData struct {
 
 const docsPerPage = 30
 
-func (h *handler) docsList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docsList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := r.URL.Query()
 	d := docListData{Box: doc.Box(q.Get("box")), Q: strings.TrimSpace(q.Get("q")), CanDraft: c.Actor.Can(access.DraftDocs)}
 	switch d.Box {
@@ -48,11 +49,11 @@ func (h *handler) docsList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	pager := NewPager(r, docsPerPage, 0)
 	items, total, err := h.deps.Docs.List(r.Context(), c.Actor, doc.ListFilter{Box: d.Box, Q: d.Q, Page: pager.Page, PerPage: docsPerPage})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Items, d.Pager = items, NewPager(r, docsPerPage, total)
 	h.tpl.Page(w, r, http.StatusOK, "doc_list", View{Layout: Layout{Title: "公文", Active: "docs"}, Data: d})
+	return nil
 }
 
 // docShowData is the document page.
@@ -81,13 +82,9 @@ type docShowData struct {
 	ReqFields []report.Field
 }
 
-func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.renderDoc(w, r, c, id, http.StatusOK, nil, nil, nil)
+	return nil
 }
 
 // renderDoc renders the document page; errs and form carry a refused form
@@ -162,12 +159,7 @@ func (h *handler) renderDoc(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 }
 
 // docAction runs one workflow step posted from the document page.
-func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, svc, a := r.Context(), h.deps.Docs, c.Actor
 	back := "/docs/" + strconv.FormatInt(id, 10)
 	var err error
@@ -183,7 +175,7 @@ func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 			err, msg = svc.Review(ctx, a, id, true, note), "审核通过，等待单位负责人签发"
 		}
 		if h.formRefused(w, r, c, id, err, "review.", map[string]string{"review.note": note}) {
-			return
+			return nil
 		}
 	case "sign":
 		opinion := r.PostFormValue("opinion")
@@ -193,7 +185,7 @@ func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 			err, msg = svc.Sign(ctx, a, id, opinion), "已签发，请登记印发"
 		}
 		if h.formRefused(w, r, c, id, err, "sign.", map[string]string{"sign.opinion": opinion}) {
-			return
+			return nil
 		}
 	case "issue":
 		var d doc.Document
@@ -205,13 +197,13 @@ func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		var d doc.Document
 		if d, err = svc.Correct(ctx, a, id); err == nil {
 			redirectFlash(w, r, "/docs/"+strconv.FormatInt(d.ID, 10)+"/edit", "success", "已生成更正文件草稿，请修改后送审")
-			return
+			return nil
 		}
 	default:
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	h.finish(w, r, back, err, msg)
+	return nil
 }
 
 // formRefused shows the document page again (422) when a form's input was
@@ -230,48 +222,38 @@ func (h *handler) formRefused(w http.ResponseWriter, r *http.Request, c *httpx.C
 }
 
 // docFileUpload adds an attachment to a draft from its edit page.
-func (h *handler) docFileUpload(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docFileUpload(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	defer cleanupMultipart(r)
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
 	name, data, err := upload(r, "file")
 	if err == nil {
 		var f files.File
 		if f, err = h.deps.Docs.Attach(r.Context(), c.Actor, id, name, data); err == nil {
 			redirectFlash(w, r, "/docs/"+strconv.FormatInt(id, 10)+"/edit", "success", "已添加附件“"+f.Name+"”")
-			return
+			return nil
 		}
 	}
 	fields, _ := fieldErrors(err)
 	if len(fields) == 0 || !refused(err) {
 		h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10), err, "")
-		return
+		return nil
 	}
 	d, ok := h.editableDoc(w, r, c)
 	if !ok {
-		return
+		return nil
 	}
 	issuer, err2 := h.deps.Orgs.ByCode(r.Context(), c.Actor, c.Actor.OrgCode)
 	if err2 != nil {
-		h.fail(w, r, err2)
-		return
+		return err2
 	}
 	fd := h.formFromFields(r.Context(), issuer, d.Fields)
 	fd.Doc, fd.Version, fd.Action = &d, d.Version, "/docs/"+strconv.FormatInt(d.ID, 10)+"/edit"
 	fd.FileError = errorText(err)
 	h.renderDocForm(w, r, c, http.StatusUnprocessableEntity, fd)
+	return nil
 }
 
 // reqAdd adds a reporting requirement to a document before it is issued.
-func (h *handler) reqAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) reqAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	_ = r.ParseForm()
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	in := report.RequirementInput{Title: v("title"), Detail: v("detail"), Department: v("department"), DueDate: v("due_date")}
@@ -295,18 +277,19 @@ func (h *handler) reqAdd(w http.ResponseWriter, r *http.Request, c *httpx.Curren
 		}
 		form := map[string]string{"req.title": in.Title, "req.detail": in.Detail, "req.department": in.Department, "req.due_date": in.DueDate}
 		h.renderDoc(w, r, c, id, http.StatusUnprocessableEntity, errs, form, rows)
-		return
+		return nil
 	}
 	h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"#requirements", err, "已添加报送要求“"+in.Title+"”")
+	return nil
 }
 
-func (h *handler) reqRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) reqRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok1 := pathID(r, "id")
 	rid, ok2 := pathID(r, "rid")
 	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	err := h.deps.Reports.RemoveRequirement(r.Context(), c.Actor, id, rid)
 	h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"#requirements", err, "已删除报送要求")
+	return nil
 }

@@ -162,32 +162,32 @@ func (h *handler) renderDocForm(w http.ResponseWriter, r *http.Request, c *httpx
 	h.tpl.Page(w, r, status, "doc_form", View{Layout: Layout{Title: title, Active: "docs", Crumbs: crumbs}, Data: d})
 }
 
-func (h *handler) docNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx := r.Context()
 	f, err := h.deps.Docs.Defaults(ctx, c.Actor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	issuer, err := h.deps.Orgs.ByCode(ctx, c.Actor, c.Actor.OrgCode)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := h.formFromFields(ctx, issuer, f)
 	d.Action = "/docs"
 	h.renderDocForm(w, r, c, http.StatusOK, d)
+	return nil
 }
 
-func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	f, d := readDocForm(r)
 	d.Action = "/docs"
 	created, err := h.deps.Docs.Create(r.Context(), c.Actor, f)
 	if err != nil {
 		h.docFormError(w, r, c, d, err)
-		return
+		return nil
 	}
 	redirectFlash(w, r, "/docs/"+strconv.FormatInt(created.ID, 10), "success", "公文草稿已保存（第 1 版）")
+	return nil
 }
 
 // docFormError shows the posted form again with the domain's messages
@@ -208,20 +208,20 @@ func (h *handler) docFormError(w http.ResponseWriter, r *http.Request, c *httpx.
 	h.renderDocForm(w, r, c, status, d)
 }
 
-func (h *handler) docEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	d, ok := h.editableDoc(w, r, c)
 	if !ok {
-		return
+		return nil
 	}
 	ctx := r.Context()
 	issuer, err := h.deps.Orgs.ByCode(ctx, c.Actor, c.Actor.OrgCode)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	fd := h.formFromFields(ctx, issuer, d.Fields)
 	fd.Doc, fd.Version, fd.Action = &d, d.Version, "/docs/"+strconv.FormatInt(d.ID, 10)+"/edit"
 	h.renderDocForm(w, r, c, http.StatusOK, fd)
+	return nil
 }
 
 // editableDoc loads a document for its edit page: a draft of the actor's
@@ -250,24 +250,19 @@ func (h *handler) editableDoc(w http.ResponseWriter, r *http.Request, c *httpx.C
 	return d, true
 }
 
-func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx := r.Context()
 	current, err := h.deps.Docs.Get(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f, d := readDocForm(r)
 	d.Doc, d.Action = &current, "/docs/"+strconv.FormatInt(id, 10)+"/edit"
 	saved, err := h.deps.Docs.Update(ctx, c.Actor, id, d.Version, f)
 	if err != nil {
 		h.docFormError(w, r, c, d, err)
-		return
+		return nil
 	}
 	redirectFlash(w, r, "/docs/"+strconv.FormatInt(id, 10), "success", "已保存（第 "+strconv.Itoa(saved.Version)+" 版）")
+	return nil
 }

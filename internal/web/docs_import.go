@@ -34,8 +34,9 @@ type docImportData struct {
 
 const maxImportText = 1 << 20 // 1 MiB of text is far more than any notice
 
-func (h *handler) docImportPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docImportPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderImport(w, r, http.StatusOK, docImportData{})
+	return nil
 }
 
 func (h *handler) renderImport(w http.ResponseWriter, r *http.Request, status int, d docImportData) {
@@ -52,39 +53,37 @@ func (h *handler) renderImport(w http.ResponseWriter, r *http.Request, status in
 // drafting form prefilled with its elements (saved only when the user
 // saves it); anything else is answered with what was found and what was
 // missing, and nothing is created.
-func (h *handler) docImport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) docImport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	defer cleanupMultipart(r)
 	text, errs := importText(r)
 	if len(errs) > 0 {
 		h.renderImport(w, r, http.StatusUnprocessableEntity, docImportData{Text: text, Errors: errs})
-		return
+		return nil
 	}
 	parsed, rep, err := docimport.Parse(text)
 	if errors.Is(err, docimport.ErrNotDocument) {
 		h.renderImport(w, r, http.StatusUnprocessableEntity, docImportData{Text: text, Report: &rep,
 			Errors: map[string]string{"text": "这段文字不像一份公文：没有识别出标题、正文，以及发文字号、主送机关、署名、成文日期中的两项"}})
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	f, err := h.deps.Docs.Defaults(ctx, c.Actor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	issuer, err := h.deps.Orgs.ByCode(ctx, c.Actor, c.Actor.OrgCode)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	f, unknown := h.deps.Docs.FromImport(ctx, issuer, f, parsed)
 	note := &importNote{Found: rep.Found, Missing: rep.Missing, Warnings: rep.Warnings, Number: parsed.Number, Unknown: unknown}
 	d := h.formFromFields(ctx, issuer, f)
 	d.Action, d.Imported = "/docs", note
 	h.renderDocForm(w, r, c, http.StatusOK, d)
+	return nil
 }
 
 // importText is the text to import: the uploaded file's (a .txt, .docx,

@@ -13,23 +13,17 @@ import (
 
 // docPrint is the GB/T 9704 print view of a visible document: a page of
 // its own (no app shell) that the browser prints on A4.
-func (h *handler) docPrint(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) docPrint(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	d, err := h.deps.Docs.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	page, err := docprint.HTML(d)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	writeHTML(w, http.StatusOK, page)
+	return nil
 }
 
 var printCSSTag = func() string {

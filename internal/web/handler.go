@@ -19,7 +19,7 @@ import (
 // goes to the login page (and comes back afterwards); a session still owing
 // its second factor goes to that step; a user who must change their
 // password goes to the profile page first.
-func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+func (h *handler) signedIn(fn httpx.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := httpx.From(r)
 		switch {
@@ -41,12 +41,12 @@ func (h *handler) signedIn(fn func(http.ResponseWriter, *http.Request, *httpx.Cu
 				http.Redirect(w, r, "/", http.StatusSeeOther)
 				return
 			}
-			h.denied(w, r, c)
+			h.fail(w, r, access.ErrDenied)
 		default:
 			if r.Method == http.MethodGet {
 				clearFlash(w, r) // this page shows it
 			}
-			fn(w, r, c)
+			h.run(w, r, c, fn)
 		}
 	})
 }
@@ -59,48 +59,54 @@ func roleLessPath(path string) bool {
 
 // pending allows a session that still owes its second factor (enrolment
 // and logout pages), and a full one.
-func (h *handler) pending(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+func (h *handler) pending(fn httpx.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := httpx.From(r)
 		if c == nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
 		}
-		fn(w, r, c)
+		h.run(w, r, c, fn)
 	})
 }
 
 // can is signedIn plus a role check; a refusal is audited and answered
 // with a 403 page that names no data.
-func (h *handler) can(act access.Action, fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
-	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) can(act access.Action, fn httpx.Handler) http.Handler {
+	return h.signedIn(func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		if !c.Actor.Can(act) {
-			h.denied(w, r, c)
-			return
+			return access.ErrDenied
 		}
-		fn(w, r, c)
+		return fn(w, r, c)
 	})
 }
 
-func (h *handler) denied(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, ""))
-	h.tpl.Error(w, r, http.StatusForbidden, "您没有访问此页面的权限")
+// run calls a handler and answers the error it returns.
+func (h *handler) run(w http.ResponseWriter, r *http.Request, c *httpx.Current, fn httpx.Handler) {
+	if err := fn(w, r, c); err != nil {
+		h.fail(w, r, err)
+	}
 }
 
-// fail renders a domain error as a page: not found and forbidden get their
-// own pages, anything unexpected a logged 500.
+// fail is the pages' one error mapper: not found, forbidden, conflict,
+// invalid input and the unexpected (logged) each get their status and
+// Chinese page. A refusal no domain call has recorded is recorded here,
+// so every refusal leaves one audit event.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.From(err)
-	if errors.Is(err, access.ErrDenied) {
+	msg := e.Message
+	if audit.Unrecorded(err) {
 		if c := httpx.From(r); c != nil {
-			h.tpl.Error(w, r, http.StatusForbidden, e.Message)
-			return
+			httpx.RecordRefusal(r, h.deps.DB, c)
+		}
+		if !errors.Is(err, access.ErrNotOwner) {
+			msg = "您没有访问此页面的权限"
 		}
 	}
 	if e.Status >= 500 {
 		slog.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	h.tpl.Error(w, r, e.Status, e.Message)
+	h.tpl.Error(w, r, e.Status, msg)
 }
 
 // fieldErrors returns the per-field messages of a validation error, or nil

@@ -43,17 +43,16 @@ type homeData struct {
 	Work *homeWork
 }
 
-func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx := r.Context()
 	a := c.Actor
 	if a.Role == access.NoRole {
 		h.tpl.Page(w, r, http.StatusOK, "home_waiting", View{Layout: Layout{Title: "等待授予角色", Active: "home"}, Data: c.User})
-		return
+		return nil
 	}
 	unit, err := h.deps.Orgs.ByCode(ctx, a, a.OrgCode)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := homeData{Unit: unit, Role: a.Role, CanUsers: a.Can(access.ViewUsers), CanAudit: a.Can(access.ReadAudit),
 		TOTPNudge: !c.User.TOTPEnabled}
@@ -61,33 +60,29 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 		d.TOTPBy, d.TOTPNudge = c.User.TOTPDueAt.In(db.Shanghai).Format("1月2日"), false
 	}
 	if d.Counts, d.Total, err = h.deps.Orgs.SubtreeCounts(ctx, a, unit); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.CanUsers {
 		if _, d.Users, err = h.deps.Auth.Users(ctx, a, authFilterAll); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if d.CanAudit {
 		f := audit.Filter{Action: audit.AlertPrefix, From: h.deps.Auth.Now().AddDate(0, 0, -7), PerPage: 5}
 		if d.Alerts, d.AlertCount, err = audit.ListFor(ctx, h.deps.DB.Q(), a, f); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if a.Can(access.ViewDocs) {
 		if err := h.homeTodo(r, c, &d); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if d.Work, err = h.homeWorkFor(ctx, a, unit, d.Total > 0); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.tpl.Page(w, r, http.StatusOK, "home", View{Layout: Layout{Title: "工作台", Active: "home"}, Data: d})
+	return nil
 }
 
 // homeTodo fills the desk's to-do: reports to send with their colour,

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/apperr"
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
@@ -25,7 +26,7 @@ type incomingListData struct {
 	CanRegister bool
 }
 
-func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := r.URL.Query()
 	d := incomingListData{Q: strings.TrimSpace(q.Get("q")), CanRegister: c.Actor.Can(access.ReceiveDocs)}
 	d.Year, _ = strconv.Atoi(q.Get("year"))
@@ -33,16 +34,15 @@ func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.
 	items, total, err := h.deps.Incoming.List(r.Context(), c.Actor, incoming.Filter{Year: d.Year, Q: d.Q,
 		Page: db.Page{Page: pager.Page, PerPage: incomingPerPage}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Years, err = h.deps.Incoming.Years(r.Context(), c.Actor); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Items, d.Pager = items, NewPager(r, incomingPerPage, total)
 	h.tpl.Page(w, r, http.StatusOK, "incoming_list", View{Layout: Layout{Title: "收文登记", Active: "docs",
 		Crumbs: []Crumb{{Href: "/docs", Label: "公文"}, {Label: "收文登记"}}}, Data: d})
+	return nil
 }
 
 // incomingFormData is the registration form, new (an upload) or a
@@ -97,8 +97,9 @@ func plainOptions(values []string, blank string) []Option {
 	return out
 }
 
-func (h *handler) incomingNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) incomingNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderIncomingForm(w, r, http.StatusOK, incomingFormData{F: incoming.Fields{ReceivedOn: h.deps.Incoming.Today()}})
+	return nil
 }
 
 // readIncomingFields reads the typed fields of the form.
@@ -112,14 +113,14 @@ func readIncomingFields(r *http.Request) incoming.Fields {
 // incomingCreate registers an upload: a file read by its content, pasted
 // text, or the typed fields alone. Whatever is refused comes back beside
 // its field with nothing stored.
-func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	defer cleanupMultipart(r)
 	up, err := readUpload(r)
 	d := incomingFormData{F: up.Typed, Text: up.Text, Manual: up.Typed.FromUnit != "" || up.Typed.Title != ""}
 	if err != nil {
 		d.Errors, _ = fieldErrors(err)
 		h.renderIncomingForm(w, r, http.StatusUnprocessableEntity, d)
-		return
+		return nil
 	}
 	in, rd, err := incoming.Read(r.Context(), up)
 	if err == nil {
@@ -127,13 +128,12 @@ func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *http
 		rec, err = h.deps.Incoming.Register(r.Context(), c.Actor, in)
 		if err == nil {
 			redirectFlash(w, r, "/incoming/"+strconv.FormatInt(rec.ID, 10), "success", "已登记为"+rec.Number())
-			return
+			return nil
 		}
 	}
 	fields, msg := fieldErrors(err)
 	if fields == nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if len(fields) == 0 {
 		fields = map[string]string{"file": msg}
@@ -141,6 +141,7 @@ func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *http
 	d.Errors, d.Reading = fields, &rd
 	d.Manual = d.Manual || fields["file"] != "" || fields["from_unit"] != "" || fields["title"] != ""
 	h.renderIncomingForm(w, r, statusOf(err), d)
+	return nil
 }
 
 // readUpload reads the registration form: its file (if one was chosen),
@@ -175,56 +176,39 @@ type incomingShowData struct {
 	Errors  map[string]string
 }
 
-func (h *handler) incomingShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) incomingShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	rec, err := h.deps.Incoming.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	fl, err := h.deps.Incoming.FileList(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := incomingShowData{R: rec, Files: fl, CanEdit: c.Actor.Can(access.ReceiveDocs) && !rec.Voided(), Errors: map[string]string{}}
 	h.tpl.Page(w, r, http.StatusOK, "incoming_show", View{Layout: Layout{Title: rec.Number() + " " + rec.Title, Active: "docs",
 		Crumbs: []Crumb{{Href: "/docs", Label: "公文"}, {Href: "/incoming", Label: "收文登记"}, {Label: rec.Number()}}}, Data: d})
+	return nil
 }
 
-func (h *handler) incomingEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) incomingEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	rec, err := h.deps.Incoming.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if !c.Actor.Can(access.ReceiveDocs) {
-		h.denied(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	if rec.Voided() {
 		redirectFlash(w, r, "/incoming/"+strconv.FormatInt(id, 10), "error", "该收文登记已作废，不能再修改")
-		return
+		return nil
 	}
 	h.renderIncomingForm(w, r, http.StatusOK, incomingFormData{ID: id, Version: rec.Version, Number: rec.Number(), F: rec.Fields,
 		Body: strings.Join(rec.Body, "\n"), Attach: strings.Join(rec.Attachments, "\n"), Manual: true})
+	return nil
 }
 
-func (h *handler) incomingUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) incomingUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	_ = r.ParseForm()
 	f := readIncomingFields(r)
 	version, _ := strconv.Atoi(r.PostFormValue("version"))
@@ -232,32 +216,28 @@ func (h *handler) incomingUpdate(w http.ResponseWriter, r *http.Request, c *http
 	if fields, _ := fieldErrors(err); len(fields) > 0 {
 		h.renderIncomingForm(w, r, http.StatusUnprocessableEntity, incomingFormData{ID: id, Version: version, Number: r.PostFormValue("number"),
 			F: f, Body: r.PostFormValue("body"), Attach: r.PostFormValue("attachments"), Errors: fields, Manual: true})
-		return
+		return nil
 	}
 	h.finish(w, r, "/incoming/"+strconv.FormatInt(id, 10), err, "已保存"+rec.Number()+"的修改")
+	return nil
 }
 
-func (h *handler) incomingVoid(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) incomingVoid(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	err := h.deps.Incoming.Void(r.Context(), c.Actor, id, r.PostFormValue("reason"))
 	h.finish(w, r, "/incoming/"+strconv.FormatInt(id, 10), err, "收文登记已作废，编号保留")
+	return nil
 }
 
-func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok1 := pathID(r, "id")
 	fid, ok2 := pathID(r, "fid")
 	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	f, data, err := h.deps.Incoming.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	files.Serve(w, f, data)
+	return nil
 }

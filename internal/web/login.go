@@ -137,23 +137,23 @@ func (h *handler) otpSubmit(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) logout(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := h.deps.Auth.Logout(r.Context(), c.Actor, c.Token); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.deps.Sessions.ClearCookie(w, r)
 	redirectFlash(w, r, "/login", "success", "您已安全退出")
+	return nil
 }
 
-func (h *handler) logoutAll(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) logoutAll(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	n, err := h.deps.Auth.LogoutEverywhere(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.deps.Sessions.ClearCookie(w, r)
 	redirectFlash(w, r, "/login", "success", "已退出全部 "+strconv.FormatInt(n, 10)+" 个登录会话")
+	return nil
 }
 
 type totpSetupData struct {
@@ -171,8 +171,9 @@ type recoveryData struct {
 
 // totpSetupPage shows the pending secret as a QR code (a new one with
 // ?new=1, e.g. when the scan went to the wrong app).
-func (h *handler) totpSetupPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) totpSetupPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderTOTPSetup(w, r, c, http.StatusOK, nil)
+	return nil
 }
 
 func (h *handler) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
@@ -195,16 +196,15 @@ func (h *handler) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *htt
 	h.tpl.Page(w, r, status, "totp_setup", View{Layout: Layout{Title: "绑定动态验证码"}, Data: d})
 }
 
-func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	codes, err := h.deps.Auth.ConfirmTOTP(r.Context(), c.Actor, c.Token, r.PostFormValue("otp"))
 	if err != nil {
 		fields, _ := fieldErrors(err)
 		if fields == nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.renderTOTPSetup(w, r, c, http.StatusUnprocessableEntity, fields)
-		return
+		return nil
 	}
 	next := "/"
 	if c.User.MustChangePassword {
@@ -212,6 +212,7 @@ func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *htt
 	}
 	setFlash(w, Flash{Kind: "success", Text: "动态验证码绑定成功，今后登录时需输入验证器上的 6 位数字"})
 	h.showRecoveryCodes(w, r, codes, next)
+	return nil
 }
 
 // showRecoveryCodes shows a new set of recovery codes: the only time

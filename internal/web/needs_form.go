@@ -32,25 +32,25 @@ func (h *handler) renderNeedForm(w http.ResponseWriter, r *http.Request, c *http
 }
 
 // needNew is the need form, on a visit (?visit=ID) or alone.
-func (h *handler) needNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	d := needFormData{Form: map[string]string{"urgency": "normal", "recorded_on": h.deps.Visits.Today(), "org_code": c.Actor.OrgCode},
 		Errors: map[string]string{}}
 	if vid, err := strconv.ParseInt(r.URL.Query().Get("visit"), 10, 64); err == nil && vid > 0 {
 		v, err := h.deps.Visits.Visit(r.Context(), c.Actor, vid)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.Visit, d.Form["visit_id"], d.Form["org_code"] = v, strconv.FormatInt(vid, 10), v.OrgCode
 	}
 	h.renderNeedForm(w, r, c, http.StatusOK, d)
+	return nil
 }
 
 // needCreate records a need; back to its visit when it came from one.
-func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := r.ParseForm(); err != nil {
 		h.tpl.Error(w, r, http.StatusBadRequest, "")
-		return
+		return nil
 	}
 	form := formValues(r, needFields...)
 	in := visit.NeedInput{OrgCode: form["org_code"], Category: form["category"], Urgency: form["urgency"], Summary: form["summary"],
@@ -60,8 +60,7 @@ func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if in.VisitID > 0 {
 		var err error
 		if v, err = h.deps.Visits.Visit(r.Context(), c.Actor, in.VisitID); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	n, err := h.deps.Visits.CreateNeed(r.Context(), c.Actor, in)
@@ -71,12 +70,12 @@ func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 			to = "/visits/" + strconv.FormatInt(in.VisitID, 10)
 		}
 		redirectFlash(w, r, to, "success", "妇情已记录")
-		return
+		return nil
 	}
 	errs, ok := mergeErrors(map[string]string{}, err)
 	if !ok {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.renderNeedForm(w, r, c, http.StatusUnprocessableEntity, needFormData{Visit: v, Form: form, Errors: errs})
+	return nil
 }

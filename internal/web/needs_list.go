@@ -43,47 +43,45 @@ func (d needListData) query(path string) string {
 }
 
 // needsList is the needs the actor sees, names masked and contacts hidden.
-func (h *handler) needsList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needsList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	f := needFilter(r)
 	f.Page = listPage(r, 20)
 	items, total, err := h.deps.Visits.Needs(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := needListData{visitPage: h.visitPage("needs"), Items: items, Pager: NewPager(r, 20, total), F: f,
 		CanRecord: c.Actor.Can(access.RecordWork), Categories: visitOptions(visit.Categories),
 		Urgencies: visitOptions(visit.Urgencies), Statuses: visitOptions(visit.NeedStatuses)}
 	d.Export = d.query("/needs/export.xlsx")
 	h.tpl.Page(w, r, http.StatusOK, "need_list", View{Layout: Layout{Title: "妇情", Active: "visits"}, Data: d})
+	return nil
 }
 
 // needsExport writes the filtered need list as Excel: masked names, no
 // contacts, as on the page.
-func (h *handler) needsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	f := needFilter(r)
 	f.All = true
 	items, _, err := h.deps.Visits.Needs(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("妇情", []Column{{"记录日期", 12}, {"类别", 10}, {"紧急程度", 8}, {"诉求内容", 50}, {"妇女", 10},
 		{"状态", 10}, {"责任单位", 24}, {"记录单位", 24}, {"记录人", 12}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	for _, n := range items {
 		if err := sh.Add(n.RecordedOn, n.CategoryLabel(), n.UrgencyLabel(), n.Summary, n.PersonName, n.StatusLabel(), n.OrgName,
 			n.OriginName, n.Recorder); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.visitExported(r, c, "need.export", "need", len(items))
 	if err := sh.Send(w, r, "妇情"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"halfsky/internal/access"
+	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
 )
@@ -27,14 +28,10 @@ type needShowData struct {
 
 // needShow is one need: details (personal ones only to its responsible
 // unit), hand-over timeline and forms, and the task made of it.
-func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	form := map[string]string{"starts_on": h.deps.Visits.Today(), "due_on": visit.AddDays(h.deps.Visits.Today(), 14)}
 	h.renderNeedShow(w, r, c, http.StatusOK, id, "", form, map[string]string{})
+	return nil
 }
 
 func (h *handler) renderNeedShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, which string, form, errs map[string]string) {
@@ -99,24 +96,23 @@ func (h *handler) handoverTargets(r *http.Request, c *httpx.Current, n visit.Nee
 }
 
 // needHandover sends the need to another unit.
-func (h *handler) needHandover(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needHandover(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok := pathID(r, "id")
 	if !ok || r.ParseForm() != nil {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	form := formValues(r, "to_org_code", "reason")
 	_, err := h.deps.Visits.HandOver(r.Context(), c.Actor, id, visit.HandoverInput{ToCode: form["to_org_code"], Reason: form["reason"]})
 	h.needAfter(w, r, c, id, "handover", form, err, "已移交，等待对方接收")
+	return nil
 }
 
 // needDecide accepts or refuses the pending hand-over of the need.
-func (h *handler) needDecide(accept bool) func(http.ResponseWriter, *http.Request, *httpx.Current) {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needDecide(accept bool) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 		id, ok := pathID(r, "id")
 		if !ok || r.ParseForm() != nil {
-			h.tpl.Error(w, r, http.StatusNotFound, "")
-			return
+			return apperr.ErrNotFound
 		}
 		form := formValues(r, "reply")
 		_, err := h.deps.Visits.Decide(r.Context(), c.Actor, id, accept, form["reply"])
@@ -125,15 +121,15 @@ func (h *handler) needDecide(accept bool) func(http.ResponseWriter, *http.Reques
 			msg = "已拒收，并答复移交单位"
 		}
 		h.needAfter(w, r, c, id, "decide", form, err, msg)
+		return nil
 	}
 }
 
 // needTask turns the need into a practical task.
-func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok := pathID(r, "id")
 	if !ok || r.ParseForm() != nil {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	form := formValues(r, "title", "detail", "owner_id", "owner_name", "starts_on", "due_on")
 	in := visit.TaskInput{NeedID: id, Title: form["title"], Detail: form["detail"], OwnerName: form["owner_name"],
@@ -142,9 +138,10 @@ func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	t, err := h.deps.Visits.CreateTask(r.Context(), c.Actor, in)
 	if err == nil {
 		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(t.ID, 10), "success", "已转为实事")
-		return
+		return nil
 	}
 	h.needAfter(w, r, c, id, "task", form, err, "")
+	return nil
 }
 
 // needAfter ends a POST on a need: back to it with a flash, or the page

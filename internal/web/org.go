@@ -35,12 +35,14 @@ type childRow struct {
 	Below int
 }
 
-func (h *handler) orgRoot(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgRoot(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderOrg(w, r, c, c.Actor.OrgCode)
+	return nil
 }
 
-func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderOrg(w, r, c, r.PathValue("code"))
+	return nil
 }
 
 func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) {
@@ -126,7 +128,7 @@ type orgSearchData struct {
 	Errors  map[string]string
 }
 
-func (h *handler) orgSearch(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgSearch(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := orgSearchData{Q: strings.TrimSpace(q.Get("q")), Kind: q.Get("kind"), Kinds: kindOptions(), Errors: map[string]string{}}
@@ -136,8 +138,7 @@ func (h *handler) orgSearch(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	under, err := h.deps.Orgs.ByCode(ctx, c.Actor, underCode)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Under = under
 	if d.Kind != "" && !org.Kind(d.Kind).Valid() {
@@ -147,11 +148,11 @@ func (h *handler) orgSearch(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	pager := NewPager(r, org.PerPageDefault, 0)
 	list, total, err := h.deps.Orgs.Search(ctx, c.Actor, org.Filter{Under: under.Code, Kind: org.Kind(d.Kind), Q: d.Q, Page: pager.Page, PerPage: pager.PerPage})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Results = list
 	d.Pager = NewPager(r, org.PerPageDefault, total)
 	crumbs := []Crumb{{Href: "/org/" + under.Code, Label: under.Name}, {Label: "查找组织"}}
 	h.tpl.Page(w, r, http.StatusOK, "org_search", View{Layout: Layout{Title: "查找组织", Crumbs: crumbs, Active: "org"}, Data: d})
+	return nil
 }

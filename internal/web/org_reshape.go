@@ -85,7 +85,7 @@ func (v *reshapeView) Value(key string) string { return v.Form[key] }
 // merge; the new code, for a recode) with a message. Refused: the page
 // again with the reason beside the field, or the error page for who may
 // not (403) or cannot see the unit (404).
-func (h *handler) orgReshape(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) orgReshape(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	code, action := r.PathValue("code"), r.PathValue("action")
 	v := &reshapeView{Open: action, Form: map[string]string{}, Errors: map[string]string{}}
@@ -131,7 +131,7 @@ func (h *handler) orgReshape(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 			if res, err = h.deps.Orgs.PreviewSplit(ctx, a, code, plan); err == nil {
 				v.Preview = &res
 				h.renderOrgWith(w, r, c, code, http.StatusOK, v)
-				return
+				return nil
 			}
 			break
 		}
@@ -140,17 +140,15 @@ func (h *handler) orgReshape(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 			msg = "已拆分" + res.Unit.Name + "：新设 " + strconv.Itoa(len(res.New)) + " 个单位"
 		}
 	default:
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	if err == nil {
 		redirectFlash(w, r, "/org/"+to, "success", msg)
-		return
+		return nil
 	}
 	fields, message := fieldErrors(err)
 	if status := statusOf(err); fields == nil || status == http.StatusForbidden || status == http.StatusNotFound {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for k, m := range fields {
 		v.Errors[action+"."+v.rowKey(k)] = m
@@ -159,6 +157,7 @@ func (h *handler) orgReshape(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		v.Errors[action] = message // a refusal of the whole form (e.g. accounts still there)
 	}
 	h.renderOrgWith(w, r, c, code, statusOf(err), v)
+	return nil
 }
 
 // statusOf is the HTTP status of a domain error.

@@ -15,10 +15,10 @@ func (h *handler) problemRoutes(mux httpx.Mux) {
 	mux.Handle("GET /problems/stats.xlsx", h.can(access.ViewWork, h.problemStatsExport))
 	mux.Handle("GET /problems/new", h.can(access.RecordWork, h.problemNew))
 	mux.Handle("POST /problems", h.can(access.RecordWork, h.problemCreate))
-	mux.Handle("GET /problems/{id}", h.can(access.ViewWork, h.problemShow))
-	mux.Handle("GET /problems/{id}/edit", h.can(access.RecordWork, h.problemEdit))
-	mux.Handle("POST /problems/{id}/edit", h.can(access.RecordWork, h.problemUpdate))
-	mux.HandleUpload("POST /problems/{id}/progress", h.can(access.ViewWork, h.problemProgress)) // with evidence files
+	mux.Handle("GET /problems/{id}", h.can(access.ViewWork, httpx.ID(h.problemShow)))
+	mux.Handle("GET /problems/{id}/edit", h.can(access.RecordWork, httpx.ID(h.problemEdit)))
+	mux.Handle("POST /problems/{id}/edit", h.can(access.RecordWork, httpx.ID(h.problemUpdate)))
+	mux.HandleUpload("POST /problems/{id}/progress", h.can(access.ViewWork, httpx.ID(h.problemProgress))) // with evidence files
 	mux.Handle("GET /problems/{id}/files/{fid}", h.can(access.ViewWork, h.problemFile))
-	mux.Handle("POST /problems/{id}/{action}", h.can(access.ViewWork, h.problemAction)) // apply close return
+	mux.Handle("POST /problems/{id}/{action}", h.can(access.ViewWork, httpx.ID(h.problemAction))) // apply close return
 }

@@ -58,50 +58,43 @@ func readProblemForm(r *http.Request) rectify.Input {
 	return in
 }
 
-func (h *handler) problemNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	in := rectify.Input{Source: "self", Mode: rectify.ModeNow, FoundOn: h.deps.Rectify.Today()}
 	h.renderProblemForm(w, r, http.StatusOK, problemFormData{In: in})
+	return nil
 }
 
-func (h *handler) problemCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	in := readProblemForm(r)
 	id, err := h.deps.Rectify.Create(r.Context(), c.Actor, in)
 	if fields, _ := fieldErrors(err); len(fields) > 0 {
 		h.renderProblemForm(w, r, http.StatusUnprocessableEntity, problemFormData{In: in, Errors: fields})
-		return
+		return nil
 	}
 	h.finish(w, r, rectify.Link(id), err, "问题已登记")
+	return nil
 }
 
-func (h *handler) problemEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) problemEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	p, err := h.deps.Rectify.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if p.OrgID != c.Actor.OrgID || !p.Editable() {
 		redirectFlash(w, r, rectify.Link(id), "error", "只有本单位整改中或被退回的问题可以修改")
-		return
+		return nil
 	}
 	h.renderProblemForm(w, r, http.StatusOK, problemFormData{ID: id, In: rectify.InputOf(p)})
+	return nil
 }
 
-func (h *handler) problemUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) problemUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	in := readProblemForm(r)
 	err := h.deps.Rectify.Update(r.Context(), c.Actor, id, in)
 	if fields, _ := fieldErrors(err); len(fields) > 0 {
 		h.renderProblemForm(w, r, http.StatusUnprocessableEntity, problemFormData{ID: id, In: in, Errors: fields})
-		return
+		return nil
 	}
 	h.finish(w, r, rectify.Link(id), err, "已保存修改")
+	return nil
 }

@@ -80,17 +80,18 @@ func (f problemListData) query(path string) string {
 	return s
 }
 
-func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderProblemList(w, r, c, false)
+	return nil
 }
 
 // problemVerify is the verifier's queue: what the units below applied to close.
-func (h *handler) problemVerify(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemVerify(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !c.Actor.Can(access.ManageWork) {
-		h.denied(w, r, c)
-		return
+		return access.ErrDenied
 	}
 	h.renderProblemList(w, r, c, true)
+	return nil
 }
 
 func (h *handler) renderProblemList(w http.ResponseWriter, r *http.Request, c *httpx.Current, verify bool) {
@@ -125,7 +126,7 @@ func (h *handler) renderProblemList(w http.ResponseWriter, r *http.Request, c *h
 
 // problemExport writes the ledger (or the verifier's queue) as it is
 // filtered, every row, to Excel.
-func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Rectify
 	f := problemFilter(r.URL.Query())
 	name := "问题整改台账"
@@ -135,15 +136,13 @@ func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx
 	f.Full = true
 	items, _, err := svc.List(ctx, a, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("台账", []Column{{"单位代码", 14}, {"单位", 24}, {"问题类别", 10}, {"问题来源", 10}, {"问题表现", 40},
 		{"整改措施", 40}, {"责任人", 12}, {"整改方式", 10}, {"整改计划", 30}, {"发现日期", 12}, {"整改期限/下次复查", 16},
 		{"状态", 10}, {"预警", 8}, {"申请销号时间", 18}, {"销号时间", 18}, {"销号单位", 20}, {"退回理由", 30}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	today := svc.Today()
@@ -151,8 +150,7 @@ func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx
 		if err := sh.Add(p.OrgCode, p.OrgName, p.CategoryLabel(), p.SourceLabel(), p.Description, p.Measures, p.Responsible,
 			p.ModeLabel(), p.Plan, p.FoundOn, p.NextDate(), p.StatusLabel(), rectify.ColourLabel(p.ColourAt(today)),
 			formatDateTime(p.AppliedAt), formatDateTime(p.ClosedAt), p.ClosedByOrg, p.ReturnReason); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "problem.export", "problem", "", audit.OK,
@@ -160,4 +158,5 @@ func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx
 	if err := sh.Send(w, r, name); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

@@ -31,13 +31,9 @@ type problemShowData struct {
 	MaxMB     int
 }
 
-func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.renderProblem(w, r, c, id, http.StatusOK, nil, nil)
+	return nil
 }
 
 // renderProblem renders an item's page; errs and form, when given, carry a
@@ -93,25 +89,21 @@ func (h *handler) problemRefused(w http.ResponseWriter, r *http.Request, c *http
 }
 
 // problemProgress adds a progress update with evidence files.
-func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	defer cleanupMultipart(r)
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
 	in, err := readProgress(r)
 	if err == nil {
 		err = h.deps.Rectify.AddProgress(r.Context(), c.Actor, id, in)
 	}
 	if h.problemRefused(w, r, c, id, err, "progress.", map[string]string{"progress.note": in.Note}) {
-		return
+		return nil
 	}
 	msg := "已记录整改进展"
 	if in.Review {
 		msg = "已记录本次复查"
 	}
 	h.finish(w, r, rectify.Link(id)+"#timeline", err, msg)
+	return nil
 }
 
 // readProgress reads the progress form and its evidence files.
@@ -142,12 +134,7 @@ func readProgress(r *http.Request) (rectify.Progress, error) {
 }
 
 // problemAction is 申请销号 by the unit, or 销号 / 退回 by the unit above.
-func (h *handler) problemAction(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) problemAction(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Rectify
 	note, reason := r.PostFormValue("note"), r.PostFormValue("reason")
 	var err error
@@ -160,19 +147,19 @@ func (h *handler) problemAction(w http.ResponseWriter, r *http.Request, c *httpx
 	case "return":
 		err, msg = svc.Return(ctx, a, id, reason), "已退回，并通知该单位"
 	default:
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	form := map[string]string{r.PathValue("action") + ".note": note, "return.reason": reason}
 	if h.problemRefused(w, r, c, id, err, r.PathValue("action")+".", form) {
-		return
+		return nil
 	}
 	h.finish(w, r, rectify.Link(id), err, msg)
+	return nil
 }
 
 // problemFile serves an evidence file of a visible item.
-func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	h.fileGet(problemFiles{h.deps.Rectify})(w, r, c)
+func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+	return h.fileGet(problemFiles{h.deps.Rectify})(w, r, c)
 }
 
 // problemFiles offers the items' evidence to fileGet; evidence is never

@@ -45,11 +45,10 @@ func (problemStatsData) ListHref(code string, kv ...string) string {
 // Rate is the share closed of a row.
 func (problemStatsData) Rate(n []int64) string { return rectify.Rate(n) }
 
-func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	st, err := h.deps.Rectify.Stats(r.Context(), c.Actor, r.URL.Query().Get("under"))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := problemStatsData{Tabs: h.problemTabs(r, c), Tab: "stats", S: st}
 	d.Export = d.StatsHref(st.Node.Code)
@@ -64,6 +63,7 @@ func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.
 	}
 	crumbs = append(crumbs, Crumb{Label: st.Node.Name + "统计"})
 	h.tpl.Page(w, r, http.StatusOK, "problem_stats", View{Layout: Layout{Title: "整改台账统计 · " + st.Node.Name, Active: "problems", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 // unitChart is a stacked bar per unit of items being fixed, applied and
@@ -117,12 +117,11 @@ func categoryChart(rows []problemCategoryRow) string {
 }
 
 // problemStatsExport writes the roll-up, every column, to Excel.
-func (h *handler) problemStatsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) problemStatsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a := r.Context(), c.Actor
 	st, err := h.deps.Rectify.Stats(ctx, a, r.URL.Query().Get("under"))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	cols := []Column{{"单位代码", 14}, {"单位", 28}}
 	for i := 0; i < rectify.StatWidth; i++ {
@@ -131,8 +130,7 @@ func (h *handler) problemStatsExport(w http.ResponseWriter, r *http.Request, c *
 	cols = append(cols, Column{"销号率", 10})
 	sh, err := newSheet("整改统计", cols)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	add := func(code, name string, n []int64) error {
@@ -148,16 +146,15 @@ func (h *handler) problemStatsExport(w http.ResponseWriter, r *http.Request, c *
 			name += "（本级）"
 		}
 		if err := add(row.Org.Code, name, row.N); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if err := add("", "合计", st.Totals); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "problem.stats_export", "org", st.Node.Code, audit.OK, strconv.Itoa(len(st.Rows))+" 行"))
 	if err := sh.Send(w, r, st.Node.Name+"问题整改统计"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

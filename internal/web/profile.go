@@ -21,8 +21,9 @@ type profileData struct {
 	TOTPBy string
 }
 
-func (h *handler) profile(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) profile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderProfile(w, r, c, http.StatusOK, nil)
+	return nil
 }
 
 func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
@@ -43,63 +44,63 @@ func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, c *httpx
 	h.tpl.Page(w, r, status, "profile", View{Layout: Layout{Title: "个人设置", Active: "profile"}, Data: d})
 }
 
-func (h *handler) profilePassword(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) profilePassword(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	next := r.PostFormValue("password")
 	if next != r.PostFormValue("password2") {
 		h.renderProfile(w, r, c, http.StatusUnprocessableEntity, map[string]string{"password2": "两次输入的新密码不一致"})
-		return
+		return nil
 	}
 	err := h.deps.Auth.ChangePassword(r.Context(), c.Actor, r.PostFormValue("current"), next, c.Token)
 	if err != nil {
 		if fields, _ := fieldErrors(err); fields != nil {
 			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
-			return
+			return nil
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, "/profile", "success", "密码已修改，其他设备上的登录已退出")
+	return nil
 }
 
-func (h *handler) profileTOTPDisable(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) profileTOTPDisable(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	err := h.deps.Auth.DisableOwnTOTP(r.Context(), c.Actor, r.PostFormValue("current"))
 	if err != nil {
 		if fields, msg := fieldErrors(err); fields != nil {
 			if len(fields) == 0 {
 				redirectFlash(w, r, "/profile", "error", msg)
-				return
+				return nil
 			}
 			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
-			return
+			return nil
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, "/profile", "success", "已关闭动态验证码")
+	return nil
 }
 
-func (h *handler) profileEmail(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) profileEmail(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	err := h.deps.Auth.SetEmail(r.Context(), c.Actor, c.User.ID, r.PostFormValue("email"))
 	if err != nil {
 		if fields, _ := fieldErrors(err); fields != nil {
 			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
-			return
+			return nil
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, "/profile", "success", "通知邮箱已保存")
+	return nil
 }
 
 // profileRecoveryCodes makes a new set of recovery codes (the old ones
 // stop working), given the password and a current authenticator code.
-func (h *handler) profileRecoveryCodes(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) profileRecoveryCodes(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	codes, err := h.deps.Auth.RegenerateRecoveryCodes(r.Context(), c.Actor, r.PostFormValue("current"), r.PostFormValue("otp"))
 	if err != nil {
 		if fields, msg := fieldErrors(err); fields != nil {
 			if len(fields) == 0 {
 				redirectFlash(w, r, "/profile", "error", msg)
-				return
+				return nil
 			}
 			// The form's own ids, so the errors sit beside its fields.
 			errs := map[string]string{}
@@ -107,11 +108,11 @@ func (h *handler) profileRecoveryCodes(w http.ResponseWriter, r *http.Request, c
 				errs["rc-"+k] = v
 			}
 			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, errs)
-			return
+			return nil
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	setFlash(w, Flash{Kind: "success", Text: "已生成新的恢复码，旧恢复码已全部作废"})
 	h.showRecoveryCodes(w, r, codes, "/profile")
+	return nil
 }

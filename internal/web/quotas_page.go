@@ -22,10 +22,11 @@ type quotaListData struct {
 
 // quotasList is the quotas the actor sees, her own progress, and (for
 // those who set them) the form of a new one.
-func (h *handler) quotasList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) quotasList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	from, to := visit.QuarterOf(h.deps.Visits.Today())
 	form := map[string]string{"org_code": c.Actor.OrgCode, "metric": "women", "target": "10", "starts_on": from, "ends_on": to, "title": "1+10+N 联系妇女"}
 	h.renderQuotas(w, r, c, http.StatusOK, form, map[string]string{})
+	return nil
 }
 
 func (h *handler) renderQuotas(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) {
@@ -46,10 +47,10 @@ func (h *handler) renderQuotas(w http.ResponseWriter, r *http.Request, c *httpx.
 }
 
 // quotaCreate sets a quota for the actor's unit or one below it.
-func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := r.ParseForm(); err != nil {
 		h.tpl.Error(w, r, http.StatusBadRequest, "")
-		return
+		return nil
 	}
 	form := formValues(r, "org_code", "metric", "target", "starts_on", "ends_on", "title")
 	errs := map[string]string{}
@@ -58,16 +59,16 @@ func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	q, err := h.deps.Visits.CreateQuota(r.Context(), c.Actor, in)
 	if err == nil && len(errs) == 0 {
 		redirectFlash(w, r, "/visits/quotas/"+strconv.FormatInt(q.ID, 10), "success", "任务指标已设置")
-		return
+		return nil
 	}
 	if err != nil {
 		var ok bool
 		if errs, ok = mergeErrors(errs, err); !ok {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.renderQuotas(w, r, c, http.StatusUnprocessableEntity, form, errs)
+	return nil
 }
 
 type quotaShowData struct {
@@ -76,39 +77,27 @@ type quotaShowData struct {
 }
 
 // quotaShow is a quota with every cadre's progress in the actor's scope.
-func (h *handler) quotaShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) quotaShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	p, err := h.deps.Visits.QuotaProgress(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.tpl.Page(w, r, http.StatusOK, "quota_show", View{Layout: Layout{Title: p.Quota.Title, Active: "visits",
 		Crumbs: []Crumb{{Href: "/visits/quotas", Label: "任务指标"}, {Label: p.Quota.Title}}}, Data: quotaShowData{visitPage: h.visitPage("quotas"), P: p}})
+	return nil
 }
 
 // quotaExport writes every cadre's progress against a quota, as the page
 // shows it, to Excel.
-func (h *handler) quotaExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) quotaExport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	p, err := h.deps.Visits.QuotaProgress(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("指标完成情况", []Column{{"干部", 12}, {"单位代码", 14}, {"单位", 24}, {p.Quota.MetricLabel(), 12},
 		{"目标", 8}, {"是否达标", 10}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	for _, x := range p.Cadres {
@@ -117,12 +106,12 @@ func (h *handler) quotaExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 			reached = "已达标"
 		}
 		if err := sh.Add(x.Name, x.OrgCode, x.OrgName, x.Value, x.Target, reached); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.visitExported(r, c, "quota.export", "quota", len(p.Cadres))
 	if err := sh.Send(w, r, p.Quota.Title+"完成情况"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

@@ -58,7 +58,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"halfsky/internal/db"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -72,6 +71,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"halfsky/internal/db"
 )
 
 //go:embed templates/*.html

@@ -19,14 +19,14 @@ type reportTodoData struct {
 }
 
 // reportsTodo lists what the actor's unit still has to report.
-func (h *handler) reportsTodo(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) reportsTodo(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	list, err := h.deps.Reports.Todo(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.tpl.Page(w, r, http.StatusOK, "report_todo", View{Layout: Layout{Title: "督办报送", Active: "reports"},
 		Data: reportTodoData{Reports: reportRows(list, h.deps.Reports)}})
+	return nil
 }
 
 // reportShowData is one report: the unit's form, or the issuing side's
@@ -51,13 +51,9 @@ type reportShowData struct {
 	Study       *study.ReportStudy // the 学习活动 counted in it
 }
 
-func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.renderReport(w, r, c, id, http.StatusOK, nil)
+	return nil
 }
 
 // renderReport renders a report page; d, when given, carries a refused
@@ -114,12 +110,7 @@ func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, c *httpx.
 }
 
 // reportSave keeps a draft of the unit's report or submits it.
-func (h *handler) reportSave(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) reportSave(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, svc := r.Context(), h.deps.Reports
 	_ = r.ParseForm()
 	d := &reportShowData{Body: r.PostFormValue("body"), Numbers: map[string]string{}, Errors: map[string]string{}}
@@ -153,38 +144,34 @@ func (h *handler) reportSave(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		d.Errors = fields
 		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return
+		return nil
 	}
 	msg := "草稿已保存"
 	if submit {
 		msg = "已报送，等待报送部门审核"
 	}
 	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, msg)
+	return nil
 }
 
 // reportExtension asks for a later deadline.
-func (h *handler) reportExtension(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) reportExtension(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	until, reason := strings.TrimSpace(r.PostFormValue("until")), strings.TrimSpace(r.PostFormValue("reason"))
 	err := h.deps.Reports.RequestExtension(r.Context(), c.Actor, id, until, reason)
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		for k, m := range fields {
 			d.Errors["ext."+k] = m
 		}
 		d.Form = map[string]string{"ext.until": until, "ext.reason": reason}
 		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return
+		return nil
 	}
 	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, "延期申请已提交，等待报送部门审批")
+	return nil
 }
 
 // reportFormFromStored is the stored report's text for a page shown again
@@ -219,57 +206,46 @@ func (h *handler) decideReport(r *http.Request, c *httpx.Current, id int64, acti
 }
 
 // reportDecide is a decision posted from the report page.
-func (h *handler) reportDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) reportDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	msg, known, err := h.decideReport(r, c, id, r.PathValue("action"))
 	if !known {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		for k, m := range fields {
 			d.Errors["decide."+k] = m
 		}
 		d.Form = map[string]string{"decide.reason": r.PostFormValue("reason"), "decide.reply": r.PostFormValue("reply")}
 		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return
+		return nil
 	}
 	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, msg)
+	return nil
 }
 
-func (h *handler) reportFileUpload(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) reportFileUpload(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	defer cleanupMultipart(r)
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
 	name, data, err := upload(r, "file")
 	if err == nil {
 		var f files.File
 		if f, err = h.deps.Reports.Attach(r.Context(), c.Actor, id, name, data); err == nil {
 			redirectFlash(w, r, "/reports/"+strconv.FormatInt(id, 10), "success", "已添加附件“"+f.Name+"”")
-			return
+			return nil
 		}
 	}
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.FileError = errorText(err)
 		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return
+		return nil
 	}
 	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, "")
+	return nil
 }

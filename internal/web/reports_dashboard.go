@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/report"
 )
@@ -43,8 +44,9 @@ func (d dashData) GroupHref(code string) string {
 	return s
 }
 
-func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderDashboard(w, r, c, http.StatusOK, 0, nil, nil)
+	return nil
 }
 
 func (h *handler) renderDashboard(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, rowID int64, errs, form map[string]string) {
@@ -103,24 +105,21 @@ func (h *handler) renderDashboard(w http.ResponseWriter, r *http.Request, c *htt
 
 // dashboardDecide is a decision posted from a row of the dashboard; it
 // comes back to the same view (drill-down, filter and page kept).
-func (h *handler) dashboardDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) dashboardDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok1 := pathID(r, "id")
 	rid, ok2 := pathID(r, "rid")
 	rpid, ok3 := pathID(r, "rpid")
 	if !ok1 || !ok2 || !ok3 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	// The report must be under this requirement of this document.
 	rep, err := h.deps.Reports.Get(r.Context(), c.Actor, rpid)
 	if err != nil || rep.DocID != id || rep.RequirementID != rid {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	msg, known, err := h.decideReport(r, c, rpid, r.PathValue("action"))
 	if !known {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	back := "/docs/" + strconv.FormatInt(id, 10) + "/requirements/" + strconv.FormatInt(rid, 10)
 	if q := keepDashQuery(r.URL.Query()); q != "" {
@@ -129,9 +128,10 @@ func (h *handler) dashboardDecide(w http.ResponseWriter, r *http.Request, c *htt
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		form := map[string]string{"reason": r.PostFormValue("reason"), "reply": r.PostFormValue("reply")}
 		h.renderDashboard(w, r, c, http.StatusUnprocessableEntity, rpid, fields, form)
-		return
+		return nil
 	}
 	h.finish(w, r, back, err, rep.OrgName+"："+msg)
+	return nil
 }
 
 // keepDashQuery keeps only the dashboard's own parameters.
@@ -146,12 +146,11 @@ func keepDashQuery(q url.Values) string {
 }
 
 // dashboardUrge is the one-click 催办 of every unit still missing.
-func (h *handler) dashboardUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) dashboardUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok1 := pathID(r, "id")
 	rid, ok2 := pathID(r, "rid")
 	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	n, err := h.deps.Reports.Urge(r.Context(), c.Actor, id, rid)
 	back := "/docs/" + strconv.FormatInt(id, 10) + "/requirements/" + strconv.FormatInt(rid, 10)
@@ -163,6 +162,7 @@ func (h *handler) dashboardUrge(w http.ResponseWriter, r *http.Request, c *httpx
 		msg = "各单位均已报送，无需催办"
 	}
 	h.finish(w, r, back, err, msg)
+	return nil
 }
 
 // RowAction is where a row's decision posts, keeping the current view.

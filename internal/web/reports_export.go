@@ -1,9 +1,11 @@
 package web
 
 import (
-	"halfsky/internal/db"
 	"net/http"
 	"strings"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/db"
 
 	"halfsky/internal/httpx"
 	"halfsky/internal/report"
@@ -12,12 +14,11 @@ import (
 // dashboardExport writes the per-unit table of a requirement as an Excel
 // workbook, streamed row by row: the same domain call and filter as the
 // page (under, state), every row instead of one page.
-func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok1 := pathID(r, "id")
 	rid, ok2 := pathID(r, "rid")
 	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Reports
 	q := r.URL.Query()
@@ -27,13 +28,11 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	}
 	req, d, err := svc.Requirement(ctx, a, id, rid)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	units, _, err := svc.Units(ctx, a, id, rid, report.UnitFilter{Under: strings.TrimSpace(q.Get("under")), State: state})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 
 	cols := []Column{{"单位代码", 14}, {"单位名称", 28}, {"状态", 10}, {"签收时间", 18}, {"报送时间", 18}, {"截止日期", 12}, {"延期", 22}}
@@ -47,8 +46,7 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	cols = append(cols, Column{"退回理由", 30})
 	sh, err := newSheet("报送情况", cols)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	now := svc.Now()
@@ -68,8 +66,7 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 		}
 		vals = append(vals, u.ReturnReason)
 		if err := sh.Add(vals...); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	name := req.Title + "报送情况"
@@ -79,4 +76,5 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	if err := sh.Send(w, r, name); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/httpx"
 )
@@ -16,11 +17,10 @@ type roleRequestsData struct {
 
 // roleRequestsPage lists requests for administrator roles: the pending
 // ones with approve and reject, and those decided lately.
-func (h *handler) roleRequestsPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) roleRequestsPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	all, err := h.deps.Auth.RoleRequests(r.Context(), c.Actor, "", 0)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := roleRequestsData{Me: c.Actor.UserID}
 	for _, q := range all {
@@ -31,14 +31,14 @@ func (h *handler) roleRequestsPage(w http.ResponseWriter, r *http.Request, c *ht
 		}
 	}
 	h.tpl.Page(w, r, http.StatusOK, "role_requests", View{Layout: Layout{Title: "角色审批", Active: "role-requests"}, Data: d})
+	return nil
 }
 
 // roleRequestDecide approves or rejects one request.
-func (h *handler) roleRequestDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) roleRequestDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	var approve bool
 	var msg string
@@ -48,16 +48,15 @@ func (h *handler) roleRequestDecide(w http.ResponseWriter, r *http.Request, c *h
 	case "reject":
 		msg = "已驳回该申请"
 	default:
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	if _, err := h.deps.Auth.DecideRoleRequest(r.Context(), c.Actor, id, approve); err != nil {
 		if _, m := fieldErrors(err); m != "" {
 			redirectFlash(w, r, "/role-requests", "error", m)
-			return
+			return nil
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, "/role-requests", "success", msg)
+	return nil
 }

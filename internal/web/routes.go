@@ -74,21 +74,21 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("GET /incoming", h.can(access.ViewDocs, h.incomingList))
 	mux.Handle("GET /incoming/new", h.can(access.ReceiveDocs, h.incomingNew))
 	mux.HandleUpload("POST /incoming", h.can(access.ReceiveDocs, h.incomingCreate)) // a file, pasted text, or typed fields
-	mux.Handle("GET /incoming/{id}", h.can(access.ViewDocs, h.incomingShow))
-	mux.Handle("GET /incoming/{id}/edit", h.can(access.ViewDocs, h.incomingEdit))
-	mux.Handle("POST /incoming/{id}/edit", h.can(access.ViewDocs, h.incomingUpdate))
-	mux.Handle("POST /incoming/{id}/void", h.can(access.ViewDocs, h.incomingVoid))
+	mux.Handle("GET /incoming/{id}", h.can(access.ViewDocs, httpx.ID(h.incomingShow)))
+	mux.Handle("GET /incoming/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.incomingEdit)))
+	mux.Handle("POST /incoming/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.incomingUpdate)))
+	mux.Handle("POST /incoming/{id}/void", h.can(access.ViewDocs, httpx.ID(h.incomingVoid)))
 	mux.Handle("GET /incoming/{id}/files/{fid}", h.can(access.ViewDocs, h.incomingFile))
-	mux.Handle("GET /docs/{id}", h.can(access.ViewDocs, h.docShow))
-	mux.Handle("GET /docs/{id}/print", h.can(access.ViewDocs, h.docPrint))
+	mux.Handle("GET /docs/{id}", h.can(access.ViewDocs, httpx.ID(h.docShow)))
+	mux.Handle("GET /docs/{id}/print", h.can(access.ViewDocs, httpx.ID(h.docPrint)))
 	mux.HandleFunc("GET "+docprint.CSSPath, printCSS)
 	mux.Handle("GET /docs/{id}/edit", h.can(access.ViewDocs, h.docEdit))
-	mux.Handle("POST /docs/{id}/edit", h.can(access.ViewDocs, h.docUpdate))
-	mux.Handle("POST /docs/{id}/{action}", h.can(access.ViewDocs, h.docAction)) // submit review sign issue receive correct
-	mux.HandleUpload("POST /docs/{id}/files", h.can(access.ViewDocs, h.docFileUpload))
+	mux.Handle("POST /docs/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.docUpdate)))
+	mux.Handle("POST /docs/{id}/{action}", h.can(access.ViewDocs, httpx.ID(h.docAction))) // submit review sign issue receive correct
+	mux.HandleUpload("POST /docs/{id}/files", h.can(access.ViewDocs, httpx.ID(h.docFileUpload)))
 	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Docs)))
 	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Docs, "/docs/", "/edit")))
-	mux.Handle("POST /docs/{id}/requirements", h.can(access.ViewDocs, h.reqAdd))
+	mux.Handle("POST /docs/{id}/requirements", h.can(access.ViewDocs, httpx.ID(h.reqAdd)))
 	mux.Handle("POST /docs/{id}/requirements/{rid}/delete", h.can(access.ViewDocs, h.reqRemove))
 	// 督办: the sender's dashboard of one requirement.
 	mux.Handle("GET /docs/{id}/requirements/{rid}", h.can(access.ViewDocs, h.dashboard))
@@ -98,13 +98,13 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 
 	// 报送: a unit's reports.
 	mux.Handle("GET /reports/todo", h.can(access.ViewDocs, h.reportsTodo))
-	mux.Handle("GET /reports/{id}", h.can(access.ViewDocs, h.reportShow))
-	mux.Handle("POST /reports/{id}", h.can(access.ViewDocs, h.reportSave))
-	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, h.reportExtension))
-	mux.HandleUpload("POST /reports/{id}/files", h.can(access.ViewDocs, h.reportFileUpload))
+	mux.Handle("GET /reports/{id}", h.can(access.ViewDocs, httpx.ID(h.reportShow)))
+	mux.Handle("POST /reports/{id}", h.can(access.ViewDocs, httpx.ID(h.reportSave)))
+	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, httpx.ID(h.reportExtension)))
+	mux.HandleUpload("POST /reports/{id}/files", h.can(access.ViewDocs, httpx.ID(h.reportFileUpload)))
 	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Reports)))
 	mux.Handle("POST /reports/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Reports, "/reports/", "#report-files")))
-	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, h.reportDecide)) // accept return grant refuse
+	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, httpx.ID(h.reportDecide))) // accept return grant refuse
 
 	// Notifications are about documents and reports: the business roles'.
 	mux.Handle("GET /notices", h.can(access.ViewDocs, h.notices))

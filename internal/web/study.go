@@ -15,11 +15,11 @@ func (h *handler) studyRoutes(mux httpx.Mux) {
 	mux.Handle("GET /study/stats.xlsx", h.can(access.ViewWork, h.studyStatsExport))
 	mux.Handle("GET /study/new", h.can(access.RecordWork, h.studyNew))
 	mux.HandleUpload("POST /study", h.can(access.RecordWork, h.studyCreate)) // with its photos
-	mux.Handle("GET /study/{id}", h.can(access.ViewWork, h.studyShow))
-	mux.Handle("GET /study/{id}/edit", h.can(access.RecordWork, h.studyEdit))
-	mux.Handle("POST /study/{id}/edit", h.can(access.RecordWork, h.studyUpdate))
-	mux.HandleUpload("POST /study/{id}/photos", h.can(access.RecordWork, h.studyPhotoAdd))
+	mux.Handle("GET /study/{id}", h.can(access.ViewWork, httpx.ID(h.studyShow)))
+	mux.Handle("GET /study/{id}/edit", h.can(access.RecordWork, httpx.ID(h.studyEdit)))
+	mux.Handle("POST /study/{id}/edit", h.can(access.RecordWork, httpx.ID(h.studyUpdate)))
+	mux.HandleUpload("POST /study/{id}/photos", h.can(access.RecordWork, httpx.ID(h.studyPhotoAdd)))
 	mux.Handle("GET /study/{id}/photos/{fid}", h.can(access.ViewWork, h.studyPhoto))
 	mux.Handle("POST /study/{id}/photos/{fid}/delete", h.can(access.RecordWork, h.studyPhotoRemove))
-	mux.Handle("POST /reports/{id}/study", h.can(access.RecordWork, h.reportStudyAttach))
+	mux.Handle("POST /reports/{id}/study", h.can(access.RecordWork, httpx.ID(h.reportStudyAttach)))
 }

@@ -58,10 +58,11 @@ func (h *handler) renderStudyForm(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 // studyNew is the blank form; ?doc= preselects the document studied.
-func (h *handler) studyNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	form := map[string]string{"kind": string(study.KindStudy), "held_on": h.deps.Study.Now().In(db.Shanghai).Format("2006-01-02"),
 		"doc_id": r.URL.Query().Get("doc")}
 	h.renderStudyForm(w, r, c, http.StatusOK, &studyFormData{Form: form})
+	return nil
 }
 
 // studyInput reads the form fields; a participant count that is not a
@@ -122,7 +123,7 @@ func studyUploads(r *http.Request) ([]study.Upload, error) {
 }
 
 // studyCreate records an activity with its photos.
-func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	defer cleanupMultipart(r)
 	photos, uerr := studyUploads(r)
 	in, form, errs := studyInput(r)
@@ -144,30 +145,24 @@ func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 			}
 		}
 		h.renderStudyForm(w, r, c, http.StatusUnprocessableEntity, &studyFormData{Form: form, Errors: fields})
-		return
+		return nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, "/study/"+strconv.FormatInt(x.ID, 10), "success", "学习活动已登记")
+	return nil
 }
 
 // studyEdit is the form over the stored activity.
-func (h *handler) studyEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) studyEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	x, err := h.deps.Study.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if !study.CanEdit(c.Actor, x) {
 		h.tpl.Error(w, r, http.StatusForbidden, "只能修改本单位登记的学习活动")
-		return
+		return nil
 	}
 	form := map[string]string{"kind": string(x.Kind), "held_on": x.HeldOn, "topic": x.Topic, "place": x.Place, "speaker": x.Speaker,
 		"participants": strconv.Itoa(x.Participants), "summary": x.Summary}
@@ -175,15 +170,11 @@ func (h *handler) studyEdit(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		form["doc_id"] = strconv.FormatInt(x.DocID, 10)
 	}
 	h.renderStudyForm(w, r, c, http.StatusOK, &studyFormData{ID: id, Version: x.Version, Form: form})
+	return nil
 }
 
 // studyUpdate saves the edit form.
-func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	_ = r.ParseForm()
 	in, form, errs := studyInput(r)
 	version, _ := strconv.Atoi(form["version"])
@@ -195,7 +186,8 @@ func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	}
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		h.renderStudyForm(w, r, c, http.StatusUnprocessableEntity, &studyFormData{ID: id, Version: version, Form: form, Errors: fields})
-		return
+		return nil
 	}
 	h.finish(w, r, "/study/"+strconv.FormatInt(id, 10), err, "已保存")
+	return nil
 }

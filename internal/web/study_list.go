@@ -67,7 +67,7 @@ type studyListData struct {
 
 // studyList is the 学习动态 feed: the latest activities of every unit in
 // the actor's scope.
-func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	f := studyFilter(r)
 	d := studyListData{F: f, Kinds: studyKindOptions(), Errors: map[string]string{}, CanRecord: c.Actor.Can(access.RecordWork)}
 	d.Filtered = f != (study.Filter{})
@@ -87,26 +87,24 @@ func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		d.Errors, status, err = fields, http.StatusUnprocessableEntity, nil
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Items, d.Pager = items, NewPager(r, studyPerPage, total)
 	h.tpl.Page(w, r, status, "study_list", View{Layout: Layout{Title: "学习动态", Active: "study"}, Data: d})
+	return nil
 }
 
 // studyExport is the feed as Excel: the same filters, every row in scope.
-func (h *handler) studyExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx := r.Context()
 	items, _, err := h.deps.Study.List(ctx, c.Actor, studyFilter(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("学习动态", []Column{{"活动日期", 12}, {"单位", 24}, {"单位代码", 14}, {"形式", 10}, {"主题", 40},
 		{"学习公文", 36}, {"地点", 20}, {"主讲人", 14}, {"参加人数", 10}, {"照片", 6}, {"活动内容", 60}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for _, x := range items {
 		docLabel := ""
@@ -116,8 +114,7 @@ func (h *handler) studyExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 		if err := sh.Add(x.HeldOn, x.OrgName, x.OrgCode, x.Kind.Label(), x.Topic, docLabel, x.Place, x.Speaker,
 			x.Participants, x.PhotoCount, x.Summary); err != nil {
 			sh.Close()
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(c.Actor, "study.export", "study_activity", "", audit.OK,
@@ -125,4 +122,5 @@ func (h *handler) studyExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err := sh.Send(w, r, "学习动态"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

@@ -26,12 +26,7 @@ func (h *handler) reportStudy(r *http.Request, c *httpx.Current, reportID int64)
 
 // reportStudyAttach counts the ticked activities in the unit's report and
 // fills its numbers from them.
-func (h *handler) reportStudyAttach(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) reportStudyAttach(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	_ = r.ParseForm()
 	var ids []int64
 	for _, v := range r.PostForm["activity"] {
@@ -42,4 +37,5 @@ func (h *handler) reportStudyAttach(w http.ResponseWriter, r *http.Request, c *h
 	rs, err := h.deps.Study.AttachToReport(r.Context(), c.Actor, id, ids)
 	msg := "已计入 " + strconv.Itoa(rs.Sessions) + " 项学习活动（" + strconv.Itoa(rs.Participants) + " 人次），报送中的相应数字已更新"
 	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10)+"#study", err, msg)
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"halfsky/internal/apperr"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/study"
@@ -19,13 +20,9 @@ type studyShowData struct {
 	MaxMB      int
 }
 
-func (h *handler) studyShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) studyShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.renderStudy(w, r, c, id, http.StatusOK, "")
+	return nil
 }
 
 func (h *handler) renderStudy(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, photoErr string) {
@@ -52,12 +49,7 @@ func (h *handler) renderStudy(w http.ResponseWriter, r *http.Request, c *httpx.C
 }
 
 // studyPhotoAdd uploads more photos to an activity.
-func (h *handler) studyPhotoAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) studyPhotoAdd(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	defer cleanupMultipart(r)
 	photos, err := studyUploads(r)
 	if err == nil {
@@ -65,40 +57,40 @@ func (h *handler) studyPhotoAdd(w http.ResponseWriter, r *http.Request, c *httpx
 	}
 	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
 		h.renderStudy(w, r, c, id, http.StatusUnprocessableEntity, fields["photos"])
-		return
+		return nil
 	}
 	h.finish(w, r, "/study/"+strconv.FormatInt(id, 10)+"#photos", err, "照片已上传")
+	return nil
 }
 
 // studyPhoto shows a photo inline: it is a checked JPG or PNG, so the
 // browser may display it in the page.
-func (h *handler) studyPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok1 := pathID(r, "id")
 	fid, ok2 := pathID(r, "fid")
 	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	f, data, err := h.deps.Study.Photo(r.Context(), c.Actor, id, fid)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", f.ContentType)
 	w.Header().Set("Content-Disposition", "inline")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "private, max-age=3600")
 	w.Write(data)
+	return nil
 }
 
 // studyPhotoRemove takes a photo off an activity.
-func (h *handler) studyPhotoRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyPhotoRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok1 := pathID(r, "id")
 	fid, ok2 := pathID(r, "fid")
 	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	err := h.deps.Study.RemovePhoto(r.Context(), c.Actor, id, fid)
 	h.finish(w, r, "/study/"+strconv.FormatInt(id, 10)+"#photos", err, "照片已删除")
+	return nil
 }

@@ -45,12 +45,11 @@ func (d studyStatsData) Feed(code string) string {
 }
 
 // studyStats is the roll-up: one row per child unit, by kind and month.
-func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	under, year := h.statsQuery(r)
 	st, err := h.deps.Study.Stats(r.Context(), c.Actor, under, year)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	this := h.deps.Study.Now().In(db.Shanghai).Year()
 	d := studyStatsData{S: st, Kinds: studyKindOptions(), Under: under, ChartJSON: studyChart(st)}
@@ -64,6 +63,7 @@ func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	}
 	crumbs = append(crumbs, Crumb{Label: st.Node.Name + " · 学习统计"})
 	h.tpl.Page(w, r, http.StatusOK, "study_stats", View{Layout: Layout{Title: "学习统计", Active: "study", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 // studyChart is the ECharts option of the by-month chart: activities as
@@ -91,13 +91,12 @@ func studyChart(st study.Stats) string {
 
 // studyStatsExport is the roll-up as Excel: the per-unit rows with the
 // total, then the months.
-func (h *handler) studyStatsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) studyStatsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx := r.Context()
 	under, year := h.statsQuery(r)
 	st, err := h.deps.Study.Stats(ctx, c.Actor, under, year)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	cols := []Column{{"单位", 28}, {"单位代码", 14}, {"活动次数", 10}, {"参加人次", 10}}
 	for _, k := range study.Kinds {
@@ -105,8 +104,7 @@ func (h *handler) studyStatsExport(w http.ResponseWriter, r *http.Request, c *ht
 	}
 	sh, err := newSheet("学习统计", cols)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	row := func(name, code string, x study.StatRow) error {
 		vals := []any{name, code, x.Activities, x.Participants}
@@ -141,11 +139,11 @@ func (h *handler) studyStatsExport(w http.ResponseWriter, r *http.Request, c *ht
 	}
 	if err != nil {
 		sh.Close()
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(c.Actor, "study.stats_export", "org", st.Node.Code, audit.OK, strconv.Itoa(year)))
 	if err := sh.Send(w, r, "学习统计_"+st.Node.Name+"_"+strconv.Itoa(year)); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

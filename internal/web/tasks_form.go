@@ -25,17 +25,18 @@ func (h *handler) renderTaskForm(w http.ResponseWriter, r *http.Request, c *http
 }
 
 // taskNew is the form of a task not made of a recorded need.
-func (h *handler) taskNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) taskNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	today := h.deps.Visits.Today()
 	form := map[string]string{"org_code": c.Actor.OrgCode, "starts_on": today, "due_on": visit.AddDays(today, 14)}
 	h.renderTaskForm(w, r, c, http.StatusOK, taskFormData{Form: form, Errors: map[string]string{}})
+	return nil
 }
 
 // taskCreate saves a task made without a need.
-func (h *handler) taskCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) taskCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := r.ParseForm(); err != nil {
 		h.tpl.Error(w, r, http.StatusBadRequest, "")
-		return
+		return nil
 	}
 	form := formValues(r, "org_code", "title", "detail", "owner_id", "owner_name", "starts_on", "due_on")
 	in := visit.TaskInput{OrgCode: form["org_code"], Title: form["title"], Detail: form["detail"], OwnerName: form["owner_name"],
@@ -44,14 +45,14 @@ func (h *handler) taskCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	t, err := h.deps.Visits.CreateTask(r.Context(), c.Actor, in)
 	if err == nil {
 		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(t.ID, 10), "success", "实事已安排")
-		return
+		return nil
 	}
 	errs, ok := mergeErrors(map[string]string{}, err)
 	if !ok {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	h.renderTaskForm(w, r, c, http.StatusUnprocessableEntity, taskFormData{Form: form, Errors: errs})
+	return nil
 }
 
 // ownerOptions are the cadres a task of the unit may be given to.

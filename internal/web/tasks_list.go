@@ -39,35 +39,33 @@ func (d taskListData) query(path string) string {
 
 // tasksList is the practical tasks in scope: open ones first by deadline,
 // overdue rows red and those due within 3 days yellow.
-func (h *handler) tasksList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) tasksList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	f := taskFilter(r)
 	f.Page = listPage(r, 20)
 	items, total, err := h.deps.Visits.Tasks(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := taskListData{visitPage: h.visitPage("tasks"), Items: items, Pager: NewPager(r, 20, total), F: f,
 		CanRecord: c.Actor.Can(access.RecordWork), Statuses: visitOptions(visit.TaskStatuses)}
 	d.Export = d.query("/tasks/export.xlsx")
 	h.tpl.Page(w, r, http.StatusOK, "task_list", View{Layout: Layout{Title: "办实事", Active: "visits"}, Data: d})
+	return nil
 }
 
 // tasksExport writes the filtered task list, every row, as Excel.
-func (h *handler) tasksExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) tasksExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	f := taskFilter(r)
 	f.All, f.Full = true, true
 	svc := h.deps.Visits
 	items, _, err := svc.Tasks(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("办实事", []Column{{"实事", 36}, {"单位", 24}, {"责任人", 12}, {"开始日期", 12}, {"截止日期", 12},
 		{"状态", 10}, {"预警", 8}, {"办结日期", 12}, {"办理结果", 40}, {"群众评价", 10}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	today := svc.Today()
@@ -80,12 +78,12 @@ func (h *handler) tasksExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 			warn = "临期"
 		}
 		if err := sh.Add(t.Title, t.OrgName, t.OwnerName, t.StartsOn, t.DueOn, t.StatusLabel(), warn, t.ClosedOn, t.Result, t.FeedbackLabel()); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.visitExported(r, c, "task.export", "task", len(items))
 	if err := sh.Send(w, r, "办实事"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
 )
@@ -18,13 +19,9 @@ type taskShowData struct {
 }
 
 // taskShow is one task with its start and close forms.
-func (h *handler) taskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) taskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	h.renderTaskShow(w, r, c, http.StatusOK, id, map[string]string{"outcome": visit.TaskDone}, map[string]string{})
+	return nil
 }
 
 func (h *handler) renderTaskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, form, errs map[string]string) {
@@ -40,38 +37,33 @@ func (h *handler) renderTaskShow(w http.ResponseWriter, r *http.Request, c *http
 }
 
 // taskStart moves the task to 办理中.
-func (h *handler) taskStart(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) taskStart(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	_, err := h.deps.Visits.StartTask(r.Context(), c.Actor, id)
 	h.finish(w, r, "/tasks/"+strconv.FormatInt(id, 10), err, "已开始办理")
+	return nil
 }
 
 // taskClose finishes the task: done with result and feedback, or unable
 // with the reason.
-func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, ok := pathID(r, "id")
 	if !ok || r.ParseForm() != nil {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	form := formValues(r, "outcome", "result", "feedback")
 	_, err := h.deps.Visits.CloseTask(r.Context(), c.Actor, id, visit.CloseInput{Outcome: form["outcome"], Result: form["result"], Feedback: form["feedback"]})
 	if err == nil {
 		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(id, 10), "success", "实事已办结")
-		return
+		return nil
 	}
 	errs, isForm := mergeErrors(map[string]string{}, err)
 	if !isForm {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if _, whole := errs["_"]; whole && len(errs) == 1 {
 		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(id, 10), "error", errs["_"])
-		return
+		return nil
 	}
 	h.renderTaskShow(w, r, c, http.StatusUnprocessableEntity, id, form, errs)
+	return nil
 }

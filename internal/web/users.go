@@ -33,7 +33,7 @@ func roleFilter() []Option {
 	return append(out, Option{Value: "none", Label: access.NoRole.Label()})
 }
 
-func (h *handler) usersList(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) usersList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := r.URL.Query()
 	d := usersListData{Q: strings.TrimSpace(q.Get("q")), Role: q.Get("role"), Under: strings.TrimSpace(q.Get("under")),
 		Roles: roleFilter(), CanCreate: c.Actor.Can(access.ManageUsers)}
@@ -48,11 +48,11 @@ func (h *handler) usersList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	f.Page = pager.Page
 	users, total, err := h.deps.Auth.Users(r.Context(), c.Actor, f)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Users, d.Pager, d.Now = users, NewPager(r, 50, total), h.deps.Auth.Now()
 	h.tpl.Page(w, r, http.StatusOK, "users_list", View{Layout: Layout{Title: "用户管理", Active: "users"}, Data: d})
+	return nil
 }
 
 type userFormData struct {
@@ -95,15 +95,16 @@ func (h *handler) renderUserNew(w http.ResponseWriter, r *http.Request, c *httpx
 		Data: userFormData{Form: form, Errors: errs, Roles: createRoles(c.Actor), Units: h.unitOptions(r, c)}})
 }
 
-func (h *handler) userNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	form := map[string]string{"org": r.URL.Query().Get("org"), "role": string(access.Staff)}
 	if form["org"] == "" {
 		form["org"] = c.Actor.OrgCode
 	}
 	h.renderUserNew(w, r, c, http.StatusOK, form, nil)
+	return nil
 }
 
-func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	form := map[string]string{}
 	for _, k := range []string{"username", "display_name", "org", "role", "email"} {
 		form[k] = strings.TrimSpace(r.PostFormValue(k))
@@ -118,13 +119,13 @@ func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		fields, _ := fieldErrors(err)
 		if fields == nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		h.renderUserNew(w, r, c, http.StatusUnprocessableEntity, form, fields)
-		return
+		return nil
 	}
 	h.showTemporary(w, r, u, temp, "create")
+	return nil
 }
 
 // tempData is the page that shows a one-time password, once.
@@ -164,8 +165,9 @@ type userShowData struct {
 	Errors     map[string]string
 }
 
-func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	h.renderUser(w, r, c, http.StatusOK, nil)
+	return nil
 }
 
 // grantOptions are the business roles the actor may give the account.
@@ -235,11 +237,10 @@ func (h *handler) renderUser(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 }
 
 // userAction runs one of the account actions posted from a user's page.
-func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	ctx, svc, a := r.Context(), h.deps.Auth, c.Actor
 	var msg string
@@ -253,11 +254,10 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		if temp, err = svc.ResetPassword(ctx, a, id); err == nil {
 			u, err := svc.User(ctx, a, id)
 			if err != nil {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 			h.showTemporary(w, r, u, temp, "reset")
-			return
+			return nil
 		}
 	case "role":
 		err, msg = svc.SetRole(ctx, a, id, access.Role(r.PostFormValue("role"))), "角色已修改，该用户须重新登录"
@@ -284,22 +284,21 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		n, err = svc.RevokeSessions(ctx, a, id)
 		msg = "已结束 " + strconv.FormatInt(n, 10) + " 个登录会话"
 	default:
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
+		return apperr.ErrNotFound
 	}
 	if err != nil {
 		if fields, m := fieldErrors(err); fields != nil {
 			if len(fields) == 0 {
 				redirectFlash(w, r, "/users/"+r.PathValue("id"), "error", m)
-				return
+				return nil
 			}
 			h.renderUser(w, r, c, http.StatusUnprocessableEntity, fields)
-			return
+			return nil
 		}
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	redirectFlash(w, r, "/users/"+r.PathValue("id"), "success", msg)
+	return nil
 }
 
 // renameField moves a validation error's message from one field to

@@ -11,10 +11,10 @@ import (
 // needs (妇情) with their hand-overs, practical tasks (实事), quotas and
 // statistics, each list with its Excel export.
 func (h *handler) visitRoutes(mux httpx.Mux) {
-	view := func(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+	view := func(fn httpx.Handler) http.Handler {
 		return h.can(access.ViewWork, fn)
 	}
-	record := func(fn func(http.ResponseWriter, *http.Request, *httpx.Current)) http.Handler {
+	record := func(fn httpx.Handler) http.Handler {
 		return h.can(access.RecordWork, fn)
 	}
 
@@ -22,15 +22,15 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("GET /visits/export.xlsx", view(h.visitsExport))
 	mux.Handle("GET /visits/new", record(h.visitNew))
 	mux.HandleUpload("POST /visits", record(h.visitCreate)) // with its photos
-	mux.Handle("GET /visits/{id}", view(h.visitShow))
-	mux.Handle("GET /visits/edit/{id}", record(h.visitEdit))
-	mux.HandleUpload("POST /visits/edit/{id}", record(h.visitUpdate))
+	mux.Handle("GET /visits/{id}", view(httpx.ID(h.visitShow)))
+	mux.Handle("GET /visits/edit/{id}", record(httpx.ID(h.visitEdit)))
+	mux.HandleUpload("POST /visits/edit/{id}", record(httpx.ID(h.visitUpdate)))
 	mux.Handle("GET /visits/{id}/photos/{fid}", view(h.visitPhoto))
 
 	mux.Handle("GET /visits/quotas", view(h.quotasList))
 	mux.Handle("POST /visits/quotas", h.can(access.ManageWork, h.quotaCreate))
-	mux.Handle("GET /visits/quotas/{id}", view(h.quotaShow))
-	mux.Handle("GET /visits/quotas/export/{id}", view(h.quotaExport))
+	mux.Handle("GET /visits/quotas/{id}", view(httpx.ID(h.quotaShow)))
+	mux.Handle("GET /visits/quotas/export/{id}", view(httpx.ID(h.quotaExport)))
 
 	mux.Handle("GET /visits/stats", view(h.visitStats))
 	mux.Handle("GET /visits/stats/export.xlsx", view(h.visitStatsExport))
@@ -39,7 +39,7 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("GET /needs/export.xlsx", view(h.needsExport))
 	mux.Handle("GET /needs/new", record(h.needNew))
 	mux.Handle("POST /needs", record(h.needCreate))
-	mux.Handle("GET /needs/{id}", view(h.needShow))
+	mux.Handle("GET /needs/{id}", view(httpx.ID(h.needShow)))
 	mux.Handle("POST /needs/{id}/handover", record(h.needHandover))
 	mux.Handle("POST /needs/{id}/accept", record(h.needDecide(true)))
 	mux.Handle("POST /needs/{id}/refuse", record(h.needDecide(false)))
@@ -49,7 +49,7 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("GET /tasks/export.xlsx", view(h.tasksExport))
 	mux.Handle("GET /tasks/new", record(h.taskNew))
 	mux.Handle("POST /tasks", record(h.taskCreate))
-	mux.Handle("GET /tasks/{id}", view(h.taskShow))
-	mux.Handle("POST /tasks/{id}/start", record(h.taskStart))
+	mux.Handle("GET /tasks/{id}", view(httpx.ID(h.taskShow)))
+	mux.Handle("POST /tasks/{id}/start", record(httpx.ID(h.taskStart)))
 	mux.Handle("POST /tasks/{id}/close", record(h.taskClose))
 }

@@ -31,9 +31,10 @@ func (h *handler) renderVisitForm(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 // visitNew is the empty visit form: today, at the cadre's own unit.
-func (h *handler) visitNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	form := map[string]string{"org_code": c.Actor.OrgCode, "visited_on": h.deps.Visits.Today()}
 	h.renderVisitForm(w, r, c, http.StatusOK, visitFormData{Form: form, Errors: map[string]string{}, Action: "/visits"})
+	return nil
 }
 
 func visitInput(r *http.Request) (visit.VisitInput, map[string]string, map[string]string) {
@@ -48,7 +49,7 @@ func visitInput(r *http.Request) (visit.VisitInput, map[string]string, map[strin
 }
 
 // visitCreate records a visit with its photos.
-func (h *handler) visitCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	defer cleanupMultipart(r)
 	photos, err := visitPhotos(r)
 	in, form, errs := visitInput(r)
@@ -56,69 +57,59 @@ func (h *handler) visitCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 		var v visit.Visit
 		if v, err = h.deps.Visits.CreateVisit(r.Context(), c.Actor, in, photos); err == nil {
 			redirectFlash(w, r, "/visits/"+strconv.FormatInt(v.ID, 10), "success", "走访已登记")
-			return
+			return nil
 		}
 	}
 	if err != nil {
 		var ok bool
 		if errs, ok = mergeErrors(errs, err); !ok {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.renderVisitForm(w, r, c, http.StatusUnprocessableEntity, visitFormData{Form: form, Errors: errs, Action: "/visits"})
+	return nil
 }
 
 // visitEdit is the form of an existing visit.
-func (h *handler) visitEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) visitEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	v, err := h.deps.Visits.Visit(r.Context(), c.Actor, id)
 	if err == nil {
 		err = visit.MayEditVisit(c.Actor, v) // the form of a visit she may not change is not offered
 	}
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	form := map[string]string{"org_code": v.OrgCode, "visited_on": v.VisitedOn, "place": v.Place, "companions": v.Companions,
 		"households": strconv.Itoa(v.Households), "women": strconv.Itoa(v.Women), "notes": v.Notes, "version": strconv.Itoa(v.Version)}
 	h.renderVisitForm(w, r, c, http.StatusOK, visitFormData{Visit: v, Form: form, Errors: map[string]string{},
 		Action: "/visits/edit/" + strconv.FormatInt(id, 10)})
+	return nil
 }
 
 // visitUpdate saves an edited visit (and any photos added).
-func (h *handler) visitUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	defer cleanupMultipart(r)
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
 	v, err := h.deps.Visits.Visit(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	photos, err := visitPhotos(r)
 	in, form, errs := visitInput(r)
 	if err == nil && len(errs) == 0 {
 		if _, err = h.deps.Visits.UpdateVisit(r.Context(), c.Actor, id, in, photos); err == nil {
 			redirectFlash(w, r, "/visits/"+strconv.FormatInt(id, 10), "success", "已保存")
-			return
+			return nil
 		}
 	}
 	if err != nil {
+		var ok bool
 		if errs, ok = mergeErrors(errs, err); !ok {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	h.renderVisitForm(w, r, c, http.StatusUnprocessableEntity, visitFormData{Visit: v, Form: form, Errors: errs,
 		Action: "/visits/edit/" + strconv.FormatInt(id, 10)})
+	return nil
 }
 
 // withSelected keeps a chosen unit code that is deeper than the offered

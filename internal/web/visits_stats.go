@@ -42,12 +42,11 @@ func nonZero(n int) string {
 
 // visitStats is the module's statistics under a unit, rolled up per
 // child unit with drill-down, by category and status, and per month.
-func (h *handler) visitStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	svc := h.deps.Visits
 	st, err := svc.Stats(r.Context(), c.Actor, visitStatsFilter(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := visitStatsData{visitPage: h.visitPage("stats"), S: st, Years: svc.Years(r.Context(), c.Actor)}
 	d.Export = withQuery("/visits/stats/export.xlsx", "under", st.Node.Code, "year", nonZero(st.Year), "month", nonZero(st.Month))
@@ -58,6 +57,7 @@ func (h *handler) visitStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	}
 	crumbs = append(crumbs, Crumb{Label: st.Node.Name + "统计"})
 	h.tpl.Page(w, r, http.StatusOK, "visit_stats", View{Layout: Layout{Title: "访妇情办实事统计 · " + st.Node.Name, Active: "visits", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 func chartJSON(opt map[string]any) string {
@@ -125,17 +125,15 @@ func visitUnitChart(st visit.Stats) string {
 
 // visitStatsExport writes the roll-up table and the category and status
 // counts of the same unit and period to Excel.
-func (h *handler) visitStatsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) {
+func (h *handler) visitStatsExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	st, err := h.deps.Visits.Stats(r.Context(), c.Actor, visitStatsFilter(r))
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	sh, err := newSheet("访妇情办实事统计", []Column{{"单位代码", 14}, {"单位", 28}, {"走访次数", 10}, {"接触妇女", 10},
 		{"记录妇情", 10}, {"安排实事", 10}, {"办结实事", 10}, {"逾期实事", 10}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	defer sh.Close()
 	row := func(code, name string, n []int64) error {
@@ -151,13 +149,11 @@ func (h *handler) visitStatsExport(w http.ResponseWriter, r *http.Request, c *ht
 			name += "（本级）"
 		}
 		if err := row(r0.Org.Code, name, r0.N); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if err := row("", "合计", st.Totals); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	_ = sh.Add()
 	for _, group := range []struct {
@@ -167,8 +163,7 @@ func (h *handler) visitStatsExport(w http.ResponseWriter, r *http.Request, c *ht
 		_ = sh.Add(group.title)
 		for _, c := range group.list {
 			if err := sh.Add("", c.Label, c.N); err != nil {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 		}
 	}
@@ -176,4 +171,5 @@ func (h *handler) visitStatsExport(w http.ResponseWriter, r *http.Request, c *ht
 	if err := sh.Send(w, r, st.Node.Name+"访妇情办实事统计"); err != nil {
 		h.fail(w, r, err)
 	}
+	return nil
 }
