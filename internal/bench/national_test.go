@@ -281,14 +281,15 @@ var tunedSettings = map[string]string{"max_parallel_workers_per_gather": "0", "p
 // tunedPostgres opens a second pool on d's schema with tunedSettings.
 func tunedPostgres(b *testing.B, d *db.DB) *db.DB {
 	ctx := context.Background()
-	var schema string
-	if err := d.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+	var database, schema string
+	if err := d.QueryRow(ctx, `SELECT current_database(), current_schema()`).Scan(&database, &schema); err != nil {
 		b.Fatal(err)
 	}
 	u, err := url.Parse(testdb.PostgresURL())
 	if err != nil {
 		b.Fatal(err)
 	}
+	u.Path = "/" + database
 	q := u.Query()
 	q.Set("search_path", schema)
 	for k, v := range tunedSettings {

@@ -1,7 +1,9 @@
 // Package testdb gives tests a fresh, migrated database on each engine
-// halfsky supports: a temporary SQLite file, and a private schema in the
-// throwaway PostgreSQL cluster that scripts/test.sh starts
-// (HALFSKY_TEST_POSTGRES_URL).
+// halfsky supports: a temporary SQLite file, and a private database in
+// the throwaway PostgreSQL cluster that scripts/test.sh starts
+// (HALFSKY_TEST_POSTGRES_URL), each a copy of a template migrated once
+// (template.go). PostgresEmpty gives an empty private schema instead,
+// for tests of migrating itself.
 package testdb
 
 import (
@@ -33,27 +35,44 @@ func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 }
 
-// SQLite opens a migrated database in a temporary directory.
+// SQLite opens a migrated database in a temporary directory: a copy of
+// one migrated once per test binary (migrating every test's database
+// cost more than most tests).
 func SQLite(t testing.TB) *db.DB {
 	t.Helper()
 	ctx := context.Background()
-	d, err := db.OpenSQLite(ctx, filepath.Join(t.TempDir(), "test.db"))
+	img, err := sqliteImage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "test.db")
+	if err := os.WriteFile(path, img, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.OpenSQLite(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	if _, err := d.Migrate(ctx); err != nil {
+	if _, err := d.Migrate(ctx); err != nil { // a no-op on the copy; kept so a stale image could not pass
 		t.Fatal(err)
 	}
 	return d
 }
 
-// Postgres opens a migrated private schema in the test cluster; it skips
+// Postgres opens a migrated database of its own in the test cluster, a
+// copy of a template migrated once (CREATE DATABASE … TEMPLATE); it skips
 // when no cluster is configured, unless Required.
 func Postgres(t testing.TB) *db.DB {
 	t.Helper()
-	d := PostgresEmpty(t)
-	if _, err := d.Migrate(context.Background()); err != nil {
+	ctx := context.Background()
+	u := postgresClone(t)
+	d, err := db.Open(ctx, u, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if _, err := d.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return d
