@@ -36,7 +36,7 @@ var engines = []engine{
 	{"sqlite", func(t *testing.T) { t.Setenv("HALFSKY_DATA_DIR", t.TempDir()); t.Setenv("HALFSKY_DATABASE_URL", "") }},
 	{"postgres", func(t *testing.T) {
 		t.Setenv("HALFSKY_DATA_DIR", t.TempDir())
-		t.Setenv("HALFSKY_DATABASE_URL", testdb.PostgresSchemaURL(t))
+		t.Setenv("HALFSKY_DATABASE_URL", testdb.PostgresEmptyURL(t))
 	}},
 }
 

@@ -21,7 +21,9 @@ import (
 	"halfsky/internal/config"
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
+	"halfsky/internal/org"
 	"halfsky/internal/server"
+	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
 )
 
@@ -57,11 +59,16 @@ func Config() config.Config {
 // database with accounts is served as it is).
 func Start(t testing.TB, d *db.DB) *App {
 	t.Helper()
-	app := StartBare(t, d)
-	if _, err := demo.Seed(context.Background(), app.Server.Deps.Auth, Password, true); err != nil {
-		t.Fatal(err)
-	}
-	return app
+	testdb.Fill(t, d, "testapp.demo", seedDemo)
+	return StartBare(t, d)
+}
+
+// seedDemo is the demo tree and its accounts (the seed's first steps),
+// with cheap password hashes.
+func seedDemo(ctx context.Context, d *db.DB) error {
+	auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
+	_, err := demo.Seed(ctx, auth.NewService(d, &org.Store{DB: d}), Password, true)
+	return err
 }
 
 // StartBare serves d as it is, seeding nothing.

@@ -2,7 +2,7 @@
 // halfsky supports: a temporary SQLite file, and a private database in
 // the throwaway PostgreSQL cluster that scripts/test.sh starts
 // (HALFSKY_TEST_POSTGRES_URL), each a copy of a template migrated once
-// (template.go). PostgresEmpty gives an empty private schema instead,
+// (template.go). PostgresEmpty gives an empty private database instead,
 // for tests of migrating itself.
 package testdb
 
@@ -10,7 +10,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -81,7 +80,7 @@ func Postgres(t testing.TB) *db.DB {
 // PostgresEmpty is Postgres without migrating.
 func PostgresEmpty(t testing.TB) *db.DB {
 	t.Helper()
-	d, err := db.Open(context.Background(), PostgresSchemaURL(t), "")
+	d, err := db.Open(context.Background(), PostgresEmptyURL(t), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +88,12 @@ func PostgresEmpty(t testing.TB) *db.DB {
 	return d
 }
 
-// PostgresSchemaURL creates a private, empty schema in the test cluster and
-// returns a URL whose connections use it (for code that opens its own
-// connections, like the command line). The schema is dropped after the test.
-func PostgresSchemaURL(t testing.TB) string {
+// PostgresEmptyURL creates a private, empty database in the test cluster
+// and returns its URL (for code that opens its own connections, like the
+// command line, or runs pg_dump: a database of its own, so nothing the
+// other tests create or drop at the same time is in it). The database is
+// dropped after the test.
+func PostgresEmptyURL(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL()
 	if base == "" {
@@ -102,31 +103,12 @@ func PostgresSchemaURL(t testing.TB) string {
 		t.Skip("no PostgreSQL test cluster (HALFSKY_TEST_POSTGRES_URL); `make test` starts one")
 	}
 	ctx := context.Background()
-	admin, err := db.Open(ctx, base, "")
-	if err != nil {
+	name := "e_" + randHex(8)
+	if err := adminExec(ctx, base, "CREATE DATABASE "+name); err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
-	schema := "t_" + randHex(8)
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if a, err := db.Open(context.Background(), base, ""); err == nil {
-			a.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			a.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	// libpq's "options" (understood by pgx and pg_dump alike) sets the
-	// schema for every connection.
-	q.Set("options", "-csearch_path="+schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	t.Cleanup(func() { _ = adminExec(context.Background(), base, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
+	return withDatabase(t, base, name)
 }
 
 func randHex(n int) string {

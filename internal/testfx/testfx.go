@@ -17,6 +17,7 @@ import (
 	"halfsky/internal/demo"
 	"halfsky/internal/duty"
 	"halfsky/internal/org"
+	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
 )
 
@@ -47,9 +48,10 @@ func Seed(t testing.TB, d *db.DB) *Demo {
 	auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
 	orgs := &org.Store{DB: d}
 	f := &Demo{T: t, Orgs: orgs, Auth: auth.NewService(d, orgs), db: d}
-	if _, err := demo.Seed(context.Background(), f.Auth, Password, true); err != nil {
-		t.Fatal(err)
-	}
+	testdb.Fill(t, d, "testfx.demo", func(ctx context.Context, d *db.DB) error {
+		_, err := demo.Seed(ctx, auth.NewService(d, &org.Store{DB: d}), Password, true)
+		return err
+	})
 	return f
 }
 
