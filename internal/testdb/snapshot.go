@@ -280,4 +280,3 @@ func pgColumn(ctx context.Context, c *pgx.Conn, q string) ([]string, error) {
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[string])
 }
-
