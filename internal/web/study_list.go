@@ -119,8 +119,5 @@ func (h *handler) studyExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(c.Actor, "study.export", "study_activity", "", audit.OK,
 		strconv.Itoa(len(items))+" 条"))
-	if err := sh.Send(w, r, "学习动态"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "学习动态")
 }

@@ -117,42 +117,6 @@ func visitOptions(list []visit.Option) []Option {
 	return out
 }
 
-// formValues trims the named fields of a parsed form.
-func formValues(r *http.Request, names ...string) map[string]string {
-	m := make(map[string]string, len(names))
-	for _, n := range names {
-		m[n] = strings.TrimSpace(r.FormValue(n))
-	}
-	return m
-}
-
-// formInt reads a whole number field; a bad one is a field error.
-func formInt(form map[string]string, errs map[string]string, name, msg string) int {
-	if form[name] == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(form[name])
-	if err != nil {
-		errs[name] = msg
-	}
-	return n
-}
-
-// mergeErrors puts the domain's field messages beside the form's own.
-func mergeErrors(errs map[string]string, err error) (map[string]string, bool) {
-	fe, _ := fieldErrors(err)
-	if fe == nil {
-		return errs, false
-	}
-	for k, v := range fe {
-		errs[k] = v
-	}
-	if len(fe) == 0 {
-		errs["_"] = errorText(err)
-	}
-	return errs, true
-}
-
 // visitPhotos reads the photos of a multipart form (none is fine).
 func visitPhotos(r *http.Request) ([]visit.Photo, error) {
 	if err := r.ParseMultipartForm(1 << 20); err != nil {
