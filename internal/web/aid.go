@@ -108,19 +108,11 @@ func (h *handler) aidUnitOf(ctx context.Context, a access.Actor) (aidUnit, error
 
 // aidOptions turns the domain's key/label pairs into select options.
 func aidOptions(list []aid.Option) []Option {
-	out := make([]Option, len(list))
-	for i, o := range list {
-		out[i] = Option{o.Key, o.Label}
-	}
-	return out
+	return httpx.Map(list, func(o aid.Option) Option { return Option{o.Key, o.Label} })
 }
 
 func aidProgrammeOptions(progs []aid.Programme) []Option {
-	out := make([]Option, 0, len(progs))
-	for _, p := range progs {
-		out = append(out, Option{p.Code, p.Name})
-	}
-	return out
+	return httpx.Map(progs, func(p aid.Programme) Option { return Option{p.Code, p.Name} })
 }
 
 // parseYuan reads an amount in yuan ("10000", "10000.5", "1,000.00") as

@@ -70,7 +70,7 @@ func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.
 	} else {
 		err = apperr.Invalid(errs)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		return h.renderAidCycles(w, r, c, http.StatusUnprocessableEntity, form, fields)
 	}
 	return h.finish(w, r, "/aid/cycles/"+strconv.FormatInt(cy.ID, 10)+"/quotas", err, "已保存年度预算")
@@ -132,7 +132,7 @@ func (h *handler) aidQuotaSave(w http.ResponseWriter, r *http.Request, c *httpx.
 	} else {
 		err = h.deps.Aid.SetQuota(r.Context(), c.Actor, id, district, n)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		msg := fields["quota"]
 		if msg == "" {
 			msg = errorText(err)

@@ -44,7 +44,7 @@ func (h *handler) renderAidExportNew(w http.ResponseWriter, r *http.Request, c *
 	d := aidExportNewData{Tabs: h.aidTabs(r, c), Tab: "exports", Kind: kind, Fields: aidExportFields(kind, p), Form: form, Errors: errs}
 	var err error
 	d.Summary, d.Rows, err = h.deps.Aid.PreviewExport(r.Context(), c.Actor, kind, p)
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		// Bad parameters: say what is wrong; there is nothing to ask for.
 		for k, v := range fields {
 			errs[k] = v
@@ -72,7 +72,7 @@ func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *htt
 	p := aidExportParams(r.PostForm)
 	form := map[string]string{"reason": strings.TrimSpace(r.PostForm.Get("reason"))}
 	_, err := h.deps.Aid.RequestExport(r.Context(), c.Actor, kind, p, form["reason"])
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		return h.renderAidExportNew(w, r, c, http.StatusUnprocessableEntity, kind, p, form, fields)
 	}
 	return h.finish(w, r, "/aid/exports", err, "已提交导出申请，请等待领导审批")

@@ -181,7 +181,7 @@ func (h *handler) aidProgrammeSave(w http.ResponseWriter, r *http.Request, c *ht
 	} else {
 		err = apperr.Invalid(form.Errors)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		form.Errors = fields
 		return h.renderAidProgrammes(w, r, c, http.StatusUnprocessableEntity, &form)
 	}

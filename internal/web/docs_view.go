@@ -8,6 +8,7 @@ import (
 
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
+	"halfsky/internal/httpx"
 	"halfsky/internal/report"
 )
 
@@ -89,11 +90,7 @@ type reportRow struct {
 
 func reportRows(list []report.Report, svc *report.Service) []reportRow {
 	now := svc.Now()
-	out := make([]reportRow, len(list))
-	for i, r := range list {
-		out[i] = reportRow{Report: r, State: r.StateAt(now)}
-	}
-	return out
+	return httpx.Map(list, func(r report.Report) reportRow { return reportRow{Report: r, State: r.StateAt(now)} })
 }
 
 // splitLines splits a textarea into its non-empty lines.

@@ -2,11 +2,13 @@ package web
 
 import (
 	"errors"
-	"halfsky/internal/apperr"
 	"net/http"
 	"sort"
 	"strconv"
 	"strings"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/httpx"
 )
 
 // What every form page shares: its posted values, the domain's refusal
@@ -148,4 +150,33 @@ func renameField(err error, from, to string) error {
 		c.Fields[k] = v
 	}
 	return &c
+}
+
+// unitOptions offers the actor's own unit and the units directly below it;
+// deeper units are typed by code (the field takes any code in scope).
+func (h *handler) unitOptions(r *http.Request, c *httpx.Current) []Option {
+	opts := []Option{{Value: c.Actor.OrgCode, Label: c.Actor.OrgName + "（本单位）"}}
+	unit, err := h.deps.Orgs.ByCode(r.Context(), c.Actor, c.Actor.OrgCode)
+	if err != nil {
+		return opts
+	}
+	kids, _ := h.deps.Orgs.Children(r.Context(), c.Actor, unit)
+	for _, k := range kids {
+		opts = append(opts, Option{Value: k.Code, Label: k.Name})
+	}
+	return opts
+}
+
+// withSelected keeps a chosen unit code that is deeper than the offered
+// ones (typed before, or the unit of the record being edited) selectable.
+func withSelected(opts []Option, code string) []Option {
+	if code == "" {
+		return opts
+	}
+	for _, o := range opts {
+		if o.Value == code {
+			return opts
+		}
+	}
+	return append(opts, Option{Value: code, Label: code})
 }

@@ -106,12 +106,3 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h.tpl.Error(w, r, e.Status, msg)
 }
-
-// safeNext accepts only a local path as a post-login destination, so the
-// login form cannot be used to redirect elsewhere.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
-}

@@ -230,3 +230,12 @@ func group4(s string) string {
 	}
 	return b.String()
 }
+
+// safeNext accepts only a local path as a post-login destination, so the
+// login form cannot be used to redirect elsewhere.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

@@ -69,9 +69,7 @@ func (h *handler) renderOrgWith(w http.ResponseWriter, r *http.Request, c *httpx
 		return err
 	}
 	d := orgPageData{Unit: unit, Counts: counts, Total: total, Kinds: kindOptions()}
-	for _, k := range kids {
-		d.Children = append(d.Children, childRow{Org: k, Below: below[k.ID]})
-	}
+	d.Children = httpx.Map(kids, func(k org.Org) childRow { return childRow{Org: k, Below: below[k.ID]} })
 	if d.History, err = store.HistoryOf(ctx, c.Actor, unit); err != nil {
 		return err
 	}
@@ -91,10 +89,7 @@ func (h *handler) renderOrgWith(w http.ResponseWriter, r *http.Request, c *httpx
 	if err != nil {
 		return err
 	}
-	crumbs := []Crumb{}
-	for _, a := range anc {
-		crumbs = append(crumbs, Crumb{Href: "/org/" + a.Code, Label: a.Name})
-	}
+	crumbs := httpx.Map(anc, func(a org.Org) Crumb { return Crumb{Href: "/org/" + a.Code, Label: a.Name} })
 	if len(anc) > 0 {
 		d.Parent = &anc[len(anc)-1]
 	}
@@ -104,11 +99,7 @@ func (h *handler) renderOrgWith(w http.ResponseWriter, r *http.Request, c *httpx
 }
 
 func kindOptions() []Option {
-	var out []Option
-	for _, k := range org.Kinds {
-		out = append(out, Option{Value: string(k), Label: k.Label()})
-	}
-	return out
+	return httpx.Map(org.Kinds, func(k org.Kind) Option { return Option{Value: string(k), Label: k.Label()} })
 }
 
 type orgSearchData struct {

@@ -61,11 +61,7 @@ type problemListData struct {
 }
 
 func choiceOptions(list []rectify.Choice) []Option {
-	out := make([]Option, len(list))
-	for i, c := range list {
-		out[i] = Option{c.Key, c.Label}
-	}
-	return out
+	return httpx.Map(list, func(c rectify.Choice) Option { return Option{c.Key, c.Label} })
 }
 
 // problemFilter reads the ledger's filters from the query string.

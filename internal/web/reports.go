@@ -138,7 +138,7 @@ func (h *handler) reportSave(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	} else {
 		err = svc.Save(ctx, c.Actor, id, in)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		d.Errors = fields
 		return h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
@@ -153,14 +153,12 @@ func (h *handler) reportSave(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 func (h *handler) reportExtension(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	until, reason := strings.TrimSpace(r.PostFormValue("until")), strings.TrimSpace(r.PostFormValue("reason"))
 	err := h.deps.Reports.RequestExtension(r.Context(), c.Actor, id, until, reason)
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if errs := refusedFields(err, "ext."); errs != nil {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
 			return err
 		}
-		for k, m := range fields {
-			d.Errors["ext."+k] = m
-		}
+		d.Errors = errs
 		d.Form = map[string]string{"ext.until": until, "ext.reason": reason}
 		return h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
@@ -204,14 +202,12 @@ func (h *handler) reportDecide(w http.ResponseWriter, r *http.Request, c *httpx.
 	if !known {
 		return apperr.ErrNotFound
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if errs := refusedFields(err, "decide."); errs != nil {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
 			return err
 		}
-		for k, m := range fields {
-			d.Errors["decide."+k] = m
-		}
+		d.Errors = errs
 		d.Form = map[string]string{"decide.reason": r.PostFormValue("reason"), "decide.reply": r.PostFormValue("reply")}
 		return h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
@@ -228,7 +224,7 @@ func (h *handler) reportFileUpload(w http.ResponseWriter, r *http.Request, c *ht
 			return nil
 		}
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
 			return err

@@ -137,7 +137,7 @@ func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err == nil {
 		x, err = h.deps.Study.Create(r.Context(), c.Actor, in, photos)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		for k, m := range errs {
 			if fields[k] == "" {
 				fields[k] = m
@@ -180,7 +180,7 @@ func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	} else {
 		_, err = h.deps.Study.Update(r.Context(), c.Actor, id, version, in)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		return h.renderStudyForm(w, r, c, http.StatusUnprocessableEntity, &studyFormData{ID: id, Version: version, Form: form, Errors: fields})
 	}
 	return h.finish(w, r, "/study/"+strconv.FormatInt(id, 10), err, "已保存")

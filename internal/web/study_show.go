@@ -52,7 +52,7 @@ func (h *handler) studyPhotoAdd(w http.ResponseWriter, r *http.Request, c *httpx
 	if err == nil {
 		err = h.deps.Study.AddPhotos(r.Context(), c.Actor, id, photos)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		return h.renderStudy(w, r, c, id, http.StatusUnprocessableEntity, fields["photos"])
 	}
 	return h.finish(w, r, "/study/"+strconv.FormatInt(id, 10)+"#photos", err, "照片已上传")

@@ -3,10 +3,11 @@ package web
 import (
 	"errors"
 	"fmt"
-	"halfsky/internal/apperr"
-	"halfsky/internal/files"
 	"io"
 	"net/http"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/files"
 )
 
 // The multipart side of the upload forms: one file read with the size

@@ -73,21 +73,6 @@ func createRoles(a access.Actor) []Option {
 	return out
 }
 
-// unitOptions offers the actor's own unit and the units directly below it;
-// deeper units are typed by code (the field takes any code in scope).
-func (h *handler) unitOptions(r *http.Request, c *httpx.Current) []Option {
-	opts := []Option{{Value: c.Actor.OrgCode, Label: c.Actor.OrgName + "（本单位）"}}
-	unit, err := h.deps.Orgs.ByCode(r.Context(), c.Actor, c.Actor.OrgCode)
-	if err != nil {
-		return opts
-	}
-	kids, _ := h.deps.Orgs.Children(r.Context(), c.Actor, unit)
-	for _, k := range kids {
-		opts = append(opts, Option{Value: k.Code, Label: k.Name})
-	}
-	return opts
-}
-
 func (h *handler) renderUserNew(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) {
 	h.tpl.Page(w, r, status, "user_new", View{Layout: Layout{Title: "新建用户", Active: "users",
 		Crumbs: []Crumb{{Href: "/users", Label: "用户管理"}, {Label: "新建用户"}}},

@@ -110,11 +110,7 @@ func urgencyBadge(u string) string {
 }
 
 func visitOptions(list []visit.Option) []Option {
-	out := make([]Option, len(list))
-	for i, o := range list {
-		out[i] = Option{o.Key, o.Label}
-	}
-	return out
+	return httpx.Map(list, func(o visit.Option) Option { return Option{o.Key, o.Label} })
 }
 
 // visitPhotos reads the photos of a multipart form (none is fine).
