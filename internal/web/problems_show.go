@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"halfsky/internal/access"
@@ -89,29 +88,15 @@ func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *htt
 
 // readProgress reads the progress form and its evidence files.
 func readProgress(r *http.Request) (rectify.Progress, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		if errors.As(err, new(*http.MaxBytesError)) {
-			return rectify.Progress{}, apperr.Field("files", fmt.Sprintf("佐证材料合计不能超过 %d MB", files.MaxSize>>20))
+	const failed = "上传失败，请重新选择文件"
+	evidence, err := formFiles[rectify.Upload](r, "files", files.MaxSize, fmt.Sprintf("佐证材料合计不能超过 %d MB", files.MaxSize>>20), failed)
+	if r.MultipartForm == nil { // the form itself was not read
+		if errors.Is(err, http.ErrNotMultipart) {
+			err = apperr.Field("files", failed)
 		}
-		return rectify.Progress{}, apperr.Field("files", "上传失败，请重新选择文件")
+		return rectify.Progress{}, err
 	}
-	in := rectify.Progress{Note: r.PostFormValue("note"), Review: r.PostFormValue("review") == "1"}
-	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return in, apperr.Field("files", "上传失败，请重新选择文件")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxSize+1))
-		f.Close()
-		if err != nil {
-			return in, apperr.Field("files", "上传失败，请重新选择文件")
-		}
-		in.Files = append(in.Files, rectify.Upload{Name: fh.Filename, Data: data})
-	}
-	return in, nil
+	return rectify.Progress{Note: r.PostFormValue("note"), Review: r.PostFormValue("review") == "1", Files: evidence}, err
 }
 
 // problemAction is 申请销号 by the unit, or 销号 / 退回 by the unit above.

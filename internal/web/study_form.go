@@ -2,8 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,35 +88,13 @@ func studyInput(r *http.Request) (study.Input, map[string]string, map[string]str
 	return in, form, errs
 }
 
-// studyUploads reads the photos of a multipart form (none is fine).
+// studyUploads reads the photos of a form (none is fine).
 func studyUploads(r *http.Request) ([]study.Upload, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, apperr.Field("photos", fmt.Sprintf("照片合计超过 %d MB，请分几次上传", files.MaxSize>>20))
-		}
-		if errors.Is(err, http.ErrNotMultipart) {
-			return nil, nil
-		}
-		return nil, apperr.Field("photos", "上传失败，请重新选择照片")
+	photos, err := photoFiles[study.Upload](r)
+	if errors.Is(err, http.ErrNotMultipart) {
+		return nil, nil
 	}
-	var out []study.Upload
-	for _, hdr := range r.MultipartForm.File["photos"] {
-		if hdr.Filename == "" && hdr.Size == 0 {
-			continue // the empty file input of a form sent without photos
-		}
-		f, err := hdr.Open()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxImageSize+1))
-		f.Close()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		out = append(out, study.Upload{Name: hdr.Filename, Data: data})
-	}
-	return out, nil
+	return photos, err
 }
 
 // studyCreate records an activity with its photos.

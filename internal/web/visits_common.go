@@ -4,15 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
-	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
 )
@@ -113,35 +110,13 @@ func visitOptions(list []visit.Option) []Option {
 	return httpx.Map(list, func(o visit.Option) Option { return Option{o.Key, o.Label} })
 }
 
-// visitPhotos reads the photos of a multipart form (none is fine).
+// visitPhotos reads the photos of a form (none is fine).
 func visitPhotos(r *http.Request) ([]visit.Photo, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, apperr.Field("photos", fmt.Sprintf("照片合计超过 %d MB，请分几次上传", files.MaxSize>>20))
-		}
-		if errors.Is(err, http.ErrNotMultipart) {
-			return nil, r.ParseForm()
-		}
-		return nil, apperr.Field("photos", "上传失败，请重新选择照片")
+	photos, err := photoFiles[visit.Photo](r)
+	if errors.Is(err, http.ErrNotMultipart) {
+		return nil, r.ParseForm()
 	}
-	var out []visit.Photo
-	for _, hdr := range r.MultipartForm.File["photos"] {
-		if hdr.Filename == "" && hdr.Size == 0 {
-			continue
-		}
-		f, err := hdr.Open()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxImageSize+1))
-		f.Close()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		out = append(out, visit.Photo{Name: hdr.Filename, Data: data})
-	}
-	return out, nil
+	return photos, err
 }
 
 // listPage turns ?page= into the domain's page bounds.
