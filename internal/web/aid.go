@@ -8,7 +8,6 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
-	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
 )
@@ -29,15 +28,15 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	mux.Handle("POST /aid/cycles", h.manageAid(h.aidCycleSave))
 	mux.Handle("GET /aid/cycles/{id}/quotas", h.can(access.ViewAid, httpx.ID(h.aidCycleShow)))
 	mux.Handle("POST /aid/cycles/{id}/quotas", h.manageAid(httpx.ID(h.aidQuotaSave)))
-	mux.Handle("GET /aid/{id}", h.can(access.ViewAid, aidPage(h, h.renderAid)))
-	mux.Handle("GET /aid/{id}/edit", h.can(access.RecordAid, h.aidEdit))
-	mux.Handle("POST /aid/{id}/edit", h.can(access.RecordAid, h.aidUpdate))
+	mux.Handle("GET /aid/{id}", h.can(access.ViewAid, httpx.ID(aidPage(h.renderAid))))
+	mux.Handle("GET /aid/{id}/edit", h.can(access.RecordAid, httpx.ID(h.aidEdit)))
+	mux.Handle("POST /aid/{id}/edit", h.can(access.RecordAid, httpx.ID(h.aidUpdate)))
 	mux.Handle("POST /aid/{id}/submit", h.can(access.RecordAid, httpx.ID(h.aidSubmit)))
 	mux.Handle("POST /aid/{id}/decide", h.can(access.RecordAid, httpx.ID(h.aidDecide)))
 	mux.Handle("POST /aid/{id}/reveal", h.can(access.RevealAid, httpx.ID(h.aidReveal)))
 	mux.HandleUpload("POST /aid/{id}/documents", h.can(access.RecordAid, httpx.ID(h.aidFileUpload)))
-	mux.Handle("GET /aid/{id}/documents/{file}/download", h.can(access.ViewAid, h.aidFileDownload))
-	mux.Handle("POST /aid/{id}/documents/{file}/delete", h.can(access.RecordAid, h.aidFileDelete))
+	mux.Handle("GET /aid/{id}/documents/{file}/download", h.can(access.ViewAid, httpx.IDs("file", h.aidFileDownload)))
+	mux.Handle("POST /aid/{id}/documents/{file}/delete", h.can(access.RecordAid, httpx.IDs("file", h.aidFileDelete)))
 	h.aidPayRoutes(mux)
 	h.aidFollowupRoutes(mux)
 	h.aidExportRoutes(mux)
@@ -63,18 +62,12 @@ func aidBadge(status string) string {
 	return "badge-grey"
 }
 
-// aidPage is the GET handler of a page about one application: {id} from
-// the path (not found unless a number), drawn by render with no form
-// input yet.
-func aidPage[D any](h *handler, render func(http.ResponseWriter, *http.Request, *httpx.Current, int64, int, D)) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id, ok := pathID(r, "id")
-		if !ok {
-			return apperr.ErrNotFound
-		}
+// aidPage is the GET handler of a page about one application, drawn by
+// render with no form input yet; its route gives it {id} (httpx.ID).
+func aidPage[D any](render func(http.ResponseWriter, *http.Request, *httpx.Current, int64, int, D) error) func(http.ResponseWriter, *http.Request, *httpx.Current, int64) error {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		var empty D
-		render(w, r, c, id, http.StatusOK, empty)
-		return nil
+		return render(w, r, c, id, http.StatusOK, empty)
 	}
 }
 
@@ -115,19 +108,11 @@ func (h *handler) aidUnitOf(ctx context.Context, a access.Actor) (aidUnit, error
 
 // aidOptions turns the domain's key/label pairs into select options.
 func aidOptions(list []aid.Option) []Option {
-	out := make([]Option, len(list))
-	for i, o := range list {
-		out[i] = Option{o.Key, o.Label}
-	}
-	return out
+	return httpx.Map(list, func(o aid.Option) Option { return Option{o.Key, o.Label} })
 }
 
 func aidProgrammeOptions(progs []aid.Programme) []Option {
-	out := make([]Option, 0, len(progs))
-	for _, p := range progs {
-		out = append(out, Option{p.Code, p.Name})
-	}
-	return out
+	return httpx.Map(progs, func(p aid.Programme) Option { return Option{p.Code, p.Name} })
 }
 
 // parseYuan reads an amount in yuan ("10000", "10000.5", "1,000.00") as

@@ -25,21 +25,18 @@ type aidCyclesData struct {
 func (h *handler) aidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	y := strconv.Itoa(h.deps.Aid.Year())
 	form := map[string]string{"year": y, "opens_on": y + "-01-01", "closes_on": y + "-12-31"}
-	h.renderAidCycles(w, r, c, http.StatusOK, form, nil)
-	return nil
+	return h.renderAidCycles(w, r, c, http.StatusOK, form, nil)
 }
 
-func (h *handler) renderAidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) {
+func (h *handler) renderAidCycles(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	cycles, err := svc.Cycles(ctx, a, "")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	progs, err := svc.Programmes(ctx, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if errs == nil {
 		errs = map[string]string{}
@@ -47,6 +44,7 @@ func (h *handler) renderAidCycles(w http.ResponseWriter, r *http.Request, c *htt
 	d := aidCyclesData{Tabs: h.aidTabs(r, c), Tab: "cycles", Cycles: cycles, CanManage: h.aidCanManage(r, c),
 		Programmes: aidProgrammeOptions(progs), Form: form, Errors: errs}
 	h.tpl.Page(w, r, status, "aid_cycles", View{Layout: Layout{Title: "年度预算与名额", Active: "aid"}, Data: d})
+	return nil
 }
 
 // aidCycleSave opens a programme's year or changes its budget and dates.
@@ -72,12 +70,10 @@ func (h *handler) aidCycleSave(w http.ResponseWriter, r *http.Request, c *httpx.
 	} else {
 		err = apperr.Invalid(errs)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
-		h.renderAidCycles(w, r, c, http.StatusUnprocessableEntity, form, fields)
-		return nil
+	if fields := refusedFields(err, ""); fields != nil {
+		return h.renderAidCycles(w, r, c, http.StatusUnprocessableEntity, form, fields)
 	}
-	h.finish(w, r, "/aid/cycles/"+strconv.FormatInt(cy.ID, 10)+"/quotas", err, "已保存年度预算")
-	return nil
+	return h.finish(w, r, "/aid/cycles/"+strconv.FormatInt(cy.ID, 10)+"/quotas", err, "已保存年度预算")
 }
 
 // aidCycleData is one cycle with the districts' quotas.
@@ -101,21 +97,18 @@ func (d aidCycleData) QuotaValue(q aid.Quota) string {
 }
 
 func (h *handler) aidCycleShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.renderAidCycle(w, r, c, id, http.StatusOK, nil, nil)
-	return nil
+	return h.renderAidCycle(w, r, c, id, http.StatusOK, nil, nil)
 }
 
-func (h *handler) renderAidCycle(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, form, errs map[string]string) {
+func (h *handler) renderAidCycle(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, form, errs map[string]string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	cy, err := svc.Cycle(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	quotas, err := svc.Quotas(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if errs == nil {
 		errs = map[string]string{}
@@ -127,6 +120,7 @@ func (h *handler) renderAidCycle(w http.ResponseWriter, r *http.Request, c *http
 	title := cy.ProgrammeName + strconv.Itoa(cy.Year) + "年度"
 	h.tpl.Page(w, r, status, "aid_cycle", View{Layout: Layout{Title: title, Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: "/aid/cycles", Label: "年度预算与名额"}, {Label: title}}}, Data: d})
+	return nil
 }
 
 // aidQuotaSave sets one district's quota in the cycle.
@@ -138,14 +132,12 @@ func (h *handler) aidQuotaSave(w http.ResponseWriter, r *http.Request, c *httpx.
 	} else {
 		err = h.deps.Aid.SetQuota(r.Context(), c.Actor, id, district, n)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		msg := fields["quota"]
 		if msg == "" {
 			msg = errorText(err)
 		}
-		h.renderAidCycle(w, r, c, id, http.StatusUnprocessableEntity, map[string]string{district: raw}, map[string]string{district: msg})
-		return nil
+		return h.renderAidCycle(w, r, c, id, http.StatusUnprocessableEntity, map[string]string{district: raw}, map[string]string{district: msg})
 	}
-	h.finish(w, r, "/aid/cycles/"+strconv.FormatInt(id, 10)+"/quotas#quota-"+district, err, "已保存名额")
-	return nil
+	return h.finish(w, r, "/aid/cycles/"+strconv.FormatInt(id, 10)+"/quotas#quota-"+district, err, "已保存名额")
 }

@@ -58,34 +58,31 @@ type aidExportsData struct {
 }
 
 func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderAidExports(w, r, c, http.StatusOK, aidExportsData{})
-	return nil
+	return h.renderAidExports(w, r, c, http.StatusOK, aidExportsData{})
 }
 
-func (h *handler) renderAidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d aidExportsData) {
+func (h *handler) renderAidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d aidExportsData) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	d.Tabs, d.Tab, d.Leader = h.aidTabs(r, c), "exports", a.Can(access.RevealAid)
 	// A unit that runs a programme also asks for its bank files.
 	var err error
 	if d.Root, err = svc.RunsAny(ctx, a); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Leader {
 		// Every waiting request: a leader should see all she has to decide.
 		if d.Waiting, _, err = svc.Exports(ctx, a, aid.ExportFilter{Box: aid.BoxWaiting, Page: aid.Page{All: true}}); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	pager := NewPager(r, aidExportsPerPage, 0)
 	mine, total, err := svc.Exports(ctx, a, aid.ExportFilter{Box: aid.BoxMine, Page: aid.Page{Page: pager.Page, PerPage: aidExportsPerPage}})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Mine, d.Pager = mine, NewPager(r, aidExportsPerPage, total)
 	h.tpl.Page(w, r, status, "aid_exports", View{Layout: Layout{Title: "导出审批", Active: "aid"}, Data: d})
+	return nil
 }
 
 // aidExportParams reads what is to be exported from a query string or

@@ -20,8 +20,5 @@ func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *h
 	if err != nil {
 		return err
 	}
-	if err := sh.Send(w, r, t.Filename); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, t.Filename)
 }

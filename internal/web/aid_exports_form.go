@@ -33,27 +33,25 @@ func (h *handler) aidExportNew(w http.ResponseWriter, r *http.Request, c *httpx.
 	if kind == "" {
 		kind = aid.ExportApplications
 	}
-	h.renderAidExportNew(w, r, c, http.StatusOK, kind, aidExportParams(q), map[string]string{}, nil)
-	return nil
+	return h.renderAidExportNew(w, r, c, http.StatusOK, kind, aidExportParams(q), map[string]string{}, nil)
 }
 
 func (h *handler) renderAidExportNew(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, kind string,
-	p aid.ExportParams, form, errs map[string]string) {
+	p aid.ExportParams, form, errs map[string]string) error {
 	if errs == nil {
 		errs = map[string]string{}
 	}
 	d := aidExportNewData{Tabs: h.aidTabs(r, c), Tab: "exports", Kind: kind, Fields: aidExportFields(kind, p), Form: form, Errors: errs}
 	var err error
 	d.Summary, d.Rows, err = h.deps.Aid.PreviewExport(r.Context(), c.Actor, kind, p)
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		// Bad parameters: say what is wrong; there is nothing to ask for.
 		for k, v := range fields {
 			errs[k] = v
 		}
 		status = http.StatusUnprocessableEntity
 	} else if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Label = "救助申请名单（含完整个人信息）"
 	d.Back = "/aid"
@@ -64,6 +62,7 @@ func (h *handler) renderAidExportNew(w http.ResponseWriter, r *http.Request, c *
 		d.Label, d.Back = "银行代发文件", "/aid/pay/batches/"+strconv.FormatInt(p.Batch, 10)
 	}
 	h.tpl.Page(w, r, status, "aid_export_new", View{Layout: Layout{Title: "申请导出完整信息", Active: "aid"}, Data: d})
+	return nil
 }
 
 // aidExportCreate stores the request; a leader decides it.
@@ -73,12 +72,10 @@ func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *htt
 	p := aidExportParams(r.PostForm)
 	form := map[string]string{"reason": strings.TrimSpace(r.PostForm.Get("reason"))}
 	_, err := h.deps.Aid.RequestExport(r.Context(), c.Actor, kind, p, form["reason"])
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
-		h.renderAidExportNew(w, r, c, http.StatusUnprocessableEntity, kind, p, form, fields)
-		return nil
+	if fields := refusedFields(err, ""); fields != nil {
+		return h.renderAidExportNew(w, r, c, http.StatusUnprocessableEntity, kind, p, form, fields)
 	}
-	h.finish(w, r, "/aid/exports", err, "已提交导出申请，请等待领导审批")
-	return nil
+	return h.finish(w, r, "/aid/exports", err, "已提交导出申请，请等待领导审批")
 }
 
 // aidExportDecide approves or rejects a request (a leader above the
@@ -91,13 +88,11 @@ func (h *handler) aidExportDecide(w http.ResponseWriter, r *http.Request, c *htt
 	_, err := h.deps.Aid.DecideExport(r.Context(), c.Actor, id, approve, note)
 	var e *apperr.Error
 	if errors.As(err, &e) && e.Fields["note"] != "" {
-		h.renderAidExports(w, r, c, http.StatusUnprocessableEntity, aidExportsData{DecideID: id, DecideNote: note, DecideError: e.Fields["note"]})
-		return nil
+		return h.renderAidExports(w, r, c, http.StatusUnprocessableEntity, aidExportsData{DecideID: id, DecideNote: note, DecideError: e.Fields["note"]})
 	}
 	msg := "已不予批准，申请人将收到通知"
 	if approve {
 		msg = "已批准，申请人可在 24 小时内下载一次"
 	}
-	h.finish(w, r, "/aid/exports", err, msg)
-	return nil
+	return h.finish(w, r, "/aid/exports", err, msg)
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"halfsky/internal/aid"
-	"halfsky/internal/apperr"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 )
@@ -36,20 +35,13 @@ func (h *handler) aidFileUpload(w http.ResponseWriter, r *http.Request, c *httpx
 		for k, v := range fields {
 			e["upload."+k] = v
 		}
-		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: e, Form: map[string]string{"upload.doc_key": docKey}})
-		return nil
+		return h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: e, Form: map[string]string{"upload.doc_key": docKey}})
 	}
-	h.finish(w, r, aidLink(id)+"#documents", err, "已上传")
-	return nil
+	return h.finish(w, r, aidLink(id)+"#documents", err, "已上传")
 }
 
 // aidFileDownload: GET /aid/{id}/documents/{file}/download.
-func (h *handler) aidFileDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok := pathID(r, "id")
-	fid, ok2 := pathID(r, "file")
-	if !ok || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidFileDownload(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Aid.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err
@@ -59,13 +51,7 @@ func (h *handler) aidFileDownload(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 // aidFileDelete: POST /aid/{id}/documents/{file}/delete.
-func (h *handler) aidFileDelete(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok := pathID(r, "id")
-	fid, ok2 := pathID(r, "file")
-	if !ok || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidFileDelete(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	err := h.deps.Aid.RemoveFile(r.Context(), c.Actor, id, fid)
-	h.finish(w, r, aidLink(id)+"#documents", err, "已删除")
-	return nil
+	return h.finish(w, r, aidLink(id)+"#documents", err, "已删除")
 }

@@ -20,7 +20,7 @@ import (
 func (h *handler) aidFollowupRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/followups", h.can(access.ViewAid, h.aidDue))
 	mux.Handle("GET /aid/followups.xlsx", h.can(access.ViewAid, h.aidDueExport))
-	mux.Handle("GET /aid/{id}/followups", h.can(access.ViewAid, aidPage(h, h.renderFollowups)))
+	mux.Handle("GET /aid/{id}/followups", h.can(access.ViewAid, httpx.ID(aidPage(h.renderFollowups))))
 	mux.Handle("POST /aid/{id}/followups", h.can(access.RecordAid, httpx.ID(h.aidFollowupAdd)))
 	mux.Handle("POST /aid/{id}/followups/reveal", h.can(access.RevealAid, httpx.ID(h.aidFollowupReveal)))
 }
@@ -60,17 +60,15 @@ type aidFollowupData struct {
 
 // renderFollowups renders the page; d carries a refused form's messages
 // and input, or the revealed records.
-func (h *handler) renderFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidFollowupData) {
+func (h *handler) renderFollowups(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidFollowupData) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	x, err := svc.Application(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.X = x
 	if d.Kind, err = svc.FollowupKindFor(ctx, x); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for _, k := range aid.FollowupKinds {
 		if k.Key == d.Kind {
@@ -79,8 +77,7 @@ func (h *handler) renderFollowups(w http.ResponseWriter, r *http.Request, c *htt
 	}
 	if !d.Revealed {
 		if d.Items, err = svc.Followups(ctx, a, id); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	for _, f := range d.Items {
@@ -101,6 +98,7 @@ func (h *handler) renderFollowups(w http.ResponseWriter, r *http.Request, c *htt
 	h.tpl.Page(w, r, status, "aid_followups", View{Layout: Layout{Title: title, Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: aidLink(id), Label: x.ProgrammeName + "申请 " + strconv.Itoa(x.Year) + "-" +
 			strconv.FormatInt(x.ID, 10)}, {Label: "跟踪记录"}}}, Data: d})
+	return nil
 }
 
 // aidFollowupAdd records a follow-up; bad input re-renders the form with
@@ -123,15 +121,13 @@ func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *http
 		for _, k := range []string{"date", "school_year", "in_school", "school", "grade", "notes"} {
 			form[k] = r.PostFormValue(k)
 		}
-		h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: fields, Form: form})
-		return nil
+		return h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: fields, Form: form})
 	}
 	msg := "已记录" + f.KindLabel()
 	if f.Last() {
 		msg = "已记录：该学生已不在校，学年跟踪结束"
 	}
-	h.finish(w, r, aidLink(id)+"/followups", err, msg)
-	return nil
+	return h.finish(w, r, aidLink(id)+"/followups", err, msg)
 }
 
 func boolPtr(b bool) *bool { return &b }
@@ -143,15 +139,13 @@ func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *h
 	reason := r.PostFormValue("reason")
 	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, reason)
 	if fields, _ := fieldErrors(err); fields["reason"] != "" && refused(err) {
-		h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: map[string]string{"reason": fields["reason"]},
+		return h.renderFollowups(w, r, c, id, http.StatusUnprocessableEntity, aidFollowupData{Errors: map[string]string{"reason": fields["reason"]},
 			Form: map[string]string{"reason": reason}})
-		return nil
 	}
 	if err != nil {
 		return err
 	}
-	h.renderFollowups(w, r, c, id, http.StatusOK, aidFollowupData{Items: fs, Revealed: true})
-	return nil
+	return h.renderFollowups(w, r, c, id, http.StatusOK, aidFollowupData{Items: fs, Revealed: true})
 }
 
 const aidDuePerPage = 30
@@ -234,8 +228,5 @@ func (h *handler) aidDueExport(w http.ResponseWriter, r *http.Request, c *httpx.
 	}
 	detail := "masked " + f.Programme + " " + f.Under + " " + strconv.Itoa(len(items)) + " rows"
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "aid.followup.export", "aid_application", "", audit.OK, detail))
-	if err := sh.Send(w, r, "待跟踪"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "待跟踪")
 }

@@ -211,23 +211,22 @@ func (h *handler) aidCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	return nil
 }
 
-func (h *handler) aidEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	x, p, ok := h.aidEditable(w, r, c)
+func (h *handler) aidEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	x, p, ok, err := h.aidEditable(w, r, c, id)
 	if !ok {
-		return nil
+		return err
 	}
 	form := url.Values{"household": {x.Household}, "version": {strconv.Itoa(x.Version)}, "amount": {yuanValue(x.Amount)}}
 	h.renderAidForm(w, r, http.StatusOK, aidFormData{ID: x.ID, X: x, P: p, Form: form})
 	return nil
 }
 
-func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	x, p, ok := h.aidEditable(w, r, c)
+func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	x, p, ok, err := h.aidEditable(w, r, c, id)
 	if !ok {
-		return nil
+		return err
 	}
 	in, errs := readAidForm(r, p)
-	var err error
 	if len(errs) == 0 {
 		_, err = h.deps.Aid.Update(r.Context(), c.Actor, x.ID, in)
 	} else {
@@ -237,31 +236,20 @@ func (h *handler) aidUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		h.renderAidForm(w, r, http.StatusUnprocessableEntity, aidFormData{ID: x.ID, X: x, P: p, Form: r.PostForm, Errors: fields, Message: msg})
 		return nil
 	}
-	h.finish(w, r, aidLink(x.ID), err, "已保存修改")
-	return nil
+	return h.finish(w, r, aidLink(x.ID), err, "已保存修改")
 }
 
-// aidEditable loads an application its own unit may still change, or
-// answers the request.
-func (h *handler) aidEditable(w http.ResponseWriter, r *http.Request, c *httpx.Current) (aid.Application, aid.Programme, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return aid.Application{}, aid.Programme{}, false
-	}
-	x, err := h.deps.Aid.Application(r.Context(), c.Actor, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return x, aid.Programme{}, false
+// aidEditable loads an application its own unit may still change. When
+// ok is false the handler returns err: nil when the answer is written
+// (back to the application with a message), else the error to answer.
+func (h *handler) aidEditable(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) (x aid.Application, p aid.Programme, ok bool, err error) {
+	if x, err = h.deps.Aid.Application(r.Context(), c.Actor, id); err != nil {
+		return x, p, false, err
 	}
 	if x.OrgID != c.Actor.OrgID || (x.Status != aid.Draft && x.Status != aid.Returned) {
 		redirectFlash(w, r, aidLink(id), "error", "只有本单位待提交或已退回的申请可以修改")
-		return x, aid.Programme{}, false
+		return x, p, false, nil
 	}
-	p, err := h.deps.Aid.Programme(r.Context(), c.Actor, x.ProgrammeCode)
-	if err != nil {
-		h.fail(w, r, err)
-		return x, p, false
-	}
-	return x, p, true
+	p, err = h.deps.Aid.Programme(r.Context(), c.Actor, x.ProgrammeCode)
+	return x, p, err == nil, err
 }

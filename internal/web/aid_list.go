@@ -129,8 +129,5 @@ func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	detail := "masked " + f.Programme + " " + f.Status + " " + f.Under + " " + strconv.Itoa(len(items)) + " rows"
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "aid.export", "aid_application", "", audit.OK, detail))
-	if err := sh.Send(w, r, "关爱救助申请"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "关爱救助申请")
 }

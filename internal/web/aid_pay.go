@@ -8,6 +8,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
+	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 )
 
@@ -21,10 +22,10 @@ func (h *handler) aidPayRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/pay/new", h.manageAid(h.aidPayNew))
 	mux.Handle("POST /aid/pay", h.manageAid(h.aidPayCreate))
 	mux.Handle("GET /aid/pay/batches/{id}", h.can(access.ViewAid, httpx.ID(h.aidPayBatch)))
-	mux.Handle("POST /aid/pay/batches/{id}/lines/{line}", h.manageAid(h.aidPayResult))
+	mux.Handle("POST /aid/pay/batches/{id}/lines/{line}", h.manageAid(httpx.IDs("line", h.aidPayResult)))
 	mux.Handle("GET /aid/pay/ledger", h.can(access.ViewAid, h.aidPayLedger))
 	mux.Handle("GET /aid/pay/ledger.xlsx", h.can(access.ViewAid, h.aidPayLedgerExport))
-	mux.Handle("GET /aid/{id}/account", h.can(access.RecordAid, aidPage(h, h.renderAidAccount)))
+	mux.Handle("GET /aid/{id}/account", h.can(access.RecordAid, httpx.ID(aidPage(h.renderAidAccount))))
 	mux.Handle("POST /aid/{id}/account", h.can(access.RecordAid, httpx.ID(h.aidAccountSave)))
 }
 
@@ -136,6 +137,9 @@ type aidPayee struct {
 	District string
 }
 
+// errNoCycle answers a payment page reached without its cycle.
+var errNoCycle = apperr.New(http.StatusNotFound, "not_found", "请从发放页面选择要付款的年度项目")
+
 func (h *handler) aidPayNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if !h.aidCanManage(r, c) {
 		// A district's leader may view payables but batches are the city's.
@@ -143,27 +147,23 @@ func (h *handler) aidPayNew(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	id, err := strconv.ParseInt(r.URL.Query().Get("cycle"), 10, 64)
 	if err != nil || id <= 0 {
-		h.tpl.Error(w, r, http.StatusNotFound, "请从发放页面选择要付款的年度项目")
-		return nil
+		return errNoCycle
 	}
-	h.renderAidPayNew(w, r, c, id, http.StatusOK, nil, nil)
-	return nil
+	return h.renderAidPayNew(w, r, c, id, http.StatusOK, nil, nil)
 }
 
 // renderAidPayNew shows the payable applications of a cycle; chosen is
 // nil on first view (every payee with an account ticked).
 func (h *handler) renderAidPayNew(w http.ResponseWriter, r *http.Request, c *httpx.Current, cycleID int64, status int,
-	chosen map[int64]bool, errs []string) {
+	chosen map[int64]bool, errs []string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	cy, err := svc.Cycle(ctx, a, cycleID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	payees, err := svc.Payable(ctx, a, cycleID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := aidPayNewData{Cycle: cy, Chosen: chosen, Errors: errs, Max: aid.MaxBatch}
 	if d.Chosen == nil {
@@ -188,6 +188,7 @@ func (h *handler) renderAidPayNew(w http.ResponseWriter, r *http.Request, c *htt
 	title := "新建付款批次 · " + strconv.Itoa(cy.Year) + "年" + cy.ProgrammeName
 	h.tpl.Page(w, r, status, "aid_pay_new", View{Layout: Layout{Title: title, Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: "/aid/pay", Label: "救助金发放"}, {Label: "新建付款批次"}}}, Data: d})
+	return nil
 }
 
 // aidPayCreate makes a batch of the ticked applications; a refusal shows
@@ -196,8 +197,7 @@ func (h *handler) aidPayCreate(w http.ResponseWriter, r *http.Request, c *httpx.
 	_ = r.ParseForm()
 	cycleID, err := strconv.ParseInt(r.PostForm.Get("cycle"), 10, 64)
 	if err != nil || cycleID <= 0 {
-		h.tpl.Error(w, r, http.StatusNotFound, "请从发放页面选择要付款的年度项目")
-		return nil
+		return errNoCycle
 	}
 	var ids []int64
 	chosen := map[int64]bool{}
@@ -214,8 +214,7 @@ func (h *handler) aidPayCreate(w http.ResponseWriter, r *http.Request, c *httpx.
 		if fields["applications"] == "" {
 			errs = []string{msg}
 		}
-		h.renderAidPayNew(w, r, c, cycleID, http.StatusUnprocessableEntity, chosen, errs)
-		return nil
+		return h.renderAidPayNew(w, r, c, cycleID, http.StatusUnprocessableEntity, chosen, errs)
 	}
 	if err != nil {
 		return err

@@ -21,12 +21,11 @@ type aidAccountData struct {
 	Refusal string // a refusal that belongs to no field
 }
 
-func (h *handler) renderAidAccount(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidAccountData) {
+func (h *handler) renderAidAccount(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidAccountData) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	x, err := svc.Application(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.X = x
 	acc, err := svc.Account(ctx, a, id)
@@ -36,8 +35,7 @@ func (h *handler) renderAidAccount(w http.ResponseWriter, r *http.Request, c *ht
 		d.Account = &acc
 	case errors.As(err, &e) && e.Code == "no_account":
 	default:
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.CanSet = x.Status == aid.Approved && !x.Purged
 	if d.Form == nil {
@@ -53,6 +51,7 @@ func (h *handler) renderAidAccount(w http.ResponseWriter, r *http.Request, c *ht
 	h.tpl.Page(w, r, status, "aid_pay_account", View{Layout: Layout{Title: title, Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: aidLink(id), Label: x.ProgrammeName + "申请 " + aidNumber(x)},
 			{Label: "收款账户"}}}, Data: d})
+	return nil
 }
 
 // aidNumber is an application's number as pages show it: 2026-12.
@@ -71,8 +70,7 @@ func (h *handler) aidAccountSave(w http.ResponseWriter, r *http.Request, c *http
 		if len(fields) == 0 {
 			d.Refusal = msg
 		}
-		h.renderAidAccount(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return nil
+		return h.renderAidAccount(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"halfsky/internal/aid"
-	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 )
 
@@ -37,21 +36,18 @@ func (d aidPayBatchData) NoteValue(id int64) string {
 }
 
 func (h *handler) aidPayBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.renderAidPayBatch(w, r, c, id, http.StatusOK, nil, nil)
-	return nil
+	return h.renderAidPayBatch(w, r, c, id, http.StatusOK, nil, nil)
 }
 
-func (h *handler) renderAidPayBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string) {
+func (h *handler) renderAidPayBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	b, err := svc.Batch(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	lines, err := svc.BatchLines(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if errs == nil {
 		errs = map[string]string{}
@@ -65,17 +61,13 @@ func (h *handler) renderAidPayBatch(w http.ResponseWriter, r *http.Request, c *h
 		Errors: errs, Form: form}
 	h.tpl.Page(w, r, status, "aid_pay_batch", View{Layout: Layout{Title: b.Title(), Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Href: "/aid/pay", Label: "救助金发放"}, {Label: b.Title()}}}, Data: d})
+	return nil
 }
 
 // aidPayResult records the bank's answer to one line: paid, or failed
 // with the bank's reason. A refused answer shows the batch again with the
 // message beside the line.
-func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok := pathID(r, "id")
-	line, ok2 := pathID(r, "line")
-	if !ok || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, line int64) error {
 	result, note := r.PostFormValue("result"), r.PostFormValue("note")
 	b, err := h.deps.Aid.RecordResult(r.Context(), c.Actor, id, line, result, note)
 	if err != nil && refused(err) {
@@ -90,8 +82,7 @@ func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.
 				errs["line-"+key] = msg
 			}
 		}
-		h.renderAidPayBatch(w, r, c, id, http.StatusUnprocessableEntity, errs, map[string]string{"note-" + key: note})
-		return nil
+		return h.renderAidPayBatch(w, r, c, id, http.StatusUnprocessableEntity, errs, map[string]string{"note-" + key: note})
 	}
 	if err != nil {
 		return err

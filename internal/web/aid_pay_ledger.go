@@ -135,8 +135,5 @@ func (h *handler) aidPayLedgerExport(w http.ResponseWriter, r *http.Request, c *
 	}
 	detail := "ledger " + strconv.Itoa(l.Year) + " " + strconv.Itoa(rows) + " rows"
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "aid.export", "aid_ledger", "", audit.OK, detail))
-	if err := sh.Send(w, r, strconv.Itoa(l.Year)+"年度救助金台账"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, strconv.Itoa(l.Year)+"年度救助金台账")
 }

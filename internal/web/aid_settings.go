@@ -91,17 +91,15 @@ func programmeForm(p aid.Programme) aidProgrammeForm {
 }
 
 func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderAidProgrammes(w, r, c, http.StatusOK, nil)
-	return nil
+	return h.renderAidProgrammes(w, r, c, http.StatusOK, nil)
 }
 
 // renderAidProgrammes shows every programme; refused, when given, replaces
 // its programme's stored values with the refused input and messages.
-func (h *handler) renderAidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, refused *aidProgrammeForm) {
+func (h *handler) renderAidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, refused *aidProgrammeForm) error {
 	progs, err := h.deps.Aid.Programmes(r.Context(), c.Actor)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := aidProgrammesData{Tabs: h.aidTabs(r, c), Tab: "programmes", CanManage: h.aidCanManage(r, c),
 		Households: aidOptions(aid.Households), Facts: aidOptions(aid.Facts)}
@@ -115,6 +113,7 @@ func (h *handler) renderAidProgrammes(w http.ResponseWriter, r *http.Request, c 
 		d.Items = append(d.Items, f)
 	}
 	h.tpl.Page(w, r, status, "aid_programmes", View{Layout: Layout{Title: "救助项目设置", Active: "aid"}, Data: d})
+	return nil
 }
 
 // splitPairs reads "key｜label" lines (a half-width | too).
@@ -182,11 +181,9 @@ func (h *handler) aidProgrammeSave(w http.ResponseWriter, r *http.Request, c *ht
 	} else {
 		err = apperr.Invalid(form.Errors)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		form.Errors = fields
-		h.renderAidProgrammes(w, r, c, http.StatusUnprocessableEntity, &form)
-		return nil
+		return h.renderAidProgrammes(w, r, c, http.StatusUnprocessableEntity, &form)
 	}
-	h.finish(w, r, "/aid/programmes#programme-"+code, err, "已保存项目设置")
-	return nil
+	return h.finish(w, r, "/aid/programmes#programme-"+code, err, "已保存项目设置")
 }

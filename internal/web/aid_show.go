@@ -40,26 +40,22 @@ func (d aidShowData) PassLabel() string {
 
 // renderAid renders an application's page; d carries a refused form's
 // messages and input, or the revealed personal data.
-func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidShowData) {
+func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d aidShowData) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	x, err := svc.Application(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.X = x
 	if d.P, err = svc.Programme(ctx, a, x.ProgrammeCode); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Steps, err = svc.Steps(ctx, a, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	unit, err := h.aidUnitOf(ctx, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Mine = x.OrgID == a.OrgID && a.Can(access.RecordAid) && (x.Status == aid.Draft || x.Status == aid.Returned)
 	// The last level is the programme's owner unit's, whatever its kind.
@@ -68,8 +64,7 @@ func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	d.CanReveal = a.Can(access.RevealAid) && !x.Purged
 	d.CanRecord = a.Can(access.RecordAid) && !x.Purged
 	if d.Docs, err = svc.Documents(ctx, a, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for _, s := range d.Steps {
 		if s.Decision == aid.Return {
@@ -88,6 +83,7 @@ func (h *handler) renderAid(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	title := x.ProgrammeName + "申请 " + strconv.Itoa(x.Year) + "-" + strconv.FormatInt(x.ID, 10)
 	h.tpl.Page(w, r, status, "aid_show", View{Layout: Layout{Title: title, Active: "aid",
 		Crumbs: []Crumb{{Href: "/aid", Label: "关爱救助"}, {Label: title}}}, Data: d})
+	return nil
 }
 
 // aidFactLabels lists revealed facts in the domain's order with Chinese
@@ -117,11 +113,9 @@ func (h *handler) aidSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	_, err := h.deps.Aid.Submit(r.Context(), c.Actor, id, version)
 	if fields, _ := fieldErrors(err); fields[aid.ErrDocumentsField] != "" {
 		// Shown beside the documents, where the upload form is.
-		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"documents": fields[aid.ErrDocumentsField]}})
-		return nil
+		return h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"documents": fields[aid.ErrDocumentsField]}})
 	}
-	h.finish(w, r, aidLink(id), err, "已提交上级审核")
-	return nil
+	return h.finish(w, r, aidLink(id), err, "已提交上级审核")
 }
 
 // aidDecide is a reviewer's pass, return or reject.
@@ -130,9 +124,8 @@ func (h *handler) aidDecide(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	d := aid.Decision{Decision: r.PostFormValue("decision"), Reason: r.PostFormValue("reason"), Version: version}
 	x, err := h.deps.Aid.Decide(r.Context(), c.Actor, id, d)
 	if fields, _ := fieldErrors(err); fields["reason"] != "" && refused(err) {
-		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"decide.reason": fields["reason"]},
+		return h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"decide.reason": fields["reason"]},
 			Form: map[string]string{"decide.reason": d.Reason}})
-		return nil
 	}
 	msg := "已审核通过，报上一级"
 	switch {
@@ -143,8 +136,7 @@ func (h *handler) aidDecide(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	case err == nil && x.Status == aid.Approved:
 		msg = "已批准救助"
 	}
-	h.finish(w, r, aidLink(id), err, msg)
-	return nil
+	return h.finish(w, r, aidLink(id), err, msg)
 }
 
 // aidReveal opens the personal data for a leader with a typed reason and
@@ -155,13 +147,11 @@ func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	reason := r.PostFormValue("reason")
 	p, err := h.deps.Aid.Reveal(r.Context(), c.Actor, id, reason)
 	if fields, _ := fieldErrors(err); fields["reason"] != "" && refused(err) {
-		h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"reveal.reason": fields["reason"]},
+		return h.renderAid(w, r, c, id, http.StatusUnprocessableEntity, aidShowData{Errors: map[string]string{"reveal.reason": fields["reason"]},
 			Form: map[string]string{"reveal.reason": reason}})
-		return nil
 	}
 	if err != nil {
 		return err
 	}
-	h.renderAid(w, r, c, id, http.StatusOK, aidShowData{Revealed: &p})
-	return nil
+	return h.renderAid(w, r, c, id, http.StatusOK, aidShowData{Revealed: &p})
 }

@@ -34,7 +34,6 @@ func (h *handler) fileGet(owner attachments) httpx.Handler {
 func (h *handler) fileRemove(owner attachments, prefix, suffix string) httpx.Handler {
 	return httpx.IDs("fid", func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 		err := owner.RemoveFile(r.Context(), c.Actor, id, fid)
-		h.finish(w, r, prefix+strconv.FormatInt(id, 10)+suffix, err, "已删除附件")
-		return nil
+		return h.finish(w, r, prefix+strconv.FormatInt(id, 10)+suffix, err, "已删除附件")
 	})
 }

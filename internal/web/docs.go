@@ -83,18 +83,16 @@ type docShowData struct {
 }
 
 func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.renderDoc(w, r, c, id, http.StatusOK, nil, nil, nil)
-	return nil
+	return h.renderDoc(w, r, c, id, http.StatusOK, nil, nil, nil)
 }
 
 // renderDoc renders the document page; errs and form carry a refused form
 // back to the page (keys prefixed by the form: review., sign., req.).
-func (h *handler) renderDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string, reqFields []report.Field) {
+func (h *handler) renderDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string, reqFields []report.Field) error {
 	ctx, a := r.Context(), c.Actor
 	d, err := h.deps.Docs.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	v := docShowData{Doc: d, Own: d.OrgID == a.OrgID, IssuingSide: a.Scope().Contains(d.OrgPath), IsDrafter: d.DraftedBy == a.UserID,
 		Errors: errs, Form: form, ReqFields: reqFields}
@@ -118,14 +116,12 @@ func (h *handler) renderDoc(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	}
 	if d.Status == doc.Issued {
 		if v.Receipt, v.IsRecipient, err = h.deps.Docs.MyReceipt(ctx, a, id); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		v.CanReceive = v.IsRecipient && v.Receipt.SignedAt.IsZero() && a.Can(access.ReceiveDocs)
 		if v.IssuingSide {
 			if v.Receipts, err = h.deps.Docs.Receipts(ctx, a, id); err != nil {
-				h.fail(w, r, err)
-				return
+				return err
 			}
 			for _, rc := range v.Receipts {
 				if !rc.SignedAt.IsZero() {
@@ -135,27 +131,24 @@ func (h *handler) renderDoc(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		}
 		mine, err := h.deps.Reports.ForDocument(ctx, a, id)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		v.MyReports = reportRows(mine, h.deps.Reports)
 	}
 	if v.Files, err = h.deps.Docs.Files(ctx, a, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if v.IssuingSide {
 		if v.Versions, err = h.deps.Docs.Versions(ctx, a, id); err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	if v.Requirements, err = h.deps.Reports.Requirements(ctx, a, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	crumbs := []Crumb{{Href: "/docs", Label: "公文"}, {Label: d.Title}}
 	h.tpl.Page(w, r, status, "doc_show", View{Layout: Layout{Title: d.Title, Active: "docs", Crumbs: crumbs}, Data: v})
+	return nil
 }
 
 // docAction runs one workflow step posted from the document page.
@@ -174,8 +167,8 @@ func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		} else {
 			err, msg = svc.Review(ctx, a, id, true, note), "审核通过，等待单位负责人签发"
 		}
-		if h.formRefused(w, r, c, id, err, "review.", map[string]string{"review.note": note}) {
-			return nil
+		if errs := refusedFields(err, "review."); errs != nil {
+			return h.renderDoc(w, r, c, id, http.StatusUnprocessableEntity, errs, map[string]string{"review.note": note}, nil)
 		}
 	case "sign":
 		opinion := r.PostFormValue("opinion")
@@ -184,8 +177,8 @@ func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		} else {
 			err, msg = svc.Sign(ctx, a, id, opinion), "已签发，请登记印发"
 		}
-		if h.formRefused(w, r, c, id, err, "sign.", map[string]string{"sign.opinion": opinion}) {
-			return nil
+		if errs := refusedFields(err, "sign."); errs != nil {
+			return h.renderDoc(w, r, c, id, http.StatusUnprocessableEntity, errs, map[string]string{"sign.opinion": opinion}, nil)
 		}
 	case "issue":
 		var d doc.Document
@@ -202,23 +195,7 @@ func (h *handler) docAction(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	default:
 		return apperr.ErrNotFound
 	}
-	h.finish(w, r, back, err, msg)
-	return nil
-}
-
-// formRefused shows the document page again (422) when a form's input was
-// refused field by field; the fields are named with prefix on the page.
-func (h *handler) formRefused(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, err error, prefix string, form map[string]string) bool {
-	fields, _ := fieldErrors(err)
-	if len(fields) == 0 || !refused(err) {
-		return false
-	}
-	errs := map[string]string{}
-	for k, m := range fields {
-		errs[prefix+k] = m
-	}
-	h.renderDoc(w, r, c, id, http.StatusUnprocessableEntity, errs, form, nil)
-	return true
+	return h.finish(w, r, back, err, msg)
 }
 
 // docFileUpload adds an attachment to a draft from its edit page.
@@ -232,24 +209,19 @@ func (h *handler) docFileUpload(w http.ResponseWriter, r *http.Request, c *httpx
 			return nil
 		}
 	}
-	fields, _ := fieldErrors(err)
-	if len(fields) == 0 || !refused(err) {
-		h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10), err, "")
-		return nil
+	if refusedFields(err, "") == nil {
+		return h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10), err, "")
 	}
-	d, ok := h.editableDoc(w, r, c)
+	d, ok, err2 := h.editableDoc(w, r, c, id)
 	if !ok {
-		return nil
+		return err2
 	}
-	issuer, err2 := h.deps.Orgs.ByCode(r.Context(), c.Actor, c.Actor.OrgCode)
+	fd, err2 := h.docEditForm(r.Context(), c, d)
 	if err2 != nil {
 		return err2
 	}
-	fd := h.formFromFields(r.Context(), issuer, d.Fields)
-	fd.Doc, fd.Version, fd.Action = &d, d.Version, "/docs/"+strconv.FormatInt(d.ID, 10)+"/edit"
 	fd.FileError = errorText(err)
-	h.renderDocForm(w, r, c, http.StatusUnprocessableEntity, fd)
-	return nil
+	return h.renderDocForm(w, r, c, http.StatusUnprocessableEntity, fd)
 }
 
 // reqAdd adds a reporting requirement to a document before it is issued.
@@ -270,26 +242,14 @@ func (h *handler) reqAdd(w http.ResponseWriter, r *http.Request, c *httpx.Curren
 		}
 	}
 	_, err := h.deps.Reports.AddRequirement(r.Context(), c.Actor, id, in)
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
-		errs := map[string]string{}
-		for k, m := range fields {
-			errs["req."+k] = m
-		}
+	if errs := refusedFields(err, "req."); errs != nil {
 		form := map[string]string{"req.title": in.Title, "req.detail": in.Detail, "req.department": in.Department, "req.due_date": in.DueDate}
-		h.renderDoc(w, r, c, id, http.StatusUnprocessableEntity, errs, form, rows)
-		return nil
+		return h.renderDoc(w, r, c, id, http.StatusUnprocessableEntity, errs, form, rows)
 	}
-	h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"#requirements", err, "已添加报送要求“"+in.Title+"”")
-	return nil
+	return h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"#requirements", err, "已添加报送要求“"+in.Title+"”")
 }
 
-func (h *handler) reqRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	rid, ok2 := pathID(r, "rid")
-	if !ok1 || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) reqRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	err := h.deps.Reports.RemoveRequirement(r.Context(), c.Actor, id, rid)
-	h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"#requirements", err, "已删除报送要求")
-	return nil
+	return h.finish(w, r, "/docs/"+strconv.FormatInt(id, 10)+"#requirements", err, "已删除报送要求")
 }

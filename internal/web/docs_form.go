@@ -133,16 +133,14 @@ func (h *handler) formFromFields(ctx context.Context, issuer org.Org, f doc.Fiel
 }
 
 // renderDocForm completes the form data and renders the page.
-func (h *handler) renderDocForm(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d docFormData) {
+func (h *handler) renderDocForm(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d docFormData) error {
 	ctx := r.Context()
 	issuer, err := h.deps.Orgs.ByCode(ctx, c.Actor, c.Actor.OrgCode)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Groups, err = h.deps.Docs.GroupOptions(ctx, issuer); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Types = optionsOf(doc.Types, "")
 	d.Secrets = optionsOf(doc.SecretLevels, "不标注（非涉密）")
@@ -160,6 +158,7 @@ func (h *handler) renderDocForm(w http.ResponseWriter, r *http.Request, c *httpx
 		}
 	}
 	h.tpl.Page(w, r, status, "doc_form", View{Layout: Layout{Title: title, Active: "docs", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 func (h *handler) docNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
@@ -174,8 +173,7 @@ func (h *handler) docNew(w http.ResponseWriter, r *http.Request, c *httpx.Curren
 	}
 	d := h.formFromFields(ctx, issuer, f)
 	d.Action = "/docs"
-	h.renderDocForm(w, r, c, http.StatusOK, d)
-	return nil
+	return h.renderDocForm(w, r, c, http.StatusOK, d)
 }
 
 func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
@@ -183,8 +181,7 @@ func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	d.Action = "/docs"
 	created, err := h.deps.Docs.Create(r.Context(), c.Actor, f)
 	if err != nil {
-		h.docFormError(w, r, c, d, err)
-		return nil
+		return h.docFormError(w, r, c, d, err)
 	}
 	redirectFlash(w, r, "/docs/"+strconv.FormatInt(created.ID, 10), "success", "公文草稿已保存（第 1 版）")
 	return nil
@@ -193,61 +190,61 @@ func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 // docFormError shows the posted form again with the domain's messages
 // beside the fields (422), or the conflict message when someone saved in
 // between (409); the user's text is kept either way.
-func (h *handler) docFormError(w http.ResponseWriter, r *http.Request, c *httpx.Current, d docFormData, err error) {
+func (h *handler) docFormError(w http.ResponseWriter, r *http.Request, c *httpx.Current, d docFormData, err error) error {
 	fields, msg := fieldErrors(err)
 	if fields == nil || !refused(err) {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Errors = fields
 	status := http.StatusUnprocessableEntity
 	if len(fields) == 0 {
 		d.Message = msg
-		status = apperrStatus(err)
+		status = statusOf(err)
 	}
-	h.renderDocForm(w, r, c, status, d)
+	return h.renderDocForm(w, r, c, status, d)
 }
 
-func (h *handler) docEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	d, ok := h.editableDoc(w, r, c)
+func (h *handler) docEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	d, ok, err := h.editableDoc(w, r, c, id)
 	if !ok {
-		return nil
+		return err
 	}
-	ctx := r.Context()
-	issuer, err := h.deps.Orgs.ByCode(ctx, c.Actor, c.Actor.OrgCode)
+	fd, err := h.docEditForm(r.Context(), c, d)
 	if err != nil {
 		return err
 	}
+	return h.renderDocForm(w, r, c, http.StatusOK, fd)
+}
+
+// docEditForm is the edit page's form filled from draft d.
+func (h *handler) docEditForm(ctx context.Context, c *httpx.Current, d doc.Document) (docFormData, error) {
+	issuer, err := h.deps.Orgs.ByCode(ctx, c.Actor, c.Actor.OrgCode)
+	if err != nil {
+		return docFormData{}, err
+	}
 	fd := h.formFromFields(ctx, issuer, d.Fields)
 	fd.Doc, fd.Version, fd.Action = &d, d.Version, "/docs/"+strconv.FormatInt(d.ID, 10)+"/edit"
-	h.renderDocForm(w, r, c, http.StatusOK, fd)
-	return nil
+	return fd, nil
 }
 
 // editableDoc loads a document for its edit page: a draft of the actor's
 // own unit. Others get the document page with a message (the domain
-// refuses their saves anyway).
-func (h *handler) editableDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current) (doc.Document, bool) {
-	id, ok := pathID(r, "id")
-	if !ok {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return doc.Document{}, false
-	}
-	d, err := h.deps.Docs.Get(r.Context(), c.Actor, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return doc.Document{}, false
+// refuses their saves anyway). When ok is false the handler returns err:
+// nil when that page is the answer, else the error to answer.
+func (h *handler) editableDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) (d doc.Document, ok bool, err error) {
+	if d, err = h.deps.Docs.Get(r.Context(), c.Actor, id); err != nil {
+		return doc.Document{}, false, err
 	}
 	back := "/docs/" + strconv.FormatInt(id, 10)
 	switch {
 	case d.OrgID != c.Actor.OrgID || !c.Actor.Can(access.DraftDocs):
 		redirectFlash(w, r, back, "error", "只有本单位的起草人员可以修改该公文")
-		return doc.Document{}, false
+		return doc.Document{}, false, nil
 	case !d.Status.Editable():
 		redirectFlash(w, r, back, "error", "该公文当前状态为“"+d.Status.Label()+"”，不能修改")
-		return doc.Document{}, false
+		return doc.Document{}, false, nil
 	}
-	return d, true
+	return d, true, nil
 }
 
 func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -260,8 +257,7 @@ func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	d.Doc, d.Action = &current, "/docs/"+strconv.FormatInt(id, 10)+"/edit"
 	saved, err := h.deps.Docs.Update(ctx, c.Actor, id, d.Version, f)
 	if err != nil {
-		h.docFormError(w, r, c, d, err)
-		return nil
+		return h.docFormError(w, r, c, d, err)
 	}
 	redirectFlash(w, r, "/docs/"+strconv.FormatInt(id, 10), "success", "已保存（第 "+strconv.Itoa(saved.Version)+" 版）")
 	return nil

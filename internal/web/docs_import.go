@@ -82,8 +82,7 @@ func (h *handler) docImport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	note := &importNote{Found: rep.Found, Missing: rep.Missing, Warnings: rep.Warnings, Number: parsed.Number, Unknown: unknown}
 	d := h.formFromFields(ctx, issuer, f)
 	d.Action, d.Imported = "/docs", note
-	h.renderDocForm(w, r, c, http.StatusOK, d)
-	return nil
+	return h.renderDocForm(w, r, c, http.StatusOK, d)
 }
 
 // importText is the text to import: the uploaded file's (a .txt, .docx,

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -107,67 +105,4 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		slog.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	h.tpl.Error(w, r, e.Status, msg)
-}
-
-// fieldErrors returns the per-field messages of a validation error, or nil
-// (and the whole error) when it is something else.
-func fieldErrors(err error) (map[string]string, string) {
-	var e *apperr.Error
-	if errors.As(err, &e) && e.Status < 500 {
-		if len(e.Fields) > 0 {
-			return e.Fields, e.Message
-		}
-		return map[string]string{}, e.Message
-	}
-	return nil, ""
-}
-
-const flashCookie = "halfsky_flash"
-
-// setFlash keeps a message for the next page (post/redirect/get).
-func setFlash(w http.ResponseWriter, f Flash) {
-	b, _ := json.Marshal(f)
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString(b), Path: "/",
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: 60})
-}
-
-// flashFrom reads the pending message; the handler that shows it clears it.
-func flashFrom(r *http.Request) (Flash, bool) {
-	ck, err := r.Cookie(flashCookie)
-	if err != nil {
-		return Flash{}, false
-	}
-	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
-	var f Flash
-	if err != nil || json.Unmarshal(b, &f) != nil || f.Text == "" {
-		return Flash{}, false
-	}
-	switch f.Kind {
-	case "success", "error", "info":
-	default:
-		f.Kind = "info"
-	}
-	return f, true
-}
-
-// clearFlash runs before a page that shows the flash is written.
-func clearFlash(w http.ResponseWriter, r *http.Request) {
-	if _, err := r.Cookie(flashCookie); err == nil {
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	}
-}
-
-// redirectFlash sets a message and redirects (303) after a POST.
-func redirectFlash(w http.ResponseWriter, r *http.Request, to string, kind, text string) {
-	setFlash(w, Flash{Kind: kind, Text: text})
-	http.Redirect(w, r, to, http.StatusSeeOther)
-}
-
-// safeNext accepts only a local path as a post-login destination, so the
-// login form cannot be used to redirect elsewhere.
-func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/"
-	}
-	return next
 }

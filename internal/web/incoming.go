@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
-	"halfsky/internal/apperr"
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
@@ -218,22 +217,15 @@ func (h *handler) incomingUpdate(w http.ResponseWriter, r *http.Request, c *http
 			F: f, Body: r.PostFormValue("body"), Attach: r.PostFormValue("attachments"), Errors: fields, Manual: true})
 		return nil
 	}
-	h.finish(w, r, "/incoming/"+strconv.FormatInt(id, 10), err, "已保存"+rec.Number()+"的修改")
-	return nil
+	return h.finish(w, r, "/incoming/"+strconv.FormatInt(id, 10), err, "已保存"+rec.Number()+"的修改")
 }
 
 func (h *handler) incomingVoid(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	err := h.deps.Incoming.Void(r.Context(), c.Actor, id, r.PostFormValue("reason"))
-	h.finish(w, r, "/incoming/"+strconv.FormatInt(id, 10), err, "收文登记已作废，编号保留")
-	return nil
+	return h.finish(w, r, "/incoming/"+strconv.FormatInt(id, 10), err, "收文登记已作废，编号保留")
 }
 
-func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Incoming.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err

@@ -172,19 +172,17 @@ type recoveryData struct {
 // totpSetupPage shows the pending secret as a QR code (a new one with
 // ?new=1, e.g. when the scan went to the wrong app).
 func (h *handler) totpSetupPage(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderTOTPSetup(w, r, c, http.StatusOK, nil)
-	return nil
+	return h.renderTOTPSetup(w, r, c, http.StatusOK, nil)
 }
 
-func (h *handler) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
+func (h *handler) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) error {
 	if c.User.TOTPEnabled {
 		redirectFlash(w, r, "/profile", "info", "已启用动态验证码")
-		return
+		return nil
 	}
 	enr, err := h.deps.Auth.BeginTOTP(r.Context(), c.Actor, r.URL.Query().Get("new") == "1")
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := totpSetupData{
 		QR:       template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(enr.QRPNG)),
@@ -194,6 +192,7 @@ func (h *handler) renderTOTPSetup(w http.ResponseWriter, r *http.Request, c *htt
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	h.tpl.Page(w, r, status, "totp_setup", View{Layout: Layout{Title: "绑定动态验证码"}, Data: d})
+	return nil
 }
 
 func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
@@ -203,8 +202,7 @@ func (h *handler) totpSetupSubmit(w http.ResponseWriter, r *http.Request, c *htt
 		if fields == nil {
 			return err
 		}
-		h.renderTOTPSetup(w, r, c, http.StatusUnprocessableEntity, fields)
-		return nil
+		return h.renderTOTPSetup(w, r, c, http.StatusUnprocessableEntity, fields)
 	}
 	next := "/"
 	if c.User.MustChangePassword {
@@ -231,4 +229,13 @@ func group4(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// safeNext accepts only a local path as a post-login destination, so the
+// login form cannot be used to redirect elsewhere.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
 }

@@ -49,8 +49,7 @@ func (h *handler) needNew(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 // needCreate records a need; back to its visit when it came from one.
 func (h *handler) needCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := r.ParseForm(); err != nil {
-		h.tpl.Error(w, r, http.StatusBadRequest, "")
-		return nil
+		return errBadForm
 	}
 	form := formValues(r, needFields...)
 	in := visit.NeedInput{OrgCode: form["org_code"], Category: form["category"], Urgency: form["urgency"], Summary: form["summary"],

@@ -80,8 +80,5 @@ func (h *handler) needsExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 		}
 	}
 	h.visitExported(r, c, "need.export", "need", len(items))
-	if err := sh.Send(w, r, "妇情"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "妇情")
 }

@@ -30,21 +30,18 @@ type needShowData struct {
 // unit), hand-over timeline and forms, and the task made of it.
 func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	form := map[string]string{"starts_on": h.deps.Visits.Today(), "due_on": visit.AddDays(h.deps.Visits.Today(), 14)}
-	h.renderNeedShow(w, r, c, http.StatusOK, id, "", form, map[string]string{})
-	return nil
+	return h.renderNeedShow(w, r, c, http.StatusOK, id, "", form, map[string]string{})
 }
 
-func (h *handler) renderNeedShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, which string, form, errs map[string]string) {
+func (h *handler) renderNeedShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, which string, form, errs map[string]string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Visits
 	n, err := svc.Need(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := needShowData{visitPage: h.visitPage("needs"), N: n, Form: form, Errors: errs, Which: which}
 	if d.Handovers, err = svc.Handovers(ctx, a, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	for i := range d.Handovers {
 		if d.Handovers[i].Status == visit.HandPending {
@@ -53,8 +50,7 @@ func (h *handler) renderNeedShow(w http.ResponseWriter, r *http.Request, c *http
 		}
 	}
 	if d.Tasks, _, err = svc.Tasks(ctx, a, visit.TaskFilter{NeedID: id, Page: visit.Page{All: true}}); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	open := n.Status == visit.NeedOpen
 	d.CanHand = open && visit.MayActOn(a, access.ManageWork, n) == nil
@@ -68,6 +64,7 @@ func (h *handler) renderNeedShow(w http.ResponseWriter, r *http.Request, c *http
 	title := n.CategoryLabel() + " · 妇情"
 	h.tpl.Page(w, r, status, "need_show", View{Layout: Layout{Title: title, Active: "visits",
 		Crumbs: []Crumb{{Href: "/needs", Label: "妇情"}, {Label: title}}}, Data: d})
+	return nil
 }
 
 // handoverTargets offers the units above the need's unit (up to the city)
@@ -96,22 +93,19 @@ func (h *handler) handoverTargets(r *http.Request, c *httpx.Current, n visit.Nee
 }
 
 // needHandover sends the need to another unit.
-func (h *handler) needHandover(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok := pathID(r, "id")
-	if !ok || r.ParseForm() != nil {
+func (h *handler) needHandover(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	if r.ParseForm() != nil {
 		return apperr.ErrNotFound
 	}
 	form := formValues(r, "to_org_code", "reason")
 	_, err := h.deps.Visits.HandOver(r.Context(), c.Actor, id, visit.HandoverInput{ToCode: form["to_org_code"], Reason: form["reason"]})
-	h.needAfter(w, r, c, id, "handover", form, err, "已移交，等待对方接收")
-	return nil
+	return h.needAfter(w, r, c, id, "handover", form, err, "已移交，等待对方接收")
 }
 
 // needDecide accepts or refuses the pending hand-over of the need.
-func (h *handler) needDecide(accept bool) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id, ok := pathID(r, "id")
-		if !ok || r.ParseForm() != nil {
+func (h *handler) needDecide(accept bool) func(http.ResponseWriter, *http.Request, *httpx.Current, int64) error {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+		if r.ParseForm() != nil {
 			return apperr.ErrNotFound
 		}
 		form := formValues(r, "reply")
@@ -120,15 +114,13 @@ func (h *handler) needDecide(accept bool) httpx.Handler {
 		if !accept {
 			msg = "已拒收，并答复移交单位"
 		}
-		h.needAfter(w, r, c, id, "decide", form, err, msg)
-		return nil
+		return h.needAfter(w, r, c, id, "decide", form, err, msg)
 	}
 }
 
 // needTask turns the need into a practical task.
-func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok := pathID(r, "id")
-	if !ok || r.ParseForm() != nil {
+func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	if r.ParseForm() != nil {
 		return apperr.ErrNotFound
 	}
 	form := formValues(r, "title", "detail", "owner_id", "owner_name", "starts_on", "due_on")
@@ -140,26 +132,24 @@ func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(t.ID, 10), "success", "已转为实事")
 		return nil
 	}
-	h.needAfter(w, r, c, id, "task", form, err, "")
-	return nil
+	return h.needAfter(w, r, c, id, "task", form, err, "")
 }
 
 // needAfter ends a POST on a need: back to it with a flash, or the page
 // again with the form's errors (422).
-func (h *handler) needAfter(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, which string, form map[string]string, err error, ok string) {
+func (h *handler) needAfter(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, which string, form map[string]string, err error, ok string) error {
 	back := "/needs/" + strconv.FormatInt(id, 10)
 	if err == nil {
 		redirectFlash(w, r, back, "success", ok)
-		return
+		return nil
 	}
 	errs, isForm := mergeErrors(map[string]string{}, err)
 	if !isForm {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if _, whole := errs["_"]; whole && len(errs) == 1 {
 		redirectFlash(w, r, back, "error", errs["_"])
-		return
+		return nil
 	}
-	h.renderNeedShow(w, r, c, http.StatusUnprocessableEntity, id, which, form, errs)
+	return h.renderNeedShow(w, r, c, http.StatusUnprocessableEntity, id, which, form, errs)
 }

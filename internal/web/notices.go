@@ -24,6 +24,5 @@ func (h *handler) notices(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 
 func (h *handler) noticesRead(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	err := notify.MarkAllRead(r.Context(), h.deps.DB, c.Actor, h.deps.Auth.Now())
-	h.finish(w, r, "/notices", err, "已全部标为已读")
-	return nil
+	return h.finish(w, r, "/notices", err, "已全部标为已读")
 }

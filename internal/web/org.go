@@ -36,51 +36,42 @@ type childRow struct {
 }
 
 func (h *handler) orgRoot(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderOrg(w, r, c, c.Actor.OrgCode)
-	return nil
+	return h.renderOrg(w, r, c, c.Actor.OrgCode)
 }
 
 func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderOrg(w, r, c, r.PathValue("code"))
-	return nil
+	return h.renderOrg(w, r, c, r.PathValue("code"))
 }
 
-func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) {
-	h.renderOrgWith(w, r, c, code, http.StatusOK, nil)
+func (h *handler) renderOrg(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
+	return h.renderOrgWith(w, r, c, code, http.StatusOK, nil)
 }
 
 // renderOrgWith renders a unit's page with status; rv carries a 调整
 // form's values, errors or split preview back to it.
-func (h *handler) renderOrgWith(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string, status int, rv *reshapeView) {
+func (h *handler) renderOrgWith(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string, status int, rv *reshapeView) error {
 	ctx := r.Context()
 	store := h.deps.Orgs
 	unit, err := store.ByCode(ctx, c.Actor, code)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	counts, total, err := store.SubtreeCounts(ctx, c.Actor, unit)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	kids, err := store.Children(ctx, c.Actor, unit)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	below, err := store.ChildCounts(ctx, unit)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := orgPageData{Unit: unit, Counts: counts, Total: total, Kinds: kindOptions()}
-	for _, k := range kids {
-		d.Children = append(d.Children, childRow{Org: k, Below: below[k.ID]})
-	}
+	d.Children = httpx.Map(kids, func(k org.Org) childRow { return childRow{Org: k, Below: below[k.ID]} })
 	if d.History, err = store.HistoryOf(ctx, c.Actor, unit); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if unit.MergedInto != 0 {
 		if m, err := store.ByID(ctx, store.DB.Q(), unit.MergedInto); err == nil && c.Actor.Scope().Contains(m.Path) {
@@ -96,26 +87,19 @@ func (h *handler) renderOrgWith(w http.ResponseWriter, r *http.Request, c *httpx
 	}
 	anc, err := store.Ancestors(ctx, c.Actor, unit)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
-	crumbs := []Crumb{}
-	for _, a := range anc {
-		crumbs = append(crumbs, Crumb{Href: "/org/" + a.Code, Label: a.Name})
-	}
+	crumbs := httpx.Map(anc, func(a org.Org) Crumb { return Crumb{Href: "/org/" + a.Code, Label: a.Name} })
 	if len(anc) > 0 {
 		d.Parent = &anc[len(anc)-1]
 	}
 	crumbs = append(crumbs, Crumb{Label: unit.Name})
 	h.tpl.Page(w, r, status, "org_show", View{Layout: Layout{Title: unit.Name, Crumbs: crumbs, Active: "org"}, Data: d})
+	return nil
 }
 
 func kindOptions() []Option {
-	var out []Option
-	for _, k := range org.Kinds {
-		out = append(out, Option{Value: string(k), Label: k.Label()})
-	}
-	return out
+	return httpx.Map(org.Kinds, func(k org.Kind) Option { return Option{Value: string(k), Label: k.Label()} })
 }
 
 type orgSearchData struct {

@@ -130,8 +130,7 @@ func (h *handler) orgReshape(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 			var res org.SplitResult
 			if res, err = h.deps.Orgs.PreviewSplit(ctx, a, code, plan); err == nil {
 				v.Preview = &res
-				h.renderOrgWith(w, r, c, code, http.StatusOK, v)
-				return nil
+				return h.renderOrgWith(w, r, c, code, http.StatusOK, v)
 			}
 			break
 		}
@@ -156,12 +155,8 @@ func (h *handler) orgReshape(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if len(fields) == 0 {
 		v.Errors[action] = message // a refusal of the whole form (e.g. accounts still there)
 	}
-	h.renderOrgWith(w, r, c, code, statusOf(err), v)
-	return nil
+	return h.renderOrgWith(w, r, c, code, statusOf(err), v)
 }
-
-// statusOf is the HTTP status of a domain error.
-func statusOf(err error) int { return apperr.From(err).Status }
 
 // splitPlanFrom reads the split form: new units in rows, each child's
 // destination ("self" or "newN", the Nth row's code), and where the

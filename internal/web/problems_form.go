@@ -71,8 +71,7 @@ func (h *handler) problemCreate(w http.ResponseWriter, r *http.Request, c *httpx
 		h.renderProblemForm(w, r, http.StatusUnprocessableEntity, problemFormData{In: in, Errors: fields})
 		return nil
 	}
-	h.finish(w, r, rectify.Link(id), err, "问题已登记")
-	return nil
+	return h.finish(w, r, rectify.Link(id), err, "问题已登记")
 }
 
 func (h *handler) problemEdit(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -95,6 +94,5 @@ func (h *handler) problemUpdate(w http.ResponseWriter, r *http.Request, c *httpx
 		h.renderProblemForm(w, r, http.StatusUnprocessableEntity, problemFormData{ID: id, In: in, Errors: fields})
 		return nil
 	}
-	h.finish(w, r, rectify.Link(id), err, "已保存修改")
-	return nil
+	return h.finish(w, r, rectify.Link(id), err, "已保存修改")
 }

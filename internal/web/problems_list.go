@@ -61,11 +61,7 @@ type problemListData struct {
 }
 
 func choiceOptions(list []rectify.Choice) []Option {
-	out := make([]Option, len(list))
-	for i, c := range list {
-		out[i] = Option{c.Key, c.Label}
-	}
-	return out
+	return httpx.Map(list, func(c rectify.Choice) Option { return Option{c.Key, c.Label} })
 }
 
 // problemFilter reads the ledger's filters from the query string.
@@ -81,8 +77,7 @@ func (f problemListData) query(path string) string {
 }
 
 func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderProblemList(w, r, c, false)
-	return nil
+	return h.renderProblemList(w, r, c, false)
 }
 
 // problemVerify is the verifier's queue: what the units below applied to close.
@@ -90,11 +85,10 @@ func (h *handler) problemVerify(w http.ResponseWriter, r *http.Request, c *httpx
 	if !c.Actor.Can(access.ManageWork) {
 		return access.ErrDenied
 	}
-	h.renderProblemList(w, r, c, true)
-	return nil
+	return h.renderProblemList(w, r, c, true)
 }
 
-func (h *handler) renderProblemList(w http.ResponseWriter, r *http.Request, c *httpx.Current, verify bool) {
+func (h *handler) renderProblemList(w http.ResponseWriter, r *http.Request, c *httpx.Current, verify bool) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Rectify
 	d := problemListData{Tabs: h.problemTabs(r, c), Tab: "list", F: problemFilter(r.URL.Query()), Today: svc.Today(),
 		CanRecord: a.Can(access.RecordWork), Categories: choiceOptions(rectify.Categories), Sources: choiceOptions(rectify.Sources),
@@ -104,16 +98,14 @@ func (h *handler) renderProblemList(w http.ResponseWriter, r *http.Request, c *h
 	}
 	node, err := h.deps.Orgs.Node(ctx, a, d.F.Under)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Node = node
 	pager := NewPager(r, rectify.PerPageDefault, 0)
 	d.F.Page, d.F.PerPage = pager.Page, rectify.PerPageDefault
 	items, total, err := svc.List(ctx, a, d.F)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Items, d.Pager = items, NewPager(r, rectify.PerPageDefault, total)
 	d.Export = d.query("/problems/export.xlsx")
@@ -122,6 +114,7 @@ func (h *handler) renderProblemList(w http.ResponseWriter, r *http.Request, c *h
 		d.Export, title = "/problems/export.xlsx?queue=verify", "待我审核的销号申请"
 	}
 	h.tpl.Page(w, r, http.StatusOK, "problem_list", View{Layout: Layout{Title: title, Active: "problems"}, Data: d})
+	return nil
 }
 
 // problemExport writes the ledger (or the verifier's queue) as it is
@@ -155,8 +148,5 @@ func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "problem.export", "problem", "", audit.OK,
 		name+" "+f.Under+" "+strconv.Itoa(len(items))+" 条"))
-	if err := sh.Send(w, r, name); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, name)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"halfsky/internal/access"
@@ -32,23 +31,20 @@ type problemShowData struct {
 }
 
 func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.renderProblem(w, r, c, id, http.StatusOK, nil, nil)
-	return nil
+	return h.renderProblem(w, r, c, id, http.StatusOK, nil, nil)
 }
 
 // renderProblem renders an item's page; errs and form, when given, carry a
 // refused form back with its messages and the user's input.
-func (h *handler) renderProblem(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string) {
+func (h *handler) renderProblem(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs, form map[string]string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Rectify
 	p, err := svc.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := problemShowData{P: p, Today: svc.Today(), Errors: errs, Form: form, Allowed: files.Allowed, MaxMB: int(files.MaxSize >> 20)}
 	if d.Timeline, err = svc.Timeline(ctx, a, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Colour = p.ColourAt(d.Today)
 	d.Mine = p.OrgID == a.OrgID && a.Can(access.RecordWork) && p.Editable()
@@ -57,8 +53,7 @@ func (h *handler) renderProblem(w http.ResponseWriter, r *http.Request, c *httpx
 	if d.Mine {
 		unit, err := h.deps.Orgs.ByID(ctx, h.deps.DB.Q(), p.OrgID)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		d.CanApply = unit.ParentID != 0
 	}
@@ -71,21 +66,7 @@ func (h *handler) renderProblem(w http.ResponseWriter, r *http.Request, c *httpx
 	title := p.CategoryLabel() + "问题 · " + p.OrgName
 	h.tpl.Page(w, r, status, "problem_show", View{Layout: Layout{Title: title, Active: "problems",
 		Crumbs: []Crumb{{Href: "/problems", Label: "整改台账"}, {Label: title}}}, Data: d})
-}
-
-// problemRefused shows the item again with a refused form's messages (under
-// prefix) and input, and reports whether it did.
-func (h *handler) problemRefused(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, err error, prefix string, form map[string]string) bool {
-	fields, _ := fieldErrors(err)
-	if len(fields) == 0 || !refused(err) {
-		return false
-	}
-	errs := map[string]string{}
-	for k, m := range fields {
-		errs[prefix+k] = m
-	}
-	h.renderProblem(w, r, c, id, http.StatusUnprocessableEntity, errs, form)
-	return true
+	return nil
 }
 
 // problemProgress adds a progress update with evidence files.
@@ -95,42 +76,27 @@ func (h *handler) problemProgress(w http.ResponseWriter, r *http.Request, c *htt
 	if err == nil {
 		err = h.deps.Rectify.AddProgress(r.Context(), c.Actor, id, in)
 	}
-	if h.problemRefused(w, r, c, id, err, "progress.", map[string]string{"progress.note": in.Note}) {
-		return nil
+	if errs := refusedFields(err, "progress."); errs != nil {
+		return h.renderProblem(w, r, c, id, http.StatusUnprocessableEntity, errs, map[string]string{"progress.note": in.Note})
 	}
 	msg := "已记录整改进展"
 	if in.Review {
 		msg = "已记录本次复查"
 	}
-	h.finish(w, r, rectify.Link(id)+"#timeline", err, msg)
-	return nil
+	return h.finish(w, r, rectify.Link(id)+"#timeline", err, msg)
 }
 
 // readProgress reads the progress form and its evidence files.
 func readProgress(r *http.Request) (rectify.Progress, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		if errors.As(err, new(*http.MaxBytesError)) {
-			return rectify.Progress{}, apperr.Field("files", fmt.Sprintf("佐证材料合计不能超过 %d MB", files.MaxSize>>20))
+	const failed = "上传失败，请重新选择文件"
+	evidence, err := formFiles[rectify.Upload](r, "files", files.MaxSize, fmt.Sprintf("佐证材料合计不能超过 %d MB", files.MaxSize>>20), failed)
+	if r.MultipartForm == nil { // the form itself was not read
+		if errors.Is(err, http.ErrNotMultipart) {
+			err = apperr.Field("files", failed)
 		}
-		return rectify.Progress{}, apperr.Field("files", "上传失败，请重新选择文件")
+		return rectify.Progress{}, err
 	}
-	in := rectify.Progress{Note: r.PostFormValue("note"), Review: r.PostFormValue("review") == "1"}
-	for _, fh := range r.MultipartForm.File["files"] {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return in, apperr.Field("files", "上传失败，请重新选择文件")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxSize+1))
-		f.Close()
-		if err != nil {
-			return in, apperr.Field("files", "上传失败，请重新选择文件")
-		}
-		in.Files = append(in.Files, rectify.Upload{Name: fh.Filename, Data: data})
-	}
-	return in, nil
+	return rectify.Progress{Note: r.PostFormValue("note"), Review: r.PostFormValue("review") == "1", Files: evidence}, err
 }
 
 // problemAction is 申请销号 by the unit, or 销号 / 退回 by the unit above.
@@ -139,7 +105,8 @@ func (h *handler) problemAction(w http.ResponseWriter, r *http.Request, c *httpx
 	note, reason := r.PostFormValue("note"), r.PostFormValue("reason")
 	var err error
 	var msg string
-	switch action := r.PathValue("action"); action {
+	action := r.PathValue("action")
+	switch action {
 	case "apply":
 		err, msg = svc.Apply(ctx, a, id, note), "已申请销号，等待上级审核"
 	case "close":
@@ -149,12 +116,11 @@ func (h *handler) problemAction(w http.ResponseWriter, r *http.Request, c *httpx
 	default:
 		return apperr.ErrNotFound
 	}
-	form := map[string]string{r.PathValue("action") + ".note": note, "return.reason": reason}
-	if h.problemRefused(w, r, c, id, err, r.PathValue("action")+".", form) {
-		return nil
+	if errs := refusedFields(err, action+"."); errs != nil {
+		form := map[string]string{action + ".note": note, "return.reason": reason}
+		return h.renderProblem(w, r, c, id, http.StatusUnprocessableEntity, errs, form)
 	}
-	h.finish(w, r, rectify.Link(id), err, msg)
-	return nil
+	return h.finish(w, r, rectify.Link(id), err, msg)
 }
 
 // problemFile serves an evidence file of a visible item.

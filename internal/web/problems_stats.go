@@ -153,8 +153,5 @@ func (h *handler) problemStatsExport(w http.ResponseWriter, r *http.Request, c *
 		return err
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "problem.stats_export", "org", st.Node.Code, audit.OK, strconv.Itoa(len(st.Rows))+" 行"))
-	if err := sh.Send(w, r, st.Node.Name+"问题整改统计"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, st.Node.Name+"问题整改统计")
 }

@@ -22,39 +22,35 @@ type profileData struct {
 }
 
 func (h *handler) profile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderProfile(w, r, c, http.StatusOK, nil)
-	return nil
+	return h.renderProfile(w, r, c, http.StatusOK, nil)
 }
 
-func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
+func (h *handler) renderProfile(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) error {
 	sessions, err := h.deps.Auth.Sessions(r.Context(), c.Actor, c.User.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	rec, err := h.deps.Auth.RecoveryOf(r.Context(), c.User.ID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := profileData{User: c.User, Sessions: sessions, Current: c.Session.TokenHash, Errors: errs, KeepTOTP: c.User.Role.NeedsTOTP(), Recovery: rec}
 	if auth.InTOTPGrace(c.User, h.deps.Auth.Now()) {
 		d.TOTPBy = c.User.TOTPDueAt.In(db.Shanghai).Format("1月2日")
 	}
 	h.tpl.Page(w, r, status, "profile", View{Layout: Layout{Title: "个人设置", Active: "profile"}, Data: d})
+	return nil
 }
 
 func (h *handler) profilePassword(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	next := r.PostFormValue("password")
 	if next != r.PostFormValue("password2") {
-		h.renderProfile(w, r, c, http.StatusUnprocessableEntity, map[string]string{"password2": "两次输入的新密码不一致"})
-		return nil
+		return h.renderProfile(w, r, c, http.StatusUnprocessableEntity, map[string]string{"password2": "两次输入的新密码不一致"})
 	}
 	err := h.deps.Auth.ChangePassword(r.Context(), c.Actor, r.PostFormValue("current"), next, c.Token)
 	if err != nil {
 		if fields, _ := fieldErrors(err); fields != nil {
-			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
-			return nil
+			return h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
 		}
 		return err
 	}
@@ -70,8 +66,7 @@ func (h *handler) profileTOTPDisable(w http.ResponseWriter, r *http.Request, c *
 				redirectFlash(w, r, "/profile", "error", msg)
 				return nil
 			}
-			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
-			return nil
+			return h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
 		}
 		return err
 	}
@@ -83,8 +78,7 @@ func (h *handler) profileEmail(w http.ResponseWriter, r *http.Request, c *httpx.
 	err := h.deps.Auth.SetEmail(r.Context(), c.Actor, c.User.ID, r.PostFormValue("email"))
 	if err != nil {
 		if fields, _ := fieldErrors(err); fields != nil {
-			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
-			return nil
+			return h.renderProfile(w, r, c, http.StatusUnprocessableEntity, fields)
 		}
 		return err
 	}
@@ -107,8 +101,7 @@ func (h *handler) profileRecoveryCodes(w http.ResponseWriter, r *http.Request, c
 			for k, v := range fields {
 				errs["rc-"+k] = v
 			}
-			h.renderProfile(w, r, c, http.StatusUnprocessableEntity, errs)
-			return nil
+			return h.renderProfile(w, r, c, http.StatusUnprocessableEntity, errs)
 		}
 		return err
 	}

@@ -25,32 +25,29 @@ type quotaListData struct {
 func (h *handler) quotasList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	from, to := visit.QuarterOf(h.deps.Visits.Today())
 	form := map[string]string{"org_code": c.Actor.OrgCode, "metric": "women", "target": "10", "starts_on": from, "ends_on": to, "title": "1+10+N 联系妇女"}
-	h.renderQuotas(w, r, c, http.StatusOK, form, map[string]string{})
-	return nil
+	return h.renderQuotas(w, r, c, http.StatusOK, form, map[string]string{})
 }
 
-func (h *handler) renderQuotas(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) {
+func (h *handler) renderQuotas(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Visits
 	qs, err := svc.Quotas(ctx, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	mine, err := svc.MyQuotas(ctx, a)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := quotaListData{visitPage: h.visitPage("quotas"), Quotas: qs, Mine: mine, CanManage: a.Can(access.ManageWork),
 		Units: withSelected(h.unitOptions(r, c), form["org_code"]), Metrics: visitOptions(visit.Metrics), Form: form, Errors: errs}
 	h.tpl.Page(w, r, status, "quota_list", View{Layout: Layout{Title: "任务指标", Active: "visits"}, Data: d})
+	return nil
 }
 
 // quotaCreate sets a quota for the actor's unit or one below it.
 func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := r.ParseForm(); err != nil {
-		h.tpl.Error(w, r, http.StatusBadRequest, "")
-		return nil
+		return errBadForm
 	}
 	form := formValues(r, "org_code", "metric", "target", "starts_on", "ends_on", "title")
 	errs := map[string]string{}
@@ -67,8 +64,7 @@ func (h *handler) quotaCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 			return err
 		}
 	}
-	h.renderQuotas(w, r, c, http.StatusUnprocessableEntity, form, errs)
-	return nil
+	return h.renderQuotas(w, r, c, http.StatusUnprocessableEntity, form, errs)
 }
 
 type quotaShowData struct {
@@ -110,8 +106,5 @@ func (h *handler) quotaExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 		}
 	}
 	h.visitExported(r, c, "quota.export", "quota", len(p.Cadres))
-	if err := sh.Send(w, r, p.Quota.Title+"完成情况"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, p.Quota.Title+"完成情况")
 }

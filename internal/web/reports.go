@@ -52,23 +52,20 @@ type reportShowData struct {
 }
 
 func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.renderReport(w, r, c, id, http.StatusOK, nil)
-	return nil
+	return h.renderReport(w, r, c, id, http.StatusOK, nil)
 }
 
 // renderReport renders a report page; d, when given, carries a refused
 // form back with its messages and the user's input.
-func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d *reportShowData) {
+func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, d *reportShowData) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Reports
 	rep, err := svc.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	req, document, err := svc.Requirement(ctx, a, rep.DocID, rep.RequirementID)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if d == nil {
 		d = &reportShowData{Body: rep.Body, Numbers: map[string]string{}}
@@ -94,8 +91,7 @@ func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, c *httpx.
 		d.Form = map[string]string{}
 	}
 	if d.Files, err = svc.Files(ctx, a, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Study = h.reportStudy(r, c, id)
 	crumbs := []Crumb{{Href: "/reports/todo", Label: "督办报送"}, {Label: rep.RequirementName + " · " + rep.OrgName}}
@@ -107,6 +103,7 @@ func (h *handler) renderReport(w http.ResponseWriter, r *http.Request, c *httpx.
 		crumbs = append(crumbs, Crumb{Label: rep.OrgName})
 	}
 	h.tpl.Page(w, r, status, "report_show", View{Layout: Layout{Title: rep.RequirementName + " · " + rep.OrgName, Active: "reports", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 // reportSave keeps a draft of the unit's report or submits it.
@@ -141,37 +138,31 @@ func (h *handler) reportSave(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	} else {
 		err = svc.Save(ctx, c.Actor, id, in)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		d.Errors = fields
-		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return nil
+		return h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
 	msg := "草稿已保存"
 	if submit {
 		msg = "已报送，等待报送部门审核"
 	}
-	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, msg)
-	return nil
+	return h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, msg)
 }
 
 // reportExtension asks for a later deadline.
 func (h *handler) reportExtension(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	until, reason := strings.TrimSpace(r.PostFormValue("until")), strings.TrimSpace(r.PostFormValue("reason"))
 	err := h.deps.Reports.RequestExtension(r.Context(), c.Actor, id, until, reason)
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if errs := refusedFields(err, "ext."); errs != nil {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
 			return err
 		}
-		for k, m := range fields {
-			d.Errors["ext."+k] = m
-		}
+		d.Errors = errs
 		d.Form = map[string]string{"ext.until": until, "ext.reason": reason}
-		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return nil
+		return h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
-	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, "延期申请已提交，等待报送部门审批")
-	return nil
+	return h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, "延期申请已提交，等待报送部门审批")
 }
 
 // reportFormFromStored is the stored report's text for a page shown again
@@ -211,20 +202,16 @@ func (h *handler) reportDecide(w http.ResponseWriter, r *http.Request, c *httpx.
 	if !known {
 		return apperr.ErrNotFound
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if errs := refusedFields(err, "decide."); errs != nil {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
 			return err
 		}
-		for k, m := range fields {
-			d.Errors["decide."+k] = m
-		}
+		d.Errors = errs
 		d.Form = map[string]string{"decide.reason": r.PostFormValue("reason"), "decide.reply": r.PostFormValue("reply")}
-		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return nil
+		return h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
-	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, msg)
-	return nil
+	return h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, msg)
 }
 
 func (h *handler) reportFileUpload(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -237,15 +224,13 @@ func (h *handler) reportFileUpload(w http.ResponseWriter, r *http.Request, c *ht
 			return nil
 		}
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		d := h.reportFormFromStored(r, c, id)
 		if d == nil {
 			return err
 		}
 		d.FileError = errorText(err)
-		h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
-		return nil
+		return h.renderReport(w, r, c, id, http.StatusUnprocessableEntity, d)
 	}
-	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, "")
-	return nil
+	return h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10), err, "")
 }

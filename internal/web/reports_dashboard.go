@@ -44,18 +44,13 @@ func (d dashData) GroupHref(code string) string {
 	return s
 }
 
-func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderDashboard(w, r, c, http.StatusOK, 0, nil, nil)
-	return nil
+func (h *handler) dashboard(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
+	return h.renderDashboard(w, r, c, id, rid, http.StatusOK, 0, nil, nil)
 }
 
-func (h *handler) renderDashboard(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, rowID int64, errs, form map[string]string) {
-	id, ok1 := pathID(r, "id")
-	rid, ok2 := pathID(r, "rid")
-	if !ok1 || !ok2 {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+// renderDashboard draws requirement rid of document id; rowID is the
+// report whose row carries a refused decision's errs and form.
+func (h *handler) renderDashboard(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64, status int, rowID int64, errs, form map[string]string) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Reports
 	q := r.URL.Query()
 	d := dashData{State: q.Get("state"), Under: strings.TrimSpace(q.Get("under")), States: dashStates, RowID: rowID, Errors: errs, Form: form,
@@ -65,15 +60,13 @@ func (h *handler) renderDashboard(w http.ResponseWriter, r *http.Request, c *htt
 	}
 	dash, err := svc.Dashboard(ctx, a, id, rid, d.Under)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.D = dash
 	pager := NewPager(r, dashPerPage, 0)
 	units, total, err := svc.Units(ctx, a, id, rid, report.UnitFilter{Under: d.Under, State: d.State, Page: pager.Page, PerPage: dashPerPage})
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d.Units, d.Pager = reportRows(units, svc), NewPager(r, dashPerPage, total)
 	d.CanManage = dash.Document.OrgID == a.OrgID && a.Can(access.ManageReports)
@@ -101,17 +94,12 @@ func (h *handler) renderDashboard(w http.ResponseWriter, r *http.Request, c *htt
 		d.Crumbs = append(d.Crumbs, Crumb{Label: dash.Node.Name})
 	}
 	h.tpl.Page(w, r, status, "report_dashboard", View{Layout: Layout{Title: dash.Requirement.Title + " · 督办情况", Active: "docs", Crumbs: d.Crumbs}, Data: d})
+	return nil
 }
 
 // dashboardDecide is a decision posted from a row of the dashboard; it
 // comes back to the same view (drill-down, filter and page kept).
-func (h *handler) dashboardDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	rid, ok2 := pathID(r, "rid")
-	rpid, ok3 := pathID(r, "rpid")
-	if !ok1 || !ok2 || !ok3 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) dashboardDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid, rpid int64) error {
 	// The report must be under this requirement of this document.
 	rep, err := h.deps.Reports.Get(r.Context(), c.Actor, rpid)
 	if err != nil || rep.DocID != id || rep.RequirementID != rid {
@@ -125,13 +113,21 @@ func (h *handler) dashboardDecide(w http.ResponseWriter, r *http.Request, c *htt
 	if q := keepDashQuery(r.URL.Query()); q != "" {
 		back += "?" + q
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		form := map[string]string{"reason": r.PostFormValue("reason"), "reply": r.PostFormValue("reply")}
-		h.renderDashboard(w, r, c, http.StatusUnprocessableEntity, rpid, fields, form)
-		return nil
+		return h.renderDashboard(w, r, c, id, rid, http.StatusUnprocessableEntity, rpid, fields, form)
 	}
-	h.finish(w, r, back, err, rep.OrgName+"："+msg)
-	return nil
+	return h.finish(w, r, back, err, rep.OrgName+"："+msg)
+}
+
+// reportIDs gives fn the path's {id}, {rid} and {rpid}: a report on a
+// requirement of a document, each checked as httpx.ID checks one.
+func reportIDs(fn func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid, rpid int64) error) httpx.Handler {
+	return httpx.IDs("rid", func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
+		return httpx.IDs("rpid", func(w http.ResponseWriter, r *http.Request, c *httpx.Current, _, rpid int64) error {
+			return fn(w, r, c, id, rid, rpid)
+		})(w, r, c)
+	})
 }
 
 // keepDashQuery keeps only the dashboard's own parameters.
@@ -146,12 +142,7 @@ func keepDashQuery(q url.Values) string {
 }
 
 // dashboardUrge is the one-click 催办 of every unit still missing.
-func (h *handler) dashboardUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	rid, ok2 := pathID(r, "rid")
-	if !ok1 || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) dashboardUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	n, err := h.deps.Reports.Urge(r.Context(), c.Actor, id, rid)
 	back := "/docs/" + strconv.FormatInt(id, 10) + "/requirements/" + strconv.FormatInt(rid, 10)
 	if q := keepDashQuery(r.URL.Query()); q != "" {
@@ -161,8 +152,7 @@ func (h *handler) dashboardUrge(w http.ResponseWriter, r *http.Request, c *httpx
 	if n == 0 {
 		msg = "各单位均已报送，无需催办"
 	}
-	h.finish(w, r, back, err, msg)
-	return nil
+	return h.finish(w, r, back, err, msg)
 }
 
 // RowAction is where a row's decision posts, keeping the current view.

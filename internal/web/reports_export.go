@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 
-	"halfsky/internal/apperr"
 	"halfsky/internal/db"
 
 	"halfsky/internal/httpx"
@@ -14,12 +13,7 @@ import (
 // dashboardExport writes the per-unit table of a requirement as an Excel
 // workbook, streamed row by row: the same domain call and filter as the
 // page (under, state), every row instead of one page.
-func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	rid, ok2 := pathID(r, "rid")
-	if !ok1 || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Reports
 	q := r.URL.Query()
 	state := q.Get("state")
@@ -73,8 +67,5 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	if d.Number != "" {
 		name = d.Number + name
 	}
-	if err := sh.Send(w, r, name); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, name)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
@@ -35,11 +34,7 @@ func (h *handler) roleRequestsPage(w http.ResponseWriter, r *http.Request, c *ht
 }
 
 // roleRequestDecide approves or rejects one request.
-func (h *handler) roleRequestDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) roleRequestDecide(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var approve bool
 	var msg string
 	switch r.PathValue("action") {

@@ -51,10 +51,10 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("GET /users", h.can(access.ViewUsers, h.usersList))
 	mux.Handle("GET /users/new", h.can(access.ManageUsers, h.userNew))
 	mux.Handle("POST /users", h.can(access.ManageUsers, h.userCreate))
-	mux.Handle("GET /users/{id}", h.can(access.ViewUsers, h.userShow))
-	mux.Handle("POST /users/{id}/{action}", h.signedIn(h.userAction))
+	mux.Handle("GET /users/{id}", h.can(access.ViewUsers, httpx.ID(h.userShow)))
+	mux.Handle("POST /users/{id}/{action}", h.signedIn(httpx.ID(h.userAction)))
 	mux.Handle("GET /role-requests", h.can(access.RequestAdminRoles, h.roleRequestsPage))
-	mux.Handle("POST /role-requests/{id}/{action}", h.can(access.RequestAdminRoles, h.roleRequestDecide)) // approve reject
+	mux.Handle("POST /role-requests/{id}/{action}", h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestDecide))) // approve reject
 
 	mux.Handle("GET /profile", h.signedIn(h.profile))
 	mux.Handle("POST /profile/password", h.signedIn(h.profilePassword))
@@ -78,23 +78,23 @@ func Register(mux httpx.Mux, deps httpx.Deps) error {
 	mux.Handle("GET /incoming/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.incomingEdit)))
 	mux.Handle("POST /incoming/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.incomingUpdate)))
 	mux.Handle("POST /incoming/{id}/void", h.can(access.ViewDocs, httpx.ID(h.incomingVoid)))
-	mux.Handle("GET /incoming/{id}/files/{fid}", h.can(access.ViewDocs, h.incomingFile))
+	mux.Handle("GET /incoming/{id}/files/{fid}", h.can(access.ViewDocs, httpx.IDs("fid", h.incomingFile)))
 	mux.Handle("GET /docs/{id}", h.can(access.ViewDocs, httpx.ID(h.docShow)))
 	mux.Handle("GET /docs/{id}/print", h.can(access.ViewDocs, httpx.ID(h.docPrint)))
 	mux.HandleFunc("GET "+docprint.CSSPath, printCSS)
-	mux.Handle("GET /docs/{id}/edit", h.can(access.ViewDocs, h.docEdit))
+	mux.Handle("GET /docs/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.docEdit)))
 	mux.Handle("POST /docs/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.docUpdate)))
 	mux.Handle("POST /docs/{id}/{action}", h.can(access.ViewDocs, httpx.ID(h.docAction))) // submit review sign issue receive correct
 	mux.HandleUpload("POST /docs/{id}/files", h.can(access.ViewDocs, httpx.ID(h.docFileUpload)))
 	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Docs)))
 	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Docs, "/docs/", "/edit")))
 	mux.Handle("POST /docs/{id}/requirements", h.can(access.ViewDocs, httpx.ID(h.reqAdd)))
-	mux.Handle("POST /docs/{id}/requirements/{rid}/delete", h.can(access.ViewDocs, h.reqRemove))
+	mux.Handle("POST /docs/{id}/requirements/{rid}/delete", h.can(access.ViewDocs, httpx.IDs("rid", h.reqRemove)))
 	// 督办: the sender's dashboard of one requirement.
-	mux.Handle("GET /docs/{id}/requirements/{rid}", h.can(access.ViewDocs, h.dashboard))
-	mux.Handle("GET /docs/{id}/requirements/{rid}/export.xlsx", h.can(access.ViewDocs, h.dashboardExport))
-	mux.Handle("POST /docs/{id}/requirements/{rid}/urge", h.can(access.ViewDocs, h.dashboardUrge))
-	mux.Handle("POST /docs/{id}/requirements/{rid}/reports/{rpid}/{action}", h.can(access.ViewDocs, h.dashboardDecide)) // accept return grant refuse
+	mux.Handle("GET /docs/{id}/requirements/{rid}", h.can(access.ViewDocs, httpx.IDs("rid", h.dashboard)))
+	mux.Handle("GET /docs/{id}/requirements/{rid}/export.xlsx", h.can(access.ViewDocs, httpx.IDs("rid", h.dashboardExport)))
+	mux.Handle("POST /docs/{id}/requirements/{rid}/urge", h.can(access.ViewDocs, httpx.IDs("rid", h.dashboardUrge)))
+	mux.Handle("POST /docs/{id}/requirements/{rid}/reports/{rpid}/{action}", h.can(access.ViewDocs, reportIDs(h.dashboardDecide))) // accept return grant refuse
 
 	// 报送: a unit's reports.
 	mux.Handle("GET /reports/todo", h.can(access.ViewDocs, h.reportsTodo))

@@ -19,7 +19,7 @@ func (h *handler) studyRoutes(mux httpx.Mux) {
 	mux.Handle("GET /study/{id}/edit", h.can(access.RecordWork, httpx.ID(h.studyEdit)))
 	mux.Handle("POST /study/{id}/edit", h.can(access.RecordWork, httpx.ID(h.studyUpdate)))
 	mux.HandleUpload("POST /study/{id}/photos", h.can(access.RecordWork, httpx.ID(h.studyPhotoAdd)))
-	mux.Handle("GET /study/{id}/photos/{fid}", h.can(access.ViewWork, h.studyPhoto))
-	mux.Handle("POST /study/{id}/photos/{fid}/delete", h.can(access.RecordWork, h.studyPhotoRemove))
+	mux.Handle("GET /study/{id}/photos/{fid}", h.can(access.ViewWork, httpx.IDs("fid", h.studyPhoto)))
+	mux.Handle("POST /study/{id}/photos/{fid}/delete", h.can(access.RecordWork, httpx.IDs("fid", h.studyPhotoRemove)))
 	mux.Handle("POST /reports/{id}/study", h.can(access.RecordWork, httpx.ID(h.reportStudyAttach)))
 }

@@ -2,8 +2,6 @@ package web
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -44,10 +42,9 @@ func (h *handler) studyForm(r *http.Request, c *httpx.Current, d *studyFormData)
 	return nil
 }
 
-func (h *handler) renderStudyForm(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d *studyFormData) {
+func (h *handler) renderStudyForm(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d *studyFormData) error {
 	if err := h.studyForm(r, c, d); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	title, crumbs := "登记学习活动", []Crumb{{Href: "/study", Label: "学习动态"}, {Label: "登记学习活动"}}
 	if d.ID != 0 {
@@ -55,14 +52,14 @@ func (h *handler) renderStudyForm(w http.ResponseWriter, r *http.Request, c *htt
 		crumbs = []Crumb{{Href: "/study", Label: "学习动态"}, {Href: "/study/" + strconv.FormatInt(d.ID, 10), Label: d.Form["topic"]}, {Label: "修改"}}
 	}
 	h.tpl.Page(w, r, status, "study_form", View{Layout: Layout{Title: title, Active: "study", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 // studyNew is the blank form; ?doc= preselects the document studied.
 func (h *handler) studyNew(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	form := map[string]string{"kind": string(study.KindStudy), "held_on": h.deps.Study.Now().In(db.Shanghai).Format("2006-01-02"),
 		"doc_id": r.URL.Query().Get("doc")}
-	h.renderStudyForm(w, r, c, http.StatusOK, &studyFormData{Form: form})
-	return nil
+	return h.renderStudyForm(w, r, c, http.StatusOK, &studyFormData{Form: form})
 }
 
 // studyInput reads the form fields; a participant count that is not a
@@ -91,35 +88,13 @@ func studyInput(r *http.Request) (study.Input, map[string]string, map[string]str
 	return in, form, errs
 }
 
-// studyUploads reads the photos of a multipart form (none is fine).
+// studyUploads reads the photos of a form (none is fine).
 func studyUploads(r *http.Request) ([]study.Upload, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, apperr.Field("photos", fmt.Sprintf("照片合计超过 %d MB，请分几次上传", files.MaxSize>>20))
-		}
-		if errors.Is(err, http.ErrNotMultipart) {
-			return nil, nil
-		}
-		return nil, apperr.Field("photos", "上传失败，请重新选择照片")
+	photos, err := photoFiles[study.Upload](r)
+	if errors.Is(err, http.ErrNotMultipart) {
+		return nil, nil
 	}
-	var out []study.Upload
-	for _, hdr := range r.MultipartForm.File["photos"] {
-		if hdr.Filename == "" && hdr.Size == 0 {
-			continue // the empty file input of a form sent without photos
-		}
-		f, err := hdr.Open()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxImageSize+1))
-		f.Close()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		out = append(out, study.Upload{Name: hdr.Filename, Data: data})
-	}
-	return out, nil
+	return photos, err
 }
 
 // studyCreate records an activity with its photos.
@@ -138,14 +113,13 @@ func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err == nil {
 		x, err = h.deps.Study.Create(r.Context(), c.Actor, in, photos)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		for k, m := range errs {
 			if fields[k] == "" {
 				fields[k] = m
 			}
 		}
-		h.renderStudyForm(w, r, c, http.StatusUnprocessableEntity, &studyFormData{Form: form, Errors: fields})
-		return nil
+		return h.renderStudyForm(w, r, c, http.StatusUnprocessableEntity, &studyFormData{Form: form, Errors: fields})
 	}
 	if err != nil {
 		return err
@@ -161,16 +135,14 @@ func (h *handler) studyEdit(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return err
 	}
 	if !study.CanEdit(c.Actor, x) {
-		h.tpl.Error(w, r, http.StatusForbidden, "只能修改本单位登记的学习活动")
-		return nil
+		return apperr.New(http.StatusForbidden, "forbidden", "只能修改本单位登记的学习活动")
 	}
 	form := map[string]string{"kind": string(x.Kind), "held_on": x.HeldOn, "topic": x.Topic, "place": x.Place, "speaker": x.Speaker,
 		"participants": strconv.Itoa(x.Participants), "summary": x.Summary}
 	if x.DocID != 0 {
 		form["doc_id"] = strconv.FormatInt(x.DocID, 10)
 	}
-	h.renderStudyForm(w, r, c, http.StatusOK, &studyFormData{ID: id, Version: x.Version, Form: form})
-	return nil
+	return h.renderStudyForm(w, r, c, http.StatusOK, &studyFormData{ID: id, Version: x.Version, Form: form})
 }
 
 // studyUpdate saves the edit form.
@@ -184,10 +156,8 @@ func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	} else {
 		_, err = h.deps.Study.Update(r.Context(), c.Actor, id, version, in)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
-		h.renderStudyForm(w, r, c, http.StatusUnprocessableEntity, &studyFormData{ID: id, Version: version, Form: form, Errors: fields})
-		return nil
+	if fields := refusedFields(err, ""); fields != nil {
+		return h.renderStudyForm(w, r, c, http.StatusUnprocessableEntity, &studyFormData{ID: id, Version: version, Form: form, Errors: fields})
 	}
-	h.finish(w, r, "/study/"+strconv.FormatInt(id, 10), err, "已保存")
-	return nil
+	return h.finish(w, r, "/study/"+strconv.FormatInt(id, 10), err, "已保存")
 }

@@ -83,7 +83,7 @@ func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		// a unit code typed into the filter: say so beside it
 		err = apperr.Field("under", "没有这个单位代码，或该单位不在本单位范围内")
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
+	if fields := refusedFields(err, ""); fields != nil {
 		d.Errors, status, err = fields, http.StatusUnprocessableEntity, nil
 	}
 	if err != nil {
@@ -119,8 +119,5 @@ func (h *handler) studyExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(c.Actor, "study.export", "study_activity", "", audit.OK,
 		strconv.Itoa(len(items))+" 条"))
-	if err := sh.Send(w, r, "学习动态"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "学习动态")
 }

@@ -36,6 +36,5 @@ func (h *handler) reportStudyAttach(w http.ResponseWriter, r *http.Request, c *h
 	}
 	rs, err := h.deps.Study.AttachToReport(r.Context(), c.Actor, id, ids)
 	msg := "已计入 " + strconv.Itoa(rs.Sessions) + " 项学习活动（" + strconv.Itoa(rs.Participants) + " 人次），报送中的相应数字已更新"
-	h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10)+"#study", err, msg)
-	return nil
+	return h.finish(w, r, "/reports/"+strconv.FormatInt(id, 10)+"#study", err, msg)
 }

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"halfsky/internal/apperr"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/study"
@@ -21,22 +20,19 @@ type studyShowData struct {
 }
 
 func (h *handler) studyShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.renderStudy(w, r, c, id, http.StatusOK, "")
-	return nil
+	return h.renderStudy(w, r, c, id, http.StatusOK, "")
 }
 
-func (h *handler) renderStudy(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, photoErr string) {
+func (h *handler) renderStudy(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, photoErr string) error {
 	ctx, svc := r.Context(), h.deps.Study
 	x, err := svc.Get(ctx, c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := studyShowData{X: x, CanEdit: study.CanEdit(c.Actor, x), PhotoError: photoErr, MaxPhotos: study.MaxPhotos,
 		MaxMB: files.MaxImageSize >> 20}
 	if d.Photos, err = svc.Photos(ctx, c.Actor, id); err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	if x.DocID != 0 {
 		// A street studies a notice sent to its district: it may not open
@@ -46,6 +42,7 @@ func (h *handler) renderStudy(w http.ResponseWriter, r *http.Request, c *httpx.C
 	}
 	crumbs := []Crumb{{Href: "/study", Label: "学习动态"}, {Label: x.Topic}}
 	h.tpl.Page(w, r, status, "study_show", View{Layout: Layout{Title: x.Topic, Active: "study", Crumbs: crumbs}, Data: d})
+	return nil
 }
 
 // studyPhotoAdd uploads more photos to an activity.
@@ -55,22 +52,15 @@ func (h *handler) studyPhotoAdd(w http.ResponseWriter, r *http.Request, c *httpx
 	if err == nil {
 		err = h.deps.Study.AddPhotos(r.Context(), c.Actor, id, photos)
 	}
-	if fields, _ := fieldErrors(err); len(fields) > 0 && refused(err) {
-		h.renderStudy(w, r, c, id, http.StatusUnprocessableEntity, fields["photos"])
-		return nil
+	if fields := refusedFields(err, ""); fields != nil {
+		return h.renderStudy(w, r, c, id, http.StatusUnprocessableEntity, fields["photos"])
 	}
-	h.finish(w, r, "/study/"+strconv.FormatInt(id, 10)+"#photos", err, "照片已上传")
-	return nil
+	return h.finish(w, r, "/study/"+strconv.FormatInt(id, 10)+"#photos", err, "照片已上传")
 }
 
 // studyPhoto shows a photo inline: it is a checked JPG or PNG, so the
 // browser may display it in the page.
-func (h *handler) studyPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) studyPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Study.Photo(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err
@@ -84,13 +74,7 @@ func (h *handler) studyPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 }
 
 // studyPhotoRemove takes a photo off an activity.
-func (h *handler) studyPhotoRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) studyPhotoRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	err := h.deps.Study.RemovePhoto(r.Context(), c.Actor, id, fid)
-	h.finish(w, r, "/study/"+strconv.FormatInt(id, 10)+"#photos", err, "照片已删除")
-	return nil
+	return h.finish(w, r, "/study/"+strconv.FormatInt(id, 10)+"#photos", err, "照片已删除")
 }

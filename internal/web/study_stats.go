@@ -142,8 +142,5 @@ func (h *handler) studyStatsExport(w http.ResponseWriter, r *http.Request, c *ht
 		return err
 	}
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(c.Actor, "study.stats_export", "org", st.Node.Code, audit.OK, strconv.Itoa(year)))
-	if err := sh.Send(w, r, "学习统计_"+st.Node.Name+"_"+strconv.Itoa(year)); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "学习统计_"+st.Node.Name+"_"+strconv.Itoa(year))
 }

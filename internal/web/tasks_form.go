@@ -35,8 +35,7 @@ func (h *handler) taskNew(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 // taskCreate saves a task made without a need.
 func (h *handler) taskCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	if err := r.ParseForm(); err != nil {
-		h.tpl.Error(w, r, http.StatusBadRequest, "")
-		return nil
+		return errBadForm
 	}
 	form := formValues(r, "org_code", "title", "detail", "owner_id", "owner_name", "starts_on", "due_on")
 	in := visit.TaskInput{OrgCode: form["org_code"], Title: form["title"], Detail: form["detail"], OwnerName: form["owner_name"],

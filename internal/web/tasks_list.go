@@ -82,8 +82,5 @@ func (h *handler) tasksExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 		}
 	}
 	h.visitExported(r, c, "task.export", "task", len(items))
-	if err := sh.Send(w, r, "办实事"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "办实事")
 }

@@ -20,34 +20,31 @@ type taskShowData struct {
 
 // taskShow is one task with its start and close forms.
 func (h *handler) taskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.renderTaskShow(w, r, c, http.StatusOK, id, map[string]string{"outcome": visit.TaskDone}, map[string]string{})
-	return nil
+	return h.renderTaskShow(w, r, c, http.StatusOK, id, map[string]string{"outcome": visit.TaskDone}, map[string]string{})
 }
 
-func (h *handler) renderTaskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, form, errs map[string]string) {
+func (h *handler) renderTaskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, form, errs map[string]string) error {
 	t, err := h.deps.Visits.Task(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	d := taskShowData{visitPage: h.visitPage("tasks"), T: t, CanWork: visit.MayWork(c.Actor, t),
 		Feedbacks: visitOptions(visit.Feedbacks), Form: form, Errors: errs}
 	h.tpl.Page(w, r, status, "task_show", View{Layout: Layout{Title: t.Title, Active: "visits",
 		Crumbs: []Crumb{{Href: "/tasks", Label: "办实事"}, {Label: t.Title}}}, Data: d})
+	return nil
 }
 
 // taskStart moves the task to 办理中.
 func (h *handler) taskStart(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	_, err := h.deps.Visits.StartTask(r.Context(), c.Actor, id)
-	h.finish(w, r, "/tasks/"+strconv.FormatInt(id, 10), err, "已开始办理")
-	return nil
+	return h.finish(w, r, "/tasks/"+strconv.FormatInt(id, 10), err, "已开始办理")
 }
 
 // taskClose finishes the task: done with result and feedback, or unable
 // with the reason.
-func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok := pathID(r, "id")
-	if !ok || r.ParseForm() != nil {
+func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	if r.ParseForm() != nil {
 		return apperr.ErrNotFound
 	}
 	form := formValues(r, "outcome", "result", "feedback")
@@ -64,6 +61,5 @@ func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(id, 10), "error", errs["_"])
 		return nil
 	}
-	h.renderTaskShow(w, r, c, http.StatusUnprocessableEntity, id, form, errs)
-	return nil
+	return h.renderTaskShow(w, r, c, http.StatusUnprocessableEntity, id, form, errs)
 }

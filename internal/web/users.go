@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -72,21 +71,6 @@ func createRoles(a access.Actor) []Option {
 		}
 	}
 	return out
-}
-
-// unitOptions offers the actor's own unit and the units directly below it;
-// deeper units are typed by code (the field takes any code in scope).
-func (h *handler) unitOptions(r *http.Request, c *httpx.Current) []Option {
-	opts := []Option{{Value: c.Actor.OrgCode, Label: c.Actor.OrgName + "（本单位）"}}
-	unit, err := h.deps.Orgs.ByCode(r.Context(), c.Actor, c.Actor.OrgCode)
-	if err != nil {
-		return opts
-	}
-	kids, _ := h.deps.Orgs.Children(r.Context(), c.Actor, unit)
-	for _, k := range kids {
-		opts = append(opts, Option{Value: k.Code, Label: k.Name})
-	}
-	return opts
 }
 
 func (h *handler) renderUserNew(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, form, errs map[string]string) {
@@ -165,9 +149,8 @@ type userShowData struct {
 	Errors     map[string]string
 }
 
-func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	h.renderUser(w, r, c, http.StatusOK, nil)
-	return nil
+func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	return h.renderUser(w, r, c, id, http.StatusOK, nil)
 }
 
 // grantOptions are the business roles the actor may give the account.
@@ -200,16 +183,10 @@ func adminRoleOptions(u auth.User) []Option {
 	return out
 }
 
-func (h *handler) renderUser(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, errs map[string]string) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-		return
-	}
+func (h *handler) renderUser(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int, errs map[string]string) error {
 	u, err := h.deps.Auth.User(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return err
 	}
 	a := c.Actor
 	d := userShowData{User: u, Locked: u.Locked(h.deps.Auth.Now()), Self: u.ID == a.UserID, Errors: errs,
@@ -222,8 +199,7 @@ func (h *handler) renderUser(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		d.AdminRoles = adminRoleOptions(u)
 		pending, err := h.deps.Auth.RoleRequests(r.Context(), a, auth.RequestPending, u.ID)
 		if err != nil {
-			h.fail(w, r, err)
-			return
+			return err
 		}
 		if len(pending) > 0 {
 			d.Pending = &pending[0]
@@ -234,15 +210,13 @@ func (h *handler) renderUser(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	}
 	h.tpl.Page(w, r, status, "user_show", View{Layout: Layout{Title: u.DisplayName, Active: "users",
 		Crumbs: []Crumb{{Href: "/users", Label: "用户管理"}, {Label: u.DisplayName}}}, Data: d})
+	return nil
 }
 
 // userAction runs one of the account actions posted from a user's page.
-func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		return apperr.ErrNotFound
-	}
+func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, svc, a := r.Context(), h.deps.Auth, c.Actor
+	var err error
 	var msg string
 	switch r.PathValue("action") {
 	case "disable":
@@ -286,35 +260,17 @@ func (h *handler) userAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	default:
 		return apperr.ErrNotFound
 	}
+	back := "/users/" + strconv.FormatInt(id, 10)
 	if err != nil {
 		if fields, m := fieldErrors(err); fields != nil {
 			if len(fields) == 0 {
-				redirectFlash(w, r, "/users/"+r.PathValue("id"), "error", m)
+				redirectFlash(w, r, back, "error", m)
 				return nil
 			}
-			h.renderUser(w, r, c, http.StatusUnprocessableEntity, fields)
-			return nil
+			return h.renderUser(w, r, c, id, http.StatusUnprocessableEntity, fields)
 		}
 		return err
 	}
-	redirectFlash(w, r, "/users/"+r.PathValue("id"), "success", msg)
+	redirectFlash(w, r, back, "success", msg)
 	return nil
-}
-
-// renameField moves a validation error's message from one field to
-// another, for a page with two forms that send the same field.
-func renameField(err error, from, to string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Fields[from] == "" {
-		return err
-	}
-	c := *e
-	c.Fields = map[string]string{}
-	for k, v := range e.Fields {
-		if k == from {
-			k = to
-		}
-		c.Fields[k] = v
-	}
-	return &c
 }

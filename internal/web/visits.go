@@ -25,7 +25,7 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("GET /visits/{id}", view(httpx.ID(h.visitShow)))
 	mux.Handle("GET /visits/edit/{id}", record(httpx.ID(h.visitEdit)))
 	mux.HandleUpload("POST /visits/edit/{id}", record(httpx.ID(h.visitUpdate)))
-	mux.Handle("GET /visits/{id}/photos/{fid}", view(h.visitPhoto))
+	mux.Handle("GET /visits/{id}/photos/{fid}", view(httpx.IDs("fid", h.visitPhoto)))
 
 	mux.Handle("GET /visits/quotas", view(h.quotasList))
 	mux.Handle("POST /visits/quotas", h.can(access.ManageWork, h.quotaCreate))
@@ -40,10 +40,10 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("GET /needs/new", record(h.needNew))
 	mux.Handle("POST /needs", record(h.needCreate))
 	mux.Handle("GET /needs/{id}", view(httpx.ID(h.needShow)))
-	mux.Handle("POST /needs/{id}/handover", record(h.needHandover))
-	mux.Handle("POST /needs/{id}/accept", record(h.needDecide(true)))
-	mux.Handle("POST /needs/{id}/refuse", record(h.needDecide(false)))
-	mux.Handle("POST /needs/{id}/task", record(h.needTask))
+	mux.Handle("POST /needs/{id}/handover", record(httpx.ID(h.needHandover)))
+	mux.Handle("POST /needs/{id}/accept", record(httpx.ID(h.needDecide(true))))
+	mux.Handle("POST /needs/{id}/refuse", record(httpx.ID(h.needDecide(false))))
+	mux.Handle("POST /needs/{id}/task", record(httpx.ID(h.needTask)))
 
 	mux.Handle("GET /tasks", view(h.tasksList))
 	mux.Handle("GET /tasks/export.xlsx", view(h.tasksExport))
@@ -51,5 +51,5 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("POST /tasks", record(h.taskCreate))
 	mux.Handle("GET /tasks/{id}", view(httpx.ID(h.taskShow)))
 	mux.Handle("POST /tasks/{id}/start", record(httpx.ID(h.taskStart)))
-	mux.Handle("POST /tasks/{id}/close", record(h.taskClose))
+	mux.Handle("POST /tasks/{id}/close", record(httpx.ID(h.taskClose)))
 }

@@ -4,15 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
-	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
-	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
 )
@@ -110,78 +107,16 @@ func urgencyBadge(u string) string {
 }
 
 func visitOptions(list []visit.Option) []Option {
-	out := make([]Option, len(list))
-	for i, o := range list {
-		out[i] = Option{o.Key, o.Label}
-	}
-	return out
+	return httpx.Map(list, func(o visit.Option) Option { return Option{o.Key, o.Label} })
 }
 
-// formValues trims the named fields of a parsed form.
-func formValues(r *http.Request, names ...string) map[string]string {
-	m := make(map[string]string, len(names))
-	for _, n := range names {
-		m[n] = strings.TrimSpace(r.FormValue(n))
-	}
-	return m
-}
-
-// formInt reads a whole number field; a bad one is a field error.
-func formInt(form map[string]string, errs map[string]string, name, msg string) int {
-	if form[name] == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(form[name])
-	if err != nil {
-		errs[name] = msg
-	}
-	return n
-}
-
-// mergeErrors puts the domain's field messages beside the form's own.
-func mergeErrors(errs map[string]string, err error) (map[string]string, bool) {
-	fe, _ := fieldErrors(err)
-	if fe == nil {
-		return errs, false
-	}
-	for k, v := range fe {
-		errs[k] = v
-	}
-	if len(fe) == 0 {
-		errs["_"] = errorText(err)
-	}
-	return errs, true
-}
-
-// visitPhotos reads the photos of a multipart form (none is fine).
+// visitPhotos reads the photos of a form (none is fine).
 func visitPhotos(r *http.Request) ([]visit.Photo, error) {
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, apperr.Field("photos", fmt.Sprintf("照片合计超过 %d MB，请分几次上传", files.MaxSize>>20))
-		}
-		if errors.Is(err, http.ErrNotMultipart) {
-			return nil, r.ParseForm()
-		}
-		return nil, apperr.Field("photos", "上传失败，请重新选择照片")
+	photos, err := photoFiles[visit.Photo](r)
+	if errors.Is(err, http.ErrNotMultipart) {
+		return nil, r.ParseForm()
 	}
-	var out []visit.Photo
-	for _, hdr := range r.MultipartForm.File["photos"] {
-		if hdr.Filename == "" && hdr.Size == 0 {
-			continue
-		}
-		f, err := hdr.Open()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxImageSize+1))
-		f.Close()
-		if err != nil {
-			return nil, apperr.Field("photos", "上传失败，请重新选择照片")
-		}
-		out = append(out, visit.Photo{Name: hdr.Filename, Data: data})
-	}
-	return out, nil
+	return photos, err
 }
 
 // listPage turns ?page= into the domain's page bounds.

@@ -111,17 +111,3 @@ func (h *handler) visitUpdate(w http.ResponseWriter, r *http.Request, c *httpx.C
 		Action: "/visits/edit/" + strconv.FormatInt(id, 10)})
 	return nil
 }
-
-// withSelected keeps a chosen unit code that is deeper than the offered
-// ones (typed before, or the unit of the record being edited) selectable.
-func withSelected(opts []Option, code string) []Option {
-	if code == "" {
-		return opts
-	}
-	for _, o := range opts {
-		if o.Value == code {
-			return opts
-		}
-	}
-	return append(opts, Option{Value: code, Label: code})
-}

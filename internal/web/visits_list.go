@@ -68,8 +68,5 @@ func (h *handler) visitsExport(w http.ResponseWriter, r *http.Request, c *httpx.
 		}
 	}
 	h.visitExported(r, c, "visit.export", "visit", len(items))
-	if err := sh.Send(w, r, "走访记录"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, "走访记录")
 }

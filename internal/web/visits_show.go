@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"halfsky/internal/access"
-	"halfsky/internal/apperr"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/visit"
@@ -44,12 +43,7 @@ func (h *handler) visitShow(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 }
 
 // visitPhoto serves one photo of a visible visit.
-func (h *handler) visitPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, ok1 := pathID(r, "id")
-	fid, ok2 := pathID(r, "fid")
-	if !ok1 || !ok2 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) visitPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Visits.Photo(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err

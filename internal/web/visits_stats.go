@@ -168,8 +168,5 @@ func (h *handler) visitStatsExport(w http.ResponseWriter, r *http.Request, c *ht
 		}
 	}
 	h.visitExported(r, c, "visit.stats_export", "org", len(st.Rows))
-	if err := sh.Send(w, r, st.Node.Name+"访妇情办实事统计"); err != nil {
-		h.fail(w, r, err)
-	}
-	return nil
+	return sh.Send(w, r, st.Node.Name+"访妇情办实事统计")
 }
