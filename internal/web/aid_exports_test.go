@@ -33,7 +33,7 @@ func exportBatch(t *testing.T, app *testapp.App, d *db.DB, account string) int64
 	t.Helper()
 	ctx := context.Background()
 	var appID, cycleID int64
-	if err := d.QueryRow(ctx, `SELECT id, cycle_id FROM aid_applications WHERE status = 'approved'`).Scan(&appID, &cycleID); err != nil {
+	if err := d.QueryRow(ctx, `SELECT id, cycle_id FROM aid_applications WHERE status = 'approved' ORDER BY id LIMIT 1`).Scan(&appID, &cycleID); err != nil {
 		t.Fatal(err)
 	}
 	svc := app.Server.Deps.Aid
