@@ -191,7 +191,7 @@ var openAPISpec = map[string]op{
 		out: fields{"org_code": text, "org_name": text, "year": whole, "month": whole, "totals": map[string]int64{},
 			"units":      arrayOf{fields{"org_code": text, "org_name": text, "self": flag, "counts": map[string]int64{}}},
 			"categories": []countJSON{}, "need_status": []countJSON{}, "task_status": []countJSON{},
-			"trend": arrayOf{fields{"month": whole, "visits": id64, "women": id64, "needs": id64, "tasks_done": id64}}}},
+			"trend": arrayOf{fields{"month": text, "visits": id64, "women": id64, "needs": id64, "tasks_done": id64}}}},
 	"GET /api/v1/needs": {summary: "群众诉求", query: "under category urgency status incoming from to visit:int " + page,
 		out: list[needJSON]{}},
 	"POST /api/v1/needs": {summary: "登记诉求", in: visit.NeedInput{}, status: 201, out: needOut},
