@@ -49,9 +49,8 @@ var (
 	reshapeCounts  = map[string]int{}
 	splitOut       = fields{"preview": flag, "split": fields{"unit": orgJSON{}, "new": []orgJSON{}, "children": []childMoveJSON{},
 		"records_to": text, "records": reshapeCounts, "kept": reshapeCounts}}
-	reasonIn   = fields{"reason": optional{text}}
-	anyFile    = download("")
-	sessionOut = fields{"user": userJSON{}, "password_set": (*passwordSetJSON)(nil)}
+	reasonIn = fields{"reason": optional{text}}
+	anyFile  = download("")
 )
 
 // openAPISpec is the document's entry for every API route, by pattern.
