@@ -89,6 +89,7 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	h.visitRoutes(mux)
 	h.problemRoutes(mux)
 	h.aidRoutes(mux)
+	route(mux, "/api/v1/openapi.json", methods{"GET": openAPI(mux)}) // the API describes itself: openapi.go
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apperr.New(http.StatusNotFound, "no_route", "没有这个接口"))

@@ -318,6 +318,7 @@ func (w *world) specs() map[string][]probe {
 		"POST /api/v1/session":          {{method: "POST", path: "/api/v1/session", public: true, body: obj{"username": "mx.nobody", "password": "wrong-password-1"}, send: true, ok: 401, code: "bad_credentials"}},
 		"DELETE /api/v1/session":        {{method: "DELETE", path: "/api/v1/session"}},
 		"GET /api/v1/session":           {{method: "GET", path: "/api/v1/session"}},
+		"GET /api/v1/openapi.json":      {{method: "GET", path: "/api/v1/openapi.json", public: true}}, // what integrators start from: no data
 		"POST /api/v1/session/password": {{method: "POST", path: "/api/v1/session/password", body: obj{"current": "not-my-password", "password": "a-new-password-77"}, send: true, ok: 422}},
 		"GET /api/v1/orgs":              {{method: "GET", path: "/api/v1/orgs"}},
 		"GET /api/v1/orgs/{code}":       {{method: "GET", path: "/api/v1/orgs/" + id("unit.street"), on: "unit.street"}, {method: "GET", path: "/api/v1/orgs/" + id("unit.sibling"), on: "unit.sibling"}},
