@@ -6,7 +6,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"time"
 
 	"halfsky/internal/aid"
@@ -65,37 +64,11 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	// (with its form); everything else cfg.MaxBody (1 MiB by default, for
 	// the largest form there is: a 公文 of 200,000 bytes of text, which
 	// form encoding triples).
-	h = web.LimitBody(mux, cfg.MaxBody, files.MaxSize+1<<20)(h)
+	h = LimitBody(mux, cfg.MaxBody, files.MaxSize+1<<20)(h)
 	h = timeout(cfg.RequestTimeout, h)
-	h = web.SecurityHeadersFor(cfg.TrustProxy)(h)
+	h = SecurityHeadersFor(cfg.TrustProxy)(h)
 	h = recoverer(h)
 	return &Server{Cfg: cfg, Deps: deps, Handler: h, Routes: mux.Patterns, Uploads: mux.Uploads}, nil
-}
-
-// timeout bounds each request's context (database calls honour it).
-func timeout(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// recoverer turns a panic into a logged 500 without a stack trace for the
-// client.
-func recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				slog.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-				http.Error(w, "服务器内部错误", http.StatusInternalServerError)
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
 }
 
 // Housekeeping prunes expired sessions and old login attempts every few

@@ -1,5 +1,6 @@
-// Package web is halfsky's HTML front end: the route table, middleware,
-// handlers, templates and static files.
+// Package web is halfsky's HTML front end: the route table, handlers,
+// templates and static files. The middleware around it (security headers,
+// body limits) is package server's, which wraps both front ends.
 //
 // # Templates
 //
@@ -44,10 +45,10 @@
 // whose Href is the longest prefix of the request path.
 //
 // Pages must not use inline <script> or style="" attributes: the
-// Content-Security-Policy set by SecurityHeaders blocks both. Put behaviour
-// in static/*.js and look in static/app.css; size charts with the .chart
-// classes and pass chart data in a <script type="application/json"> block
-// or data-* attributes.
+// Content-Security-Policy set by server.SecurityHeaders blocks both. Put
+// behaviour in static/*.js and look in static/app.css; size charts with
+// the .chart classes and pass chart data in a <script
+// type="application/json"> block or data-* attributes.
 package web
 
 import (
