@@ -20,7 +20,9 @@ import (
 
 // Server is a configured halfsky.
 type Server struct {
-	Cfg     config.Config
+	Cfg config.Config
+	// Deps are the services both front ends call (app.New); tests reach
+	// the domain through them.
 	Deps    app.Services
 	Handler http.Handler
 	// Routes are the patterns of every route, in the order registered: the
