@@ -51,7 +51,7 @@ type homeCharts struct {
 	Problems string
 }
 
-// homeAdd adds two counts of the roll-up (its totals row).
+// homeAdd adds two counts on the desk (open and applied problems).
 func homeAdd(a, b int64) int64 { return a + b }
 
 // homeRollColumns gives templates the roll-up table's columns.
