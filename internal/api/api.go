@@ -15,13 +15,14 @@ import (
 	"unicode/utf8"
 
 	"halfsky/internal/access"
+	"halfsky/internal/app"
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/httpx"
 )
 
 type handler struct {
-	deps httpx.Deps
+	deps app.Services
 }
 
 // methods maps HTTP methods to the handlers of one path.
@@ -32,7 +33,7 @@ type methods map[string]http.Handler
 type upload struct{ http.Handler }
 
 // Register adds the API routes to mux: the whole route table.
-func Register(mux httpx.Mux, deps httpx.Deps) {
+func Register(mux httpx.Mux, deps app.Services) {
 	h := &handler{deps: deps}
 	route(mux, "/api/v1/session", methods{
 		"POST":   http.HandlerFunc(h.login),

@@ -1,6 +1,23 @@
-// Package cli is halfsky's command line: serve (the default), migrate,
-// user, import-orgs, tree, import-doc, audit verify, keys, aid purge and
-// backup.
+// Package cli is halfsky's command line; its commands, and the file each
+// is in:
+//
+//	serve          the web server (the default; serve.go)
+//	migrate        apply the database migrations and exit (cli.go)
+//	user           add, list, disable, enable, reset-password, set-role,
+//	               reset-totp: the trusted operator's account commands (commands.go)
+//	import-orgs    load the organization tree (commands.go)
+//	tree           check, move, merge, split, rename, recode, deactivate:
+//	               the tree check and 区划调整 (tree.go)
+//	import-doc     read a 公文 file into its elements, save it as a draft or
+//	               register it as received (importdoc.go)
+//	audit verify   check the audit log's hash chain (commands.go)
+//	keys           status, seal, rotate, reseal: the keys sealing sensitive
+//	               fields (keys.go)
+//	aid            purge (purge.go) and owner (aidowner.go): aid retention
+//	               and who runs each programme
+//	backup         a consistent online backup (commands.go)
+//	version        the version and schema version (cli.go)
+//	help           the usage text, with every command's flags (cli.go)
 package cli
 
 import (

@@ -1,6 +1,9 @@
-// Package httpx holds what the HTML and JSON front ends share: the signed-in
-// user on the request, the session cookie, the client's address, and the
-// JSON error shape.
+// Package httpx holds the HTTP helpers the HTML and JSON front ends share:
+// the signed-in user on the request (Current) and the session middleware
+// that puts it there, the session cookie, the client's address, JSON
+// reading and writing with the one error shape, the one handler shape
+// (Handler, ID, IDs, Map), and the route table kept as data (RouteTable).
+// It holds no service: those are package app's.
 package httpx
 
 import (
@@ -14,20 +17,8 @@ import (
 	"time"
 
 	"halfsky/internal/access"
-	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
-	"halfsky/internal/db"
-	"halfsky/internal/doc"
-	"halfsky/internal/docprint"
-	"halfsky/internal/incoming"
-	"halfsky/internal/notify"
-	"halfsky/internal/org"
-	"halfsky/internal/rectify"
-	"halfsky/internal/report"
-	"halfsky/internal/study"
-	"halfsky/internal/vault"
-	"halfsky/internal/visit"
 )
 
 // SessionCookie is the session cookie's name.
@@ -158,24 +149,6 @@ func DecodeJSON(r *http.Request, dst any) error {
 		return apperr.New(http.StatusBadRequest, "invalid_json", "请求内容不是有效的 JSON")
 	}
 	return nil
-}
-
-// Deps are the services the front ends are built on.
-type Deps struct {
-	DB       *db.DB
-	Auth     *auth.Service
-	Orgs     *org.Store
-	Docs     *doc.Service
-	Incoming *incoming.Service
-	Reports  *report.Service
-	Study    *study.Service
-	Visits   *visit.Service
-	Rectify  *rectify.Service
-	Aid      *aid.Service
-	Mail     *notify.Mailer    // nil when SMTP is not configured
-	Printer  *docprint.Printer // PDFs of documents: one headless Chromium per process
-	Sessions *Auth
-	Vault    *vault.Keyring // seals sensitive personal fields
 }
 
 // Mux is where the front ends register their routes: the server's

@@ -4,37 +4,26 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"time"
 
 	"halfsky/internal/aid"
 	"halfsky/internal/api"
-	"halfsky/internal/auth"
+	"halfsky/internal/app"
 	"halfsky/internal/config"
 	"halfsky/internal/db"
-	"halfsky/internal/doc"
-	"halfsky/internal/docprint"
-	"halfsky/internal/duty"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
-	"halfsky/internal/incoming"
-	"halfsky/internal/notify"
-	"halfsky/internal/org"
-	"halfsky/internal/rectify"
-	"halfsky/internal/report"
-	"halfsky/internal/study"
-	"halfsky/internal/vault"
-	"halfsky/internal/visit"
 	"halfsky/internal/web"
 )
 
 // Server is a configured halfsky.
 type Server struct {
-	Cfg     config.Config
-	Deps    httpx.Deps
+	Cfg config.Config
+	// Deps are the services both front ends call (app.New); tests reach
+	// the domain through them.
+	Deps    app.Services
 	Handler http.Handler
 	// Routes are the patterns of every route, in the order registered: the
 	// route table the access tests enumerate.
@@ -44,59 +33,13 @@ type Server struct {
 	Uploads map[string]bool
 }
 
-// New builds the services and the handler over an open, migrated database.
+// New builds the services (app.New) and the handler over an open, migrated
+// database.
 func New(cfg config.Config, d *db.DB) (*Server, error) {
-	keys, created, err := vault.Load(cfg.KeyFilePath(), cfg.Keys)
+	deps, err := app.New(cfg, d)
 	if err != nil {
-		return nil, fmt.Errorf("field-encryption keys: %w", err)
+		return nil, err
 	}
-	if created {
-		slog.Warn("created a new field-encryption key file: back it up apart from the database", "path", cfg.KeyFilePath())
-	}
-	orgs := &org.Store{DB: d}
-	svc := auth.NewService(d, orgs)
-	svc.Vault, svc.TOTPGrace = keys, cfg.TOTPGrace
-	// Secrets enrolled before they were sealed are sealed now, once.
-	if n, err := svc.SealSecrets(context.Background()); err != nil {
-		return nil, fmt.Errorf("sealing second-factor secrets: %w", err)
-	} else if n > 0 {
-		slog.Info("sealed second-factor secrets stored in the clear", "count", n)
-	}
-	// Accounts from before 三权分立 and the links of account changes from
-	// before links were kept: both re-runnable, both do nothing twice.
-	if up, err := svc.UpgradeAccounts(context.Background()); err != nil {
-		return nil, fmt.Errorf("upgrading accounts: %w", err)
-	} else if up != (auth.Upgrade{}) {
-		slog.Info("accounts upgraded", "leaders_scheduled", up.LeadersScheduled, "must_change_password", up.MustChange)
-	}
-	if _, err := duty.Backfill(context.Background(), d, db.Now()); err != nil {
-		return nil, fmt.Errorf("back-filling account links: %w", err)
-	}
-	docs := doc.NewService(d, orgs)
-	docs.Vault = keys
-	reports := report.NewService(d, orgs, docs)
-	reports.Vault = keys
-	report.Wire(docs, reports)
-	var mailer *notify.Mailer
-	if cfg.SMTPAddr != "" {
-		mailer = &notify.Mailer{DB: d, Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUser,
-			Password: cfg.SMTPPassword, BaseURL: cfg.BaseURL, Now: db.Now}
-		reports.Mail = mailer
-	}
-	studies := study.NewService(d, orgs)
-	studies.Reports = reports
-	studies.Vault = keys
-	visits := visit.NewService(d, orgs)
-	visits.Vault = keys
-	aids := aid.NewService(d, orgs)
-	aids.Vault = keys
-	problems := rectify.NewService(d, orgs)
-	problems.Vault = keys
-	deps := httpx.Deps{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
-		Incoming: incoming.NewService(d, orgs, keys),
-		Study:    studies, Visits: visits, Rectify: problems, Aid: aids,
-		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
-		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}
 
 	mux := httpx.NewRouteTable()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -123,37 +66,11 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	// (with its form); everything else cfg.MaxBody (1 MiB by default, for
 	// the largest form there is: a 公文 of 200,000 bytes of text, which
 	// form encoding triples).
-	h = web.LimitBody(mux, cfg.MaxBody, files.MaxSize+1<<20)(h)
+	h = LimitBody(mux, cfg.MaxBody, files.MaxSize+1<<20)(h)
 	h = timeout(cfg.RequestTimeout, h)
-	h = web.SecurityHeadersFor(cfg.TrustProxy)(h)
+	h = SecurityHeadersFor(cfg.TrustProxy)(h)
 	h = recoverer(h)
 	return &Server{Cfg: cfg, Deps: deps, Handler: h, Routes: mux.Patterns, Uploads: mux.Uploads}, nil
-}
-
-// timeout bounds each request's context (database calls honour it).
-func timeout(d time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), d)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
-}
-
-// recoverer turns a panic into a logged 500 without a stack trace for the
-// client.
-func recoverer(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				slog.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
-				http.Error(w, "服务器内部错误", http.StatusInternalServerError)
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
 }
 
 // Housekeeping prunes expired sessions and old login attempts every few

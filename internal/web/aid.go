@@ -42,11 +42,6 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	h.aidExportRoutes(mux)
 }
 
-func init() {
-	funcs["yuan"] = aid.YuanGrouped
-	funcs["aidBadge"] = aidBadge
-}
-
 // aidBadge is the badge colour of an application status.
 func aidBadge(status string) string {
 	switch status {

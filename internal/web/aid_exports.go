@@ -22,10 +22,6 @@ func (h *handler) aidExportRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/exports/{id}/download.xlsx", h.can(access.ViewAid, httpx.ID(h.aidExportDownload)))
 }
 
-func init() {
-	funcs["exportBadge"] = exportBadge
-}
-
 // exportBadge is the badge colour of an export request's status.
 func exportBadge(status string) string {
 	switch status {

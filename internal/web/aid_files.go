@@ -16,10 +16,10 @@ import (
 // the person: they appear in the page and the download's header, never in
 // a URL.
 
-func init() {
-	funcs["aidFileHint"] = func() string {
-		return fmt.Sprintf("可上传 %s，每个不超过 %d MB；手机可直接拍照上传", aid.FileTypes, aid.MaxFileSize>>20)
-	}
+// aidFileHint is the line under the file field: the types and size an
+// application's document may have.
+func aidFileHint() string {
+	return fmt.Sprintf("可上传 %s，每个不超过 %d MB；手机可直接拍照上传", aid.FileTypes, aid.MaxFileSize>>20)
 }
 
 // aidFileUpload: POST /aid/{id}/documents (multipart: doc_key, file).

@@ -29,10 +29,6 @@ func (h *handler) aidPayRoutes(mux httpx.Mux) {
 	mux.Handle("POST /aid/{id}/account", h.can(access.RecordAid, httpx.ID(h.aidAccountSave)))
 }
 
-func init() {
-	funcs["payBadge"] = payBadge
-}
-
 // payBadge is the badge colour of a batch or line status.
 func payBadge(status string) string {
 	switch status {

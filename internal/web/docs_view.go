@@ -13,16 +13,6 @@ import (
 )
 
 // Template helpers of the document and reporting pages.
-func init() {
-	funcs["cndate"] = doc.ChineseDate
-	funcs["filesize"] = fileSize
-	funcs["docBadge"] = docBadge
-	funcs["pct"] = func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
-	funcs["num"] = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	funcs["extLabel"] = extLabel
-	funcs["shortdt"] = shortDateTime
-	funcs["shortdate"] = shortDate
-}
 
 // shortDateTime is a time for a table cell: 8月11日 14:05, with the year
 // only when it is not this year's.

@@ -51,13 +51,14 @@ type homeCharts struct {
 	Problems string
 }
 
-func init() {
-	funcs["homeDay"] = homeDay
-	funcs["homeMonth"] = homeMonth
-	funcs["homeAdd"] = func(a, b int64) int64 { return a + b }
-	funcs["homeRollCols"] = func() []string { return homeRollCols }
-	funcs["homeRollWide"] = func(i int) bool { return homeRollWide[i] }
-}
+// homeAdd adds two counts on the desk (open and applied problems).
+func homeAdd(a, b int64) int64 { return a + b }
+
+// homeRollColumns gives templates the roll-up table's columns.
+func homeRollColumns() []string { return homeRollCols }
+
+// homeRollColumnWide reports whether column i is one a phone leaves out.
+func homeRollColumnWide(i int) bool { return homeRollWide[i] }
 
 // homeDay shows a YYYY-MM-DD date as 11月4日 (the year is the current one
 // on a desk), or as given when it is not a date.

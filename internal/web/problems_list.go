@@ -13,19 +13,6 @@ import (
 	"halfsky/internal/rectify"
 )
 
-func init() {
-	funcs["problemColour"] = func(p rectify.Problem, today string) string { return p.ColourAt(today) }
-	funcs["problemColourName"] = rectify.ColourLabel
-	funcs["problemKind"] = rectify.KindLabel
-	funcs["problemClip"] = func(s string, n int) string {
-		r := []rune(s)
-		if len(r) <= n {
-			return s
-		}
-		return string(r[:n]) + "…"
-	}
-}
-
 // problemTab is one tab above the ledger pages.
 type problemTab struct {
 	Href, Label, Key string

@@ -1,5 +1,6 @@
-// Package web is halfsky's HTML front end: the route table, middleware,
-// handlers, templates and static files.
+// Package web is halfsky's HTML front end: the route table, handlers,
+// templates and static files. The middleware around it (security headers,
+// body limits) is package server's, which wraps both front ends.
 //
 // # Templates
 //
@@ -44,10 +45,10 @@
 // whose Href is the longest prefix of the request path.
 //
 // Pages must not use inline <script> or style="" attributes: the
-// Content-Security-Policy set by SecurityHeaders blocks both. Put behaviour
-// in static/*.js and look in static/app.css; size charts with the .chart
-// classes and pass chart data in a <script type="application/json"> block
-// or data-* attributes.
+// Content-Security-Policy set by server.SecurityHeaders blocks both. Put
+// behaviour in static/*.js and look in static/app.css; size charts with
+// the .chart classes and pass chart data in a <script
+// type="application/json"> block or data-* attributes.
 package web
 
 import (
@@ -65,14 +66,11 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"halfsky/internal/db"
 )
 
 //go:embed templates/*.html
@@ -166,7 +164,7 @@ func NewRenderer() (*Renderer, error) {
 // newRenderer parses dir/layout.html, dir/partials.html and every other
 // dir/*.html as a page; tests pass their own file system.
 func newRenderer(fsys fs.FS, dir string) (*Renderer, error) {
-	base, err := template.New("layout.html").Funcs(funcs).ParseFS(fsys,
+	base, err := template.New("layout.html").Funcs(templateFuncs()).ParseFS(fsys,
 		path.Join(dir, "layout.html"), path.Join(dir, "partials.html"))
 	if err != nil {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
@@ -379,158 +377,6 @@ func statusMessage(status int) (heading, msg string) {
 		return "服务器内部错误", "系统处理请求时出错，请稍后重试。问题持续时请联系系统管理员。"
 	}
 	return "出错了", "请求未能完成。"
-}
-
-// ---------------------------------------------------------------------------
-// Template functions
-
-var funcs = template.FuncMap{
-	"date":     formatDate,
-	"datetime": formatDateTime,
-	"static":   staticURL,
-	"query":    queryURL,
-	"add":      func(a, b int) int { return a + b },
-	"sub":      func(a, b int) int { return a - b },
-	"seq":      seq,
-	"dict":     dict,
-	"in":       in,
-}
-
-// timeOf accepts time.Time and *time.Time; zero and nil are "no time".
-func timeOf(v any) (time.Time, bool) {
-	switch t := v.(type) {
-	case time.Time:
-		return t, !t.IsZero()
-	case *time.Time:
-		if t == nil {
-			return time.Time{}, false
-		}
-		return *t, !t.IsZero()
-	}
-	return time.Time{}, false
-}
-
-// formatDate shows t as 2015年8月11日 in Asia/Shanghai; "" for zero or nil.
-func formatDate(v any) string {
-	t, ok := timeOf(v)
-	if !ok {
-		return ""
-	}
-	t = t.In(db.Shanghai)
-	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
-}
-
-// formatDateTime shows t as 2015年8月11日 14:05 in Asia/Shanghai.
-func formatDateTime(v any) string {
-	t, ok := timeOf(v)
-	if !ok {
-		return ""
-	}
-	t = t.In(db.Shanghai)
-	return fmt.Sprintf("%d年%d月%d日 %02d:%02d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
-}
-
-// seq returns from, from+1, …, to (empty when to < from).
-func seq(from, to int) []int {
-	if to < from {
-		return nil
-	}
-	s := make([]int, 0, to-from+1)
-	for i := from; i <= to; i++ {
-		s = append(s, i)
-	}
-	return s
-}
-
-// dict builds a map from key/value pairs, to pass several values to a
-// partial: {{template "input" dict "Name" "title" "Label" "标题"}}.
-func dict(kv ...any) (map[string]any, error) {
-	if len(kv)%2 != 0 {
-		return nil, errors.New("dict: odd number of arguments")
-	}
-	m := make(map[string]any, len(kv)/2)
-	for i := 0; i < len(kv); i += 2 {
-		k, ok := kv[i].(string)
-		if !ok {
-			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
-		}
-		m[k] = kv[i+1]
-	}
-	return m, nil
-}
-
-// in reports whether v equals one of the list's elements (list is a slice
-// or array): {{if in .Status "open" "overdue"}} or {{if in $id .Selected}}.
-func in(v any, list ...any) bool {
-	if len(list) == 1 {
-		rv := reflect.ValueOf(list[0])
-		if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
-			for i := 0; i < rv.Len(); i++ {
-				if fmt.Sprint(rv.Index(i).Interface()) == fmt.Sprint(v) {
-					return true
-				}
-			}
-			return false
-		}
-	}
-	for _, x := range list {
-		if fmt.Sprint(x) == fmt.Sprint(v) {
-			return true
-		}
-	}
-	return false
-}
-
-// queryURL returns u's path and query with the given keys replaced:
-// {{query .URL "page" 2 "sort" "name"}}. An empty value (or nil) removes
-// the key. u may be a *url.URL or a string.
-func queryURL(u any, kv ...any) (string, error) {
-	var base *url.URL
-	switch x := u.(type) {
-	case *url.URL:
-		if x != nil {
-			c := *x
-			base = &c
-		}
-	case string:
-		p, err := url.Parse(x)
-		if err != nil {
-			return "", err
-		}
-		base = p
-	default:
-		return "", fmt.Errorf("query: want *url.URL or string, got %T", u)
-	}
-	if base == nil {
-		base = &url.URL{Path: "/"}
-	}
-	if len(kv)%2 != 0 {
-		return "", errors.New("query: odd number of arguments")
-	}
-	q := base.Query()
-	for i := 0; i < len(kv); i += 2 {
-		k, ok := kv[i].(string)
-		if !ok {
-			return "", fmt.Errorf("query: key %v is not a string", kv[i])
-		}
-		val := ""
-		if kv[i+1] != nil {
-			val = fmt.Sprint(kv[i+1])
-		}
-		if val == "" {
-			q.Del(k)
-		} else {
-			q.Set(k, val)
-		}
-	}
-	out := base.EscapedPath()
-	if out == "" {
-		out = "/"
-	}
-	if enc := q.Encode(); enc != "" {
-		out += "?" + enc
-	}
-	return out, nil
 }
 
 // ---------------------------------------------------------------------------

@@ -187,5 +187,3 @@ func colourLabel(c string) string {
 	}
 	return "正常"
 }
-
-func init() { funcs["colourLabel"] = colourLabel }

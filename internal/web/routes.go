@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"halfsky/internal/access"
+	"halfsky/internal/app"
 	"halfsky/internal/docprint"
 	"halfsky/internal/httpx"
 	"halfsky/internal/notify"
@@ -13,12 +14,12 @@ import (
 
 // handler is the HTML front end; one file per page or action hangs off it.
 type handler struct {
-	deps httpx.Deps
+	deps app.Services
 	tpl  *Renderer
 }
 
 // Register adds every HTML route to mux: the whole route table is here.
-func Register(mux httpx.Mux, deps httpx.Deps) error {
+func Register(mux httpx.Mux, deps app.Services) error {
 	tpl, err := NewRenderer()
 	if err != nil {
 		return err

@@ -14,11 +14,6 @@ import (
 	"halfsky/internal/study"
 )
 
-func init() {
-	funcs["studyKind"] = func(k study.Kind) string { return k.Label() }
-	funcs["studyBadge"] = studyBadge
-}
-
 // studyBadge gives each kind its own colour on the feed.
 func studyBadge(k study.Kind) string {
 	switch k {

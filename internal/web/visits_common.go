@@ -15,20 +15,6 @@ import (
 )
 
 // Template helpers of the visit, need, task and quota pages.
-func init() {
-	funcs["taskColour"] = func(t visit.Task, today string) string { return t.Colour(today) }
-	funcs["needBadge"] = needBadge
-	funcs["taskBadge"] = taskBadge
-	funcs["urgencyBadge"] = urgencyBadge
-	funcs["isodate"] = isoCNDate
-	funcs["visitTabs"] = visitTabsHTML
-	funcs["vclip"] = func(s string, n int) string {
-		if r := []rune(s); len(r) > n {
-			return string(r[:n]) + "…"
-		}
-		return s
-	}
-}
 
 // visitTabsHTML is the tab bar above every page of the module (pages
 // cannot share a partial of their own, so it is built here from constants).

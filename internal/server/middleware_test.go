@@ -1,13 +1,16 @@
-package web
+package server
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"halfsky/internal/httpx"
 )
@@ -124,4 +127,69 @@ func TestLimitBody(t *testing.T) {
 	if rec.Code != http.StatusMethodNotAllowed {
 		t.Fatalf("GET: %d", rec.Code)
 	}
+}
+
+func TestSizeLabel(t *testing.T) {
+	for n, want := range map[int64]string{512 << 10: "512 KB", 1 << 20: "1 MB", 21<<20 + 5: "21 MB", 1023: "0 KB"} {
+		if got := sizeLabel(n); got != want {
+			t.Errorf("sizeLabel(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestTimeout: the handler's context ends after the request timeout.
+func TestTimeout(t *testing.T) {
+	var deadline time.Time
+	var ok bool
+	h := timeout(time.Minute, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deadline, ok = r.Context().Deadline()
+	}))
+	before := time.Now()
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !ok || deadline.Before(before.Add(time.Minute)) || deadline.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("deadline %v (set %t), want a minute after %v", deadline, ok, before)
+	}
+	var ended error
+	timeout(time.Millisecond, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+		ended = r.Context().Err()
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !errors.Is(ended, context.DeadlineExceeded) {
+		t.Fatalf("context ended with %v, want the deadline", ended)
+	}
+}
+
+// TestRecoverer: a panic is a 500 with a Chinese message and no stack
+// for the client; http.ErrAbortHandler goes on up (the server aborts the
+// response without logging it); a handler that does not panic is served
+// as it is.
+func TestRecoverer(t *testing.T) {
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.DiscardHandler)) // the logged stack is expected
+	rec := httptest.NewRecorder()
+	recoverer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic("secret detail")
+	})).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "服务器内部错误") ||
+		strings.Contains(rec.Body.String(), "secret") || strings.Contains(rec.Body.String(), "goroutine") {
+		t.Fatalf("panic: %d %q", rec.Code, rec.Body.String())
+	}
+
+	rec = httptest.NewRecorder()
+	recoverer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTeapot)
+	})).ServeHTTP(rec, httptest.NewRequest("GET", "/x", nil))
+	if rec.Code != http.StatusTeapot {
+		t.Fatalf("no panic: %d", rec.Code)
+	}
+
+	defer func() {
+		if p := recover(); p != http.ErrAbortHandler {
+			t.Fatalf("ErrAbortHandler: recovered %v", p)
+		}
+	}()
+	recoverer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		panic(http.ErrAbortHandler)
+	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/x", nil))
+	t.Fatal("ErrAbortHandler did not go on up")
 }

@@ -1,12 +1,21 @@
-package web
+package server
+
+// The middleware New wraps around the route table of both front ends,
+// from the outside in: recoverer, SecurityHeadersFor, timeout, LimitBody,
+// then the standard library's cross-origin protection and the session
+// middleware (httpx.Auth.Middleware).
 
 import (
 	"bytes"
+	"context"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
@@ -134,4 +143,30 @@ func sizeLabel(n int64) string {
 		return strconv.FormatInt(n>>20, 10) + " MB"
 	}
 	return strconv.FormatInt(n>>10, 10) + " KB"
+}
+
+// timeout bounds each request's context (database calls honour it).
+func timeout(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), d)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// recoverer turns a panic into a logged 500 without a stack trace for the
+// client.
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				slog.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+				http.Error(w, "服务器内部错误", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
 }
