@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"halfsky/internal/app"
 	"halfsky/internal/httpx"
 )
 
@@ -19,7 +20,7 @@ import (
 func apiRoutes(t *testing.T) *httpx.RouteTable {
 	t.Helper()
 	routes := httpx.NewRouteTable()
-	Register(routes, httpx.Deps{})
+	Register(routes, app.Services{})
 	return routes
 }
 

@@ -14,7 +14,6 @@ import (
 	"halfsky/internal/server"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
-	"halfsky/internal/web"
 )
 
 // serve starts server.New's handler with cfg changed by set.
@@ -65,7 +64,7 @@ func fetch(t *testing.T, method, url string, body []byte, header map[string]stri
 // secured checks the security headers are on an answer.
 func secured(t *testing.T, what string, a answer) {
 	t.Helper()
-	if a.header.Get("Content-Security-Policy") != web.ContentSecurityPolicy || a.header.Get("X-Content-Type-Options") != "nosniff" ||
+	if a.header.Get("Content-Security-Policy") != server.ContentSecurityPolicy || a.header.Get("X-Content-Type-Options") != "nosniff" ||
 		a.header.Get("X-Frame-Options") != "DENY" || a.header.Get("Referrer-Policy") != "same-origin" {
 		t.Errorf("%s: security headers missing: %v", what, a.header)
 	}
