@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"halfsky/internal/testfx"
 	"strings"
 	"testing"
 	"time"
+
+	"halfsky/internal/testfx"
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
