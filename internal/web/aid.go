@@ -113,15 +113,6 @@ func (h *handler) aidUnitOf(ctx context.Context, a access.Actor) (aidUnit, error
 	return aidUnit{Org: o, Level: aid.KindLevel(o)}, nil
 }
 
-// aidOptions turns the domain's key/label pairs into select options.
-func aidOptions(list []aid.Option) []Option {
-	out := make([]Option, len(list))
-	for i, o := range list {
-		out[i] = Option{o.Key, o.Label}
-	}
-	return out
-}
-
 func aidProgrammeOptions(progs []aid.Programme) []Option {
 	out := make([]Option, 0, len(progs))
 	for _, p := range progs {

@@ -90,7 +90,7 @@ func (d aidPayListData) YearValue() string {
 func (h *handler) aidPayList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	d := aidPayListData{Tabs: h.aidTabs(r, c), Tab: "pay", F: h.aidBatchFilter(r.URL.Query()), Years: h.aidYears(r, c),
-		Statuses: aidOptions(aid.BatchStatuses), CanManage: h.aidCanManage(r, c)}
+		Statuses: options(aid.BatchStatuses), CanManage: h.aidCanManage(r, c)}
 	cycles, err := svc.Cycles(ctx, a, "")
 	if err != nil {
 		return err

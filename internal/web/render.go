@@ -73,6 +73,7 @@ import (
 	"time"
 
 	"halfsky/internal/db"
+	"halfsky/internal/vocab"
 )
 
 //go:embed templates/*.html
@@ -540,6 +541,15 @@ func queryURL(u any, kv ...any) (string, error) {
 type Option struct {
 	Value string
 	Label string
+}
+
+// options turns a module's key/label list into select options.
+func options(list []vocab.Option) []Option {
+	out := make([]Option, len(list))
+	for i, o := range list {
+		out[i] = Option{o.Key, o.Label}
+	}
+	return out
 }
 
 // TreeNode is one node of the "tree" partial (nested units and the like).

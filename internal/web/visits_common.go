@@ -109,14 +109,6 @@ func urgencyBadge(u string) string {
 	return "grey"
 }
 
-func visitOptions(list []visit.Option) []Option {
-	out := make([]Option, len(list))
-	for i, o := range list {
-		out[i] = Option{o.Key, o.Label}
-	}
-	return out
-}
-
 // formValues trims the named fields of a parsed form.
 func formValues(r *http.Request, names ...string) map[string]string {
 	m := make(map[string]string, len(names))
