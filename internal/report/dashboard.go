@@ -68,6 +68,17 @@ func (c Counts) Colour() string {
 	return "green"
 }
 
+// ColourLabel names the group's colour.
+func (c Counts) ColourLabel() string {
+	switch c.Colour() {
+	case "red":
+		return "有逾期"
+	case "yellow":
+		return "临近截止"
+	}
+	return "正常"
+}
+
 // Group is one row of the roll-up: a unit directly under the node being
 // looked at, with the counts of every reporting unit in its subtree.
 type Group struct {

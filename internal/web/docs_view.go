@@ -24,7 +24,6 @@ func init() {
 	funcs["docBadge"] = docBadge
 	funcs["pct"] = func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
 	funcs["num"] = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	funcs["extLabel"] = extLabel
 	funcs["shortdt"] = shortDateTime
 	funcs["shortdate"] = shortDate
 }
@@ -62,19 +61,6 @@ func docBadge(s doc.Status) string {
 		return "yellow"
 	}
 	return "grey"
-}
-
-// extLabel names an extension request's status.
-func extLabel(status string) string {
-	switch status {
-	case report.ExtRequested:
-		return "延期申请审批中"
-	case report.ExtGranted:
-		return "已同意延期"
-	case report.ExtRefused:
-		return "延期未获同意"
-	}
-	return ""
 }
 
 func fileSize(n int64) string {

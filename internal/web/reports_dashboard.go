@@ -186,16 +186,3 @@ func (d dashData) UrgeAction() string {
 	}
 	return s
 }
-
-// colourLabel names a roll-up colour.
-func colourLabel(c string) string {
-	switch c {
-	case "red":
-		return "有逾期"
-	case "yellow":
-		return "临近截止"
-	}
-	return "正常"
-}
-
-func init() { funcs["colourLabel"] = colourLabel }

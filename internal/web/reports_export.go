@@ -51,7 +51,7 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	defer sh.Close()
 	now := svc.Now()
 	for _, u := range units {
-		ext := extLabel(u.ExtStatus)
+		ext := u.ExtStatus.Label()
 		if u.ExtUntil != "" {
 			ext += " 至 " + u.ExtUntil
 		}
