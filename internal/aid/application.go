@@ -104,6 +104,21 @@ type Application struct {
 // StatusLabel is the status's Chinese name.
 func (x Application) StatusLabel() string { return vocab.Label(Statuses, x.Status) }
 
+// StatusColour is the status's badge colour.
+func (x Application) StatusColour() string {
+	switch x.Status {
+	case Approved:
+		return "green"
+	case Rejected:
+		return "red"
+	case Returned:
+		return "yellow"
+	case Reviewing:
+		return "blue"
+	}
+	return "grey"
+}
+
 // LevelLabel is the level's Chinese name.
 func (x Application) LevelLabel() string { return vocab.Label(Levels, x.Level) }
 

@@ -113,6 +113,19 @@ func (e Export) KindLabel() string { return vocab.Label(ExportKinds, e.Kind) }
 // StatusLabel is the status's Chinese name.
 func (e Export) StatusLabel() string { return vocab.Label(ExportStatuses, e.Status) }
 
+// StatusColour is the status's badge colour.
+func (e Export) StatusColour() string {
+	switch e.Status {
+	case ExportApproved:
+		return "green"
+	case ExportRejected:
+		return "red"
+	case ExportPending:
+		return "yellow"
+	}
+	return "grey"
+}
+
 // Mine reports whether the actor asked for it.
 func (e Export) Mine(a access.Actor) bool { return e.RequestedBy == a.UserID }
 

@@ -60,6 +60,9 @@ func (b Batch) Title() string {
 // StatusLabel is the status's Chinese name.
 func (b Batch) StatusLabel() string { return vocab.Label(BatchStatuses, b.Status) }
 
+// StatusColour is the status's badge colour.
+func (b Batch) StatusColour() string { return payColour(b.Status) }
+
 // The line sums are restricted to the scope by the caller's condition on
 // x.org_path, in the joined subquery.
 const batchCols = `b.id, b.cycle_id, p.code, p.name, c.year, b.seq, b.status,
@@ -186,6 +189,22 @@ type Line struct {
 
 // StatusLabel is the status's Chinese name.
 func (l Line) StatusLabel() string { return vocab.Label(LineStatuses, l.Status) }
+
+// StatusColour is the status's badge colour.
+func (l Line) StatusColour() string { return payColour(l.Status) }
+
+// payColour is the badge colour of a batch or line status.
+func payColour(status string) string {
+	switch status {
+	case Paid, BatchClosed:
+		return "green"
+	case Failed:
+		return "red"
+	case Pending, BatchOpen:
+		return "yellow"
+	}
+	return "grey"
+}
 
 const lineCols = `l.id, l.batch_id, l.seq, l.application_id, o.code, o.name, x.name, x.guardian_name, l.bank_name, l.account,
 	l.amount, l.status, l.note, COALESCE(l.result_at, 0)`

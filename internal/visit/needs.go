@@ -77,6 +77,30 @@ func (n Need) UrgencyLabel() string { return vocab.Label(Urgencies, n.Urgency) }
 // StatusLabel is the status's Chinese name.
 func (n Need) StatusLabel() string { return vocab.Label(NeedStatuses, n.Status) }
 
+// StatusColour is the status's badge colour.
+func (n Need) StatusColour() string {
+	switch n.Status {
+	case NeedOpen:
+		return "blue"
+	case NeedHanding:
+		return "yellow"
+	case NeedResolved:
+		return "green"
+	}
+	return "grey"
+}
+
+// UrgencyColour is the urgency's badge colour.
+func (n Need) UrgencyColour() string {
+	switch n.Urgency {
+	case "critical":
+		return "red"
+	case "urgent":
+		return "yellow"
+	}
+	return "grey"
+}
+
 // Mask keeps a name's first character: 王秀兰 → 王**.
 func Mask(name string) string { return vault.MaskName(name) }
 

@@ -85,6 +85,19 @@ func (t Task) Colour(today string) string {
 // StatusLabel is the status's Chinese name.
 func (t Task) StatusLabel() string { return vocab.Label(TaskStatuses, t.Status) }
 
+// StatusColour is the status's badge colour (Colour is the deadline's).
+func (t Task) StatusColour() string {
+	switch t.Status {
+	case TaskTodo:
+		return "blue"
+	case TaskDoing:
+		return "yellow"
+	case TaskDone:
+		return "green"
+	}
+	return "grey"
+}
+
 // FeedbackLabel is the feedback's Chinese name.
 func (t Task) FeedbackLabel() string {
 	if t.Feedback == "" {

@@ -45,22 +45,6 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 
 func init() {
 	funcs["yuan"] = aid.YuanGrouped
-	funcs["aidBadge"] = aidBadge
-}
-
-// aidBadge is the badge colour of an application status.
-func aidBadge(status string) string {
-	switch status {
-	case aid.Approved:
-		return "badge-green"
-	case aid.Rejected:
-		return "badge-red"
-	case aid.Returned:
-		return "badge-yellow"
-	case aid.Reviewing:
-		return "badge-blue"
-	}
-	return "badge-grey"
 }
 
 // aidPage is the GET handler of a page about one application: {id} from

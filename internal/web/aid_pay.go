@@ -28,23 +28,6 @@ func (h *handler) aidPayRoutes(mux httpx.Mux) {
 	mux.Handle("POST /aid/{id}/account", h.can(access.RecordAid, httpx.ID(h.aidAccountSave)))
 }
 
-func init() {
-	funcs["payBadge"] = payBadge
-}
-
-// payBadge is the badge colour of a batch or line status.
-func payBadge(status string) string {
-	switch status {
-	case aid.Paid, aid.BatchClosed:
-		return "badge-green"
-	case aid.Failed:
-		return "badge-red"
-	case aid.Pending, aid.BatchOpen:
-		return "badge-yellow"
-	}
-	return "badge-grey"
-}
-
 func aidBatchLink(id int64) string { return "/aid/pay/batches/" + strconv.FormatInt(id, 10) }
 
 const aidPayPerPage = 20

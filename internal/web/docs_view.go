@@ -21,7 +21,6 @@ import (
 func init() {
 	funcs["cndate"] = doc.ChineseDate
 	funcs["filesize"] = fileSize
-	funcs["docBadge"] = docBadge
 	funcs["pct"] = func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) + "%" }
 	funcs["num"] = func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	funcs["shortdt"] = shortDateTime
@@ -48,19 +47,6 @@ func shortDate(t time.Time) string {
 		s = fmt.Sprintf("%d年", t.Year()) + s
 	}
 	return s
-}
-
-// docBadge is the badge colour of a document status.
-func docBadge(s doc.Status) string {
-	switch s {
-	case doc.Issued:
-		return "green"
-	case doc.Returned:
-		return "red"
-	case doc.Reviewing, doc.Reviewed, doc.Signed:
-		return "yellow"
-	}
-	return "grey"
 }
 
 func fileSize(n int64) string {

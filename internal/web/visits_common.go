@@ -20,9 +20,6 @@ import (
 // Template helpers of the visit, need, task and quota pages.
 func init() {
 	funcs["taskColour"] = func(t visit.Task, today string) string { return t.Colour(today) }
-	funcs["needBadge"] = needBadge
-	funcs["taskBadge"] = taskBadge
-	funcs["urgencyBadge"] = urgencyBadge
 	funcs["isodate"] = isoCNDate
 	funcs["visitTabs"] = visitTabsHTML
 	funcs["vclip"] = func(s string, n int) string {
@@ -73,40 +70,6 @@ func isoCNDate(s string) string {
 		return s
 	}
 	return fmt.Sprintf("%d年%d月%d日", y, m, d)
-}
-
-func needBadge(status string) string {
-	switch status {
-	case visit.NeedOpen:
-		return "blue"
-	case visit.NeedHanding:
-		return "yellow"
-	case visit.NeedResolved:
-		return "green"
-	}
-	return "grey"
-}
-
-func taskBadge(status string) string {
-	switch status {
-	case visit.TaskTodo:
-		return "blue"
-	case visit.TaskDoing:
-		return "yellow"
-	case visit.TaskDone:
-		return "green"
-	}
-	return "grey"
-}
-
-func urgencyBadge(u string) string {
-	switch u {
-	case "critical":
-		return "red"
-	case "urgent":
-		return "yellow"
-	}
-	return "grey"
 }
 
 // formValues trims the named fields of a parsed form.
