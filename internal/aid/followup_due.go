@@ -45,6 +45,15 @@ type DueItem struct {
 // Overdue reports whether the follow-up's date has passed.
 func (d DueItem) Overdue() bool { return d.DaysLeft < 0 }
 
+// Colour is a 待跟踪 row's colour: red when overdue, yellow when due
+// within DueSoonDays (every listed row that is not overdue).
+func (d DueItem) Colour() string {
+	if d.Overdue() {
+		return "red"
+	}
+	return "yellow"
+}
+
 // KindLabel is the follow-up kind's Chinese name.
 func (d DueItem) KindLabel() string { return vocab.Label(FollowupKinds, d.Kind) }
 

@@ -26,19 +26,9 @@ func (h *handler) aidFollowupRoutes(mux httpx.Mux) {
 }
 
 func init() {
-	funcs["dueColour"] = dueColour
 	// followupKind tells a template whether a programme kind takes
 	// follow-ups ("" when not), e.g. for a link on the application page.
 	funcs["followupKind"] = aid.FollowupKindOf
-}
-
-// dueColour is a 待跟踪 row's colour: red when overdue, yellow when due
-// within aid.DueSoonDays (every listed row that is not overdue).
-func dueColour(it aid.DueItem) string {
-	if it.Overdue() {
-		return "red"
-	}
-	return "yellow"
 }
 
 // aidFollowupData is an application's follow-up page: the records, the
