@@ -224,11 +224,6 @@ type unitJSON struct {
 	LastUrgedAt  *time.Time     `json:"last_urged_at"`
 }
 
-// unitStates are the states the unit rows can be filtered by ("missing":
-// everyone who has not reported).
-var unitStates = map[string]bool{"": true, "unsigned": true, "signed": true, "submitted": true, "returned": true,
-	"accepted": true, "overdue": true, "missing": true}
-
 // requirementStatus: GET /api/v1/docs/{id}/requirements/{rid}/status?under=CODE&state=&page=&per_page=
 // — the sending side's dashboard: totals under the node (the issuer by
 // default), one roll-up row per child, and the reporting units, filtered
@@ -240,7 +235,7 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 	}
 	q := newQuery(r)
 	f := report.UnitFilter{Under: q.text("under", 64), State: q.text("state", 20)}
-	if !unitStates[f.State] {
+	if !report.KnownUnitState(f.State) {
 		q.fields["state"] = "状态只能是 unsigned、signed、submitted、returned、accepted、overdue 或 missing"
 	}
 	f.Page, f.PerPage = q.page(50, 500)

@@ -23,7 +23,7 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Reports
 	q := r.URL.Query()
 	state := q.Get("state")
-	if !in(state, "", "missing", "unsigned", "signed", "submitted", "returned", "accepted", "overdue") {
+	if !report.KnownUnitState(state) {
 		state = ""
 	}
 	req, d, err := svc.Requirement(ctx, a, id, rid)
