@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"halfsky/internal/testfx"
 	"strings"
 	"testing"
 	"time"
-
-	"halfsky/internal/testfx"
 
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
