@@ -24,13 +24,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"halfsky/internal/access"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // Service holds the module's records; every call takes the acting user.
@@ -57,28 +57,7 @@ func (s *Service) Today() string { return s.Now().In(db.Shanghai).Format("2006-0
 func (s *Service) Year() int { return s.Now().In(db.Shanghai).Year() }
 
 // Option is a stored key with its Chinese label.
-type Option struct {
-	Key   string `json:"key"`
-	Label string `json:"label"`
-}
-
-func label(opts []Option, key string) string {
-	for _, o := range opts {
-		if o.Key == key {
-			return o.Label
-		}
-	}
-	return key
-}
-
-func known(opts []Option, key string) bool {
-	for _, o := range opts {
-		if o.Key == key {
-			return true
-		}
-	}
-	return false
-}
+type Option = vocab.Option
 
 // Page bounds a list (see db.Page).
 type Page = db.Page
@@ -105,8 +84,6 @@ func (s *Service) need(ctx context.Context, a access.Actor, act access.Action, i
 	}
 	return nil
 }
-
-func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
 
 func ids(id int64) string { return strconv.FormatInt(id, 10) }
 

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/idcard"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // Application statuses as stored.
@@ -27,13 +28,13 @@ const (
 )
 
 // Statuses in display order.
-var Statuses = []Option{{Draft, "待提交"}, {Reviewing, "审核中"}, {Returned, "已退回"}, {Rejected, "未通过"}, {Approved, "已批准"}}
+var Statuses = []Option{{Key: Draft, Label: "待提交"}, {Key: Reviewing, Label: "审核中"}, {Key: Returned, Label: "已退回"}, {Key: Rejected, Label: "未通过"}, {Key: Approved, Label: "已批准"}}
 
 // Levels of the review chain, bottom up. An application is collected at
 // village (村/社区) or street level and moves up one level per pass; the
 // last level ("city") is the programme's owner unit — the city federation
 // for the programmes a city runs, whatever lies above it.
-var Levels = []Option{{"village", "村（社区）"}, {"street", "街道（乡镇）"}, {"district", "区县（市）"}, {"city", "主办单位"}}
+var Levels = []Option{{Key: "village", Label: "村（社区）"}, {Key: "street", Label: "街道（乡镇）"}, {Key: "district", Label: "区县（市）"}, {Key: "city", Label: "主办单位"}}
 
 // KindLevel is the review level a unit's kind gives it below a
 // programme's owner: "" for units that take no part (organs' committees,
@@ -101,13 +102,28 @@ type Application struct {
 }
 
 // StatusLabel is the status's Chinese name.
-func (x Application) StatusLabel() string { return label(Statuses, x.Status) }
+func (x Application) StatusLabel() string { return vocab.Label(Statuses, x.Status) }
+
+// StatusColour is the status's badge colour.
+func (x Application) StatusColour() string {
+	switch x.Status {
+	case Approved:
+		return "green"
+	case Rejected:
+		return "red"
+	case Returned:
+		return "yellow"
+	case Reviewing:
+		return "blue"
+	}
+	return "grey"
+}
 
 // LevelLabel is the level's Chinese name.
-func (x Application) LevelLabel() string { return label(Levels, x.Level) }
+func (x Application) LevelLabel() string { return vocab.Label(Levels, x.Level) }
 
 // HouseholdLabel is the household status's Chinese name.
-func (x Application) HouseholdLabel() string { return label(Households, x.Household) }
+func (x Application) HouseholdLabel() string { return vocab.Label(Households, x.Household) }
 
 // SexLabel is 女 or 男.
 func (x Application) SexLabel() string {
@@ -217,7 +233,7 @@ func (s *Service) validate(in *Input, p Programme, now time.Time) (checked, map[
 	e := map[string]string{}
 	if in.Name == "" {
 		e["name"] = "请填写申请人姓名"
-	} else if tooLong(in.Name, 30) {
+	} else if vocab.TooLong(in.Name, 30) {
 		e["name"] = "姓名不能超过 30 字"
 	}
 	id, err := idcard.Parse(in.IDNumber, now.In(db.Shanghai))
@@ -237,21 +253,21 @@ func (s *Service) validate(in *Input, p Programme, now time.Time) (checked, map[
 	if in.Phone != "" && !phoneRE.MatchString(in.Phone) {
 		e["phone"] = "联系电话格式不对"
 	}
-	if tooLong(in.Address, 200) {
+	if vocab.TooLong(in.Address, 200) {
 		e["address"] = "地址不能超过 200 字"
 	}
-	if in.Household == "" || !known(Households, in.Household) {
+	if in.Household == "" || !vocab.Known(Households, in.Household) {
 		e["household"] = "请选择家庭类别"
 	} else if !p.Rules.AllowsHousehold(in.Household) {
-		e["household"] = p.Name + "不受理" + label(Households, in.Household) + "家庭的申请"
+		e["household"] = p.Name + "不受理" + vocab.Label(Households, in.Household) + "家庭的申请"
 	}
 	medical := p.Rules.Medical
 	for k, v := range facts {
 		switch {
-		case !known(Facts, k):
+		case !vocab.Known(Facts, k):
 			e["facts"] = "情况项不对"
-		case tooLong(v, 500):
-			e["facts."+k] = label(Facts, k) + "不能超过 500 字"
+		case vocab.TooLong(v, 500):
+			e["facts."+k] = vocab.Label(Facts, k) + "不能超过 500 字"
 		}
 		for _, m := range medicalFacts {
 			medical = medical || k == m
@@ -259,10 +275,10 @@ func (s *Service) validate(in *Input, p Programme, now time.Time) (checked, map[
 	}
 	for _, k := range p.Rules.Facts {
 		if facts[k] == "" {
-			e["facts."+k] = "请填写" + label(Facts, k)
+			e["facts."+k] = "请填写" + vocab.Label(Facts, k)
 		}
 	}
-	if d := facts["diagnosis"]; d != "" && len(p.Rules.Diagnoses) > 0 && !known(p.Rules.Diagnoses, d) {
+	if d := facts["diagnosis"]; d != "" && len(p.Rules.Diagnoses) > 0 && !vocab.Known(p.Rules.Diagnoses, d) {
 		e["facts.diagnosis"] = "诊断不符合" + p.Name + "的救助条件"
 	}
 	if medical && !in.MedicalConsent {
@@ -276,7 +292,7 @@ func (s *Service) validate(in *Input, p Programme, now time.Time) (checked, map[
 			e["guardian_consent"] = ErrGuardian
 		}
 	}
-	if tooLong(in.GuardianName, 30) {
+	if vocab.TooLong(in.GuardianName, 30) {
 		e["guardian_name"] = "姓名不能超过 30 字"
 	}
 	switch {

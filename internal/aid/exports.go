@@ -13,6 +13,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/notify"
+	"halfsky/internal/vocab"
 )
 
 // Exports of personal data in the clear (issue 5: "exports containing
@@ -36,7 +37,7 @@ const (
 )
 
 // ExportKinds in display order.
-var ExportKinds = []Option{{ExportApplications, "救助申请名单（含完整个人信息）"}, {ExportBank, "银行代发文件"}}
+var ExportKinds = []Option{{Key: ExportApplications, Label: "救助申请名单（含完整个人信息）"}, {Key: ExportBank, Label: "银行代发文件"}}
 
 // Export request statuses as stored ("expired" is also what an approved
 // request past its time reads as before anyone tries it).
@@ -49,8 +50,8 @@ const (
 )
 
 // ExportStatuses in display order.
-var ExportStatuses = []Option{{ExportPending, "待审批"}, {ExportApproved, "已批准待下载"}, {ExportRejected, "未批准"},
-	{ExportUsed, "已下载"}, {ExportExpired, "已过期"}}
+var ExportStatuses = []Option{{Key: ExportPending, Label: "待审批"}, {Key: ExportApproved, Label: "已批准待下载"}, {Key: ExportRejected, Label: "未批准"},
+	{Key: ExportUsed, Label: "已下载"}, {Key: ExportExpired, Label: "已过期"}}
 
 // ExportValidFor is how long an approval stays good for its one download.
 const ExportValidFor = 24 * time.Hour
@@ -107,10 +108,23 @@ type Export struct {
 }
 
 // KindLabel is the kind's Chinese name.
-func (e Export) KindLabel() string { return label(ExportKinds, e.Kind) }
+func (e Export) KindLabel() string { return vocab.Label(ExportKinds, e.Kind) }
 
 // StatusLabel is the status's Chinese name.
-func (e Export) StatusLabel() string { return label(ExportStatuses, e.Status) }
+func (e Export) StatusLabel() string { return vocab.Label(ExportStatuses, e.Status) }
+
+// StatusColour is the status's badge colour.
+func (e Export) StatusColour() string {
+	switch e.Status {
+	case ExportApproved:
+		return "green"
+	case ExportRejected:
+		return "red"
+	case ExportPending:
+		return "yellow"
+	}
+	return "grey"
+}
 
 // Mine reports whether the actor asked for it.
 func (e Export) Mine(a access.Actor) bool { return e.RequestedBy == a.UserID }
@@ -192,10 +206,10 @@ func (s *Service) previewList(ctx context.Context, a access.Actor, p ExportParam
 		return "", 0, err
 	}
 	if f.Status != "" {
-		parts = append(parts, label(Statuses, f.Status))
+		parts = append(parts, vocab.Label(Statuses, f.Status))
 	}
 	if f.Level != "" {
-		parts = append(parts, "在"+label(Levels, f.Level)+"环节")
+		parts = append(parts, "在"+vocab.Label(Levels, f.Level)+"环节")
 	}
 	if f.Todo {
 		parts = append(parts, "待本单位处理")
@@ -264,7 +278,7 @@ func (s *Service) RequestExport(ctx context.Context, a access.Actor, kind string
 	switch {
 	case len([]rune(reason)) < 4:
 		bad["reason"] = ErrExportReason
-	case tooLong(reason, MaxReason):
+	case vocab.TooLong(reason, MaxReason):
 		bad["reason"] = "导出原因不能超过 200 字（请勿在理由中填写个人信息）"
 	}
 	if kind == ExportApplications {
@@ -314,7 +328,7 @@ func (s *Service) RequestExport(ctx context.Context, a access.Actor, kind string
 			to = append(to, own.ParentID)
 		}
 		return notify.ToOrgs(ctx, tx, to, notify.Message{Kind: "aid.export.request", Title: "有导出个人信息的申请待审批",
-			Body: a.OrgName + "申请导出" + label(ExportKinds, kind) + "：" + summary, Link: "/aid/exports"}, now)
+			Body: a.OrgName + "申请导出" + vocab.Label(ExportKinds, kind) + "：" + summary, Link: "/aid/exports"}, now)
 	})
 	if err != nil {
 		return Export{}, err
@@ -397,7 +411,7 @@ func (s *Service) Exports(ctx context.Context, a access.Actor, f ExportFilter) (
 	case ExportExpired:
 		w.Add("(e.status = ? OR (e.status = ? AND e.expires_at <= ?))", ExportExpired, ExportApproved, db.Millis(now))
 	default:
-		if !known(ExportStatuses, f.Status) {
+		if !vocab.Known(ExportStatuses, f.Status) {
 			return nil, 0, apperr.Field("status", "状态不对")
 		}
 		w.Add("e.status = ?", f.Status)

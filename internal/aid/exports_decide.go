@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/duty"
 	"halfsky/internal/notify"
+	"halfsky/internal/vocab"
 )
 
 // Errors of the decision.
@@ -37,7 +38,7 @@ func (s *Service) DecideExport(ctx context.Context, a access.Actor, id int64, ap
 	switch {
 	case !approve && note == "":
 		return Export{}, apperr.Field("note", "请填写不予批准的理由")
-	case tooLong(note, 200):
+	case vocab.TooLong(note, 200):
 		return Export{}, apperr.Field("note", "审批意见不能超过 200 字")
 	}
 	e, err := s.visibleExport(ctx, s.DB.Q(), a, id)

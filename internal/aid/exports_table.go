@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"halfsky/internal/spreadsheet"
+	"halfsky/internal/vocab"
 )
 
 // ExportColumn is a column of an export's spreadsheet: its title and
@@ -32,7 +33,7 @@ func (f ExportFile) Table() ExportTable {
 			{"申请编号", 10}}}
 		for _, l := range f.Bank {
 			t.Rows = append(t.Rows, []any{l.Seq, l.Name, l.GuardianName, l.BankName, l.Account, spreadsheet.Money(l.Amount), l.OrgName,
-				label(LineStatuses, l.Status), l.ApplicationID})
+				vocab.Label(LineStatuses, l.Status), l.ApplicationID})
 		}
 		return t
 	}

@@ -14,6 +14,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // The attachments of an application: the documents its programme requires
@@ -89,7 +90,7 @@ func checkFile(name string, data []byte) (string, string, error) {
 	if len(data) > MaxFileSize {
 		return "", "", apperr.Field("file", fmt.Sprintf("文件“%s”超过 %d MB 的上限", name, MaxFileSize>>20))
 	}
-	if tooLong(name, 100) {
+	if vocab.TooLong(name, 100) {
 		return "", "", apperr.Field("file", "文件名不能超过 100 字")
 	}
 	ct, err := files.Check("file", name, data)

@@ -14,6 +14,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // Follow-ups are the records kept on an approved application while the
@@ -39,7 +40,7 @@ const (
 )
 
 // FollowupKinds in display order.
-var FollowupKinds = []Option{{Visit, "爱心妈妈走访"}, {School, "学年跟踪"}, {Check, "定期回访"}}
+var FollowupKinds = []Option{{Key: Visit, Label: "爱心妈妈走访"}, {Key: School, Label: "学年跟踪"}, {Key: Check, Label: "定期回访"}}
 
 // How often a follow-up is due, in days, for the kinds on a fixed rhythm.
 // School follow-ups are due once per school year, from 1 September.
@@ -85,7 +86,7 @@ type Followup struct {
 }
 
 // KindLabel is the kind's Chinese name.
-func (f Followup) KindLabel() string { return label(FollowupKinds, f.Kind) }
+func (f Followup) KindLabel() string { return vocab.Label(FollowupKinds, f.Kind) }
 
 // Last reports whether this follow-up ended the scholarship's follow-up.
 func (f Followup) Last() bool { return f.Kind == School && !f.InSchool }
@@ -150,7 +151,7 @@ func checkFollowup(in *FollowupInput, kind, approvedOn, today string) (string, m
 	in.School, in.Grade, in.Notes = strings.TrimSpace(in.School), strings.TrimSpace(in.Grade), strings.TrimSpace(in.Notes)
 	e := map[string]string{}
 	if in.Kind != "" && in.Kind != kind {
-		e["kind"] = "该项目的跟踪记录应为“" + label(FollowupKinds, kind) + "”"
+		e["kind"] = "该项目的跟踪记录应为“" + vocab.Label(FollowupKinds, kind) + "”"
 	}
 	if in.Date == "" {
 		in.Date = today
@@ -164,7 +165,7 @@ func checkFollowup(in *FollowupInput, kind, approvedOn, today string) (string, m
 	}
 	if in.Notes == "" {
 		e["notes"] = "请填写跟踪情况"
-	} else if tooLong(in.Notes, 1000) {
+	} else if vocab.TooLong(in.Notes, 1000) {
 		e["notes"] = "跟踪情况不能超过 1000 字"
 	}
 	next := ""
@@ -206,12 +207,12 @@ func checkSchool(in *FollowupInput, e map[string]string) string {
 	}
 	if in.School == "" {
 		e["school"] = "请填写学校"
-	} else if tooLong(in.School, 50) {
+	} else if vocab.TooLong(in.School, 50) {
 		e["school"] = "学校不能超过 50 字"
 	}
 	if in.Grade == "" {
 		e["grade"] = "请填写年级"
-	} else if tooLong(in.Grade, 20) {
+	} else if vocab.TooLong(in.Grade, 20) {
 		e["grade"] = "年级不能超过 20 字"
 	}
 	return fmt.Sprintf("%d-09-01", y+1)
@@ -418,7 +419,7 @@ func (s *Service) RevealFollowups(ctx context.Context, a access.Actor, appID int
 	if len([]rune(reason)) < 4 {
 		return nil, apperr.Field("reason", ErrReason)
 	}
-	if tooLong(reason, MaxReason) {
+	if vocab.TooLong(reason, MaxReason) {
 		return nil, apperr.Field("reason", ErrReasonTooLong)
 	}
 	if s.Vault == nil {

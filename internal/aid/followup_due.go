@@ -10,6 +10,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/db"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // DueSoonDays is how far ahead the 待跟踪 list looks: a follow-up due
@@ -44,8 +45,17 @@ type DueItem struct {
 // Overdue reports whether the follow-up's date has passed.
 func (d DueItem) Overdue() bool { return d.DaysLeft < 0 }
 
+// Colour is a 待跟踪 row's colour: red when overdue, yellow when due
+// within DueSoonDays (every listed row that is not overdue).
+func (d DueItem) Colour() string {
+	if d.Overdue() {
+		return "red"
+	}
+	return "yellow"
+}
+
 // KindLabel is the follow-up kind's Chinese name.
-func (d DueItem) KindLabel() string { return label(FollowupKinds, d.Kind) }
+func (d DueItem) KindLabel() string { return vocab.Label(FollowupKinds, d.Kind) }
 
 // firstDue is when an application approved on approvedOn is first due for
 // a follow-up of its kind: 90 or 180 days after approval for visits and

@@ -7,6 +7,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/db"
+	"halfsky/internal/vocab"
 )
 
 // Filter narrows the application list. Zero values filter nothing.
@@ -88,13 +89,13 @@ func (s *Service) filter(ctx context.Context, a access.Actor, f Filter) (db.Wher
 		w.Add("p.code = ?", f.Programme)
 	}
 	if f.Status != "" {
-		if !known(Statuses, f.Status) {
+		if !vocab.Known(Statuses, f.Status) {
 			return w, apperr.Field("status", "状态不对")
 		}
 		w.Add("x.status = ?", f.Status)
 	}
 	if f.Level != "" {
-		if !known(Levels, f.Level) {
+		if !vocab.Known(Levels, f.Level) {
 			return w, apperr.Field("level", "层级不对")
 		}
 		w.Add("x.level = ?", f.Level)

@@ -43,7 +43,7 @@ const (
 )
 
 // LineStatuses in display order.
-var LineStatuses = []Option{{Pending, "待银行回复"}, {Paid, "已付款"}, {Failed, "付款失败"}}
+var LineStatuses = []Option{{Key: Pending, Label: "待银行回复"}, {Key: Paid, Label: "已付款"}, {Key: Failed, Label: "付款失败"}}
 
 // Account is an application's payee account as pages show it: masked.
 type Account struct {

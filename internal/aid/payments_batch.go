@@ -13,6 +13,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // Batch statuses as stored.
@@ -22,7 +23,7 @@ const (
 )
 
 // BatchStatuses in display order.
-var BatchStatuses = []Option{{BatchOpen, "待银行回复"}, {BatchClosed, "已完成"}}
+var BatchStatuses = []Option{{Key: BatchOpen, Label: "待银行回复"}, {Key: BatchClosed, Label: "已完成"}}
 
 // MaxBatch bounds a batch: one bank file, one transaction.
 const MaxBatch = 2000
@@ -57,7 +58,10 @@ func (b Batch) Title() string {
 }
 
 // StatusLabel is the status's Chinese name.
-func (b Batch) StatusLabel() string { return label(BatchStatuses, b.Status) }
+func (b Batch) StatusLabel() string { return vocab.Label(BatchStatuses, b.Status) }
+
+// StatusColour is the status's badge colour.
+func (b Batch) StatusColour() string { return payColour(b.Status) }
 
 // The line sums are restricted to the scope by the caller's condition on
 // x.org_path, in the joined subquery.
@@ -150,7 +154,7 @@ func (s *Service) Batches(ctx context.Context, a access.Actor, f BatchFilter) ([
 		w.Add("c.year = ?", f.Year)
 	}
 	if f.Status != "" {
-		if !known(BatchStatuses, f.Status) {
+		if !vocab.Known(BatchStatuses, f.Status) {
 			return nil, 0, apperr.Field("status", "状态不对")
 		}
 		w.Add("b.status = ?", f.Status)
@@ -184,7 +188,23 @@ type Line struct {
 }
 
 // StatusLabel is the status's Chinese name.
-func (l Line) StatusLabel() string { return label(LineStatuses, l.Status) }
+func (l Line) StatusLabel() string { return vocab.Label(LineStatuses, l.Status) }
+
+// StatusColour is the status's badge colour.
+func (l Line) StatusColour() string { return payColour(l.Status) }
+
+// payColour is the badge colour of a batch or line status.
+func payColour(status string) string {
+	switch status {
+	case Paid, BatchClosed:
+		return "green"
+	case Failed:
+		return "red"
+	case Pending, BatchOpen:
+		return "yellow"
+	}
+	return "grey"
+}
 
 const lineCols = `l.id, l.batch_id, l.seq, l.application_id, o.code, o.name, x.name, x.guardian_name, l.bank_name, l.account,
 	l.amount, l.status, l.note, COALESCE(l.result_at, 0)`
@@ -431,7 +451,7 @@ func (s *Service) RecordResult(ctx context.Context, a access.Actor, batchID, lin
 	default:
 		return Batch{}, apperr.Field("result", "请选择付款结果")
 	}
-	if tooLong(note, 200) {
+	if vocab.TooLong(note, 200) {
 		return Batch{}, apperr.Field("note", "说明不能超过 200 字")
 	}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {

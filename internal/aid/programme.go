@@ -12,23 +12,24 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/vocab"
 )
 
 // Households are the household statuses an applicant can be in.
 var Households = []Option{
-	{"dibao", "低保"}, {"tekun", "特困"}, {"fanpin", "易返贫"}, {"zhichu", "支出型困难"}, {"other", "其他"},
+	{Key: "dibao", Label: "低保"}, {Key: "tekun", Label: "特困"}, {Key: "fanpin", Label: "易返贫"}, {Key: "zhichu", Label: "支出型困难"}, {Key: "other", Label: "其他"},
 }
 
 // Kinds of programme.
 var Kinds = []Option{
-	{"relief", "救助"}, {"pairing", "结对关爱"}, {"periodic", "定期资助"}, {"scholarship", "助学"}, {"award", "奖励"},
+	{Key: "relief", Label: "救助"}, {Key: "pairing", Label: "结对关爱"}, {Key: "periodic", Label: "定期资助"}, {Key: "scholarship", Label: "助学"}, {Key: "award", Label: "奖励"},
 }
 
 // Facts are the keys an application's facts may hold (sealed as a whole).
 var Facts = []Option{
-	{"diagnosis", "诊断"}, {"stage", "分期"}, {"hospital", "确诊医院"}, {"income", "家庭年收入"},
-	{"school", "学校"}, {"grade", "年级"}, {"mother", "结对爱心妈妈"}, {"situation", "家庭情况"},
-	{"achievement", "获奖或成绩"}, {"notes", "其他情况"},
+	{Key: "diagnosis", Label: "诊断"}, {Key: "stage", Label: "分期"}, {Key: "hospital", Label: "确诊医院"}, {Key: "income", Label: "家庭年收入"},
+	{Key: "school", Label: "学校"}, {Key: "grade", Label: "年级"}, {Key: "mother", Label: "结对爱心妈妈"}, {Key: "situation", Label: "家庭情况"},
+	{Key: "achievement", Label: "获奖或成绩"}, {Key: "notes", Label: "其他情况"},
 }
 
 // medicalFacts are the facts that are medical data: recording any of them
@@ -76,12 +77,12 @@ type Programme struct {
 }
 
 // KindLabel is the kind's Chinese name.
-func (p Programme) KindLabel() string { return label(Kinds, p.Kind) }
+func (p Programme) KindLabel() string { return vocab.Label(Kinds, p.Kind) }
 
 // AllowsHousehold reports whether the rules admit the household status.
 func (r Rules) AllowsHousehold(h string) bool {
 	if len(r.Households) == 0 {
-		return known(Households, h)
+		return vocab.Known(Households, h)
 	}
 	for _, x := range r.Households {
 		if x == h {
@@ -229,7 +230,7 @@ func (in *ProgrammeInput) validate() map[string]string {
 	e := map[string]string{}
 	if in.Name == "" {
 		e["name"] = "请填写项目名称"
-	} else if tooLong(in.Name, 50) {
+	} else if vocab.TooLong(in.Name, 50) {
 		e["name"] = "项目名称不能超过 50 字"
 	}
 	if in.Amount < 0 || in.Amount > 100_000_000 {
@@ -239,12 +240,12 @@ func (in *ProgrammeInput) validate() map[string]string {
 		e["retention_days"] = "个人信息保存期限应在 30 天至 100 年之间"
 	}
 	for _, h := range in.Rules.Households {
-		if !known(Households, h) {
+		if !vocab.Known(Households, h) {
 			e["households"] = "家庭类别不对"
 		}
 	}
 	for _, f := range in.Rules.Facts {
-		if !known(Facts, f) {
+		if !vocab.Known(Facts, f) {
 			e["facts"] = "必填情况项不对"
 		}
 	}

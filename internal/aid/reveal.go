@@ -7,6 +7,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
+	"halfsky/internal/vocab"
 )
 
 // ErrReason is the message for a reveal without a proper reason. The
@@ -32,7 +33,7 @@ func (s *Service) Reveal(ctx context.Context, a access.Actor, id int64, reason s
 	if len([]rune(reason)) < 4 {
 		return Personal{}, apperr.Field("reason", ErrReason)
 	}
-	if tooLong(reason, MaxReason) {
+	if vocab.TooLong(reason, MaxReason) {
 		return Personal{}, apperr.Field("reason", ErrReasonTooLong)
 	}
 	x, v, err := s.load(ctx, s.DB.Q(), a, id)

@@ -13,6 +13,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/duty"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // The review chain: the collecting unit (village/community, or a street
@@ -36,7 +37,7 @@ const (
 )
 
 // Decisions in display order.
-var Decisions = []Option{{Submit, "提交"}, {Pass, "审核通过"}, {Return, "退回"}, {Reject, "不予通过"}, {Approve, "批准"}}
+var Decisions = []Option{{Key: Submit, Label: "提交"}, {Key: Pass, Label: "审核通过"}, {Key: Return, Label: "退回"}, {Key: Reject, Label: "不予通过"}, {Key: Approve, Label: "批准"}}
 
 // Step is one entry of an application's review history.
 type Step struct {
@@ -52,10 +53,10 @@ type Step struct {
 }
 
 // DecisionLabel is the decision's Chinese name.
-func (t Step) DecisionLabel() string { return label(Decisions, t.Decision) }
+func (t Step) DecisionLabel() string { return vocab.Label(Decisions, t.Decision) }
 
 // LevelLabel is the level's Chinese name.
-func (t Step) LevelLabel() string { return label(Levels, t.Level) }
+func (t Step) LevelLabel() string { return vocab.Label(Levels, t.Level) }
 
 // rung is one level of an application's chain and the unit at it.
 type rung struct {
@@ -188,7 +189,7 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, id int64, d Decisi
 		if d.Reason == "" {
 			return Application{}, apperr.Field("reason", "请填写理由")
 		}
-		if tooLong(d.Reason, 500) {
+		if vocab.TooLong(d.Reason, 500) {
 			return Application{}, apperr.Field("reason", "理由不能超过 500 字")
 		}
 	default:

@@ -225,11 +225,7 @@ type receiptJSON struct {
 }
 
 func toReceiptJSON(r doc.Receipt) receiptJSON {
-	label := "主送"
-	if r.Kind == "cc" {
-		label = "抄送"
-	}
-	return receiptJSON{OrgCode: r.OrgCode, OrgName: r.OrgName, Kind: r.Kind, KindLabel: label, SignedAt: optTime(r.SignedAt), Signer: r.SignerName}
+	return receiptJSON{OrgCode: r.OrgCode, OrgName: r.OrgName, Kind: r.Kind, KindLabel: r.KindLabel(), SignedAt: optTime(r.SignedAt), Signer: r.SignerName}
 }
 
 // fieldsText checks every text of a document's fields can be stored.

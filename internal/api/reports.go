@@ -40,19 +40,18 @@ func toRequirementJSON(q report.Requirement) requirementJSON {
 
 // extensionJSON is a unit's request for a later deadline.
 type extensionJSON struct {
-	Status      string `json:"status"`
-	StatusLabel string `json:"status_label"`
-	Until       string `json:"until"`
-	Reason      string `json:"reason"`
-	Reply       string `json:"reply"`
+	Status      report.ExtStatus `json:"status"`
+	StatusLabel string           `json:"status_label"`
+	Until       string           `json:"until"`
+	Reason      string           `json:"reason"`
+	Reply       string           `json:"reply"`
 }
 
 func toExtensionJSON(r report.Report) *extensionJSON {
 	if r.ExtStatus == "" {
 		return nil
 	}
-	label := map[string]string{report.ExtRequested: "待审批", report.ExtGranted: "已同意", report.ExtRefused: "未同意"}[r.ExtStatus]
-	return &extensionJSON{Status: r.ExtStatus, StatusLabel: label, Until: r.ExtUntil, Reason: r.ExtReason, Reply: r.ExtReply}
+	return &extensionJSON{Status: r.ExtStatus, StatusLabel: r.ExtStatus.Label(), Until: r.ExtUntil, Reason: r.ExtReason, Reply: r.ExtReply}
 }
 
 // reportJSON is one unit's report under a requirement. status is the
@@ -67,7 +66,7 @@ type reportJSON struct {
 	DocTitle         string             `json:"doc_title"`
 	OrgCode          string             `json:"org_code"`
 	OrgName          string             `json:"org_name"`
-	Status           string             `json:"status"`
+	Status           report.Status      `json:"status"`
 	State            string             `json:"state"`
 	StateLabel       string             `json:"state_label"`
 	Colour           string             `json:"colour"`
@@ -213,7 +212,7 @@ type unitJSON struct {
 	ReportID     int64          `json:"report_id"`
 	OrgCode      string         `json:"org_code"`
 	OrgName      string         `json:"org_name"`
-	Status       string         `json:"status"`
+	Status       report.Status  `json:"status"`
 	State        string         `json:"state"`
 	StateLabel   string         `json:"state_label"`
 	Colour       string         `json:"colour"`
@@ -224,11 +223,6 @@ type unitJSON struct {
 	Extension    *extensionJSON `json:"extension"`
 	LastUrgedAt  *time.Time     `json:"last_urged_at"`
 }
-
-// unitStates are the states the unit rows can be filtered by ("missing":
-// everyone who has not reported).
-var unitStates = map[string]bool{"": true, "unsigned": true, "signed": true, "submitted": true, "returned": true,
-	"accepted": true, "overdue": true, "missing": true}
 
 // requirementStatus: GET /api/v1/docs/{id}/requirements/{rid}/status?under=CODE&state=&page=&per_page=
 // — the sending side's dashboard: totals under the node (the issuer by
@@ -241,7 +235,7 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 	}
 	q := newQuery(r)
 	f := report.UnitFilter{Under: q.text("under", 64), State: q.text("state", 20)}
-	if !unitStates[f.State] {
+	if !report.KnownUnitState(f.State) {
 		q.fields["state"] = "状态只能是 unsigned、signed、submitted、returned、accepted、overdue 或 missing"
 	}
 	f.Page, f.PerPage = q.page(50, 500)

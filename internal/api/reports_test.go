@@ -181,7 +181,7 @@ func TestReportLoop(t *testing.T) {
 			{name: "extension: for another district", as: "daoli.staff", method: "POST", path: rp("230104", "/extension"),
 				body: map[string]any{"until": until, "reason": "代为申请"}, status: 404, code: "not_found"},
 			{name: "extension", as: "staff.230104", method: "POST", path: rp("230104", "/extension"), body: map[string]any{"until": until, "reason": "下周集中学习"},
-				status: 200, has: []string{`"extension":{"status":"requested","status_label":"待审批","until":"` + until + `"`},
+				status: 200, has: []string{`"extension":{"status":"requested","status_label":"延期申请审批中","until":"` + until + `"`},
 				check: counted(1, `SELECT COUNT(*) FROM notifications WHERE kind = 'report.extension' AND body = '下周集中学习'`)},
 			{name: "extension twice", as: "staff.230104", method: "POST", path: rp("230104", "/extension"), body: map[string]any{"until": until, "reason": "再次"},
 				status: 409, code: "extension_pending"},
@@ -194,7 +194,7 @@ func TestReportLoop(t *testing.T) {
 			{name: "decide: refuse without a reason", as: "city.staff", method: "POST", path: rp("230104", "/extension/decide"), body: map[string]any{"grant": false},
 				status: 422, code: "invalid", fields: []string{"reply"}},
 			{name: "decide: grant", as: "city.staff", method: "POST", path: rp("230104", "/extension/decide"), body: map[string]any{"grant": true, "reply": "同意"},
-				status: 200, has: []string{`"status":"granted"`, `"status_label":"已同意"`},
+				status: 200, has: []string{`"status":"granted"`, `"status_label":"已同意延期"`},
 				check: func(t *testing.T, f *fixture, r testapp.Response) {
 					due, err := time.Parse(time.RFC3339, obj(t, r, "report")["due_at"].(string))
 					if err != nil || !due.After(dueAt.Add(71*time.Hour)) {

@@ -49,6 +49,20 @@ func (s Status) Label() string {
 // Editable reports whether the drafter may still change the text.
 func (s Status) Editable() bool { return s == Draft || s == Returned }
 
+// Colour is the status's badge colour: green once issued, red when
+// returned, yellow while on its way, grey as a draft.
+func (s Status) Colour() string {
+	switch s {
+	case Issued:
+		return "green"
+	case Returned:
+		return "red"
+	case Reviewing, Reviewed, Signed:
+		return "yellow"
+	}
+	return "grey"
+}
+
 // Secret levels and urgencies allowed by GB/T 9704.
 var (
 	SecretLevels = []string{"", "秘密", "机密", "绝密"}

@@ -61,6 +61,14 @@ type Receipt struct {
 	SignerName string
 }
 
+// KindLabel is how the unit received the document: 主送 or 抄送.
+func (r Receipt) KindLabel() string {
+	if r.Kind == "cc" {
+		return "抄送"
+	}
+	return "主送"
+}
+
 // Receipts lists who has and who has not signed for a document: for the
 // issuing side (units whose scope holds the issuer), every recipient; for a
 // recipient side, only the recipients in its own scope.

@@ -8,6 +8,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/desk"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // The work desk's (工作台) view of the problem ledger: the actor's own
@@ -58,19 +59,10 @@ type DeskCategory struct {
 // Total is the category's problems in every state.
 func (c DeskCategory) Total() int64 { return c.Open + c.Applied + c.Done }
 
-// deskCategories are the categories' labels, as the 0005 migration lists them.
-var deskCategories = []DeskCategory{{Key: "organ", Label: "机关化"}, {Key: "admin", Label: "行政化"},
-	{Key: "elite", Label: "贵族化"}, {Key: "leisure", Label: "娱乐化"}, {Key: "style", Label: "作风"},
-	{Key: "ability", Label: "能力"}, {Key: "other", Label: "其他"}}
+// deskCategories are the module's categories, in their display order.
+var deskCategories = Categories
 
-func deskCategoryLabel(key string) string {
-	for _, c := range deskCategories {
-		if c.Key == key {
-			return c.Label
-		}
-	}
-	return key
-}
+func deskCategoryLabel(key string) string { return vocab.Label(Categories, key) }
 
 // deskDays returns today and today + 7 days in Beijing.
 func (s *Service) deskDays() (today, soon string) {

@@ -13,6 +13,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/notify"
+	"halfsky/internal/vocab"
 )
 
 // Update kinds in an item's timeline.
@@ -26,8 +27,8 @@ const (
 
 // KindLabel is the Chinese name of an update kind.
 func KindLabel(k string) string {
-	return Label([]Choice{{KindProgress, "整改进展"}, {KindReview, "定期复查"}, {KindApply, "申请销号"},
-		{KindReturn, "退回"}, {KindClose, "审核销号"}}, k)
+	return vocab.Label([]Choice{{Key: KindProgress, Label: "整改进展"}, {Key: KindReview, Label: "定期复查"}, {Key: KindApply, Label: "申请销号"},
+		{Key: KindReturn, Label: "退回"}, {Key: KindClose, Label: "审核销号"}}, k)
 }
 
 // Update is one entry of an item's timeline, with its evidence.
@@ -72,7 +73,7 @@ func (s *Service) AddProgress(ctx context.Context, a access.Actor, id int64, in 
 	switch {
 	case in.Note == "":
 		e["note"] = "请填写整改进展"
-	case tooLong(in.Note, 2000):
+	case vocab.TooLong(in.Note, 2000):
 		e["note"] = "整改进展不能超过 2000 字"
 	}
 	if in.Review && (p.Mode != ModeOngoing || p.NextReview == "") {
@@ -148,7 +149,7 @@ func (s *Service) Apply(ctx context.Context, a access.Actor, id int64, note stri
 	}
 	if note = strings.TrimSpace(note); note == "" {
 		return apperr.Field("note", "请填写整改完成情况")
-	} else if tooLong(note, 2000) {
+	} else if vocab.TooLong(note, 2000) {
 		return apperr.Field("note", "整改完成情况不能超过 2000 字")
 	}
 	now := s.Now()
@@ -212,7 +213,7 @@ func (s *Service) Close(ctx context.Context, a access.Actor, id int64, note stri
 	if err != nil {
 		return err
 	}
-	if note = strings.TrimSpace(note); tooLong(note, 500) {
+	if note = strings.TrimSpace(note); vocab.TooLong(note, 500) {
 		return apperr.Field("note", "审核意见不能超过 500 字")
 	}
 	if note == "" {
@@ -243,7 +244,7 @@ func (s *Service) Return(ctx context.Context, a access.Actor, id int64, reason s
 	}
 	if reason = strings.TrimSpace(reason); reason == "" {
 		return apperr.Field("reason", "请写明退回理由")
-	} else if tooLong(reason, 500) {
+	} else if vocab.TooLong(reason, 500) {
 		return apperr.Field("reason", "退回理由不能超过 500 字")
 	}
 	sealedReason, err := s.Vault.Seal(sealedReturn.Purpose(), reason)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/vocab"
 )
 
 // Filter selects items of a ledger.
@@ -41,7 +42,7 @@ func (s *Service) where(ctx context.Context, a access.Actor, f Filter) (string, 
 		col, val string
 		list     []Choice
 	}{{"p.category", f.Category, Categories}, {"p.source", f.Source, Sources}, {"p.mode", f.Mode, Modes}, {"p.status", f.Status, Statuses}} {
-		if known(c.list, c.val) {
+		if vocab.Known(c.list, c.val) {
 			conds = append(conds, c.col+" = ?")
 			args = append(args, c.val)
 		}

@@ -10,6 +10,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/vocab"
 )
 
 // Statuses as stored.
@@ -28,40 +29,18 @@ const (
 )
 
 // Choice is a stored key and its Chinese label.
-type Choice struct {
-	Key   string `json:"key"`
-	Label string `json:"label"`
-}
+type Choice = vocab.Option
 
 // The notice's categories of 脱离群众 problems, where they come from, how
 // they are fixed and where they stand.
 var (
-	Categories = []Choice{{"organ", "机关化"}, {"admin", "行政化"}, {"elite", "贵族化"}, {"leisure", "娱乐化"},
-		{"style", "作风"}, {"ability", "能力"}, {"other", "其他"}}
-	Sources  = []Choice{{"self", "自查"}, {"public", "群众反映"}, {"inspection", "上级督查"}}
-	Modes    = []Choice{{ModeNow, "立行立改"}, {ModeDeadline, "限期整改"}, {ModeOngoing, "长期坚持"}}
-	Statuses = []Choice{{Open, "整改中"}, {Applied, "申请销号"}, {Returned, "退回"}, {Closed, "已销号"}}
-	Colours  = []Choice{{"red", "逾期"}, {"yellow", "临期"}, {"green", "正常"}}
+	Categories = []Choice{{Key: "organ", Label: "机关化"}, {Key: "admin", Label: "行政化"}, {Key: "elite", Label: "贵族化"}, {Key: "leisure", Label: "娱乐化"},
+		{Key: "style", Label: "作风"}, {Key: "ability", Label: "能力"}, {Key: "other", Label: "其他"}}
+	Sources  = []Choice{{Key: "self", Label: "自查"}, {Key: "public", Label: "群众反映"}, {Key: "inspection", Label: "上级督查"}}
+	Modes    = []Choice{{Key: ModeNow, Label: "立行立改"}, {Key: ModeDeadline, Label: "限期整改"}, {Key: ModeOngoing, Label: "长期坚持"}}
+	Statuses = []Choice{{Key: Open, Label: "整改中"}, {Key: Applied, Label: "申请销号"}, {Key: Returned, Label: "退回"}, {Key: Closed, Label: "已销号"}}
+	Colours  = []Choice{{Key: "red", Label: "逾期"}, {Key: "yellow", Label: "临期"}, {Key: "green", Label: "正常"}}
 )
-
-// Label is the Chinese label of key in list, or key itself.
-func Label(list []Choice, key string) string {
-	for _, c := range list {
-		if c.Key == key {
-			return c.Label
-		}
-	}
-	return key
-}
-
-func known(list []Choice, key string) bool {
-	for _, c := range list {
-		if c.Key == key {
-			return true
-		}
-	}
-	return false
-}
 
 // Problem is one entry of a unit's ledger.
 type Problem struct {
@@ -106,10 +85,10 @@ type Review struct {
 func (r Review) Done() bool { return !r.DoneAt.IsZero() }
 
 // Labels for templates and exports.
-func (p Problem) CategoryLabel() string { return Label(Categories, p.Category) }
-func (p Problem) SourceLabel() string   { return Label(Sources, p.Source) }
-func (p Problem) ModeLabel() string     { return Label(Modes, p.Mode) }
-func (p Problem) StatusLabel() string   { return Label(Statuses, p.Status) }
+func (p Problem) CategoryLabel() string { return vocab.Label(Categories, p.Category) }
+func (p Problem) SourceLabel() string   { return vocab.Label(Sources, p.Source) }
+func (p Problem) ModeLabel() string     { return vocab.Label(Modes, p.Mode) }
+func (p Problem) StatusLabel() string   { return vocab.Label(Statuses, p.Status) }
 
 // Editable reports whether the unit may still change the item, add
 // progress or apply to close it.
@@ -148,7 +127,7 @@ func ColourLabel(c string) string {
 	if c == "" {
 		return "已销号"
 	}
-	return Label(Colours, c)
+	return vocab.Label(Colours, c)
 }
 
 // nextDateSQL is NextDate in SQL, on the problems row aliased p.

@@ -6,12 +6,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/vocab"
 )
 
 // Input is what a unit records about a problem.
@@ -38,8 +38,6 @@ func InputOf(p Problem) Input {
 	return in
 }
 
-func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
-
 // validate checks and normalizes the input on the day today: "能改的马上改，
 // 不能马上整改的也要……拿出规划、摆上日程" — a 限期整改 item needs a plan and a
 // deadline, a 长期坚持 item review dates; a 立行立改 item is due in 30 days
@@ -49,31 +47,31 @@ func (in *Input) validate(today string) error {
 		*f = strings.TrimSpace(*f)
 	}
 	e := map[string]string{}
-	if !known(Categories, in.Category) {
+	if !vocab.Known(Categories, in.Category) {
 		e["category"] = "请选择问题类别"
 	}
-	if !known(Sources, in.Source) {
+	if !vocab.Known(Sources, in.Source) {
 		e["source"] = "请选择问题来源"
 	}
 	switch {
 	case in.Description == "":
 		e["description"] = "请填写问题表现"
-	case tooLong(in.Description, 2000):
+	case vocab.TooLong(in.Description, 2000):
 		e["description"] = "问题表现不能超过 2000 字"
 	}
 	switch {
 	case in.Measures == "":
 		e["measures"] = "请填写整改措施"
-	case tooLong(in.Measures, 2000):
+	case vocab.TooLong(in.Measures, 2000):
 		e["measures"] = "整改措施不能超过 2000 字"
 	}
 	switch {
 	case in.Responsible == "":
 		e["responsible"] = "请填写责任人"
-	case tooLong(in.Responsible, 50):
+	case vocab.TooLong(in.Responsible, 50):
 		e["responsible"] = "责任人不能超过 50 字"
 	}
-	if tooLong(in.Plan, 2000) {
+	if vocab.TooLong(in.Plan, 2000) {
 		e["plan"] = "整改计划不能超过 2000 字"
 	}
 	foundOK := validDate(in.FoundOn)

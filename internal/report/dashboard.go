@@ -12,6 +12,7 @@ import (
 	"halfsky/internal/doc"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // Counts are the numbers of units in each state, and what they add up to.
@@ -67,6 +68,29 @@ func (c Counts) Colour() string {
 	}
 	return "green"
 }
+
+// ColourLabel names the group's colour.
+func (c Counts) ColourLabel() string {
+	switch c.Colour() {
+	case "red":
+		return "有逾期"
+	case "yellow":
+		return "临近截止"
+	}
+	return "正常"
+}
+
+// UnitStates are the states a dashboard's unit rows can be filtered by,
+// named as the filter shows them: "" is every unit, "missing" every unit
+// that has not reported, the others are State keys.
+var UnitStates = []vocab.Option{
+	{Key: "", Label: "全部单位"}, {Key: "missing", Label: "未报送（全部）"}, {Key: "unsigned", Label: "未签收"},
+	{Key: "signed", Label: "已签收未报送"}, {Key: "submitted", Label: "已报送待审核"}, {Key: "returned", Label: "已退回"},
+	{Key: "accepted", Label: "已采纳"}, {Key: "overdue", Label: "逾期"},
+}
+
+// KnownUnitState reports whether state is one of UnitStates.
+func KnownUnitState(state string) bool { return vocab.Known(UnitStates, state) }
 
 // Group is one row of the roll-up: a unit directly under the node being
 // looked at, with the counts of every reporting unit in its subtree.

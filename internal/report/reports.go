@@ -18,21 +18,70 @@ import (
 	"halfsky/internal/notify"
 )
 
+// Status is where a unit's report stands, as stored.
+type Status string
+
 // Report statuses as stored.
 const (
-	Pending   = "pending"   // nothing written yet
-	DraftS    = "draft"     // saved, not submitted
-	Submitted = "submitted" // 已报送
-	Returned  = "returned"  // 已退回
-	Accepted  = "accepted"  // 已采纳
+	Pending   Status = "pending"   // nothing written yet
+	DraftS    Status = "draft"     // saved, not submitted
+	Submitted Status = "submitted" // 已报送
+	Returned  Status = "returned"  // 已退回
+	Accepted  Status = "accepted"  // 已采纳
 )
 
-// Extension statuses.
+// Label is the status's Chinese name.
+func (s Status) Label() string {
+	switch s {
+	case Pending:
+		return "待报送"
+	case DraftS:
+		return "草稿已存"
+	case Submitted:
+		return "已报送"
+	case Returned:
+		return "已退回"
+	case Accepted:
+		return "已采纳"
+	}
+	return string(s)
+}
+
+// ExtStatus is where a unit's request for a later deadline stands; ""
+// when it asked for none.
+type ExtStatus string
+
+// Extension statuses as stored.
 const (
-	ExtRequested = "requested"
-	ExtGranted   = "granted"
-	ExtRefused   = "refused"
+	ExtRequested ExtStatus = "requested"
+	ExtGranted   ExtStatus = "granted"
+	ExtRefused   ExtStatus = "refused"
 )
+
+// Label is the extension status's Chinese name ("" when none was asked).
+func (s ExtStatus) Label() string {
+	switch s {
+	case ExtRequested:
+		return "延期申请审批中"
+	case ExtGranted:
+		return "已同意延期"
+	case ExtRefused:
+		return "延期未获同意"
+	}
+	return ""
+}
+
+// Colour is the badge colour of the extension status: yellow while it
+// waits, green when granted, red when refused.
+func (s ExtStatus) Colour() string {
+	switch s {
+	case ExtGranted:
+		return "green"
+	case ExtRefused:
+		return "red"
+	}
+	return "yellow"
+}
 
 // Report is one unit's report under a requirement.
 type Report struct {
@@ -44,7 +93,7 @@ type Report struct {
 	OrgCode         string
 	OrgName         string
 	OrgPath         string
-	Status          string
+	Status          Status
 	DueAt           time.Time
 	Body            string
 	Numbers         map[string]float64
@@ -53,7 +102,7 @@ type Report struct {
 	DecidedAt       time.Time
 	DecidedBy       string
 	ReturnReason    string
-	ExtStatus       string
+	ExtStatus       ExtStatus
 	ExtUntil        string
 	ExtReason       string
 	ExtReply        string

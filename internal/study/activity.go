@@ -46,6 +46,19 @@ func (k Kind) Label() string {
 	return string(k)
 }
 
+// Colour is the kind's badge colour on the feed.
+func (k Kind) Colour() string {
+	switch k {
+	case KindStudy:
+		return "green"
+	case KindSeminar, KindLecture:
+		return "blue"
+	case KindTraining:
+		return "yellow"
+	}
+	return "grey"
+}
+
 // Valid reports whether k is one of Kinds.
 func (k Kind) Valid() bool {
 	for _, x := range Kinds {

@@ -44,18 +44,8 @@ type DeskMonth struct {
 	Participants int64
 }
 
-// deskKinds are the activity kinds' labels, as the 0003 migration lists them.
-var deskKinds = map[string]string{
-	"study": "专题学习", "seminar": "专题研讨", "training": "专题培训", "lecture": "宣讲", "other": "其他",
-}
-
-// DeskKindLabel is the Chinese name of an activity kind.
-func DeskKindLabel(kind string) string {
-	if l, ok := deskKinds[kind]; ok {
-		return l
-	}
-	return kind
-}
+// DeskKindLabel is the Chinese name of an activity kind (Kind.Label).
+func DeskKindLabel(kind string) string { return Kind(kind).Label() }
 
 // DeskMonths returns the last 12 months (YYYY-MM) ending with the month of
 // now in Beijing, oldest first.

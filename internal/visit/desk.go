@@ -9,6 +9,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/desk"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // The work desk's (工作台) view of visits, needs and tasks: what is due for
@@ -103,24 +104,23 @@ func (q DeskQuota) Percent() int {
 // Step5 is the progress rounded down to a step of 5, for width classes.
 func (q DeskQuota) Step5() int { return q.Percent() / 5 * 5 }
 
-// Labels of the statuses and categories listed in the 0004 migration.
+// The desk's labels are the module's own (needs.go, tasks.go, quotas.go),
+// in their display order.
 var (
-	deskCategories = []DeskCount{{Key: "employment", Label: "就业创业"}, {Key: "family", Label: "婚姻家庭"},
-		{Key: "rights", Label: "权益维护"}, {Key: "hardship", Label: "生活困难"}, {Key: "children", Label: "儿童教育"},
-		{Key: "health", Label: "健康"}, {Key: "other", Label: "其他"}}
-	deskTaskStatuses = []DeskCount{{Key: "todo", Label: "待办"}, {Key: "doing", Label: "办理中"},
-		{Key: "done", Label: "已办结"}, {Key: "unable", Label: "无法办理"}}
-	deskUrgencies = map[string]string{"normal": "一般", "urgent": "较急", "critical": "紧急"}
-	deskMetrics   = map[string]string{"women": "联系妇女（人）", "visits": "走访（次）", "needs": "收集诉求（条）", "tasks_done": "办结实事（件）"}
+	deskCategories   = Categories
+	deskTaskStatuses = TaskStatuses
+	deskUrgencies    = deskMap(Urgencies)
+	deskMetrics      = deskMap(Metrics)
 )
 
-func deskLabel(list []DeskCount, key string) string {
-	for _, c := range list {
-		if c.Key == key {
-			return c.Label
-		}
+func deskLabel(list []Option, key string) string { return vocab.Label(list, key) }
+
+func deskMap(list []Option) map[string]string {
+	m := make(map[string]string, len(list))
+	for _, o := range list {
+		m[o.Key] = o.Label
 	}
-	return key
+	return m
 }
 
 // deskDays are the dates a desk compares with, in Beijing.

@@ -124,7 +124,7 @@ func TestDesk(t *testing.T) {
 		if got := deskTitles(dl.DueSoon); dl.DueSoonTotal != 1 || len(got) != 1 || got[0] != "临近的实事" {
 			t.Errorf("due soon %v (%d)", got, dl.DueSoonTotal)
 		}
-		if dl.HandoversTotal != 1 || len(dl.Handovers) != 1 || dl.Handovers[0].CategoryLabel != "权益维护" ||
+		if dl.HandoversTotal != 1 || len(dl.Handovers) != 1 || dl.Handovers[0].CategoryLabel != "维权" ||
 			dl.Handovers[0].UrgencyLabel != "较急" || dl.Handovers[0].FromName == "" {
 			t.Errorf("hand-overs %+v", dl.Handovers)
 		}

@@ -12,6 +12,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // Hand-over statuses.
@@ -90,7 +91,7 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 	}
 	if in.Reason == "" {
 		e["reason"] = "请填写移交原因"
-	} else if tooLong(in.Reason, 500) {
+	} else if vocab.TooLong(in.Reason, 500) {
 		e["reason"] = "移交原因不能超过 500 字"
 	}
 	if len(e) > 0 {
@@ -116,7 +117,7 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 		if err != nil {
 			return err
 		}
-		msg := notify.Message{Kind: "need.handover", Title: n.OrgName + "移交妇情：" + label(Categories, n.Category),
+		msg := notify.Message{Kind: "need.handover", Title: n.OrgName + "移交妇情：" + vocab.Label(Categories, n.Category),
 			Body: "请在妇情页面接收或拒收。", Link: "/needs/" + ids(needID)}
 		if err := notify.ToOrgs(ctx, tx, []int64{to.ID}, msg, now); err != nil {
 			return err
@@ -148,7 +149,7 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, acce
 	if !accept && reply == "" {
 		return Handover{}, apperr.Field("reply", "请填写不接收的理由")
 	}
-	if tooLong(reply, 500) {
+	if vocab.TooLong(reply, 500) {
 		return Handover{}, apperr.Field("reply", "答复不能超过 500 字")
 	}
 	sealedR, err := s.Vault.Seal(sealedReply.Purpose(), reply)

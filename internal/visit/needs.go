@@ -13,16 +13,17 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/org"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // Categories of women's needs, in display order.
 var Categories = []Option{
-	{"employment", "就业创业"}, {"family", "婚姻家庭"}, {"rights", "维权"}, {"hardship", "困难帮扶"},
-	{"children", "儿童关爱"}, {"health", "健康"}, {"other", "其他"},
+	{Key: "employment", Label: "就业创业"}, {Key: "family", Label: "婚姻家庭"}, {Key: "rights", Label: "维权"}, {Key: "hardship", Label: "困难帮扶"},
+	{Key: "children", Label: "儿童关爱"}, {Key: "health", Label: "健康"}, {Key: "other", Label: "其他"},
 }
 
 // Urgencies of a need.
-var Urgencies = []Option{{"normal", "一般"}, {"urgent", "较急"}, {"critical", "紧急"}}
+var Urgencies = []Option{{Key: "normal", Label: "一般"}, {Key: "urgent", Label: "较急"}, {Key: "critical", Label: "紧急"}}
 
 // Need statuses as stored.
 const (
@@ -34,7 +35,7 @@ const (
 )
 
 // NeedStatuses in display order.
-var NeedStatuses = []Option{{NeedOpen, "待处理"}, {NeedHanding, "移交中"}, {NeedTasked, "已转实事"}, {NeedResolved, "已解决"}, {NeedClosed, "已关闭"}}
+var NeedStatuses = []Option{{Key: NeedOpen, Label: "待处理"}, {Key: NeedHanding, Label: "移交中"}, {Key: NeedTasked, Label: "已转实事"}, {Key: NeedResolved, Label: "已解决"}, {Key: NeedClosed, Label: "已关闭"}}
 
 // Need is one woman's need (妇情).
 type Need struct {
@@ -68,13 +69,37 @@ type Need struct {
 }
 
 // CategoryLabel is the category's Chinese name.
-func (n Need) CategoryLabel() string { return label(Categories, n.Category) }
+func (n Need) CategoryLabel() string { return vocab.Label(Categories, n.Category) }
 
 // UrgencyLabel is the urgency's Chinese name.
-func (n Need) UrgencyLabel() string { return label(Urgencies, n.Urgency) }
+func (n Need) UrgencyLabel() string { return vocab.Label(Urgencies, n.Urgency) }
 
 // StatusLabel is the status's Chinese name.
-func (n Need) StatusLabel() string { return label(NeedStatuses, n.Status) }
+func (n Need) StatusLabel() string { return vocab.Label(NeedStatuses, n.Status) }
+
+// StatusColour is the status's badge colour.
+func (n Need) StatusColour() string {
+	switch n.Status {
+	case NeedOpen:
+		return "blue"
+	case NeedHanding:
+		return "yellow"
+	case NeedResolved:
+		return "green"
+	}
+	return "grey"
+}
+
+// UrgencyColour is the urgency's badge colour.
+func (n Need) UrgencyColour() string {
+	switch n.Urgency {
+	case "critical":
+		return "red"
+	case "urgent":
+		return "yellow"
+	}
+	return "grey"
+}
 
 // Mask keeps a name's first character: 王秀兰 → 王**.
 func Mask(name string) string { return vault.MaskName(name) }
@@ -105,15 +130,15 @@ func (in *NeedInput) validate(today string) map[string]string {
 		in.Urgency = "normal"
 	}
 	e := map[string]string{}
-	if !known(Categories, in.Category) {
+	if !vocab.Known(Categories, in.Category) {
 		e["category"] = "请选择妇情类别"
 	}
-	if !known(Urgencies, in.Urgency) {
+	if !vocab.Known(Urgencies, in.Urgency) {
 		e["urgency"] = "请选择紧急程度"
 	}
 	if in.Summary == "" {
 		e["summary"] = "请填写诉求内容"
-	} else if tooLong(in.Summary, 2000) {
+	} else if vocab.TooLong(in.Summary, 2000) {
 		e["summary"] = "诉求内容不能超过 2000 字"
 	}
 	if !in.Consent {
@@ -124,10 +149,10 @@ func (in *NeedInput) validate(today string) map[string]string {
 			e["contact"] = ErrNoConsent
 		}
 	}
-	if tooLong(in.PersonName, 30) {
+	if vocab.TooLong(in.PersonName, 30) {
 		e["person_name"] = "姓名不能超过 30 字"
 	}
-	if tooLong(in.Contact, 50) {
+	if vocab.TooLong(in.Contact, 50) {
 		e["contact"] = "联系方式不能超过 50 字"
 	}
 	if !validDate(in.RecordedOn) {
@@ -411,13 +436,13 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 				UNION ALL SELECT id FROM needs WHERE origin_path >= ? AND origin_path < ?)`, lo, hi, lo, hi)
 		}
 	}
-	if known(Categories, f.Category) {
+	if vocab.Known(Categories, f.Category) {
 		w.Add("n.category = ?", f.Category)
 	}
-	if known(Urgencies, f.Urgency) {
+	if vocab.Known(Urgencies, f.Urgency) {
 		w.Add("n.urgency = ?", f.Urgency)
 	}
-	if known(NeedStatuses, f.Status) {
+	if vocab.Known(NeedStatuses, f.Status) {
 		w.Add("n.status = ?", f.Status)
 	}
 	if f.VisitID > 0 {

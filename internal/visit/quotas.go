@@ -10,10 +10,11 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/vocab"
 )
 
 // Metrics a quota counts.
-var Metrics = []Option{{"women", "联系妇女人数"}, {"visits", "走访次数"}, {"needs", "记录妇情条数"}, {"tasks_done", "办结实事件数"}}
+var Metrics = []Option{{Key: "women", Label: "联系妇女人数"}, {Key: "visits", Label: "走访次数"}, {Key: "needs", Label: "记录妇情条数"}, {Key: "tasks_done", Label: "办结实事件数"}}
 
 // Quota: every cadre of the units under OrgID must reach Target in the period.
 type Quota struct {
@@ -33,7 +34,7 @@ type Quota struct {
 }
 
 // MetricLabel is the metric's Chinese name.
-func (q Quota) MetricLabel() string { return label(Metrics, q.Metric) }
+func (q Quota) MetricLabel() string { return vocab.Label(Metrics, q.Metric) }
 
 // QuotaInput sets a quota.
 type QuotaInput struct {
@@ -52,7 +53,7 @@ func (in *QuotaInput) validate() map[string]string {
 	in.OrgCode, in.Metric, in.Title = strings.TrimSpace(in.OrgCode), strings.TrimSpace(in.Metric), strings.TrimSpace(in.Title)
 	in.StartsOn, in.EndsOn = strings.TrimSpace(in.StartsOn), strings.TrimSpace(in.EndsOn)
 	e := map[string]string{}
-	if !known(Metrics, in.Metric) {
+	if !vocab.Known(Metrics, in.Metric) {
 		e["metric"] = "请选择考核指标"
 	}
 	if in.Target < 1 || in.Target > 100000 {
@@ -67,7 +68,7 @@ func (in *QuotaInput) validate() map[string]string {
 	case validDate(in.StartsOn) && in.EndsOn < in.StartsOn:
 		e["ends_on"] = "结束日期不能早于开始日期"
 	}
-	if tooLong(in.Title, 60) {
+	if vocab.TooLong(in.Title, 60) {
 		e["title"] = "名称不能超过 60 字"
 	}
 	return e
@@ -87,7 +88,7 @@ func (s *Service) CreateQuota(ctx context.Context, a access.Actor, in QuotaInput
 		return Quota{}, apperr.Invalid(e)
 	}
 	if in.Title == "" {
-		in.Title = label(Metrics, in.Metric)
+		in.Title = vocab.Label(Metrics, in.Metric)
 	}
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {

@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // Task statuses as stored.
@@ -22,10 +23,10 @@ const (
 )
 
 // TaskStatuses in display order.
-var TaskStatuses = []Option{{TaskTodo, "待办"}, {TaskDoing, "办理中"}, {TaskDone, "已办结"}, {TaskUnable, "无法办理"}}
+var TaskStatuses = []Option{{Key: TaskTodo, Label: "待办"}, {Key: TaskDoing, Label: "办理中"}, {Key: TaskDone, Label: "已办结"}, {Key: TaskUnable, Label: "无法办理"}}
 
 // Feedbacks are the woman's verdicts on a finished task.
-var Feedbacks = []Option{{"satisfied", "满意"}, {"fair", "基本满意"}, {"unsatisfied", "不满意"}}
+var Feedbacks = []Option{{Key: "satisfied", Label: "满意"}, {Key: "fair", Label: "基本满意"}, {Key: "unsatisfied", Label: "不满意"}}
 
 // DueSoonDays is how close a deadline is when a task is flagged yellow.
 const DueSoonDays = 3
@@ -82,14 +83,27 @@ func (t Task) Colour(today string) string {
 }
 
 // StatusLabel is the status's Chinese name.
-func (t Task) StatusLabel() string { return label(TaskStatuses, t.Status) }
+func (t Task) StatusLabel() string { return vocab.Label(TaskStatuses, t.Status) }
+
+// StatusColour is the status's badge colour (Colour is the deadline's).
+func (t Task) StatusColour() string {
+	switch t.Status {
+	case TaskTodo:
+		return "blue"
+	case TaskDoing:
+		return "yellow"
+	case TaskDone:
+		return "green"
+	}
+	return "grey"
+}
 
 // FeedbackLabel is the feedback's Chinese name.
 func (t Task) FeedbackLabel() string {
 	if t.Feedback == "" {
 		return ""
 	}
-	return label(Feedbacks, t.Feedback)
+	return vocab.Label(Feedbacks, t.Feedback)
 }
 
 // TaskInput makes a task.
@@ -113,15 +127,15 @@ func (in *TaskInput) validate(today string) map[string]string {
 	e := map[string]string{}
 	if in.Title == "" {
 		e["title"] = "请填写实事名称"
-	} else if tooLong(in.Title, 100) {
+	} else if vocab.TooLong(in.Title, 100) {
 		e["title"] = "实事名称不能超过 100 字"
 	}
-	if tooLong(in.Detail, 2000) {
+	if vocab.TooLong(in.Detail, 2000) {
 		e["detail"] = "办理要求不能超过 2000 字"
 	}
 	if in.OwnerID == 0 && in.OwnerName == "" {
 		e["owner_name"] = "请选择或填写责任人"
-	} else if tooLong(in.OwnerName, 30) {
+	} else if vocab.TooLong(in.OwnerName, 30) {
 		e["owner_name"] = "责任人不能超过 30 字"
 	}
 	if !validDate(in.StartsOn) {
@@ -263,7 +277,7 @@ func (s *Service) Owners(ctx context.Context, a access.Actor, orgID int64) ([]Op
 		if err := rows.Scan(&id, &name); err != nil {
 			return nil, err
 		}
-		out = append(out, Option{ids(id), name})
+		out = append(out, Option{Key: ids(id), Label: name})
 	}
 	return out, rows.Err()
 }
@@ -377,7 +391,7 @@ func (in *CloseInput) validate() map[string]string {
 		if in.Result == "" {
 			e["result"] = "请填写办理结果"
 		}
-		if !known(Feedbacks, in.Feedback) {
+		if !vocab.Known(Feedbacks, in.Feedback) {
 			e["feedback"] = "请选择群众反馈"
 		}
 	case TaskUnable:
@@ -388,7 +402,7 @@ func (in *CloseInput) validate() map[string]string {
 	default:
 		e["outcome"] = "请选择办结或无法办理"
 	}
-	if tooLong(in.Result, 2000) {
+	if vocab.TooLong(in.Result, 2000) {
 		e["result"] = "不能超过 2000 字"
 	}
 	return e
@@ -487,7 +501,7 @@ func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Ta
 		w.Add(cond, args...)
 	}
 	open, closed := true, true // which parts the filter may match
-	if known(TaskStatuses, f.Status) {
+	if vocab.Known(TaskStatuses, f.Status) {
 		w.Add("t.status = ?", f.Status)
 		isOpen := Task{Status: f.Status}.Open()
 		open, closed = isOpen, !isOpen

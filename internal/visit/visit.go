@@ -9,13 +9,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"halfsky/internal/access"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // Service holds the module's records; every call takes the acting user.
@@ -51,28 +51,7 @@ func validDate(s string) bool {
 }
 
 // Option is a stored key with its Chinese label, for selects and tables.
-type Option struct {
-	Key   string
-	Label string
-}
-
-func label(opts []Option, key string) string {
-	for _, o := range opts {
-		if o.Key == key {
-			return o.Label
-		}
-	}
-	return key
-}
-
-func known(opts []Option, key string) bool {
-	for _, o := range opts {
-		if o.Key == key {
-			return true
-		}
-	}
-	return false
-}
+type Option = vocab.Option
 
 // Page bounds a list (see db.Page).
 type Page = db.Page
@@ -138,8 +117,6 @@ func (s *Service) view(ctx context.Context, a access.Actor, action string) error
 	}
 	return nil
 }
-
-func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
 
 func ids(id int64) string { return strconv.FormatInt(id, 10) }
 

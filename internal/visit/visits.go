@@ -12,6 +12,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/org"
+	"halfsky/internal/vocab"
 )
 
 // Visit is one 下基层 visit by a cadre to a unit's area.
@@ -71,10 +72,10 @@ func (in *VisitInput) validate(today string) map[string]string {
 	}
 	if in.Place == "" {
 		e["place"] = "请填写走访地点，如“新阳路社区”"
-	} else if tooLong(in.Place, 100) {
+	} else if vocab.TooLong(in.Place, 100) {
 		e["place"] = "走访地点不能超过 100 字"
 	}
-	if tooLong(in.Companions, 100) {
+	if vocab.TooLong(in.Companions, 100) {
 		e["companions"] = "同行人员不能超过 100 字"
 	}
 	if in.Households < 0 || in.Households > 100000 {
@@ -83,7 +84,7 @@ func (in *VisitInput) validate(today string) map[string]string {
 	if in.Women < 0 || in.Women > 100000 {
 		e["women"] = "接触妇女人数应为 0 到 100000 之间的整数"
 	}
-	if tooLong(in.Notes, 5000) {
+	if vocab.TooLong(in.Notes, 5000) {
 		e["notes"] = "走访情况不能超过 5000 字"
 	}
 	return e

@@ -42,21 +42,6 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	h.aidExportRoutes(mux)
 }
 
-// aidBadge is the badge colour of an application status.
-func aidBadge(status string) string {
-	switch status {
-	case aid.Approved:
-		return "badge-green"
-	case aid.Rejected:
-		return "badge-red"
-	case aid.Returned:
-		return "badge-yellow"
-	case aid.Reviewing:
-		return "badge-blue"
-	}
-	return "badge-grey"
-}
-
 // aidPage is the GET handler of a page about one application, drawn by
 // render with no form input yet; its route gives it {id} (httpx.ID).
 func aidPage[D any](render func(http.ResponseWriter, *http.Request, *httpx.Current, int64, int, D) error) func(http.ResponseWriter, *http.Request, *httpx.Current, int64) error {
@@ -99,11 +84,6 @@ func (h *handler) aidUnitOf(ctx context.Context, a access.Actor) (aidUnit, error
 		return aidUnit{}, err
 	}
 	return aidUnit{Org: o, Level: aid.KindLevel(o)}, nil
-}
-
-// aidOptions turns the domain's key/label pairs into select options.
-func aidOptions(list []aid.Option) []Option {
-	return httpx.Map(list, func(o aid.Option) Option { return Option{o.Key, o.Label} })
 }
 
 func aidProgrammeOptions(progs []aid.Programme) []Option {

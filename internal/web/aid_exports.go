@@ -22,19 +22,6 @@ func (h *handler) aidExportRoutes(mux httpx.Mux) {
 	mux.Handle("GET /aid/exports/{id}/download.xlsx", h.can(access.ViewAid, httpx.ID(h.aidExportDownload)))
 }
 
-// exportBadge is the badge colour of an export request's status.
-func exportBadge(status string) string {
-	switch status {
-	case aid.ExportApproved:
-		return "badge-green"
-	case aid.ExportRejected:
-		return "badge-red"
-	case aid.ExportPending:
-		return "badge-yellow"
-	}
-	return "badge-grey"
-}
-
 const aidExportsPerPage = 20
 
 // aidExportsData is the actor's own requests and, for a leader, those

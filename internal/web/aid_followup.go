@@ -25,15 +25,6 @@ func (h *handler) aidFollowupRoutes(mux httpx.Mux) {
 	mux.Handle("POST /aid/{id}/followups/reveal", h.can(access.RevealAid, httpx.ID(h.aidFollowupReveal)))
 }
 
-// dueColour is a 待跟踪 row's colour: red when overdue, yellow when due
-// within aid.DueSoonDays (every listed row that is not overdue).
-func dueColour(it aid.DueItem) string {
-	if it.Overdue() {
-		return "red"
-	}
-	return "yellow"
-}
-
 // aidFollowupData is an application's follow-up page: the records, the
 // add form for the programme's kind, and the leader's reveal.
 type aidFollowupData struct {

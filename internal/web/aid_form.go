@@ -70,7 +70,7 @@ func aidFacts(p aid.Programme) ([]aidFactField, bool) {
 		}
 		ff := aidFactField{Key: f.Key, Label: f.Label, Required: req[f.Key]}
 		if f.Key == "diagnosis" {
-			ff.Options = aidOptions(p.Rules.Diagnoses)
+			ff.Options = options(p.Rules.Diagnoses)
 		}
 		out = append(out, ff)
 	}

@@ -70,7 +70,7 @@ func (h *handler) aidYears(r *http.Request, c *httpx.Current) []int {
 func (h *handler) aidList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	d := aidListData{Tabs: h.aidTabs(r, c), Tab: "list", F: aidFilter(r.URL.Query()), Years: h.aidYears(r, c),
-		Statuses: aidOptions(aid.Statuses), Levels: aidOptions(aid.Levels)}
+		Statuses: options(aid.Statuses), Levels: options(aid.Levels)}
 	if d.F.Todo {
 		d.Tab = "todo"
 	}

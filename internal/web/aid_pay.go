@@ -29,19 +29,6 @@ func (h *handler) aidPayRoutes(mux httpx.Mux) {
 	mux.Handle("POST /aid/{id}/account", h.can(access.RecordAid, httpx.ID(h.aidAccountSave)))
 }
 
-// payBadge is the badge colour of a batch or line status.
-func payBadge(status string) string {
-	switch status {
-	case aid.Paid, aid.BatchClosed:
-		return "badge-green"
-	case aid.Failed:
-		return "badge-red"
-	case aid.Pending, aid.BatchOpen:
-		return "badge-yellow"
-	}
-	return "badge-grey"
-}
-
 func aidBatchLink(id int64) string { return "/aid/pay/batches/" + strconv.FormatInt(id, 10) }
 
 const aidPayPerPage = 20
@@ -87,7 +74,7 @@ func (d aidPayListData) YearValue() string {
 func (h *handler) aidPayList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Aid
 	d := aidPayListData{Tabs: h.aidTabs(r, c), Tab: "pay", F: h.aidBatchFilter(r.URL.Query()), Years: h.aidYears(r, c),
-		Statuses: aidOptions(aid.BatchStatuses), CanManage: h.aidCanManage(r, c)}
+		Statuses: options(aid.BatchStatuses), CanManage: h.aidCanManage(r, c)}
 	cycles, err := svc.Cycles(ctx, a, "")
 	if err != nil {
 		return err

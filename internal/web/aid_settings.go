@@ -102,7 +102,7 @@ func (h *handler) renderAidProgrammes(w http.ResponseWriter, r *http.Request, c 
 		return err
 	}
 	d := aidProgrammesData{Tabs: h.aidTabs(r, c), Tab: "programmes", CanManage: h.aidCanManage(r, c),
-		Households: aidOptions(aid.Households), Facts: aidOptions(aid.Facts)}
+		Households: options(aid.Households), Facts: options(aid.Facts)}
 	for _, p := range progs {
 		f := programmeForm(p)
 		if refused != nil && refused.P.Code == p.Code {

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"halfsky/internal/db"
-	"halfsky/internal/doc"
 	"halfsky/internal/httpx"
 	"halfsky/internal/report"
 )
@@ -33,32 +32,6 @@ func shortDate(t time.Time) string {
 		s = fmt.Sprintf("%d年", t.Year()) + s
 	}
 	return s
-}
-
-// docBadge is the badge colour of a document status.
-func docBadge(s doc.Status) string {
-	switch s {
-	case doc.Issued:
-		return "green"
-	case doc.Returned:
-		return "red"
-	case doc.Reviewing, doc.Reviewed, doc.Signed:
-		return "yellow"
-	}
-	return "grey"
-}
-
-// extLabel names an extension request's status.
-func extLabel(status string) string {
-	switch status {
-	case report.ExtRequested:
-		return "延期申请审批中"
-	case report.ExtGranted:
-		return "已同意延期"
-	case report.ExtRefused:
-		return "延期未获同意"
-	}
-	return ""
 }
 
 func fileSize(n int64) string {

@@ -13,7 +13,6 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
 	"halfsky/internal/rectify"
-	"halfsky/internal/study"
 	"halfsky/internal/visit"
 )
 
@@ -38,13 +37,10 @@ func templateFuncs() template.FuncMap {
 		"num":      number,
 
 		// 公文 and 督办/报送 (docs_view.go, reports_dashboard.go).
-		"cndate":      doc.ChineseDate,
-		"filesize":    fileSize,
-		"docBadge":    docBadge,
-		"extLabel":    extLabel,
-		"shortdt":     shortDateTime,
-		"shortdate":   shortDate,
-		"colourLabel": colourLabel,
+		"cndate":    doc.ChineseDate,
+		"filesize":  fileSize,
+		"shortdt":   shortDateTime,
+		"shortdate": shortDate,
 
 		// The work desk (home_work.go).
 		"homeDay":      homeDay,
@@ -54,17 +50,12 @@ func templateFuncs() template.FuncMap {
 		"homeRollWide": homeRollColumnWide,
 
 		// 学习 (study_list.go).
-		"studyKind":  study.Kind.Label,
-		"studyBadge": studyBadge,
 
 		// 访妇情办实事 (visits_common.go).
-		"taskColour":   visit.Task.Colour,
-		"needBadge":    needBadge,
-		"taskBadge":    taskBadge,
-		"urgencyBadge": urgencyBadge,
-		"isodate":      isoCNDate,
-		"visitTabs":    visitTabsHTML,
-		"vclip":        clip,
+		"taskColour": visit.Task.Colour,
+		"isodate":    isoCNDate,
+		"visitTabs":  visitTabsHTML,
+		"vclip":      clip,
 
 		// 问题整改 (problems_list.go: the functions are rectify's).
 		"problemColour":     rectify.Problem.ColourAt,
@@ -74,14 +65,10 @@ func templateFuncs() template.FuncMap {
 
 		// 关爱救助 (aid.go, aid_files.go, aid_followup.go, aid_pay.go, aid_exports.go).
 		"yuan":        aid.YuanGrouped,
-		"aidBadge":    aidBadge,
 		"aidFileHint": aidFileHint,
-		"dueColour":   dueColour,
 		// followupKind tells a template whether a programme kind takes
 		// follow-ups ("" when not), e.g. for a link on the application page.
 		"followupKind": aid.FollowupKindOf,
-		"payBadge":     payBadge,
-		"exportBadge":  exportBadge,
 	}
 }
 

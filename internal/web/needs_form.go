@@ -23,7 +23,7 @@ var needFields = []string{"visit_id", "org_code", "category", "urgency", "summar
 func (h *handler) renderNeedForm(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, d needFormData) {
 	d.visitPage = h.visitPage("needs")
 	d.Units = withSelected(h.unitOptions(r, c), d.Form["org_code"])
-	d.Categories, d.Urgencies = visitOptions(visit.Categories), visitOptions(visit.Urgencies)
+	d.Categories, d.Urgencies = options(visit.Categories), options(visit.Urgencies)
 	crumbs := []Crumb{{Href: "/needs", Label: "妇情"}, {Label: "记录妇情"}}
 	if d.Visit.ID > 0 {
 		crumbs = []Crumb{{Href: "/visits", Label: "走访记录"}, {Href: "/visits/" + strconv.FormatInt(d.Visit.ID, 10), Label: d.Visit.Place}, {Label: "记录妇情"}}

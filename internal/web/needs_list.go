@@ -51,8 +51,8 @@ func (h *handler) needsList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return err
 	}
 	d := needListData{visitPage: h.visitPage("needs"), Items: items, Pager: NewPager(r, 20, total), F: f,
-		CanRecord: c.Actor.Can(access.RecordWork), Categories: visitOptions(visit.Categories),
-		Urgencies: visitOptions(visit.Urgencies), Statuses: visitOptions(visit.NeedStatuses)}
+		CanRecord: c.Actor.Can(access.RecordWork), Categories: options(visit.Categories),
+		Urgencies: options(visit.Urgencies), Statuses: options(visit.NeedStatuses)}
 	d.Export = d.query("/needs/export.xlsx")
 	h.tpl.Page(w, r, http.StatusOK, "need_list", View{Layout: Layout{Title: "妇情", Active: "visits"}, Data: d})
 	return nil

@@ -28,7 +28,7 @@ func (d problemFormData) Action() string {
 }
 
 func (h *handler) renderProblemForm(w http.ResponseWriter, r *http.Request, status int, d problemFormData) {
-	d.Categories, d.Sources, d.Modes = choiceOptions(rectify.Categories), choiceOptions(rectify.Sources), choiceOptions(rectify.Modes)
+	d.Categories, d.Sources, d.Modes = options(rectify.Categories), options(rectify.Sources), options(rectify.Modes)
 	d.Reviews = append([]string{}, d.In.Reviews...)
 	for len(d.Reviews) < max(4, len(d.In.Reviews)+2) {
 		d.Reviews = append(d.Reviews, "")

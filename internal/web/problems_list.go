@@ -47,10 +47,6 @@ type problemListData struct {
 	Colours    []Option
 }
 
-func choiceOptions(list []rectify.Choice) []Option {
-	return httpx.Map(list, func(c rectify.Choice) Option { return Option{c.Key, c.Label} })
-}
-
 // problemFilter reads the ledger's filters from the query string.
 func problemFilter(q url.Values) rectify.Filter {
 	return rectify.Filter{Under: strings.TrimSpace(q.Get("under")), Category: q.Get("category"), Source: q.Get("source"),
@@ -78,8 +74,8 @@ func (h *handler) problemVerify(w http.ResponseWriter, r *http.Request, c *httpx
 func (h *handler) renderProblemList(w http.ResponseWriter, r *http.Request, c *httpx.Current, verify bool) error {
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Rectify
 	d := problemListData{Tabs: h.problemTabs(r, c), Tab: "list", F: problemFilter(r.URL.Query()), Today: svc.Today(),
-		CanRecord: a.Can(access.RecordWork), Categories: choiceOptions(rectify.Categories), Sources: choiceOptions(rectify.Sources),
-		Modes: choiceOptions(rectify.Modes), Statuses: choiceOptions(rectify.Statuses), Colours: choiceOptions(rectify.Colours)}
+		CanRecord: a.Can(access.RecordWork), Categories: options(rectify.Categories), Sources: options(rectify.Sources),
+		Modes: options(rectify.Modes), Statuses: options(rectify.Statuses), Colours: options(rectify.Colours)}
 	if verify {
 		d.Tab, d.F = "verify", rectify.Filter{Verify: true}
 	}

@@ -39,7 +39,7 @@ func (h *handler) renderQuotas(w http.ResponseWriter, r *http.Request, c *httpx.
 		return err
 	}
 	d := quotaListData{visitPage: h.visitPage("quotas"), Quotas: qs, Mine: mine, CanManage: a.Can(access.ManageWork),
-		Units: withSelected(h.unitOptions(r, c), form["org_code"]), Metrics: visitOptions(visit.Metrics), Form: form, Errors: errs}
+		Units: withSelected(h.unitOptions(r, c), form["org_code"]), Metrics: options(visit.Metrics), Form: form, Errors: errs}
 	h.tpl.Page(w, r, status, "quota_list", View{Layout: Layout{Title: "任务指标", Active: "visits"}, Data: d})
 	return nil
 }

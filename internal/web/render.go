@@ -71,6 +71,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"halfsky/internal/vocab"
 )
 
 //go:embed templates/*.html
@@ -386,6 +388,15 @@ func statusMessage(status int) (heading, msg string) {
 type Option struct {
 	Value string
 	Label string
+}
+
+// options turns a module's key/label list into select options.
+func options(list []vocab.Option) []Option {
+	out := make([]Option, len(list))
+	for i, o := range list {
+		out[i] = Option{o.Key, o.Label}
+	}
+	return out
 }
 
 // TreeNode is one node of the "tree" partial (nested units and the like).

@@ -13,10 +13,7 @@ import (
 )
 
 // dashState are the states the per-unit table can be filtered by.
-var dashStates = []Option{
-	{"", "全部单位"}, {"missing", "未报送（全部）"}, {"unsigned", "未签收"}, {"signed", "已签收未报送"},
-	{"submitted", "已报送待审核"}, {"returned", "已退回"}, {"accepted", "已采纳"}, {"overdue", "逾期"},
-}
+var dashStates = options(report.UnitStates)
 
 const dashPerPage = 50
 
@@ -55,7 +52,7 @@ func (h *handler) renderDashboard(w http.ResponseWriter, r *http.Request, c *htt
 	q := r.URL.Query()
 	d := dashData{State: q.Get("state"), Under: strings.TrimSpace(q.Get("under")), States: dashStates, RowID: rowID, Errors: errs, Form: form,
 		Base: "/docs/" + strconv.FormatInt(id, 10) + "/requirements/" + strconv.FormatInt(rid, 10)}
-	if !in(d.State, "", "missing", "unsigned", "signed", "submitted", "returned", "accepted", "overdue") {
+	if !report.KnownUnitState(d.State) {
 		d.State = ""
 	}
 	dash, err := svc.Dashboard(ctx, a, id, rid, d.Under)
@@ -175,15 +172,4 @@ func (d dashData) UrgeAction() string {
 		}
 	}
 	return s
-}
-
-// colourLabel names a roll-up colour.
-func colourLabel(c string) string {
-	switch c {
-	case "red":
-		return "有逾期"
-	case "yellow":
-		return "临近截止"
-	}
-	return "正常"
 }

@@ -17,7 +17,7 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	ctx, a, svc := r.Context(), c.Actor, h.deps.Reports
 	q := r.URL.Query()
 	state := q.Get("state")
-	if !in(state, "", "missing", "unsigned", "signed", "submitted", "returned", "accepted", "overdue") {
+	if !report.KnownUnitState(state) {
 		state = ""
 	}
 	req, d, err := svc.Requirement(ctx, a, id, rid)
@@ -45,7 +45,7 @@ func (h *handler) dashboardExport(w http.ResponseWriter, r *http.Request, c *htt
 	defer sh.Close()
 	now := svc.Now()
 	for _, u := range units {
-		ext := extLabel(u.ExtStatus)
+		ext := u.ExtStatus.Label()
 		if u.ExtUntil != "" {
 			ext += " 至 " + u.ExtUntil
 		}

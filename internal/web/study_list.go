@@ -14,21 +14,6 @@ import (
 	"halfsky/internal/study"
 )
 
-// studyBadge gives each kind its own colour on the feed.
-func studyBadge(k study.Kind) string {
-	switch k {
-	case study.KindStudy:
-		return "badge-green"
-	case study.KindSeminar:
-		return "badge-blue"
-	case study.KindTraining:
-		return "badge-yellow"
-	case study.KindLecture:
-		return "badge-blue"
-	}
-	return "badge-grey"
-}
-
 // studyKindOptions are the kinds for forms and filters.
 func studyKindOptions() []Option {
 	out := make([]Option, 0, len(study.Kinds))

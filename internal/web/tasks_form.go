@@ -60,5 +60,5 @@ func (h *handler) ownerOptions(r *http.Request, c *httpx.Current, orgID int64) [
 	if err != nil {
 		return nil
 	}
-	return visitOptions(list)
+	return options(list)
 }

@@ -47,7 +47,7 @@ func (h *handler) tasksList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return err
 	}
 	d := taskListData{visitPage: h.visitPage("tasks"), Items: items, Pager: NewPager(r, 20, total), F: f,
-		CanRecord: c.Actor.Can(access.RecordWork), Statuses: visitOptions(visit.TaskStatuses)}
+		CanRecord: c.Actor.Can(access.RecordWork), Statuses: options(visit.TaskStatuses)}
 	d.Export = d.query("/tasks/export.xlsx")
 	h.tpl.Page(w, r, http.StatusOK, "task_list", View{Layout: Layout{Title: "办实事", Active: "visits"}, Data: d})
 	return nil

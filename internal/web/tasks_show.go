@@ -29,7 +29,7 @@ func (h *handler) renderTaskShow(w http.ResponseWriter, r *http.Request, c *http
 		return err
 	}
 	d := taskShowData{visitPage: h.visitPage("tasks"), T: t, CanWork: visit.MayWork(c.Actor, t),
-		Feedbacks: visitOptions(visit.Feedbacks), Form: form, Errors: errs}
+		Feedbacks: options(visit.Feedbacks), Form: form, Errors: errs}
 	h.tpl.Page(w, r, status, "task_show", View{Layout: Layout{Title: t.Title, Active: "visits",
 		Crumbs: []Crumb{{Href: "/tasks", Label: "办实事"}, {Label: t.Title}}}, Data: d})
 	return nil

@@ -58,44 +58,6 @@ func isoCNDate(s string) string {
 	return fmt.Sprintf("%d年%d月%d日", y, m, d)
 }
 
-func needBadge(status string) string {
-	switch status {
-	case visit.NeedOpen:
-		return "blue"
-	case visit.NeedHanding:
-		return "yellow"
-	case visit.NeedResolved:
-		return "green"
-	}
-	return "grey"
-}
-
-func taskBadge(status string) string {
-	switch status {
-	case visit.TaskTodo:
-		return "blue"
-	case visit.TaskDoing:
-		return "yellow"
-	case visit.TaskDone:
-		return "green"
-	}
-	return "grey"
-}
-
-func urgencyBadge(u string) string {
-	switch u {
-	case "critical":
-		return "red"
-	case "urgent":
-		return "yellow"
-	}
-	return "grey"
-}
-
-func visitOptions(list []visit.Option) []Option {
-	return httpx.Map(list, func(o visit.Option) Option { return Option{o.Key, o.Label} })
-}
-
 // visitPhotos reads the photos of a form (none is fine).
 func visitPhotos(r *http.Request) ([]visit.Photo, error) {
 	photos, err := photoFiles[visit.Photo](r)
