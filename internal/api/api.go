@@ -8,11 +8,7 @@ package api
 
 import (
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
@@ -23,13 +19,6 @@ import (
 type handler struct {
 	deps httpx.Deps
 }
-
-// methods maps HTTP methods to the handlers of one path.
-type methods map[string]http.Handler
-
-// upload marks a handler in methods as taking file uploads: its route is
-// registered with HandleUpload, the only kind that accepts a large body.
-type upload struct{ http.Handler }
 
 // Register adds the API routes to mux: the whole route table.
 func Register(mux httpx.Mux, deps httpx.Deps) {
@@ -95,28 +84,6 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	})
 }
 
-// route registers the handlers of one path, and a JSON 405 for every other
-// method (a pattern with a method beats the same path without one).
-func route(mux httpx.Mux, path string, m methods) {
-	allow := make([]string, 0, len(m)+1)
-	for method, fn := range m {
-		if u, ok := fn.(upload); ok {
-			mux.HandleUpload(method+" "+path, u.Handler)
-		} else {
-			mux.Handle(method+" "+path, fn)
-		}
-		allow = append(allow, method)
-		if method == http.MethodGet {
-			allow = append(allow, http.MethodHead)
-		}
-	}
-	slices.Sort(allow)
-	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		httpx.WriteError(w, r, apperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "该接口不支持 "+r.Method+" 请求"))
-	})
-}
-
 // signedIn requires a full session; the JSON API has no second-factor
 // step of its own (the client sends the code with the password).
 func (h *handler) signedIn(fn httpx.Handler) http.Handler {
@@ -177,85 +144,4 @@ func CrossOriginDenied(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "拒绝跨站请求", http.StatusForbidden)
-}
-
-// textOK reports whether s can be stored and searched on both databases:
-// valid UTF-8 without NUL bytes (PostgreSQL refuses both).
-func textOK(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
-}
-
-// maxPage bounds page numbers so offsets stay far from overflow.
-const maxPage = 100000
-
-// query reads a request's query string, collecting per-field errors for
-// the handler to report together. Unknown parameters are ignored.
-type query struct {
-	v      url.Values
-	fields map[string]string
-}
-
-func newQuery(r *http.Request) *query {
-	v, err := url.ParseQuery(r.URL.RawQuery)
-	q := &query{v: v, fields: map[string]string{}}
-	if err != nil {
-		q.fields["query"] = "查询参数格式不正确"
-	}
-	return q
-}
-
-// text returns a text parameter of at most max characters.
-func (q *query) text(name string, max int) string {
-	s := strings.TrimSpace(q.v.Get(name))
-	switch {
-	case !textOK(s):
-		q.fields[name] = "含有无效字符"
-		return ""
-	case utf8.RuneCountInString(s) > max:
-		q.fields[name] = "不能超过 " + strconv.Itoa(max) + " 个字"
-		return ""
-	}
-	return s
-}
-
-// number returns a whole-number parameter in [lo, hi], or def when absent.
-func (q *query) number(name string, def, lo, hi int) int {
-	s := strings.TrimSpace(q.v.Get(name))
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		q.fields[name] = "请填写 " + strconv.Itoa(lo) + " 到 " + strconv.Itoa(hi) + " 之间的整数"
-		return def
-	}
-	return n
-}
-
-// page returns the page and page size parameters.
-func (q *query) page(defPer, maxPer int) (page, per int) {
-	return q.number("page", 1, 1, maxPage), q.number("per_page", defPer, 1, maxPer)
-}
-
-// err is the collected field errors, or nil.
-func (q *query) err() error {
-	if len(q.fields) == 0 {
-		return nil
-	}
-	return apperr.Invalid(q.fields)
-}
-
-// list is the shape of every list response.
-type list[T any] struct {
-	Items   []T `json:"items"`
-	Total   int `json:"total"`
-	Page    int `json:"page"`
-	PerPage int `json:"per_page"`
-}
-
-func newList[T any](items []T, total, page, per int) list[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return list[T]{Items: items, Total: total, Page: page, PerPage: per}
 }

@@ -110,13 +110,6 @@ func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *http
 	return nil
 }
 
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 // incomingInput is the JSON form of a registration.
 type incomingInput struct {
 	incoming.Fields

@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"halfsky/internal/access"
@@ -455,30 +453,5 @@ func (h *handler) reportAction(act reportAction) httpx.Handler {
 		}
 		h.writeReport(w, r, c, id)
 		return nil
-	}
-}
-
-// routeBeside is route for a fixed path beside a {wildcard} sibling
-// (/reports/todo beside /reports/{id}): a catch-all for every method on
-// the fixed path would conflict with the sibling's method patterns, so
-// the JSON 405 is registered method by method.
-func routeBeside(mux httpx.Mux, path string, m methods) {
-	allow := make([]string, 0, len(m)+1)
-	for method, fn := range m {
-		mux.Handle(method+" "+path, fn)
-		allow = append(allow, method)
-		if method == http.MethodGet {
-			allow = append(allow, http.MethodHead)
-		}
-	}
-	slices.Sort(allow)
-	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if _, ok := m[method]; ok {
-			continue
-		}
-		mux.HandleFunc(method+" "+path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			httpx.WriteError(w, r, apperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "该接口不支持 "+r.Method+" 请求"))
-		})
 	}
 }
