@@ -231,10 +231,10 @@ func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 // is kept in the audit log: it must not carry personal data (the field
 // error says so). Never cached: a shared or back-button
 // copy would outlive the reason it was opened for.
-func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, reason, ok := revealInput(w, r)
-	if !ok {
-		return nil
+func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	reason, err := revealReason(r)
+	if err != nil {
+		return err
 	}
 	p, err := h.deps.Aid.Reveal(r.Context(), c.Actor, id, reason)
 	if err != nil {
@@ -247,26 +247,27 @@ func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	return nil
 }
 
-// revealInput starts a reveal: the answer is never cached, and the request
-// names the application ({id}) and a reason. ok is false when an error
-// has been written.
-func revealInput(w http.ResponseWriter, r *http.Request) (id int64, reason string, ok bool) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	if id = pathID(r, "id"); id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return 0, "", false
+// noStore marks a reveal's answer, error or not, as never to be cached.
+// It wraps httpx.ID so that a path naming no application is answered
+// uncached too.
+func noStore(fn httpx.Handler) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		return fn(w, r, c)
 	}
+}
+
+// revealReason reads a reveal's {reason}.
+func revealReason(r *http.Request) (string, error) {
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return 0, "", false
+		return "", err
 	}
 	if !textOK(in.Reason) {
-		httpx.WriteError(w, r, apperr.Field("reason", "含有无效字符"))
-		return 0, "", false
+		return "", apperr.Field("reason", "含有无效字符")
 	}
-	return id, in.Reason, true
+	return in.Reason, nil
 }

@@ -152,8 +152,6 @@ func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *h
 	if err != nil {
 		return err
 	}
-	if err := sh.Send(w, r, t.Filename); err != nil {
-		httpx.WriteError(w, r, err)
-	}
-	return nil
+	// Send fails only before it writes.
+	return sh.Send(w, r, t.Filename)
 }

@@ -106,11 +106,7 @@ func aidUpload(r *http.Request) (docKey, name string, data []byte, err error) {
 
 // aidFile: GET /api/v1/aid/applications/{id}/documents/{file} — the
 // bytes, as an attachment, never cached.
-func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, fid := pathID(r, "id"), pathID(r, "file")
-	if id == 0 || fid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Aid.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err
@@ -120,11 +116,7 @@ func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 }
 
 // aidFileRemove: DELETE /api/v1/aid/applications/{id}/documents/{file}.
-func (h *handler) aidFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, fid := pathID(r, "id"), pathID(r, "file")
-	if id == 0 || fid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	if err := h.deps.Aid.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
 		return err
 	}

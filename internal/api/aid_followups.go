@@ -15,7 +15,7 @@ import (
 // due. School, grade and notes are hidden except in …/followups/reveal.
 func (h *handler) aidFollowupRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/applications/{id}/followups", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidFollowups)), "POST": h.can(access.ViewAid, httpx.ID(h.aidFollowupAdd))})
-	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.can(access.ViewAid, h.aidFollowupReveal)})
+	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.can(access.ViewAid, noStore(httpx.ID(h.aidFollowupReveal)))})
 	route(mux, base+"/followups/due", methods{"GET": h.can(access.ViewAid, h.aidFollowupsDue)})
 }
 
@@ -95,10 +95,10 @@ func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *http
 // {reason} — every follow-up in the clear, for a leader, audited with the
 // reason (4 to 200 characters, no personal data in it) before it is
 // returned; never cached.
-func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, reason, ok := revealInput(w, r)
-	if !ok {
-		return nil
+func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	reason, err := revealReason(r)
+	if err != nil {
+		return err
 	}
 	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, reason)
 	if err != nil {

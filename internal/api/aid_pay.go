@@ -20,7 +20,7 @@ func (h *handler) aidPayRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/cycles/{id}/payable", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidPayable))})
 	route(mux, base+"/batches", methods{"GET": h.can(access.ViewAid, h.aidBatches), "POST": h.can(access.ViewAid, h.aidBatchCreate)})
 	route(mux, base+"/batches/{id}", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidBatch))})
-	route(mux, base+"/batches/{id}/lines/{line}", methods{"POST": h.can(access.ViewAid, h.aidBatchResult)})
+	route(mux, base+"/batches/{id}/lines/{line}", methods{"POST": h.can(access.ViewAid, httpx.IDs("line", h.aidBatchResult))})
 	route(mux, base+"/ledger", methods{"GET": h.can(access.ViewAid, h.aidLedger)})
 }
 
@@ -209,18 +209,17 @@ func (h *handler) aidBatchCreate(w http.ResponseWriter, r *http.Request, c *http
 	if err != nil {
 		return renameFields(err, map[string]string{"applications": "application_ids"})
 	}
-	h.writeBatch(w, r, c, http.StatusCreated, b)
-	return nil
+	return h.writeBatch(w, r, c, http.StatusCreated, b)
 }
 
 // writeBatch answers with a batch and its lines in scope.
-func (h *handler) writeBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, b aid.Batch) {
+func (h *handler) writeBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, b aid.Batch) error {
 	lines, err := h.deps.Aid.BatchLines(r.Context(), c.Actor, b.ID)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, status, map[string]any{"batch": toAidBatchJSON(b), "lines": toAidLinesJSON(lines)})
+	return nil
 }
 
 // aidBatch: GET /api/v1/aid/batches/{id} — with its lines in scope, masked.
@@ -229,18 +228,13 @@ func (h *handler) aidBatch(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	h.writeBatch(w, r, c, http.StatusOK, b)
-	return nil
+	return h.writeBatch(w, r, c, http.StatusOK, b)
 }
 
 // aidBatchResult: POST /api/v1/aid/batches/{id}/lines/{line} {result:
 // paid | failed, note} — the bank's answer to a line (the city leader);
 // the batch closes with its last answer.
-func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, line := pathID(r, "id"), pathID(r, "line")
-	if id == 0 || line == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, line int64) error {
 	var in struct {
 		Result string `json:"result"`
 		Note   string `json:"note"`
@@ -258,8 +252,7 @@ func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *http
 	if err != nil {
 		return err
 	}
-	h.writeBatch(w, r, c, http.StatusOK, b)
-	return nil
+	return h.writeBatch(w, r, c, http.StatusOK, b)
 }
 
 // aidFiguresJSON is money of a year in fen. budget and remaining are null

@@ -30,20 +30,20 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	})
 	route(mux, "/api/v1/session/password", methods{"POST": h.signedIn(h.changePassword)})
 	route(mux, "/api/v1/orgs", methods{"GET": h.signedIn(h.orgList)})
-	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(h.orgShow)})
+	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(orgCode(h.orgShow))})
 	h.orgReshapeRoutes(mux) // 区划调整
 	route(mux, "/api/v1/users", methods{"GET": h.can(access.ViewUsers, h.userList), "POST": h.signedIn(h.userCreate)})
 	// One's own account is anyone's to read; others' need ViewUsers (the domain's check).
-	route(mux, "/api/v1/users/{id}", methods{"GET": h.signedIn(h.userShow)})
+	route(mux, "/api/v1/users/{id}", methods{"GET": h.signedIn(httpx.ID(h.userShow))})
 	for _, a := range userActions {
-		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(h.userAction(a))})
+		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(httpx.ID(h.userAction(a)))})
 	}
 	// Administrator roles: one administrator requests, another approves.
-	route(mux, "/api/v1/users/{id}/role-requests", methods{"POST": h.can(access.RequestAdminRoles, h.roleRequestCreate)})
+	route(mux, "/api/v1/users/{id}/role-requests", methods{"POST": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestCreate))})
 	route(mux, "/api/v1/role-requests", methods{"GET": h.can(access.RequestAdminRoles, h.roleRequestList)})
-	route(mux, "/api/v1/role-requests/{id}", methods{"GET": h.can(access.RequestAdminRoles, h.roleRequestShow)})
-	route(mux, "/api/v1/role-requests/{id}/approve", methods{"POST": h.can(access.RequestAdminRoles, h.roleRequestDecide(true))})
-	route(mux, "/api/v1/role-requests/{id}/reject", methods{"POST": h.can(access.RequestAdminRoles, h.roleRequestDecide(false))})
+	route(mux, "/api/v1/role-requests/{id}", methods{"GET": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestShow))})
+	route(mux, "/api/v1/role-requests/{id}/approve", methods{"POST": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestDecide(true)))})
+	route(mux, "/api/v1/role-requests/{id}/reject", methods{"POST": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestDecide(false)))})
 	route(mux, "/api/v1/audit", methods{"GET": h.can(access.ReadAudit, h.auditList)})
 
 	// 公文.
@@ -51,7 +51,7 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 	route(mux, "/api/v1/docs/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docShow)), "PUT": h.can(access.ViewDocs, httpx.ID(h.docUpdate))})
 	route(mux, "/api/v1/docs/{id}/versions", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docVersions))})
 	for _, a := range docActions {
-		route(mux, "/api/v1/docs/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, h.docAction(a))})
+		route(mux, "/api/v1/docs/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, httpx.ID(h.docAction(a)))})
 	}
 	route(mux, "/api/v1/docs/{id}/receipts", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docReceipts)), "POST": h.can(access.ViewDocs, httpx.ID(h.docReceive))})
 	h.fileRoutes(mux, "/api/v1/docs/{id}", deps.Docs)
@@ -59,13 +59,13 @@ func Register(mux httpx.Mux, deps httpx.Deps) {
 
 	// 督办/报送.
 	route(mux, "/api/v1/docs/{id}/requirements", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.requirementList)), "POST": h.can(access.ViewDocs, httpx.ID(h.requirementAdd))})
-	route(mux, "/api/v1/docs/{id}/requirements/{rid}", methods{"GET": h.can(access.ViewDocs, h.requirementShow), "DELETE": h.can(access.ViewDocs, h.requirementRemove)})
-	route(mux, "/api/v1/docs/{id}/requirements/{rid}/status", methods{"GET": h.can(access.ViewDocs, h.requirementStatus)})
-	route(mux, "/api/v1/docs/{id}/requirements/{rid}/urge", methods{"POST": h.can(access.ViewDocs, h.requirementUrge)})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}", methods{"GET": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementShow)), "DELETE": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementRemove))})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}/status", methods{"GET": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementStatus))})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}/urge", methods{"POST": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementUrge))})
 	routeBeside(mux, "/api/v1/reports/todo", methods{"GET": h.can(access.ViewDocs, h.reportTodo)})
-	route(mux, "/api/v1/reports/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.reportShow)), "PUT": h.can(access.ViewDocs, h.reportAction(reportSave))})
+	route(mux, "/api/v1/reports/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.reportShow)), "PUT": h.can(access.ViewDocs, httpx.ID(h.reportAction(reportSave)))})
 	for _, a := range reportActions {
-		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, h.reportAction(a))})
+		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, httpx.ID(h.reportAction(a)))})
 	}
 	h.fileRoutes(mux, "/api/v1/reports/{id}", deps.Reports)
 

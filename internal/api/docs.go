@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"halfsky/internal/access"
@@ -14,15 +13,6 @@ import (
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 )
-
-// pathID is the positive integer path value name, or 0.
-func pathID(r *http.Request, name string) int64 {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
 
 // docSummary is a document as lists show it.
 type docSummary struct {
@@ -202,30 +192,26 @@ func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	h.writeDoc(w, r, c, d.ID, http.StatusCreated)
-	return nil
+	return h.writeDoc(w, r, c, d.ID, http.StatusCreated)
 }
 
 // docShow: GET /api/v1/docs/{id}.
 func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.writeDoc(w, r, c, id, http.StatusOK)
-	return nil
+	return h.writeDoc(w, r, c, id, http.StatusOK)
 }
 
 // writeDoc answers with the document as the actor may see it now, with
 // the actor's unit's receipt and reports.
-func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) {
+func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) error {
 	ctx, a := r.Context(), c.Actor
 	d, err := h.deps.Docs.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	out := toDocJSON(d)
 	rc, ok, err := h.deps.Docs.MyReceipt(ctx, a, d.ID)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	if ok {
 		j := toReceiptJSON(rc)
@@ -234,8 +220,7 @@ func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if ok && d.Status == doc.Issued {
 		reps, err := h.deps.Reports.ForDocument(ctx, a, d.ID)
 		if err != nil {
-			h.fail(w, r, c, err)
-			return
+			return err
 		}
 		now := h.deps.Reports.Now()
 		for _, rp := range reps {
@@ -243,6 +228,7 @@ func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		}
 	}
 	httpx.WriteJSON(w, status, map[string]any{"document": out})
+	return nil
 }
 
 type docUpdateRequest struct {
@@ -276,8 +262,7 @@ func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if _, err := h.deps.Docs.Update(r.Context(), c.Actor, id, *req.Version, *req.Fields); err != nil {
 		return err
 	}
-	h.writeDoc(w, r, c, id, http.StatusOK)
-	return nil
+	return h.writeDoc(w, r, c, id, http.StatusOK)
 }
 
 type versionJSON struct {
@@ -375,19 +360,14 @@ var docActions = []docAction{
 	}},
 }
 
-func (h *handler) docAction(act docAction) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) docAction(act docAction) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		show, status, err := act.do(r.Context(), h.deps.Docs, c.Actor, id, r)
 		if err != nil {
 			// The workflow audits its own refusals.
 			return err
 		}
-		h.writeDoc(w, r, c, show, status)
-		return nil
+		return h.writeDoc(w, r, c, show, status)
 	}
 }
 
@@ -457,8 +437,7 @@ func (p *docPrinter) docPDF(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	ctx := r.Context()
 	d, err := p.h.deps.Docs.Get(ctx, c.Actor, id)
 	if err != nil {
-		p.h.fail(w, r, c, err)
-		return nil
+		return err
 	}
 	pdf, err := p.printer.PDF(ctx, d)
 	if errors.Is(err, docprint.ErrNoChromium) {

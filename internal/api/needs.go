@@ -14,8 +14,8 @@ func (h *handler) needRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/needs", methods{"GET": h.can(access.ViewWork, h.needList), "POST": h.can(access.ViewWork, h.needCreate)})
 	route(mux, "/api/v1/needs/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.needShow))})
 	route(mux, "/api/v1/needs/{id}/handover", methods{"GET": h.can(access.ViewWork, httpx.ID(h.handoverList)), "POST": h.can(access.ViewWork, httpx.ID(h.handoverSend))})
-	route(mux, "/api/v1/needs/{id}/handover/accept", methods{"POST": h.can(access.ViewWork, h.handoverDecide(true))})
-	route(mux, "/api/v1/needs/{id}/handover/refuse", methods{"POST": h.can(access.ViewWork, h.handoverDecide(false))})
+	route(mux, "/api/v1/needs/{id}/handover/accept", methods{"POST": h.can(access.ViewWork, httpx.ID(h.handoverDecide(true)))})
+	route(mux, "/api/v1/needs/{id}/handover/refuse", methods{"POST": h.can(access.ViewWork, httpx.ID(h.handoverDecide(false)))})
 	route(mux, "/api/v1/needs/{id}/task", methods{"POST": h.can(access.ViewWork, httpx.ID(h.needTask))})
 }
 
@@ -186,12 +186,8 @@ func (h *handler) handoverSend(w http.ResponseWriter, r *http.Request, c *httpx.
 
 // handoverDecide: POST /api/v1/needs/{id}/handover/accept|refuse {reply}
 // — by the receiving unit; refusing needs a reply.
-func (h *handler) handoverDecide(accept bool) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) handoverDecide(accept bool) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		var in struct {
 			Reply string `json:"reply"`
 		}
@@ -218,6 +214,5 @@ func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		return err
 	}
 	in.NeedID, in.OrgCode = id, ""
-	h.createTask(w, r, c, in)
-	return nil
+	return h.createTask(w, r, c, in)
 }

@@ -22,9 +22,9 @@ func (h *handler) problemRoutes(mux httpx.Mux) {
 	routeBeside(mux, "/api/v1/problems/stats", methods{"GET": h.can(access.ViewWork, h.problemStats)})
 	route(mux, "/api/v1/problems/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.problemShow)), "PUT": h.can(access.ViewWork, httpx.ID(h.problemUpdate))})
 	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": upload{h.can(access.ViewWork, httpx.ID(h.problemProgress))}}) // evidence files
-	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.can(access.ViewWork, h.problemFile)})
+	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.can(access.ViewWork, httpx.IDs("fid", h.problemFile))})
 	for _, action := range []string{"apply", "close", "return"} {
-		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.can(access.ViewWork, h.problemDecision(action))})
+		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.can(access.ViewWork, httpx.ID(h.problemDecision(action)))})
 	}
 }
 
@@ -235,11 +235,7 @@ func multipartProgress(r *http.Request) (rectify.Progress, error) {
 }
 
 // problemFile: GET /api/v1/problems/{id}/files/{fid} — an evidence file.
-func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, fid := pathID(r, "id"), pathID(r, "fid")
-	if id == 0 || fid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Rectify.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err
@@ -250,12 +246,8 @@ func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.C
 
 // problemDecision: POST /api/v1/problems/{id}/apply {note} by the unit;
 // …/close {note} and …/return {reason} by a unit above — 204.
-func (h *handler) problemDecision(action string) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) problemDecision(action string) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		var in struct {
 			Note   string `json:"note"`
 			Reason string `json:"reason"`

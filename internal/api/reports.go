@@ -145,11 +145,7 @@ func (h *handler) requirementAdd(w http.ResponseWriter, r *http.Request, c *http
 }
 
 // requirementShow: GET /api/v1/docs/{id}/requirements/{rid}.
-func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	q, _, err := h.deps.Reports.Requirement(r.Context(), c.Actor, id, rid)
 	if err != nil {
 		return err
@@ -159,11 +155,7 @@ func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 // requirementRemove: DELETE /api/v1/docs/{id}/requirements/{rid} — 204.
-func (h *handler) requirementRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	ctx := r.Context()
 	if err := h.deps.Reports.RemoveRequirement(ctx, c.Actor, id, rid); err != nil {
 		return err
@@ -232,11 +224,7 @@ var unitStates = map[string]bool{"": true, "unsigned": true, "signed": true, "su
 // — the sending side's dashboard: totals under the node (the issuer by
 // default), one roll-up row per child, and the reporting units, filtered
 // by state, in tree order.
-func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	q := newQuery(r)
 	f := report.UnitFilter{Under: q.text("under", 64), State: q.text("state", 20)}
 	if !unitStates[f.State] {
@@ -288,11 +276,7 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 
 // requirementUrge: POST /api/v1/docs/{id}/requirements/{rid}/urge — 催办
 // to every unit that has not reported; {"urged": N}.
-func (h *handler) requirementUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	if err := noBody(r); err != nil {
 		return err
 	}
@@ -323,32 +307,30 @@ func (h *handler) reportTodo(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 // reportShow: GET /api/v1/reports/{id} — the report with its requirement
 // and attachments.
 func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.writeReport(w, r, c, id)
-	return nil
+	return h.writeReport(w, r, c, id)
 }
 
-func (h *handler) writeReport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) {
+// writeReport answers with the report, its requirement and attachments.
+func (h *handler) writeReport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, a := r.Context(), c.Actor
 	rp, err := h.deps.Reports.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	q, _, err := h.deps.Reports.Requirement(ctx, a, rp.DocID, rp.RequirementID)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	fs, err := h.deps.Reports.Files(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"report":      toReportJSON(rp, h.deps.Reports.Now()),
 		"requirement": toRequirementJSON(q),
 		"files":       toFilesJSON(fs),
 	})
+	return nil
 }
 
 // reportInput decodes a report's body and numbers.
@@ -441,17 +423,12 @@ var (
 	}
 )
 
-func (h *handler) reportAction(act reportAction) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) reportAction(act reportAction) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		if err := act.do(r.Context(), h.deps.Reports, c.Actor, id, r); err != nil {
 			// The service audits its own refusals.
 			return err
 		}
-		h.writeReport(w, r, c, id)
-		return nil
+		return h.writeReport(w, r, c, id)
 	}
 }

@@ -18,6 +18,10 @@ type methods map[string]http.Handler
 // registered with HandleUpload, the only kind that accepts a large body.
 type upload struct{ http.Handler }
 
+// idHandler is a handler given its parsed {id}: what a factory of handlers
+// (one per action) returns for httpx.ID to wrap at the registration.
+type idHandler = func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error
+
 // route registers the handlers of one path, and a JSON 405 for every other
 // method (a pattern with a method beats the same path without one).
 func route(mux httpx.Mux, path string, m methods) {

@@ -149,30 +149,28 @@ func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	h.writeActivity(w, r, c, x.ID, http.StatusCreated)
-	return nil
+	return h.writeActivity(w, r, c, x.ID, http.StatusCreated)
 }
 
 // studyShow: GET /api/v1/study/{id}, with its photos.
 func (h *handler) studyShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.writeActivity(w, r, c, id, http.StatusOK)
-	return nil
+	return h.writeActivity(w, r, c, id, http.StatusOK)
 }
 
-func (h *handler) writeActivity(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) {
+// writeActivity answers with the activity and its photos.
+func (h *handler) writeActivity(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) error {
 	x, err := h.deps.Study.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	photos, err := h.deps.Study.Photos(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	out := toActivityJSON(x)
 	out.Photos = toPhotos(id, photos)
 	httpx.WriteJSON(w, status, out)
+	return nil
 }
 
 // studyUpdate: PUT /api/v1/study/{id} with the version read; photos are
@@ -194,8 +192,7 @@ func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if _, err := h.deps.Study.Update(r.Context(), c.Actor, id, in.Version, in.input()); err != nil {
 		return err
 	}
-	h.writeActivity(w, r, c, id, http.StatusOK)
-	return nil
+	return h.writeActivity(w, r, c, id, http.StatusOK)
 }
 
 // statRowJSON is one row of the roll-up.
