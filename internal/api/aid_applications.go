@@ -82,11 +82,7 @@ func (h *handler) aidApplications(w http.ResponseWriter, r *http.Request, c *htt
 	if err != nil {
 		return err
 	}
-	out := make([]aidAppJSON, 0, len(list))
-	for _, x := range list {
-		out = append(out, toAidAppJSON(x))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(list, toAidAppJSON), total, page, per))
 	return nil
 }
 
@@ -210,17 +206,18 @@ type aidStepJSON struct {
 	At            time.Time `json:"at"`
 }
 
+func toAidStepJSON(t aid.Step) aidStepJSON {
+	return aidStepJSON{ID: t.ID, Level: t.Level, LevelLabel: t.LevelLabel(), Decision: t.Decision,
+		DecisionLabel: t.DecisionLabel(), Reason: t.Reason, ByName: t.ByName, OrgName: t.OrgName, At: t.At.UTC()}
+}
+
 // aidSteps: GET /api/v1/aid/applications/{id}/steps — oldest first.
 func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	steps, err := h.deps.Aid.Steps(r.Context(), c.Actor, id)
 	if err != nil {
 		return err
 	}
-	out := make([]aidStepJSON, 0, len(steps))
-	for _, t := range steps {
-		out = append(out, aidStepJSON{ID: t.ID, Level: t.Level, LevelLabel: t.LevelLabel(), Decision: t.Decision,
-			DecisionLabel: t.DecisionLabel(), Reason: t.Reason, ByName: t.ByName, OrgName: t.OrgName, At: t.At.UTC()})
-	}
+	out := httpx.Map(steps, toAidStepJSON)
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
 	return nil
 }

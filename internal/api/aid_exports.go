@@ -70,10 +70,7 @@ func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	out := make([]aidExportJSON, 0, len(list))
-	for _, e := range list {
-		out = append(out, toAidExportJSON(e, c))
-	}
+	out := httpx.Map(list, func(e aid.Export) aidExportJSON { return toAidExportJSON(e, c) })
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
 	return nil
 }

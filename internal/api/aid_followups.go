@@ -47,10 +47,7 @@ func toAidFollowupJSON(f aid.Followup) aidFollowupJSON {
 }
 
 func aidFollowupsJSON(fs []aid.Followup) list[aidFollowupJSON] {
-	out := make([]aidFollowupJSON, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, toAidFollowupJSON(f))
-	}
+	out := httpx.Map(fs, toAidFollowupJSON)
 	return newList(out, len(out), 1, len(out))
 }
 
@@ -126,6 +123,12 @@ type aidDueJSON struct {
 	Overdue       bool   `json:"overdue"`
 }
 
+func toAidDueJSON(it aid.DueItem) aidDueJSON {
+	return aidDueJSON{ApplicationID: it.ApplicationID, Programme: it.ProgrammeCode, ProgrammeName: it.ProgrammeName,
+		Kind: it.Kind, KindLabel: it.KindLabel(), Name: it.Name, OrgCode: it.OrgCode, OrgName: it.OrgName, ApprovedOn: it.ApprovedOn,
+		LastDate: it.LastDate, DueOn: it.DueOn, DaysLeft: it.DaysLeft, Overdue: it.Overdue()}
+}
+
 // aidFollowupsDue: GET /api/v1/aid/followups/due?programme=&under=&page=
 // — approved applications in scope whose follow-up is overdue or due
 // within aid.DueSoonDays, most overdue first.
@@ -141,12 +144,6 @@ func (h *handler) aidFollowupsDue(w http.ResponseWriter, r *http.Request, c *htt
 	if err != nil {
 		return err
 	}
-	out := make([]aidDueJSON, 0, len(items))
-	for _, it := range items {
-		out = append(out, aidDueJSON{ApplicationID: it.ApplicationID, Programme: it.ProgrammeCode, ProgrammeName: it.ProgrammeName,
-			Kind: it.Kind, KindLabel: it.KindLabel(), Name: it.Name, OrgCode: it.OrgCode, OrgName: it.OrgName, ApprovedOn: it.ApprovedOn,
-			LastDate: it.LastDate, DueOn: it.DueOn, DaysLeft: it.DaysLeft, Overdue: it.Overdue()})
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toAidDueJSON), total, page, per))
 	return nil
 }

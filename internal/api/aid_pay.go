@@ -86,6 +86,15 @@ type aidPayeeJSON struct {
 	LastFailure    string  `json:"last_failure"`
 }
 
+func toAidPayeeJSON(p aid.Payee) aidPayeeJSON {
+	row := aidPayeeJSON{aidAppJSON: toAidAppJSON(p.Application), BankName: p.BankName, FailedPayments: p.Failed, LastFailure: p.LastNote}
+	if p.HasAccount {
+		acc := p.Account
+		row.AccountMasked = &acc
+	}
+	return row
+}
+
 // aidPayable: GET /api/v1/aid/cycles/{id}/payable — the cycle's approved
 // applications in scope neither paid nor waiting in a batch.
 func (h *handler) aidPayable(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -97,15 +106,7 @@ func (h *handler) aidPayable(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	out := make([]aidPayeeJSON, 0, len(list))
-	for _, p := range list {
-		row := aidPayeeJSON{aidAppJSON: toAidAppJSON(p.Application), BankName: p.BankName, FailedPayments: p.Failed, LastFailure: p.LastNote}
-		if p.HasAccount {
-			acc := p.Account
-			row.AccountMasked = &acc
-		}
-		out = append(out, row)
-	}
+	out := httpx.Map(list, toAidPayeeJSON)
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
 	return nil
 }
@@ -159,14 +160,10 @@ type aidLineJSON struct {
 	ResultAt      *time.Time `json:"result_at"`
 }
 
-func toAidLinesJSON(list []aid.Line) []aidLineJSON {
-	out := make([]aidLineJSON, 0, len(list))
-	for _, l := range list {
-		out = append(out, aidLineJSON{ID: l.ID, Seq: l.Seq, ApplicationID: l.ApplicationID, OrgCode: l.OrgCode, OrgName: l.OrgName,
-			NameMasked: l.Name, BankName: l.BankName, AccountMasked: l.Account, Amount: l.Amount, Status: l.Status,
-			StatusLabel: l.StatusLabel(), Note: l.Note, ResultAt: optTime(l.ResultAt)})
-	}
-	return out
+func toAidLineJSON(l aid.Line) aidLineJSON {
+	return aidLineJSON{ID: l.ID, Seq: l.Seq, ApplicationID: l.ApplicationID, OrgCode: l.OrgCode, OrgName: l.OrgName,
+		NameMasked: l.Name, BankName: l.BankName, AccountMasked: l.Account, Amount: l.Amount, Status: l.Status,
+		StatusLabel: l.StatusLabel(), Note: l.Note, ResultAt: optTime(l.ResultAt)}
 }
 
 // aidBatches: GET /api/v1/aid/batches?year=&cycle=&status=&page=&per_page=
@@ -184,11 +181,7 @@ func (h *handler) aidBatches(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	out := make([]aidBatchJSON, 0, len(list))
-	for _, b := range list {
-		out = append(out, toAidBatchJSON(b))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(list, toAidBatchJSON), total, page, per))
 	return nil
 }
 
@@ -218,7 +211,7 @@ func (h *handler) writeBatch(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, status, map[string]any{"batch": toAidBatchJSON(b), "lines": toAidLinesJSON(lines)})
+	httpx.WriteJSON(w, status, map[string]any{"batch": toAidBatchJSON(b), "lines": httpx.Map(lines, toAidLineJSON)})
 	return nil
 }
 
@@ -299,12 +292,8 @@ type aidLedgerProgrammeJSON struct {
 	Districts []aidLedgerDistrictJSON `json:"districts"`
 }
 
-func toAidLedgerDistrictsJSON(list []aid.LedgerDistrict) []aidLedgerDistrictJSON {
-	out := make([]aidLedgerDistrictJSON, 0, len(list))
-	for _, d := range list {
-		out = append(out, aidLedgerDistrictJSON{OrgCode: d.Org.Code, OrgName: d.Org.Name, aidFiguresJSON: toAidFiguresJSON(d.Figures, false)})
-	}
-	return out
+func toAidLedgerDistrictJSON(d aid.LedgerDistrict) aidLedgerDistrictJSON {
+	return aidLedgerDistrictJSON{OrgCode: d.Org.Code, OrgName: d.Org.Name, aidFiguresJSON: toAidFiguresJSON(d.Figures, false)}
 }
 
 // aidLedger: GET /api/v1/aid/ledger?year= — the year's approved money in
@@ -321,12 +310,11 @@ func (h *handler) aidLedger(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	progs := make([]aidLedgerProgrammeJSON, 0, len(l.Programmes))
-	for _, p := range l.Programmes {
-		progs = append(progs, aidLedgerProgrammeJSON{Programme: p.Programme.Code, ProgrammeName: p.Programme.Name, CycleID: p.CycleID,
-			aidFiguresJSON: toAidFiguresJSON(p.Figures, l.Whole), Districts: toAidLedgerDistrictsJSON(p.Districts)})
-	}
+	progs := httpx.Map(l.Programmes, func(p aid.LedgerProgramme) aidLedgerProgrammeJSON {
+		return aidLedgerProgrammeJSON{Programme: p.Programme.Code, ProgrammeName: p.Programme.Name, CycleID: p.CycleID,
+			aidFiguresJSON: toAidFiguresJSON(p.Figures, l.Whole), Districts: httpx.Map(p.Districts, toAidLedgerDistrictJSON)}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"year": l.Year, "whole": l.Whole, "programmes": progs,
-		"districts": toAidLedgerDistrictsJSON(l.Districts), "total": toAidFiguresJSON(l.Total, l.Whole)})
+		"districts": httpx.Map(l.Districts, toAidLedgerDistrictJSON), "total": toAidFiguresJSON(l.Total, l.Whole)})
 	return nil
 }

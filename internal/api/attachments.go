@@ -26,7 +26,7 @@ func (h *handler) fileRoutes(mux httpx.Mux, base string, owner attachments) {
 		if err != nil {
 			return err
 		}
-		httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.Map(fs, toFileJSON), "total": len(fs)})
 		return nil
 	}
 	attach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {

@@ -26,6 +26,12 @@ type eventJSON struct {
 	Hash         string    `json:"hash"`
 }
 
+func toEventJSON(e audit.Event) eventJSON {
+	return eventJSON{Seq: e.Seq, At: e.At.UTC(), Username: e.Username, OrgCode: e.OrgCode,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, IP: e.IP,
+		Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Alert: e.Alert(), Hash: e.Hash}
+}
+
 // shanghai is China Standard Time (no daylight saving since 1991); bare
 // dates in filters are days in it.
 var shanghai = time.FixedZone("CST", 8*60*60)
@@ -86,12 +92,6 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	items := make([]eventJSON, 0, len(events))
-	for _, e := range events {
-		items = append(items, eventJSON{Seq: e.Seq, At: e.At.UTC(), Username: e.Username, OrgCode: e.OrgCode,
-			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, IP: e.IP,
-			Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Alert: e.Alert(), Hash: e.Hash})
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(events, toEventJSON), total, f.Page, f.PerPage))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"halfsky/internal/docprint"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
+	"halfsky/internal/report"
 )
 
 // docSummary is a document as lists show it.
@@ -157,14 +158,13 @@ func (h *handler) docList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	if err != nil {
 		return err
 	}
-	out := make([]docSummary, 0, len(list))
-	for _, it := range list {
+	out := httpx.Map(list, func(it doc.ListItem) docSummary {
 		s := toDocSummary(it.Document)
 		if f.Box == doc.BoxReceived {
 			s.Receipt = &receiptJSON{OrgCode: it.ToOrgCode, OrgName: it.ToOrgName, SignedAt: optTime(it.ReceivedAt)}
 		}
-		out = append(out, s)
-	}
+		return s
+	})
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
 	return nil
 }
@@ -223,9 +223,7 @@ func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 			return err
 		}
 		now := h.deps.Reports.Now()
-		for _, rp := range reps {
-			out.MyReports = append(out.MyReports, toReportJSON(rp, now))
-		}
+		out.MyReports = httpx.Map(reps, func(rp report.Report) reportJSON { return toReportJSON(rp, now) })
 	}
 	httpx.WriteJSON(w, status, map[string]any{"document": out})
 	return nil
@@ -279,10 +277,9 @@ func (h *handler) docVersions(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	out := make([]versionJSON, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, versionJSON{Version: v.Version, EditedBy: v.EditedBy, EditedAt: v.EditedAt.UTC(), Fields: v.Fields})
-	}
+	out := httpx.Map(vs, func(v doc.Version) versionJSON {
+		return versionJSON{Version: v.Version, EditedBy: v.EditedBy, EditedAt: v.EditedAt.UTC(), Fields: v.Fields}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }
@@ -379,13 +376,12 @@ func (h *handler) docReceipts(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	out := make([]receiptJSON, 0, len(rs))
+	out := httpx.Map(rs, toReceiptJSON)
 	signed := 0
 	for _, rc := range rs {
 		if !rc.SignedAt.IsZero() {
 			signed++
 		}
-		out = append(out, toReceiptJSON(rc))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "signed": signed, "unsigned": len(out) - signed})
 	return nil

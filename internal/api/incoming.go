@@ -199,7 +199,7 @@ func (h *handler) incomingFiles(w http.ResponseWriter, r *http.Request, c *httpx
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.Map(fs, toFileJSON), "total": len(fs)})
 	return nil
 }
 

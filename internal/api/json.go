@@ -45,14 +45,6 @@ func toFileJSON(f files.File) fileJSON {
 	return fileJSON{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, CreatedAt: f.CreatedAt.UTC()}
 }
 
-func toFilesJSON(fs []files.File) []fileJSON {
-	out := make([]fileJSON, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, toFileJSON(f))
-	}
-	return out
-}
-
 // orEmpty is s, or [] rather than null when it is nil.
 func orEmpty(s []string) []string {
 	if s == nil {

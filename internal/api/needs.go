@@ -86,11 +86,7 @@ func (h *handler) needList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	out := make([]needJSON, 0, len(items))
-	for _, n := range items {
-		out = append(out, toNeedJSON(n))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toNeedJSON), total, page, per))
 	return nil
 }
 
@@ -136,15 +132,9 @@ func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	hj := make([]handoverJSON, 0, len(hs))
-	for _, x := range hs {
-		hj = append(hj, toHandoverJSON(x))
-	}
+	hj := httpx.Map(hs, toHandoverJSON)
 	today := svc.Today()
-	tj := make([]taskJSON, 0, len(ts))
-	for _, t := range ts {
-		tj = append(tj, toTaskJSON(t, today))
-	}
+	tj := httpx.Map(ts, func(t visit.Task) taskJSON { return toTaskJSON(t, today) })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"need": toNeedJSON(n), "handovers": hj, "tasks": tj})
 	return nil
 }
@@ -155,10 +145,7 @@ func (h *handler) handoverList(w http.ResponseWriter, r *http.Request, c *httpx.
 	if err != nil {
 		return err
 	}
-	out := make([]handoverJSON, 0, len(hs))
-	for _, x := range hs {
-		out = append(out, toHandoverJSON(x))
-	}
+	out := httpx.Map(hs, toHandoverJSON)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }

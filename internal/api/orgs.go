@@ -31,6 +31,8 @@ type orgRef struct {
 	Name string `json:"name"`
 }
 
+func toOrgRef(o org.Org) orgRef { return orgRef{Code: o.Code, Name: o.Name} }
+
 // orgDetail is one unit with its place in the tree. ParentCode is null for
 // a unit whose parent lies outside the actor's scope, and Path holds only
 // the ancestors within it.
@@ -92,7 +94,7 @@ func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	}
 	d := orgDetail{orgJSON: toOrgJSON(o), Path: make([]orgRef, 0, len(ancestors)), MergedInto: merged}
 	for _, p := range ancestors {
-		d.Path = append(d.Path, orgRef{Code: p.Code, Name: p.Name})
+		d.Path = append(d.Path, toOrgRef(p))
 		if p.ID == o.ParentID {
 			d.ParentCode = &p.Code
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"halfsky/internal/access"
+	"halfsky/internal/org"
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/files"
@@ -93,10 +94,7 @@ func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.C
 		return err
 	}
 	today := h.deps.Rectify.Today()
-	out := make([]problemJSON, 0, len(items))
-	for _, p := range items {
-		out = append(out, toProblemJSON(p, today))
-	}
+	out := httpx.Map(items, func(p rectify.Problem) problemJSON { return toProblemJSON(p, today) })
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
 	return nil
 }
@@ -153,11 +151,10 @@ func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	updates := make([]updateJSON, 0, len(tl))
-	for _, u := range tl {
-		updates = append(updates, updateJSON{Kind: u.Kind, KindLabel: rectify.KindLabel(u.Kind), Note: u.Note, ByName: u.ByName,
-			ByOrg: u.ByOrg, At: u.At.UTC(), Files: toFilesJSON(u.Files)})
-	}
+	updates := httpx.Map(tl, func(u rectify.Update) updateJSON {
+		return updateJSON{Kind: u.Kind, KindLabel: rectify.KindLabel(u.Kind), Note: u.Note, ByName: u.ByName,
+			ByOrg: u.ByOrg, At: u.At.UTC(), Files: httpx.Map(u.Files, toFileJSON)}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"problem": toProblemJSON(p, svc.Today()), "timeline": updates})
 	return nil
 }
@@ -302,10 +299,7 @@ func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.
 	for i := range cols {
 		cols[i] = rectify.StatLabel(i)
 	}
-	rows := make([]rowJSON, 0, len(st.Rows))
-	for _, row := range st.Rows {
-		rows = append(rows, rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N})
-	}
+	rows := httpx.Map(st.Rows, func(row org.RollupRow) rowJSON { return rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
 		"date": st.Today, "columns": cols, "rows": rows, "totals": st.Totals})
 	return nil

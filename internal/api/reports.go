@@ -117,10 +117,7 @@ func (h *handler) requirementList(w http.ResponseWriter, r *http.Request, c *htt
 	if err != nil {
 		return err
 	}
-	out := make([]requirementJSON, 0, len(rs))
-	for _, q := range rs {
-		out = append(out, toRequirementJSON(q))
-	}
+	out := httpx.Map(rs, toRequirementJSON)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }
@@ -215,6 +212,18 @@ type unitJSON struct {
 	LastUrgedAt  *time.Time     `json:"last_urged_at"`
 }
 
+func toGroupJSON(g report.Group) groupJSON {
+	return groupJSON{OrgCode: g.Org.Code, OrgName: g.Org.Name, Kind: string(g.Org.Kind), KindLabel: g.Org.Kind.Label(),
+		Self: g.Self, countsJSON: toCountsJSON(g.Counts)}
+}
+
+func toUnitJSON(u report.Report, now time.Time) unitJSON {
+	st := u.StateAt(now)
+	return unitJSON{ReportID: u.ID, OrgCode: u.OrgCode, OrgName: u.OrgName, Status: u.Status, State: st.Key,
+		StateLabel: st.Label, Colour: st.Colour, ReceivedAt: optTime(u.ReceivedAt), SubmittedAt: optTime(u.SubmittedAt),
+		DueAt: u.DueAt.UTC(), ReturnReason: u.ReturnReason, Extension: toExtensionJSON(u), LastUrgedAt: optTime(u.LastUrgedAt)}
+}
+
 // unitStates are the states the unit rows can be filtered by ("missing":
 // everyone who has not reported).
 var unitStates = map[string]bool{"": true, "unsigned": true, "signed": true, "submitted": true, "returned": true,
@@ -243,29 +252,14 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 	if err != nil {
 		return err
 	}
-	groups := make([]groupJSON, 0, len(dash.Groups))
-	for _, g := range dash.Groups {
-		groups = append(groups, groupJSON{OrgCode: g.Org.Code, OrgName: g.Org.Name, Kind: string(g.Org.Kind), KindLabel: g.Org.Kind.Label(),
-			Self: g.Self, countsJSON: toCountsJSON(g.Counts)})
-	}
-	rows := make([]unitJSON, 0, len(units))
-	for _, u := range units {
-		st := u.StateAt(dash.Now)
-		rows = append(rows, unitJSON{ReportID: u.ID, OrgCode: u.OrgCode, OrgName: u.OrgName, Status: u.Status, State: st.Key,
-			StateLabel: st.Label, Colour: st.Colour, ReceivedAt: optTime(u.ReceivedAt), SubmittedAt: optTime(u.SubmittedAt),
-			DueAt: u.DueAt.UTC(), ReturnReason: u.ReturnReason, Extension: toExtensionJSON(u), LastUrgedAt: optTime(u.LastUrgedAt)})
-	}
-	crumbs := make([]orgRef, 0, len(dash.Crumbs))
-	for _, o := range dash.Crumbs {
-		crumbs = append(crumbs, orgRef{Code: o.Code, Name: o.Name})
-	}
+	rows := httpx.Map(units, func(u report.Report) unitJSON { return toUnitJSON(u, dash.Now) })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"requirement": toRequirementJSON(dash.Requirement),
-		"node":        orgRef{Code: dash.Node.Code, Name: dash.Node.Name},
-		"crumbs":      crumbs,
+		"node":        toOrgRef(dash.Node),
+		"crumbs":      httpx.Map(dash.Crumbs, toOrgRef),
 		"now":         dash.Now.UTC(),
 		"counts":      toCountsJSON(dash.Totals),
-		"groups":      groups,
+		"groups":      httpx.Map(dash.Groups, toGroupJSON),
 		"units":       rows,
 		"total_units": total,
 		"page":        f.Page,
@@ -296,10 +290,7 @@ func (h *handler) reportTodo(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		return err
 	}
 	now := h.deps.Reports.Now()
-	out := make([]reportJSON, 0, len(rs))
-	for _, rp := range rs {
-		out = append(out, toReportJSON(rp, now))
-	}
+	out := httpx.Map(rs, func(rp report.Report) reportJSON { return toReportJSON(rp, now) })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }
@@ -328,7 +319,7 @@ func (h *handler) writeReport(w http.ResponseWriter, r *http.Request, c *httpx.C
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"report":      toReportJSON(rp, h.deps.Reports.Now()),
 		"requirement": toRequirementJSON(q),
-		"files":       toFilesJSON(fs),
+		"files":       httpx.Map(fs, toFileJSON),
 	})
 	return nil
 }

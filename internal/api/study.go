@@ -67,12 +67,10 @@ func toActivityJSON(x study.Activity) activityJSON {
 }
 
 func toPhotos(id int64, list []files.File) []photoJSON {
-	out := make([]photoJSON, 0, len(list))
-	for _, f := range list {
-		out = append(out, photoJSON{ID: f.ID, Name: f.Name, Size: f.Size,
-			URL: "/study/" + strconv.FormatInt(id, 10) + "/photos/" + strconv.FormatInt(f.ID, 10)})
-	}
-	return out
+	return httpx.Map(list, func(f files.File) photoJSON {
+		return photoJSON{ID: f.ID, Name: f.Name, Size: f.Size,
+			URL: "/study/" + strconv.FormatInt(id, 10) + "/photos/" + strconv.FormatInt(f.ID, 10)}
+	})
 }
 
 // studyList: GET /api/v1/study — the feed, with the web page's filters.
@@ -88,11 +86,7 @@ func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	out := make([]activityJSON, 0, len(items))
-	for _, x := range items {
-		out = append(out, toActivityJSON(x))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toActivityJSON), total, f.Page, f.PerPage))
 	return nil
 }
 
@@ -226,19 +220,13 @@ func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	rows := make([]statRowJSON, 0, len(st.Rows))
-	for _, x := range st.Rows {
-		rows = append(rows, toStatRow(x))
-	}
+	rows := httpx.Map(st.Rows, toStatRow)
 	type month struct {
 		Month        int   `json:"month"`
 		Activities   int64 `json:"activities"`
 		Participants int64 `json:"participants"`
 	}
-	months := make([]month, 0, 12)
-	for _, m := range st.Months {
-		months = append(months, month{m.Month, m.Activities, m.Participants})
-	}
+	months := httpx.Map(st.Months, func(m study.MonthStat) month { return month{m.Month, m.Activities, m.Participants} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"org_code": st.Node.Code, "org_name": st.Node.Name, "year": year,
 		"total": toStatRow(st.Total), "rows": rows, "months": months})
 	return nil
@@ -256,10 +244,7 @@ func (h *handler) studyDocs(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		Title    string     `json:"title"`
 		IssuedAt *time.Time `json:"issued_at"`
 	}
-	out := make([]docJSON, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, docJSON{d.ID, d.Number, d.Title, optTime(d.IssuedAt)})
-	}
+	out := httpx.Map(docs, func(d study.LinkedDoc) docJSON { return docJSON{d.ID, d.Number, d.Title, optTime(d.IssuedAt)} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
 	return nil
 }

@@ -64,10 +64,7 @@ func (h *handler) taskList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		return err
 	}
 	today := h.deps.Visits.Today()
-	out := make([]taskJSON, 0, len(items))
-	for _, t := range items {
-		out = append(out, toTaskJSON(t, today))
-	}
+	out := httpx.Map(items, func(t visit.Task) taskJSON { return toTaskJSON(t, today) })
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
 	return nil
 }

@@ -32,8 +32,7 @@ func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		return err
 	}
 	now := h.deps.Auth.Now()
-	items := httpx.Map(users, func(u auth.User) userJSON { return toUserJSON(u, u.Locked(now)) })
-	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(users, func(u auth.User) userJSON { return toUserJSON(u, u.Locked(now)) }), total, f.Page, f.PerPage))
 	return nil
 }
 
