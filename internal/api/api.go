@@ -90,25 +90,36 @@ func (h *handler) signedIn(fn httpx.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := httpx.From(r)
 		if !c.Full() {
-			httpx.WriteError(w, r, apperr.ErrUnauth)
+			httpx.WriteError(w, r, apperr.ErrUnauth) // no one signed in to answer for
 			return
 		}
-		// A temporary password set by an administrator must be replaced
-		// before anything else, as on the web.
-		if c.User.MustChangePassword && !strings.HasPrefix(r.URL.Path, "/api/v1/session") {
-			httpx.WriteError(w, r, errPasswordChange)
-			return
+		err := h.admit(r, c)
+		if err == nil {
+			err = fn(w, r, c)
 		}
-		// An account without a role yet reaches only its own session.
-		if c.User.Role == access.NoRole && !strings.HasPrefix(r.URL.Path, "/api/v1/session") {
-			_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, "no_role"))
-			httpx.WriteError(w, r, errNoRole)
-			return
-		}
-		if err := fn(w, r, c); err != nil {
+		if err != nil {
 			h.fail(w, r, c, err)
 		}
 	})
+}
+
+// admit refuses a signed-in account that may reach only its own session
+// (/api/v1/session…) for now.
+func (h *handler) admit(r *http.Request, c *httpx.Current) error {
+	if strings.HasPrefix(r.URL.Path, "/api/v1/session") {
+		return nil
+	}
+	// A temporary password set by an administrator must be replaced
+	// before anything else, as on the web.
+	if c.User.MustChangePassword {
+		return errPasswordChange
+	}
+	// An account without a role yet reaches only its own session.
+	if c.User.Role == access.NoRole {
+		_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, "no_role"))
+		return errNoRole
+	}
+	return nil
 }
 
 // can is signedIn for a route only some roles may use: any other role is

@@ -32,30 +32,6 @@ func toEventJSON(e audit.Event) eventJSON {
 		Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Alert: e.Alert(), Hash: e.Hash}
 }
 
-// shanghai is China Standard Time (no daylight saving since 1991); bare
-// dates in filters are days in it.
-var shanghai = time.FixedZone("CST", 8*60*60)
-
-// when parses a time filter: RFC 3339, or a date (YYYY-MM-DD, a day in
-// China Standard Time; for "to" the whole day is included).
-func (q *query) when(name string, endOfDay bool) time.Time {
-	s := q.text(name, 40)
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC()
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, s, shanghai); err == nil {
-		if endOfDay {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t.UTC()
-	}
-	q.fields[name] = "请填写日期（2015-08-11）或 RFC 3339 时间（2015-08-11T09:00:00+08:00）"
-	return time.Time{}
-}
-
 // auditList: GET /api/v1/audit?from=&to=&username=&action=&outcome=&q=&alert=&page=&per_page=
 // — the auditor only (the refusal of anyone else is audited); newest first.
 // alert=1 lists only the alerts (actions alert.*).

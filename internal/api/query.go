@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -70,4 +71,28 @@ func (q *query) err() error {
 		return nil
 	}
 	return apperr.Invalid(q.fields)
+}
+
+// shanghai is China Standard Time (no daylight saving since 1991); bare
+// dates in filters are days in it.
+var shanghai = time.FixedZone("CST", 8*60*60)
+
+// when parses a time filter: RFC 3339, or a date (YYYY-MM-DD, a day in
+// China Standard Time; for "to" the whole day is included).
+func (q *query) when(name string, endOfDay bool) time.Time {
+	s := q.text(name, 40)
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC()
+	}
+	if t, err := time.ParseInLocation(time.DateOnly, s, shanghai); err == nil {
+		if endOfDay {
+			t = t.AddDate(0, 0, 1)
+		}
+		return t.UTC()
+	}
+	q.fields[name] = "请填写日期（2015-08-11）或 RFC 3339 时间（2015-08-11T09:00:00+08:00）"
+	return time.Time{}
 }
