@@ -53,16 +53,12 @@ type aidAppJSON struct {
 // toAidAppJSON copies the domain's masked values; aid.Application holds
 // nothing in the clear.
 func toAidAppJSON(x aid.Application) aidAppJSON {
-	docs := x.Documents
-	if docs == nil {
-		docs = []string{}
-	}
 	return aidAppJSON{ID: x.ID, Programme: x.ProgrammeCode, ProgrammeName: x.ProgrammeName, CycleID: x.CycleID, Year: x.Year,
 		OrgCode: x.OrgCode, OrgName: x.OrgName, Level: x.Level, LevelLabel: x.LevelLabel(), Status: x.Status,
 		StatusLabel: x.StatusLabel(), NameMasked: x.Name, IDNumberMasked: x.IDNumber, PhoneMasked: x.Phone,
 		AddressMasked: x.Address, GuardianNameMasked: x.GuardianName, HasFacts: x.HasFacts, Sex: x.Sex, SexLabel: x.SexLabel(),
 		BirthYear: x.BirthYear, Minor: x.Minor, Household: x.Household, HouseholdLabel: x.HouseholdLabel(),
-		MedicalConsent: x.MedicalConsent, GuardianConsent: x.GuardianConsent, Documents: docs, Amount: x.Amount,
+		MedicalConsent: x.MedicalConsent, GuardianConsent: x.GuardianConsent, Documents: orEmpty(x.Documents), Amount: x.Amount,
 		AmountYuan: aid.Yuan(x.Amount), SubmittedAt: optTime(x.SubmittedAt), ClosedAt: optTime(x.ClosedAt), Purged: x.Purged,
 		Creator: x.Creator, CreatedAt: x.CreatedAt.UTC(), UpdatedAt: x.UpdatedAt.UTC(), Version: x.Version}
 }

@@ -101,12 +101,8 @@ func (h *handler) orgMerge(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	children := res.Children
-	if children == nil {
-		children = []string{}
-	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"merge": map[string]any{
-		"from": toOrgJSON(res.From), "into": toOrgJSON(res.Into), "children": children, "users": res.Users,
+		"from": toOrgJSON(res.From), "into": toOrgJSON(res.Into), "children": orEmpty(res.Children), "users": res.Users,
 		"moved": tableCounts(res.Moved), "kept": tableCounts(res.Kept),
 	}})
 	return nil
