@@ -28,9 +28,9 @@ func (h *handler) aidRoutes(mux httpx.Mux) {
 	route(mux, base+"/applications/{id}/submit", methods{"POST": h.can(access.ViewAid, httpx.ID(h.aidSubmit))})
 	route(mux, base+"/applications/{id}/decide", methods{"POST": h.can(access.ViewAid, httpx.ID(h.aidDecide))})
 	route(mux, base+"/applications/{id}/steps", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidSteps))})
-	route(mux, base+"/applications/{id}/reveal", methods{"POST": h.can(access.ViewAid, h.aidReveal)})
+	route(mux, base+"/applications/{id}/reveal", methods{"POST": h.can(access.ViewAid, noStore(httpx.ID(h.aidReveal)))})
 	route(mux, base+"/applications/{id}/documents", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidDocuments)), "POST": upload{h.can(access.ViewAid, httpx.ID(h.aidFileAdd))}})
-	route(mux, base+"/applications/{id}/documents/{file}", methods{"GET": h.can(access.ViewAid, h.aidFile), "DELETE": h.can(access.ViewAid, h.aidFileRemove)})
+	route(mux, base+"/applications/{id}/documents/{file}", methods{"GET": h.can(access.ViewAid, httpx.IDs("file", h.aidFile)), "DELETE": h.can(access.ViewAid, httpx.IDs("file", h.aidFileRemove))})
 	route(mux, base+"/stats", methods{"GET": h.can(access.ViewAid, h.aidStats)})
 	h.aidExportRoutes(mux, base)
 	h.aidPayRoutes(mux, base)
@@ -77,10 +77,7 @@ func (h *handler) aidProgrammes(w http.ResponseWriter, r *http.Request, c *httpx
 	if err != nil {
 		return err
 	}
-	out := make([]aidProgrammeJSON, 0, len(list))
-	for _, p := range list {
-		out = append(out, toAidProgrammeJSON(p, c.Actor))
-	}
+	out := httpx.Map(list, func(p aid.Programme) aidProgrammeJSON { return toAidProgrammeJSON(p, c.Actor) })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "households": aid.Households,
 		"facts": aid.Facts, "kinds": aid.Kinds, "statuses": aid.Statuses, "levels": aid.Levels, "decisions": aid.Decisions})
 	return nil
@@ -151,13 +148,11 @@ type aidCycleJSON struct {
 
 func (h *handler) aidCyclesJSON(list []aid.Cycle) []aidCycleJSON {
 	today := h.deps.Aid.Today()
-	out := make([]aidCycleJSON, 0, len(list))
-	for _, x := range list {
-		out = append(out, aidCycleJSON{ID: x.ID, Programme: x.ProgrammeCode, ProgrammeName: x.ProgrammeName, Year: x.Year,
+	return httpx.Map(list, func(x aid.Cycle) aidCycleJSON {
+		return aidCycleJSON{ID: x.ID, Programme: x.ProgrammeCode, ProgrammeName: x.ProgrammeName, Year: x.Year,
 			Budget: x.Budget, OpensOn: x.OpensOn, ClosesOn: x.ClosesOn, Open: x.OpenOn(today), Approved: x.Approved,
-			ApprovedAmount: x.ApprovedAmount, Remaining: x.Remaining(), UpdatedAt: x.UpdatedAt.UTC(), Version: x.Version})
-	}
-	return out
+			ApprovedAmount: x.ApprovedAmount, Remaining: x.Remaining(), UpdatedAt: x.UpdatedAt.UTC(), Version: x.Version}
+	})
 }
 
 // aidCycles: GET /api/v1/aid/cycles?programme=CODE — newest first.
@@ -226,7 +221,7 @@ func (h *handler) aidCycle(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"cycle": h.aidCyclesJSON([]aid.Cycle{x})[0], "quotas": toAidQuotasJSON(quotas)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"cycle": h.aidCyclesJSON([]aid.Cycle{x})[0], "quotas": httpx.Map(quotas, toAidQuotaJSON)})
 	return nil
 }
 
@@ -239,17 +234,13 @@ type aidQuotaJSON struct {
 	Approved int    `json:"approved"`
 }
 
-func toAidQuotasJSON(list []aid.Quota) []aidQuotaJSON {
-	out := make([]aidQuotaJSON, 0, len(list))
-	for _, q := range list {
-		row := aidQuotaJSON{OrgCode: q.Org.Code, OrgName: q.Org.Name, Approved: q.Approved}
-		if q.Set {
-			n := q.Quota
-			row.Quota = &n
-		}
-		out = append(out, row)
+func toAidQuotaJSON(q aid.Quota) aidQuotaJSON {
+	row := aidQuotaJSON{OrgCode: q.Org.Code, OrgName: q.Org.Name, Approved: q.Approved}
+	if q.Set {
+		n := q.Quota
+		row.Quota = &n
 	}
-	return out
+	return row
 }
 
 // aidQuotas: GET /api/v1/aid/cycles/{id}/quotas.
@@ -258,7 +249,7 @@ func (h *handler) aidQuotas(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	out := toAidQuotasJSON(list)
+	out := httpx.Map(list, toAidQuotaJSON)
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
 	return nil
 }
@@ -288,7 +279,7 @@ func (h *handler) aidQuotaSet(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	for _, q := range toAidQuotasJSON(list) {
+	for _, q := range httpx.Map(list, toAidQuotaJSON) {
 		if q.OrgCode == district {
 			httpx.WriteJSON(w, http.StatusOK, map[string]any{"quota": q})
 			return nil

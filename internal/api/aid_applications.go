@@ -53,16 +53,12 @@ type aidAppJSON struct {
 // toAidAppJSON copies the domain's masked values; aid.Application holds
 // nothing in the clear.
 func toAidAppJSON(x aid.Application) aidAppJSON {
-	docs := x.Documents
-	if docs == nil {
-		docs = []string{}
-	}
 	return aidAppJSON{ID: x.ID, Programme: x.ProgrammeCode, ProgrammeName: x.ProgrammeName, CycleID: x.CycleID, Year: x.Year,
 		OrgCode: x.OrgCode, OrgName: x.OrgName, Level: x.Level, LevelLabel: x.LevelLabel(), Status: x.Status,
 		StatusLabel: x.StatusLabel(), NameMasked: x.Name, IDNumberMasked: x.IDNumber, PhoneMasked: x.Phone,
 		AddressMasked: x.Address, GuardianNameMasked: x.GuardianName, HasFacts: x.HasFacts, Sex: x.Sex, SexLabel: x.SexLabel(),
 		BirthYear: x.BirthYear, Minor: x.Minor, Household: x.Household, HouseholdLabel: x.HouseholdLabel(),
-		MedicalConsent: x.MedicalConsent, GuardianConsent: x.GuardianConsent, Documents: docs, Amount: x.Amount,
+		MedicalConsent: x.MedicalConsent, GuardianConsent: x.GuardianConsent, Documents: orEmpty(x.Documents), Amount: x.Amount,
 		AmountYuan: aid.Yuan(x.Amount), SubmittedAt: optTime(x.SubmittedAt), ClosedAt: optTime(x.ClosedAt), Purged: x.Purged,
 		Creator: x.Creator, CreatedAt: x.CreatedAt.UTC(), UpdatedAt: x.UpdatedAt.UTC(), Version: x.Version}
 }
@@ -82,11 +78,7 @@ func (h *handler) aidApplications(w http.ResponseWriter, r *http.Request, c *htt
 	if err != nil {
 		return err
 	}
-	out := make([]aidAppJSON, 0, len(list))
-	for _, x := range list {
-		out = append(out, toAidAppJSON(x))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(list, toAidAppJSON), total, page, per))
 	return nil
 }
 
@@ -210,17 +202,18 @@ type aidStepJSON struct {
 	At            time.Time `json:"at"`
 }
 
+func toAidStepJSON(t aid.Step) aidStepJSON {
+	return aidStepJSON{ID: t.ID, Level: t.Level, LevelLabel: t.LevelLabel(), Decision: t.Decision,
+		DecisionLabel: t.DecisionLabel(), Reason: t.Reason, ByName: t.ByName, OrgName: t.OrgName, At: t.At.UTC()}
+}
+
 // aidSteps: GET /api/v1/aid/applications/{id}/steps — oldest first.
 func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	steps, err := h.deps.Aid.Steps(r.Context(), c.Actor, id)
 	if err != nil {
 		return err
 	}
-	out := make([]aidStepJSON, 0, len(steps))
-	for _, t := range steps {
-		out = append(out, aidStepJSON{ID: t.ID, Level: t.Level, LevelLabel: t.LevelLabel(), Decision: t.Decision,
-			DecisionLabel: t.DecisionLabel(), Reason: t.Reason, ByName: t.ByName, OrgName: t.OrgName, At: t.At.UTC()})
-	}
+	out := httpx.Map(steps, toAidStepJSON)
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
 	return nil
 }
@@ -231,10 +224,10 @@ func (h *handler) aidSteps(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 // is kept in the audit log: it must not carry personal data (the field
 // error says so). Never cached: a shared or back-button
 // copy would outlive the reason it was opened for.
-func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, reason, ok := revealInput(w, r)
-	if !ok {
-		return nil
+func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	reason, err := revealReason(r)
+	if err != nil {
+		return err
 	}
 	p, err := h.deps.Aid.Reveal(r.Context(), c.Actor, id, reason)
 	if err != nil {
@@ -247,26 +240,27 @@ func (h *handler) aidReveal(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	return nil
 }
 
-// revealInput starts a reveal: the answer is never cached, and the request
-// names the application ({id}) and a reason. ok is false when an error
-// has been written.
-func revealInput(w http.ResponseWriter, r *http.Request) (id int64, reason string, ok bool) {
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Pragma", "no-cache")
-	if id = pathID(r, "id"); id == 0 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return 0, "", false
+// noStore marks a reveal's answer, error or not, as never to be cached.
+// It wraps httpx.ID so that a path naming no application is answered
+// uncached too.
+func noStore(fn httpx.Handler) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+		return fn(w, r, c)
 	}
+}
+
+// revealReason reads a reveal's {reason}.
+func revealReason(r *http.Request) (string, error) {
 	var in struct {
 		Reason string `json:"reason"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
-		httpx.WriteError(w, r, err)
-		return 0, "", false
+		return "", err
 	}
 	if !textOK(in.Reason) {
-		httpx.WriteError(w, r, apperr.Field("reason", "含有无效字符"))
-		return 0, "", false
+		return "", apperr.Field("reason", "含有无效字符")
 	}
-	return id, in.Reason, true
+	return in.Reason, nil
 }

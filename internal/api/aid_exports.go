@@ -70,10 +70,7 @@ func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	out := make([]aidExportJSON, 0, len(list))
-	for _, e := range list {
-		out = append(out, toAidExportJSON(e, c))
-	}
+	out := httpx.Map(list, func(e aid.Export) aidExportJSON { return toAidExportJSON(e, c) })
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
 	return nil
 }
@@ -152,8 +149,6 @@ func (h *handler) aidExportDownload(w http.ResponseWriter, r *http.Request, c *h
 	if err != nil {
 		return err
 	}
-	if err := sh.Send(w, r, t.Filename); err != nil {
-		httpx.WriteError(w, r, err)
-	}
-	return nil
+	// Send fails only before it writes.
+	return sh.Send(w, r, t.Filename)
 }

@@ -46,21 +46,17 @@ func toAidFileJSON(f aid.File) aidFileJSON {
 		URL: fmt.Sprintf("/api/v1/aid/applications/%d/documents/%d", f.ApplicationID, f.ID)}
 }
 
+func toAidDocumentJSON(d aid.DocumentFiles) aidDocumentJSON {
+	return aidDocumentJSON{Key: d.Key, Label: d.Label, Missing: d.Missing(), Files: httpx.Map(d.Files, toAidFileJSON)}
+}
+
 // aidDocuments: GET /api/v1/aid/applications/{id}/documents.
 func (h *handler) aidDocuments(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	docs, err := h.deps.Aid.Documents(r.Context(), c.Actor, id)
 	if err != nil {
 		return err
 	}
-	out := make([]aidDocumentJSON, 0, len(docs))
-	for _, d := range docs {
-		j := aidDocumentJSON{Key: d.Key, Label: d.Label, Missing: d.Missing(), Files: make([]aidFileJSON, 0, len(d.Files))}
-		for _, f := range d.Files {
-			j.Files = append(j.Files, toAidFileJSON(f))
-		}
-		out = append(out, j)
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"documents": out, "types": aid.FileTypes, "max_size": aid.MaxFileSize})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"documents": httpx.Map(docs, toAidDocumentJSON), "types": aid.FileTypes, "max_size": aid.MaxFileSize})
 	return nil
 }
 
@@ -106,11 +102,7 @@ func aidUpload(r *http.Request) (docKey, name string, data []byte, err error) {
 
 // aidFile: GET /api/v1/aid/applications/{id}/documents/{file} — the
 // bytes, as an attachment, never cached.
-func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, fid := pathID(r, "id"), pathID(r, "file")
-	if id == 0 || fid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Aid.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err
@@ -120,11 +112,7 @@ func (h *handler) aidFile(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 }
 
 // aidFileRemove: DELETE /api/v1/aid/applications/{id}/documents/{file}.
-func (h *handler) aidFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, fid := pathID(r, "id"), pathID(r, "file")
-	if id == 0 || fid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidFileRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	if err := h.deps.Aid.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 // due. School, grade and notes are hidden except in …/followups/reveal.
 func (h *handler) aidFollowupRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/applications/{id}/followups", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidFollowups)), "POST": h.can(access.ViewAid, httpx.ID(h.aidFollowupAdd))})
-	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.can(access.ViewAid, h.aidFollowupReveal)})
+	route(mux, base+"/applications/{id}/followups/reveal", methods{"POST": h.can(access.ViewAid, noStore(httpx.ID(h.aidFollowupReveal)))})
 	route(mux, base+"/followups/due", methods{"GET": h.can(access.ViewAid, h.aidFollowupsDue)})
 }
 
@@ -47,10 +47,7 @@ func toAidFollowupJSON(f aid.Followup) aidFollowupJSON {
 }
 
 func aidFollowupsJSON(fs []aid.Followup) list[aidFollowupJSON] {
-	out := make([]aidFollowupJSON, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, toAidFollowupJSON(f))
-	}
+	out := httpx.Map(fs, toAidFollowupJSON)
 	return newList(out, len(out), 1, len(out))
 }
 
@@ -95,10 +92,10 @@ func (h *handler) aidFollowupAdd(w http.ResponseWriter, r *http.Request, c *http
 // {reason} — every follow-up in the clear, for a leader, audited with the
 // reason (4 to 200 characters, no personal data in it) before it is
 // returned; never cached.
-func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, reason, ok := revealInput(w, r)
-	if !ok {
-		return nil
+func (h *handler) aidFollowupReveal(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
+	reason, err := revealReason(r)
+	if err != nil {
+		return err
 	}
 	fs, err := h.deps.Aid.RevealFollowups(r.Context(), c.Actor, id, reason)
 	if err != nil {
@@ -126,6 +123,12 @@ type aidDueJSON struct {
 	Overdue       bool   `json:"overdue"`
 }
 
+func toAidDueJSON(it aid.DueItem) aidDueJSON {
+	return aidDueJSON{ApplicationID: it.ApplicationID, Programme: it.ProgrammeCode, ProgrammeName: it.ProgrammeName,
+		Kind: it.Kind, KindLabel: it.KindLabel(), Name: it.Name, OrgCode: it.OrgCode, OrgName: it.OrgName, ApprovedOn: it.ApprovedOn,
+		LastDate: it.LastDate, DueOn: it.DueOn, DaysLeft: it.DaysLeft, Overdue: it.Overdue()}
+}
+
 // aidFollowupsDue: GET /api/v1/aid/followups/due?programme=&under=&page=
 // — approved applications in scope whose follow-up is overdue or due
 // within aid.DueSoonDays, most overdue first.
@@ -141,12 +144,6 @@ func (h *handler) aidFollowupsDue(w http.ResponseWriter, r *http.Request, c *htt
 	if err != nil {
 		return err
 	}
-	out := make([]aidDueJSON, 0, len(items))
-	for _, it := range items {
-		out = append(out, aidDueJSON{ApplicationID: it.ApplicationID, Programme: it.ProgrammeCode, ProgrammeName: it.ProgrammeName,
-			Kind: it.Kind, KindLabel: it.KindLabel(), Name: it.Name, OrgCode: it.OrgCode, OrgName: it.OrgName, ApprovedOn: it.ApprovedOn,
-			LastDate: it.LastDate, DueOn: it.DueOn, DaysLeft: it.DaysLeft, Overdue: it.Overdue()})
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toAidDueJSON), total, page, per))
 	return nil
 }

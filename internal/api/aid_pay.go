@@ -20,7 +20,7 @@ func (h *handler) aidPayRoutes(mux httpx.Mux, base string) {
 	route(mux, base+"/cycles/{id}/payable", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidPayable))})
 	route(mux, base+"/batches", methods{"GET": h.can(access.ViewAid, h.aidBatches), "POST": h.can(access.ViewAid, h.aidBatchCreate)})
 	route(mux, base+"/batches/{id}", methods{"GET": h.can(access.ViewAid, httpx.ID(h.aidBatch))})
-	route(mux, base+"/batches/{id}/lines/{line}", methods{"POST": h.can(access.ViewAid, h.aidBatchResult)})
+	route(mux, base+"/batches/{id}/lines/{line}", methods{"POST": h.can(access.ViewAid, httpx.IDs("line", h.aidBatchResult))})
 	route(mux, base+"/ledger", methods{"GET": h.can(access.ViewAid, h.aidLedger)})
 }
 
@@ -86,6 +86,15 @@ type aidPayeeJSON struct {
 	LastFailure    string  `json:"last_failure"`
 }
 
+func toAidPayeeJSON(p aid.Payee) aidPayeeJSON {
+	row := aidPayeeJSON{aidAppJSON: toAidAppJSON(p.Application), BankName: p.BankName, FailedPayments: p.Failed, LastFailure: p.LastNote}
+	if p.HasAccount {
+		acc := p.Account
+		row.AccountMasked = &acc
+	}
+	return row
+}
+
 // aidPayable: GET /api/v1/aid/cycles/{id}/payable — the cycle's approved
 // applications in scope neither paid nor waiting in a batch.
 func (h *handler) aidPayable(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -97,15 +106,7 @@ func (h *handler) aidPayable(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	out := make([]aidPayeeJSON, 0, len(list))
-	for _, p := range list {
-		row := aidPayeeJSON{aidAppJSON: toAidAppJSON(p.Application), BankName: p.BankName, FailedPayments: p.Failed, LastFailure: p.LastNote}
-		if p.HasAccount {
-			acc := p.Account
-			row.AccountMasked = &acc
-		}
-		out = append(out, row)
-	}
+	out := httpx.Map(list, toAidPayeeJSON)
 	httpx.WriteJSON(w, http.StatusOK, newList(out, len(out), 1, len(out)))
 	return nil
 }
@@ -159,14 +160,10 @@ type aidLineJSON struct {
 	ResultAt      *time.Time `json:"result_at"`
 }
 
-func toAidLinesJSON(list []aid.Line) []aidLineJSON {
-	out := make([]aidLineJSON, 0, len(list))
-	for _, l := range list {
-		out = append(out, aidLineJSON{ID: l.ID, Seq: l.Seq, ApplicationID: l.ApplicationID, OrgCode: l.OrgCode, OrgName: l.OrgName,
-			NameMasked: l.Name, BankName: l.BankName, AccountMasked: l.Account, Amount: l.Amount, Status: l.Status,
-			StatusLabel: l.StatusLabel(), Note: l.Note, ResultAt: optTime(l.ResultAt)})
-	}
-	return out
+func toAidLineJSON(l aid.Line) aidLineJSON {
+	return aidLineJSON{ID: l.ID, Seq: l.Seq, ApplicationID: l.ApplicationID, OrgCode: l.OrgCode, OrgName: l.OrgName,
+		NameMasked: l.Name, BankName: l.BankName, AccountMasked: l.Account, Amount: l.Amount, Status: l.Status,
+		StatusLabel: l.StatusLabel(), Note: l.Note, ResultAt: optTime(l.ResultAt)}
 }
 
 // aidBatches: GET /api/v1/aid/batches?year=&cycle=&status=&page=&per_page=
@@ -184,11 +181,7 @@ func (h *handler) aidBatches(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	out := make([]aidBatchJSON, 0, len(list))
-	for _, b := range list {
-		out = append(out, toAidBatchJSON(b))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(list, toAidBatchJSON), total, page, per))
 	return nil
 }
 
@@ -209,18 +202,17 @@ func (h *handler) aidBatchCreate(w http.ResponseWriter, r *http.Request, c *http
 	if err != nil {
 		return renameFields(err, map[string]string{"applications": "application_ids"})
 	}
-	h.writeBatch(w, r, c, http.StatusCreated, b)
-	return nil
+	return h.writeBatch(w, r, c, http.StatusCreated, b)
 }
 
 // writeBatch answers with a batch and its lines in scope.
-func (h *handler) writeBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, b aid.Batch) {
+func (h *handler) writeBatch(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, b aid.Batch) error {
 	lines, err := h.deps.Aid.BatchLines(r.Context(), c.Actor, b.ID)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
-	httpx.WriteJSON(w, status, map[string]any{"batch": toAidBatchJSON(b), "lines": toAidLinesJSON(lines)})
+	httpx.WriteJSON(w, status, map[string]any{"batch": toAidBatchJSON(b), "lines": httpx.Map(lines, toAidLineJSON)})
+	return nil
 }
 
 // aidBatch: GET /api/v1/aid/batches/{id} — with its lines in scope, masked.
@@ -229,18 +221,13 @@ func (h *handler) aidBatch(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	h.writeBatch(w, r, c, http.StatusOK, b)
-	return nil
+	return h.writeBatch(w, r, c, http.StatusOK, b)
 }
 
 // aidBatchResult: POST /api/v1/aid/batches/{id}/lines/{line} {result:
 // paid | failed, note} — the bank's answer to a line (the city leader);
 // the batch closes with its last answer.
-func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, line := pathID(r, "id"), pathID(r, "line")
-	if id == 0 || line == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, line int64) error {
 	var in struct {
 		Result string `json:"result"`
 		Note   string `json:"note"`
@@ -258,8 +245,7 @@ func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *http
 	if err != nil {
 		return err
 	}
-	h.writeBatch(w, r, c, http.StatusOK, b)
-	return nil
+	return h.writeBatch(w, r, c, http.StatusOK, b)
 }
 
 // aidFiguresJSON is money of a year in fen. budget and remaining are null
@@ -306,12 +292,8 @@ type aidLedgerProgrammeJSON struct {
 	Districts []aidLedgerDistrictJSON `json:"districts"`
 }
 
-func toAidLedgerDistrictsJSON(list []aid.LedgerDistrict) []aidLedgerDistrictJSON {
-	out := make([]aidLedgerDistrictJSON, 0, len(list))
-	for _, d := range list {
-		out = append(out, aidLedgerDistrictJSON{OrgCode: d.Org.Code, OrgName: d.Org.Name, aidFiguresJSON: toAidFiguresJSON(d.Figures, false)})
-	}
-	return out
+func toAidLedgerDistrictJSON(d aid.LedgerDistrict) aidLedgerDistrictJSON {
+	return aidLedgerDistrictJSON{OrgCode: d.Org.Code, OrgName: d.Org.Name, aidFiguresJSON: toAidFiguresJSON(d.Figures, false)}
 }
 
 // aidLedger: GET /api/v1/aid/ledger?year= — the year's approved money in
@@ -328,12 +310,11 @@ func (h *handler) aidLedger(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	progs := make([]aidLedgerProgrammeJSON, 0, len(l.Programmes))
-	for _, p := range l.Programmes {
-		progs = append(progs, aidLedgerProgrammeJSON{Programme: p.Programme.Code, ProgrammeName: p.Programme.Name, CycleID: p.CycleID,
-			aidFiguresJSON: toAidFiguresJSON(p.Figures, l.Whole), Districts: toAidLedgerDistrictsJSON(p.Districts)})
-	}
+	progs := httpx.Map(l.Programmes, func(p aid.LedgerProgramme) aidLedgerProgrammeJSON {
+		return aidLedgerProgrammeJSON{Programme: p.Programme.Code, ProgrammeName: p.Programme.Name, CycleID: p.CycleID,
+			aidFiguresJSON: toAidFiguresJSON(p.Figures, l.Whole), Districts: httpx.Map(p.Districts, toAidLedgerDistrictJSON)}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"year": l.Year, "whole": l.Whole, "programmes": progs,
-		"districts": toAidLedgerDistrictsJSON(l.Districts), "total": toAidFiguresJSON(l.Total, l.Whole)})
+		"districts": httpx.Map(l.Districts, toAidLedgerDistrictJSON), "total": toAidFiguresJSON(l.Total, l.Whole)})
 	return nil
 }

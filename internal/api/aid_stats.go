@@ -59,14 +59,8 @@ func (h *handler) aidStats(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		Code string `json:"code"`
 		Name string `json:"name"`
 	}
-	progs := make([]progJSON, 0, len(st.Programmes))
-	for _, p := range st.Programmes {
-		progs = append(progs, progJSON{p.Code, p.Name})
-	}
-	rows := make([]aidStatsRowJSON, 0, len(st.Rows))
-	for _, row := range st.Rows {
-		rows = append(rows, toAidStatsRow(row))
-	}
+	progs := httpx.Map(st.Programmes, func(p aid.Programme) progJSON { return progJSON{p.Code, p.Name} })
+	rows := httpx.Map(st.Rows, toAidStatsRow)
 	var y *int
 	if st.Year != 0 {
 		y = &st.Year

@@ -8,11 +8,7 @@ package api
 
 import (
 	"net/http"
-	"net/url"
-	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"halfsky/internal/access"
 	"halfsky/internal/app"
@@ -25,13 +21,6 @@ type handler struct {
 	deps app.Services
 }
 
-// methods maps HTTP methods to the handlers of one path.
-type methods map[string]http.Handler
-
-// upload marks a handler in methods as taking file uploads: its route is
-// registered with HandleUpload, the only kind that accepts a large body.
-type upload struct{ http.Handler }
-
 // Register adds the API routes to mux: the whole route table.
 func Register(mux httpx.Mux, deps app.Services) {
 	h := &handler{deps: deps}
@@ -42,20 +31,20 @@ func Register(mux httpx.Mux, deps app.Services) {
 	})
 	route(mux, "/api/v1/session/password", methods{"POST": h.signedIn(h.changePassword)})
 	route(mux, "/api/v1/orgs", methods{"GET": h.signedIn(h.orgList)})
-	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(h.orgShow)})
+	route(mux, "/api/v1/orgs/{code}", methods{"GET": h.signedIn(orgCode(h.orgShow))})
 	h.orgReshapeRoutes(mux) // 区划调整
 	route(mux, "/api/v1/users", methods{"GET": h.can(access.ViewUsers, h.userList), "POST": h.signedIn(h.userCreate)})
 	// One's own account is anyone's to read; others' need ViewUsers (the domain's check).
-	route(mux, "/api/v1/users/{id}", methods{"GET": h.signedIn(h.userShow)})
+	route(mux, "/api/v1/users/{id}", methods{"GET": h.signedIn(httpx.ID(h.userShow))})
 	for _, a := range userActions {
-		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(h.userAction(a))})
+		route(mux, "/api/v1/users/{id}/"+a.name, methods{"POST": h.signedIn(httpx.ID(h.userAction(a)))})
 	}
 	// Administrator roles: one administrator requests, another approves.
-	route(mux, "/api/v1/users/{id}/role-requests", methods{"POST": h.can(access.RequestAdminRoles, h.roleRequestCreate)})
+	route(mux, "/api/v1/users/{id}/role-requests", methods{"POST": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestCreate))})
 	route(mux, "/api/v1/role-requests", methods{"GET": h.can(access.RequestAdminRoles, h.roleRequestList)})
-	route(mux, "/api/v1/role-requests/{id}", methods{"GET": h.can(access.RequestAdminRoles, h.roleRequestShow)})
-	route(mux, "/api/v1/role-requests/{id}/approve", methods{"POST": h.can(access.RequestAdminRoles, h.roleRequestDecide(true))})
-	route(mux, "/api/v1/role-requests/{id}/reject", methods{"POST": h.can(access.RequestAdminRoles, h.roleRequestDecide(false))})
+	route(mux, "/api/v1/role-requests/{id}", methods{"GET": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestShow))})
+	route(mux, "/api/v1/role-requests/{id}/approve", methods{"POST": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestDecide(true)))})
+	route(mux, "/api/v1/role-requests/{id}/reject", methods{"POST": h.can(access.RequestAdminRoles, httpx.ID(h.roleRequestDecide(false)))})
 	route(mux, "/api/v1/audit", methods{"GET": h.can(access.ReadAudit, h.auditList)})
 
 	// 公文.
@@ -63,7 +52,7 @@ func Register(mux httpx.Mux, deps app.Services) {
 	route(mux, "/api/v1/docs/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docShow)), "PUT": h.can(access.ViewDocs, httpx.ID(h.docUpdate))})
 	route(mux, "/api/v1/docs/{id}/versions", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docVersions))})
 	for _, a := range docActions {
-		route(mux, "/api/v1/docs/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, h.docAction(a))})
+		route(mux, "/api/v1/docs/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, httpx.ID(h.docAction(a)))})
 	}
 	route(mux, "/api/v1/docs/{id}/receipts", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.docReceipts)), "POST": h.can(access.ViewDocs, httpx.ID(h.docReceive))})
 	h.fileRoutes(mux, "/api/v1/docs/{id}", deps.Docs)
@@ -71,13 +60,13 @@ func Register(mux httpx.Mux, deps app.Services) {
 
 	// 督办/报送.
 	route(mux, "/api/v1/docs/{id}/requirements", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.requirementList)), "POST": h.can(access.ViewDocs, httpx.ID(h.requirementAdd))})
-	route(mux, "/api/v1/docs/{id}/requirements/{rid}", methods{"GET": h.can(access.ViewDocs, h.requirementShow), "DELETE": h.can(access.ViewDocs, h.requirementRemove)})
-	route(mux, "/api/v1/docs/{id}/requirements/{rid}/status", methods{"GET": h.can(access.ViewDocs, h.requirementStatus)})
-	route(mux, "/api/v1/docs/{id}/requirements/{rid}/urge", methods{"POST": h.can(access.ViewDocs, h.requirementUrge)})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}", methods{"GET": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementShow)), "DELETE": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementRemove))})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}/status", methods{"GET": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementStatus))})
+	route(mux, "/api/v1/docs/{id}/requirements/{rid}/urge", methods{"POST": h.can(access.ViewDocs, httpx.IDs("rid", h.requirementUrge))})
 	routeBeside(mux, "/api/v1/reports/todo", methods{"GET": h.can(access.ViewDocs, h.reportTodo)})
-	route(mux, "/api/v1/reports/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.reportShow)), "PUT": h.can(access.ViewDocs, h.reportAction(reportSave))})
+	route(mux, "/api/v1/reports/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.reportShow)), "PUT": h.can(access.ViewDocs, httpx.ID(h.reportAction(reportSave)))})
 	for _, a := range reportActions {
-		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, h.reportAction(a))})
+		route(mux, "/api/v1/reports/{id}/"+a.name, methods{"POST": h.can(access.ViewDocs, httpx.ID(h.reportAction(a)))})
 	}
 	h.fileRoutes(mux, "/api/v1/reports/{id}", deps.Reports)
 
@@ -97,53 +86,42 @@ func Register(mux httpx.Mux, deps app.Services) {
 	})
 }
 
-// route registers the handlers of one path, and a JSON 405 for every other
-// method (a pattern with a method beats the same path without one).
-func route(mux httpx.Mux, path string, m methods) {
-	allow := make([]string, 0, len(m)+1)
-	for method, fn := range m {
-		if u, ok := fn.(upload); ok {
-			mux.HandleUpload(method+" "+path, u.Handler)
-		} else {
-			mux.Handle(method+" "+path, fn)
-		}
-		allow = append(allow, method)
-		if method == http.MethodGet {
-			allow = append(allow, http.MethodHead)
-		}
-	}
-	slices.Sort(allow)
-	mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", strings.Join(allow, ", "))
-		httpx.WriteError(w, r, apperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "该接口不支持 "+r.Method+" 请求"))
-	})
-}
-
 // signedIn requires a full session; the JSON API has no second-factor
 // step of its own (the client sends the code with the password).
 func (h *handler) signedIn(fn httpx.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := httpx.From(r)
 		if !c.Full() {
-			httpx.WriteError(w, r, apperr.ErrUnauth)
+			httpx.WriteError(w, r, apperr.ErrUnauth) // no one signed in to answer for
 			return
 		}
-		// A temporary password set by an administrator must be replaced
-		// before anything else, as on the web.
-		if c.User.MustChangePassword && !strings.HasPrefix(r.URL.Path, "/api/v1/session") {
-			httpx.WriteError(w, r, errPasswordChange)
-			return
+		err := h.admit(r, c)
+		if err == nil {
+			err = fn(w, r, c)
 		}
-		// An account without a role yet reaches only its own session.
-		if c.User.Role == access.NoRole && !strings.HasPrefix(r.URL.Path, "/api/v1/session") {
-			_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, "no_role"))
-			httpx.WriteError(w, r, errNoRole)
-			return
-		}
-		if err := fn(w, r, c); err != nil {
+		if err != nil {
 			h.fail(w, r, c, err)
 		}
 	})
+}
+
+// admit refuses a signed-in account that may reach only its own session
+// (/api/v1/session…) for now.
+func (h *handler) admit(r *http.Request, c *httpx.Current) error {
+	if strings.HasPrefix(r.URL.Path, "/api/v1/session") {
+		return nil
+	}
+	// A temporary password set by an administrator must be replaced
+	// before anything else, as on the web.
+	if c.User.MustChangePassword {
+		return errPasswordChange
+	}
+	// An account without a role yet reaches only its own session.
+	if c.User.Role == access.NoRole {
+		_ = audit.Log(r.Context(), h.deps.DB, audit.FromActor(c.Actor, audit.ActionDenied, "route", r.Method+" "+r.URL.Path, audit.Denied, "no_role"))
+		return errNoRole
+	}
+	return nil
 }
 
 // can is signedIn for a route only some roles may use: any other role is
@@ -179,85 +157,4 @@ func CrossOriginDenied(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Error(w, "拒绝跨站请求", http.StatusForbidden)
-}
-
-// textOK reports whether s can be stored and searched on both databases:
-// valid UTF-8 without NUL bytes (PostgreSQL refuses both).
-func textOK(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
-}
-
-// maxPage bounds page numbers so offsets stay far from overflow.
-const maxPage = 100000
-
-// query reads a request's query string, collecting per-field errors for
-// the handler to report together. Unknown parameters are ignored.
-type query struct {
-	v      url.Values
-	fields map[string]string
-}
-
-func newQuery(r *http.Request) *query {
-	v, err := url.ParseQuery(r.URL.RawQuery)
-	q := &query{v: v, fields: map[string]string{}}
-	if err != nil {
-		q.fields["query"] = "查询参数格式不正确"
-	}
-	return q
-}
-
-// text returns a text parameter of at most max characters.
-func (q *query) text(name string, max int) string {
-	s := strings.TrimSpace(q.v.Get(name))
-	switch {
-	case !textOK(s):
-		q.fields[name] = "含有无效字符"
-		return ""
-	case utf8.RuneCountInString(s) > max:
-		q.fields[name] = "不能超过 " + strconv.Itoa(max) + " 个字"
-		return ""
-	}
-	return s
-}
-
-// number returns a whole-number parameter in [lo, hi], or def when absent.
-func (q *query) number(name string, def, lo, hi int) int {
-	s := strings.TrimSpace(q.v.Get(name))
-	if s == "" {
-		return def
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < lo || n > hi {
-		q.fields[name] = "请填写 " + strconv.Itoa(lo) + " 到 " + strconv.Itoa(hi) + " 之间的整数"
-		return def
-	}
-	return n
-}
-
-// page returns the page and page size parameters.
-func (q *query) page(defPer, maxPer int) (page, per int) {
-	return q.number("page", 1, 1, maxPage), q.number("per_page", defPer, 1, maxPer)
-}
-
-// err is the collected field errors, or nil.
-func (q *query) err() error {
-	if len(q.fields) == 0 {
-		return nil
-	}
-	return apperr.Invalid(q.fields)
-}
-
-// list is the shape of every list response.
-type list[T any] struct {
-	Items   []T `json:"items"`
-	Total   int `json:"total"`
-	Page    int `json:"page"`
-	PerPage int `json:"per_page"`
-}
-
-func newList[T any](items []T, total, page, per int) list[T] {
-	if items == nil {
-		items = []T{}
-	}
-	return list[T]{Items: items, Total: total, Page: page, PerPage: per}
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"halfsky/internal/access"
-	"halfsky/internal/apperr"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 )
@@ -22,23 +21,15 @@ type attachments interface {
 // fileRoutes registers the four attachment endpoints under base
 // (/api/v1/docs/{id} or /api/v1/reports/{id}).
 func (h *handler) fileRoutes(mux httpx.Mux, base string, owner attachments) {
-	list := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+	list := func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		fs, err := owner.Files(r.Context(), c.Actor, id)
 		if err != nil {
 			return err
 		}
-		httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.Map(fs, toFileJSON), "total": len(fs)})
 		return nil
 	}
-	attach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+	attach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		// Who may not see the owner learns so before uploading anything.
 		if _, err := owner.Files(r.Context(), c.Actor, id); err != nil {
 			return err
@@ -54,11 +45,7 @@ func (h *handler) fileRoutes(mux httpx.Mux, base string, owner attachments) {
 		httpx.WriteJSON(w, http.StatusCreated, map[string]any{"file": toFileJSON(f)})
 		return nil
 	}
-	get := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id, fid := pathID(r, "id"), pathID(r, "fid")
-		if id == 0 || fid == 0 {
-			return apperr.ErrNotFound
-		}
+	get := func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 		f, data, err := owner.File(r.Context(), c.Actor, id, fid)
 		if err != nil {
 			return err
@@ -66,17 +53,13 @@ func (h *handler) fileRoutes(mux httpx.Mux, base string, owner attachments) {
 		files.Serve(w, f, data)
 		return nil
 	}
-	detach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id, fid := pathID(r, "id"), pathID(r, "fid")
-		if id == 0 || fid == 0 {
-			return apperr.ErrNotFound
-		}
+	detach := func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 		if err := owner.RemoveFile(r.Context(), c.Actor, id, fid); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	route(mux, base+"/files", methods{"GET": h.can(access.ViewDocs, list), "POST": upload{h.can(access.ViewDocs, attach)}})
-	route(mux, base+"/files/{fid}", methods{"GET": h.can(access.ViewDocs, get), "DELETE": h.can(access.ViewDocs, detach)})
+	route(mux, base+"/files", methods{"GET": h.can(access.ViewDocs, httpx.ID(list)), "POST": upload{h.can(access.ViewDocs, httpx.ID(attach))}})
+	route(mux, base+"/files/{fid}", methods{"GET": h.can(access.ViewDocs, httpx.IDs("fid", get)), "DELETE": h.can(access.ViewDocs, httpx.IDs("fid", detach))})
 }

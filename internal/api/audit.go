@@ -26,28 +26,10 @@ type eventJSON struct {
 	Hash         string    `json:"hash"`
 }
 
-// shanghai is China Standard Time (no daylight saving since 1991); bare
-// dates in filters are days in it.
-var shanghai = time.FixedZone("CST", 8*60*60)
-
-// when parses a time filter: RFC 3339, or a date (YYYY-MM-DD, a day in
-// China Standard Time; for "to" the whole day is included).
-func (q *query) when(name string, endOfDay bool) time.Time {
-	s := q.text(name, 40)
-	if s == "" {
-		return time.Time{}
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC()
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, s, shanghai); err == nil {
-		if endOfDay {
-			t = t.AddDate(0, 0, 1)
-		}
-		return t.UTC()
-	}
-	q.fields[name] = "请填写日期（2015-08-11）或 RFC 3339 时间（2015-08-11T09:00:00+08:00）"
-	return time.Time{}
+func toEventJSON(e audit.Event) eventJSON {
+	return eventJSON{Seq: e.Seq, At: e.At.UTC(), Username: e.Username, OrgCode: e.OrgCode,
+		Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, IP: e.IP,
+		Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Alert: e.Alert(), Hash: e.Hash}
 }
 
 // auditList: GET /api/v1/audit?from=&to=&username=&action=&outcome=&q=&alert=&page=&per_page=
@@ -86,12 +68,6 @@ func (h *handler) auditList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	items := make([]eventJSON, 0, len(events))
-	for _, e := range events {
-		items = append(items, eventJSON{Seq: e.Seq, At: e.At.UTC(), Username: e.Username, OrgCode: e.OrgCode,
-			Action: e.Action, ObjectType: e.ObjectType, ObjectID: e.ObjectID, IP: e.IP,
-			Outcome: e.Outcome, OutcomeLabel: e.OutcomeLabel(), Detail: e.Detail, Alert: e.Alert(), Hash: e.Hash})
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(events, toEventJSON), total, f.Page, f.PerPage))
 	return nil
 }

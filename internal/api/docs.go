@@ -3,12 +3,7 @@ package api
 import (
 	"context"
 	"errors"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"halfsky/internal/access"
@@ -17,128 +12,8 @@ import (
 	"halfsky/internal/docprint"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
+	"halfsky/internal/report"
 )
-
-// pathID is the positive integer path value name, or 0.
-func pathID(r *http.Request, name string) int64 {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
-
-// optTime is a time for JSON: null when unset, else UTC.
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	u := t.UTC()
-	return &u
-}
-
-// decodeOptional decodes an action's JSON body into dst; an empty body
-// leaves dst as it is.
-func decodeOptional(r *http.Request, dst any) error {
-	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
-		return nil
-	}
-	return httpx.DecodeJSON(r, dst)
-}
-
-// texts checks that the named values can be stored (see textOK), adding
-// a message per offending field to e.
-func texts(e map[string]string, field string, values ...string) {
-	for _, s := range values {
-		if !textOK(s) {
-			e[field] = "含有无效字符"
-			return
-		}
-	}
-}
-
-// renameFields renames the field keys of a domain error to the names the
-// API's input uses.
-func renameFields(err error, names map[string]string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) || len(e.Fields) == 0 {
-		return err
-	}
-	out := *e
-	out.Fields = make(map[string]string, len(e.Fields))
-	for k, v := range e.Fields {
-		if n, ok := names[k]; ok {
-			k = n
-		}
-		out.Fields[k] = v
-	}
-	return &out
-}
-
-// errTooLarge answers an upload bigger than the request limit.
-var errTooLarge = apperr.New(http.StatusRequestEntityTooLarge, "too_large",
-	"上传的文件过大，单个附件不能超过 "+strconv.Itoa(files.MaxSize>>20)+" MB")
-
-// readUpload reads the "file" part of a multipart/form-data body: its
-// name and at most files.MaxSize+1 bytes (the domain refuses anything
-// larger with a message next to the field).
-func readUpload(r *http.Request) (string, []byte, error) {
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		return "", nil, apperr.New(http.StatusUnsupportedMediaType, "unsupported_media_type", "请以 multipart/form-data 格式上传文件（字段名 file）")
-	}
-	readErr := func(err error) error {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return errTooLarge
-		}
-		return apperr.New(http.StatusBadRequest, "invalid_multipart", "上传的内容格式不正确")
-	}
-	mr := multipart.NewReader(r.Body, params["boundary"])
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			return "", nil, apperr.Field("file", "请选择要上传的文件")
-		}
-		if err != nil {
-			return "", nil, readErr(err)
-		}
-		if p.FormName() != "file" {
-			continue
-		}
-		name := p.FileName()
-		data, err := io.ReadAll(io.LimitReader(p, files.MaxSize+1))
-		if err != nil {
-			return "", nil, readErr(err)
-		}
-		if !textOK(name) || len(name) > 1000 {
-			return "", nil, apperr.Field("file", "文件名含有无效字符或过长")
-		}
-		return name, data, nil
-	}
-}
-
-// fileJSON is a stored attachment's metadata.
-type fileJSON struct {
-	ID          int64     `json:"id"`
-	Name        string    `json:"name"`
-	ContentType string    `json:"content_type"`
-	Size        int64     `json:"size"`
-	SHA256      string    `json:"sha256"`
-	CreatedAt   time.Time `json:"created_at"`
-}
-
-func toFileJSON(f files.File) fileJSON {
-	return fileJSON{ID: f.ID, Name: f.Name, ContentType: f.ContentType, Size: f.Size, SHA256: f.SHA256, CreatedAt: f.CreatedAt.UTC()}
-}
-
-func toFilesJSON(fs []files.File) []fileJSON {
-	out := make([]fileJSON, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, toFileJSON(f))
-	}
-	return out
-}
 
 // docSummary is a document as lists show it.
 type docSummary struct {
@@ -279,14 +154,13 @@ func (h *handler) docList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	if err != nil {
 		return err
 	}
-	out := make([]docSummary, 0, len(list))
-	for _, it := range list {
+	out := httpx.Map(list, func(it doc.ListItem) docSummary {
 		s := toDocSummary(it.Document)
 		if f.Box == doc.BoxReceived {
 			s.Receipt = &receiptJSON{OrgCode: it.ToOrgCode, OrgName: it.ToOrgName, SignedAt: optTime(it.ReceivedAt)}
 		}
-		out = append(out, s)
-	}
+		return s
+	})
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
 	return nil
 }
@@ -314,30 +188,26 @@ func (h *handler) docCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	h.writeDoc(w, r, c, d.ID, http.StatusCreated)
-	return nil
+	return h.writeDoc(w, r, c, d.ID, http.StatusCreated)
 }
 
 // docShow: GET /api/v1/docs/{id}.
 func (h *handler) docShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.writeDoc(w, r, c, id, http.StatusOK)
-	return nil
+	return h.writeDoc(w, r, c, id, http.StatusOK)
 }
 
 // writeDoc answers with the document as the actor may see it now, with
 // the actor's unit's receipt and reports.
-func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) {
+func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) error {
 	ctx, a := r.Context(), c.Actor
 	d, err := h.deps.Docs.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	out := toDocJSON(d)
 	rc, ok, err := h.deps.Docs.MyReceipt(ctx, a, d.ID)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	if ok {
 		j := toReceiptJSON(rc)
@@ -346,15 +216,13 @@ func (h *handler) writeDoc(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if ok && d.Status == doc.Issued {
 		reps, err := h.deps.Reports.ForDocument(ctx, a, d.ID)
 		if err != nil {
-			h.fail(w, r, c, err)
-			return
+			return err
 		}
 		now := h.deps.Reports.Now()
-		for _, rp := range reps {
-			out.MyReports = append(out.MyReports, toReportJSON(rp, now))
-		}
+		out.MyReports = httpx.Map(reps, func(rp report.Report) reportJSON { return toReportJSON(rp, now) })
 	}
 	httpx.WriteJSON(w, status, map[string]any{"document": out})
+	return nil
 }
 
 type docUpdateRequest struct {
@@ -388,22 +256,7 @@ func (h *handler) docUpdate(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if _, err := h.deps.Docs.Update(r.Context(), c.Actor, id, *req.Version, *req.Fields); err != nil {
 		return err
 	}
-	h.writeDoc(w, r, c, id, http.StatusOK)
-	return nil
-}
-
-// stripPrefix drops a prefix from an error's field names (a type error
-// inside a nested object names it by its path).
-func stripPrefix(err error, prefix string) error {
-	var e *apperr.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	names := map[string]string{}
-	for k := range e.Fields {
-		names[k] = strings.TrimPrefix(k, prefix)
-	}
-	return renameFields(err, names)
+	return h.writeDoc(w, r, c, id, http.StatusOK)
 }
 
 type versionJSON struct {
@@ -420,10 +273,9 @@ func (h *handler) docVersions(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	out := make([]versionJSON, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, versionJSON{Version: v.Version, EditedBy: v.EditedBy, EditedAt: v.EditedAt.UTC(), Fields: v.Fields})
-	}
+	out := httpx.Map(vs, func(v doc.Version) versionJSON {
+		return versionJSON{Version: v.Version, EditedBy: v.EditedBy, EditedAt: v.EditedAt.UTC(), Fields: v.Fields}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }
@@ -433,12 +285,6 @@ func (h *handler) docVersions(w http.ResponseWriter, r *http.Request, c *httpx.C
 type docAction struct {
 	name string
 	do   func(ctx context.Context, s *doc.Service, a access.Actor, id int64, r *http.Request) (showID int64, status int, err error)
-}
-
-// noBody accepts an empty body or {}.
-func noBody(r *http.Request) error {
-	var b struct{}
-	return decodeOptional(r, &b)
 }
 
 var docActions = []docAction{
@@ -507,19 +353,14 @@ var docActions = []docAction{
 	}},
 }
 
-func (h *handler) docAction(act docAction) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) docAction(act docAction) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		show, status, err := act.do(r.Context(), h.deps.Docs, c.Actor, id, r)
 		if err != nil {
 			// The workflow audits its own refusals.
 			return err
 		}
-		h.writeDoc(w, r, c, show, status)
-		return nil
+		return h.writeDoc(w, r, c, show, status)
 	}
 }
 
@@ -531,13 +372,12 @@ func (h *handler) docReceipts(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	out := make([]receiptJSON, 0, len(rs))
+	out := httpx.Map(rs, toReceiptJSON)
 	signed := 0
 	for _, rc := range rs {
 		if !rc.SignedAt.IsZero() {
 			signed++
 		}
-		out = append(out, toReceiptJSON(rc))
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out), "signed": signed, "unsigned": len(out) - signed})
 	return nil
@@ -589,8 +429,7 @@ func (p *docPrinter) docPDF(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	ctx := r.Context()
 	d, err := p.h.deps.Docs.Get(ctx, c.Actor, id)
 	if err != nil {
-		p.h.fail(w, r, c, err)
-		return nil
+		return err
 	}
 	pdf, err := p.printer.PDF(ctx, d)
 	if errors.Is(err, docprint.ErrNoChromium) {

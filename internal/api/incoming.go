@@ -22,7 +22,7 @@ func (h *handler) incomingRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/incoming/{id}", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.incomingShow)), "PUT": h.can(access.ViewDocs, httpx.ID(h.incomingUpdate))})
 	route(mux, "/api/v1/incoming/{id}/void", methods{"POST": h.can(access.ViewDocs, httpx.ID(h.incomingVoid))})
 	route(mux, "/api/v1/incoming/{id}/files", methods{"GET": h.can(access.ViewDocs, httpx.ID(h.incomingFiles))})
-	route(mux, "/api/v1/incoming/{id}/files/{fid}", methods{"GET": h.can(access.ViewDocs, h.incomingFile)})
+	route(mux, "/api/v1/incoming/{id}/files/{fid}", methods{"GET": h.can(access.ViewDocs, httpx.IDs("fid", h.incomingFile))})
 }
 
 type incomingJSON struct {
@@ -64,6 +64,12 @@ type incomingItemJSON struct {
 	HasFile    bool   `json:"has_file"`
 }
 
+func toIncomingItemJSON(it incoming.ListItem) incomingItemJSON {
+	return incomingItemJSON{ID: it.ID, Number: it.Number(), FromUnit: it.FromUnit, FromNumber: it.FromNumber, Title: it.Title,
+		ReceivedOn: it.ReceivedOn, Secret: it.Secret, Urgency: it.Urgency, Source: string(it.Source), Warnings: it.Warnings,
+		Voided: it.Voided, HasFile: it.HasFile}
+}
+
 func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	year := q.number("year", 0, 1900, 2999)
@@ -76,13 +82,7 @@ func (h *handler) incomingList(w http.ResponseWriter, r *http.Request, c *httpx.
 	if err != nil {
 		return err
 	}
-	out := make([]incomingItemJSON, len(items))
-	for i, it := range items {
-		out[i] = incomingItemJSON{ID: it.ID, Number: it.Number(), FromUnit: it.FromUnit, FromNumber: it.FromNumber, Title: it.Title,
-			ReceivedOn: it.ReceivedOn, Secret: it.Secret, Urgency: it.Urgency, Source: string(it.Source), Warnings: it.Warnings,
-			Voided: it.Voided, HasFile: it.HasFile}
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toIncomingItemJSON), total, page, per))
 	return nil
 }
 
@@ -108,13 +108,6 @@ func (h *handler) incomingCreate(w http.ResponseWriter, r *http.Request, c *http
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"incoming": toIncomingJSON(rec),
 		"reading": map[string]any{"kind": string(rd.Kind), "found": orEmpty(rd.Found), "missing": orEmpty(rd.Missing)}})
 	return nil
-}
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 // incomingInput is the JSON form of a registration.
@@ -206,15 +199,11 @@ func (h *handler) incomingFiles(w http.ResponseWriter, r *http.Request, c *httpx
 	if err != nil {
 		return err
 	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": toFilesJSON(fs), "total": len(fs)})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.Map(fs, toFileJSON), "total": len(fs)})
 	return nil
 }
 
-func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, fid := pathID(r, "id"), pathID(r, "fid")
-	if id == 0 || fid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) incomingFile(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Incoming.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err

@@ -14,8 +14,8 @@ func (h *handler) needRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/needs", methods{"GET": h.can(access.ViewWork, h.needList), "POST": h.can(access.ViewWork, h.needCreate)})
 	route(mux, "/api/v1/needs/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.needShow))})
 	route(mux, "/api/v1/needs/{id}/handover", methods{"GET": h.can(access.ViewWork, httpx.ID(h.handoverList)), "POST": h.can(access.ViewWork, httpx.ID(h.handoverSend))})
-	route(mux, "/api/v1/needs/{id}/handover/accept", methods{"POST": h.can(access.ViewWork, h.handoverDecide(true))})
-	route(mux, "/api/v1/needs/{id}/handover/refuse", methods{"POST": h.can(access.ViewWork, h.handoverDecide(false))})
+	route(mux, "/api/v1/needs/{id}/handover/accept", methods{"POST": h.can(access.ViewWork, httpx.ID(h.handoverDecide(true)))})
+	route(mux, "/api/v1/needs/{id}/handover/refuse", methods{"POST": h.can(access.ViewWork, httpx.ID(h.handoverDecide(false)))})
 	route(mux, "/api/v1/needs/{id}/task", methods{"POST": h.can(access.ViewWork, httpx.ID(h.needTask))})
 }
 
@@ -86,11 +86,7 @@ func (h *handler) needList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	out := make([]needJSON, 0, len(items))
-	for _, n := range items {
-		out = append(out, toNeedJSON(n))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toNeedJSON), total, page, per))
 	return nil
 }
 
@@ -136,15 +132,9 @@ func (h *handler) needShow(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 	if err != nil {
 		return err
 	}
-	hj := make([]handoverJSON, 0, len(hs))
-	for _, x := range hs {
-		hj = append(hj, toHandoverJSON(x))
-	}
+	hj := httpx.Map(hs, toHandoverJSON)
 	today := svc.Today()
-	tj := make([]taskJSON, 0, len(ts))
-	for _, t := range ts {
-		tj = append(tj, toTaskJSON(t, today))
-	}
+	tj := httpx.Map(ts, func(t visit.Task) taskJSON { return toTaskJSON(t, today) })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"need": toNeedJSON(n), "handovers": hj, "tasks": tj})
 	return nil
 }
@@ -155,10 +145,7 @@ func (h *handler) handoverList(w http.ResponseWriter, r *http.Request, c *httpx.
 	if err != nil {
 		return err
 	}
-	out := make([]handoverJSON, 0, len(hs))
-	for _, x := range hs {
-		out = append(out, toHandoverJSON(x))
-	}
+	out := httpx.Map(hs, toHandoverJSON)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }
@@ -186,12 +173,8 @@ func (h *handler) handoverSend(w http.ResponseWriter, r *http.Request, c *httpx.
 
 // handoverDecide: POST /api/v1/needs/{id}/handover/accept|refuse {reply}
 // — by the receiving unit; refusing needs a reply.
-func (h *handler) handoverDecide(accept bool) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) handoverDecide(accept bool) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		var in struct {
 			Reply string `json:"reply"`
 		}
@@ -218,6 +201,5 @@ func (h *handler) needTask(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		return err
 	}
 	in.NeedID, in.OrgCode = id, ""
-	h.createTask(w, r, c, in)
-	return nil
+	return h.createTask(w, r, c, in)
 }

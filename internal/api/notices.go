@@ -20,6 +20,10 @@ type noticeJSON struct {
 	Read      bool      `json:"read"`
 }
 
+func toNoticeJSON(n notify.Notification) noticeJSON {
+	return noticeJSON{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link, CreatedAt: n.CreatedAt.UTC(), Read: n.Read}
+}
+
 // noticeList: GET /api/v1/notifications?limit= — the newest notifications
 // to the caller and the caller's unit, and how many are unread.
 func (h *handler) noticeList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
@@ -32,11 +36,7 @@ func (h *handler) noticeList(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	out := make([]noticeJSON, 0, len(ns))
-	for _, n := range ns {
-		out = append(out, noticeJSON{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Link: n.Link, CreatedAt: n.CreatedAt.UTC(), Read: n.Read})
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "unread": unread})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.Map(ns, toNoticeJSON), "unread": unread})
 	return nil
 }
 

@@ -31,6 +31,8 @@ type orgRef struct {
 	Name string `json:"name"`
 }
 
+func toOrgRef(o org.Org) orgRef { return orgRef{Code: o.Code, Name: o.Name} }
+
 // orgDetail is one unit with its place in the tree. ParentCode is null for
 // a unit whose parent lies outside the actor's scope, and Path holds only
 // the ancestors within it.
@@ -49,16 +51,27 @@ type levelJSON struct {
 	Count int    `json:"count"`
 }
 
+// codeHandler is a handler given the {code} of its unit's path.
+type codeHandler = func(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error
+
+// orgCode gives fn the request's {code}, as httpx.ID gives an id: a code
+// no unit can have is not found, and fn does not run.
+func orgCode(fn codeHandler) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+		code := r.PathValue("code")
+		if !textOK(code) || len(code) > 64 {
+			return apperr.ErrNotFound
+		}
+		return fn(w, r, c, code)
+	}
+}
+
 // orgShow: GET /api/v1/orgs/{code} — the unit, its direct children count,
 // the counts of its subtree by level and its history (renamed, recoded,
 // moved, merged, split, deactivated: newest first). Unknown and out-of-scope codes
 // answer the same 404.
-func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
 	ctx, a := r.Context(), c.Actor
-	code := r.PathValue("code")
-	if !textOK(code) || len(code) > 64 {
-		return apperr.ErrNotFound
-	}
 	o, err := h.deps.Orgs.ByCode(ctx, a, code)
 	if err != nil {
 		return err
@@ -81,15 +94,14 @@ func (h *handler) orgShow(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	}
 	d := orgDetail{orgJSON: toOrgJSON(o), Path: make([]orgRef, 0, len(ancestors)), MergedInto: merged}
 	for _, p := range ancestors {
-		d.Path = append(d.Path, orgRef{Code: p.Code, Name: p.Name})
+		d.Path = append(d.Path, toOrgRef(p))
 		if p.ID == o.ParentID {
 			d.ParentCode = &p.Code
 		}
 	}
-	levels := make([]levelJSON, 0, len(counts))
-	for _, lc := range counts {
-		levels = append(levels, levelJSON{Key: lc.Level.Key, Label: lc.Level.Label, Count: lc.Count})
-	}
+	levels := httpx.Map(counts, func(lc org.LevelCount) levelJSON {
+		return levelJSON{Key: lc.Level.Key, Label: lc.Level.Label, Count: lc.Count}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"org":            d,
 		"children_count": len(children),
@@ -115,10 +127,6 @@ func (h *handler) orgList(w http.ResponseWriter, r *http.Request, c *httpx.Curre
 	if err != nil {
 		return err
 	}
-	items := make([]orgJSON, 0, len(units))
-	for _, o := range units {
-		items = append(items, toOrgJSON(o))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(units, toOrgJSON), total, f.Page, f.PerPage))
 	return nil
 }

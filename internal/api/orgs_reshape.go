@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"halfsky/internal/access"
-	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
 )
@@ -21,82 +20,65 @@ import (
 func (h *handler) orgReshapeRoutes(mux httpx.Mux) {
 	for _, a := range []struct {
 		name string
-		fn   httpx.Handler
+		fn   codeHandler
 	}{
 		{"move", h.orgMove}, {"merge", h.orgMerge}, {"rename", h.orgRename}, {"recode", h.orgRecode},
 		{"deactivate", h.orgDeactivate}, {"split", h.orgSplit(false)}, {"split/preview", h.orgSplit(true)},
 	} {
-		route(mux, "/api/v1/orgs/{code}/"+a.name, methods{"POST": h.can(access.ReshapeTree, a.fn)})
+		route(mux, "/api/v1/orgs/{code}/"+a.name, methods{"POST": h.can(access.ReshapeTree, orgCode(a.fn))})
 	}
 }
 
-// reshapeBody reads a reshape request's JSON body (an empty body is {});
-// a code in the path that no unit can have is not found.
-func reshapeBody(w http.ResponseWriter, r *http.Request, dst any) bool {
-	if code := r.PathValue("code"); !textOK(code) || len(code) > 64 {
-		httpx.WriteError(w, r, apperr.ErrNotFound)
-		return false
-	}
-	if err := decodeOptional(r, dst); err != nil {
-		httpx.WriteError(w, r, err)
-		return false
-	}
-	return true
-}
-
-// orgAnswer writes the unit after a change.
-func (h *handler) orgAnswer(w http.ResponseWriter, r *http.Request, c *httpx.Current, o org.Org, err error) {
+// orgAnswer writes the unit after a change, or returns the change's
+// error (the domain audits its refusals).
+func orgAnswer(w http.ResponseWriter, o org.Org, err error) error {
 	if err != nil {
-		h.fail(w, r, c, err) // the domain audits its refusals
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"org": toOrgJSON(o)})
+	return nil
 }
 
-func (h *handler) orgMove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func (h *handler) orgMove(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
 	var in struct {
 		Under string `json:"under"`
 	}
-	if !reshapeBody(w, r, &in) {
-		return nil
+	if err := decodeOptional(r, &in); err != nil {
+		return err
 	}
-	o, err := h.deps.Orgs.Move(r.Context(), c.Actor, r.PathValue("code"), in.Under)
-	h.orgAnswer(w, r, c, o, err)
-	return nil
+	o, err := h.deps.Orgs.Move(r.Context(), c.Actor, code, in.Under)
+	return orgAnswer(w, o, err)
 }
 
-func (h *handler) orgRename(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func (h *handler) orgRename(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
 	var in struct {
 		Name string `json:"name"`
 	}
-	if !reshapeBody(w, r, &in) {
-		return nil
+	if err := decodeOptional(r, &in); err != nil {
+		return err
 	}
-	o, err := h.deps.Orgs.Rename(r.Context(), c.Actor, r.PathValue("code"), in.Name)
-	h.orgAnswer(w, r, c, o, err)
-	return nil
+	o, err := h.deps.Orgs.Rename(r.Context(), c.Actor, code, in.Name)
+	return orgAnswer(w, o, err)
 }
 
-func (h *handler) orgRecode(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func (h *handler) orgRecode(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
 	var in struct {
 		NewCode string `json:"new_code"`
 	}
-	if !reshapeBody(w, r, &in) {
-		return nil
+	if err := decodeOptional(r, &in); err != nil {
+		return err
 	}
-	o, err := h.deps.Orgs.Recode(r.Context(), c.Actor, r.PathValue("code"), in.NewCode)
-	h.orgAnswer(w, r, c, o, err)
-	return nil
+	o, err := h.deps.Orgs.Recode(r.Context(), c.Actor, code, in.NewCode)
+	return orgAnswer(w, o, err)
 }
 
-func (h *handler) orgDeactivate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func (h *handler) orgDeactivate(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
 	var in struct{}
-	if !reshapeBody(w, r, &in) {
-		return nil
+	if err := decodeOptional(r, &in); err != nil {
+		return err
 	}
-	o, err := h.deps.Orgs.Deactivate(r.Context(), c.Actor, r.PathValue("code"))
-	h.orgAnswer(w, r, c, o, err)
-	return nil
+	o, err := h.deps.Orgs.Deactivate(r.Context(), c.Actor, code)
+	return orgAnswer(w, o, err)
 }
 
 // tableCounts is {"table.column": n}.
@@ -108,23 +90,19 @@ func tableCounts(xs []org.TableCount) map[string]int {
 	return out
 }
 
-func (h *handler) orgMerge(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func (h *handler) orgMerge(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
 	var in struct {
 		Into string `json:"into"`
 	}
-	if !reshapeBody(w, r, &in) {
-		return nil
+	if err := decodeOptional(r, &in); err != nil {
+		return err
 	}
-	res, err := h.deps.Orgs.Merge(r.Context(), c.Actor, r.PathValue("code"), in.Into)
+	res, err := h.deps.Orgs.Merge(r.Context(), c.Actor, code, in.Into)
 	if err != nil {
 		return err
 	}
-	children := res.Children
-	if children == nil {
-		children = []string{}
-	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"merge": map[string]any{
-		"from": toOrgJSON(res.From), "into": toOrgJSON(res.Into), "children": children, "users": res.Users,
+		"from": toOrgJSON(res.From), "into": toOrgJSON(res.Into), "children": orEmpty(res.Children), "users": res.Users,
 		"moved": tableCounts(res.Moved), "kept": tableCounts(res.Kept),
 	}})
 	return nil
@@ -147,11 +125,15 @@ type childMoveJSON struct {
 	To   string `json:"to"`
 }
 
-func (h *handler) orgSplit(preview bool) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func toChildMoveJSON(k org.ChildMove) childMoveJSON {
+	return childMoveJSON{Code: k.Child.Code, Name: k.Child.Name, To: k.To}
+}
+
+func (h *handler) orgSplit(preview bool) codeHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, code string) error {
 		var in splitJSON
-		if !reshapeBody(w, r, &in) {
-			return nil
+		if err := decodeOptional(r, &in); err != nil {
+			return err
 		}
 		plan := org.SplitPlan{Children: in.Children, Records: in.Records}
 		for _, n := range in.New {
@@ -161,20 +143,12 @@ func (h *handler) orgSplit(preview bool) httpx.Handler {
 		if preview {
 			call = h.deps.Orgs.PreviewSplit
 		}
-		res, err := call(r.Context(), c.Actor, r.PathValue("code"), plan)
+		res, err := call(r.Context(), c.Actor, code, plan)
 		if err != nil {
 			return err
 		}
-		made := make([]orgJSON, 0, len(res.New))
-		for _, o := range res.New {
-			made = append(made, toOrgJSON(o))
-		}
-		kids := make([]childMoveJSON, 0, len(res.Children))
-		for _, k := range res.Children {
-			kids = append(kids, childMoveJSON{Code: k.Child.Code, Name: k.Child.Name, To: k.To})
-		}
 		httpx.WriteJSON(w, http.StatusOK, map[string]any{"preview": preview, "split": map[string]any{
-			"unit": toOrgJSON(res.Unit), "new": made, "children": kids, "records_to": res.RecordsTo,
+			"unit": toOrgJSON(res.Unit), "new": httpx.Map(res.New, toOrgJSON), "children": httpx.Map(res.Children, toChildMoveJSON), "records_to": res.RecordsTo,
 			"records": tableCounts(res.Records), "kept": tableCounts(res.Kept),
 		}})
 		return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"halfsky/internal/access"
+	"halfsky/internal/org"
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/files"
@@ -22,9 +23,9 @@ func (h *handler) problemRoutes(mux httpx.Mux) {
 	routeBeside(mux, "/api/v1/problems/stats", methods{"GET": h.can(access.ViewWork, h.problemStats)})
 	route(mux, "/api/v1/problems/{id}", methods{"GET": h.can(access.ViewWork, httpx.ID(h.problemShow)), "PUT": h.can(access.ViewWork, httpx.ID(h.problemUpdate))})
 	route(mux, "/api/v1/problems/{id}/progress", methods{"POST": upload{h.can(access.ViewWork, httpx.ID(h.problemProgress))}}) // evidence files
-	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.can(access.ViewWork, h.problemFile)})
+	route(mux, "/api/v1/problems/{id}/files/{fid}", methods{"GET": h.can(access.ViewWork, httpx.IDs("fid", h.problemFile))})
 	for _, action := range []string{"apply", "close", "return"} {
-		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.can(access.ViewWork, h.problemDecision(action))})
+		route(mux, "/api/v1/problems/{id}/"+action, methods{"POST": h.can(access.ViewWork, httpx.ID(h.problemDecision(action)))})
 	}
 }
 
@@ -93,10 +94,7 @@ func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.C
 		return err
 	}
 	today := h.deps.Rectify.Today()
-	out := make([]problemJSON, 0, len(items))
-	for _, p := range items {
-		out = append(out, toProblemJSON(p, today))
-	}
+	out := httpx.Map(items, func(p rectify.Problem) problemJSON { return toProblemJSON(p, today) })
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
 	return nil
 }
@@ -153,11 +151,10 @@ func (h *handler) problemShow(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	updates := make([]updateJSON, 0, len(tl))
-	for _, u := range tl {
-		updates = append(updates, updateJSON{Kind: u.Kind, KindLabel: rectify.KindLabel(u.Kind), Note: u.Note, ByName: u.ByName,
-			ByOrg: u.ByOrg, At: u.At.UTC(), Files: toFilesJSON(u.Files)})
-	}
+	updates := httpx.Map(tl, func(u rectify.Update) updateJSON {
+		return updateJSON{Kind: u.Kind, KindLabel: rectify.KindLabel(u.Kind), Note: u.Note, ByName: u.ByName,
+			ByOrg: u.ByOrg, At: u.At.UTC(), Files: httpx.Map(u.Files, toFileJSON)}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"problem": toProblemJSON(p, svc.Today()), "timeline": updates})
 	return nil
 }
@@ -235,11 +232,7 @@ func multipartProgress(r *http.Request) (rectify.Progress, error) {
 }
 
 // problemFile: GET /api/v1/problems/{id}/files/{fid} — an evidence file.
-func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, fid := pathID(r, "id"), pathID(r, "fid")
-	if id == 0 || fid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, fid int64) error {
 	f, data, err := h.deps.Rectify.File(r.Context(), c.Actor, id, fid)
 	if err != nil {
 		return err
@@ -250,12 +243,8 @@ func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.C
 
 // problemDecision: POST /api/v1/problems/{id}/apply {note} by the unit;
 // …/close {note} and …/return {reason} by a unit above — 204.
-func (h *handler) problemDecision(action string) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) problemDecision(action string) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		var in struct {
 			Note   string `json:"note"`
 			Reason string `json:"reason"`
@@ -310,10 +299,7 @@ func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.
 	for i := range cols {
 		cols[i] = rectify.StatLabel(i)
 	}
-	rows := make([]rowJSON, 0, len(st.Rows))
-	for _, row := range st.Rows {
-		rows = append(rows, rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N})
-	}
+	rows := httpx.Map(st.Rows, func(row org.RollupRow) rowJSON { return rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
 		"date": st.Today, "columns": cols, "rows": rows, "totals": st.Totals})
 	return nil

@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"slices"
-	"strings"
 	"time"
 
 	"halfsky/internal/access"
@@ -118,10 +116,7 @@ func (h *handler) requirementList(w http.ResponseWriter, r *http.Request, c *htt
 	if err != nil {
 		return err
 	}
-	out := make([]requirementJSON, 0, len(rs))
-	for _, q := range rs {
-		out = append(out, toRequirementJSON(q))
-	}
+	out := httpx.Map(rs, toRequirementJSON)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }
@@ -146,11 +141,7 @@ func (h *handler) requirementAdd(w http.ResponseWriter, r *http.Request, c *http
 }
 
 // requirementShow: GET /api/v1/docs/{id}/requirements/{rid}.
-func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	q, _, err := h.deps.Reports.Requirement(r.Context(), c.Actor, id, rid)
 	if err != nil {
 		return err
@@ -160,11 +151,7 @@ func (h *handler) requirementShow(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 // requirementRemove: DELETE /api/v1/docs/{id}/requirements/{rid} — 204.
-func (h *handler) requirementRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementRemove(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	ctx := r.Context()
 	if err := h.deps.Reports.RemoveRequirement(ctx, c.Actor, id, rid); err != nil {
 		return err
@@ -224,15 +211,23 @@ type unitJSON struct {
 	LastUrgedAt  *time.Time     `json:"last_urged_at"`
 }
 
+func toGroupJSON(g report.Group) groupJSON {
+	return groupJSON{OrgCode: g.Org.Code, OrgName: g.Org.Name, Kind: string(g.Org.Kind), KindLabel: g.Org.Kind.Label(),
+		Self: g.Self, countsJSON: toCountsJSON(g.Counts)}
+}
+
+func toUnitJSON(u report.Report, now time.Time) unitJSON {
+	st := u.StateAt(now)
+	return unitJSON{ReportID: u.ID, OrgCode: u.OrgCode, OrgName: u.OrgName, Status: u.Status, State: st.Key,
+		StateLabel: st.Label, Colour: st.Colour, ReceivedAt: optTime(u.ReceivedAt), SubmittedAt: optTime(u.SubmittedAt),
+		DueAt: u.DueAt.UTC(), ReturnReason: u.ReturnReason, Extension: toExtensionJSON(u), LastUrgedAt: optTime(u.LastUrgedAt)}
+}
+
 // requirementStatus: GET /api/v1/docs/{id}/requirements/{rid}/status?under=CODE&state=&page=&per_page=
 // — the sending side's dashboard: totals under the node (the issuer by
 // default), one roll-up row per child, and the reporting units, filtered
 // by state, in tree order.
-func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	q := newQuery(r)
 	f := report.UnitFilter{Under: q.text("under", 64), State: q.text("state", 20)}
 	if !report.KnownUnitState(f.State) {
@@ -251,29 +246,14 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 	if err != nil {
 		return err
 	}
-	groups := make([]groupJSON, 0, len(dash.Groups))
-	for _, g := range dash.Groups {
-		groups = append(groups, groupJSON{OrgCode: g.Org.Code, OrgName: g.Org.Name, Kind: string(g.Org.Kind), KindLabel: g.Org.Kind.Label(),
-			Self: g.Self, countsJSON: toCountsJSON(g.Counts)})
-	}
-	rows := make([]unitJSON, 0, len(units))
-	for _, u := range units {
-		st := u.StateAt(dash.Now)
-		rows = append(rows, unitJSON{ReportID: u.ID, OrgCode: u.OrgCode, OrgName: u.OrgName, Status: u.Status, State: st.Key,
-			StateLabel: st.Label, Colour: st.Colour, ReceivedAt: optTime(u.ReceivedAt), SubmittedAt: optTime(u.SubmittedAt),
-			DueAt: u.DueAt.UTC(), ReturnReason: u.ReturnReason, Extension: toExtensionJSON(u), LastUrgedAt: optTime(u.LastUrgedAt)})
-	}
-	crumbs := make([]orgRef, 0, len(dash.Crumbs))
-	for _, o := range dash.Crumbs {
-		crumbs = append(crumbs, orgRef{Code: o.Code, Name: o.Name})
-	}
+	rows := httpx.Map(units, func(u report.Report) unitJSON { return toUnitJSON(u, dash.Now) })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"requirement": toRequirementJSON(dash.Requirement),
-		"node":        orgRef{Code: dash.Node.Code, Name: dash.Node.Name},
-		"crumbs":      crumbs,
+		"node":        toOrgRef(dash.Node),
+		"crumbs":      httpx.Map(dash.Crumbs, toOrgRef),
 		"now":         dash.Now.UTC(),
 		"counts":      toCountsJSON(dash.Totals),
-		"groups":      groups,
+		"groups":      httpx.Map(dash.Groups, toGroupJSON),
 		"units":       rows,
 		"total_units": total,
 		"page":        f.Page,
@@ -284,11 +264,7 @@ func (h *handler) requirementStatus(w http.ResponseWriter, r *http.Request, c *h
 
 // requirementUrge: POST /api/v1/docs/{id}/requirements/{rid}/urge — 催办
 // to every unit that has not reported; {"urged": N}.
-func (h *handler) requirementUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id, rid := pathID(r, "id"), pathID(r, "rid")
-	if id == 0 || rid == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) requirementUrge(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
 	if err := noBody(r); err != nil {
 		return err
 	}
@@ -308,10 +284,7 @@ func (h *handler) reportTodo(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		return err
 	}
 	now := h.deps.Reports.Now()
-	out := make([]reportJSON, 0, len(rs))
-	for _, rp := range rs {
-		out = append(out, toReportJSON(rp, now))
-	}
+	out := httpx.Map(rs, func(rp report.Report) reportJSON { return toReportJSON(rp, now) })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out, "total": len(out)})
 	return nil
 }
@@ -319,32 +292,30 @@ func (h *handler) reportTodo(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 // reportShow: GET /api/v1/reports/{id} — the report with its requirement
 // and attachments.
 func (h *handler) reportShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.writeReport(w, r, c, id)
-	return nil
+	return h.writeReport(w, r, c, id)
 }
 
-func (h *handler) writeReport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) {
+// writeReport answers with the report, its requirement and attachments.
+func (h *handler) writeReport(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	ctx, a := r.Context(), c.Actor
 	rp, err := h.deps.Reports.Get(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	q, _, err := h.deps.Reports.Requirement(ctx, a, rp.DocID, rp.RequirementID)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	fs, err := h.deps.Reports.Files(ctx, a, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"report":      toReportJSON(rp, h.deps.Reports.Now()),
 		"requirement": toRequirementJSON(q),
-		"files":       toFilesJSON(fs),
+		"files":       httpx.Map(fs, toFileJSON),
 	})
+	return nil
 }
 
 // reportInput decodes a report's body and numbers.
@@ -437,42 +408,12 @@ var (
 	}
 )
 
-func (h *handler) reportAction(act reportAction) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := pathID(r, "id")
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) reportAction(act reportAction) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		if err := act.do(r.Context(), h.deps.Reports, c.Actor, id, r); err != nil {
 			// The service audits its own refusals.
 			return err
 		}
-		h.writeReport(w, r, c, id)
-		return nil
-	}
-}
-
-// routeBeside is route for a fixed path beside a {wildcard} sibling
-// (/reports/todo beside /reports/{id}): a catch-all for every method on
-// the fixed path would conflict with the sibling's method patterns, so
-// the JSON 405 is registered method by method.
-func routeBeside(mux httpx.Mux, path string, m methods) {
-	allow := make([]string, 0, len(m)+1)
-	for method, fn := range m {
-		mux.Handle(method+" "+path, fn)
-		allow = append(allow, method)
-		if method == http.MethodGet {
-			allow = append(allow, http.MethodHead)
-		}
-	}
-	slices.Sort(allow)
-	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		if _, ok := m[method]; ok {
-			continue
-		}
-		mux.HandleFunc(method+" "+path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", strings.Join(allow, ", "))
-			httpx.WriteError(w, r, apperr.New(http.StatusMethodNotAllowed, "method_not_allowed", "该接口不支持 "+r.Method+" 请求"))
-		})
+		return h.writeReport(w, r, c, id)
 	}
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"halfsky/internal/access"
@@ -60,22 +59,14 @@ func (h *handler) roleRequestList(w http.ResponseWriter, r *http.Request, c *htt
 	if err != nil {
 		return err
 	}
-	items := make([]roleRequestJSON, 0, len(list))
-	for _, x := range list {
-		items = append(items, toRoleRequestJSON(x))
-	}
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": httpx.Map(list, toRoleRequestJSON)})
 	return nil
 }
 
 // roleRequestCreate: POST /api/v1/users/{id}/role-requests {"role"} —
 // 201: asks that the account get (or, with role "", lose) an
 // administrator role; another administrator approves.
-func (h *handler) roleRequestCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id := userID(r)
-	if id == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) roleRequestCreate(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	var body struct {
 		Role *string `json:"role"`
 	}
@@ -96,23 +87,10 @@ func (h *handler) roleRequestCreate(w http.ResponseWriter, r *http.Request, c *h
 	return nil
 }
 
-// requestID is the {id} of a role request's path, or 0.
-func requestID(r *http.Request) int64 {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
-
 // roleRequestShow: GET /api/v1/role-requests/{id}.
-func (h *handler) roleRequestShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+func (h *handler) roleRequestShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	if !c.Actor.Can(access.RequestAdminRoles) {
 		return access.ErrDenied
-	}
-	id := requestID(r)
-	if id == 0 {
-		return apperr.ErrNotFound
 	}
 	q, err := h.deps.Auth.RoleRequest(r.Context(), c.Actor, id)
 	if err != nil {
@@ -123,12 +101,8 @@ func (h *handler) roleRequestShow(w http.ResponseWriter, r *http.Request, c *htt
 }
 
 // roleRequestDecide: POST /api/v1/role-requests/{id}/approve|reject.
-func (h *handler) roleRequestDecide(approve bool) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := requestID(r)
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) roleRequestDecide(approve bool) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		if _, err := actionValue(r, ""); err != nil {
 			return err
 		}

@@ -67,12 +67,10 @@ func toActivityJSON(x study.Activity) activityJSON {
 }
 
 func toPhotos(id int64, list []files.File) []photoJSON {
-	out := make([]photoJSON, 0, len(list))
-	for _, f := range list {
-		out = append(out, photoJSON{ID: f.ID, Name: f.Name, Size: f.Size,
-			URL: "/study/" + strconv.FormatInt(id, 10) + "/photos/" + strconv.FormatInt(f.ID, 10)})
-	}
-	return out
+	return httpx.Map(list, func(f files.File) photoJSON {
+		return photoJSON{ID: f.ID, Name: f.Name, Size: f.Size,
+			URL: "/study/" + strconv.FormatInt(id, 10) + "/photos/" + strconv.FormatInt(f.ID, 10)}
+	})
 }
 
 // studyList: GET /api/v1/study — the feed, with the web page's filters.
@@ -88,11 +86,7 @@ func (h *handler) studyList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	out := make([]activityJSON, 0, len(items))
-	for _, x := range items {
-		out = append(out, toActivityJSON(x))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, f.Page, f.PerPage))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toActivityJSON), total, f.Page, f.PerPage))
 	return nil
 }
 
@@ -149,30 +143,28 @@ func (h *handler) studyCreate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if err != nil {
 		return err
 	}
-	h.writeActivity(w, r, c, x.ID, http.StatusCreated)
-	return nil
+	return h.writeActivity(w, r, c, x.ID, http.StatusCreated)
 }
 
 // studyShow: GET /api/v1/study/{id}, with its photos.
 func (h *handler) studyShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	h.writeActivity(w, r, c, id, http.StatusOK)
-	return nil
+	return h.writeActivity(w, r, c, id, http.StatusOK)
 }
 
-func (h *handler) writeActivity(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) {
+// writeActivity answers with the activity and its photos.
+func (h *handler) writeActivity(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, status int) error {
 	x, err := h.deps.Study.Get(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	photos, err := h.deps.Study.Photos(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	out := toActivityJSON(x)
 	out.Photos = toPhotos(id, photos)
 	httpx.WriteJSON(w, status, out)
+	return nil
 }
 
 // studyUpdate: PUT /api/v1/study/{id} with the version read; photos are
@@ -194,8 +186,7 @@ func (h *handler) studyUpdate(w http.ResponseWriter, r *http.Request, c *httpx.C
 	if _, err := h.deps.Study.Update(r.Context(), c.Actor, id, in.Version, in.input()); err != nil {
 		return err
 	}
-	h.writeActivity(w, r, c, id, http.StatusOK)
-	return nil
+	return h.writeActivity(w, r, c, id, http.StatusOK)
 }
 
 // statRowJSON is one row of the roll-up.
@@ -229,19 +220,13 @@ func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	rows := make([]statRowJSON, 0, len(st.Rows))
-	for _, x := range st.Rows {
-		rows = append(rows, toStatRow(x))
-	}
+	rows := httpx.Map(st.Rows, toStatRow)
 	type month struct {
 		Month        int   `json:"month"`
 		Activities   int64 `json:"activities"`
 		Participants int64 `json:"participants"`
 	}
-	months := make([]month, 0, 12)
-	for _, m := range st.Months {
-		months = append(months, month{m.Month, m.Activities, m.Participants})
-	}
+	months := httpx.Map(st.Months, func(m study.MonthStat) month { return month{m.Month, m.Activities, m.Participants} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"org_code": st.Node.Code, "org_name": st.Node.Name, "year": year,
 		"total": toStatRow(st.Total), "rows": rows, "months": months})
 	return nil
@@ -259,10 +244,7 @@ func (h *handler) studyDocs(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		Title    string     `json:"title"`
 		IssuedAt *time.Time `json:"issued_at"`
 	}
-	out := make([]docJSON, 0, len(docs))
-	for _, d := range docs {
-		out = append(out, docJSON{d.ID, d.Number, d.Title, optTime(d.IssuedAt)})
-	}
+	out := httpx.Map(docs, func(d study.LinkedDoc) docJSON { return docJSON{d.ID, d.Number, d.Title, optTime(d.IssuedAt)} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": out})
 	return nil
 }

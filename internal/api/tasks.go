@@ -64,10 +64,7 @@ func (h *handler) taskList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		return err
 	}
 	today := h.deps.Visits.Today()
-	out := make([]taskJSON, 0, len(items))
-	for _, t := range items {
-		out = append(out, toTaskJSON(t, today))
-	}
+	out := httpx.Map(items, func(t visit.Task) taskJSON { return toTaskJSON(t, today) })
 	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
 	return nil
 }
@@ -79,11 +76,11 @@ func (h *handler) taskCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
-	h.createTask(w, r, c, in)
-	return nil
+	return h.createTask(w, r, c, in)
 }
 
-func (h *handler) createTask(w http.ResponseWriter, r *http.Request, c *httpx.Current, in visit.TaskInput) {
+// createTask creates a task, of a need or not, and answers 201 with it.
+func (h *handler) createTask(w http.ResponseWriter, r *http.Request, c *httpx.Current, in visit.TaskInput) error {
 	e := map[string]string{}
 	texts(e, "org_code", in.OrgCode)
 	texts(e, "title", in.Title)
@@ -92,15 +89,14 @@ func (h *handler) createTask(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	texts(e, "starts_on", in.StartsOn)
 	texts(e, "due_on", in.DueOn)
 	if len(e) > 0 {
-		httpx.WriteError(w, r, apperr.Invalid(e))
-		return
+		return apperr.Invalid(e)
 	}
 	t, err := h.deps.Visits.CreateTask(r.Context(), c.Actor, in)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"task": toTaskJSON(t, h.deps.Visits.Today())})
+	return nil
 }
 
 // taskShow: GET /api/v1/tasks/{id}.

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
@@ -33,11 +32,7 @@ func (h *handler) userList(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		return err
 	}
 	now := h.deps.Auth.Now()
-	items := make([]userJSON, 0, len(users))
-	for _, u := range users {
-		items = append(items, toUserJSON(u, u.Locked(now)))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(items, total, f.Page, f.PerPage))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(users, func(u auth.User) userJSON { return toUserJSON(u, u.Locked(now)) }), total, f.Page, f.PerPage))
 	return nil
 }
 
@@ -93,42 +88,28 @@ func (h *handler) userCreate(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	return nil
 }
 
-// userID is the {id} of the path, or 0 when it is not a valid id.
-func userID(r *http.Request) int64 {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
-}
-
 // userShow: GET /api/v1/users/{id} — one's own account, or one in scope
 // for roles that view accounts.
-func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	id := userID(r)
-	if id == 0 {
-		return apperr.ErrNotFound
-	}
+func (h *handler) userShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 	if id != c.Actor.UserID && !c.Actor.Can(access.ViewUsers) {
 		// Refused whatever the id, so the answer tells nothing about it.
 		return access.ErrDenied
 	}
-	h.writeUser(w, r, c, id, nil)
-	return nil
+	return h.writeUser(w, r, c, id, nil)
 }
 
 // writeUser answers with the account as the actor may see it now.
-func (h *handler) writeUser(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, extra map[string]any) {
+func (h *handler) writeUser(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64, extra map[string]any) error {
 	u, err := h.deps.Auth.User(r.Context(), c.Actor, id)
 	if err != nil {
-		h.fail(w, r, c, err)
-		return
+		return err
 	}
 	out := map[string]any{"user": toUserJSON(u, u.Locked(h.deps.Auth.Now()))}
 	for k, v := range extra {
 		out[k] = v
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // userAction is one POST /api/v1/users/{id}/<name>: it reads the one body
@@ -203,12 +184,8 @@ func actionValue(r *http.Request, field string) (string, error) {
 	return v, err
 }
 
-func (h *handler) userAction(act userAction) httpx.Handler {
-	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-		id := userID(r)
-		if id == 0 {
-			return apperr.ErrNotFound
-		}
+func (h *handler) userAction(act userAction) idHandler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
 		value, err := actionValue(r, act.field)
 		if err != nil {
 			return err
@@ -224,7 +201,6 @@ func (h *handler) userAction(act userAction) httpx.Handler {
 				h.deps.Sessions.ClearCookie(w, r)
 			}
 		}
-		h.writeUser(w, r, c, id, extra)
-		return nil
+		return h.writeUser(w, r, c, id, extra)
 	}
 }

@@ -61,11 +61,7 @@ func (h *handler) visitList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	out := make([]visitJSON, 0, len(items))
-	for _, v := range items {
-		out = append(out, toVisitJSON(v))
-	}
-	httpx.WriteJSON(w, http.StatusOK, newList(out, total, page, per))
+	httpx.WriteJSON(w, http.StatusOK, newList(httpx.Map(items, toVisitJSON), total, page, per))
 	return nil
 }
 
@@ -111,10 +107,7 @@ func (h *handler) visitShow(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	out := make([]needJSON, 0, len(needs))
-	for _, n := range needs {
-		out = append(out, toNeedJSON(n))
-	}
+	out := httpx.Map(needs, toNeedJSON)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"visit": toVisitJSON(v), "needs": out})
 	return nil
 }
@@ -184,14 +177,10 @@ func (h *handler) quotaList(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	items := make([]quotaJSON, 0, len(qs))
-	for _, q := range qs {
-		items = append(items, toQuotaJSON(q))
-	}
-	own := make([]map[string]any, 0, len(mine))
-	for _, m := range mine {
-		own = append(own, map[string]any{"quota": toQuotaJSON(m.Quota), "progress": toProgressJSON(m.CadreProgress)})
-	}
+	items := httpx.Map(qs, toQuotaJSON)
+	own := httpx.Map(mine, func(m visit.MyQuota) map[string]any {
+		return map[string]any{"quota": toQuotaJSON(m.Quota), "progress": toProgressJSON(m.CadreProgress)}
+	})
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"items": items, "total": len(items), "mine": own})
 	return nil
 }
@@ -227,10 +216,7 @@ func (h *handler) quotaShow(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	cadres := make([]progressJSON, 0, len(p.Cadres))
-	for _, x := range p.Cadres {
-		cadres = append(cadres, toProgressJSON(x))
-	}
+	cadres := httpx.Map(p.Cadres, toProgressJSON)
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"quota": toQuotaJSON(p.Quota), "cadres": cadres, "reached": p.Reached, "sum": p.Sum})
 	return nil
 }
@@ -242,12 +228,8 @@ type countJSON struct {
 	N     int64  `json:"n"`
 }
 
-func toCounts(list []visit.Count) []countJSON {
-	out := make([]countJSON, 0, len(list))
-	for _, c := range list {
-		out = append(out, countJSON{c.Key, c.Label, c.N})
-	}
-	return out
+func toCountJSON(c visit.Count) countJSON {
+	return countJSON{c.Key, c.Label, c.N}
 }
 
 // visitStats: GET /api/v1/visits/stats?under=CODE&year=&month= — totals,
@@ -277,8 +259,8 @@ func (h *handler) visitStats(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{
 		"org_code": st.Node.Code, "org_name": st.Node.Name, "year": st.Year, "month": st.Month,
-		"totals": cols(st.Totals), "units": rows, "categories": toCounts(st.Categories),
-		"need_status": toCounts(st.NeedStatus), "task_status": toCounts(st.TaskStatus), "trend": months,
+		"totals": cols(st.Totals), "units": rows, "categories": httpx.Map(st.Categories, toCountJSON),
+		"need_status": httpx.Map(st.NeedStatus, toCountJSON), "task_status": httpx.Map(st.TaskStatus, toCountJSON), "trend": months,
 	})
 	return nil
 }
