@@ -19,6 +19,6 @@ func (h *handler) problemRoutes(mux httpx.Mux) {
 	mux.Handle("GET /problems/{id}/edit", h.can(access.RecordWork, httpx.ID(h.problemEdit)))
 	mux.Handle("POST /problems/{id}/edit", h.can(access.RecordWork, httpx.ID(h.problemUpdate)))
 	mux.HandleUpload("POST /problems/{id}/progress", h.can(access.ViewWork, httpx.ID(h.problemProgress))) // with evidence files
-	mux.Handle("GET /problems/{id}/files/{fid}", h.can(access.ViewWork, h.problemFile))
+	mux.Handle("GET /problems/{id}/files/{fid}", h.can(access.ViewWork, h.fileGet(problemFiles{h.deps.Rectify})))
 	mux.Handle("POST /problems/{id}/{action}", h.can(access.ViewWork, httpx.ID(h.problemAction))) // apply close return
 }

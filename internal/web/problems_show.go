@@ -123,11 +123,6 @@ func (h *handler) problemAction(w http.ResponseWriter, r *http.Request, c *httpx
 	return h.finish(w, r, rectify.Link(id), err, msg)
 }
 
-// problemFile serves an evidence file of a visible item.
-func (h *handler) problemFile(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
-	return h.fileGet(problemFiles{h.deps.Rectify})(w, r, c)
-}
-
 // problemFiles offers the items' evidence to fileGet; evidence is never
 // removed, it is the record of the work.
 type problemFiles struct{ svc *rectify.Service }

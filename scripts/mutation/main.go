@@ -33,6 +33,13 @@ type mutant struct {
 
 var mutants = []mutant{
 	{
+		name: "a unit verifying (销号) its own problem (rectify, the model module)",
+		file: "internal/rectify/flow.go",
+		from: "if p.OrgID == a.OrgID || p.OrgPath == a.OrgPath {",
+		to:   "if p.OrgID == -a.OrgID {",
+		pkg:  "./internal/rectify", run: "TestIssueScenario",
+	},
+	{
 		name: "the 收文登记簿 readable by any unit (the unit condition dropped)",
 		file: "internal/incoming/store.go",
 		from: "` WHERE i.id = ? AND i.org_id = ?`, id, a.OrgID)",
