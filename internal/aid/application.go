@@ -564,24 +564,16 @@ func (s *Service) Steps(ctx context.Context, a access.Actor, id int64) ([]Step, 
 	if _, _, err := s.load(ctx, s.DB.Q(), a, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT t.id, t.level, t.decision, t.reason, t.by_user, u.display_name, t.by_org, o.name, t.at
-		FROM aid_steps t JOIN users u ON u.id = t.by_user JOIN orgs o ON o.id = t.by_org WHERE t.application_id = ? ORDER BY t.at, t.id`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Step
-	for rows.Next() {
-		var t Step
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (t Step, err error) {
 		var at int64
-		if err := rows.Scan(&t.ID, &t.Level, &t.Decision, &t.Reason, &t.ByUser, &t.ByName, &t.ByOrg, &t.OrgName, &at); err != nil {
-			return nil, err
+		if err := row.Scan(&t.ID, &t.Level, &t.Decision, &t.Reason, &t.ByUser, &t.ByName, &t.ByOrg, &t.OrgName, &at); err != nil {
+			return t, err
 		}
 		t.At = db.FromMillis(at)
 		if t.Reason, err = s.Vault.OpenAny(sealedStepReason.Purpose(), t.Reason); err != nil {
-			return nil, fmt.Errorf("aid step %d: %w", t.ID, err)
+			return t, fmt.Errorf("aid step %d: %w", t.ID, err)
 		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+		return t, nil
+	}, `SELECT t.id, t.level, t.decision, t.reason, t.by_user, u.display_name, t.by_org, o.name, t.at
+		FROM aid_steps t JOIN users u ON u.id = t.by_user JOIN orgs o ON o.id = t.by_org WHERE t.application_id = ? ORDER BY t.at, t.id`, id)
 }

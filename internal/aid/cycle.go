@@ -327,6 +327,9 @@ func (s *Service) Quotas(ctx context.Context, a access.Actor, cycleID int64) ([]
 		set[id] = q
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	used := map[int64]int{}
 	rows, err = s.DB.Query(ctx, `SELECT district_id, COUNT(*) FROM aid_applications WHERE cycle_id = ? AND status = 'approved' GROUP BY district_id`, cycleID)
 	if err != nil {
@@ -342,6 +345,9 @@ func (s *Service) Quotas(ctx context.Context, a access.Actor, cycleID int64) ([]
 		used[id] = n
 	}
 	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []Quota
 	for _, k := range kids {
 		q, ok := set[k.ID]

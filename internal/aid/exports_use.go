@@ -142,22 +142,12 @@ func (s *Service) exportApplications(ctx context.Context, q db.Querier, a access
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Query(ctx, `SELECT `+appCols+appFrom+w.SQL()+` ORDER BY x.id`, w.Args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ExportRow
-	for rows.Next() {
-		x, v, err := scanApp(rows)
+	return db.All(ctx, q, func(row db.Scanner) (ExportRow, error) {
+		x, v, err := scanApp(row)
 		if err != nil {
-			return nil, err
+			return ExportRow{}, err
 		}
 		p, err := s.open(x.ID, v)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ExportRow{Application: x, Personal: p})
-	}
-	return out, rows.Err()
+		return ExportRow{Application: x, Personal: p}, err
+	}, `SELECT `+appCols+appFrom+w.SQL()+` ORDER BY x.id`, w.Args...)
 }

@@ -222,21 +222,12 @@ func (s *Service) files(ctx context.Context, q db.Querier, id int64) ([]File, er
 	if s.Vault == nil {
 		return nil, errNoVault
 	}
-	rows, err := q.Query(ctx, `SELECT `+fileCols+` FROM aid_files f JOIN users u ON u.id = f.uploaded_by
+	out, err := db.All(ctx, q, func(row db.Scanner) (File, error) { return s.scanFile(row) }, `SELECT `+fileCols+` FROM aid_files f JOIN users u ON u.id = f.uploaded_by
 		WHERE f.application_id = ? ORDER BY f.id`, id)
-	if err != nil {
-		return nil, err
+	if out == nil && err == nil {
+		out = []File{} // none is an empty list, not null
 	}
-	defer rows.Close()
-	out := []File{}
-	for rows.Next() {
-		f, err := s.scanFile(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 func (s *Service) scanFile(row scanner, extra ...any) (File, error) {
@@ -344,22 +335,13 @@ func (s *Service) missingDocuments(ctx context.Context, q db.Querier, x Applicat
 	if len(x.Documents) == 0 {
 		return nil, nil
 	}
-	rows, err := q.Query(ctx, `SELECT DISTINCT doc_key FROM aid_files WHERE application_id = ?`, x.ID)
+	keys, err := db.Column[string](ctx, q, `SELECT DISTINCT doc_key FROM aid_files WHERE application_id = ?`, x.ID)
 	if err != nil {
 		return nil, err
 	}
 	have := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	for _, k := range keys {
 		have[k] = true
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	p, err := s.programmeByID(ctx, q, x.ProgrammeID)
 	if err != nil {

@@ -38,23 +38,17 @@ func (s *Service) Applications(ctx context.Context, a access.Actor, f Filter) ([
 		return nil, 0, err
 	}
 	lim, largs := f.Page.SQL()
-	rows, err := s.DB.Query(ctx, `SELECT `+appCols+appFrom+w.SQL()+` ORDER BY x.updated_at DESC, x.id DESC`+lim, append(w.Args, largs...)...)
+	out, err := db.All(ctx, s.DB.Q(), func(row db.Scanner) (Application, error) {
+		x, v, err := scanApp(row)
+		if err != nil {
+			return x, err
+		}
+		return x, s.mask(&x, v)
+	}, `SELECT `+appCols+appFrom+w.SQL()+` ORDER BY x.updated_at DESC, x.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		x, v, err := scanApp(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := s.mask(&x, v); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, x)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // Count is how many applications in the actor's scope match f: the

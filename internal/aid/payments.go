@@ -197,38 +197,28 @@ func (s *Service) Payable(ctx context.Context, a access.Actor, cycleID int64) ([
 		return nil, err
 	}
 	cond, args := a.Scope().Where("x.org_path")
-	rows, err := s.DB.Query(ctx, `SELECT `+appCols+`, COALESCE(c.bank_name, ''), COALESCE(c.account, ''),
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (p Payee, err error) {
+		var raw string
+		x, v, err := scanApp(plus{row, []any{&p.BankName, &raw, &p.Failed, &p.LastNote}})
+		if err != nil {
+			return p, err
+		}
+		if err := s.mask(&x, v); err != nil {
+			return p, err
+		}
+		p.Application = x
+		if raw != "" {
+			p.HasAccount = true
+			p.Account, err = s.maskAccount(sealedAccount, x.ID, raw)
+		}
+		return p, err
+	}, `SELECT `+appCols+`, COALESCE(c.bank_name, ''), COALESCE(c.account, ''),
 		(SELECT COUNT(*) FROM aid_payment_lines f WHERE f.application_id = x.id AND f.status = 'failed'),
 		COALESCE((SELECT f.note FROM aid_payment_lines f WHERE f.application_id = x.id AND f.status = 'failed' ORDER BY f.id DESC LIMIT 1), '')`+
 		appFrom+` LEFT JOIN aid_accounts c ON c.application_id = x.id
 		WHERE x.cycle_id = ? AND x.status = 'approved' AND x.purged_at IS NULL AND `+cond+`
 		AND NOT EXISTS (SELECT 1 FROM aid_payment_lines l WHERE l.application_id = x.id AND l.status <> 'failed')
 		ORDER BY x.closed_at, x.id`, append([]any{cycleID}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Payee
-	for rows.Next() {
-		var p Payee
-		var raw string
-		x, v, err := scanApp(plus{rows, []any{&p.BankName, &raw, &p.Failed, &p.LastNote}})
-		if err != nil {
-			return nil, err
-		}
-		if err := s.mask(&x, v); err != nil {
-			return nil, err
-		}
-		p.Application = x
-		if raw != "" {
-			p.HasAccount = true
-			if p.Account, err = s.maskAccount(sealedAccount, x.ID, raw); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // plus scans a row's leading columns with scanApp's reader and hands the

@@ -198,20 +198,7 @@ func (s *Service) purgeBatch(ctx context.Context, p Programme, cutoff, now int64
 }
 
 func pick(ctx context.Context, tx *db.Tx, p Programme, cutoff int64) ([]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT x.id`+due+` ORDER BY x.closed_at, x.id LIMIT ?`, append(dueArgs(p, cutoff), PurgeBatch)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return db.Column[int64](ctx, tx, `SELECT x.id`+due+` ORDER BY x.closed_at, x.id LIMIT ?`, append(dueArgs(p, cutoff), PurgeBatch)...)
 }
 
 // blank empties the sealed columns of the picked applications of one

@@ -399,22 +399,16 @@ func List(ctx context.Context, q db.Querier, f Filter) ([]Event, int, error) {
 	if total == 0 || (page-1)*per >= total {
 		return []Event{}, total, nil
 	}
-	rows, err := q.Query(ctx, `SELECT `+columns+` FROM audit_events`+cond+
-		` ORDER BY seq DESC LIMIT ? OFFSET ?`, append(args, per, (page-1)*per)...)
+	out, err := db.All(ctx, q, func(s db.Scanner) (Event, error) {
+		var r row
+		err := r.scan(s)
+		return r.event(), err
+	}, `SELECT `+columns+` FROM audit_events`+cond+` ORDER BY seq DESC LIMIT ? OFFSET ?`, append(args, per, (page-1)*per)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("audit: list: %w", err)
 	}
-	defer rows.Close()
-	out := make([]Event, 0, per)
-	for rows.Next() {
-		var r row
-		if err := r.scan(rows); err != nil {
-			return nil, 0, fmt.Errorf("audit: list: %w", err)
-		}
-		out = append(out, r.event())
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("audit: list: %w", err)
+	if out == nil {
+		out = []Event{} // none (the page emptied since the count) is an empty list
 	}
 	return out, total, nil
 }

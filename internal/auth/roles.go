@@ -157,20 +157,7 @@ func (s *Service) RoleRequests(ctx context.Context, a access.Actor, status strin
 		where += ` AND q.target_user = ?`
 		args = append(args, targetID)
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+requestColumns+requestFrom+` WHERE `+where+` ORDER BY q.requested_at DESC, q.id DESC LIMIT 200`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []RoleRequest
-	for rows.Next() {
-		r, err := scanRequest(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.All(ctx, s.DB.Q(), scanRequest, `SELECT `+requestColumns+requestFrom+` WHERE `+where+` ORDER BY q.requested_at DESC, q.id DESC LIMIT 200`, args...)
 }
 
 // DecideRoleRequest approves or rejects a pending request. Approval takes
@@ -266,7 +253,10 @@ func (s *Service) UpgradeAccounts(ctx context.Context) (Upgrade, error) {
 	up.LeadersScheduled = int(n)
 
 	type created struct{ target, by, at int64 }
-	rows, err := s.DB.Query(ctx, `SELECT t.id, e.user_id, e.at FROM audit_events e
+	todo, err := db.All(ctx, s.DB.Q(), func(row db.Scanner) (c created, err error) {
+		err = row.Scan(&c.target, &c.by, &c.at)
+		return c, err
+	}, `SELECT t.id, e.user_id, e.at FROM audit_events e
 		JOIN users t ON t.username = e.object_id
 		JOIN users a ON a.id = e.user_id
 		WHERE e.action = 'user.create' AND e.outcome = 'ok' AND e.object_type = 'user' AND a.role = 'sysadmin'
@@ -276,19 +266,6 @@ func (s *Service) UpgradeAccounts(ctx context.Context) (Upgrade, error) {
 		ORDER BY e.seq`)
 	if err != nil {
 		return up, fmt.Errorf("finding administrator-created accounts: %w", err)
-	}
-	var todo []created
-	for rows.Next() {
-		var c created
-		if err := rows.Scan(&c.target, &c.by, &c.at); err != nil {
-			rows.Close()
-			return up, err
-		}
-		todo = append(todo, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return up, err
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		for _, c := range todo {

@@ -218,21 +218,12 @@ func (s *Service) Users(ctx context.Context, a access.Actor, f UserFilter) ([]Us
 		per = 50
 	}
 	page := max(f.Page, 1)
-	rows, err := s.DB.Query(ctx, `SELECT `+userColumns+userFrom+` WHERE `+where+` ORDER BY o.path, u.username LIMIT ? OFFSET ?`,
+	out, err := db.All(ctx, s.DB.Q(), scanUser, `SELECT `+userColumns+userFrom+` WHERE `+where+` ORDER BY o.path, u.username LIMIT ? OFFSET ?`,
 		append(args, per, (page-1)*per)...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, u)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // NewUser is the input for creating an account.

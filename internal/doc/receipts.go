@@ -86,22 +86,12 @@ func (s *Service) Receipts(ctx context.Context, a access.Actor, id int64) ([]Rec
 		q += " AND " + w
 		args = append(args, sa...)
 	}
-	rows, err := s.DB.Query(ctx, q+` ORDER BY r.kind DESC, o.path`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Receipt
-	for rows.Next() {
-		var r Receipt
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (r Receipt, err error) {
 		var at int64
-		if err := rows.Scan(&r.OrgID, &r.OrgCode, &r.OrgName, &r.Kind, &at, &r.SignerName); err != nil {
-			return nil, err
-		}
+		err = row.Scan(&r.OrgID, &r.OrgCode, &r.OrgName, &r.Kind, &at, &r.SignerName)
 		r.SignedAt = optTime(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	}, q+` ORDER BY r.kind DESC, o.path`, args...)
 }
 
 // MyReceipt is the actor's own unit's receipt of a document, if it is a

@@ -202,16 +202,9 @@ func describeTarget(t Target) string {
 // the issuer's subtree (a document goes down the tree, never sideways).
 func (s *Service) targetUnits(ctx context.Context, q db.Querier, issuer org.Org, t Target) ([]int64, error) {
 	lo, hi := access.Scope{Path: issuer.Path}.Range()
-	var rows interface {
-		Next() bool
-		Scan(...any) error
-		Close() error
-		Err() error
-	}
-	var err error
 	switch {
 	case t.Group != "":
-		rows, err = q.Query(ctx, `SELECT id FROM orgs WHERE parent_id = ? AND kind = ? AND active = 1 ORDER BY sort_key, code`, issuer.ID, string(t.Group))
+		return db.Column[int64](ctx, q, `SELECT id FROM orgs WHERE parent_id = ? AND kind = ? AND active = 1 ORDER BY sort_key, code`, issuer.ID, string(t.Group))
 	case t.Subtree:
 		var path string
 		if e := q.QueryRow(ctx, `SELECT path FROM orgs WHERE code = ? AND path > ? AND path < ? AND active = 1`, t.Unit, lo, hi).Scan(&path); e != nil {
@@ -219,21 +212,8 @@ func (s *Service) targetUnits(ctx context.Context, q db.Querier, issuer org.Org,
 		}
 		sub := access.Scope{Path: path}
 		slo, shi := sub.Range()
-		rows, err = q.Query(ctx, `SELECT id FROM orgs WHERE path >= ? AND path < ? AND active = 1 ORDER BY path`, slo, shi)
+		return db.Column[int64](ctx, q, `SELECT id FROM orgs WHERE path >= ? AND path < ? AND active = 1 ORDER BY path`, slo, shi)
 	default:
-		rows, err = q.Query(ctx, `SELECT id FROM orgs WHERE code = ? AND path > ? AND path < ? AND active = 1`, t.Unit, lo, hi)
+		return db.Column[int64](ctx, q, `SELECT id FROM orgs WHERE code = ? AND path > ? AND path < ? AND active = 1`, t.Unit, lo, hi)
 	}
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

@@ -2,7 +2,6 @@ package doc
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"strings"
 	"time"
@@ -197,30 +196,22 @@ func (s *Service) List(ctx context.Context, a access.Actor, f ListFilter) ([]Lis
 	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+from+` WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+cols+from+` WHERE `+where+` ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?`,
+	out, err := db.All(ctx, s.DB.Q(), func(row db.Scanner) (it ListItem, err error) {
+		var recv int64
+		it.Document, err = scanDoc(&multiScan{row: row, extra: []any{&it.ToOrgName, &it.ToOrgCode, &recv}})
+		it.ReceivedAt = optTime(recv)
+		return it, err
+	}, `SELECT `+cols+from+` WHERE `+where+` ORDER BY d.updated_at DESC, d.id DESC LIMIT ? OFFSET ?`,
 		append(args, per, (page-1)*per)...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []ListItem
-	for rows.Next() {
-		var it ListItem
-		var recv int64
-		scanner := multiScan{row: rows, extra: []any{&it.ToOrgName, &it.ToOrgCode, &recv}}
-		d, err := scanDoc(&scanner)
-		if err != nil {
-			return nil, 0, err
-		}
-		it.Document, it.ReceivedAt = d, optTime(recv)
-		out = append(out, it)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // multiScan appends extra destinations to a document scan.
 type multiScan struct {
-	row   *sql.Rows
+	row   db.Scanner
 	extra []any
 }
 
@@ -250,23 +241,15 @@ func (s *Service) Versions(ctx context.Context, a access.Actor, id int64) ([]Ver
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT v.version, v.data, COALESCE(u.display_name, ''), v.edited_at
-		FROM document_versions v LEFT JOIN users u ON u.id = v.edited_by WHERE v.doc_id = ? ORDER BY v.version DESC`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Version
-	for rows.Next() {
-		var v Version
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (v Version, err error) {
 		var data string
 		var at int64
-		if err := rows.Scan(&v.Version, &data, &v.EditedBy, &at); err != nil {
-			return nil, err
+		if err := row.Scan(&v.Version, &data, &v.EditedBy, &at); err != nil {
+			return v, err
 		}
 		_ = json.Unmarshal([]byte(data), &v.Fields)
 		v.EditedAt = db.FromMillis(at)
-		out = append(out, v)
-	}
-	return out, rows.Err()
+		return v, nil
+	}, `SELECT v.version, v.data, COALESCE(u.display_name, ''), v.edited_at
+		FROM document_versions v LEFT JOIN users u ON u.id = v.edited_by WHERE v.doc_id = ? ORDER BY v.version DESC`, id)
 }

@@ -243,24 +243,18 @@ func OpenMeta(k *vault.Keyring, f *File) error {
 // List returns an owner's files in order, names opened, in one query.
 // Callers check the owner is visible first.
 func (l Link) List(ctx context.Context, q db.Querier, k *vault.Keyring, owner int64) ([]File, error) {
-	rows, err := q.Query(ctx, `SELECT `+metaCols+` FROM `+l.table+` x JOIN files f ON f.id = x.file_id
-		WHERE x.`+l.owner+` = ? ORDER BY x.`+l.order, owner)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []File{}
-	for rows.Next() {
-		f, err := scanMeta(rows)
+	out, err := db.All(ctx, q, func(row db.Scanner) (File, error) {
+		f, err := scanMeta(row)
 		if err != nil {
-			return nil, err
+			return f, err
 		}
-		if err := OpenMeta(k, &f); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
+		return f, OpenMeta(k, &f)
+	}, `SELECT `+metaCols+` FROM `+l.table+` x JOIN files f ON f.id = x.file_id
+		WHERE x.`+l.owner+` = ? ORDER BY x.`+l.order, owner)
+	if out == nil && err == nil {
+		out = []File{} // none is an empty list, not null
 	}
-	return out, rows.Err()
+	return out, err
 }
 
 // Get returns one of an owner's files with its bytes, opened and checked

@@ -77,27 +77,20 @@ func (m *Mailer) Run(ctx context.Context, interval time.Duration) {
 // servers never send the same one; a failure is retried with backoff.
 func (m *Mailer) SendPending(ctx context.Context, limit int) (int, error) {
 	now := m.Now()
-	rows, err := m.DB.Query(ctx, `SELECT id, to_addr, subject, body, attempts, next_try_at FROM mail_outbox
-		WHERE status = 'pending' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?`, db.Millis(now), limit)
-	if err != nil {
-		return 0, err
-	}
 	type mail struct {
 		id                int64
 		to, subject, body string
 		attempts          int
 		nextTry           int64
 	}
-	var due []mail
-	for rows.Next() {
-		var x mail
-		if err := rows.Scan(&x.id, &x.to, &x.subject, &x.body, &x.attempts, &x.nextTry); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		due = append(due, x)
+	due, err := db.All(ctx, m.DB.Q(), func(row db.Scanner) (x mail, err error) {
+		err = row.Scan(&x.id, &x.to, &x.subject, &x.body, &x.attempts, &x.nextTry)
+		return x, err
+	}, `SELECT id, to_addr, subject, body, attempts, next_try_at FROM mail_outbox
+		WHERE status = 'pending' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?`, db.Millis(now), limit)
+	if err != nil {
+		return 0, err
 	}
-	rows.Close()
 	sent := 0
 	for _, x := range due {
 		claim, err := m.DB.Exec(ctx, `UPDATE mail_outbox SET next_try_at = ?, attempts = attempts + 1 WHERE id = ? AND next_try_at = ? AND status = 'pending'`,

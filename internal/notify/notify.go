@@ -77,7 +77,13 @@ func List(ctx context.Context, q db.Querier, a access.Actor, limit int) ([]Notif
 		unitOrg(a), a.UserID, a.UserID).Scan(&unread); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.Query(ctx, `SELECT n.id, n.kind, n.title, n.body, n.link, n.created_at,
+	out, err := db.All(ctx, q, func(row db.Scanner) (n Notification, err error) {
+		var at int64
+		var read int
+		err = row.Scan(&n.ID, &n.Kind, &n.Title, &n.Body, &n.Link, &at, &read)
+		n.CreatedAt, n.Read = db.FromMillis(at), read == 1
+		return n, err
+	}, `SELECT n.id, n.kind, n.title, n.body, n.link, n.created_at,
 		CASE WHEN r.user_id IS NULL THEN 0 ELSE 1 END
 		FROM notifications n LEFT JOIN notification_reads r ON r.notification_id = n.id AND r.user_id = ?
 		WHERE n.org_id = ? OR n.user_id = ?
@@ -85,19 +91,7 @@ func List(ctx context.Context, q db.Querier, a access.Actor, limit int) ([]Notif
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var at int64
-		var read int
-		if err := rows.Scan(&n.ID, &n.Kind, &n.Title, &n.Body, &n.Link, &at, &read); err != nil {
-			return nil, 0, err
-		}
-		n.CreatedAt, n.Read = db.FromMillis(at), read == 1
-		out = append(out, n)
-	}
-	return out, unread, rows.Err()
+	return out, unread, nil
 }
 
 // Unread counts the actor's unread notifications.

@@ -123,35 +123,27 @@ func (s *Store) HistoryOf(ctx context.Context, a access.Actor, o Org) ([]Change,
 	if !a.CanAt(access.ViewOrgs, o.Path) {
 		return nil, db.ErrNotFound
 	}
-	rows, err := s.DB.Query(ctx, `SELECT c.id, c.kind, c.old_value, c.new_value, COALESCE(c.other_org_id, 0), c.at, COALESCE(u.display_name, '')
+	out, err := db.All(ctx, s.DB.Q(), func(row db.Scanner) (c Change, err error) {
+		var at int64
+		err = row.Scan(&c.ID, &c.Kind, &c.Old, &c.New, &c.Other.ID, &at, &c.ByName)
+		c.At = db.FromMillis(at)
+		return c, err
+	}, `SELECT c.id, c.kind, c.old_value, c.new_value, COALESCE(c.other_org_id, 0), c.at, COALESCE(u.display_name, '')
 		FROM org_changes c LEFT JOIN users u ON u.id = c.by_user
 		WHERE c.org_id = ? ORDER BY c.at DESC, c.id DESC`, o.ID)
 	if err != nil {
 		return nil, err
 	}
-	var out []Change
 	var others []int64
-	for rows.Next() {
-		var c Change
-		var at int64
-		if err := rows.Scan(&c.ID, &c.Kind, &c.Old, &c.New, &c.Other.ID, &at, &c.ByName); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		c.At = db.FromMillis(at)
+	for _, c := range out {
 		if c.Other.ID != 0 {
 			others = append(others, c.Other.ID)
 		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	if len(others) == 0 {
 		return out, nil
 	}
-	list, err := scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE id IN (`+db.Marks(len(others))+`)`, db.Args(others)...))
+	list, err := db.All(ctx, s.DB.Q(), scanOrg, `SELECT `+columns+` FROM orgs WHERE id IN (`+db.Marks(len(others))+`)`, db.Args(others)...)
 	if err != nil {
 		return nil, err
 	}

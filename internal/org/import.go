@@ -294,22 +294,10 @@ func (im *Importer) insert(ctx context.Context, tx *db.Tx, fresh []newRow) error
 // concurrent inserts elsewhere never collide), above the current maximum on
 // SQLite (where the transaction holds the write lock).
 func allocateIDs(ctx context.Context, tx *db.Tx, n int) ([]int64, error) {
-	ids := make([]int64, 0, n)
 	if tx.Dialect() == db.Postgres {
-		rows, err := tx.Query(ctx, `SELECT nextval(pg_get_serial_sequence('orgs', 'id')) FROM generate_series(1, ?::int)`, n)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		return ids, rows.Err()
+		return db.Column[int64](ctx, tx, `SELECT nextval(pg_get_serial_sequence('orgs', 'id')) FROM generate_series(1, ?::int)`, n)
 	}
+	ids := make([]int64, 0, n)
 	var maxID int64
 	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM orgs`).Scan(&maxID); err != nil {
 		return nil, err

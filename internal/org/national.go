@@ -57,7 +57,7 @@ func (s *Store) EnsureNational(ctx context.Context) (Org, bool, int, error) {
 		default:
 			return err
 		}
-		others, err := scanOrgs(tx.Query(ctx, `SELECT `+columns+` FROM orgs WHERE parent_id IS NULL AND id <> ? ORDER BY code`, root.ID))
+		others, err := db.All(ctx, tx, scanOrg, `SELECT `+columns+` FROM orgs WHERE parent_id IS NULL AND id <> ? ORDER BY code`, root.ID)
 		if err != nil {
 			return err
 		}

@@ -462,7 +462,7 @@ func (s *Store) Merge(ctx context.Context, a access.Actor, code, into string) (M
 
 func (s *Store) merge(ctx context.Context, tx *db.Tx, a access.Actor, unit, target Org) (MergeResult, error) {
 	res := MergeResult{}
-	kids, err := scanOrgs(tx.Query(ctx, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, unit.ID))
+	kids, err := db.All(ctx, tx, scanOrg, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, unit.ID)
 	if err != nil {
 		return res, err
 	}

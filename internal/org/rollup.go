@@ -43,7 +43,7 @@ func (s *Store) ByPaths(ctx context.Context, q db.Querier, paths []string) (map[
 		for i, p := range paths[:n] {
 			args[i] = p
 		}
-		list, err := scanOrgs(q.Query(ctx, `SELECT `+columns+` FROM orgs WHERE path IN (`+db.Marks(n)+`)`, args...))
+		list, err := db.All(ctx, q, scanOrg, `SELECT `+columns+` FROM orgs WHERE path IN (`+db.Marks(n)+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -67,7 +67,7 @@ type RollupRow struct {
 // rows in tree order, the node's own row first, and their column totals.
 // Children without records get a row of zeros, so every child is listed.
 func (s *Store) Rollup(ctx context.Context, node Org, width int, byPath map[string][]int64) ([]RollupRow, []int64, error) {
-	kids, err := scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, node.ID))
+	kids, err := db.All(ctx, s.DB.Q(), scanOrg, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, node.ID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -92,7 +92,7 @@ func (s *Store) split(ctx context.Context, a access.Actor, code string, plan Spl
 		if !a.Scope().Contains(parent.Path) {
 			return "", ErrNotAbove // the new units would be made above the actor's scope
 		}
-		kids, err := scanOrgs(tx.Query(ctx, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, unit.ID))
+		kids, err := db.All(ctx, tx, scanOrg, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, unit.ID)
 		if err != nil {
 			return "", err
 		}

@@ -2,7 +2,6 @@ package org
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -25,22 +24,6 @@ func scanOrg(row db.Scanner) (Org, error) {
 	o.Active = active != 0
 	o.CreatedAt, o.UpdatedAt = db.FromMillis(created), db.FromMillis(updated)
 	return o, err
-}
-
-func scanOrgs(rows *sql.Rows, err error) ([]Org, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Org
-	for rows.Next() {
-		o, err := scanOrg(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
 }
 
 // ByCode returns the unit with the code if it is in the actor's scope.
@@ -74,7 +57,7 @@ func (s *Store) Children(ctx context.Context, a access.Actor, parent Org) ([]Org
 	if !a.CanAt(access.ViewOrgs, parent.Path) {
 		return nil, db.ErrNotFound
 	}
-	return scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY active DESC, sort_key, code`, parent.ID))
+	return db.All(ctx, s.DB.Q(), scanOrg, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY active DESC, sort_key, code`, parent.ID)
 }
 
 // Ancestors returns the chain from the actor's own unit down to (excluding)
@@ -100,7 +83,7 @@ func (s *Store) OnPath(ctx context.Context, q db.Querier, path string) ([]Org, e
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return scanOrgs(q.Query(ctx, `SELECT `+columns+` FROM orgs WHERE id IN (`+db.Marks(len(ids))+`) ORDER BY depth`, db.Args(ids)...))
+	return db.All(ctx, q, scanOrg, `SELECT `+columns+` FROM orgs WHERE id IN (`+db.Marks(len(ids))+`) ORDER BY depth`, db.Args(ids)...)
 }
 
 // Filter selects units for a search.
@@ -147,8 +130,8 @@ func (s *Store) Search(ctx context.Context, a access.Actor, f Filter) ([]Org, in
 		per = PerPageDefault
 	}
 	page := max(f.Page, 1)
-	list, err := scanOrgs(s.DB.Query(ctx, `SELECT `+columns+` FROM orgs WHERE `+where+
-		` ORDER BY code LIMIT ? OFFSET ?`, append(args, per, (page-1)*per)...))
+	list, err := db.All(ctx, s.DB.Q(), scanOrg, `SELECT `+columns+` FROM orgs WHERE `+where+
+		` ORDER BY code LIMIT ? OFFSET ?`, append(args, per, (page-1)*per)...)
 	return list, total, err
 }
 

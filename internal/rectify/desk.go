@@ -164,27 +164,20 @@ func (s *Service) deskVerify(ctx context.Context, a access.Actor, d *Desk) error
 	if d.VerifyTotal == 0 {
 		return nil
 	}
-	rows, err := s.DB.Query(ctx, `SELECT t.id, o.name, t.category, t.description, COALESCE(t.due_on, ''), t.status,
-		COALESCE(t.applied_at, 0) FROM problems t JOIN orgs o ON o.id = t.org_id
-		WHERE `+where+` ORDER BY t.applied_at, t.id LIMIT 10`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p DeskProblem
+	var err error
+	d.Verify, err = db.All(ctx, s.DB.Q(), func(row db.Scanner) (p DeskProblem, err error) {
 		var at int64
-		if err := rows.Scan(&p.ID, &p.OrgName, &p.Category, &p.Description, &p.DueOn, &p.Status, &at); err != nil {
-			return err
+		if err := row.Scan(&p.ID, &p.OrgName, &p.Category, &p.Description, &p.DueOn, &p.Status, &at); err != nil {
+			return p, err
 		}
 		p.CategoryLabel, p.AppliedAt = deskCategoryLabel(p.Category), time.UnixMilli(at)
 		sl := s.sealer()
-		if sl.Open(sealedDescription, p.ID, &p.Description); sl.Err != nil {
-			return sl.Err
-		}
-		d.Verify = append(d.Verify, p)
-	}
-	return rows.Err()
+		sl.Open(sealedDescription, p.ID, &p.Description)
+		return p, sl.Err
+	}, `SELECT t.id, o.name, t.category, t.description, COALESCE(t.due_on, ''), t.status,
+		COALESCE(t.applied_at, 0) FROM problems t JOIN orgs o ON o.id = t.org_id
+		WHERE `+where+` ORDER BY t.applied_at, t.id LIMIT 10`, args...)
+	return err
 }
 
 // deskCounts counts the scope's problems by category, state and colour

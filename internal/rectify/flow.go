@@ -273,32 +273,23 @@ func (s *Service) Timeline(ctx context.Context, a access.Actor, id int64) ([]Upd
 	if _, err := s.Get(ctx, a, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT u.id, u.kind, u.note, u.by_name, o.name, u.at FROM problem_updates u
+	out, err := db.All(ctx, s.DB.Q(), func(row db.Scanner) (u Update, err error) {
+		var at int64
+		if err := row.Scan(&u.ID, &u.Kind, &u.Note, &u.ByName, &u.ByOrg, &at); err != nil {
+			return u, err
+		}
+		u.At = db.FromMillis(at)
+		sl := s.sealer()
+		sl.Open(sealedNote, u.ID, &u.Note)
+		return u, sl.Err
+	}, `SELECT u.id, u.kind, u.note, u.by_name, o.name, u.at FROM problem_updates u
 		JOIN orgs o ON o.id = u.by_org WHERE u.problem_id = ? ORDER BY u.at, u.id`, id)
 	if err != nil {
 		return nil, err
 	}
-	var out []Update
 	index := map[int64]int{}
-	for rows.Next() {
-		var u Update
-		var at int64
-		if err := rows.Scan(&u.ID, &u.Kind, &u.Note, &u.ByName, &u.ByOrg, &at); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		u.At = db.FromMillis(at)
-		sl := s.sealer()
-		if sl.Open(sealedNote, u.ID, &u.Note); sl.Err != nil {
-			rows.Close()
-			return nil, sl.Err
-		}
-		index[u.ID] = len(out)
-		out = append(out, u)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	for i, u := range out {
+		index[u.ID] = i
 	}
 	frows, err := s.DB.Query(ctx, `SELECT x.update_id, f.id, f.name, f.content_type, f.size, f.created_at FROM problem_files x
 		JOIN files f ON f.id = x.file_id WHERE x.problem_id = ? AND x.update_id IS NOT NULL ORDER BY f.id`, id)

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"halfsky/internal/access"
+	"halfsky/internal/db"
 	"halfsky/internal/vocab"
 )
 
@@ -90,20 +91,14 @@ func (s *Service) List(ctx context.Context, a access.Actor, f Filter) ([]Problem
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.PerPage, (max(f.Page, 1)-1)*f.PerPage)
 	}
-	rows, err := s.DB.Query(ctx, q, args...)
+	out, err := db.All(ctx, s.DB.Q(), s.scanProblem, q, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Problem{}
-	for rows.Next() {
-		p, err := s.scanProblem(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, p)
+	if out == nil {
+		out = []Problem{} // none is an empty list, not null
 	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // VerifyCount is the length of the actor's verifier queue (0 without

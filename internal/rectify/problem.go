@@ -232,22 +232,12 @@ func (s *Service) Get(ctx context.Context, a access.Actor, id int64) (Problem, e
 }
 
 func (s *Service) reviews(ctx context.Context, q db.Querier, id int64) ([]Review, error) {
-	rows, err := q.Query(ctx, `SELECT review_on, COALESCE(done_at, 0) FROM problem_reviews WHERE problem_id = ? ORDER BY review_on`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Review
-	for rows.Next() {
-		var r Review
+	return db.All(ctx, q, func(row db.Scanner) (r Review, err error) {
 		var done int64
-		if err := rows.Scan(&r.On, &done); err != nil {
-			return nil, err
-		}
+		err = row.Scan(&r.On, &done)
 		r.DoneAt = opt(done)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	}, `SELECT review_on, COALESCE(done_at, 0) FROM problem_reviews WHERE problem_id = ? ORDER BY review_on`, id)
 }
 
 // deny records a refusal and returns access.ErrDenied.

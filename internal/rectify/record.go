@@ -196,23 +196,14 @@ func setReviews(ctx context.Context, tx *db.Tx, id int64, dates []string) error 
 	for _, d := range dates {
 		keep[d] = true
 	}
-	rows, err := tx.Query(ctx, `SELECT review_on FROM problem_reviews WHERE problem_id = ? AND done_at IS NULL`, id)
+	open, err := db.Column[string](ctx, tx, `SELECT review_on FROM problem_reviews WHERE problem_id = ? AND done_at IS NULL`, id)
 	if err != nil {
 		return err
 	}
-	var drop []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			rows.Close()
-			return err
+	for _, d := range open {
+		if keep[d] {
+			continue
 		}
-		if !keep[d] {
-			drop = append(drop, d)
-		}
-	}
-	rows.Close()
-	for _, d := range drop {
 		if _, err := tx.Exec(ctx, `DELETE FROM problem_reviews WHERE problem_id = ? AND review_on = ?`, id, d); err != nil {
 			return err
 		}

@@ -202,24 +202,14 @@ func (s *Service) groups(ctx context.Context, node org.Org, reqID int64, now tim
 	child := `SUBSTR(o.path, 1, ` + strconv.Itoa(n) + ` + ` + instr + `(SUBSTR(o.path, ` + strconv.Itoa(n+1) + `), '/'))`
 	lo, hi := access.Scope{Path: node.Path}.Range()
 	args := append(countArgs(now), reqID, lo, hi)
-	rows, err := s.DB.Query(ctx, `SELECT c.id, c.code, c.name, c.kind, c.path, g.* FROM (
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (g Group, err error) {
+		var childPath string
+		err = row.Scan(scanCounts(&g.Counts, &g.Org.ID, &g.Org.Code, &g.Org.Name, &g.Org.Kind, &g.Org.Path, &childPath)...)
+		g.Self = g.Org.ID == node.ID
+		return g, err
+	}, `SELECT c.id, c.code, c.name, c.kind, c.path, g.* FROM (
 		SELECT `+child+` AS child_path, `+countCols+countFrom+` GROUP BY `+child+`) g
 		JOIN orgs c ON c.path = g.child_path ORDER BY c.sort_key, c.code`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Group
-	for rows.Next() {
-		var g Group
-		var childPath string
-		if err := rows.Scan(scanCounts(&g.Counts, &g.Org.ID, &g.Org.Code, &g.Org.Name, &g.Org.Kind, &g.Org.Path, &childPath)...); err != nil {
-			return nil, err
-		}
-		g.Self = g.Org.ID == node.ID
-		out = append(out, g)
-	}
-	return out, rows.Err()
 }
 
 // UnitFilter selects the per-unit rows of a dashboard.
@@ -290,20 +280,11 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 		q += ` LIMIT ? OFFSET ?`
 		args = append(args, f.PerPage, (max(f.Page, 1)-1)*f.PerPage)
 	}
-	rows, err := s.DB.Query(ctx, q, args...)
+	out, err := db.All(ctx, s.DB.Q(), scanReport, q, args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var out []Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // Urge (催办) notifies every unit under the requirement that has not
@@ -323,20 +304,10 @@ func (s *Service) Urge(ctx context.Context, a access.Actor, docID, reqID int64) 
 	now := s.Now()
 	var n int
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT org_id FROM reports WHERE requirement_id = ? AND status NOT IN ('submitted', 'accepted')`, reqID)
+		ids, err := db.Column[int64](ctx, tx, `SELECT org_id FROM reports WHERE requirement_id = ? AND status NOT IN ('submitted', 'accepted')`, reqID)
 		if err != nil {
 			return err
 		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
 		n = len(ids)
 		if n == 0 {
 			return nil

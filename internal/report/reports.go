@@ -316,11 +316,8 @@ func (s *Service) SaveWith(ctx context.Context, a access.Actor, id int64, in Inp
 		status = Returned // still to be resubmitted; the reason stays visible
 	}
 	nums, _ := json.Marshal(in.Numbers)
-	args := []any{status, in.Body, string(nums)}
-	if also != nil {
-		args = append(args, txStep(also))
-	}
-	return s.update(ctx, a, r, "report.save", "", `status = ?, body = ?, numbers = ?`, args...)
+	return s.update(ctx, a, r, "report.save", "", change{set: `status = ?, body = ?, numbers = ?`,
+		args: []any{status, in.Body, string(nums)}, also: also})
 }
 
 func doneError(r Report) *apperr.Error {
@@ -345,8 +342,8 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, in Input
 	nums, _ := json.Marshal(in.Numbers)
 	now := db.Millis(s.Now())
 	// A resubmission answers the return: its reason stays in the audit log.
-	return s.update(ctx, a, r, "report.submit", "", `status = 'submitted', body = ?, numbers = ?, submitted_at = ?, submitted_by = ?, return_reason = ''`,
-		in.Body, string(nums), now, a.UserID)
+	return s.update(ctx, a, r, "report.submit", "", change{set: `status = 'submitted', body = ?, numbers = ?, submitted_at = ?, submitted_by = ?, return_reason = ''`,
+		args: []any{in.Body, string(nums), now, a.UserID}})
 }
 
 // Accept is the department's 采纳 of a submitted report.
@@ -361,7 +358,8 @@ func (s *Service) Accept(ctx context.Context, a access.Actor, id int64) error {
 	if err := s.independentOfSubmitter(ctx, a, r, "report.accept"); err != nil {
 		return err
 	}
-	return s.update(ctx, a, r, "report.accept", "", `status = 'accepted', decided_at = ?, decided_by = ?`, db.Millis(s.Now()), a.UserID)
+	return s.update(ctx, a, r, "report.accept", "", change{set: `status = 'accepted', decided_at = ?, decided_by = ?`,
+		args: []any{db.Millis(s.Now()), a.UserID}})
 }
 
 // Return sends a submitted report back with a reason; the unit is told.
@@ -382,8 +380,8 @@ func (s *Service) Return(ctx context.Context, a access.Actor, id int64, reason s
 		return apperr.Field("reason", "退回理由不能超过 500 字")
 	}
 	msg := notify.Message{Kind: "report.returned", Title: "报送被退回：" + r.RequirementName, Body: reason, Link: reportLink(r)}
-	return s.update(ctx, a, r, "report.return", "", `status = 'returned', return_reason = ?, decided_at = ?, decided_by = ?`,
-		reason, db.Millis(s.Now()), a.UserID, notifyOrg{r.OrgID, msg})
+	return s.update(ctx, a, r, "report.return", "", change{set: `status = 'returned', return_reason = ?, decided_at = ?, decided_by = ?`,
+		args: []any{reason, db.Millis(s.Now()), a.UserID}, notify: &orgNote{r.OrgID, msg}})
 }
 
 // RequestExtension asks for a later deadline, before the current one has
@@ -422,8 +420,9 @@ func (s *Service) RequestExtension(ctx context.Context, a access.Actor, id int64
 	}
 	issuer := r.IssuerOrgID
 	msg := notify.Message{Kind: "report.extension", Title: r.OrgName + "申请延期报送：" + r.RequirementName, Body: reason, Link: dashboardLink(r)}
-	return s.update(ctx, a, r, "report.extension_request", "until="+until,
-		`extension_status = 'requested', extension_until = ?, extension_reason = ?, extension_reply = ''`, until, reason, notifyOrg{issuer, msg})
+	return s.update(ctx, a, r, "report.extension_request", "until="+until, change{
+		set:  `extension_status = 'requested', extension_until = ?, extension_reason = ?, extension_reply = ''`,
+		args: []any{until, reason}, notify: &orgNote{issuer, msg}})
 }
 
 // DecideExtension grants or refuses a requested extension.
@@ -455,56 +454,50 @@ func (s *Service) DecideExtension(ctx context.Context, a access.Actor, id int64,
 			return err
 		}
 		msg := notify.Message{Kind: "report.extension", Title: "延期申请已同意：" + r.RequirementName, Body: "截止日期延至 " + r.ExtUntil, Link: reportLink(r)}
-		return s.update(ctx, a, r, "report.extension_grant", "until="+r.ExtUntil, `extension_status = 'granted', extension_reply = ?, due_at = ?`,
-			reply, db.Millis(due), notifyOrg{r.OrgID, msg})
+		return s.update(ctx, a, r, "report.extension_grant", "until="+r.ExtUntil, change{set: `extension_status = 'granted', extension_reply = ?, due_at = ?`,
+			args: []any{reply, db.Millis(due)}, notify: &orgNote{r.OrgID, msg}})
 	}
 	msg := notify.Message{Kind: "report.extension", Title: "延期申请未获同意：" + r.RequirementName, Body: reply, Link: reportLink(r)}
-	return s.update(ctx, a, r, "report.extension_refuse", "", `extension_status = 'refused', extension_reply = ?`, reply, notifyOrg{r.OrgID, msg})
+	return s.update(ctx, a, r, "report.extension_refuse", "", change{set: `extension_status = 'refused', extension_reply = ?`,
+		args: []any{reply}, notify: &orgNote{r.OrgID, msg}})
 }
 
-// notifyOrg, passed last to update, adds a notification to the same
-// transaction.
-type notifyOrg struct {
+// change is one change of a report by update: the columns it sets, and
+// what commits with it.
+type change struct {
+	set    string // the SET clause's assignments, with ? for args
+	args   []any
+	notify *orgNote              // a notification, when not nil
+	also   func(tx *db.Tx) error // runs in the transaction, when not nil
+}
+
+// orgNote is a notification to one unit.
+type orgNote struct {
 	orgID int64
 	msg   notify.Message
 }
 
-// update changes one report with its audit event (and an optional
-// notification) in one transaction; the report's version guards against
-// two people deciding at once.
-// txStep, as update's last argument, runs in update's transaction.
-type txStep func(tx *db.Tx) error
-
-func (s *Service) update(ctx context.Context, a access.Actor, r Report, action, detail, set string, args ...any) error {
-	var note *notifyOrg
-	var step txStep
-	if n := len(args); n > 0 {
-		if v, ok := args[n-1].(txStep); ok {
-			step, args = v, args[:n-1]
-		}
-	}
-	if n := len(args); n > 0 {
-		if v, ok := args[n-1].(notifyOrg); ok {
-			note, args = &v, args[:n-1]
-		}
-	}
+// update makes change c to one report with its audit event (and c's
+// notification and step) in one transaction; the report's version guards
+// against two people deciding at once.
+func (s *Service) update(ctx context.Context, a access.Actor, r Report, action, detail string, c change) error {
 	now := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		q := append(append([]any{}, args...), db.Millis(now), r.ID, r.Version)
-		res, err := tx.Exec(ctx, `UPDATE reports SET `+set+`, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, q...)
+		q := append(append([]any{}, c.args...), db.Millis(now), r.ID, r.Version)
+		res, err := tx.Exec(ctx, `UPDATE reports SET `+c.set+`, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, q...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(http.StatusConflict, "changed", "该报送刚被他人修改，请刷新后再试")
 		}
-		if note != nil {
-			if err := notify.ToOrgs(ctx, tx, []int64{note.orgID}, note.msg, now); err != nil {
+		if c.notify != nil {
+			if err := notify.ToOrgs(ctx, tx, []int64{c.notify.orgID}, c.notify.msg, now); err != nil {
 				return err
 			}
 		}
-		if step != nil {
-			if err := step(tx); err != nil {
+		if c.also != nil {
+			if err := c.also(tx); err != nil {
 				return err
 			}
 		}
@@ -526,40 +519,14 @@ func (s *Service) Todo(ctx context.Context, a access.Actor) ([]Report, error) {
 	if !a.Can(access.ReceiveDocs) {
 		return nil, nil
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+reportColumns+reportFrom+`
+	return db.All(ctx, s.DB.Q(), scanReport, `SELECT `+reportColumns+reportFrom+`
 		WHERE rp.org_id = ? AND rp.status IN ('pending', 'draft', 'returned') ORDER BY rp.due_at, rp.id LIMIT 100`, a.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // ForDocument returns the actor's own unit's reports under a document
 // (one per requirement), for the document page.
 func (s *Service) ForDocument(ctx context.Context, a access.Actor, docID int64) ([]Report, error) {
-	rows, err := s.DB.Query(ctx, `SELECT `+reportColumns+reportFrom+` WHERE rq.doc_id = ? AND rp.org_id = ? ORDER BY rq.id`, docID, a.OrgID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.All(ctx, s.DB.Q(), scanReport, `SELECT `+reportColumns+reportFrom+` WHERE rq.doc_id = ? AND rp.org_id = ? ORDER BY rq.id`, docID, a.OrgID)
 }
 
 // Attach stores a file with the unit's report (before it is submitted).

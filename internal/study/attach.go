@@ -57,19 +57,13 @@ func (s *Service) ForReport(ctx context.Context, a access.Actor, reportID int64)
 	}
 	mine := rep.OrgID == a.OrgID && a.Can(access.ViewWork)
 	rs.CanAttach = mine && a.Can(access.RecordWork) && !rep.Done()
-	rows, err := s.DB.Query(ctx, `SELECT activity_id FROM report_study WHERE report_id = ?`, reportID)
+	attached, err := db.Column[int64](ctx, s.DB.Q(), `SELECT activity_id FROM report_study WHERE report_id = ?`, reportID)
 	if err != nil {
 		return ReportStudy{}, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return ReportStudy{}, err
-		}
+	for _, id := range attached {
 		rs.Attached[id] = true
 	}
-	rows.Close()
 	if mine {
 		rs.Activities, err = s.query(ctx, `SELECT `+activityColumns+activityFrom+` WHERE s.org_id = ? AND s.held_on >= ?
 			ORDER BY s.held_on DESC, s.id DESC LIMIT 500`, rep.OrgID, rs.Since)

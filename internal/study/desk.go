@@ -126,22 +126,15 @@ func (s *Service) deskMonths(ctx context.Context, a access.Actor, months []strin
 // deskLatest lists the scope's 5 newest activities.
 func (s *Service) deskLatest(ctx context.Context, a access.Actor, d *Desk) error {
 	where, args := a.Scope().Where("t.org_path")
-	rows, err := s.DB.Query(ctx, `SELECT t.id, o.name, t.kind, t.held_on, t.topic, t.participants
+	var err error
+	d.Latest, err = db.All(ctx, s.DB.Q(), func(row db.Scanner) (x DeskActivity, err error) {
+		err = row.Scan(&x.ID, &x.OrgName, &x.Kind, &x.HeldOn, &x.Topic, &x.Participants)
+		x.KindLabel = DeskKindLabel(x.Kind)
+		return x, err
+	}, `SELECT t.id, o.name, t.kind, t.held_on, t.topic, t.participants
 		FROM study_activities t JOIN orgs o ON o.id = t.org_id
 		WHERE `+where+` ORDER BY t.held_on DESC, t.id DESC LIMIT 5`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x DeskActivity
-		if err := rows.Scan(&x.ID, &x.OrgName, &x.Kind, &x.HeldOn, &x.Topic, &x.Participants); err != nil {
-			return err
-		}
-		x.KindLabel = DeskKindLabel(x.Kind)
-		d.Latest = append(d.Latest, x)
-	}
-	return rows.Err()
+	return err
 }
 
 // DeskByChild counts, per child of node (or node itself), the activities

@@ -49,23 +49,13 @@ func (s *Service) LinkableDocs(ctx context.Context, a access.Actor) ([]LinkedDoc
 		return nil, nil
 	}
 	where, args := docSource(ids)
-	rows, err := s.DB.Query(ctx, `SELECT d.id, d.number, d.title, COALESCE(d.issued_at, 0) FROM documents d WHERE `+where+`
-		ORDER BY d.issued_at DESC, d.id DESC LIMIT 100`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []LinkedDoc
-	for rows.Next() {
-		var d LinkedDoc
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (d LinkedDoc, err error) {
 		var at int64
-		if err := rows.Scan(&d.ID, &d.Number, &d.Title, &at); err != nil {
-			return nil, err
-		}
+		err = row.Scan(&d.ID, &d.Number, &d.Title, &at)
 		d.IssuedAt = db.FromMillis(at)
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return d, err
+	}, `SELECT d.id, d.number, d.title, COALESCE(d.issued_at, 0) FROM documents d WHERE `+where+`
+		ORDER BY d.issued_at DESC, d.id DESC LIMIT 100`, args...)
 }
 
 // linkable reports whether the actor's unit may link the document.

@@ -8,6 +8,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
+	"halfsky/internal/db"
 )
 
 // Filter selects activities for the feed, its export and the API.
@@ -96,18 +97,9 @@ func (s *Service) List(ctx context.Context, a access.Actor, f Filter) ([]Activit
 }
 
 func (s *Service) query(ctx context.Context, q string, args ...any) ([]Activity, error) {
-	rows, err := s.DB.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
+	out, err := db.All(ctx, s.DB.Q(), scanActivity, q, args...)
+	if out == nil && err == nil {
+		out = []Activity{} // none is an empty list, not null
 	}
-	defer rows.Close()
-	out := []Activity{}
-	for rows.Next() {
-		x, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return out, err
 }

@@ -152,25 +152,15 @@ func rotateBatch(ctx context.Context, d *db.DB, k *Keyring, c Column, plainOnly 
 	upd := `UPDATE ` + c.Table + ` SET ` + c.Name + ` = ? WHERE ` + c.Key + ` = ? AND ` + c.Name + ` = ?`
 	var n int
 	err := d.InTx(ctx, func(tx *db.Tx) error {
-		rows, err := tx.Query(ctx, sel, *after, mark, limit)
-		if err != nil {
-			return err
-		}
 		type item struct {
 			key    int64
 			sealed string
 		}
-		var items []item
-		for rows.Next() {
-			var it item
-			if err := rows.Scan(&it.key, &it.sealed); err != nil {
-				rows.Close()
-				return err
-			}
-			items = append(items, it)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		items, err := db.All(ctx, tx, func(row db.Scanner) (it item, err error) {
+			err = row.Scan(&it.key, &it.sealed)
+			return it, err
+		}, sel, *after, mark, limit)
+		if err != nil {
 			return err
 		}
 		for _, it := range items {

@@ -218,24 +218,17 @@ func (s *Service) deskHandovers(ctx context.Context, a access.Actor, _ deskDays,
 	if d.HandoversTotal == 0 {
 		return nil
 	}
-	rows, err := s.DB.Query(ctx, `SELECT h.id, h.need_id, n.category, n.urgency, f.name, h.sent_at
-		FROM need_handovers h JOIN needs n ON n.id = h.need_id JOIN orgs f ON f.id = h.from_org_id
-		WHERE h.to_org_id = ? AND h.status = 'pending' ORDER BY h.sent_at, h.id LIMIT 10`, a.OrgID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var h DeskHandover
+	var err error
+	d.Handovers, err = db.All(ctx, s.DB.Q(), func(row db.Scanner) (h DeskHandover, err error) {
 		var at int64
-		if err := rows.Scan(&h.ID, &h.NeedID, &h.Category, &h.Urgency, &h.FromName, &at); err != nil {
-			return err
-		}
+		err = row.Scan(&h.ID, &h.NeedID, &h.Category, &h.Urgency, &h.FromName, &at)
 		h.SentAt = time.UnixMilli(at)
 		h.CategoryLabel, h.UrgencyLabel = deskLabel(deskCategories, h.Category), deskUrgencies[h.Urgency]
-		d.Handovers = append(d.Handovers, h)
-	}
-	return rows.Err()
+		return h, err
+	}, `SELECT h.id, h.need_id, n.category, n.urgency, f.name, h.sent_at
+		FROM need_handovers h JOIN needs n ON n.id = h.need_id JOIN orgs f ON f.id = h.from_org_id
+		WHERE h.to_org_id = ? AND h.status = 'pending' ORDER BY h.sent_at, h.id LIMIT 10`, a.OrgID)
+	return err
 }
 
 // deskMonthIndex maps YYYY-MM to its place in the trend, filling the
@@ -376,24 +369,14 @@ func (s *Service) deskQuotas(ctx context.Context, a access.Actor, days deskDays,
 		args = append(args, p)
 	}
 	args = append(args, days.today)
-	rows, err := s.DB.Query(ctx, `SELECT q.id, q.title, q.metric, q.target, q.starts_on, q.ends_on FROM quotas q
+	list, err := db.All(ctx, s.DB.Q(), func(row db.Scanner) (q DeskQuota, err error) {
+		err = row.Scan(&q.ID, &q.Title, &q.Metric, &q.Target, &q.StartsOn, &q.EndsOn)
+		q.MetricLabel = deskMetrics[q.Metric]
+		return q, err
+	}, `SELECT q.id, q.title, q.metric, q.target, q.starts_on, q.ends_on FROM quotas q
 		WHERE q.org_path IN (?`+strings.Repeat(", ?", len(paths)-1)+`) AND q.ends_on >= ?
 		ORDER BY q.ends_on, q.id`, args...)
 	if err != nil {
-		return err
-	}
-	var list []DeskQuota
-	for rows.Next() {
-		var q DeskQuota
-		if err := rows.Scan(&q.ID, &q.Title, &q.Metric, &q.Target, &q.StartsOn, &q.EndsOn); err != nil {
-			rows.Close()
-			return err
-		}
-		q.MetricLabel = deskMetrics[q.Metric]
-		list = append(list, q)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for i := range list {

@@ -236,20 +236,11 @@ func (s *Service) Handovers(ctx context.Context, a access.Actor, needID int64) (
 	if _, err := s.need(ctx, s.DB.Q(), a, needID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+handCols+handFrom+` WHERE h.need_id = ? ORDER BY h.sent_at, h.id`, needID)
-	if err != nil {
-		return nil, err
+	out, err := db.All(ctx, s.DB.Q(), s.scanHandover, `SELECT `+handCols+handFrom+` WHERE h.need_id = ? ORDER BY h.sent_at, h.id`, needID)
+	if out == nil && err == nil {
+		out = []Handover{} // none is an empty list, not null
 	}
-	defer rows.Close()
-	out := []Handover{}
-	for rows.Next() {
-		h, err := s.scanHandover(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // MayDecide reports whether the actor answers the pending hand-over h: a

@@ -463,19 +463,16 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 		return nil, 0, err
 	}
 	lim, largs := f.Page.SQL()
-	rows, err := s.DB.Query(ctx, `SELECT `+needListCols+needFrom+w.SQL()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.Args, largs...)...)
+	out, err := db.All(ctx, s.DB.Q(), func(row db.Scanner) (Need, error) {
+		n, err := s.scanNeed(row)
+		n.conceal()
+		return n, err
+	}, `SELECT `+needListCols+needFrom+w.SQL()+` ORDER BY n.recorded_on DESC, n.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Need{}
-	for rows.Next() {
-		n, err := s.scanNeed(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		n.conceal()
-		out = append(out, n)
+	if out == nil {
+		out = []Need{} // none is an empty list, not null
 	}
-	return out, total, rows.Err()
+	return out, total, nil
 }

@@ -165,20 +165,11 @@ func (s *Service) Quotas(ctx context.Context, a access.Actor) ([]Quota, error) {
 		return nil, err
 	}
 	cond, args := quotaScope(a)
-	rows, err := s.DB.Query(ctx, `SELECT `+quotaCols+quotaFrom+` WHERE `+cond+` ORDER BY q.ends_on DESC, q.id DESC`, args...)
-	if err != nil {
-		return nil, err
+	out, err := db.All(ctx, s.DB.Q(), scanQuota, `SELECT `+quotaCols+quotaFrom+` WHERE `+cond+` ORDER BY q.ends_on DESC, q.id DESC`, args...)
+	if out == nil && err == nil {
+		out = []Quota{} // none is an empty list, not null
 	}
-	defer rows.Close()
-	out := []Quota{}
-	for rows.Next() {
-		q, err := scanQuota(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // CadreProgress is one cadre's way towards a quota.
@@ -277,21 +268,11 @@ func (s *Service) MyQuotas(ctx context.Context, a access.Actor) ([]MyQuota, erro
 		return nil, nil
 	}
 	today := s.Today()
-	rows, err := s.DB.Query(ctx, `SELECT `+quotaCols+quotaFrom+` WHERE q.org_path IN (`+db.Marks(len(up))+`)
+	qs, err := db.All(ctx, s.DB.Q(), scanQuota, `SELECT `+quotaCols+quotaFrom+` WHERE q.org_path IN (`+db.Marks(len(up))+`)
 		AND q.starts_on <= ? AND q.ends_on >= ? ORDER BY q.ends_on, q.id`, append(up, today, today)...)
 	if err != nil {
 		return nil, err
 	}
-	var qs []Quota
-	for rows.Next() {
-		q, err := scanQuota(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		qs = append(qs, q)
-	}
-	rows.Close()
 	out := []MyQuota{}
 	for _, q := range qs {
 		var v int

@@ -64,25 +64,15 @@ func indexer(table, purpose string, a, b vault.Column) func(context.Context, *db
 	return func(ctx context.Context, d *db.DB, k *vault.Keyring) (int, error) {
 		n := 0
 		err := d.InTx(ctx, func(tx *db.Tx) error {
-			rows, err := tx.Query(ctx, `SELECT id, `+a.Name+`, `+b.Name+` FROM `+table+` WHERE search_terms = '' ORDER BY id LIMIT 500`)
-			if err != nil {
-				return err
-			}
 			type row struct {
 				id   int64
 				a, b string
 			}
-			var todo []row
-			for rows.Next() {
-				var r row
-				if err := rows.Scan(&r.id, &r.a, &r.b); err != nil {
-					rows.Close()
-					return err
-				}
-				todo = append(todo, r)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
+			todo, err := db.All(ctx, tx, func(s db.Scanner) (r row, err error) {
+				err = s.Scan(&r.id, &r.a, &r.b)
+				return r, err
+			}, `SELECT id, `+a.Name+`, `+b.Name+` FROM `+table+` WHERE search_terms = '' ORDER BY id LIMIT 500`)
+			if err != nil {
 				return err
 			}
 			sl := &vault.Fields{K: k}

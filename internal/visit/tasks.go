@@ -264,22 +264,13 @@ func (s *Service) Owners(ctx context.Context, a access.Actor, orgID int64) ([]Op
 	if err != nil || !a.CanAt(access.ViewWork, o.Path) {
 		return nil, db.ErrNotFound
 	}
-	rows, err := s.DB.Query(ctx, `SELECT id, display_name FROM users WHERE (org_id = ? OR id = ?) AND disabled = 0
-		AND role IN ('leader', 'staff') ORDER BY id`, orgID, a.UserID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Option
-	for rows.Next() {
+	return db.All(ctx, s.DB.Q(), func(row db.Scanner) (Option, error) {
 		var id int64
 		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out = append(out, Option{Key: ids(id), Label: name})
-	}
-	return out, rows.Err()
+		err := row.Scan(&id, &name)
+		return Option{Key: ids(id), Label: name}, err
+	}, `SELECT id, display_name FROM users WHERE (org_id = ? OR id = ?) AND disabled = 0
+		AND role IN ('leader', 'staff') ORDER BY id`, orgID, a.UserID)
 }
 
 var taskCols = `t.id, COALESCE(t.need_id, 0), COALESCE(n.summary, ''), t.org_id, o.code, o.name, t.org_path, t.title, t.detail,
@@ -597,18 +588,9 @@ func (s *Service) taskPart(ctx context.Context, cols string, w db.Where, limit, 
 		query += ` LIMIT ? OFFSET ?`
 		args = append(args, limit, offset)
 	}
-	rows, err := s.DB.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
+	out, err := db.All(ctx, s.DB.Q(), s.scanTask, query, args...)
+	if out == nil && err == nil {
+		out = []Task{} // none is an empty list, not null
 	}
-	defer rows.Close()
-	out := []Task{}
-	for rows.Next() {
-		t, err := s.scanTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, err
 }

@@ -339,20 +339,14 @@ func (s *Service) Visits(ctx context.Context, a access.Actor, f VisitFilter) ([]
 	if f.Full {
 		cols = visitCols
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+cols+visitFrom+w.SQL()+` ORDER BY v.visited_on DESC, v.id DESC`+lim, append(w.Args, largs...)...)
+	out, err := db.All(ctx, s.DB.Q(), s.scanVisit, `SELECT `+cols+visitFrom+w.SQL()+` ORDER BY v.visited_on DESC, v.id DESC`+lim, append(w.Args, largs...)...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	out := []Visit{}
-	for rows.Next() {
-		v, err := s.scanVisit(rows)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, v)
+	if out == nil {
+		out = []Visit{} // none is an empty list, not null
 	}
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 func likeEscape(s string) string {

@@ -1,7 +1,3 @@
-// Package report is 督办/报送: what the units a document went to must report
-// back, to which department and by when; each unit's report from draft to
-// acceptance; extensions; 催办; and the sender's view of who has and who has
-// not reported, rolled up by tree level.
 package report
 
 import (
@@ -207,20 +203,7 @@ func (s *Service) Requirements(ctx context.Context, a access.Actor, docID int64)
 	if _, err := s.Docs.Get(ctx, a, docID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Query(ctx, `SELECT `+reqColumns+` FROM requirements WHERE doc_id = ? ORDER BY id`, docID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Requirement
-	for rows.Next() {
-		r, err := scanRequirement(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return db.All(ctx, s.DB.Q(), scanRequirement, `SELECT `+reqColumns+` FROM requirements WHERE doc_id = ? ORDER BY id`, docID)
 }
 
 // Requirement returns one requirement of a document the actor may see.
@@ -254,24 +237,17 @@ func (s *Service) OnReceive(ctx context.Context, tx *db.Tx, docID, orgID int64, 
 // OnIssue creates a pending report for every main recipient of every
 // requirement of the document; it runs in the issuing transaction.
 func (s *Service) OnIssue(ctx context.Context, tx *db.Tx, d doc.Document) error {
-	rows, err := tx.Query(ctx, `SELECT id, due_date FROM requirements WHERE doc_id = ?`, d.ID)
-	if err != nil {
-		return err
-	}
 	type req struct {
 		id  int64
 		due string
 	}
-	var reqs []req
-	for rows.Next() {
-		var r req
-		if err := rows.Scan(&r.id, &r.due); err != nil {
-			rows.Close()
-			return err
-		}
-		reqs = append(reqs, r)
+	reqs, err := db.All(ctx, tx, func(row db.Scanner) (r req, err error) {
+		err = row.Scan(&r.id, &r.due)
+		return r, err
+	}, `SELECT id, due_date FROM requirements WHERE doc_id = ?`, d.ID)
+	if err != nil {
+		return err
 	}
-	rows.Close()
 	for _, r := range reqs {
 		due, err := DueAt(r.due)
 		if err != nil {
