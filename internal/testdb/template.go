@@ -48,7 +48,7 @@ func buildSQLiteImage() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := d.Migrate(ctx); err == nil {
+	if _, err = d.Migrate(ctx); err == nil {
 		// Fold the write-ahead log into the file, so the file alone is
 		// the whole database.
 		_, err = d.Exec(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
