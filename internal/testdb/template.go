@@ -72,13 +72,7 @@ var pgTpl struct {
 // returns its URL; the database is dropped after the test.
 func postgresClone(t testing.TB) string {
 	t.Helper()
-	base := PostgresURL()
-	if base == "" {
-		if Required() {
-			t.Fatal("HALFSKY_TEST_POSTGRES_URL is not set: run the suite with `make test`")
-		}
-		t.Skip("no PostgreSQL test cluster (HALFSKY_TEST_POSTGRES_URL); `make test` starts one")
-	}
+	base := clusterURL(t)
 	pgTpl.once.Do(func() { pgTpl.name, pgTpl.err = postgresTemplate(base) })
 	if pgTpl.err != nil {
 		t.Fatal(pgTpl.err)

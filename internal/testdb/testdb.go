@@ -88,12 +88,9 @@ func PostgresEmpty(t testing.TB) *db.DB {
 	return d
 }
 
-// PostgresEmptyURL creates a private, empty database in the test cluster
-// and returns its URL (for code that opens its own connections, like the
-// command line, or runs pg_dump: a database of its own, so nothing the
-// other tests create or drop at the same time is in it). The database is
-// dropped after the test.
-func PostgresEmptyURL(t testing.TB) string {
+// clusterURL is the test cluster's URL; without one the test skips, or
+// fails when Required.
+func clusterURL(t testing.TB) string {
 	t.Helper()
 	base := PostgresURL()
 	if base == "" {
@@ -102,6 +99,17 @@ func PostgresEmptyURL(t testing.TB) string {
 		}
 		t.Skip("no PostgreSQL test cluster (HALFSKY_TEST_POSTGRES_URL); `make test` starts one")
 	}
+	return base
+}
+
+// PostgresEmptyURL creates a private, empty database in the test cluster
+// and returns its URL (for code that opens its own connections, like the
+// command line, or runs pg_dump: a database of its own, so nothing the
+// other tests create or drop at the same time is in it). The database is
+// dropped after the test.
+func PostgresEmptyURL(t testing.TB) string {
+	t.Helper()
+	base := clusterURL(t)
 	ctx := context.Background()
 	name := "e_" + randHex(8)
 	if err := adminExec(ctx, base, "CREATE DATABASE "+name); err != nil {
