@@ -18,7 +18,8 @@ type handler struct {
 	tpl  *Renderer
 }
 
-// Register adds every HTML route to mux: the whole route table is here.
+// Register adds every HTML route to mux: the whole route table starts
+// here, one function for each area.
 func Register(mux httpx.Mux, deps app.Services) error {
 	tpl, err := NewRenderer()
 	if err != nil {
@@ -32,7 +33,32 @@ func Register(mux httpx.Mux, deps app.Services) error {
 		http.Redirect(w, r, mustStatic("favicon.svg"), http.StatusMovedPermanently)
 	})
 
-	// Signing in and out.
+	h.sessionRoutes(mux)
+
+	// The work.
+	mux.Handle("GET /{$}", h.signedIn(h.home))
+	h.orgRoutes(mux)
+	h.accountRoutes(mux)
+	h.docRoutes(mux)
+	h.reportRoutes(mux)
+
+	// The notice's work lines, each in its own file family:
+	// 学习 (study*.go), 下基层访妇情办实事 (visits*.go, needs*.go, tasks*.go)
+	// and 问题整改台账 (problems*.go).
+	h.studyRoutes(mux)
+	h.visitRoutes(mux)
+	h.problemRoutes(mux)
+	h.aidRoutes(mux)
+
+	// Anything else is a Chinese 404 page.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.tpl.Error(w, r, http.StatusNotFound, "")
+	})
+	return nil
+}
+
+// sessionRoutes: signing in and out, and the second factor.
+func (h *handler) sessionRoutes(mux httpx.Mux) {
 	mux.HandleFunc("GET /login", h.loginPage)
 	mux.HandleFunc("POST /login", h.loginSubmit)
 	mux.HandleFunc("GET /login/otp", h.otpPage)
@@ -41,14 +67,18 @@ func Register(mux httpx.Mux, deps app.Services) error {
 	mux.Handle("POST /logout/all", h.signedIn(h.logoutAll))
 	mux.Handle("GET /totp/setup", h.pending(h.totpSetupPage))
 	mux.Handle("POST /totp/setup", h.pending(h.totpSetupSubmit))
+}
 
-	// The work.
-	mux.Handle("GET /{$}", h.signedIn(h.home))
+// orgRoutes: the federation tree and its 区划调整.
+func (h *handler) orgRoutes(mux httpx.Mux) {
 	mux.Handle("GET /org", h.can(access.ViewOrgs, h.orgRoot))
 	mux.Handle("GET /org/search", h.can(access.ViewOrgs, h.orgSearch))
 	mux.Handle("GET /org/{code}", h.can(access.ViewOrgs, h.orgShow))
 	mux.Handle("POST /org/{code}/{action}", h.can(access.ReshapeTree, h.orgReshape)) // move merge split rename recode deactivate
+}
 
+// accountRoutes: accounts, administrator role requests, one's own profile, the audit log.
+func (h *handler) accountRoutes(mux httpx.Mux) {
 	mux.Handle("GET /users", h.can(access.ViewUsers, h.usersList))
 	mux.Handle("GET /users/new", h.can(access.ManageUsers, h.userNew))
 	mux.Handle("POST /users", h.can(access.ManageUsers, h.userCreate))
@@ -64,8 +94,11 @@ func Register(mux httpx.Mux, deps app.Services) error {
 	mux.Handle("POST /profile/recovery-codes", h.signedIn(h.profileRecoveryCodes))
 
 	mux.Handle("GET /audit", h.can(access.ReadAudit, h.auditList))
+}
 
-	// 公文: the list, drafting, the workflow, attachments, requirements.
+// docRoutes: 公文 — the list, drafting, import, 收文登记, the workflow,
+// attachments, requirements and the sender's 督办 dashboard.
+func (h *handler) docRoutes(mux httpx.Mux) {
 	mux.Handle("GET /docs", h.can(access.ViewDocs, h.docsList))
 	mux.Handle("GET /docs/new", h.can(access.DraftDocs, h.docNew))
 	mux.Handle("POST /docs", h.can(access.DraftDocs, h.docCreate))
@@ -87,8 +120,8 @@ func Register(mux httpx.Mux, deps app.Services) error {
 	mux.Handle("POST /docs/{id}/edit", h.can(access.ViewDocs, httpx.ID(h.docUpdate)))
 	mux.Handle("POST /docs/{id}/{action}", h.can(access.ViewDocs, httpx.ID(h.docAction))) // submit review sign issue receive correct
 	mux.HandleUpload("POST /docs/{id}/files", h.can(access.ViewDocs, httpx.ID(h.docFileUpload)))
-	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Docs)))
-	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Docs, "/docs/", "/edit")))
+	mux.Handle("GET /docs/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(h.deps.Docs)))
+	mux.Handle("POST /docs/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(h.deps.Docs, "/docs/", "/edit")))
 	mux.Handle("POST /docs/{id}/requirements", h.can(access.ViewDocs, httpx.ID(h.reqAdd)))
 	mux.Handle("POST /docs/{id}/requirements/{rid}/delete", h.can(access.ViewDocs, httpx.IDs("rid", h.reqRemove)))
 	// 督办: the sender's dashboard of one requirement.
@@ -96,34 +129,22 @@ func Register(mux httpx.Mux, deps app.Services) error {
 	mux.Handle("GET /docs/{id}/requirements/{rid}/export.xlsx", h.can(access.ViewDocs, httpx.IDs("rid", h.dashboardExport)))
 	mux.Handle("POST /docs/{id}/requirements/{rid}/urge", h.can(access.ViewDocs, httpx.IDs("rid", h.dashboardUrge)))
 	mux.Handle("POST /docs/{id}/requirements/{rid}/reports/{rpid}/{action}", h.can(access.ViewDocs, reportIDs(h.dashboardDecide))) // accept return grant refuse
+}
 
-	// 报送: a unit's reports.
+// reportRoutes: 报送, a unit's reports, and the notifications about them.
+func (h *handler) reportRoutes(mux httpx.Mux) {
 	mux.Handle("GET /reports/todo", h.can(access.ViewDocs, h.reportsTodo))
 	mux.Handle("GET /reports/{id}", h.can(access.ViewDocs, httpx.ID(h.reportShow)))
 	mux.Handle("POST /reports/{id}", h.can(access.ViewDocs, httpx.ID(h.reportSave)))
 	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, httpx.ID(h.reportExtension)))
 	mux.HandleUpload("POST /reports/{id}/files", h.can(access.ViewDocs, httpx.ID(h.reportFileUpload)))
-	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(deps.Reports)))
-	mux.Handle("POST /reports/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(deps.Reports, "/reports/", "#report-files")))
+	mux.Handle("GET /reports/{id}/files/{fid}", h.can(access.ViewDocs, h.fileGet(h.deps.Reports)))
+	mux.Handle("POST /reports/{id}/files/{fid}/delete", h.can(access.ViewDocs, h.fileRemove(h.deps.Reports, "/reports/", "#report-files")))
 	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, httpx.ID(h.reportDecide))) // accept return grant refuse
 
 	// Notifications are about documents and reports: the business roles'.
 	mux.Handle("GET /notices", h.can(access.ViewDocs, h.notices))
 	mux.Handle("POST /notices/read", h.can(access.ViewDocs, h.noticesRead))
-
-	// The notice's work lines, each in its own file family:
-	// 学习 (study*.go), 下基层访妇情办实事 (visits*.go, needs*.go, tasks*.go)
-	// and 问题整改台账 (problems*.go).
-	h.studyRoutes(mux)
-	h.visitRoutes(mux)
-	h.problemRoutes(mux)
-	h.aidRoutes(mux)
-
-	// Anything else is a Chinese 404 page.
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.tpl.Error(w, r, http.StatusNotFound, "")
-	})
-	return nil
 }
 
 // nav is the navigation a role sees: only modules that exist and that the
