@@ -64,9 +64,8 @@ func Start(t testing.TB, d *db.DB) *App {
 }
 
 // seedDemo is the demo tree and its accounts (the seed's first steps),
-// with cheap password hashes.
+// with the cheap password hashes this package's init sets.
 func seedDemo(ctx context.Context, d *db.DB) error {
-	auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1}
 	_, err := demo.Seed(ctx, auth.NewService(d, &org.Store{DB: d}), Password, true)
 	return err
 }
