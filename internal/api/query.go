@@ -1,13 +1,15 @@
 package api
 
 import (
-	"halfsky/internal/apperr"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"halfsky/internal/apperr"
+	"halfsky/internal/db"
 )
 
 // The query reader: list handlers read their parameters through it and
@@ -73,10 +75,6 @@ func (q *query) err() error {
 	return apperr.Invalid(q.fields)
 }
 
-// shanghai is China Standard Time (no daylight saving since 1991); bare
-// dates in filters are days in it.
-var shanghai = time.FixedZone("CST", 8*60*60)
-
 // when parses a time filter: RFC 3339, or a date (YYYY-MM-DD, a day in
 // China Standard Time; for "to" the whole day is included).
 func (q *query) when(name string, endOfDay bool) time.Time {
@@ -87,7 +85,7 @@ func (q *query) when(name string, endOfDay bool) time.Time {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC()
 	}
-	if t, err := time.ParseInLocation(time.DateOnly, s, shanghai); err == nil {
+	if t, err := time.ParseInLocation(time.DateOnly, s, db.Shanghai); err == nil {
 		if endOfDay {
 			t = t.AddDate(0, 0, 1)
 		}

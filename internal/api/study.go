@@ -7,6 +7,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
+	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
 	"halfsky/internal/study"
@@ -212,7 +213,7 @@ func toStatRow(x study.StatRow) statRowJSON {
 func (h *handler) studyStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	under := q.text("under", 40)
-	year := q.number("year", h.deps.Study.Now().In(shanghai).Year(), 2000, 2100)
+	year := q.number("year", h.deps.Study.Now().In(db.Shanghai).Year(), 2000, 2100)
 	if err := q.err(); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
 	"halfsky/internal/doc"
 	"halfsky/internal/docimport"
 	"halfsky/internal/org"
@@ -91,7 +92,7 @@ func (l *loop) actor(username, name, code string, role access.Role) (access.Acto
 }
 
 func beijing(y int, m time.Month, d, h, min int) time.Time {
-	return time.Date(y, m, d, h, min, 0, 0, time.FixedZone("CST", 8*3600))
+	return time.Date(y, m, d, h, min, 0, 0, db.Shanghai)
 }
 
 func (l *loop) issueNotice() (doc.Document, report.Requirement, error) {
@@ -130,7 +131,7 @@ func (l *loop) issueNotice() (doc.Document, report.Requirement, error) {
 	if err != nil {
 		return doc.Document{}, report.Requirement{}, err
 	}
-	due := l.now.In(time.FixedZone("CST", 8*3600)).AddDate(0, 0, -2).Format("2006-01-02")
+	due := l.now.In(db.Shanghai).AddDate(0, 0, -2).Format("2006-01-02")
 	req, err := l.reps.AddRequirement(ctx, staff, d.ID, report.RequirementInput{
 		Title: "学习贯彻情况", Department: "市妇联宣传部", DueDate: due,
 		Detail: "请报送组织专题学习、专题研讨、专题培训的情况和成效，反映学习动态、交流学习成果。",
@@ -260,7 +261,7 @@ func (l *loop) play(i int, a access.Actor, d doc.Document, req report.Requiremen
 	return nil
 }
 
-func fmtDate(t time.Time) string { return t.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02") }
+func fmtDate(t time.Time) string { return t.In(db.Shanghai).Format("2006-01-02") }
 
 // draftForReview leaves a second notice waiting for the office's review.
 func (l *loop) draftForReview() error {
@@ -271,7 +272,7 @@ func (l *loop) draftForReview() error {
 	if err != nil {
 		return err
 	}
-	year := l.now.In(time.FixedZone("CST", 8*3600)).Year()
+	year := l.now.In(db.Shanghai).Year()
 	f.Abbr = "哈妇发"
 	f.Title = fmt.Sprintf("哈尔滨市妇联关于开展%d年度寻找“冰城最美家庭”活动的通知", year)
 	f.RecipientSpec = []doc.Target{{Group: org.KindDistrict}}

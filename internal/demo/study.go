@@ -103,7 +103,7 @@ func seedStudy(ctx context.Context, svc *auth.Service, now time.Time) error {
 		if err != nil {
 			continue // a trimmed tree
 		}
-		in := study.Input{Kind: s.kind, HeldOn: now.In(beijingZone).AddDate(0, 0, -s.daysAgo).Format("2006-01-02"), Topic: s.topic,
+		in := study.Input{Kind: s.kind, HeldOn: now.In(db.Shanghai).AddDate(0, 0, -s.daysAgo).Format("2006-01-02"), Topic: s.topic,
 			Place: s.place, Speaker: s.speaker, Participants: s.people, Summary: s.summary}
 		if s.notice {
 			in.DocID = noticeID
@@ -122,8 +122,6 @@ func seedStudy(ctx context.Context, svc *auth.Service, now time.Time) error {
 	}
 	return attachDemoStudy(ctx, svc, st, noticeID, byUnit)
 }
-
-var beijingZone = time.FixedZone("CST", 8*3600)
 
 // insertStudy stores an activity of a unit without a demo account.
 func insertStudy(ctx context.Context, d *db.DB, o org.Org, by int64, in study.Input, now time.Time) (int64, error) {

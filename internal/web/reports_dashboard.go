@@ -121,9 +121,11 @@ func (h *handler) dashboardDecide(w http.ResponseWriter, r *http.Request, c *htt
 // requirement of a document, each checked as httpx.ID checks one.
 func reportIDs(fn func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid, rpid int64) error) httpx.Handler {
 	return httpx.IDs("rid", func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, rid int64) error {
-		return httpx.IDs("rpid", func(w http.ResponseWriter, r *http.Request, c *httpx.Current, _, rpid int64) error {
-			return fn(w, r, c, id, rid, rpid)
-		})(w, r, c)
+		rpid, ok := httpx.PathID(r, "rpid")
+		if !ok {
+			return apperr.ErrNotFound
+		}
+		return fn(w, r, c, id, rid, rpid)
 	})
 }
 
