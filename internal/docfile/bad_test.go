@@ -94,7 +94,8 @@ func TestZipBomb(t *testing.T) {
 		if e, ok := err.(*Error); !ok || e.Code != CodeBroken && e.Code != CodeZipBomb {
 			t.Errorf("err = %v, want broken or zip_bomb", err)
 		}
-		if d := time.Since(start); d > time.Second {
+		// A hang guard (inflating it all takes far longer), not a speed test.
+		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("took %v", d)
 		}
 	})
@@ -135,7 +136,8 @@ func TestZipTooManyEntries(t *testing.T) {
 	zw.Close()
 	start := time.Now()
 	wantError(t, "a.ofd", buf.Bytes(), CodeZipBomb, "过多")
-	if d := time.Since(start); d > time.Second {
+	// A hang guard, not a speed test.
+	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("took %v", d)
 	}
 }
