@@ -20,7 +20,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-section() { printf '\n==> %s\n' "$*"; }
+# Each section says when it starts (seconds since the script began), so a
+# slow run shows where its time went.
+section() { printf '\n==> %s  [%ds]\n' "$*" "$SECONDS"; }
 
 section "gofmt"
 # Tracked files plus new ones not yet added (but not ignored ones); gofmt with

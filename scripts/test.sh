@@ -10,7 +10,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-section() { printf '\n==> %s\n' "$*"; }
+# Each section says when it starts (seconds since the script began), so a
+# slow run shows where its time went.
+section() { printf '\n==> %s  [%ds]\n' "$*" "$SECONDS"; }
 
 section "dependencies"
 bash scripts/deps.sh
@@ -37,23 +39,26 @@ bash scripts/lint.sh
 
 section "go test, race detector"
 # -race needs cgo, whatever the caller's environment says. Every package
-# runs under the race detector except the three suites that drive the
-# server one request at a time: the JSON API's (internal/api), the
-# browser's (e2e) and the route matrix (some 13,000 requests and 2,000
-# whole-database fingerprints). They exercise who may do what, not
-# concurrency, and under the detector they took 15 of CI's 25 minutes —
-# mostly instrumenting the pure-Go SQLite — for nothing it could find.
+# runs under the race detector except the four suites that drive the
+# server one request at a time: the pages' (internal/web), the JSON API's
+# (internal/api), the browser's (e2e) and the route matrix (some 13,000
+# requests and 2,000 whole-database fingerprints). They exercise who may
+# do what, not concurrency, and under the detector they took 20 of CI's
+# 25 minutes — mostly instrumenting the pure-Go SQLite — for nothing it
+# could find.
 # The server's shared state is raced on purpose instead by
 # TestConcurrentTraffic (internal/server): every read route as every kind
 # of actor from eight clients at once, on both databases.
 # (The list is taken first so that a failing `go list` stops the run
 # instead of leaving `go test` with no packages.)
-race_pkgs=$(go list ./... | grep -v -e '/internal/api$' -e '/e2e$')
+race_pkgs=$(go list ./... | grep -v -e '/internal/web$' -e '/internal/api$' -e '/e2e$')
 # shellcheck disable=SC2086 # one package a word
 CGO_ENABLED=1 go test -race -count=1 -timeout 25m -skip '^TestRouteMatrix$' $race_pkgs
 
 section "go test, serial suites"
-go test -count=1 -timeout 25m ./internal/api ./e2e
+# They wait on the databases and the browser more than they compute, so
+# three run side by side on two cores.
+go test -count=1 -timeout 25m -p 3 ./internal/web ./internal/api ./e2e
 
 section "route matrix"
 go test -count=1 -timeout 10m -run '^TestRouteMatrix$' ./internal/server
