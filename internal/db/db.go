@@ -44,6 +44,8 @@ type DB struct {
 	Dialect Dialect
 	// Path is the SQLite file, empty for PostgreSQL.
 	Path string
+	// stmts are SQLite's prepared statements; nil for PostgreSQL.
+	stmts *stmtCache
 }
 
 // Open connects to PostgreSQL when url starts with postgres:// (or
@@ -82,7 +84,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	// concurrent under WAL without piling up lock waits.
 	sdb.SetMaxOpenConns(8)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sdb, Dialect: SQLite, Path: path}
+	d := &DB{sql: sdb, Dialect: SQLite, Path: path, stmts: &stmtCache{}}
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -127,7 +129,10 @@ func redact(u string) string {
 }
 
 // Close closes the pool.
-func (d *DB) Close() error { return d.sql.Close() }
+func (d *DB) Close() error {
+	d.stmts.close()
+	return d.sql.Close()
+}
 
 // Raw exposes the pool for the rare caller that needs database/sql itself
 // (backups, benchmarks); its queries are not rebound.
@@ -174,6 +179,9 @@ type Querier interface {
 }
 
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := d.stmts.get(ctx, d.sql, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return d.sql.ExecContext(ctx, d.Rebind(q), args...)
 }
 
@@ -209,9 +217,15 @@ func (d *DB) ExecNoWait(ctx context.Context, q string, args ...any) (sql.Result,
 }
 
 func (d *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := d.stmts.get(ctx, d.sql, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return d.sql.QueryContext(ctx, d.Rebind(q), args...)
 }
 func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := d.stmts.get(ctx, d.sql, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return d.sql.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 
@@ -219,15 +233,65 @@ func (d *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	db      *DB
+	// bound are the cached statements bound to this transaction: binding
+	// one per call would keep a Stmt per call until the end of a bulk
+	// import's transaction. missed are the statements the cache did not
+	// hold, prepared on the transaction's own connection for its
+	// lifetime, and given to the cache once the connection is back in
+	// the pool.
+	bound  map[*sql.Stmt]*sql.Stmt
+	missed map[string]*sql.Stmt
+}
+
+// stmt is q's prepared statement for the transaction, or nil to run q
+// unprepared. A Tx is used by one goroutine at a time.
+func (t *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	st, ok := t.db.stmts.lookup(q)
+	switch {
+	case !ok:
+		return nil
+	case st == nil:
+		if local, seen := t.missed[q]; seen {
+			return local
+		}
+		local, err := t.tx.PrepareContext(ctx, q)
+		if err != nil {
+			return nil // unprepared, to report the error as ever
+		}
+		if t.missed == nil {
+			t.missed = map[string]*sql.Stmt{}
+		}
+		t.missed[q] = local
+		return local
+	}
+	if b, found := t.bound[st]; found {
+		return b
+	}
+	if t.bound == nil {
+		t.bound = map[*sql.Stmt]*sql.Stmt{}
+	}
+	b := t.tx.StmtContext(ctx, st)
+	t.bound[st] = b
+	return b
 }
 
 func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, rebind(t.dialect, q), args...)
 }
 func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, rebind(t.dialect, q), args...)
 }
 func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, rebind(t.dialect, q), args...)
 }
 
@@ -258,7 +322,7 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, dialect: d.Dialect}
+	tx := &Tx{tx: stx, dialect: d.Dialect, db: d}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -267,6 +331,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		if err != nil {
 			_ = stx.Rollback()
 		}
+		// The connection is back in the pool: prepare what the cache
+		// lacked, for the next transaction (see stmtCache.get).
+		d.stmts.fill(ctx, d.sql, tx.missed)
 	}()
 	if err = fn(tx); err != nil {
 		return err
