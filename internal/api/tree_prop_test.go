@@ -1509,7 +1509,7 @@ func (p *prop) problemFlow() {
 	}
 	type item struct {
 		id     int64
-		status string
+		status rectify.Status
 	}
 	var list []item
 	for rows.Next() {
@@ -2062,7 +2062,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 		got[id] = []int64{r.N[rectify.StatTotal], r.N[rectify.StatOpen], r.N[rectify.StatApplied], r.N[rectify.StatClosed]}
 	}
 	p.compareRollup(where, "problem stats", got, p.expectRollup(node, rows["problems"], 4, func(r propRow) []int64 {
-		switch r.status {
+		switch rectify.Status(r.status) {
 		case rectify.Applied:
 			return []int64{1, 0, 1, 0}
 		case rectify.Closed:
@@ -2142,7 +2142,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 		if !in(r) {
 			continue
 		}
-		switch r.status {
+		switch rectify.Status(r.status) {
 		case rectify.Applied:
 			applied++
 			if r.unit != node {
