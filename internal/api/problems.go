@@ -49,7 +49,7 @@ type problemJSON struct {
 	DueOn         string           `json:"due_on"`
 	NextReview    string           `json:"next_review"`
 	Reviews       []rectify.Review `json:"reviews,omitempty"`
-	Status        rectify.Status   `json:"status"`
+	Status        string           `json:"status"`
 	StatusLabel   string           `json:"status_label"`
 	Colour        string           `json:"colour"`
 	AppliedAt     *time.Time       `json:"applied_at"`
@@ -65,7 +65,7 @@ func toProblemJSON(p rectify.Problem, today string) problemJSON {
 	return problemJSON{ID: p.ID, OrgCode: p.OrgCode, OrgName: p.OrgName, Category: p.Category, CategoryLabel: p.CategoryLabel(),
 		Source: p.Source, SourceLabel: p.SourceLabel(), Description: p.Description, Measures: p.Measures, Responsible: p.Responsible,
 		Mode: p.Mode, ModeLabel: p.ModeLabel(), Plan: p.Plan, FoundOn: p.FoundOn, DueOn: p.DueOn, NextReview: p.NextReview,
-		Reviews: p.Reviews, Status: p.Status, StatusLabel: p.Status.Label(), Colour: p.ColourAt(today),
+		Reviews: p.Reviews, Status: string(p.Status), StatusLabel: p.Status.Label(), Colour: p.ColourAt(today),
 		AppliedAt: optTime(p.AppliedAt), ClosedAt: optTime(p.ClosedAt), ClosedByOrg: p.ClosedByOrg, ReturnReason: p.ReturnReason,
 		Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }

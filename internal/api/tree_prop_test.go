@@ -1346,7 +1346,7 @@ func (p *prop) openNeed() (int64, propCast, bool) {
 	for range 20 {
 		id := p.one(ids)
 		owner, status := p.needOwner(id)
-		if status != visit.NeedOpen || owner == 0 {
+		if visit.NeedStatus(status) != visit.NeedOpen || owner == 0 {
 			continue
 		}
 		var cs []propCast
@@ -1386,7 +1386,7 @@ func (p *prop) workTask() {
 	}
 	type open struct {
 		id       int64
-		status   string
+		status   visit.TaskStatus
 		recorder int64
 	}
 	var list []open
@@ -2042,7 +2042,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 			return []int64{0, 0, 1, 0, 0}
 		}
 		done := int64(0)
-		if r.status == visit.TaskDone && r.closed {
+		if visit.TaskStatus(r.status) == visit.TaskDone && r.closed {
 			done = 1
 		}
 		return []int64{0, 0, 0, 1, done}
@@ -2113,7 +2113,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 		}
 	}
 	for _, r := range rows["needs"] {
-		if (in(r) || p.under(r.origin, node)) && (r.status == visit.NeedOpen || r.status == visit.NeedHanding || r.status == visit.NeedTasked) {
+		if (in(r) || p.under(r.origin, node)) && (visit.NeedStatus(r.status) == visit.NeedOpen || visit.NeedStatus(r.status) == visit.NeedHanding || visit.NeedStatus(r.status) == visit.NeedTasked) {
 			openNeeds++
 		}
 		if r.handTo == node {
