@@ -18,17 +18,39 @@ import (
 	"halfsky/internal/vocab"
 )
 
+// Status is where an application stands, as stored.
+type Status string
+
 // Application statuses as stored.
 const (
-	Draft     = "draft"     // 待提交: at the collecting unit
-	Reviewing = "reviewing" // 审核中: waiting at Level
-	Returned  = "returned"  // 已退回: back at the collecting unit to edit and resubmit
-	Rejected  = "rejected"  // 未通过: ended
-	Approved  = "approved"  // 已批准: granted
+	Draft     Status = "draft"     // 待提交: at the collecting unit
+	Reviewing Status = "reviewing" // 审核中: waiting at Level
+	Returned  Status = "returned"  // 已退回: back at the collecting unit to edit and resubmit
+	Rejected  Status = "rejected"  // 未通过: ended
+	Approved  Status = "approved"  // 已批准: granted
 )
 
 // Statuses in display order.
-var Statuses = []Option{{Key: Draft, Label: "待提交"}, {Key: Reviewing, Label: "审核中"}, {Key: Returned, Label: "已退回"}, {Key: Rejected, Label: "未通过"}, {Key: Approved, Label: "已批准"}}
+var Statuses = []Option{{Key: string(Draft), Label: "待提交"}, {Key: string(Reviewing), Label: "审核中"}, {Key: string(Returned), Label: "已退回"},
+	{Key: string(Rejected), Label: "未通过"}, {Key: string(Approved), Label: "已批准"}}
+
+// Label is the status's Chinese name.
+func (s Status) Label() string { return vocab.Label(Statuses, string(s)) }
+
+// Colour is the status's badge colour.
+func (s Status) Colour() string {
+	switch s {
+	case Approved:
+		return "green"
+	case Rejected:
+		return "red"
+	case Returned:
+		return "yellow"
+	case Reviewing:
+		return "blue"
+	}
+	return "grey"
+}
 
 // Levels of the review chain, bottom up. An application is collected at
 // village (村/社区) or street level and moves up one level per pass; the
@@ -76,7 +98,7 @@ type Application struct {
 	OrgPath         string
 	DistrictID      int64
 	Level           string // who holds it now
-	Status          string
+	Status          Status
 	Name            string // masked: 王**
 	IDNumber        string // masked: 230102********1234
 	Phone           string // masked: 138****5678
@@ -99,24 +121,6 @@ type Application struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Version         int
-}
-
-// StatusLabel is the status's Chinese name.
-func (x Application) StatusLabel() string { return vocab.Label(Statuses, x.Status) }
-
-// StatusColour is the status's badge colour.
-func (x Application) StatusColour() string {
-	switch x.Status {
-	case Approved:
-		return "green"
-	case Rejected:
-		return "red"
-	case Returned:
-		return "yellow"
-	case Reviewing:
-		return "blue"
-	}
-	return "grey"
 }
 
 // LevelLabel is the level's Chinese name.

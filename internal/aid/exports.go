@@ -39,19 +39,39 @@ const (
 // ExportKinds in display order.
 var ExportKinds = []Option{{Key: ExportApplications, Label: "救助申请名单（含完整个人信息）"}, {Key: ExportBank, Label: "银行代发文件"}}
 
-// Export request statuses as stored ("expired" is also what an approved
-// request past its time reads as before anyone tries it).
+// ExportStatus is where an export request stands, as stored ("expired"
+// is also what an approved request past its time reads as before anyone
+// tries it).
+type ExportStatus string
+
+// Export request statuses as stored.
 const (
-	ExportPending  = "pending"
-	ExportApproved = "approved"
-	ExportRejected = "rejected"
-	ExportUsed     = "used"
-	ExportExpired  = "expired"
+	ExportPending  ExportStatus = "pending"
+	ExportApproved ExportStatus = "approved"
+	ExportRejected ExportStatus = "rejected"
+	ExportUsed     ExportStatus = "used"
+	ExportExpired  ExportStatus = "expired"
 )
 
 // ExportStatuses in display order.
-var ExportStatuses = []Option{{Key: ExportPending, Label: "待审批"}, {Key: ExportApproved, Label: "已批准待下载"}, {Key: ExportRejected, Label: "未批准"},
-	{Key: ExportUsed, Label: "已下载"}, {Key: ExportExpired, Label: "已过期"}}
+var ExportStatuses = []Option{{Key: string(ExportPending), Label: "待审批"}, {Key: string(ExportApproved), Label: "已批准待下载"}, {Key: string(ExportRejected), Label: "未批准"},
+	{Key: string(ExportUsed), Label: "已下载"}, {Key: string(ExportExpired), Label: "已过期"}}
+
+// Label is the status's Chinese name.
+func (s ExportStatus) Label() string { return vocab.Label(ExportStatuses, string(s)) }
+
+// Colour is the status's badge colour.
+func (s ExportStatus) Colour() string {
+	switch s {
+	case ExportApproved:
+		return "green"
+	case ExportRejected:
+		return "red"
+	case ExportPending:
+		return "yellow"
+	}
+	return "grey"
+}
 
 // ExportValidFor is how long an approval stays good for its one download.
 const ExportValidFor = 24 * time.Hour
@@ -62,7 +82,7 @@ const ErrExportReason = "请填写导出原因（4 至 200 个字；请勿在理
 // ExportParams is what a request exports: the list filter, or the batch.
 type ExportParams struct {
 	Programme string `json:"programme,omitempty"`
-	Status    string `json:"status,omitempty"`
+	Status    Status `json:"status,omitempty"`
 	Level     string `json:"level,omitempty"`
 	Year      int    `json:"year,omitempty"`
 	Under     string `json:"under,omitempty"`
@@ -94,7 +114,7 @@ type Export struct {
 	OrgPath      string
 	RequestedBy  int64
 	Requester    string
-	Status       string // as it reads now: an approval past its time is ExportExpired
+	Status       ExportStatus // as it reads now: an approval past its time is ExportExpired
 	DecidedBy    int64
 	Decider      string
 	DecidedAt    time.Time
@@ -109,22 +129,6 @@ type Export struct {
 
 // KindLabel is the kind's Chinese name.
 func (e Export) KindLabel() string { return vocab.Label(ExportKinds, e.Kind) }
-
-// StatusLabel is the status's Chinese name.
-func (e Export) StatusLabel() string { return vocab.Label(ExportStatuses, e.Status) }
-
-// StatusColour is the status's badge colour.
-func (e Export) StatusColour() string {
-	switch e.Status {
-	case ExportApproved:
-		return "green"
-	case ExportRejected:
-		return "red"
-	case ExportPending:
-		return "yellow"
-	}
-	return "grey"
-}
 
 // Mine reports whether the actor asked for it.
 func (e Export) Mine(a access.Actor) bool { return e.RequestedBy == a.UserID }
@@ -206,7 +210,7 @@ func (s *Service) previewList(ctx context.Context, a access.Actor, p ExportParam
 		return "", 0, err
 	}
 	if f.Status != "" {
-		parts = append(parts, vocab.Label(Statuses, f.Status))
+		parts = append(parts, f.Status.Label())
 	}
 	if f.Level != "" {
 		parts = append(parts, "在"+vocab.Label(Levels, f.Level)+"环节")
@@ -373,7 +377,7 @@ const (
 // and, for a leader, every request from her scope.
 type ExportFilter struct {
 	Box    string
-	Status string
+	Status ExportStatus
 	Page   Page
 }
 
@@ -411,7 +415,7 @@ func (s *Service) Exports(ctx context.Context, a access.Actor, f ExportFilter) (
 	case ExportExpired:
 		w.Add("(e.status = ? OR (e.status = ? AND e.expires_at <= ?))", ExportExpired, ExportApproved, db.Millis(now))
 	default:
-		if !vocab.Known(ExportStatuses, f.Status) {
+		if !vocab.Known(ExportStatuses, string(f.Status)) {
 			return nil, 0, apperr.Field("status", "状态不对")
 		}
 		w.Add("e.status = ?", f.Status)

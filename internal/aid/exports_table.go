@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"halfsky/internal/spreadsheet"
-	"halfsky/internal/vocab"
 )
 
 // ExportColumn is a column of an export's spreadsheet: its title and
@@ -33,7 +32,7 @@ func (f ExportFile) Table() ExportTable {
 			{"申请编号", 10}}}
 		for _, l := range f.Bank {
 			t.Rows = append(t.Rows, []any{l.Seq, l.Name, l.GuardianName, l.BankName, l.Account, spreadsheet.Money(l.Amount), l.OrgName,
-				vocab.Label(LineStatuses, l.Status), l.ApplicationID})
+				l.Status.Label(), l.ApplicationID})
 		}
 		return t
 	}
@@ -44,7 +43,7 @@ func (f ExportFile) Table() ExportTable {
 	for _, x := range f.Applications {
 		p := x.Personal
 		t.Rows = append(t.Rows, []any{x.ID, x.ProgrammeName, x.Year, p.Name, p.IDNumber, x.SexLabel(), x.BirthYear, p.Phone,
-			p.Address, x.HouseholdLabel(), p.GuardianName, x.OrgName, x.LevelLabel(), x.StatusLabel(), spreadsheet.Money(x.Amount)})
+			p.Address, x.HouseholdLabel(), p.GuardianName, x.OrgName, x.LevelLabel(), x.Status.Label(), spreadsheet.Money(x.Amount)})
 	}
 	return t
 }

@@ -43,8 +43,8 @@ func (f *fx) exportCount() int {
 	return n
 }
 
-func (f *fx) exportStatus(id int64) string {
-	var s string
+func (f *fx) exportStatus(id int64) aid.ExportStatus {
+	var s aid.ExportStatus
 	if err := f.d.QueryRow(context.Background(), `SELECT status FROM aid_exports WHERE id = ?`, id).Scan(&s); err != nil {
 		f.t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 // Filter narrows the application list. Zero values filter nothing.
 type Filter struct {
 	Programme string // code
-	Status    string
+	Status    Status
 	Level     string // where it waits
 	Year      int
 	Under     string // a unit code in the actor's scope: its subtree only
@@ -83,7 +83,7 @@ func (s *Service) filter(ctx context.Context, a access.Actor, f Filter) (db.Wher
 		w.Add("p.code = ?", f.Programme)
 	}
 	if f.Status != "" {
-		if !vocab.Known(Statuses, f.Status) {
+		if !vocab.Known(Statuses, string(f.Status)) {
 			return w, apperr.Field("status", "状态不对")
 		}
 		w.Add("x.status = ?", f.Status)

@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/vault"
+	"halfsky/internal/vocab"
 )
 
 // Disbursement. An approved application is paid by bank transfer, never
@@ -35,15 +36,34 @@ var (
 	sealedLineAccount = vault.Register("aid_payment_lines", "id", "account")
 )
 
+// LineStatus is where a payment line stands, as stored.
+type LineStatus string
+
 // Payment line statuses as stored.
 const (
-	Pending = "pending" // 待银行回复
-	Paid    = "paid"    // 已付款
-	Failed  = "failed"  // 付款失败
+	Pending LineStatus = "pending" // 待银行回复
+	Paid    LineStatus = "paid"    // 已付款
+	Failed  LineStatus = "failed"  // 付款失败
 )
 
 // LineStatuses in display order.
-var LineStatuses = []Option{{Key: Pending, Label: "待银行回复"}, {Key: Paid, Label: "已付款"}, {Key: Failed, Label: "付款失败"}}
+var LineStatuses = []Option{{Key: string(Pending), Label: "待银行回复"}, {Key: string(Paid), Label: "已付款"}, {Key: string(Failed), Label: "付款失败"}}
+
+// Label is the status's Chinese name.
+func (s LineStatus) Label() string { return vocab.Label(LineStatuses, string(s)) }
+
+// Colour is the status's badge colour.
+func (s LineStatus) Colour() string {
+	switch s {
+	case Paid:
+		return "green"
+	case Failed:
+		return "red"
+	case Pending:
+		return "yellow"
+	}
+	return "grey"
+}
 
 // Account is an application's payee account as pages show it: masked.
 type Account struct {

@@ -18,7 +18,7 @@ type BankRow struct {
 	Account       string // digits, in the clear
 	Amount        int64  // fen
 	OrgName       string // the collecting unit
-	Status        string
+	Status        LineStatus
 }
 
 // bankRows opens a batch's lines in the actor's scope for the bank's

@@ -16,14 +16,31 @@ import (
 	"halfsky/internal/vocab"
 )
 
+// BatchStatus is where a payment batch stands, as stored.
+type BatchStatus string
+
 // Batch statuses as stored.
 const (
-	BatchOpen   = "open"   // lines wait for the bank's answer
-	BatchClosed = "closed" // every line answered
+	BatchOpen   BatchStatus = "open"   // lines wait for the bank's answer
+	BatchClosed BatchStatus = "closed" // every line answered
 )
 
 // BatchStatuses in display order.
-var BatchStatuses = []Option{{Key: BatchOpen, Label: "待银行回复"}, {Key: BatchClosed, Label: "已完成"}}
+var BatchStatuses = []Option{{Key: string(BatchOpen), Label: "待银行回复"}, {Key: string(BatchClosed), Label: "已完成"}}
+
+// Label is the status's Chinese name.
+func (s BatchStatus) Label() string { return vocab.Label(BatchStatuses, string(s)) }
+
+// Colour is the status's badge colour.
+func (s BatchStatus) Colour() string {
+	switch s {
+	case BatchClosed:
+		return "green"
+	case BatchOpen:
+		return "yellow"
+	}
+	return "grey"
+}
 
 // MaxBatch bounds a batch: one bank file, one transaction.
 const MaxBatch = 2000
@@ -37,7 +54,7 @@ type Batch struct {
 	ProgrammeName string
 	Year          int
 	Seq           int
-	Status        string
+	Status        BatchStatus
 	Lines         int
 	Amount        int64
 	Pending       int
@@ -56,12 +73,6 @@ type Batch struct {
 func (b Batch) Title() string {
 	return fmt.Sprintf("%d年%s第%d批", b.Year, b.ProgrammeName, b.Seq)
 }
-
-// StatusLabel is the status's Chinese name.
-func (b Batch) StatusLabel() string { return vocab.Label(BatchStatuses, b.Status) }
-
-// StatusColour is the status's badge colour.
-func (b Batch) StatusColour() string { return payColour(b.Status) }
 
 // The line sums are restricted to the scope by the caller's condition on
 // x.org_path, in the joined subquery.
@@ -134,7 +145,7 @@ func (s *Service) ManagesCycle(ctx context.Context, a access.Actor, cycleID int6
 type BatchFilter struct {
 	CycleID int64
 	Year    int
-	Status  string
+	Status  BatchStatus
 	Page    Page
 }
 
@@ -154,7 +165,7 @@ func (s *Service) Batches(ctx context.Context, a access.Actor, f BatchFilter) ([
 		w.Add("c.year = ?", f.Year)
 	}
 	if f.Status != "" {
-		if !vocab.Known(BatchStatuses, f.Status) {
+		if !vocab.Known(BatchStatuses, string(f.Status)) {
 			return nil, 0, apperr.Field("status", "状态不对")
 		}
 		w.Add("b.status = ?", f.Status)
@@ -182,28 +193,9 @@ type Line struct {
 	BankName      string
 	Account       string // masked
 	Amount        int64
-	Status        string
+	Status        LineStatus
 	Note          string
 	ResultAt      time.Time
-}
-
-// StatusLabel is the status's Chinese name.
-func (l Line) StatusLabel() string { return vocab.Label(LineStatuses, l.Status) }
-
-// StatusColour is the status's badge colour.
-func (l Line) StatusColour() string { return payColour(l.Status) }
-
-// payColour is the badge colour of a batch or line status.
-func payColour(status string) string {
-	switch status {
-	case Paid, BatchClosed:
-		return "green"
-	case Failed:
-		return "red"
-	case Pending, BatchOpen:
-		return "yellow"
-	}
-	return "grey"
 }
 
 const lineCols = `l.id, l.batch_id, l.seq, l.application_id, o.code, o.name, x.name, x.guardian_name, l.bank_name, l.account,
@@ -369,7 +361,7 @@ func uniqueIDs(in []int64) []int64 {
 // candidate is what CreateBatch checks of an application.
 type candidate struct {
 	cycleID           int64
-	status            string
+	status            Status
 	amount            int64
 	purged            bool
 	bankName, account string
@@ -432,7 +424,7 @@ var errLineState = apperr.New(http.StatusConflict, "state", "该笔付款已有�
 // federation's leader): paid, or failed with the bank's reason in note.
 // The batch closes with its last answer. A failed line's application can
 // go into a new batch, after its account is corrected if need be.
-func (s *Service) RecordResult(ctx context.Context, a access.Actor, batchID, lineID int64, result, note string) (Batch, error) {
+func (s *Service) RecordResult(ctx context.Context, a access.Actor, batchID, lineID int64, result LineStatus, note string) (Batch, error) {
 	if err := s.managesAny(ctx, a, "aid.pay.result", 0); err != nil {
 		return Batch{}, err
 	}
@@ -490,7 +482,7 @@ func (s *Service) RecordResult(ctx context.Context, a access.Actor, batchID, lin
 			return err
 		}
 		// The bank's note stays in the line: it may name the payee.
-		return audit.Record(ctx, tx, audit.FromActor(a, "aid.pay."+result, "aid_batch", ids(batchID), audit.OK,
+		return audit.Record(ctx, tx, audit.FromActor(a, "aid.pay."+string(result), "aid_batch", ids(batchID), audit.OK,
 			fmt.Sprintf("%s %d seq=%d line=%d application=%d amount=%d%s", b.ProgrammeCode, b.Year, b.Seq, lineID, appID, amount, closed)))
 	})
 	if err != nil {

@@ -176,7 +176,7 @@ func (s *Service) ledgerCells(ctx context.Context, a access.Actor, year int) (ma
 	}
 	for rows.Next() {
 		var k ledgerKey
-		var state string
+		var state LineStatus
 		var n int
 		var amount int64
 		if err := rows.Scan(&k.programme, &k.district, &state, &n, &amount); err != nil {

@@ -117,7 +117,7 @@ func (s *Service) countDue(ctx context.Context, p Programme, cutoff int64, c *Pu
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var status string
+		var status Status
 		var n int
 		if err := rows.Scan(&status, &n); err != nil {
 			return err
@@ -140,7 +140,7 @@ func (s *Service) countDue(ctx context.Context, p Programme, cutoff int64, c *Pu
 		append(dueArgs(p, cutoff), dueArgs(p, cutoff)...)...).Scan(&c.Accounts)
 }
 
-func (c *PurgeCount) add(status string, n int) {
+func (c *PurgeCount) add(status Status, n int) {
 	if status == Approved {
 		c.Approved += n
 	} else {
@@ -169,7 +169,7 @@ func (s *Service) purgeBatch(ctx context.Context, p Programme, cutoff, now int64
 		}
 		picked = len(ids)
 		var b PurgeCount
-		for _, status := range []string{Approved, Rejected} {
+		for _, status := range []Status{Approved, Rejected} {
 			n, err := blank(ctx, tx, p, status, ids, now)
 			if err != nil {
 				return err
@@ -203,7 +203,7 @@ func pick(ctx context.Context, tx *db.Tx, p Programme, cutoff int64) ([]int64, e
 
 // blank empties the sealed columns of the picked applications of one
 // status, keeping the lookup hash only for approved once-per-life grants.
-func blank(ctx context.Context, tx *db.Tx, p Programme, status string, ids []int64, now int64) (int, error) {
+func blank(ctx context.Context, tx *db.Tx, p Programme, status Status, ids []int64, now int64) (int, error) {
 	hash := `, id_hash = '', dedupe_key = NULL`
 	if status == Approved && p.OncePerLife {
 		hash = ""

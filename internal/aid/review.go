@@ -245,7 +245,7 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, id int64, d Decisi
 // move sets an application's status and level, guarded by its version,
 // and records the step. dedupe is the SQL for the new dedupe_key: a
 // rejected application no longer blocks the person.
-func (s *Service) move(ctx context.Context, tx *db.Tx, a access.Actor, x Application, d Decision, status, level, dedupe string,
+func (s *Service) move(ctx context.Context, tx *db.Tx, a access.Actor, x Application, d Decision, status Status, level, dedupe string,
 	now int64, decision string) error {
 	closed := "closed_at"
 	if status == Rejected || status == Approved {

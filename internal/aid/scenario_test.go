@@ -169,8 +169,8 @@ func TestCancerScenario(t *testing.T) {
 				t.Fatalf("南岗 row: %+v", st.Rows[i])
 			}
 		}
-		if daoli == nil || st.Programmes[0].Code != "cancer" || daoli.Cells[0].Count(aid.Approved) != 1 ||
-			daoli.Cells[0].Count(aid.Reviewing) != 1 || daoli.Cells[0].ApprovedAmount != 1_000_000 || st.Total.All.Total != 2 {
+		if daoli == nil || st.Programmes[0].Code != "cancer" || daoli.Cells[0].Count(string(aid.Approved)) != 1 ||
+			daoli.Cells[0].Count(string(aid.Reviewing)) != 1 || daoli.Cells[0].ApprovedAmount != 1_000_000 || st.Total.All.Total != 2 {
 			t.Fatalf("stats: %+v", daoli)
 		}
 		list, total, err := f.svc.Applications(ctx, city, aid.Filter{Programme: "cancer", Status: aid.Approved, Year: 2026})

@@ -102,7 +102,7 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year 
 			byPath[path] = r
 		}
 		r[pi*per+si] += n
-		if status == Approved {
+		if Status(status) == Approved {
 			r[pi*per+per-1] += amount
 		}
 	}

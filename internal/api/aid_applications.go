@@ -54,8 +54,8 @@ type aidAppJSON struct {
 // nothing in the clear.
 func toAidAppJSON(x aid.Application) aidAppJSON {
 	return aidAppJSON{ID: x.ID, Programme: x.ProgrammeCode, ProgrammeName: x.ProgrammeName, CycleID: x.CycleID, Year: x.Year,
-		OrgCode: x.OrgCode, OrgName: x.OrgName, Level: x.Level, LevelLabel: x.LevelLabel(), Status: x.Status,
-		StatusLabel: x.StatusLabel(), NameMasked: x.Name, IDNumberMasked: x.IDNumber, PhoneMasked: x.Phone,
+		OrgCode: x.OrgCode, OrgName: x.OrgName, Level: x.Level, LevelLabel: x.LevelLabel(), Status: string(x.Status),
+		StatusLabel: x.Status.Label(), NameMasked: x.Name, IDNumberMasked: x.IDNumber, PhoneMasked: x.Phone,
 		AddressMasked: x.Address, GuardianNameMasked: x.GuardianName, HasFacts: x.HasFacts, Sex: x.Sex, SexLabel: x.SexLabel(),
 		BirthYear: x.BirthYear, Minor: x.Minor, Household: x.Household, HouseholdLabel: x.HouseholdLabel(),
 		MedicalConsent: x.MedicalConsent, GuardianConsent: x.GuardianConsent, Documents: orEmpty(x.Documents), Amount: x.Amount,
@@ -67,7 +67,7 @@ func toAidAppJSON(x aid.Application) aidAppJSON {
 // &year=&under=&todo=1&page=&per_page= — masked, in scope.
 func (h *handler) aidApplications(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
-	f := aid.Filter{Programme: q.text("programme", 40), Status: q.text("status", 20), Level: q.text("level", 20),
+	f := aid.Filter{Programme: q.text("programme", 40), Status: aid.Status(q.text("status", 20)), Level: q.text("level", 20),
 		Year: q.number("year", 0, 2015, 2100), Under: q.text("under", 40), Todo: q.v.Get("todo") == "1"}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {

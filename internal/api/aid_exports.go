@@ -50,8 +50,8 @@ type aidExportJSON struct {
 
 func toAidExportJSON(e aid.Export, c *httpx.Current) aidExportJSON {
 	return aidExportJSON{ID: e.ID, Kind: e.Kind, KindLabel: e.KindLabel(), Params: e.Params, Summary: e.Summary, Reason: e.Reason,
-		OrgID: e.OrgID, OrgName: e.OrgName, RequestedBy: e.RequestedBy, Requester: e.Requester, Status: e.Status,
-		StatusLabel: e.StatusLabel(), DecidedBy: e.DecidedBy, Decider: e.Decider, DecidedAt: optTime(e.DecidedAt),
+		OrgID: e.OrgID, OrgName: e.OrgName, RequestedBy: e.RequestedBy, Requester: e.Requester, Status: string(e.Status),
+		StatusLabel: e.Status.Label(), DecidedBy: e.DecidedBy, Decider: e.Decider, DecidedAt: optTime(e.DecidedAt),
 		DecisionNote: e.DecisionNote, ExpiresAt: optTime(e.ExpiresAt), UsedAt: optTime(e.UsedAt), Rows: e.Rows,
 		CreatedAt: e.CreatedAt.UTC(), Version: e.Version, CanDecide: e.Decidable(c.Actor), CanDownload: e.Downloadable(c.Actor)}
 }
@@ -60,7 +60,7 @@ func toAidExportJSON(e aid.Export, c *httpx.Current) aidExportJSON {
 // actor's own requests and, for a leader, those from her scope.
 func (h *handler) aidExports(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
-	f := aid.ExportFilter{Box: q.text("box", 20), Status: q.text("status", 20)}
+	f := aid.ExportFilter{Box: q.text("box", 20), Status: aid.ExportStatus(q.text("status", 20))}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
 		return err
@@ -99,7 +99,7 @@ func (h *handler) aidExportCreate(w http.ResponseWriter, r *http.Request, c *htt
 	e := map[string]string{}
 	texts(e, "kind", in.Kind)
 	texts(e, "reason", in.Reason)
-	texts(e, "params", in.Params.Programme, in.Params.Status, in.Params.Level, in.Params.Under)
+	texts(e, "params", in.Params.Programme, string(in.Params.Status), in.Params.Level, in.Params.Under)
 	if len(e) > 0 {
 		return apperr.Invalid(e)
 	}

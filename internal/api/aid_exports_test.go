@@ -70,7 +70,7 @@ func TestAidExportAPI(t *testing.T) {
 		x := a.do("daoli.staff", "POST", base, map[string]any{"kind": "applications", "params": list, "reason": "交区财政局核对发放名单"},
 			201, "")["export"].(map[string]any)
 		id := strconv.FormatInt(int64(x["id"].(float64)), 10)
-		if x["status"] != aid.ExportPending || !strings.Contains(x["summary"].(string), "共 4 条") || x["can_download"] != false {
+		if x["status"] != string(aid.ExportPending) || !strings.Contains(x["summary"].(string), "共 4 条") || x["can_download"] != false {
 			t.Fatalf("request: %v", x)
 		}
 		a.do("daoli.staff", "GET", base+"/"+id+"/download", nil, 409, "not_approved")
@@ -95,7 +95,7 @@ func TestAidExportAPI(t *testing.T) {
 		a.do("daoli.leader", "POST", base+"/"+id+"/decide", map[string]any{"decision": "maybe"}, 422, "invalid", "decision")
 		a.do("daoli.leader", "POST", base+"/"+id+"/decide", map[string]any{"decision": "reject"}, 422, "invalid", "note")
 		d := a.do("daoli.leader", "POST", base+"/"+id+"/decide", map[string]any{"decision": "approve", "note": "同意"}, 200, "")
-		if e := d["export"].(map[string]any); e["status"] != aid.ExportApproved || e["expires_at"] == nil {
+		if e := d["export"].(map[string]any); e["status"] != string(aid.ExportApproved) || e["expires_at"] == nil {
 			t.Fatalf("approved: %v", e)
 		}
 		a.do("daoli.leader", "POST", base+"/"+id+"/decide", map[string]any{"decision": "reject", "note": "再议"}, 409, "decided")
@@ -106,7 +106,7 @@ func TestAidExportAPI(t *testing.T) {
 			t.Fatalf("rows: %v", rows)
 		}
 		a.do("daoli.staff", "GET", base+"/"+id+"/download", nil, 410, "used")
-		if e := a.do("daoli.staff", "GET", base+"/"+id, nil, 200, "")["export"].(map[string]any); e["status"] != aid.ExportUsed || e["rows"].(float64) != 4 {
+		if e := a.do("daoli.staff", "GET", base+"/"+id, nil, 200, "")["export"].(map[string]any); e["status"] != string(aid.ExportUsed) || e["rows"].(float64) != 4 {
 			t.Fatalf("after download: %v", e)
 		}
 

@@ -138,7 +138,7 @@ type aidBatchJSON struct {
 
 func toAidBatchJSON(b aid.Batch) aidBatchJSON {
 	return aidBatchJSON{ID: b.ID, CycleID: b.CycleID, Programme: b.ProgrammeCode, ProgrammeName: b.ProgrammeName, Year: b.Year,
-		Seq: b.Seq, Title: b.Title(), Status: b.Status, StatusLabel: b.StatusLabel(), Lines: b.Lines, Amount: b.Amount,
+		Seq: b.Seq, Title: b.Title(), Status: string(b.Status), StatusLabel: b.Status.Label(), Lines: b.Lines, Amount: b.Amount,
 		Pending: b.Pending, Paid: b.Paid, PaidAmount: b.PaidAmount, Failed: b.Failed, FailedAmount: b.FailedAmount,
 		Creator: b.Creator, CreatedAt: b.CreatedAt.UTC(), ClosedAt: optTime(b.ClosedAt), Version: b.Version}
 }
@@ -162,8 +162,8 @@ type aidLineJSON struct {
 
 func toAidLineJSON(l aid.Line) aidLineJSON {
 	return aidLineJSON{ID: l.ID, Seq: l.Seq, ApplicationID: l.ApplicationID, OrgCode: l.OrgCode, OrgName: l.OrgName,
-		NameMasked: l.Name, BankName: l.BankName, AccountMasked: l.Account, Amount: l.Amount, Status: l.Status,
-		StatusLabel: l.StatusLabel(), Note: l.Note, ResultAt: optTime(l.ResultAt)}
+		NameMasked: l.Name, BankName: l.BankName, AccountMasked: l.Account, Amount: l.Amount, Status: string(l.Status),
+		StatusLabel: l.Status.Label(), Note: l.Note, ResultAt: optTime(l.ResultAt)}
 }
 
 // aidBatches: GET /api/v1/aid/batches?year=&cycle=&status=&page=&per_page=
@@ -171,7 +171,7 @@ func toAidLineJSON(l aid.Line) aidLineJSON {
 func (h *handler) aidBatches(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := aid.BatchFilter{Year: q.number("year", 0, 2000, 2100), CycleID: int64(q.number("cycle", 0, 1, 1<<31-1)),
-		Status: q.text("status", 20)}
+		Status: aid.BatchStatus(q.text("status", 20))}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
 		return err
@@ -229,14 +229,14 @@ func (h *handler) aidBatch(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 // the batch closes with its last answer.
 func (h *handler) aidBatchResult(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, line int64) error {
 	var in struct {
-		Result string `json:"result"`
-		Note   string `json:"note"`
+		Result aid.LineStatus `json:"result"`
+		Note   string         `json:"note"`
 	}
 	if err := httpx.DecodeJSON(r, &in); err != nil {
 		return err
 	}
 	e := map[string]string{}
-	texts(e, "result", in.Result)
+	texts(e, "result", string(in.Result))
 	texts(e, "note", in.Note)
 	if len(e) > 0 {
 		return apperr.Invalid(e)

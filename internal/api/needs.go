@@ -47,7 +47,7 @@ func toNeedJSON(n visit.Need) needJSON {
 	return needJSON{ID: n.ID, VisitID: n.VisitID, OriginName: n.OriginName, OrgCode: n.OrgCode, OrgName: n.OrgName,
 		Category: n.Category, CategoryLabel: n.CategoryLabel(), Urgency: n.Urgency, UrgencyLabel: n.UrgencyLabel(),
 		Summary: n.Summary, Consent: n.Consent, PersonName: n.PersonName, Contact: n.Contact, Revealed: n.Revealed,
-		Status: n.Status, StatusLabel: n.StatusLabel(), Recorder: n.Recorder, RecordedOn: n.RecordedOn, UpdatedAt: n.UpdatedAt.UTC()}
+		Status: string(n.Status), StatusLabel: n.Status.Label(), Recorder: n.Recorder, RecordedOn: n.RecordedOn, UpdatedAt: n.UpdatedAt.UTC()}
 }
 
 // handoverJSON is one hand-over of a need.
@@ -67,15 +67,15 @@ type handoverJSON struct {
 }
 
 func toHandoverJSON(x visit.Handover) handoverJSON {
-	return handoverJSON{ID: x.ID, FromOrg: x.FromName, ToOrgCode: x.ToCode, ToOrg: x.ToName, Reason: x.Reason, Status: x.Status,
-		StatusLabel: x.StatusLabel(), Reply: x.Reply, SentBy: x.SentBy, SentAt: x.SentAt.UTC(), DecidedBy: x.DecidedBy, DecidedAt: optTime(x.DecidedAt)}
+	return handoverJSON{ID: x.ID, FromOrg: x.FromName, ToOrgCode: x.ToCode, ToOrg: x.ToName, Reason: x.Reason, Status: string(x.Status),
+		StatusLabel: x.Status.Label(), Reply: x.Reply, SentBy: x.SentBy, SentAt: x.SentAt.UTC(), DecidedBy: x.DecidedBy, DecidedAt: optTime(x.DecidedAt)}
 }
 
 // needList: GET /api/v1/needs?under=&category=&urgency=&status=&visit=&incoming=1&from=&to=&page=&per_page=.
 func (h *handler) needList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := visit.NeedFilter{Under: q.text("under", 20), Category: q.text("category", 20), Urgency: q.text("urgency", 20),
-		Status: q.text("status", 20), Incoming: q.v.Get("incoming") == "1", From: q.text("from", 10), To: q.text("to", 10)}
+		Status: visit.NeedStatus(q.text("status", 20)), Incoming: q.v.Get("incoming") == "1", From: q.text("from", 10), To: q.text("to", 10)}
 	f.VisitID = int64(q.number("visit", 0, 1, 1<<31-1))
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {

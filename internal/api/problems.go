@@ -65,7 +65,7 @@ func toProblemJSON(p rectify.Problem, today string) problemJSON {
 	return problemJSON{ID: p.ID, OrgCode: p.OrgCode, OrgName: p.OrgName, Category: p.Category, CategoryLabel: p.CategoryLabel(),
 		Source: p.Source, SourceLabel: p.SourceLabel(), Description: p.Description, Measures: p.Measures, Responsible: p.Responsible,
 		Mode: p.Mode, ModeLabel: p.ModeLabel(), Plan: p.Plan, FoundOn: p.FoundOn, DueOn: p.DueOn, NextReview: p.NextReview,
-		Reviews: p.Reviews, Status: p.Status, StatusLabel: p.StatusLabel(), Colour: p.ColourAt(today),
+		Reviews: p.Reviews, Status: string(p.Status), StatusLabel: p.Status.Label(), Colour: p.ColourAt(today),
 		AppliedAt: optTime(p.AppliedAt), ClosedAt: optTime(p.ClosedAt), ClosedByOrg: p.ClosedByOrg, ReturnReason: p.ReturnReason,
 		Version: p.Version, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
@@ -84,7 +84,7 @@ type updateJSON struct {
 func (h *handler) problemList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
 	f := rectify.Filter{Under: q.text("under", 40), Category: q.text("category", 20), Source: q.text("source", 20),
-		Mode: q.text("mode", 20), Status: q.text("status", 20), Colour: q.text("colour", 20), Verify: q.text("verify", 5) == "1", Full: true}
+		Mode: q.text("mode", 20), Status: rectify.Status(q.text("status", 20)), Colour: q.text("colour", 20), Verify: q.text("verify", 5) == "1", Full: true}
 	f.Page, f.PerPage = q.page(rectify.PerPageDefault, 200)
 	if err := q.err(); err != nil {
 		return err

@@ -269,7 +269,7 @@ func TestProgrammesBelongToTheirUnit(t *testing.T) {
 		a.do("city.leader", "PUT", quota, map[string]any{"quota": 9}, 200, "")
 		x := a.do("city.leader", "GET", fmt.Sprintf("/api/v1/aid/applications/%d", waiting), nil, 200, "")["application"].(map[string]any)
 		got := a.app("city.leader", "POST", decide, map[string]any{"decision": "pass", "version": x["version"]}, 200)
-		if got["status"] != aid.Approved {
+		if got["status"] != string(aid.Approved) {
 			t.Fatalf("approval at the top of the chain: %v", got)
 		}
 		acc := aid.CompleteCard("621799123456789012")

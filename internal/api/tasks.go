@@ -44,7 +44,7 @@ type taskJSON struct {
 
 func toTaskJSON(t visit.Task, today string) taskJSON {
 	return taskJSON{ID: t.ID, NeedID: t.NeedID, OrgCode: t.OrgCode, OrgName: t.OrgName, Title: t.Title, Detail: t.Detail,
-		OwnerID: t.OwnerID, OwnerName: t.OwnerName, StartsOn: t.StartsOn, DueOn: t.DueOn, Status: t.Status, StatusLabel: t.StatusLabel(),
+		OwnerID: t.OwnerID, OwnerName: t.OwnerName, StartsOn: t.StartsOn, DueOn: t.DueOn, Status: string(t.Status), StatusLabel: t.Status.Label(),
 		Overdue: t.Overdue(today), Colour: t.Colour(today), Result: t.Result, Feedback: t.Feedback, FeedbackLabel: t.FeedbackLabel(),
 		ClosedOn: t.ClosedOn, ClosedBy: t.ClosedBy, UpdatedAt: t.UpdatedAt.UTC()}
 }
@@ -52,7 +52,7 @@ func toTaskJSON(t visit.Task, today string) taskJSON {
 // taskList: GET /api/v1/tasks?under=&status=&overdue=1&soon=1&mine=1&q=&page=&per_page=.
 func (h *handler) taskList(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
 	q := newQuery(r)
-	f := visit.TaskFilter{Under: q.text("under", 20), Status: q.text("status", 20), Overdue: q.v.Get("overdue") == "1",
+	f := visit.TaskFilter{Under: q.text("under", 20), Status: visit.TaskStatus(q.text("status", 20)), Overdue: q.v.Get("overdue") == "1",
 		DueSoon: q.v.Get("soon") == "1", Mine: q.v.Get("mine") == "1", Q: q.text("q", 50), Full: true}
 	page, per := q.page(20, 200)
 	if err := q.err(); err != nil {
@@ -128,7 +128,7 @@ func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return err
 	}
 	e := map[string]string{}
-	texts(e, "outcome", in.Outcome)
+	texts(e, "outcome", string(in.Outcome))
 	texts(e, "result", in.Result)
 	texts(e, "feedback", in.Feedback)
 	if len(e) > 0 {

@@ -1346,7 +1346,7 @@ func (p *prop) openNeed() (int64, propCast, bool) {
 	for range 20 {
 		id := p.one(ids)
 		owner, status := p.needOwner(id)
-		if status != visit.NeedOpen || owner == 0 {
+		if visit.NeedStatus(status) != visit.NeedOpen || owner == 0 {
 			continue
 		}
 		var cs []propCast
@@ -1386,7 +1386,7 @@ func (p *prop) workTask() {
 	}
 	type open struct {
 		id       int64
-		status   string
+		status   visit.TaskStatus
 		recorder int64
 	}
 	var list []open
@@ -1509,7 +1509,7 @@ func (p *prop) problemFlow() {
 	}
 	type item struct {
 		id     int64
-		status string
+		status rectify.Status
 	}
 	var list []item
 	for rows.Next() {
@@ -2042,7 +2042,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 			return []int64{0, 0, 1, 0, 0}
 		}
 		done := int64(0)
-		if r.status == visit.TaskDone && r.closed {
+		if visit.TaskStatus(r.status) == visit.TaskDone && r.closed {
 			done = 1
 		}
 		return []int64{0, 0, 0, 1, done}
@@ -2062,7 +2062,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 		got[id] = []int64{r.N[rectify.StatTotal], r.N[rectify.StatOpen], r.N[rectify.StatApplied], r.N[rectify.StatClosed]}
 	}
 	p.compareRollup(where, "problem stats", got, p.expectRollup(node, rows["problems"], 4, func(r propRow) []int64 {
-		switch r.status {
+		switch rectify.Status(r.status) {
 		case rectify.Applied:
 			return []int64{1, 0, 1, 0}
 		case rectify.Closed:
@@ -2113,7 +2113,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 		}
 	}
 	for _, r := range rows["needs"] {
-		if (in(r) || p.under(r.origin, node)) && (r.status == visit.NeedOpen || r.status == visit.NeedHanding || r.status == visit.NeedTasked) {
+		if (in(r) || p.under(r.origin, node)) && (visit.NeedStatus(r.status) == visit.NeedOpen || visit.NeedStatus(r.status) == visit.NeedHanding || visit.NeedStatus(r.status) == visit.NeedTasked) {
 			openNeeds++
 		}
 		if r.handTo == node {
@@ -2142,7 +2142,7 @@ func (p *prop) checkCounts(where string, c propCast, rows map[string][]propRow) 
 		if !in(r) {
 			continue
 		}
-		switch r.status {
+		switch rectify.Status(r.status) {
 		case rectify.Applied:
 			applied++
 			if r.unit != node {

@@ -573,7 +573,7 @@ func TestAidGen(t *testing.T) {
 		for i, j := range g.Jobs {
 			if e.IDs[i] != 0 {
 				want[j.Status+"/"+j.Level]++
-				if j.Status == aid.Approved && j.In.Programme == "cancer" {
+				if j.Status == string(aid.Approved) && j.In.Programme == "cancer" {
 					grants++
 				}
 			}

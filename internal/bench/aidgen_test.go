@@ -262,7 +262,7 @@ func (g *aidGen) Run() {
 		j.Status, j.Level = g.Jobs[f].Status, g.Jobs[f].Level
 		own := g.units[j.Unit].Level
 		switch {
-		case j.Status == aid.Draft || j.Status == aid.Returned:
+		case j.Status == string(aid.Draft) || j.Status == string(aid.Returned):
 			j.Level = own
 		case own == "street" && j.Level == "street":
 			j.Level = "district"
@@ -575,7 +575,7 @@ func (g *aidGen) plan(j *aidJob) (status, level string) {
 		g.years[1]: {3, 2, 3, 13, 79},
 		g.years[2]: {18, 6, 34, 7, 35},
 	}[j.In.Year]
-	names := []string{aid.Draft, aid.Returned, aid.Reviewing, aid.Rejected, aid.Approved}
+	names := []string{string(aid.Draft), string(aid.Returned), string(aid.Reviewing), string(aid.Rejected), string(aid.Approved)}
 	status = pickStatus(g.r.Float64(), names, normalize(weights))
 	own := g.units[j.Unit].Level
 	above := []string{"street", "district", "city"}
@@ -583,9 +583,9 @@ func (g *aidGen) plan(j *aidJob) (status, level string) {
 		above = above[1:]
 	}
 	switch status {
-	case aid.Draft, aid.Returned:
+	case string(aid.Draft), string(aid.Returned):
 		return status, own
-	case aid.Approved:
+	case string(aid.Approved):
 		return status, "city"
 	}
 	// Under review at, or rejected by, a level above.
@@ -612,7 +612,7 @@ func (g *aidGen) budgets(amounts map[string]int64) map[string]map[int]int64 {
 		if out[j.In.Programme] == nil {
 			out[j.In.Programme] = map[int]int64{}
 		}
-		if !j.Dup && j.Status == aid.Approved {
+		if !j.Dup && j.Status == string(aid.Approved) {
 			out[j.In.Programme][j.In.Year] += amounts[j.In.Programme]
 		}
 	}
@@ -633,7 +633,7 @@ func aidSettle(ctx context.Context, d *db.DB, jobs []aidJob, ids []int64, now ti
 	groups := map[[2]string][]int64{}
 	var keys [][2]string
 	for i, j := range jobs {
-		if ids[i] == 0 || j.Status == aid.Draft {
+		if ids[i] == 0 || j.Status == string(aid.Draft) {
 			continue
 		}
 		k := [2]string{j.Status, j.Level}
@@ -656,10 +656,10 @@ func aidSettle(ctx context.Context, d *db.DB, jobs []aidJob, ids []int64, now ti
 				args := []any{status, level, 3 * day, nowMS, nowMS, 3 * day}
 				set := `status = ?, level = ?, submitted_at = ` + capped
 				switch status {
-				case aid.Approved, aid.Rejected:
+				case string(aid.Approved), string(aid.Rejected):
 					set += `, closed_at = ` + capped + `, updated_at = ` + capped
 					args = append(args, 40*day, nowMS, nowMS, 40*day, 40*day, nowMS, nowMS, 40*day)
-					if status == aid.Rejected {
+					if status == string(aid.Rejected) {
 						set += `, dedupe_key = NULL`
 					}
 				default:

@@ -27,7 +27,7 @@ func TestSeedAid(t *testing.T) {
 		}
 		states := map[string]int{}
 		for _, x := range list {
-			states[x.Status+"@"+x.Level]++
+			states[string(x.Status)+"@"+x.Level]++
 			if x.Name == "" || []rune(x.Name)[1] != '*' {
 				t.Fatalf("list name not masked: %q", x.Name)
 			}

@@ -27,12 +27,12 @@ func TestDemoProblems(t *testing.T) {
 		if err != nil || n != len(problemSeeds) {
 			t.Fatalf("%d problems, %v", n, err)
 		}
-		status, colour := map[string]int{}, map[string]int{}
+		status, colour := map[rectify.Status]int{}, map[string]int{}
 		for _, p := range list {
 			status[p.Status]++
 			colour[p.ColourAt(rectify.Today(now))]++
 		}
-		for _, k := range []string{rectify.Open, rectify.Applied, rectify.Returned, rectify.Closed} {
+		for _, k := range []rectify.Status{rectify.Open, rectify.Applied, rectify.Returned, rectify.Closed} {
 			if status[k] == 0 {
 				t.Errorf("no %s item: %v", k, status)
 			}

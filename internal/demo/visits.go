@@ -40,7 +40,7 @@ type taskSeed struct {
 	title, owner string
 	after        int // days after the visit it was made
 	due          int // days from today (negative: past)
-	status       string
+	status       visit.TaskStatus
 	closedAgo    int
 	result       string
 	feedback     string

@@ -26,7 +26,7 @@ func TestSeedVisits(t *testing.T) {
 		if nv != len(visitSeeds) || nn < 20 {
 			t.Fatalf("visits %d needs %d", nv, nn)
 		}
-		status, overdue, satisfied := map[string]int{}, 0, 0
+		status, overdue, satisfied := map[visit.TaskStatus]int{}, 0, 0
 		for _, x := range tasks {
 			status[x.Status]++
 			if x.Overdue(vs.Today()) {

@@ -46,7 +46,7 @@ type DeskProblem struct {
 	CategoryLabel string
 	Description   string
 	DueOn         string
-	Status        string
+	Status        Status
 	AppliedAt     time.Time
 }
 
@@ -138,7 +138,7 @@ func (s *Service) deskOwn(ctx context.Context, a access.Actor, today, soon strin
 		}
 		p.CategoryLabel, p.OrgName = deskCategoryLabel(p.Category), a.OrgName
 		switch {
-		case p.Status == "returned":
+		case p.Status == Returned:
 			keep(&d.Returned, &d.ReturnedTotal, p)
 		case colour == "red":
 			keep(&d.Overdue, &d.OverdueTotal, p)

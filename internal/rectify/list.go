@@ -15,7 +15,7 @@ type Filter struct {
 	Category string
 	Source   string
 	Mode     string
-	Status   string
+	Status   Status
 	Colour   string // red, yellow, green
 	Page     int    // 1-based; with PerPage 0 every row
 	PerPage  int
@@ -42,7 +42,7 @@ func (s *Service) where(ctx context.Context, a access.Actor, f Filter) (string, 
 	for _, c := range []struct {
 		col, val string
 		list     []Choice
-	}{{"p.category", f.Category, Categories}, {"p.source", f.Source, Sources}, {"p.mode", f.Mode, Modes}, {"p.status", f.Status, Statuses}} {
+	}{{"p.category", f.Category, Categories}, {"p.source", f.Source, Sources}, {"p.mode", f.Mode, Modes}, {"p.status", string(f.Status), Statuses}} {
 		if vocab.Known(c.list, c.val) {
 			conds = append(conds, c.col+" = ?")
 			args = append(args, c.val)

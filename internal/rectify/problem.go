@@ -13,13 +13,33 @@ import (
 	"halfsky/internal/vocab"
 )
 
+// Status is where a problem stands, as stored.
+type Status string
+
 // Statuses as stored.
 const (
-	Open     = "open"     // 整改中
-	Applied  = "applied"  // 申请销号
-	Returned = "returned" // 退回
-	Closed   = "closed"   // 已销号
+	Open     Status = "open"     // 整改中
+	Applied  Status = "applied"  // 申请销号
+	Returned Status = "returned" // 退回
+	Closed   Status = "closed"   // 已销号
 )
+
+// Label is the status's Chinese name.
+func (s Status) Label() string { return vocab.Label(Statuses, string(s)) }
+
+// Colour is the status's badge colour: green while the unit works on it,
+// blue when it applied to close it, yellow when returned, grey once closed.
+func (s Status) Colour() string {
+	switch s {
+	case Closed:
+		return "grey"
+	case Applied:
+		return "blue"
+	case Returned:
+		return "yellow"
+	}
+	return "green"
+}
 
 // Modes as stored: how the unit fixes the problem.
 const (
@@ -38,7 +58,7 @@ var (
 		{Key: "style", Label: "作风"}, {Key: "ability", Label: "能力"}, {Key: "other", Label: "其他"}}
 	Sources  = []Choice{{Key: "self", Label: "自查"}, {Key: "public", Label: "群众反映"}, {Key: "inspection", Label: "上级督查"}}
 	Modes    = []Choice{{Key: ModeNow, Label: "立行立改"}, {Key: ModeDeadline, Label: "限期整改"}, {Key: ModeOngoing, Label: "长期坚持"}}
-	Statuses = []Choice{{Key: Open, Label: "整改中"}, {Key: Applied, Label: "申请销号"}, {Key: Returned, Label: "退回"}, {Key: Closed, Label: "已销号"}}
+	Statuses = []Choice{{Key: string(Open), Label: "整改中"}, {Key: string(Applied), Label: "申请销号"}, {Key: string(Returned), Label: "退回"}, {Key: string(Closed), Label: "已销号"}}
 	Colours  = []Choice{{Key: "red", Label: "逾期"}, {Key: "yellow", Label: "临期"}, {Key: "green", Label: "正常"}}
 )
 
@@ -58,7 +78,7 @@ type Problem struct {
 	Plan         string
 	FoundOn      string // YYYY-MM-DD
 	DueOn        string // "" for 长期坚持
-	Status       string
+	Status       Status
 	AppliedAt    time.Time
 	AppliedBy    string
 	ClosedAt     time.Time
@@ -88,7 +108,6 @@ func (r Review) Done() bool { return !r.DoneAt.IsZero() }
 func (p Problem) CategoryLabel() string { return vocab.Label(Categories, p.Category) }
 func (p Problem) SourceLabel() string   { return vocab.Label(Sources, p.Source) }
 func (p Problem) ModeLabel() string     { return vocab.Label(Modes, p.Mode) }
-func (p Problem) StatusLabel() string   { return vocab.Label(Statuses, p.Status) }
 
 // Editable reports whether the unit may still change the item, add
 // progress or apply to close it.

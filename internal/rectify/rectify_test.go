@@ -55,8 +55,8 @@ func deadlineInput() rectify.Input {
 		Plan: "11月建立包片台账，12月起每月通报入户情况", FoundOn: "2026-10-20", DueOn: "2026-12-31"}
 }
 
-func (f *fx) status(id int64) string {
-	var s string
+func (f *fx) status(id int64) rectify.Status {
+	var s rectify.Status
 	if err := f.d.QueryRow(context.Background(), `SELECT status FROM problems WHERE id = ?`, id).Scan(&s); err != nil {
 		f.t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ type DeskTask struct {
 	Title     string
 	OwnerName string
 	DueOn     string
-	Status    string
+	Status    TaskStatus
 }
 
 // DeskHandover is a need handed over to the actor's unit.

@@ -44,7 +44,7 @@ func (f *deskFx) visit(code, cadre, on string, women int) {
 		VALUES (?, ?, ?, ?, ?, ?, 0, 0)`, o.ID, o.Path, c.UserID, c.Name, on, women)
 }
 
-func (f *deskFx) need(origin, owner, by, cat, status, on string) int64 {
+func (f *deskFx) need(origin, owner, by, cat string, status visit.NeedStatus, on string) int64 {
 	o, w, u := f.Unit(origin), f.Unit(owner), f.Actor(by)
 	return f.insert(`INSERT INTO needs (origin_org_id, origin_path, org_id, org_path, category, urgency, summary, consent,
 		status, recorded_by, recorded_on, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'urgent', '需要帮助', 0, ?, ?, ?, 0, 0)`,

@@ -15,12 +15,33 @@ import (
 	"halfsky/internal/vocab"
 )
 
+// HandoverStatus is where a hand-over stands, as stored.
+type HandoverStatus string
+
 // Hand-over statuses.
 const (
-	HandPending  = "pending"
-	HandAccepted = "accepted"
-	HandRefused  = "refused"
+	HandPending  HandoverStatus = "pending"
+	HandAccepted HandoverStatus = "accepted"
+	HandRefused  HandoverStatus = "refused"
 )
+
+// HandoverStatuses in display order.
+var HandoverStatuses = []Option{{Key: string(HandPending), Label: "待接收"}, {Key: string(HandAccepted), Label: "已接收"}, {Key: string(HandRefused), Label: "已拒收"}}
+
+// Label is the hand-over's state in Chinese.
+func (s HandoverStatus) Label() string { return vocab.Label(HandoverStatuses, string(s)) }
+
+// Colour is the state's badge colour: yellow while it waits, green when
+// accepted, red when refused.
+func (s HandoverStatus) Colour() string {
+	switch s {
+	case HandAccepted:
+		return "green"
+	case HandRefused:
+		return "red"
+	}
+	return "yellow"
+}
 
 // Handover is one step of a need's way between units.
 type Handover struct {
@@ -33,25 +54,12 @@ type Handover struct {
 	ToName    string
 	ToPath    string
 	Reason    string
-	Status    string
+	Status    HandoverStatus
 	Reply     string
 	SentBy    string
 	SentAt    time.Time
 	DecidedBy string
 	DecidedAt time.Time
-}
-
-// StatusLabel is the hand-over's state in Chinese.
-func (h Handover) StatusLabel() string {
-	switch h.Status {
-	case HandPending:
-		return "待接收"
-	case HandAccepted:
-		return "已接收"
-	case HandRefused:
-		return "已拒收"
-	}
-	return h.Status
 }
 
 // HandoverInput names the receiving unit and why.

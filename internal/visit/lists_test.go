@@ -63,7 +63,7 @@ func listSeed(f *deskFx, r *rand.Rand) {
 	}
 	for i := range 150 {
 		o := units[r.IntN(len(units))]
-		status := pick(visit.TaskStatuses)
+		status := visit.TaskStatus(pick(visit.TaskStatuses))
 		var closed any
 		if status == visit.TaskDone || status == visit.TaskUnable {
 			closed = day()
@@ -162,7 +162,7 @@ func refNeeds(t *testing.T, d *db.DB, a access.Actor, nf visit.NeedFilter) []int
 		conds = append(conds, "((n.org_path >= ? AND n.org_path < ?) OR (n.origin_path >= ? AND n.origin_path < ?))")
 		args = append(args, ulo, uhi, ulo, uhi)
 	}
-	for col, v := range map[string]string{"category": nf.Category, "status": nf.Status} {
+	for col, v := range map[string]string{"category": nf.Category, "status": string(nf.Status)} {
 		if v != "" {
 			conds, args = append(conds, "n."+col+" = ?"), append(args, v)
 		}

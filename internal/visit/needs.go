@@ -25,17 +25,37 @@ var Categories = []Option{
 // Urgencies of a need.
 var Urgencies = []Option{{Key: "normal", Label: "一般"}, {Key: "urgent", Label: "较急"}, {Key: "critical", Label: "紧急"}}
 
+// NeedStatus is where a need stands, as stored.
+type NeedStatus string
+
 // Need statuses as stored.
 const (
-	NeedOpen     = "open"     // 待处理
-	NeedHanding  = "handing"  // 移交中
-	NeedTasked   = "tasked"   // 已转实事
-	NeedResolved = "resolved" // 已解决
-	NeedClosed   = "closed"   // 已关闭 (the task could not be done)
+	NeedOpen     NeedStatus = "open"     // 待处理
+	NeedHanding  NeedStatus = "handing"  // 移交中
+	NeedTasked   NeedStatus = "tasked"   // 已转实事
+	NeedResolved NeedStatus = "resolved" // 已解决
+	NeedClosed   NeedStatus = "closed"   // 已关闭 (the task could not be done)
 )
 
 // NeedStatuses in display order.
-var NeedStatuses = []Option{{Key: NeedOpen, Label: "待处理"}, {Key: NeedHanding, Label: "移交中"}, {Key: NeedTasked, Label: "已转实事"}, {Key: NeedResolved, Label: "已解决"}, {Key: NeedClosed, Label: "已关闭"}}
+var NeedStatuses = []Option{{Key: string(NeedOpen), Label: "待处理"}, {Key: string(NeedHanding), Label: "移交中"}, {Key: string(NeedTasked), Label: "已转实事"},
+	{Key: string(NeedResolved), Label: "已解决"}, {Key: string(NeedClosed), Label: "已关闭"}}
+
+// Label is the status's Chinese name.
+func (s NeedStatus) Label() string { return vocab.Label(NeedStatuses, string(s)) }
+
+// Colour is the status's badge colour.
+func (s NeedStatus) Colour() string {
+	switch s {
+	case NeedOpen:
+		return "blue"
+	case NeedHanding:
+		return "yellow"
+	case NeedResolved:
+		return "green"
+	}
+	return "grey"
+}
 
 // Need is one woman's need (妇情).
 type Need struct {
@@ -55,7 +75,7 @@ type Need struct {
 	PersonName  string // masked unless Revealed
 	Contact     string // empty unless Revealed
 	Revealed    bool   // the personal details are shown in full
-	Status      string
+	Status      NeedStatus
 	RecordedBy  int64
 	Recorder    string
 	RecordedOn  string
@@ -73,22 +93,6 @@ func (n Need) CategoryLabel() string { return vocab.Label(Categories, n.Category
 
 // UrgencyLabel is the urgency's Chinese name.
 func (n Need) UrgencyLabel() string { return vocab.Label(Urgencies, n.Urgency) }
-
-// StatusLabel is the status's Chinese name.
-func (n Need) StatusLabel() string { return vocab.Label(NeedStatuses, n.Status) }
-
-// StatusColour is the status's badge colour.
-func (n Need) StatusColour() string {
-	switch n.Status {
-	case NeedOpen:
-		return "blue"
-	case NeedHanding:
-		return "yellow"
-	case NeedResolved:
-		return "green"
-	}
-	return "grey"
-}
 
 // UrgencyColour is the urgency's badge colour.
 func (n Need) UrgencyColour() string {
@@ -396,7 +400,7 @@ type NeedFilter struct {
 	Under    string
 	Category string
 	Urgency  string
-	Status   string
+	Status   NeedStatus
 	VisitID  int64
 	Incoming bool // hand-overs waiting for the actor's scope to answer
 	From, To string
@@ -442,7 +446,7 @@ func (s *Service) Needs(ctx context.Context, a access.Actor, f NeedFilter) ([]Ne
 	if vocab.Known(Urgencies, f.Urgency) {
 		w.Add("n.urgency = ?", f.Urgency)
 	}
-	if vocab.Known(NeedStatuses, f.Status) {
+	if vocab.Known(NeedStatuses, string(f.Status)) {
 		w.Add("n.status = ?", f.Status)
 	}
 	if f.VisitID > 0 {

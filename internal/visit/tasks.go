@@ -14,16 +14,35 @@ import (
 	"halfsky/internal/vocab"
 )
 
+// TaskStatus is where a task stands, as stored.
+type TaskStatus string
+
 // Task statuses as stored.
 const (
-	TaskTodo   = "todo"   // 待办
-	TaskDoing  = "doing"  // 办理中
-	TaskDone   = "done"   // 已办结
-	TaskUnable = "unable" // 无法办理
+	TaskTodo   TaskStatus = "todo"   // 待办
+	TaskDoing  TaskStatus = "doing"  // 办理中
+	TaskDone   TaskStatus = "done"   // 已办结
+	TaskUnable TaskStatus = "unable" // 无法办理
 )
 
 // TaskStatuses in display order.
-var TaskStatuses = []Option{{Key: TaskTodo, Label: "待办"}, {Key: TaskDoing, Label: "办理中"}, {Key: TaskDone, Label: "已办结"}, {Key: TaskUnable, Label: "无法办理"}}
+var TaskStatuses = []Option{{Key: string(TaskTodo), Label: "待办"}, {Key: string(TaskDoing), Label: "办理中"}, {Key: string(TaskDone), Label: "已办结"}, {Key: string(TaskUnable), Label: "无法办理"}}
+
+// Label is the status's Chinese name.
+func (s TaskStatus) Label() string { return vocab.Label(TaskStatuses, string(s)) }
+
+// Colour is the status's badge colour (a task's Colour is its deadline's).
+func (s TaskStatus) Colour() string {
+	switch s {
+	case TaskTodo:
+		return "blue"
+	case TaskDoing:
+		return "yellow"
+	case TaskDone:
+		return "green"
+	}
+	return "grey"
+}
 
 // Feedbacks are the woman's verdicts on a finished task.
 var Feedbacks = []Option{{Key: "satisfied", Label: "满意"}, {Key: "fair", Label: "基本满意"}, {Key: "unsatisfied", Label: "不满意"}}
@@ -46,7 +65,7 @@ type Task struct {
 	OwnerName   string
 	StartsOn    string
 	DueOn       string
-	Status      string
+	Status      TaskStatus
 	Result      string
 	Feedback    string
 	ClosedOn    string
@@ -80,22 +99,6 @@ func (t Task) Colour(today string) string {
 		return "yellow"
 	}
 	return ""
-}
-
-// StatusLabel is the status's Chinese name.
-func (t Task) StatusLabel() string { return vocab.Label(TaskStatuses, t.Status) }
-
-// StatusColour is the status's badge colour (Colour is the deadline's).
-func (t Task) StatusColour() string {
-	switch t.Status {
-	case TaskTodo:
-		return "blue"
-	case TaskDoing:
-		return "yellow"
-	case TaskDone:
-		return "green"
-	}
-	return "grey"
 }
 
 // FeedbackLabel is the feedback's Chinese name.
@@ -369,13 +372,13 @@ func (s *Service) StartTask(ctx context.Context, a access.Actor, id int64) (Task
 // CloseInput finishes a task: done with what was done and the woman's
 // feedback, or unable with the reason.
 type CloseInput struct {
-	Outcome  string `json:"outcome"` // done or unable
-	Result   string `json:"result"`
-	Feedback string `json:"feedback"`
+	Outcome  TaskStatus `json:"outcome"` // done or unable
+	Result   string     `json:"result"`
+	Feedback string     `json:"feedback"`
 }
 
 func (in *CloseInput) validate() map[string]string {
-	in.Outcome, in.Result, in.Feedback = strings.TrimSpace(in.Outcome), strings.TrimSpace(in.Result), strings.TrimSpace(in.Feedback)
+	in.Outcome, in.Result, in.Feedback = TaskStatus(strings.TrimSpace(string(in.Outcome))), strings.TrimSpace(in.Result), strings.TrimSpace(in.Feedback)
 	e := map[string]string{}
 	switch in.Outcome {
 	case TaskDone:
@@ -440,7 +443,7 @@ func (s *Service) CloseTask(ctx context.Context, a access.Actor, id int64, in Cl
 				return err
 			}
 		}
-		return audit.Record(ctx, tx, audit.FromActor(a, "task.close", "task", ids(id), audit.OK, "outcome="+in.Outcome+" feedback="+in.Feedback))
+		return audit.Record(ctx, tx, audit.FromActor(a, "task.close", "task", ids(id), audit.OK, "outcome="+string(in.Outcome)+" feedback="+in.Feedback))
 	})
 	if err != nil {
 		return Task{}, err
@@ -451,7 +454,7 @@ func (s *Service) CloseTask(ctx context.Context, a access.Actor, id int64, in Cl
 // TaskFilter narrows the task list.
 type TaskFilter struct {
 	Under   string
-	Status  string
+	Status  TaskStatus
 	Overdue bool
 	DueSoon bool
 	Mine    bool // owned by the actor
@@ -492,7 +495,7 @@ func (s *Service) Tasks(ctx context.Context, a access.Actor, f TaskFilter) ([]Ta
 		w.Add(cond, args...)
 	}
 	open, closed := true, true // which parts the filter may match
-	if vocab.Known(TaskStatuses, f.Status) {
+	if vocab.Known(TaskStatuses, string(f.Status)) {
 		w.Add("t.status = ?", f.Status)
 		isOpen := Task{Status: f.Status}.Open()
 		open, closed = isOpen, !isOpen

@@ -85,7 +85,7 @@ func aidExportFields(kind string, p aid.ExportParams) []hiddenField {
 		return []hiddenField{{"batch", strconv.FormatInt(p.Batch, 10)}}
 	}
 	var out []hiddenField
-	for _, kv := range []hiddenField{{"programme", p.Programme}, {"status", p.Status}, {"level", p.Level}, {"under", p.Under}} {
+	for _, kv := range []hiddenField{{"programme", p.Programme}, {"status", string(p.Status)}, {"level", p.Level}, {"under", p.Under}} {
 		if kv.Value != "" {
 			out = append(out, kv)
 		}

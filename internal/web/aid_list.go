@@ -35,7 +35,7 @@ type aidListData struct {
 
 // aidFilter reads the list's filters from the query string.
 func aidFilter(q url.Values) aid.Filter {
-	f := aid.Filter{Programme: q.Get("programme"), Status: q.Get("status"), Level: q.Get("level"),
+	f := aid.Filter{Programme: q.Get("programme"), Status: aid.Status(q.Get("status")), Level: q.Get("level"),
 		Under: strings.TrimSpace(q.Get("under")), Todo: q.Get("todo") == "1"}
 	f.Year, _ = strconv.Atoi(q.Get("year"))
 	return f
@@ -123,11 +123,11 @@ func (h *handler) aidExport(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	defer sh.Close()
 	for _, x := range items {
 		if err := sh.Add(x.ID, x.ProgrammeName, x.Year, x.Name, x.IDNumber, x.SexLabel(), x.BirthYear, x.Phone, x.HouseholdLabel(),
-			x.OrgName, x.LevelLabel(), x.StatusLabel(), money(x.Amount), formatDateTime(x.SubmittedAt), formatDateTime(x.ClosedAt)); err != nil {
+			x.OrgName, x.LevelLabel(), x.Status.Label(), money(x.Amount), formatDateTime(x.SubmittedAt), formatDateTime(x.ClosedAt)); err != nil {
 			return err
 		}
 	}
-	detail := "masked " + f.Programme + " " + f.Status + " " + f.Under + " " + strconv.Itoa(len(items)) + " rows"
+	detail := "masked " + f.Programme + " " + string(f.Status) + " " + f.Under + " " + strconv.Itoa(len(items)) + " rows"
 	_ = audit.Log(ctx, h.deps.DB, audit.FromActor(a, "aid.export", "aid_application", "", audit.OK, detail))
 	return sh.Send(w, r, "关爱救助申请")
 }

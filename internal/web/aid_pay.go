@@ -51,7 +51,7 @@ type aidPayListData struct {
 // aidBatchFilter reads the list's filters; the year defaults to this one,
 // "all" shows every year.
 func (h *handler) aidBatchFilter(q url.Values) aid.BatchFilter {
-	f := aid.BatchFilter{Status: q.Get("status")}
+	f := aid.BatchFilter{Status: aid.BatchStatus(q.Get("status"))}
 	f.CycleID, _ = strconv.ParseInt(q.Get("cycle"), 10, 64)
 	switch y := q.Get("year"); y {
 	case "":

@@ -68,7 +68,7 @@ func (h *handler) renderAidPayBatch(w http.ResponseWriter, r *http.Request, c *h
 // with the bank's reason. A refused answer shows the batch again with the
 // message beside the line.
 func (h *handler) aidPayResult(w http.ResponseWriter, r *http.Request, c *httpx.Current, id, line int64) error {
-	result, note := r.PostFormValue("result"), r.PostFormValue("note")
+	result, note := aid.LineStatus(r.PostFormValue("result")), r.PostFormValue("note")
 	b, err := h.deps.Aid.RecordResult(r.Context(), c.Actor, id, line, result, note)
 	if err != nil && refused(err) {
 		key := strconv.FormatInt(line, 10)

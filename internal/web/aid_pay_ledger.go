@@ -8,7 +8,6 @@ import (
 	"halfsky/internal/aid"
 	"halfsky/internal/audit"
 	"halfsky/internal/httpx"
-	"halfsky/internal/vocab"
 )
 
 // aidPayLedgerData is a year's disbursement against the budget, per
@@ -55,9 +54,9 @@ var aidLedgerStates = []struct {
 	Label, Colour string
 	Amount        func(aid.Figures) int64
 }{
-	{vocab.Label(aid.LineStatuses, aid.Paid), "#2e7d32", func(f aid.Figures) int64 { return f.Paid }},
-	{vocab.Label(aid.LineStatuses, aid.Pending), "#1565c0", func(f aid.Figures) int64 { return f.Pending }},
-	{vocab.Label(aid.LineStatuses, aid.Failed), "#c62828", func(f aid.Figures) int64 { return f.Failed }},
+	{aid.Paid.Label(), "#2e7d32", func(f aid.Figures) int64 { return f.Paid }},
+	{aid.Pending.Label(), "#1565c0", func(f aid.Figures) int64 { return f.Pending }},
+	{aid.Failed.Label(), "#c62828", func(f aid.Figures) int64 { return f.Failed }},
 	{"未编入批次", "#9e9e9e", func(f aid.Figures) int64 { return f.Unbatched }},
 }
 

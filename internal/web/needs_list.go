@@ -25,7 +25,7 @@ type needListData struct {
 func needFilter(r *http.Request) visit.NeedFilter {
 	q := r.URL.Query()
 	f := visit.NeedFilter{Under: strings.TrimSpace(q.Get("under")), Category: q.Get("category"), Urgency: q.Get("urgency"),
-		Status: q.Get("status"), Incoming: q.Get("incoming") == "1", From: q.Get("from"), To: q.Get("to")}
+		Status: visit.NeedStatus(q.Get("status")), Incoming: q.Get("incoming") == "1", From: q.Get("from"), To: q.Get("to")}
 	f.VisitID, _ = strconv.ParseInt(q.Get("visit"), 10, 64)
 	return f
 }
@@ -38,7 +38,7 @@ func (d needListData) query(path string) string {
 	if d.F.VisitID > 0 {
 		vid = strconv.FormatInt(d.F.VisitID, 10)
 	}
-	return withQuery(path, "under", d.F.Under, "category", d.F.Category, "urgency", d.F.Urgency, "status", d.F.Status,
+	return withQuery(path, "under", d.F.Under, "category", d.F.Category, "urgency", d.F.Urgency, "status", string(d.F.Status),
 		"incoming", incoming, "visit", vid, "from", d.F.From, "to", d.F.To)
 }
 
@@ -74,7 +74,7 @@ func (h *handler) needsExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 	}
 	defer sh.Close()
 	for _, n := range items {
-		if err := sh.Add(n.RecordedOn, n.CategoryLabel(), n.UrgencyLabel(), n.Summary, n.PersonName, n.StatusLabel(), n.OrgName,
+		if err := sh.Add(n.RecordedOn, n.CategoryLabel(), n.UrgencyLabel(), n.Summary, n.PersonName, n.Status.Label(), n.OrgName,
 			n.OriginName, n.Recorder); err != nil {
 			return err
 		}

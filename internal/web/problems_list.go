@@ -50,7 +50,7 @@ type problemListData struct {
 // problemFilter reads the ledger's filters from the query string.
 func problemFilter(q url.Values) rectify.Filter {
 	return rectify.Filter{Under: strings.TrimSpace(q.Get("under")), Category: q.Get("category"), Source: q.Get("source"),
-		Mode: q.Get("mode"), Status: q.Get("status"), Colour: q.Get("colour")}
+		Mode: q.Get("mode"), Status: rectify.Status(q.Get("status")), Colour: q.Get("colour")}
 }
 
 func (f problemListData) query(path string) string {
@@ -124,7 +124,7 @@ func (h *handler) problemExport(w http.ResponseWriter, r *http.Request, c *httpx
 	today := svc.Today()
 	for _, p := range items {
 		if err := sh.Add(p.OrgCode, p.OrgName, p.CategoryLabel(), p.SourceLabel(), p.Description, p.Measures, p.Responsible,
-			p.ModeLabel(), p.Plan, p.FoundOn, p.NextDate(), p.StatusLabel(), rectify.ColourLabel(p.ColourAt(today)),
+			p.ModeLabel(), p.Plan, p.FoundOn, p.NextDate(), p.Status.Label(), rectify.ColourLabel(p.ColourAt(today)),
 			formatDateTime(p.AppliedAt), formatDateTime(p.ClosedAt), p.ClosedByOrg, p.ReturnReason); err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ type taskListData struct {
 
 func taskFilter(r *http.Request) visit.TaskFilter {
 	q := r.URL.Query()
-	return visit.TaskFilter{Under: strings.TrimSpace(q.Get("under")), Status: q.Get("status"), Overdue: q.Get("overdue") == "1",
+	return visit.TaskFilter{Under: strings.TrimSpace(q.Get("under")), Status: visit.TaskStatus(q.Get("status")), Overdue: q.Get("overdue") == "1",
 		DueSoon: q.Get("soon") == "1", Mine: q.Get("mine") == "1", Q: strings.TrimSpace(q.Get("q"))}
 }
 
@@ -33,7 +33,7 @@ func flag(b bool) string {
 }
 
 func (d taskListData) query(path string) string {
-	return withQuery(path, "under", d.F.Under, "status", d.F.Status, "overdue", flag(d.F.Overdue), "soon", flag(d.F.DueSoon),
+	return withQuery(path, "under", d.F.Under, "status", string(d.F.Status), "overdue", flag(d.F.Overdue), "soon", flag(d.F.DueSoon),
 		"mine", flag(d.F.Mine), "q", d.F.Q)
 }
 
@@ -77,7 +77,7 @@ func (h *handler) tasksExport(w http.ResponseWriter, r *http.Request, c *httpx.C
 		case "yellow":
 			warn = "临期"
 		}
-		if err := sh.Add(t.Title, t.OrgName, t.OwnerName, t.StartsOn, t.DueOn, t.StatusLabel(), warn, t.ClosedOn, t.Result, t.FeedbackLabel()); err != nil {
+		if err := sh.Add(t.Title, t.OrgName, t.OwnerName, t.StartsOn, t.DueOn, t.Status.Label(), warn, t.ClosedOn, t.Result, t.FeedbackLabel()); err != nil {
 			return err
 		}
 	}

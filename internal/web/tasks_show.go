@@ -20,7 +20,7 @@ type taskShowData struct {
 
 // taskShow is one task with its start and close forms.
 func (h *handler) taskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
-	return h.renderTaskShow(w, r, c, http.StatusOK, id, map[string]string{"outcome": visit.TaskDone}, map[string]string{})
+	return h.renderTaskShow(w, r, c, http.StatusOK, id, map[string]string{"outcome": string(visit.TaskDone)}, map[string]string{})
 }
 
 func (h *handler) renderTaskShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, status int, id int64, form, errs map[string]string) error {
@@ -48,7 +48,7 @@ func (h *handler) taskClose(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 		return apperr.ErrNotFound
 	}
 	form := formValues(r, "outcome", "result", "feedback")
-	_, err := h.deps.Visits.CloseTask(r.Context(), c.Actor, id, visit.CloseInput{Outcome: form["outcome"], Result: form["result"], Feedback: form["feedback"]})
+	_, err := h.deps.Visits.CloseTask(r.Context(), c.Actor, id, visit.CloseInput{Outcome: visit.TaskStatus(form["outcome"]), Result: form["result"], Feedback: form["feedback"]})
 	if err == nil {
 		redirectFlash(w, r, "/tasks/"+strconv.FormatInt(id, 10), "success", "实事已办结")
 		return nil
