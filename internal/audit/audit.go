@@ -11,14 +11,20 @@
 //
 // Why stripes: one chain needs one head row, and every audited transaction
 // from every app server would wait for that row's lock until the previous
-// one commits. With Stripes heads, Record on PostgreSQL takes any head no
-// one holds (FOR UPDATE SKIP LOCKED) and chains there, in one statement; 32
-// writers run in parallel. Tamper evidence is per stripe and just as
-// strong: a chain still pins every event to its predecessor and the head
-// pins the last one, and the global order (seq, from a sequence, covered by
-// the hash) cannot be changed without breaking a hash either. On SQLite the
-// write lock already serializes writers; Record spreads events over the
-// stripes all the same, so the two engines store the same shape.
+// one commits. With Stripes heads, Record on PostgreSQL claims a stripe no
+// other transaction holds (a transaction-level advisory lock, tried in
+// random order) and chains there, in one statement; 32 writers run in
+// parallel. Tamper evidence is per stripe and just as strong: a chain still
+// pins every event to its predecessor and its head pins the last one, so an
+// event cannot be edited, removed, moved to another stripe or position, or
+// slipped in without a stripe's hashes or head disagreeing; and the global
+// order (seq, from a sequence, no hot row) is covered by each event's hash,
+// so it cannot be rearranged either. As with one chain, whoever can rewrite
+// the database can still rewrite a stripe's tail together with its head
+// (only a copy of the heads kept elsewhere would show that, in either
+// design). On SQLite the write lock
+// already serializes writers; Record spreads events over the stripes all
+// the same, so the two engines store the same shape.
 //
 // Events written before the stripes (migration 0022) are stripe 1's chain,
 // hashed with the v1 encoding, and verify as they always did.
@@ -300,16 +306,18 @@ type stripeKey struct{}
 // Record appends e in the caller's transaction, so the change and its audit
 // event commit together or not at all. A zero At means now.
 //
-// On PostgreSQL it takes the head of a stripe no other transaction holds
-// (SELECT … FOR UPDATE SKIP LOCKED, in random order), chains the event
-// there and moves the head, in one statement; only when every head is held
-// does it wait, for one chosen at random. The head stays locked until the
-// caller's transaction ends, so call Record late in a transaction; a second
-// Record in the same transaction may use the same stripe or another. A
-// rollback undoes the head's move too, leaving no gap in the stripe (the
-// global seq, from a sequence, may skip a number: that is no chain's
-// concern). On SQLite every transaction already holds the write lock
-// (_txlock=immediate); Record picks a stripe at random.
+// On PostgreSQL it claims a stripe no other transaction holds (an advisory
+// lock, tried on the stripes in random order), chains the event there and
+// moves the stripe's head, in one statement (recordSQL); only when every
+// stripe is held at the moment it looks does it wait, for one chosen at
+// random. The stripe stays claimed until the caller's transaction ends, so
+// call Record late in a transaction; a second Record in the same
+// transaction may use the same stripe or another, and never waits (its own
+// stripe is always free to it), so stripes cannot deadlock. A rollback
+// undoes the head's move too, leaving no gap in the stripe (the global seq,
+// from a sequence, may skip a number: that is no chain's concern). On
+// SQLite every transaction already holds the write lock (_txlock=immediate);
+// Record picks a stripe at random.
 func Record(ctx context.Context, tx *db.Tx, e Event) error {
 	if tx == nil {
 		return fmt.Errorf("%w: no transaction", ErrInvalid)
@@ -346,33 +354,45 @@ func Record(ctx context.Context, tx *db.Tx, e Event) error {
 	return recordSQLite(ctx, tx, &r, stripe)
 }
 
-// placeSQL appends to the prefix (parameter 1) the four netstrings of
-// canonicalV2 that place the event — seq, stripe, sseq, prev_hash, all
-// ASCII, so characters are bytes — and hashes the whole as Go does.
-const placeSQL = `encode(sha256(convert_to(?::text
-	|| length(n.seq::text) || ':' || n.seq::text || ','
-	|| length(n.stripe::text) || ':' || n.stripe::text || ','
-	|| length(n.sseq::text) || ':' || n.sseq::text || ','
-	|| length(n.prev) || ':' || n.prev || ',', 'UTF8')), 'hex')`
+// stripeLock is the first key of the advisory locks that claim a stripe on
+// PostgreSQL: (stripeLock, k) for stripe k.
+const stripeLock = 72002
 
-// recordSQL is Record on PostgreSQL, one statement: h locks a head (the
-// %s: a free one, or a given one), n places the event after it, the INSERT
-// stores it with its hash, and the UPDATE moves the head to it.
-const recordSQL = `WITH h AS (%s),
-n AS (SELECT h.id AS stripe, h.seq + 1 AS sseq, h.hash AS prev, nextval('audit_events_seq') AS seq FROM h),
-e AS (INSERT INTO audit_events (` + columns + `)
-	SELECT n.seq, n.stripe, n.sseq, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, n.prev, ` + placeSQL + ` FROM n
-	RETURNING stripe, sseq, hash)
-UPDATE audit_head SET seq = e.sseq, hash = e.hash FROM e WHERE audit_head.id = e.stripe`
+// recordSQL is Record on PostgreSQL, one statement. The stripe is claimed
+// with a transaction-level advisory lock (%s: the first free one of the
+// stripes in random order, pg_try_advisory_xact_lock; or a given one,
+// waiting for it); the UPDATE then moves that stripe's head — as an
+// UPDATE it works on the newest committed version of the row, whatever
+// the statement's snapshot — computing the event's v2 hash from the old
+// head as Go's canonicalV2 does (the four netstrings that place the event
+// are ASCII, so characters are bytes); and the INSERT stores the event
+// from what the UPDATE returns. Claiming with an advisory lock rather than
+// SELECT … FOR UPDATE SKIP LOCKED costs no row lock and no WAL record of
+// its own: only the UPDATE writes the head row. Whoever updates a head
+// holds its advisory lock, so a head's row lock is never waited for.
+const recordSQL = `WITH v AS (SELECT nextval('audit_events_seq') AS g),
+h AS (UPDATE audit_head SET seq = audit_head.seq + 1, prev_hash = audit_head.hash,
+	hash = encode(sha256(convert_to(?::text
+		|| length(v.g::text) || ':' || v.g::text || ','
+		|| length(audit_head.id::text) || ':' || audit_head.id::text || ','
+		|| length((audit_head.seq + 1)::text) || ':' || (audit_head.seq + 1)::text || ','
+		|| length(audit_head.hash) || ':' || audit_head.hash || ',', 'UTF8')), 'hex')
+	FROM v WHERE audit_head.id = (%s)
+	RETURNING audit_head.id, audit_head.seq, audit_head.prev_hash, audit_head.hash, v.g)
+INSERT INTO audit_events (` + columns + `)
+SELECT h.g, h.id, h.seq, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, h.prev_hash, h.hash FROM h`
 
 var (
-	recordFree  = fmt.Sprintf(recordSQL, `SELECT id, seq, hash FROM audit_head ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED`)
-	recordGiven = fmt.Sprintf(recordSQL, `SELECT id, seq, hash FROM audit_head WHERE id = ? FOR UPDATE`)
+	// OFFSET 0 keeps the try-lock above the sort: pushed down into the
+	// scan, it would run on every stripe and claim them all.
+	recordFree = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT k FROM generate_series(1, %d) AS k ORDER BY random() OFFSET 0) s
+		WHERE pg_try_advisory_xact_lock(%d, s.k) LIMIT 1`, Stripes, stripeLock))
+	recordGiven = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT ?::int AS k) s, LATERAL (SELECT pg_advisory_xact_lock(%d, s.k)) l`, stripeLock))
 )
 
 func recordPostgres(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
-	args := []any{r.at, r.userID, r.username, r.orgID, r.orgCode, r.action, r.objectType,
-		r.objectID, r.ip, r.outcome, r.detail, string(r.prefixV2())}
+	args := []any{string(r.prefixV2()), r.at, r.userID, r.username, r.orgID, r.orgCode, r.action, r.objectType,
+		r.objectID, r.ip, r.outcome, r.detail}
 	if stripe == 0 {
 		res, err := tx.Exec(ctx, recordFree, args...)
 		if err != nil {
@@ -383,10 +403,11 @@ func recordPostgres(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
 		} else if n == 1 {
 			return nil
 		}
-		// Every head is held by another transaction: wait for one.
+		// Every stripe is held by another transaction: wait for one.
 		stripe = 1 + rand.IntN(Stripes)
 	}
-	res, err := tx.Exec(ctx, recordGiven, append([]any{stripe}, args...)...)
+	args = append([]any{args[0], stripe}, args[1:]...)
+	res, err := tx.Exec(ctx, recordGiven, args...)
 	if err != nil {
 		return fmt.Errorf("audit: record on stripe %d: %w", stripe, err)
 	}
@@ -417,7 +438,7 @@ func recordSQLite(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
 		r.objectID, r.ip, r.outcome, r.detail, r.prevHash, r.hash); err != nil {
 		return fmt.Errorf("audit: insert event %d: %w", r.seq, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = ?`, r.sseq, r.hash, stripe); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?`, r.sseq, r.prevHash, r.hash, stripe); err != nil {
 		return fmt.Errorf("audit: update chain head %d: %w", stripe, err)
 	}
 	return nil

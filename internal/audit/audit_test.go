@@ -332,7 +332,10 @@ func TestConcurrentLog(t *testing.T) {
 			Scan(&n, &distinct, &lo, &hi, &used); err != nil {
 			t.Fatal(err)
 		}
-		if n != workers*each || distinct != n || lo != 1 || hi != n {
+		// On PostgreSQL seq comes from a sequence: a Record that found every
+		// stripe held at the moment it looked (rare) used a number before
+		// waiting for a stripe, so seq may skip; on SQLite it never does.
+		if n != workers*each || distinct != n || lo != 1 || hi < n || (d.Dialect == db.SQLite && hi != n) {
 			t.Fatalf("rows %d distinct %d seq %d..%d", n, distinct, lo, hi)
 		}
 		if used < 2 {

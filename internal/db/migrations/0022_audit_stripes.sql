@@ -37,6 +37,9 @@ CREATE UNIQUE INDEX audit_events_stripe ON audit_events (stripe, sseq);
 -- encoded as halfsky-audit-v1 (only stripe 1's, those written before this
 -- migration).
 ALTER TABLE audit_head ADD COLUMN v1_upto BIGINT NOT NULL DEFAULT 0;
+-- prev_hash: the hash the last event links to (kept so that Record on
+-- PostgreSQL reads it back from the one UPDATE that moves the head).
+ALTER TABLE audit_head ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
 UPDATE audit_head SET v1_upto = seq WHERE id = 1;
 INSERT INTO audit_head (id, seq, hash) VALUES
     (2, 0, ''), (3, 0, ''), (4, 0, ''), (5, 0, ''), (6, 0, ''), (7, 0, ''), (8, 0, ''), (9, 0, ''),
