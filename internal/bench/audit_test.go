@@ -87,7 +87,7 @@ func auditWrites(b *testing.B, engine string, d *db.DB, run time.Duration) []str
 		if err := d.QueryRow(ctx, `SELECT current_setting('fsync'), current_setting('synchronous_commit')`).Scan(&fsync, &syncCommit); err != nil {
 			b.Fatal(err)
 		}
-		printf("   %s: fsync=%s synchronous_commit=%s\n", engine, fsync, syncCommit)
+		printf("   %s: fsync=%s synchronous_commit=%s; %s\n", engine, fsync, syncCommit, oldestXact(b, ctx, d))
 	}
 	pk := "INTEGER PRIMARY KEY AUTOINCREMENT"
 	if d.Dialect == db.Postgres {
@@ -135,6 +135,17 @@ func auditWrites(b *testing.B, engine string, d *db.DB, run time.Duration) []str
 		b.Fatalf("%s: audit verify after the run: %d of %d events checked, %d problems (first: %+v)", engine, rep.Checked, events, len(rep.Problems), rep.Problems)
 	}
 	took := time.Since(start)
+	if d.Dialect == db.Postgres {
+		// The heads are 32 rows updated once per event: their old
+		// versions are pruned only when no snapshot in the cluster still
+		// needs them, and a head lookup walks what is left.
+		var pages, upd, hot int64
+		if err := d.QueryRow(ctx, `SELECT pg_relation_size('audit_head') / 8192, n_tup_upd, n_tup_hot_upd
+			FROM pg_stat_user_tables WHERE relname = 'audit_head'`).Scan(&pages, &upd, &hot); err != nil {
+			b.Fatal(err)
+		}
+		printf("   %s: audit_head (32 rows) grew to %d pages over %s updates (%s HOT); %s\n", engine, pages, num(upd), num(hot), oldestXact(b, ctx, d))
+	}
 
 	ratio := aud.rate() / raw.rate()
 	b.ReportMetric(0, "ns/op")
@@ -205,4 +216,21 @@ func writeLoad(ctx context.Context, d *db.DB, run time.Duration, fn func(tx *db.
 	}
 	slices.Sort(all)
 	return writeResult{took: took, times: all, errs: errs.Load(), first: first}
+}
+
+// oldestXact says how long the oldest transaction open in the cluster has
+// run: while it runs, no row version it might see is pruned — in any
+// database of the cluster, since every snapshot's xmin is held at it.
+func oldestXact(b *testing.B, ctx context.Context, d *db.DB) string {
+	var age float64
+	var where string
+	if err := d.QueryRow(ctx, `SELECT COALESCE(EXTRACT(EPOCH FROM now() - MIN(xact_start)), 0), COALESCE(MIN(datname || ''), '')
+		FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid()
+		AND xact_start = (SELECT MIN(xact_start) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid())`).Scan(&age, &where); err != nil {
+		b.Fatal(err)
+	}
+	if age < 1 {
+		return "no write transaction older than 1 s open in the cluster"
+	}
+	return fmt.Sprintf("oldest write transaction open in the cluster: %s (database %s)", dur(time.Duration(age*float64(time.Second))), where)
 }
