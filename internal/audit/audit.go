@@ -1,11 +1,37 @@
 // Package audit is halfsky's append-only, hash-chained audit log.
 //
-// Every event gets the next sequence number from the chain head (table
-// audit_head, one row with id 1) and carries the hash of the event before
-// it, so that an edited, deleted, reordered or forged row breaks the chain
-// and Verify can say where. The database refuses UPDATE and DELETE on
-// audit_events through triggers; the chain catches what someone with enough
-// rights to drop those triggers does anyway.
+// The log is Stripes hash chains ("stripes") side by side. Every event
+// belongs to one stripe, at the next position of that stripe (sseq: 1, 2,
+// 3 … with no gaps), and carries the hash of the event before it in the
+// same stripe; its own hash covers its content, its stripe, its position,
+// its global seq and that previous hash. Each stripe's head (a row of
+// audit_head: the last position and hash) is written in the same
+// transaction as the event. So an edited, deleted, reordered, moved or
+// forged row breaks its stripe's chain or its head, and Verify says where.
+//
+// Why stripes: one chain needs one head row, and every audited transaction
+// from every app server would wait for that row's lock until the previous
+// one commits. With Stripes heads, Record on PostgreSQL claims a stripe no
+// other transaction holds (a transaction-level advisory lock, tried in
+// random order) and chains there, in one statement; 32 writers run in
+// parallel. Tamper evidence is per stripe and just as strong: a chain still
+// pins every event to its predecessor and its head pins the last one, so an
+// event cannot be edited, removed, moved to another stripe or position, or
+// slipped in without a stripe's hashes or head disagreeing; and the global
+// order (seq, from a sequence, no hot row) is covered by each event's hash,
+// so it cannot be rearranged either. As with one chain, whoever can rewrite
+// the database can still rewrite a stripe's tail together with its head
+// (only a copy of the heads kept elsewhere would show that, in either
+// design). On SQLite the write lock
+// already serializes writers; Record spreads events over the stripes all
+// the same, so the two engines store the same shape.
+//
+// Events written before the stripes (migration 0022) are stripe 1's chain,
+// hashed with the v1 encoding, and verify as they always did.
+//
+// The database refuses UPDATE and DELETE on audit_events through triggers;
+// the chains catch what someone with enough rights to drop those triggers
+// does anyway.
 //
 // Events are written in the transaction of the change they describe (Record)
 // so the two commit together or not at all; events with no change of their
@@ -19,6 +45,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -57,7 +84,9 @@ const MaxDetail = 1000
 
 // Event is one audit record.
 type Event struct {
-	Seq        int64
+	Seq        int64 // the global order (on PostgreSQL with gaps where a transaction rolled back)
+	Stripe     int   // the chain the event is on, 1…Stripes
+	Pos        int64 // its position in that chain: 1, 2, 3 … with no gaps
 	At         time.Time
 	UserID     int64 // 0 = none (stored as NULL)
 	Username   string
@@ -106,6 +135,8 @@ func FromActor(a access.Actor, action, objectType, objectID, outcome, detail str
 // covers the stored form, so that turning a NULL into 0 is a change too.
 type row struct {
 	seq, at        int64
+	stripe         int
+	sseq           int64
 	userID, orgID  sql.NullInt64
 	username       string
 	orgCode        string
@@ -118,16 +149,16 @@ type row struct {
 	prevHash, hash string
 }
 
-const columns = `seq, at, user_id, username, org_id, org_code, action, object_type, object_id, ip, outcome, detail, prev_hash, hash`
+const columns = `seq, stripe, sseq, at, user_id, username, org_id, org_code, action, object_type, object_id, ip, outcome, detail, prev_hash, hash`
 
 func (r *row) scan(s db.Scanner) error {
-	return s.Scan(&r.seq, &r.at, &r.userID, &r.username, &r.orgID, &r.orgCode, &r.action,
+	return s.Scan(&r.seq, &r.stripe, &r.sseq, &r.at, &r.userID, &r.username, &r.orgID, &r.orgCode, &r.action,
 		&r.objectType, &r.objectID, &r.ip, &r.outcome, &r.detail, &r.prevHash, &r.hash)
 }
 
 func (r *row) event() Event {
 	return Event{
-		Seq: r.seq, At: db.FromMillis(r.at),
+		Seq: r.seq, Stripe: r.stripe, Pos: r.sseq, At: db.FromMillis(r.at),
 		UserID: r.userID.Int64, Username: r.username,
 		OrgID: r.orgID.Int64, OrgCode: r.orgCode,
 		Action: r.action, ObjectType: r.objectType, ObjectID: r.objectID,
@@ -136,16 +167,52 @@ func (r *row) event() Event {
 	}
 }
 
-// hashVersion starts every canonical encoding, so a future change of the
-// encoding can never produce the same bytes as this one.
-const hashVersion = "halfsky-audit-v1"
+// The version tags start every canonical encoding, so no two encodings can
+// ever produce the same bytes.
+const (
+	hashV1 = "halfsky-audit-v1" // events written before the stripes (stripe 1, positions up to v1_upto)
+	hashV2 = "halfsky-audit-v2" // every event since
+)
 
-// canonical is the unambiguous byte string an event's hash is taken over.
-//
-// It is the version tag "halfsky-audit-v1" followed by these 13 fields, in
-// this order, each written as a netstring — the field's length in bytes in
-// decimal, ':', the bytes, ',' — so no two different events encode alike
-// whatever their contents:
+// netstring appends f as a netstring: its length in bytes in decimal, ':',
+// the bytes, ','.
+func netstring(b []byte, f string) []byte {
+	b = strconv.AppendInt(b, int64(len(f)), 10)
+	b = append(b, ':')
+	b = append(b, f...)
+	return append(b, ',')
+}
+
+func nullable(n sql.NullInt64) string {
+	if !n.Valid {
+		return ""
+	}
+	return strconv.FormatInt(n.Int64, 10)
+}
+
+// content is the event's own fields, in the order both encodings hash them
+// (after seq in v1): at, user_id, username, org_id, org_code, action,
+// object_type, object_id, ip, outcome, detail.
+func (r *row) content() [11]string {
+	return [...]string{
+		strconv.FormatInt(r.at, 10),
+		nullable(r.userID),
+		r.username,
+		nullable(r.orgID),
+		r.orgCode,
+		r.action,
+		r.objectType,
+		r.objectID,
+		r.ip,
+		r.outcome,
+		r.detail,
+	}
+}
+
+// canonicalV1 is the unambiguous byte string a v1 event's hash is taken
+// over: the tag "halfsky-audit-v1" followed by these 13 fields, in this
+// order, each written as a netstring, so no two different events encode
+// alike whatever their contents:
 //
 //	seq          decimal
 //	at           decimal Unix milliseconds (UTC)
@@ -162,45 +229,53 @@ const hashVersion = "halfsky-audit-v1"
 //	prev_hash    the previous event's hash, empty for seq 1
 //
 // The event's hash is the lower-case hex SHA-256 of this string.
-func (r *row) canonical() []byte {
-	nullable := func(n sql.NullInt64) string {
-		if !n.Valid {
-			return ""
-		}
-		return strconv.FormatInt(n.Int64, 10)
+func (r *row) canonicalV1() []byte {
+	b := make([]byte, 0, 256+len(r.detail))
+	b = append(b, hashV1...)
+	b = netstring(b, strconv.FormatInt(r.seq, 10))
+	for _, f := range r.content() {
+		b = netstring(b, f)
 	}
-	fields := [...]string{
-		strconv.FormatInt(r.seq, 10),
-		strconv.FormatInt(r.at, 10),
-		nullable(r.userID),
-		r.username,
-		nullable(r.orgID),
-		r.orgCode,
-		r.action,
-		r.objectType,
-		r.objectID,
-		r.ip,
-		r.outcome,
-		r.detail,
-		r.prevHash,
-	}
-	n := len(hashVersion)
-	for _, f := range fields {
-		n += len(f) + 24
-	}
-	b := make([]byte, 0, n)
-	b = append(b, hashVersion...)
-	for _, f := range fields {
-		b = strconv.AppendInt(b, int64(len(f)), 10)
-		b = append(b, ':')
-		b = append(b, f...)
-		b = append(b, ',')
+	return netstring(b, r.prevHash)
+}
+
+// prefixV2 is the start of the v2 encoding: the tag "halfsky-audit-v2" and
+// the event's content (at … detail as in v1), each a netstring. It does
+// not depend on the chain, so Record computes it before it has a head.
+func (r *row) prefixV2() []byte {
+	b := make([]byte, 0, 320+len(r.detail))
+	b = append(b, hashV2...)
+	for _, f := range r.content() {
+		b = netstring(b, f)
 	}
 	return b
 }
 
-func (r *row) computeHash() string {
-	sum := sha256.Sum256(r.canonical())
+// canonicalV2 is the v2 encoding: prefixV2 followed by four netstrings
+// that place the event — seq (global, decimal), stripe (decimal), sseq
+// (the position in the stripe, decimal) and prev_hash (the hash of the
+// stripe's previous event, empty at position 1). On PostgreSQL, Record
+// appends these four in SQL (placeSQL) and hashes with sha256(); the two
+// must stay byte for byte the same (the tests verify chains written there).
+func (r *row) canonicalV2() []byte {
+	b := r.prefixV2()
+	b = netstring(b, strconv.FormatInt(r.seq, 10))
+	b = netstring(b, strconv.Itoa(r.stripe))
+	b = netstring(b, strconv.FormatInt(r.sseq, 10))
+	return netstring(b, r.prevHash)
+}
+
+// canonical is the encoding the row is hashed with: v1 for the events
+// written before the stripes, v2 for every other.
+func (r *row) canonical(v1 bool) []byte {
+	if v1 {
+		return r.canonicalV1()
+	}
+	return r.canonicalV2()
+}
+
+func (r *row) computeHash(v1 bool) string {
+	sum := sha256.Sum256(r.canonical(v1))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -219,15 +294,30 @@ func clean(s string, max int) string {
 // ErrInvalid is returned for an event that cannot be recorded.
 var ErrInvalid = errors.New("audit: invalid event")
 
+// Stripes is how many hash chains the log has (audit_head rows 1…Stripes,
+// created by migration 0022): as many as writers that can chain at once on
+// PostgreSQL without waiting for each other.
+const Stripes = 32
+
+// stripeKey, in a context given to Record, names the stripe to use instead
+// of a free one (tests lay out chains with it).
+type stripeKey struct{}
+
 // Record appends e in the caller's transaction, so the change and its audit
 // event commit together or not at all. A zero At means now.
 //
-// It first bumps the chain head (UPDATE audit_head … WHERE id = 1), which
-// takes the head row's lock on PostgreSQL — concurrent writers, from any
-// number of app servers, wait there and are chained one at a time; on
-// SQLite every transaction already holds the write lock (_txlock=immediate).
-// The lock is held until the caller's transaction ends, so call Record late
-// in a transaction. A rollback undoes the head bump too, leaving no gap.
+// On PostgreSQL it claims a stripe no other transaction holds (an advisory
+// lock, tried on the stripes in random order), chains the event there and
+// moves the stripe's head, in one statement (recordSQL); only when every
+// stripe is held at the moment it looks does it wait, for one chosen at
+// random. The stripe stays claimed until the caller's transaction ends, so
+// call Record late in a transaction; a second Record in the same
+// transaction may use the same stripe or another, and never waits (its own
+// stripe is always free to it), so stripes cannot deadlock. A rollback
+// undoes the head's move too, leaving no gap in the stripe (the global seq,
+// from a sequence, may skip a number: that is no chain's concern). On
+// SQLite every transaction already holds the write lock (_txlock=immediate);
+// Record picks a stripe at random.
 func Record(ctx context.Context, tx *db.Tx, e Event) error {
 	if tx == nil {
 		return fmt.Errorf("%w: no transaction", ErrInvalid)
@@ -257,28 +347,99 @@ func Record(ctx context.Context, tx *db.Tx, e Event) error {
 		at = db.Now()
 	}
 	r.at = db.Millis(at)
+	stripe, _ := ctx.Value(stripeKey{}).(int)
+	if tx.Dialect() == db.Postgres {
+		return recordPostgres(ctx, tx, &r, stripe)
+	}
+	return recordSQLite(ctx, tx, &r, stripe)
+}
 
-	res, err := tx.Exec(ctx, `UPDATE audit_head SET seq = seq + 1 WHERE id = 1`)
+// stripeLock is the first key of the advisory locks that claim a stripe on
+// PostgreSQL: (stripeLock, k) for stripe k.
+const stripeLock = 72002
+
+// recordSQL is Record on PostgreSQL, one statement. The stripe is claimed
+// with a transaction-level advisory lock (%s: the first free one of the
+// stripes in random order, pg_try_advisory_xact_lock; or a given one,
+// waiting for it); the UPDATE then moves that stripe's head — as an
+// UPDATE it works on the newest committed version of the row, whatever
+// the statement's snapshot — computing the event's v2 hash from the old
+// head as Go's canonicalV2 does (the four netstrings that place the event
+// are ASCII, so characters are bytes); and the INSERT stores the event
+// from what the UPDATE returns. Claiming with an advisory lock rather than
+// SELECT … FOR UPDATE SKIP LOCKED costs no row lock and no WAL record of
+// its own: only the UPDATE writes the head row. Whoever updates a head
+// holds its advisory lock, so a head's row lock is never waited for.
+const recordSQL = `WITH v AS (SELECT nextval('audit_events_seq') AS g),
+h AS (UPDATE audit_head SET seq = audit_head.seq + 1, prev_hash = audit_head.hash,
+	hash = encode(sha256(convert_to(?::text
+		|| length(v.g::text) || ':' || v.g::text || ','
+		|| length(audit_head.id::text) || ':' || audit_head.id::text || ','
+		|| length((audit_head.seq + 1)::text) || ':' || (audit_head.seq + 1)::text || ','
+		|| length(audit_head.hash) || ':' || audit_head.hash || ',', 'UTF8')), 'hex')
+	FROM v WHERE audit_head.id = (%s)
+	RETURNING audit_head.id, audit_head.seq, audit_head.prev_hash, audit_head.hash, v.g)
+INSERT INTO audit_events (` + columns + `)
+SELECT h.g, h.id, h.seq, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, h.prev_hash, h.hash FROM h`
+
+var (
+	// OFFSET 0 keeps the try-lock above the sort: pushed down into the
+	// scan, it would run on every stripe and claim them all.
+	recordFree = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT k FROM generate_series(1, %d) AS k ORDER BY random() OFFSET 0) s
+		WHERE pg_try_advisory_xact_lock(%d, s.k) LIMIT 1`, Stripes, stripeLock))
+	recordGiven = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT ?::int AS k) s, LATERAL (SELECT pg_advisory_xact_lock(%d, s.k)) l`, stripeLock))
+)
+
+func recordPostgres(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
+	args := []any{string(r.prefixV2()), r.at, r.userID, r.username, r.orgID, r.orgCode, r.action, r.objectType,
+		r.objectID, r.ip, r.outcome, r.detail}
+	if stripe == 0 {
+		res, err := tx.Exec(ctx, recordFree, args...)
+		if err != nil {
+			return fmt.Errorf("audit: record: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("audit: record: %w", err)
+		} else if n == 1 {
+			return nil
+		}
+		// Every stripe is held by another transaction: wait for one.
+		stripe = 1 + rand.IntN(Stripes)
+	}
+	args = append([]any{args[0], stripe}, args[1:]...)
+	res, err := tx.Exec(ctx, recordGiven, args...)
 	if err != nil {
-		return fmt.Errorf("audit: lock chain head: %w", err)
+		return fmt.Errorf("audit: record on stripe %d: %w", stripe, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("audit: lock chain head: %w", err)
+		return fmt.Errorf("audit: record on stripe %d: %w", stripe, err)
 	} else if n != 1 {
-		return errors.New("audit: chain head row (audit_head id=1) is missing")
+		return fmt.Errorf("audit: chain head row (audit_head id=%d) is missing", stripe)
 	}
-	if err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&r.seq, &r.prevHash); err != nil {
-		return fmt.Errorf("audit: read chain head: %w", err)
+	return nil
+}
+
+func recordSQLite(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
+	if stripe == 0 {
+		stripe = 1 + rand.IntN(Stripes)
 	}
-	r.hash = r.computeHash()
+	r.stripe = stripe
+	err := tx.QueryRow(ctx, `SELECT seq + 1, hash, (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_events)
+		FROM audit_head WHERE id = ?`, stripe).Scan(&r.sseq, &r.prevHash, &r.seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit: chain head row (audit_head id=%d) is missing", stripe)
+	} else if err != nil {
+		return fmt.Errorf("audit: read chain head %d: %w", stripe, err)
+	}
+	r.hash = r.computeHash(false)
 	if _, err := tx.Exec(ctx, `INSERT INTO audit_events (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.seq, r.at, r.userID, r.username, r.orgID, r.orgCode, r.action, r.objectType,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.seq, r.stripe, r.sseq, r.at, r.userID, r.username, r.orgID, r.orgCode, r.action, r.objectType,
 		r.objectID, r.ip, r.outcome, r.detail, r.prevHash, r.hash); err != nil {
 		return fmt.Errorf("audit: insert event %d: %w", r.seq, err)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, r.hash); err != nil {
-		return fmt.Errorf("audit: update chain head: %w", err)
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = ?, prev_hash = ?, hash = ? WHERE id = ?`, r.sseq, r.prevHash, r.hash, stripe); err != nil {
+		return fmt.Errorf("audit: update chain head %d: %w", stripe, err)
 	}
 	return nil
 }

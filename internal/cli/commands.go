@@ -235,13 +235,16 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if rep.OK() {
-		fmt.Fprintf(out, "审计日志完整：已校验 %d 条事件，哈希链无断裂\n", rep.Checked)
+		fmt.Fprintf(out, "审计日志完整：已校验 %d 条事件（%d 条哈希链），无断裂\n", rep.Checked, rep.Chains)
 		return nil
 	}
 	for _, p := range rep.Problems {
 		fmt.Fprintln(out, p.Message)
 	}
-	return exitError{3, fmt.Sprintf("审计日志校验失败：%d 处问题（已校验 %d 条）", len(rep.Problems), rep.Checked)}
+	if rep.Omitted > 0 {
+		fmt.Fprintf(out, "另有 %d 处问题未列出\n", rep.Omitted)
+	}
+	return exitError{3, fmt.Sprintf("审计日志校验失败：%d 处问题（已校验 %d 条事件，%d 条哈希链）", int64(len(rep.Problems))+rep.Omitted, rep.Checked, rep.Chains)}
 }
 
 func backup(ctx context.Context, args []string, out io.Writer) error {
