@@ -262,7 +262,8 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 		where += ` AND o.path >= ? AND o.path < ?`
 		args = append(args, lo, hi)
 	}
-	now := db.Millis(s.Now())
+	at := s.Now()
+	now := db.Millis(at)
 	switch f.State {
 	case "accepted", "submitted":
 		where += ` AND rp.status = ?`
@@ -281,12 +282,10 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 		where += ` AND rp.status IN ('pending', 'draft') AND rp.due_at >= ? AND rp.received_at IS NULL`
 		args = append(args, now)
 	}
-	from := ` FROM reports rp`
-	if node.ID != issuer.ID {
-		from += ` JOIN orgs o ON o.id = rp.org_id`
-	}
-	var total int
-	if err := s.DB.QueryRow(ctx, `SELECT COUNT(*)`+from+where, args...).Scan(&total); err != nil {
+	// How many there are is the node's counters, not a count of its
+	// subtree's reports.
+	total, err := s.unitCount(ctx, node, reqID, f.State, at)
+	if err != nil {
 		return nil, 0, err
 	}
 	// The (requirement_id, org_code) index gives the page in tree order

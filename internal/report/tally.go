@@ -141,3 +141,30 @@ func (s *Service) groupsByCounters(ctx context.Context, node org.Org, reqID int6
 func track(ctx context.Context, tx *db.Tx, where string, args []any, change func() error) error {
 	return tally.Track(ctx, tx, Family, where, args, change)
 }
+
+// unitCount is how many reports under node are in the state (a key of
+// UnitStates) at time now, from the node's counters.
+func (s *Service) unitCount(ctx context.Context, node org.Org, reqID int64, state string, now time.Time) (int, error) {
+	b, err := tally.Get(ctx, s.DB.Q(), Subject(reqID), node.ID)
+	if err != nil {
+		return 0, err
+	}
+	c := countsAt(b, now)
+	switch state {
+	case "unsigned":
+		return c.Unsigned, nil
+	case "signed":
+		return c.Signed, nil
+	case "submitted":
+		return c.Submitted, nil
+	case "returned":
+		return c.Returned, nil
+	case "accepted":
+		return c.Accepted, nil
+	case "overdue":
+		return c.Overdue, nil
+	case "missing":
+		return c.Total - c.Done(), nil
+	}
+	return c.Total, nil
+}

@@ -353,6 +353,15 @@ func (p *prop) check(when string) {
 		}
 		for _, under := range nodes {
 			sameDashboard(p.t, p.ctx, p.reps, staff, r, under, when)
+			// The unit list's count (from the counters) is its length.
+			state := report.UnitStates[p.rng.IntN(len(report.UnitStates))].Key
+			rows, total, err := p.reps.Units(p.ctx, staff, r.doc, r.req, report.UnitFilter{Under: under, State: state})
+			if err != nil && !errors.Is(err, db.ErrNotFound) {
+				p.t.Fatal(err)
+			}
+			if total != len(rows) {
+				p.t.Fatalf("%s: units of %d under %q in state %q: count %d, list %d", when, r.req, under, state, total, len(rows))
+			}
 		}
 	}
 }
