@@ -263,9 +263,9 @@ func (s *Service) OnIssue(ctx context.Context, tx *db.Tx, d doc.Document) error 
 			r.id, db.Millis(due), db.Millis(s.Now()), d.ID); err != nil {
 			return err
 		}
-		// The requirement's counters, in bulk (one statement per depth of
-		// the tree, not one per unit).
-		if err := tally.Fill(ctx, tx, Family, Subject(r.id), `rp.requirement_id = ?`, r.id); err != nil {
+		// The requirement's counters, in bulk (a grouped INSERT … SELECT
+		// and batches for the units above, not one upsert per unit).
+		if err := tally.Fill(ctx, tx, Family, `rp.requirement_id = ?`, r.id); err != nil {
 			return err
 		}
 	}

@@ -50,9 +50,6 @@ import (
 // writes one transaction at a time and keeps one).
 const Stripes = 8
 
-// staging is the stripe of rows being folded by Fill, never committed.
-const staging = -1
-
 // Family is how one module's records are counted. The strings are SQL
 // written by the module (never input): From is the records' table with
 // an alias; Subject, Org and Key are expressions over it giving a record's
@@ -157,7 +154,7 @@ func (d Deltas) Apply(ctx context.Context, tx *db.Tx) error {
 	if tx.Dialect() == db.Postgres {
 		stripe = rand.IntN(Stripes)
 	}
-	const chunk = 200
+	const chunk = 500
 	for len(cells) > 0 {
 		part := cells[:min(chunk, len(cells))]
 		cells = cells[len(part):]
@@ -184,25 +181,44 @@ func Add(ctx context.Context, tx *db.Tx, subject, orgPath string, deltas map[str
 	return d.Apply(ctx, tx)
 }
 
-// count reads the family's records matching where, by subject, unit path
-// and bucket.
-func (f Family) count(ctx context.Context, q db.Querier, where string, args []any) (map[[3]string]int64, error) {
-	rows, err := q.Query(ctx, `SELECT `+f.Subject+`, tally_o.path, `+f.Key+`, COUNT(*) FROM `+f.From+`
-		JOIN orgs tally_o ON tally_o.id = `+f.Org+` WHERE `+where+` GROUP BY 1, 2, 3`, args...)
+// each streams the family's records matching where, grouped by subject,
+// unit path and bucket.
+func (f Family) each(ctx context.Context, q db.Querier, where string, args []any, fn func(subject, path, k string, n int64)) error {
+	return f.stream(ctx, q, where, args, true, fn)
+}
+
+// stream is each, or (not grouped) every record a row of its own with
+// n = 1: a bulk reader sums them faster than the database sorts them
+// into groups.
+func (f Family) stream(ctx context.Context, q db.Querier, where string, args []any, grouped bool, fn func(subject, path, k string, n int64)) error {
+	query := `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, 1 FROM ` + f.From + `
+		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where
+	if grouped {
+		query = `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, COUNT(*) FROM ` + f.From + `
+		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where + ` GROUP BY 1, 2, 3`
+	}
+	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("tally %s: %w", f.Name, err)
+		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
 	defer rows.Close()
-	out := map[[3]string]int64{}
 	for rows.Next() {
 		var s, p, k string
 		var n int64
 		if err := rows.Scan(&s, &p, &k, &n); err != nil {
-			return nil, err
+			return err
 		}
-		out[[3]string{s, p, k}] += n
+		fn(s, p, k, n)
 	}
-	return out, rows.Err()
+	return rows.Err()
+}
+
+// count reads the family's records matching where, by subject, unit path
+// and bucket.
+func (f Family) count(ctx context.Context, q db.Querier, where string, args []any) (map[[3]string]int64, error) {
+	out := map[[3]string]int64{}
+	err := f.each(ctx, q, where, args, func(s, p, k string, n int64) { out[[3]string{s, p, k}] += n })
+	return out, err
 }
 
 // Track runs change in tx and bumps the counters by what it changed among
@@ -317,48 +333,32 @@ func Moved(ctx context.Context, tx *db.Tx, id int64, oldPath, newPath string) er
 }
 
 // Fill counts the family's records matching where (args) into the
-// counters, folded up the tree, in bulk: one grouped INSERT … SELECT for
-// the records' own units, one per depth of the tree to fold them into the
-// units above, one to add the result to the counters. It is how a module
-// counts many new records at once (a requirement issued to every unit).
-// subject, when not "", is the one subject the records have (it keeps
-// the folding to that subject's rows).
-func Fill(ctx context.Context, tx *db.Tx, f Family, subject, where string, args ...any) error {
-	stage := `t.stripe = ` + strconv.Itoa(staging)
-	var sargs []any
-	if subject != "" {
-		stage = `t.subject = ? AND ` + stage
-		sargs = []any{subject}
-	}
+// counters, folded up the tree, in bulk: one grouped INSERT … SELECT adds
+// them to their own units' rows; one pass over the same groups, with
+// their units' paths, sums them into the units above (far fewer: the
+// parents of units with records), written in batches. It is how a module
+// counts many new records at once (a requirement issued to every unit) —
+// never one upsert per record.
+func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) error {
 	if where == "" {
 		where = "1 = 1"
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n)
-		SELECT `+f.Subject+`, `+f.Org+`, `+f.Key+`, `+strconv.Itoa(staging)+`, COUNT(*) FROM `+f.From+` WHERE `+where+` GROUP BY 1, 2, 3`,
-		args...); err != nil {
+		SELECT `+f.Subject+`, `+f.Org+`, `+f.Key+`, 0, COUNT(*) FROM `+f.From+` WHERE `+where+` GROUP BY 1, 2, 3
+		ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, args...); err != nil {
 		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
-	var deepest int
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(o.depth), 0) FROM tallies t JOIN orgs o ON o.id = t.org_id WHERE `+stage,
-		sargs...).Scan(&deepest); err != nil {
+	up := Deltas{}
+	err := f.stream(ctx, tx, where, args, false, func(subject, path, k string, n int64) {
+		ids := PathIDs(path)
+		for _, id := range ids[:max(0, len(ids)-1)] {
+			up[cell{id, subject, k}] += n
+		}
+	})
+	if err != nil {
 		return err
 	}
-	for depth := deepest; depth > 0; depth-- {
-		if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n)
-			SELECT t.subject, o.parent_id, t.k, `+strconv.Itoa(staging)+`, SUM(t.n) FROM tallies t JOIN orgs o ON o.id = t.org_id
-			WHERE `+stage+` AND o.depth = ? AND o.parent_id IS NOT NULL GROUP BY t.subject, o.parent_id, t.k
-			ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`,
-			append(append([]any{}, sargs...), depth)...); err != nil {
-			return fmt.Errorf("tally %s: folding depth %d: %w", f.Name, depth, err)
-		}
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n)
-		SELECT t.subject, t.org_id, t.k, 0, t.n FROM tallies t WHERE `+stage+` ORDER BY t.org_id, t.subject, t.k
-		ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, sargs...); err != nil {
-		return fmt.Errorf("tally %s: %w", f.Name, err)
-	}
-	_, err := tx.Exec(ctx, `DELETE FROM tallies WHERE `+strings.ReplaceAll(stage, "t.", ""), sargs...)
-	return err
+	return up.Apply(ctx, tx)
 }
 
 // Rebuild recomputes every counter from the records of every registered
@@ -377,7 +377,7 @@ func Rebuild(ctx context.Context, d *db.DB) (int64, error) {
 			return err
 		}
 		for _, f := range Families() {
-			if err := Fill(ctx, tx, f, "", ""); err != nil {
+			if err := Fill(ctx, tx, f, ""); err != nil {
 				return err
 			}
 		}
@@ -456,14 +456,13 @@ func Check(ctx context.Context, q db.Querier) ([]Mismatch, error) {
 	known := map[string]bool{}
 	for _, f := range Families() {
 		known[f.Name] = true
-		own, err := f.count(ctx, q, "1 = 1", nil)
+		err := f.stream(ctx, q, "1 = 1", nil, false, func(subject, path, k string, n int64) {
+			for _, id := range PathIDs(path) {
+				want[cell{id, subject, k}] += n
+			}
+		})
 		if err != nil {
 			return nil, err
-		}
-		for c, n := range own {
-			for _, id := range PathIDs(c[1]) {
-				want[cell{id, c[0], c[2]}] += n
-			}
 		}
 	}
 	have := map[cell]int64{}

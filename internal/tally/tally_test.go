@@ -140,15 +140,15 @@ func TestFillTrackMoveRebuild(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		tr.tx(func(tx *db.Tx) error { return tally.Fill(ctx, tx, things, "thing:1", `x.subject = ?`, "thing:1") })
-		tr.tx(func(tx *db.Tx) error { return tally.Fill(ctx, tx, things, "", `x.subject <> ?`, "thing:1") })
+		tr.tx(func(tx *db.Tx) error { return tally.Fill(ctx, tx, things, `x.subject = ?`, "thing:1") })
+		tr.tx(func(tx *db.Tx) error { return tally.Fill(ctx, tx, things, `x.subject <> ?`, "thing:1") })
 		tr.check("filled")
 		// Fill adds to counters that are there already.
 		tr.tx(func(tx *db.Tx) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO tally_things (id, subject, org_id, k) VALUES (1000, 'thing:1', ?, 'k0')`, tr.id["qqhr"]); err != nil {
 				return err
 			}
-			return tally.Fill(ctx, tx, things, "thing:1", `x.id = 1000`)
+			return tally.Fill(ctx, tx, things, `x.id = 1000`)
 		})
 		tr.check("filled again")
 		for i := range 50 {
