@@ -226,6 +226,9 @@ func (f Family) count(ctx context.Context, q db.Querier, where string, args []an
 // select the records the change touches, e.g. by id). It is how a module
 // keeps its counters when it changes a few records at a time.
 func Track(ctx context.Context, tx *db.Tx, f Family, where string, args []any, change func() error) error {
+	if err := f.lock(ctx, tx, where, args); err != nil {
+		return err
+	}
 	before, err := f.count(ctx, tx, where, args)
 	if err != nil {
 		return err
@@ -240,6 +243,27 @@ func Track(ctx context.Context, tx *db.Tx, f Family, where string, args []any, c
 	d := Deltas{}
 	diff(d, before, after)
 	return d.Apply(ctx, tx)
+}
+
+// lock holds, on PostgreSQL, what a tracked change must not race with
+// until its transaction ends: the rows of the records' units (shared: a
+// move of the tree rewrites their paths, and must not carry the units'
+// counters to their new ancestors while this change bumps the old ones —
+// it waits, or this change reads the new paths), then the records
+// themselves (a second change of the same record counts from this one's
+// result). SQLite runs one writing transaction at a time.
+func (f Family) lock(ctx context.Context, tx *db.Tx, where string, args []any) error {
+	if tx.Dialect() != db.Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM orgs WHERE id IN (SELECT `+f.Org+` FROM `+f.From+` WHERE `+where+`) ORDER BY id FOR SHARE`,
+		args...); err != nil {
+		return fmt.Errorf("tally %s: %w", f.Name, err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM `+f.From+` WHERE `+where+` FOR UPDATE`, args...); err != nil {
+		return fmt.Errorf("tally %s: %w", f.Name, err)
+	}
+	return nil
 }
 
 func diff(d Deltas, before, after map[[3]string]int64) {
@@ -263,6 +287,9 @@ func TrackUnits(ctx context.Context, tx *db.Tx, ids []int64, change func() error
 	}
 	before := make([]map[[3]string]int64, len(fams))
 	for i, f := range fams {
+		if err := f.lock(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids)); err != nil {
+			return err
+		}
 		var err error
 		if before[i], err = f.count(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids)); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -207,12 +208,18 @@ func TestFillTrackMoveRebuild(t *testing.T) {
 // paths and depths change, and tally.Moved carries the counters.
 func (tr *tree) move(unit, parent string) {
 	tr.t.Helper()
+	if err := tr.tryMove(unit, parent); err != nil {
+		tr.t.Fatal(err)
+	}
+}
+
+func (tr *tree) tryMove(unit, parent string) error {
 	ctx := context.Background()
 	id, pid := tr.id[unit], tr.id[parent]
 	oldPath := tr.path[id]
 	newPath := tr.path[pid] + strconv.FormatInt(id, 10) + "/"
 	delta := len(tally.PathIDs(newPath)) - len(tally.PathIDs(oldPath))
-	tr.tx(func(tx *db.Tx) error {
+	err := tr.d.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, pid, id); err != nil {
 			return err
 		}
@@ -222,17 +229,21 @@ func (tr *tree) move(unit, parent string) {
 		}
 		return tally.Moved(ctx, tx, id, oldPath, newPath)
 	})
+	if err != nil {
+		return err
+	}
 	rows, err := db.All(ctx, tr.d.Q(), func(row db.Scanner) (p [2]string, err error) {
 		err = row.Scan(&p[0], &p[1])
 		return p, err
 	}, `SELECT CAST(id AS TEXT), path FROM orgs`)
 	if err != nil {
-		tr.t.Fatal(err)
+		return err
 	}
 	for _, r := range rows {
 		n, _ := strconv.ParseInt(r[0], 10, 64)
 		tr.path[n] = r[1]
 	}
+	return nil
 }
 
 // TestConcurrentBumps: 32 writers bump the same counters at once, each
@@ -283,3 +294,71 @@ func TestConcurrentBumps(t *testing.T) {
 		}
 	})
 }
+
+// TestChangesWhileTheTreeMoves: writers change records under a unit
+// while the unit moves back and forth between two parents; whatever
+// commits, the counters equal the recount afterwards (on PostgreSQL a
+// change and a move of its unit wait for each other instead of
+// racing; a deadlock between them aborts one, which rolls back whole).
+func TestChangesWhileTheTreeMoves(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		tr := newTree(t, d, country)
+		for i := range 40 {
+			if _, err := d.Exec(ctx, `INSERT INTO tally_things (id, subject, org_id, k) VALUES (?, 'thing:1', ?, 'k0')`,
+				i+1, tr.id[[]string{"daoli", "hrb"}[i%2]]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tr.tx(func(tx *db.Tx) error { return tally.Fill(ctx, tx, things, "") })
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var failed []error
+		fail := func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			failed = append(failed, err)
+		}
+		stop := make(chan struct{})
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rng := rand.New(rand.NewPCG(uint64(w), 9))
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					id := 1 + rng.IntN(40)
+					err := d.InTx(ctx, func(tx *db.Tx) error {
+						return tally.Track(ctx, tx, things, `x.id = ?`, []any{id}, func() error {
+							_, err := tx.Exec(ctx, `UPDATE tally_things SET k = ? WHERE id = ?`, "k"+strconv.Itoa(rng.IntN(3)), id)
+							return err
+						})
+					})
+					if err != nil && !deadlock(err) {
+						fail(err)
+						return
+					}
+				}
+			}()
+		}
+		for i := range 30 {
+			if err := tr.tryMove("hrb", []string{"jl", "hlj"}[i%2]); err != nil && !deadlock(err) {
+				t.Fatal(err)
+			}
+		}
+		close(stop)
+		wg.Wait()
+		if len(failed) > 0 {
+			t.Fatal(failed[0])
+		}
+		tr.check("after moving under the writers")
+	})
+}
+
+// deadlock reports whether PostgreSQL aborted a transaction to break a
+// deadlock (the transaction rolled back whole).
+func deadlock(err error) bool { return strings.Contains(err.Error(), "deadlock detected") }
