@@ -40,7 +40,7 @@ type issued struct{ doc, req int64 }
 // TestCountersFollowEveryChange runs thousands of random operations —
 // issue a requirement to units, sign for it, save, submit, return,
 // accept, ask for and grant or refuse an extension, let time pass, move a
-// unit with its reports under another parent, merge units — and after
+// unit with its reports under another parent, merge units, split one — and after
 // every batch asserts that the counters equal a recount of the reports at
 // every unit of the tree, and that the dashboard read from the counters
 // equals the one recounted from the reports, at every level.
@@ -58,7 +58,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 			}
 		}
 		t.Logf("%d operations: %v", ops, p.did)
-		for _, op := range []string{"issue", "receive", "save", "submit", "return", "accept", "extension", "grant", "move", "merge"} {
+		for _, op := range []string{"issue", "receive", "save", "submit", "return", "accept", "extension", "grant", "move", "merge", "split"} {
 			if p.did[op] == 0 {
 				t.Errorf("no %s took effect: %v", op, p.did)
 			}
@@ -101,8 +101,10 @@ func (p *prop) step() {
 		p.clock = p.clock.Add(time.Duration(p.rng.IntN(60)) * time.Hour)
 	case r < 8:
 		p.move()
-	case r < 9:
+	case r < 9 && p.rng.IntN(2) == 0:
 		p.merge()
+	case r < 9:
+		p.split()
 	case r < 20:
 		p.receive()
 	default:
@@ -304,6 +306,33 @@ func (p *prop) merge() {
 	}
 	_, err := p.orgs.Merge(p.ctx, org.Operator(), u.Code, to.Code)
 	p.ok("merge", err)
+}
+
+// split splits a unit: a new unit beside it takes some of its children
+// and, half the time, its own reports.
+func (p *prop) split() {
+	if p.did["split"] >= 10 {
+		return
+	}
+	u, ok := p.withReports(`AND depth > ?`, p.city.Depth)
+	if !ok {
+		return
+	}
+	kids, err := db.Column[string](p.ctx, p.d.Q(), `SELECT code FROM orgs WHERE parent_id = ? ORDER BY code`, u.ID)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.users++
+	code := "S" + strconv.Itoa(p.users)
+	plan := org.SplitPlan{New: []org.NewUnit{{Code: code, Name: "拆分单位" + code, Kind: org.KindStreet}}, Children: map[string]string{}}
+	for _, k := range kids {
+		plan.Children[k] = []string{u.Code, code}[p.rng.IntN(2)]
+	}
+	if p.rng.IntN(2) == 0 {
+		plan.Records = code
+	}
+	_, err = p.orgs.Split(p.ctx, org.Operator(), u.Code, plan)
+	p.ok("split", err)
 }
 
 // check asserts counters == recount at every unit, and the dashboard from
