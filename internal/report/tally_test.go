@@ -101,11 +101,11 @@ func (p *prop) step() {
 		p.clock = p.clock.Add(time.Duration(p.rng.IntN(60)) * time.Hour)
 	case r < 8:
 		p.move()
-	case r < 9 && p.rng.IntN(2) == 0:
+	case r < 10:
 		p.merge()
-	case r < 9:
+	case r < 11:
 		p.split()
-	case r < 20:
+	case r < 21:
 		p.receive()
 	default:
 		p.onReport(r)
