@@ -18,6 +18,10 @@
 // in one fixed order (unit id, subject, key), so two transactions never
 // wait for each other crosswise.
 //
+// Track locks, on PostgreSQL, the records it counts and their units'
+// rows before it counts, so concurrent changes and moves of the tree
+// cannot make the counters drift.
+//
 // Whatever depends on time (overdue, due soon, on time) is not a counter:
 // the bucket names the state and the date it turns (k =
 // "unsigned|1765036799999"), and the reader folds the buckets against now.
