@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"database/sql"
 	"strconv"
 	"strings"
 	"time"
@@ -262,17 +261,6 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 		lo, hi := access.Scope{Path: node.Path}.Range()
 		where += ` AND o.path >= ? AND o.path < ?`
 		args = append(args, lo, hi)
-		// A report's org_code is its unit's code, so the subtree's codes
-		// bound the walk of the (requirement_id, org_code) index: where
-		// codes follow the tree (the national division codes do), a
-		// province's page starts at its own units instead of walking
-		// every unit ordered before them.
-		var first, last sql.NullString
-		if err := s.DB.QueryRow(ctx, `SELECT MIN(code), MAX(code) FROM orgs WHERE path >= ? AND path < ?`, lo, hi).Scan(&first, &last); err != nil {
-			return nil, 0, err
-		}
-		where += ` AND rp.org_code >= ? AND rp.org_code <= ?`
-		args = append(args, first.String, last.String)
 	}
 	at := s.Now()
 	now := db.Millis(at)
