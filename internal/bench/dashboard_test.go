@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"halfsky/internal/org"
 	"halfsky/internal/report"
 	"halfsky/internal/server"
+	"halfsky/internal/tally"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
 )
@@ -27,7 +29,10 @@ import (
 // BenchmarkDashboard measures the 督办 status dashboard — server time, from
 // the request entering halfsky's handler to the last byte of the page —
 // for a requirement sent to every Harbin unit, and (with the national data)
-// to every unit of the country.
+// to every unit of the country. Beside it, at each level of the tree, the
+// domain call reading the counters (report.Dashboard, internal/tally) and
+// the raw recount over the subtree (report.DashboardRecount, what it did
+// before the counters), in the same run; the two must agree.
 func BenchmarkDashboard(b *testing.B) {
 	printEnv()
 	var summary []string
@@ -160,6 +165,7 @@ func harbinDashboard(b *testing.B, engine string, d *db.DB) []string {
 	due := time.Now().AddDate(0, 0, 2).Format("2006-01-02")
 	dd, req, issueTime := sendToAll(b, ctx, d, city, actor("city.staff"), actor("city.office"), actor("city.leader"), due)
 	spread(b, ctx, d, dd, req)
+	rebuilt := rebuild(b, ctx, d)
 	res, err := svc.Login(ctx, "city.staff", testapp.Password, "", "127.0.0.1", "bench", "")
 	if err != nil {
 		b.Fatal(err)
@@ -167,7 +173,13 @@ func harbinDashboard(b *testing.B, engine string, d *db.DB) []string {
 	var units int
 	d.QueryRow(ctx, `SELECT COUNT(*) FROM reports WHERE requirement_id = ?`, req.ID).Scan(&units)
 	base := "/docs/" + strconv.FormatInt(dd.ID, 10) + "/requirements/" + strconv.FormatInt(req.ID, 10)
-	lines := []string{fmt.Sprintf("%s Harbin: issued to %s units in %s", engine, num(int64(units)), dur(issueTime))}
+	lines := []string{fmt.Sprintf("%s Harbin: issued to %s units in %s (counters filled in the same transaction)", engine, num(int64(units)), dur(issueTime)),
+		engine + " Harbin: " + rebuilt}
+	reps := app.Server.Deps.Reports
+	for _, l := range []struct{ label, under string }{{"city 2301", ""}, {"district 230102 道里区", "230102"}} {
+		lines = append(lines, engine+" Harbin "+compareDashboard(b, ctx, reps, actor("city.staff"), dd.ID, req.ID, l.label, l.under, 1000, 100))
+		printf("   %s\n", lines[len(lines)-1])
+	}
 	for _, p := range []struct{ label, path string }{
 		{"dashboard page, city level (roll-up of the 32 units under the city + first page of units)", base},
 		{"dashboard page, drill-down to 道里区 230102", base + "?under=230102"},
@@ -217,14 +229,26 @@ func nationalDashboard(b *testing.B, engine string, d *db.DB, dir string) []stri
 	spread(b, ctx, d, dd, req)
 	var units int
 	d.QueryRow(ctx, `SELECT COUNT(*) FROM reports WHERE requirement_id = ?`, req.ID).Scan(&units)
-	line := fmt.Sprintf("%s national: issued to %s units in %s", engine, num(int64(units)), dur(issueTime))
+	line := fmt.Sprintf("%s national: issued to %s units in %s (counters filled in the same transaction)", engine, num(int64(units)), dur(issueTime))
 	printf("   %s\n", line)
 	lines = append(lines, line)
+	lines = append(lines, engine+" national: "+rebuild(b, ctx, d))
+	printf("   %s\n", lines[len(lines)-1])
 	if d.Dialect == db.Postgres {
 		d.Exec(ctx, `VACUUM (ANALYZE) reports`)
 		d.Exec(ctx, `VACUUM (ANALYZE) document_recipients`)
+		d.Exec(ctx, `VACUUM (ANALYZE) tallies`)
 	} else {
 		d.Exec(ctx, `ANALYZE`)
+	}
+	reps := report.NewService(d, store, doc.NewService(d, store))
+	for _, l := range []struct {
+		label, under string
+		raw          int
+	}{{"national (31 provinces)", "", 3}, {"province 23 黑龙江", "23", 10}, {"city 2301 哈尔滨", "2301", 30}, {"county 230102 道里区", "230102", 100}} {
+		l := engine + " national " + compareDashboard(b, ctx, reps, staff, dd.ID, req.ID, l.label, l.under, 1000, l.raw)
+		printf("   %s\n", l)
+		lines = append(lines, l)
 	}
 	server, err := server.New(testapp.Config(), d)
 	if err != nil {
@@ -251,6 +275,62 @@ func nationalDashboard(b *testing.B, engine string, d *db.DB, dir string) []stri
 		lines = append(lines, l)
 	}
 	return lines
+}
+
+// rebuild recomputes every counter from the records — spread changed the
+// reports behind the services' back — and says how long it took.
+func rebuild(b *testing.B, ctx context.Context, d *db.DB) string {
+	start := time.Now()
+	n, err := tally.Rebuild(ctx, d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return fmt.Sprintf("halfsky stats rebuild: %s counter rows from the records in %s", num(n), dur(time.Since(start)))
+}
+
+// compareDashboard times the dashboard's domain call under a node: from
+// the counters n times, recounted from the reports raw times; it fails
+// unless both give the same totals and rows.
+func compareDashboard(b *testing.B, ctx context.Context, reps *report.Service, a access.Actor, docID, reqID int64, label, under string, n, raw int) string {
+	var counted, recounted []time.Duration
+	var got, want report.Dashboard
+	var err error
+	for range n {
+		start := time.Now()
+		if got, err = reps.Dashboard(ctx, a, docID, reqID, under); err != nil {
+			b.Fatal(err)
+		}
+		counted = append(counted, time.Since(start))
+	}
+	for range raw {
+		start := time.Now()
+		if want, err = reps.DashboardRecount(ctx, a, docID, reqID, under); err != nil {
+			b.Fatal(err)
+		}
+		recounted = append(recounted, time.Since(start))
+	}
+	if !reflect.DeepEqual(got.Totals, want.Totals) || !reflect.DeepEqual(got.Groups, want.Groups) {
+		b.Fatalf("%s: the counters' dashboard differs from the recount:\n%+v\n%+v", label, got.Totals, want.Totals)
+	}
+	return fmt.Sprintf("dashboard %s, %s units: counters %s | raw recount %s | %.0f× faster", label, num(int64(got.Totals.Total)),
+		spreadLine(counted), spreadLine(recounted), float64(median(recounted))/float64(max(1, median(counted))))
+}
+
+func median(ts []time.Duration) time.Duration {
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	return quantile(s, 0.5)
+}
+
+// spreadLine is "p50 X p99 Y (N)", or "p50 X max Y (of N)" with fewer than
+// 1,000 samples.
+func spreadLine(ts []time.Duration) string {
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	if len(s) >= 1000 {
+		return fmt.Sprintf("p50 %s p99 %s (%d)", dur(quantile(s, 0.5)), dur(quantile(s, 0.99)), len(s))
+	}
+	return fmt.Sprintf("p50 %s max %s (of %d)", dur(quantile(s, 0.5)), dur(s[len(s)-1]), len(s))
 }
 
 // nationalRoot adds 全国妇联 above the provinces (the importer's roots).

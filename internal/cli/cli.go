@@ -10,6 +10,8 @@
 //	               the tree check and 区划调整 (tree.go)
 //	import-doc     read a 公文 file into its elements, save it as a draft or
 //	               register it as received (importdoc.go)
+//	stats          rebuild, check: the counters behind every dashboard
+//	               and roll-up, recomputed from the records (stats.go)
 //	audit verify   check the audit log's hash chain (commands.go)
 //	keys           status, seal, rotate, reseal: the keys sealing sensitive
 //	               fields (keys.go)
@@ -78,6 +80,10 @@ Usage:
                                           as a draft of that user's unit; --register
                                           enters it in that unit's 收文登记簿 instead,
                                           with the file kept (sealed) as the original
+  halfsky stats rebuild|check             the counters behind every dashboard and
+                                          roll-up: recompute them all from the
+                                          records (one transaction), or recount and
+                                          compare (exit 3 when any differs)
   halfsky audit verify                    check the audit log's hash chain
   halfsky keys status|seal|rotate|reseal the keys sealing sensitive fields: what each
                                           seals; seal what an earlier version kept in
@@ -122,6 +128,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = importDoc(ctx, rest, stdout)
 	case "tree":
 		err = treeCmd(ctx, rest, stdout)
+	case "stats":
+		err = statsCmd(ctx, rest, stdout)
 	case "audit":
 		err = auditCmd(ctx, rest, stdout)
 	case "keys":

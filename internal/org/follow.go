@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"halfsky/internal/db"
+	"halfsky/internal/tally"
 )
 
 // Records keep a copy of their unit's materialized path beside the unit's
@@ -173,6 +174,10 @@ func rewritePaths(ctx context.Context, tx *db.Tx, id, parentID int64, oldPath, n
 	lo, hi := subtreeRange(oldPath)
 	if _, err := tx.Exec(ctx, `UPDATE orgs SET path = CAST(? AS TEXT) || SUBSTR(path, ?), depth = depth + ?, updated_at = ?
 		WHERE path >= ? AND path < ?`, newPath, len(oldPath)+1, depthDelta, db.Millis(db.Now()), lo, hi); err != nil {
+		return err
+	}
+	// The unit's folded counters leave its old ancestors for its new ones.
+	if err := tally.Moved(ctx, tx, id, oldPath, newPath); err != nil {
 		return err
 	}
 	for _, t := range copyTables() {

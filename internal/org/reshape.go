@@ -17,6 +17,7 @@ import (
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/desk"
+	"halfsky/internal/tally"
 )
 
 // 区划调整: the tree changes shape — a unit moves with its subtree, is
@@ -543,6 +544,15 @@ const (
 // document, and a receipt is a fact about from. It returns what moved and
 // what was kept, per table.
 func handOver(ctx context.Context, tx *db.Tx, from, to Org, notices bool) (moved, kept []TableCount, err error) {
+	// The counters (internal/tally) follow the records handed over.
+	err = tally.TrackUnits(ctx, tx, []int64{from.ID, to.ID}, func() error {
+		moved, kept, err = handOverRecords(ctx, tx, from, to, notices)
+		return err
+	})
+	return moved, kept, err
+}
+
+func handOverRecords(ctx context.Context, tx *db.Tx, from, to Org, notices bool) (moved, kept []TableCount, err error) {
 	add := func(list *[]TableCount, what string, n int64) {
 		if n > 0 {
 			*list = append(*list, TableCount{What: what, Count: int(n)})

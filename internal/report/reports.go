@@ -484,12 +484,19 @@ func (s *Service) update(ctx context.Context, a access.Actor, r Report, action, 
 	now := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		q := append(append([]any{}, c.args...), db.Millis(now), r.ID, r.Version)
-		res, err := tx.Exec(ctx, `UPDATE reports SET `+c.set+`, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, q...)
+		// The counters follow the report's bucket (tally.go).
+		err := track(ctx, tx, `rp.id = ?`, []any{r.ID}, func() error {
+			res, err := tx.Exec(ctx, `UPDATE reports SET `+c.set+`, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, q...)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return apperr.New(http.StatusConflict, "changed", "该报送刚被他人修改，请刷新后再试")
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return apperr.New(http.StatusConflict, "changed", "该报送刚被他人修改，请刷新后再试")
 		}
 		if c.notify != nil {
 			if err := notify.ToOrgs(ctx, tx, []int64{c.notify.orgID}, c.notify.msg, now); err != nil {

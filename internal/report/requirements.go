@@ -18,6 +18,7 @@ import (
 	"halfsky/internal/doc"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/tally"
 	"halfsky/internal/vault"
 )
 
@@ -229,9 +230,12 @@ func Wire(docs *doc.Service, reps *Service) {
 // OnReceive notes a unit's 签收 on its reports under the document, in the
 // receiving transaction.
 func (s *Service) OnReceive(ctx context.Context, tx *db.Tx, docID, orgID int64, at time.Time) error {
-	_, err := tx.Exec(ctx, `UPDATE reports SET received_at = ? WHERE org_id = ? AND requirement_id IN (SELECT id FROM requirements WHERE doc_id = ?)`,
-		db.Millis(at), orgID, docID)
-	return err
+	return track(ctx, tx, `rp.org_id = ? AND rp.requirement_id IN (SELECT id FROM requirements WHERE doc_id = ?)`, []any{orgID, docID},
+		func() error {
+			_, err := tx.Exec(ctx, `UPDATE reports SET received_at = ? WHERE org_id = ? AND requirement_id IN (SELECT id FROM requirements WHERE doc_id = ?)`,
+				db.Millis(at), orgID, docID)
+			return err
+		})
 }
 
 // OnIssue creates a pending report for every main recipient of every
@@ -257,6 +261,11 @@ func (s *Service) OnIssue(ctx context.Context, tx *db.Tx, d doc.Document) error 
 			SELECT ?, dr.org_id, o.code, 'pending', ?, ? FROM document_recipients dr JOIN orgs o ON o.id = dr.org_id
 			WHERE dr.doc_id = ? AND dr.kind = 'main'`,
 			r.id, db.Millis(due), db.Millis(s.Now()), d.ID); err != nil {
+			return err
+		}
+		// The requirement's counters, in bulk (a grouped INSERT … SELECT
+		// and batches for the units above, not one upsert per unit).
+		if err := tally.Fill(ctx, tx, Family, `rp.requirement_id = ?`, r.id); err != nil {
 			return err
 		}
 	}

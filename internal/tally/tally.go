@@ -1,0 +1,532 @@
+// Package tally keeps counters so that a count on a dashboard, a
+// statistics page, the work desk or a roll-up table costs the same at
+// every level of the tree: one row read, whether the unit is a village or
+// the whole country.
+//
+// A counter is a row of the table tallies: (subject, org_id, k) → n. The
+// subject names the thing counted ("report:42", the reports of
+// requirement 42), k a bucket ("submitted|ontime"), and n is **folded**:
+// the row of a unit holds the count over its whole subtree, its own
+// records and every unit's below it. A change of a record bumps the rows
+// of the record's unit and of every unit above it, in the change's own
+// transaction (Add, Track): the path of ids of the unit ('/1/7/93/') names
+// them all, so no lookup is needed.
+//
+// On PostgreSQL a bump goes to one of Stripes rows of the cell (the
+// column stripe), chosen at random per transaction, so concurrent writers
+// do not queue on the root's row; reads sum the stripes. Bumps are written
+// in one fixed order (unit id, subject, key), so two transactions never
+// wait for each other crosswise.
+//
+// Track locks, on PostgreSQL, the records it counts and their units'
+// rows before it counts, so concurrent changes and moves of the tree
+// cannot make the counters drift.
+//
+// Whatever depends on time (overdue, due soon, on time) is not a counter:
+// the bucket names the state and the date it turns (k =
+// "unsigned|1765036799999"), and the reader folds the buckets against now.
+//
+// A family of subjects (a module's records) registers how its records are
+// counted (Register): the records' table, their subject, unit and bucket
+// as SQL. From that one definition the package fills a new subject in bulk
+// (Fill), tracks a change (Track), hands records over between units
+// (TrackUnits, called by internal/org's merge and split), rebuilds every
+// counter (Rebuild: `halfsky stats rebuild`) and checks them (Check).
+// When a unit moves with its subtree, Moved subtracts its folded rows from
+// its old ancestors and adds them to its new ones.
+//
+// The package depends on db alone, so internal/org can call it.
+package tally
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"halfsky/internal/db"
+)
+
+// Stripes is how many rows one cell is spread over on PostgreSQL (SQLite
+// writes one transaction at a time and keeps one).
+const Stripes = 8
+
+// Family is how one module's records are counted. The strings are SQL
+// written by the module (never input): From is the records' table with
+// an alias; Subject, Org and Key are expressions over it giving a record's
+// subject (TEXT, beginning with Name + ":"), its unit's id and its bucket
+// (TEXT). Every record counts once, in one bucket.
+type Family struct {
+	Name    string
+	From    string
+	Subject string
+	Org     string
+	Key     string
+}
+
+var (
+	mu       sync.Mutex
+	families []Family
+)
+
+// Register declares a family (at package initialization). Registering the
+// same name again replaces it.
+func Register(f Family) Family {
+	mu.Lock()
+	defer mu.Unlock()
+	for i, x := range families {
+		if x.Name == f.Name {
+			families[i] = f
+			return f
+		}
+	}
+	families = append(families, f)
+	return f
+}
+
+// Families lists the registered families by name.
+func Families() []Family {
+	mu.Lock()
+	defer mu.Unlock()
+	out := append([]Family(nil), families...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Counts are the counters of one subject at one unit, by bucket.
+type Counts map[string]int64
+
+// PathIDs are the unit ids of a materialized path, root first.
+func PathIDs(path string) []int64 {
+	var out []int64
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// cell is one counter, its stripes taken together.
+type cell struct {
+	org     int64
+	subject string
+	k       string
+}
+
+// Deltas collects the bumps of one transaction, to be written together in
+// the fixed order by Apply.
+type Deltas map[cell]int64
+
+// Add bumps bucket k of subject by n at the unit with the path and at
+// every unit above it.
+func (d Deltas) Add(subject, orgPath, k string, n int64) {
+	if n == 0 {
+		return
+	}
+	for _, id := range PathIDs(orgPath) {
+		d[cell{id, subject, k}] += n
+	}
+}
+
+// Apply writes the bumps in tx: n = n + delta on one stripe, in the order
+// (unit, subject, key), in as few statements as fit.
+func (d Deltas) Apply(ctx context.Context, tx *db.Tx) error {
+	cells := make([]cell, 0, len(d))
+	for c, n := range d {
+		if n != 0 {
+			cells = append(cells, c)
+		}
+	}
+	if len(cells) == 0 {
+		return nil
+	}
+	sort.Slice(cells, func(i, j int) bool {
+		a, b := cells[i], cells[j]
+		if a.org != b.org {
+			return a.org < b.org
+		}
+		if a.subject != b.subject {
+			return a.subject < b.subject
+		}
+		return a.k < b.k
+	})
+	stripe := 0
+	if tx.Dialect() == db.Postgres {
+		stripe = rand.IntN(Stripes)
+	}
+	const chunk = 500
+	for len(cells) > 0 {
+		part := cells[:min(chunk, len(cells))]
+		cells = cells[len(part):]
+		args := make([]any, 0, 5*len(part))
+		for _, c := range part {
+			args = append(args, c.subject, c.org, c.k, stripe, d[c])
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", len(part)), ", ")+
+			` ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, args...); err != nil {
+			return fmt.Errorf("tally: %w", err)
+		}
+	}
+	return nil
+}
+
+// Add bumps the buckets of subject by deltas at the unit with orgPath and
+// at every unit above it, in tx (the transaction of the change counted).
+func Add(ctx context.Context, tx *db.Tx, subject, orgPath string, deltas map[string]int64) error {
+	d := Deltas{}
+	for k, n := range deltas {
+		d.Add(subject, orgPath, k, n)
+	}
+	return d.Apply(ctx, tx)
+}
+
+// each streams the family's records matching where, grouped by subject,
+// unit path and bucket.
+func (f Family) each(ctx context.Context, q db.Querier, where string, args []any, fn func(subject, path, k string, n int64)) error {
+	return f.stream(ctx, q, where, args, true, fn)
+}
+
+// stream is each, or (not grouped) every record a row of its own with
+// n = 1: a bulk reader sums them faster than the database sorts them
+// into groups.
+func (f Family) stream(ctx context.Context, q db.Querier, where string, args []any, grouped bool, fn func(subject, path, k string, n int64)) error {
+	query := `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, 1 FROM ` + f.From + `
+		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where
+	if grouped {
+		query = `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, COUNT(*) FROM ` + f.From + `
+		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where + ` GROUP BY 1, 2, 3`
+	}
+	rows, err := q.Query(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("tally %s: %w", f.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s, p, k string
+		var n int64
+		if err := rows.Scan(&s, &p, &k, &n); err != nil {
+			return err
+		}
+		fn(s, p, k, n)
+	}
+	return rows.Err()
+}
+
+// count reads the family's records matching where, by subject, unit path
+// and bucket.
+func (f Family) count(ctx context.Context, q db.Querier, where string, args []any) (map[[3]string]int64, error) {
+	out := map[[3]string]int64{}
+	err := f.each(ctx, q, where, args, func(s, p, k string, n int64) { out[[3]string{s, p, k}] += n })
+	return out, err
+}
+
+// Track runs change in tx and bumps the counters by what it changed among
+// the family's records matching where (evaluated before and after: it must
+// select the records the change touches, e.g. by id). It is how a module
+// keeps its counters when it changes a few records at a time.
+func Track(ctx context.Context, tx *db.Tx, f Family, where string, args []any, change func() error) error {
+	if err := f.lock(ctx, tx, where, args); err != nil {
+		return err
+	}
+	before, err := f.count(ctx, tx, where, args)
+	if err != nil {
+		return err
+	}
+	if err := change(); err != nil {
+		return err
+	}
+	after, err := f.count(ctx, tx, where, args)
+	if err != nil {
+		return err
+	}
+	d := Deltas{}
+	diff(d, before, after)
+	return d.Apply(ctx, tx)
+}
+
+// lock holds, on PostgreSQL, what a tracked change must not race with
+// until its transaction ends: the rows of the records' units (shared: a
+// move of the tree rewrites their paths, and must not carry the units'
+// counters to their new ancestors while this change bumps the old ones —
+// it waits, or this change reads the new paths), then the records
+// themselves (a second change of the same record counts from this one's
+// result). SQLite runs one writing transaction at a time.
+func (f Family) lock(ctx context.Context, tx *db.Tx, where string, args []any) error {
+	if tx.Dialect() != db.Postgres {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM orgs WHERE id IN (SELECT `+f.Org+` FROM `+f.From+` WHERE `+where+`) ORDER BY id FOR SHARE`,
+		args...); err != nil {
+		return fmt.Errorf("tally %s: %w", f.Name, err)
+	}
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM `+f.From+` WHERE `+where+` FOR UPDATE`, args...); err != nil {
+		return fmt.Errorf("tally %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+func diff(d Deltas, before, after map[[3]string]int64) {
+	for c, n := range after {
+		d.Add(c[0], c[1], c[2], n-before[c])
+	}
+	for c, n := range before {
+		if _, ok := after[c]; !ok {
+			d.Add(c[0], c[1], c[2], -n)
+		}
+	}
+}
+
+// TrackUnits runs change in tx and bumps the counters of every family by
+// what it changed among the records of the units with ids: a merge or a
+// split handing records from one unit to another calls it.
+func TrackUnits(ctx context.Context, tx *db.Tx, ids []int64, change func() error) error {
+	fams := Families()
+	if len(fams) == 0 || len(ids) == 0 {
+		return change()
+	}
+	before := make([]map[[3]string]int64, len(fams))
+	for i, f := range fams {
+		if err := f.lock(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids)); err != nil {
+			return err
+		}
+		var err error
+		if before[i], err = f.count(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids)); err != nil {
+			return err
+		}
+	}
+	if err := change(); err != nil {
+		return err
+	}
+	d := Deltas{}
+	for i, f := range fams {
+		after, err := f.count(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids))
+		if err != nil {
+			return err
+		}
+		diff(d, before[i], after)
+	}
+	return d.Apply(ctx, tx)
+}
+
+// Moved carries the folded counters of the unit with id, every subject,
+// from the units above it at oldPath to those above it at newPath (a move
+// of its subtree, in the move's transaction). The rows of the unit and of
+// its subtree do not change: they are keyed by unit, not by path.
+func Moved(ctx context.Context, tx *db.Tx, id int64, oldPath, newPath string) error {
+	was, is := map[int64]bool{}, map[int64]bool{}
+	for _, a := range PathIDs(oldPath) {
+		was[a] = a != id
+	}
+	for _, a := range PathIDs(newPath) {
+		is[a] = a != id
+	}
+	sign := map[int64]int{}
+	for a, ok := range was {
+		if ok && !is[a] {
+			sign[a] = -1
+		}
+	}
+	for a, ok := range is {
+		if ok && !was[a] {
+			sign[a] = 1
+		}
+	}
+	if len(sign) == 0 {
+		return nil
+	}
+	var has int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM tallies WHERE org_id = ? LIMIT 1) x`, id).Scan(&has); err != nil || has == 0 {
+		return err
+	}
+	ids := make([]int64, 0, len(sign))
+	for a := range sign {
+		ids = append(ids, a)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	for _, a := range ids {
+		if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n)
+			SELECT subject, ?, k, 0, ? * SUM(n) FROM tallies WHERE org_id = ? GROUP BY subject, k ORDER BY subject, k
+			ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, a, sign[a], id); err != nil {
+			return fmt.Errorf("tally: moving unit %d: %w", id, err)
+		}
+		if sign[a] < 0 {
+			if _, err := tx.Exec(ctx, `DELETE FROM tallies WHERE org_id = ? AND n = 0`, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Fill counts the family's records matching where (args) into the
+// counters, folded up the tree, in bulk: one grouped INSERT … SELECT adds
+// them to their own units' rows (in the key's order: the index takes them
+// a quarter faster on PostgreSQL); one pass over the same groups, with
+// their units' paths, sums them into the units above (far fewer: the
+// parents of units with records), written in batches. It is how a module
+// counts many new records at once (a requirement issued to every unit) —
+// never one upsert per record.
+func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) error {
+	if where == "" {
+		where = "1 = 1"
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n)
+		SELECT `+f.Subject+`, `+f.Org+`, `+f.Key+`, 0, COUNT(*) FROM `+f.From+` WHERE `+where+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+		ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, args...); err != nil {
+		return fmt.Errorf("tally %s: %w", f.Name, err)
+	}
+	up := Deltas{}
+	err := f.stream(ctx, tx, where, args, false, func(subject, path, k string, n int64) {
+		ids := PathIDs(path)
+		for _, id := range ids[:max(0, len(ids)-1)] {
+			up[cell{id, subject, k}] += n
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return up.Apply(ctx, tx)
+}
+
+// Rebuild recomputes every counter from the records of every registered
+// family, in one transaction (writers of counters wait for it on
+// PostgreSQL; SQLite writes one transaction at a time). It returns how
+// many counter rows there are.
+func Rebuild(ctx context.Context, d *db.DB) (int64, error) {
+	var n int64
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		if tx.Dialect() == db.Postgres {
+			if _, err := tx.Exec(ctx, `LOCK TABLE tallies IN EXCLUSIVE MODE`); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM tallies`); err != nil {
+			return err
+		}
+		for _, f := range Families() {
+			if err := Fill(ctx, tx, f, ""); err != nil {
+				return err
+			}
+		}
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM tallies`).Scan(&n)
+	})
+	return n, err
+}
+
+// Get reads the counters of subject at the unit: its whole subtree.
+func Get(ctx context.Context, q db.Querier, subject string, orgID int64) (Counts, error) {
+	rows, err := q.Query(ctx, `SELECT k, SUM(n) FROM tallies WHERE subject = ? AND org_id = ? GROUP BY k`, subject, orgID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := Counts{}
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		if n != 0 {
+			out[k] = n
+		}
+	}
+	return out, rows.Err()
+}
+
+// Children reads the counters of subject at every child of the unit
+// parentID (a roll-up table's rows), by child id; a child with none is
+// missing.
+func Children(ctx context.Context, q db.Querier, subject string, parentID int64) (map[int64]Counts, error) {
+	rows, err := q.Query(ctx, `SELECT t.org_id, t.k, SUM(t.n) FROM orgs c JOIN tallies t ON t.subject = ? AND t.org_id = c.id
+		WHERE c.parent_id = ? GROUP BY t.org_id, t.k`, subject, parentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]Counts{}
+	for rows.Next() {
+		var id, n int64
+		var k string
+		if err := rows.Scan(&id, &k, &n); err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			continue
+		}
+		if out[id] == nil {
+			out[id] = Counts{}
+		}
+		out[id][k] = n
+	}
+	return out, rows.Err()
+}
+
+// Mismatch is a counter that disagrees with a recount of the records.
+type Mismatch struct {
+	Subject string
+	OrgID   int64
+	Key     string
+	Have    int64 // the counter
+	Want    int64 // the recount
+}
+
+func (m Mismatch) String() string {
+	return fmt.Sprintf("%s org=%d %s: counter %d, records %d", m.Subject, m.OrgID, m.Key, m.Have, m.Want)
+}
+
+// Check recounts every registered family from its records, folds the
+// counts up the tree and compares them with the counters at every unit;
+// it returns the differences (none when the counters are right).
+func Check(ctx context.Context, q db.Querier) ([]Mismatch, error) {
+	want := map[cell]int64{}
+	known := map[string]bool{}
+	for _, f := range Families() {
+		known[f.Name] = true
+		err := f.stream(ctx, q, "1 = 1", nil, false, func(subject, path, k string, n int64) {
+			for _, id := range PathIDs(path) {
+				want[cell{id, subject, k}] += n
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	have := map[cell]int64{}
+	rows, err := q.Query(ctx, `SELECT subject, org_id, k, SUM(n) FROM tallies GROUP BY subject, org_id, k`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c cell
+		var n int64
+		if err := rows.Scan(&c.subject, &c.org, &c.k, &n); err != nil {
+			return nil, err
+		}
+		if fam, _, _ := strings.Cut(c.subject, ":"); known[fam] {
+			have[c] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []Mismatch
+	for c, n := range have {
+		if n != want[c] {
+			out = append(out, Mismatch{c.subject, c.org, c.k, n, want[c]})
+		}
+	}
+	for c, n := range want {
+		if _, ok := have[c]; !ok && n != 0 {
+			out = append(out, Mismatch{c.subject, c.org, c.k, 0, n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out, nil
+}
