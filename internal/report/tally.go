@@ -28,7 +28,7 @@ import (
 // (OnIssue: tally.Fill), every change of a report or a unit's receipt
 // tracks what it changed (update, OnReceive: tally.Track), and the tree's
 // merges and splits hand the reports over with tally.TrackUnits. The
-// migration 0022_tallies counts existing reports with the same buckets.
+// migration 0023_tallies counts existing reports with the same buckets.
 
 // Family is how reports are counted; Key is the bucket, as above.
 var Family = tally.Register(tally.Family{

@@ -426,12 +426,12 @@ func TestCountersOnUpgrade(t *testing.T) {
 			t.Fatal("nothing issued")
 		}
 		// Back to the schema before the counters, reports and all.
-		for _, q := range []string{`DROP TABLE tallies`, `DELETE FROM schema_migrations WHERE version = 22`} {
+		for _, q := range []string{`DROP TABLE tallies`, `DELETE FROM schema_migrations WHERE version = 23`} {
 			if _, err := d.Exec(p.ctx, q); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if n, err := d.Migrate(p.ctx); err != nil || n != db.LatestVersion()-21 {
+		if n, err := d.Migrate(p.ctx); err != nil || n != db.LatestVersion()-22 {
 			t.Fatalf("migrate: %d %v", n, err)
 		}
 		var rows int
