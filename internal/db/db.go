@@ -46,6 +46,9 @@ type DB struct {
 	Path string
 	// stmts are SQLite's prepared statements; nil for PostgreSQL.
 	stmts *stmtCache
+	// writers queues SQLite's transactions for the write lock; nil for
+	// PostgreSQL.
+	writers writerQueue
 }
 
 // Open connects to PostgreSQL when url starts with postgres:// (or
@@ -84,7 +87,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 	// concurrent under WAL without piling up lock waits.
 	sdb.SetMaxOpenConns(8)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
-	d := &DB{sql: sdb, Dialect: SQLite, Path: path, stmts: &stmtCache{}}
+	d := &DB{sql: sdb, Dialect: SQLite, Path: path, stmts: &stmtCache{}, writers: make(writerQueue, 1)}
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
@@ -318,21 +321,32 @@ func (d *DB) Q() Querier { return dbQuerier{d} }
 // InTx runs fn in a transaction, committing when it returns nil and rolling
 // back otherwise (also on panic, which it re-raises).
 func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	release := func() {}
+	if d.writers != nil {
+		if err := d.writers.acquire(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
+		}
+		release = d.writers.release
+	}
 	stx, err := d.sql.BeginTx(ctx, nil)
 	if err != nil {
+		release()
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: stx, dialect: d.Dialect, db: d}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
+			release()
 			panic(p)
 		}
 		if err != nil {
 			_ = stx.Rollback()
 		}
-		// The connection is back in the pool: prepare what the cache
-		// lacked, for the next transaction (see stmtCache.get).
+		release()
+		// The connection is back in the pool and the next writer on its
+		// way: prepare what the cache lacked, for the next transaction
+		// (see stmtCache.get).
 		d.stmts.fill(ctx, d.sql, tx.missed)
 	}()
 	if err = fn(tx); err != nil {
