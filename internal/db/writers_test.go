@@ -85,7 +85,9 @@ func TestWriterQueue(t *testing.T) {
 		_ = d.InTx(ctx, func(*db.Tx) error { panic("boom") })
 	}()
 	done := make(chan error, 1)
-	go func() { done <- d.InTx(ctx, func(tx *db.Tx) error { _, err := tx.Exec(ctx, `DELETE FROM wq`); return err }) }()
+	go func() {
+		done <- d.InTx(ctx, func(tx *db.Tx) error { _, err := tx.Exec(ctx, `DELETE FROM wq`); return err })
+	}()
 	select {
 	case err := <-done:
 		if err != nil {
