@@ -5,8 +5,8 @@
 # staticcheck, govulncheck against a local vulnerability database), runs
 # every Go test (under the race detector but for the serial suites, see
 # below), then the mutation check (deliberate breaks the tests must
-# catch). It stops at the first step that fails, with
-# that step's status.
+# catch), the last three side by side. It stops at the first step that
+# fails, with that step's status.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -52,18 +52,37 @@ section "go test, race detector"
 # (The list is taken first so that a failing `go list` stops the run
 # instead of leaving `go test` with no packages.)
 race_pkgs=$(go list ./... | grep -v -e '/internal/web$' -e '/internal/api$' -e '/e2e$')
+# The counters' property test runs 1,000 random operations per database
+# here (2,000 by default; internal/report/tally_test.go).
 # shellcheck disable=SC2086 # one package a word
-CGO_ENABLED=1 go test -race -count=1 -timeout 25m -skip '^TestRouteMatrix$' $race_pkgs
+HALFSKY_PROP_OPS=1000 CGO_ENABLED=1 go test -race -count=1 -timeout 25m -skip '^TestRouteMatrix$' $race_pkgs
 
-section "go test, serial suites"
-# They wait on the databases and the browser more than they compute, so
-# three run side by side on two cores.
-go test -count=1 -timeout 25m -p 3 ./internal/web ./internal/api ./e2e
+section "go test, serial suites, with the route matrix and the mutation check beside them"
+# The serial suites wait on the databases and the browser more than they
+# compute (three side by side kept 0.75 of the two cores busy), so the
+# route matrix and the mutation check (deliberate breaks of the access
+# rules, each of which the tests of its package must catch;
+# scripts/mutation) run at the same time, their output shown after.
+logs=$(mktemp -d /tmp/halfsky-test-logs.XXXXXX)
+go test -count=1 -timeout 10m -run '^TestRouteMatrix$' ./internal/server >"$logs/matrix" 2>&1 &
+matrix_pid=$!
+go run ./scripts/mutation >"$logs/mutation" 2>&1 &
+mutation_pid=$!
+serial=0
+go test -count=1 -timeout 25m -p 3 ./internal/web ./internal/api ./e2e || serial=$?
+matrix=0
+wait "$matrix_pid" || matrix=$?
+mutation=0
+wait "$mutation_pid" || mutation=$?
 
 section "route matrix"
-go test -count=1 -timeout 10m -run '^TestRouteMatrix$' ./internal/server
-
+cat "$logs/matrix"
 section "mutation check"
-# Deliberate breaks of the access rules, each of which the tests of its
-# package must catch (scripts/mutation); about a minute.
-go run ./scripts/mutation
+cat "$logs/mutation"
+rm -rf "$logs"
+for rc in "$serial" "$matrix" "$mutation"; do
+  if [[ $rc -ne 0 ]]; then
+    exit "$rc"
+  fi
+done
+section "all passed"

@@ -1,5 +1,6 @@
 // Command mutation is the test suite's own test: it applies deliberate
-// breaks of the access rules to a copy of the tree, one at a time, and
+// breaks of the access rules to a copy of the tree, one at a time (two
+// copies side by side), and
 // requires the tests of the package concerned to fail on each. A break
 // the tests let through (a surviving mutant) means a rule nothing checks.
 //
@@ -19,6 +20,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -148,6 +150,11 @@ var mutants = []mutant{
 	},
 }
 
+// workers is how many mutants are tried at once, each in its own copy of
+// the tree: a mutant's run is mostly one package's build and one test
+// binary, which leaves the other core idle.
+const workers = 2
+
 func main() {
 	only := flag.String("only", "", "run only the mutant whose name contains this")
 	flag.Parse()
@@ -155,25 +162,48 @@ func main() {
 	if err != nil {
 		fail("%v", err)
 	}
-	tmp, err := os.MkdirTemp("", "halfsky-mutation-")
-	if err != nil {
-		fail("%v", err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := copyTree(root, tmp); err != nil {
-		fail("copying the tree: %v", err)
-	}
-	survived := 0
+	var todo []mutant
 	for _, m := range mutants {
-		if *only != "" && !strings.Contains(m.name, *only) {
-			continue
+		if *only == "" || strings.Contains(m.name, *only) {
+			todo = append(todo, m)
 		}
-		start := time.Now()
-		verdict, out := run(tmp, m)
-		fmt.Printf("%-9s %5.0fs  %s\n", verdict, time.Since(start).Seconds(), m.name)
-		if verdict != "killed" {
+	}
+	type result struct {
+		verdict, out string
+		took         time.Duration
+	}
+	results := make([]result, len(todo))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(todo)) {
+		tmp, err := os.MkdirTemp("", "halfsky-mutation-")
+		if err != nil {
+			fail("%v", err)
+		}
+		defer os.RemoveAll(tmp)
+		if err := copyTree(root, tmp); err != nil {
+			fail("copying the tree: %v", err)
+		}
+		wg.Go(func() {
+			for i := range next {
+				start := time.Now()
+				v, out := run(tmp, todo[i])
+				results[i] = result{v, out, time.Since(start)}
+			}
+		})
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	survived := 0
+	for i, m := range todo {
+		r := results[i]
+		fmt.Printf("%-9s %5.0fs  %s\n", r.verdict, r.took.Seconds(), m.name)
+		if r.verdict != "killed" {
 			survived++
-			fmt.Println(indent(tail(out, 30)))
+			fmt.Println(indent(tail(r.out, 30)))
 		}
 	}
 	if survived > 0 {
