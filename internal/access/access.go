@@ -6,6 +6,7 @@ package access
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 )
 
@@ -105,6 +106,18 @@ func (s Scope) Range() (lo, hi string) {
 func (s Scope) Where(col string) (string, []any) {
 	lo, hi := s.Range()
 	return col + " >= ? AND " + col + " < ?", []any{lo, hi}
+}
+
+// PathIDs returns the ids of the units on a materialized path, root first
+// ('/1/7/93/' → 1, 7, 93): the unit and every unit above it.
+func PathIDs(path string) []int64 {
+	var ids []int64
+	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
+		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // Contains reports whether the unit with the given path is in the scope.

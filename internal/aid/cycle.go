@@ -207,7 +207,7 @@ func districtOf(path, ownerPath string) (int64, bool) {
 	if ownerPath == "" || len(path) <= len(ownerPath) || !strings.HasPrefix(path, ownerPath) {
 		return 0, false
 	}
-	p := org.PathIDs(path[len(ownerPath)-1:])
+	p := access.PathIDs(path[len(ownerPath)-1:])
 	if len(p) == 0 {
 		return 0, false
 	}

@@ -308,9 +308,9 @@ type stripeKey struct{}
 //
 // On PostgreSQL it claims a stripe no other transaction holds (an advisory
 // lock, tried on the stripes in random order), chains the event there and
-// moves the stripe's head, in one statement (recordSQL); only when every
-// stripe is held at the moment it looks does it wait, for one chosen at
-// random. The stripe stays claimed until the caller's transaction ends, so
+// moves the stripe's head, in one statement (recordSQL); when every
+// stripe is held at the moment it looks, it looks again shortly (never
+// waiting for a stripe, see recordPostgres). The stripe stays claimed until the caller's transaction ends, so
 // call Record late in a transaction; a second Record in the same
 // transaction may use the same stripe or another, and never waits (its own
 // stripe is always free to it), so stripes cannot deadlock. A rollback
@@ -393,7 +393,18 @@ var (
 func recordPostgres(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
 	args := []any{string(r.prefixV2()), r.at, r.userID, r.username, r.orgID, r.orgCode, r.action, r.objectType,
 		r.objectID, r.ip, r.outcome, r.detail}
-	if stripe == 0 {
+	if stripe != 0 {
+		return recordOn(ctx, tx, stripe, args)
+	}
+	// When no stripe is free at the moment, or the claimed head was moved
+	// under the statement (it then updates no row, still holding the
+	// stripe), look again shortly instead of waiting for a stripe: this
+	// transaction may hold locks of its own (its change's rows, a stripe
+	// claimed so), and a wait for a stripe whose holder wants one of them
+	// is a deadlock — two writers in that fallback, each holding the
+	// stripe the other waited for, were caught under 32 writers.
+	deadline := time.Now().Add(busyWait)
+	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
 		res, err := tx.Exec(ctx, recordFree, args...)
 		if err != nil {
 			return fmt.Errorf("audit: record: %w", err)
@@ -403,9 +414,26 @@ func recordPostgres(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
 		} else if n == 1 {
 			return nil
 		}
-		// Every stripe is held by another transaction: wait for one.
-		stripe = 1 + rand.IntN(Stripes)
+		if time.Now().After(deadline) {
+			return fmt.Errorf("audit: record: every chain has been busy for %s", busyWait)
+		}
+		t := time.NewTimer(pause/2 + rand.N(pause))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("audit: record: %w", ctx.Err())
+		case <-t.C:
+		}
 	}
+}
+
+// busyWait is how long Record looks for a free stripe before it gives up,
+// as long as SQLite waits for its write lock.
+const busyWait = 10 * time.Second
+
+// recordOn records on the given stripe, waiting for it (tests lay out
+// chains this way, one transaction at a time).
+func recordOn(ctx context.Context, tx *db.Tx, stripe int, args []any) error {
 	args = append([]any{args[0], stripe}, args[1:]...)
 	res, err := tx.Exec(ctx, recordGiven, args...)
 	if err != nil {

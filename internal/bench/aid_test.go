@@ -59,19 +59,10 @@ func aidN(b testing.TB) int {
 func BenchmarkAid(b *testing.B) {
 	printEnv()
 	n := aidN(b)
-	var summary []string
-	for _, e := range []struct {
-		name string
-		open func(testing.TB) *db.DB
-	}{{"SQLite", testdb.SQLite}, {"PostgreSQL", testdb.Postgres}} {
-		b.Run(e.name, func(b *testing.B) {
-			summary = append(summary, aidBench(b, e.name, e.open(b), n)...)
-		})
-	}
-	printf("== aid summary (load average now %s)\n", loadavg())
-	for _, s := range summary {
-		printf("   %s\n", s)
-	}
+	summary := perEngine(b, "", func(b *testing.B, engine string, d *db.DB) []string {
+		return aidBench(b, engine, d, n)
+	})
+	printSummary("aid summary", summary)
 }
 
 // aidRun is a prepared database: the app, the cadres, the programmes'

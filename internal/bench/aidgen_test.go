@@ -187,7 +187,7 @@ func (g *aidGen) loadUnits(ctx context.Context, d *db.DB) error {
 	var sum float64
 	for _, u := range order {
 		level := map[string]string{"village": "village", "community": "village", "street": "street"}[u.kind]
-		p := org.PathIDs(u.path)
+		p := access.PathIDs(u.path)
 		a, ok := staff[u.id]
 		if level == "" || len(p) < 2 || !ok {
 			continue

@@ -13,7 +13,6 @@ import (
 
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
-	"halfsky/internal/testdb"
 )
 
 // auditWriters is how many goroutines write at once (issue 14's figure).
@@ -65,19 +64,10 @@ func BenchmarkAuditWrites(b *testing.B) {
 	run := auditRun(b)
 	printf("== audited writes: %d goroutines, %s warm-up + %s measured per figure; one transaction = INSERT into a small table (+ audit.Record)\n",
 		auditWriters, dur(run/6), dur(run))
-	var summary []string
-	for _, e := range []struct {
-		name string
-		open func(testing.TB) *db.DB
-	}{{"SQLite", testdb.SQLite}, {"PostgreSQL", testdb.Postgres}} {
-		b.Run(e.name, func(b *testing.B) {
-			summary = append(summary, auditWrites(b, e.name, e.open(b), run)...)
-		})
-	}
-	printf("== audited writes summary (load average now %s)\n", loadavg())
-	for _, s := range summary {
-		printf("   %s\n", s)
-	}
+	summary := perEngine(b, "", func(b *testing.B, engine string, d *db.DB) []string {
+		return auditWrites(b, engine, d, run)
+	})
+	printSummary("audited writes summary", summary)
 }
 
 func auditWrites(b *testing.B, engine string, d *db.DB, run time.Duration) []string {

@@ -23,7 +23,6 @@ import (
 	"halfsky/internal/server"
 	"halfsky/internal/tally"
 	"halfsky/internal/testapp"
-	"halfsky/internal/testdb"
 )
 
 // BenchmarkDashboard measures the 督办 status dashboard — server time, from
@@ -35,31 +34,15 @@ import (
 // before the counters), in the same run; the two must agree.
 func BenchmarkDashboard(b *testing.B) {
 	printEnv()
-	var summary []string
-	for _, e := range []struct {
-		name string
-		open func(testing.TB) *db.DB
-	}{{"SQLite", testdb.SQLite}, {"PostgreSQL", testdb.Postgres}} {
-		b.Run(e.name+"/harbin", func(b *testing.B) {
-			summary = append(summary, harbinDashboard(b, e.name, e.open(b))...)
-		})
-	}
+	summary := perEngine(b, "/harbin", harbinDashboard)
 	if dir := os.Getenv("HALFSKY_DIVISIONS_DIR"); dir != "" {
-		for _, e := range []struct {
-			name string
-			open func(testing.TB) *db.DB
-		}{{"SQLite", testdb.SQLite}, {"PostgreSQL", testdb.Postgres}} {
-			b.Run(e.name+"/national", func(b *testing.B) {
-				summary = append(summary, nationalDashboard(b, e.name, e.open(b), dir)...)
-			})
-		}
+		summary = append(summary, perEngine(b, "/national", func(b *testing.B, engine string, d *db.DB) []string {
+			return nationalDashboard(b, engine, d, dir)
+		})...)
 	} else {
 		summary = append(summary, "national dashboard skipped: HALFSKY_DIVISIONS_DIR is not set (`make bench` sets it)")
 	}
-	printf("== dashboard summary (load average now %s)\n", loadavg())
-	for _, s := range summary {
-		printf("   %s\n", s)
-	}
+	printSummary("dashboard summary", summary)
 }
 
 // sendToAll drafts, reviews, signs and issues a notice from the issuer's

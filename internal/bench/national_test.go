@@ -84,10 +84,7 @@ func BenchmarkNationalTree(b *testing.B) {
 	b.Run("postgres-over-demo", func(b *testing.B) {
 		summary = append(summary, nationalOverDemo(b, "PostgreSQL", testdb.Postgres(b), dir))
 	})
-	printf("== national tree summary (load average now %s)\n", loadavg())
-	for _, s := range summary {
-		printf("   %s\n", s)
-	}
+	printSummary("national tree summary", summary)
 }
 
 func nationalTree(b *testing.B, engine string, d *db.DB, dir string) []string {

@@ -8,9 +8,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"halfsky/internal/auth"
+	"halfsky/internal/db"
+	"halfsky/internal/testdb"
 )
 
 // out is where figures are printed: straight to stdout, so they appear in
@@ -33,6 +36,31 @@ func printEnv() {
 		printf("   argon2id params in this process: memory=%d KiB time=%d threads=%d (testapp lowers them; no figure below includes a password hash)\n",
 			p.Memory, p.Time, p.Threads)
 	})
+}
+
+// perEngine runs fn as a sub-benchmark on SQLite and then on PostgreSQL,
+// each on a fresh database, named by the engine and suffix, and returns
+// the summary lines they give.
+func perEngine(b *testing.B, suffix string, fn func(b *testing.B, engine string, d *db.DB) []string) []string {
+	var out []string
+	for _, e := range []struct {
+		name string
+		open func(testing.TB) *db.DB
+	}{{"SQLite", testdb.SQLite}, {"PostgreSQL", testdb.Postgres}} {
+		b.Run(e.name+suffix, func(b *testing.B) {
+			out = append(out, fn(b, e.name, e.open(b))...)
+		})
+	}
+	return out
+}
+
+// printSummary prints a benchmark's summary lines under its title, with
+// the load average at the end of the run.
+func printSummary(title string, lines []string) {
+	printf("== %s (load average now %s)\n", title, loadavg())
+	for _, s := range lines {
+		printf("   %s\n", s)
+	}
 }
 
 // loadavg is the 1-minute load average: other work on the machine takes

@@ -82,24 +82,15 @@ type treeMoveResult struct {
 // baseline of the same reads with no move running.
 func BenchmarkTreeMove(b *testing.B) {
 	printEnv()
-	var summary []string
-	for _, e := range []struct {
-		name string
-		open func(testing.TB) *db.DB
-	}{{"SQLite", testdb.SQLite}, {"PostgreSQL", testdb.Postgres}} {
-		b.Run(e.name, func(b *testing.B) {
-			r := treeMove(b, e.name, e.open(b), yearOfHarbin, 5*time.Second, 100*time.Millisecond, time.Minute)
-			printf("   %s\n", r.gen)
-			for _, l := range r.lines() {
-				printf("   %s\n", l)
-			}
-			summary = append(summary, r.lines()...)
-		})
-	}
-	printf("== tree move summary (load average now %s)\n", loadavg())
-	for _, s := range summary {
-		printf("   %s\n", s)
-	}
+	summary := perEngine(b, "", func(b *testing.B, engine string, d *db.DB) []string {
+		r := treeMove(b, engine, d, yearOfHarbin, 5*time.Second, 100*time.Millisecond, time.Minute)
+		printf("   %s\n", r.gen)
+		for _, l := range r.lines() {
+			printf("   %s\n", l)
+		}
+		return r.lines()
+	})
+	printSummary("tree move summary", summary)
 }
 
 // TestTreeMoveUnderReaders is the benchmark's scenario on a small year,

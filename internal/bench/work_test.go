@@ -30,19 +30,7 @@ const workSeed = 20150709
 // every Harbin unit (workgen_test.go), on SQLite and PostgreSQL.
 func BenchmarkWork(b *testing.B) {
 	printEnv()
-	var summary []string
-	for _, e := range []struct {
-		name string
-		open func(testing.TB) *db.DB
-	}{{"SQLite", testdb.SQLite}, {"PostgreSQL", testdb.Postgres}} {
-		b.Run(e.name, func(b *testing.B) {
-			summary = append(summary, workBench(b, e.name, e.open(b))...)
-		})
-	}
-	printf("== work lines summary (server time; load average now %s)\n", loadavg())
-	for _, s := range summary {
-		printf("   %s\n", s)
-	}
+	printSummary("work lines summary, server time", perEngine(b, "", workBench))
 }
 
 // workPage is one page measured as one user.

@@ -117,6 +117,12 @@ func (e ErrSchemaTooNew) Error() string {
 // version recorded, and refuses a schema newer than it knows. On PostgreSQL
 // an advisory lock lets several app servers start at once safely.
 func (d *DB) Migrate(ctx context.Context) (applied int, err error) {
+	return d.MigrateTo(ctx, LatestVersion())
+}
+
+// MigrateTo is Migrate stopping at version: a database as an older
+// halfsky left it, for the tests of an upgrade.
+func (d *DB) MigrateTo(ctx context.Context, version int) (applied int, err error) {
 	ms, err := Migrations()
 	if err != nil {
 		return 0, err
@@ -128,7 +134,10 @@ func (d *DB) Migrate(ctx context.Context) (applied int, err error) {
 	if have > len(ms) {
 		return 0, ErrSchemaTooNew{Have: have, Know: len(ms)}
 	}
-	for _, m := range ms[have:] {
+	if version < have || version > len(ms) {
+		return 0, fmt.Errorf("migrate to version %d: the database is at %d, this binary knows 1–%d", version, have, len(ms))
+	}
+	for _, m := range ms[have:version] {
 		err := d.InTx(ctx, func(tx *Tx) error {
 			if d.Dialect == Postgres {
 				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(72001)`); err != nil {

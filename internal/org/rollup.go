@@ -3,7 +3,6 @@ package org
 import (
 	"context"
 	"strconv"
-	"strings"
 
 	"halfsky/internal/access"
 	"halfsky/internal/db"
@@ -90,15 +89,4 @@ func (s *Store) Rollup(ctx context.Context, node Org, width int, byPath map[stri
 		rows = append(rows, row(k, false))
 	}
 	return rows, total, nil
-}
-
-// PathIDs returns the ids of the units on a materialized path, root first.
-func PathIDs(path string) []int64 {
-	var ids []int64
-	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	return ids
 }

@@ -105,7 +105,7 @@ func TestRollup(t *testing.T) {
 		if _, err := s.Node(ctx, actorAt(t, s, "230103", access.Staff), "230102"); !errors.Is(err, db.ErrNotFound) {
 			t.Fatalf("南岗 looked from 道里: %v, want db.ErrNotFound", err)
 		}
-		if ids := org.PathIDs(daoli.Path); len(ids) < 2 || ids[len(ids)-1] != daoli.ID {
+		if ids := access.PathIDs(daoli.Path); len(ids) < 2 || ids[len(ids)-1] != daoli.ID {
 			t.Fatalf("path ids %v of %s", ids, daoli.Path)
 		}
 	})

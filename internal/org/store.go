@@ -79,7 +79,7 @@ func (s *Store) Ancestors(ctx context.Context, a access.Actor, o Org) ([]Org, er
 // OnPath returns the units of a materialized path, root first, in one
 // query.
 func (s *Store) OnPath(ctx context.Context, q db.Querier, path string) ([]Org, error) {
-	ids := PathIDs(path)
+	ids := access.PathIDs(path)
 	if len(ids) == 0 {
 		return nil, nil
 	}

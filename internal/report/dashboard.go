@@ -89,6 +89,28 @@ var UnitStates = []vocab.Option{
 	{Key: "accepted", Label: "已采纳"}, {Key: "overdue", Label: "逾期"},
 }
 
+// InState is how many of the units counted are in the state, a key of
+// UnitStates ("" or an unknown key: all of them).
+func (c Counts) InState(state string) int {
+	switch state {
+	case "unsigned":
+		return c.Unsigned
+	case "signed":
+		return c.Signed
+	case "submitted":
+		return c.Submitted
+	case "returned":
+		return c.Returned
+	case "accepted":
+		return c.Accepted
+	case "overdue":
+		return c.Overdue
+	case "missing":
+		return c.Total - c.Done()
+	}
+	return c.Total
+}
+
 // KnownUnitState reports whether state is one of UnitStates.
 func KnownUnitState(state string) bool { return vocab.Known(UnitStates, state) }
 

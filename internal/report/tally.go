@@ -149,22 +149,5 @@ func (s *Service) unitCount(ctx context.Context, node org.Org, reqID int64, stat
 	if err != nil {
 		return 0, err
 	}
-	c := countsAt(b, now)
-	switch state {
-	case "unsigned":
-		return c.Unsigned, nil
-	case "signed":
-		return c.Signed, nil
-	case "submitted":
-		return c.Submitted, nil
-	case "returned":
-		return c.Returned, nil
-	case "accepted":
-		return c.Accepted, nil
-	case "overdue":
-		return c.Overdue, nil
-	case "missing":
-		return c.Total - c.Done(), nil
-	}
-	return c.Total, nil
+	return countsAt(b, now).InState(state), nil
 }

@@ -259,7 +259,7 @@ func (p *prop) withReports(extra string, args ...any) (org.Org, bool) {
 	var path string
 	if p.rng.IntN(4) > 0 && p.d.QueryRow(p.ctx, `SELECT o.path FROM reports rp JOIN orgs o ON o.id = rp.org_id ORDER BY rp.id LIMIT 1 OFFSET ?`,
 		p.rng.IntN(100000)%max(1, p.count(`SELECT COUNT(*) FROM reports`))).Scan(&path) == nil {
-		ids := tally.PathIDs(path)[p.city.Depth+1:]
+		ids := access.PathIDs(path)[p.city.Depth+1:]
 		if len(ids) > 0 {
 			if u, ok := p.pick(p.units(`AND id IN (`+db.Marks(len(ids))+`) `+extra, append(db.Args(ids), args...)...)); ok {
 				return u, true
@@ -369,7 +369,7 @@ func (p *prop) check(when string) {
 		seen := map[int64]bool{}
 		var ids []int64
 		for _, path := range paths {
-			for _, id := range tally.PathIDs(path) {
+			for _, id := range access.PathIDs(path) {
 				if !seen[id] {
 					seen[id] = true
 					ids = append(ids, id)

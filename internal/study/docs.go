@@ -7,7 +7,6 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/db"
-	"halfsky/internal/org"
 )
 
 func fieldErr(field, msg string) error { return apperr.Field(field, msg) }
@@ -44,7 +43,7 @@ func (s *Service) LinkableDocs(ctx context.Context, a access.Actor) ([]LinkedDoc
 	if !a.Can(access.ViewWork) {
 		return nil, access.ErrDenied
 	}
-	ids := org.PathIDs(a.OrgPath)
+	ids := access.PathIDs(a.OrgPath)
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -60,7 +59,7 @@ func (s *Service) LinkableDocs(ctx context.Context, a access.Actor) ([]LinkedDoc
 
 // linkable reports whether the actor's unit may link the document.
 func (s *Service) linkable(ctx context.Context, a access.Actor, docID int64) (bool, error) {
-	ids := org.PathIDs(a.OrgPath)
+	ids := access.PathIDs(a.OrgPath)
 	if len(ids) == 0 {
 		return false, nil
 	}

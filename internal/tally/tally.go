@@ -35,7 +35,8 @@
 // When a unit moves with its subtree, Moved subtracts its folded rows from
 // its old ancestors and adds them to its new ones.
 //
-// The package depends on db alone, so internal/org can call it.
+// The package depends on db (and access's path helper) alone, so
+// internal/org can call it.
 package tally
 
 import (
@@ -43,10 +44,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
+	"halfsky/internal/access"
 	"halfsky/internal/db"
 )
 
@@ -99,17 +100,6 @@ func Families() []Family {
 // Counts are the counters of one subject at one unit, by bucket.
 type Counts map[string]int64
 
-// PathIDs are the unit ids of a materialized path, root first.
-func PathIDs(path string) []int64 {
-	var out []int64
-	for _, p := range strings.Split(strings.Trim(path, "/"), "/") {
-		if id, err := strconv.ParseInt(p, 10, 64); err == nil {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // cell is one counter, its stripes taken together.
 type cell struct {
 	org     int64
@@ -127,7 +117,7 @@ func (d Deltas) Add(subject, orgPath, k string, n int64) {
 	if n == 0 {
 		return
 	}
-	for _, id := range PathIDs(orgPath) {
+	for _, id := range access.PathIDs(orgPath) {
 		d[cell{id, subject, k}] += n
 	}
 }
@@ -185,15 +175,10 @@ func Add(ctx context.Context, tx *db.Tx, subject, orgPath string, deltas map[str
 	return d.Apply(ctx, tx)
 }
 
-// each streams the family's records matching where, grouped by subject,
-// unit path and bucket.
-func (f Family) each(ctx context.Context, q db.Querier, where string, args []any, fn func(subject, path, k string, n int64)) error {
-	return f.stream(ctx, q, where, args, true, fn)
-}
-
-// stream is each, or (not grouped) every record a row of its own with
-// n = 1: a bulk reader sums them faster than the database sorts them
-// into groups.
+// stream reads the family's records matching where, grouped by subject,
+// unit path and bucket with their count n; or, not grouped, every record a
+// row of its own with n = 1: a bulk reader sums them faster than the
+// database sorts them into groups.
 func (f Family) stream(ctx context.Context, q db.Querier, where string, args []any, grouped bool, fn func(subject, path, k string, n int64)) error {
 	query := `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, 1 FROM ` + f.From + `
 		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where
@@ -221,7 +206,7 @@ func (f Family) stream(ctx context.Context, q db.Querier, where string, args []a
 // and bucket.
 func (f Family) count(ctx context.Context, q db.Querier, where string, args []any) (map[[3]string]int64, error) {
 	out := map[[3]string]int64{}
-	err := f.each(ctx, q, where, args, func(s, p, k string, n int64) { out[[3]string{s, p, k}] += n })
+	err := f.stream(ctx, q, where, args, true, func(s, p, k string, n int64) { out[[3]string{s, p, k}] += n })
 	return out, err
 }
 
@@ -289,13 +274,16 @@ func TrackUnits(ctx context.Context, tx *db.Tx, ids []int64, change func() error
 	if len(fams) == 0 || len(ids) == 0 {
 		return change()
 	}
+	// The same condition for every family, on its own unit column.
+	marks, args := db.Marks(len(ids)), db.Args(ids)
+	in := func(f Family) string { return f.Org + ` IN (` + marks + `)` }
 	before := make([]map[[3]string]int64, len(fams))
 	for i, f := range fams {
-		if err := f.lock(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids)); err != nil {
+		if err := f.lock(ctx, tx, in(f), args); err != nil {
 			return err
 		}
 		var err error
-		if before[i], err = f.count(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids)); err != nil {
+		if before[i], err = f.count(ctx, tx, in(f), args); err != nil {
 			return err
 		}
 	}
@@ -304,7 +292,7 @@ func TrackUnits(ctx context.Context, tx *db.Tx, ids []int64, change func() error
 	}
 	d := Deltas{}
 	for i, f := range fams {
-		after, err := f.count(ctx, tx, f.Org+` IN (`+db.Marks(len(ids))+`)`, db.Args(ids))
+		after, err := f.count(ctx, tx, in(f), args)
 		if err != nil {
 			return err
 		}
@@ -319,10 +307,10 @@ func TrackUnits(ctx context.Context, tx *db.Tx, ids []int64, change func() error
 // its subtree do not change: they are keyed by unit, not by path.
 func Moved(ctx context.Context, tx *db.Tx, id int64, oldPath, newPath string) error {
 	was, is := map[int64]bool{}, map[int64]bool{}
-	for _, a := range PathIDs(oldPath) {
+	for _, a := range access.PathIDs(oldPath) {
 		was[a] = a != id
 	}
-	for _, a := range PathIDs(newPath) {
+	for _, a := range access.PathIDs(newPath) {
 		is[a] = a != id
 	}
 	sign := map[int64]int{}
@@ -382,7 +370,7 @@ func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) e
 	}
 	up := Deltas{}
 	err := f.stream(ctx, tx, where, args, false, func(subject, path, k string, n int64) {
-		ids := PathIDs(path)
+		ids := access.PathIDs(path)
 		for _, id := range ids[:max(0, len(ids)-1)] {
 			up[cell{id, subject, k}] += n
 		}
@@ -489,7 +477,7 @@ func Check(ctx context.Context, q db.Querier) ([]Mismatch, error) {
 	for _, f := range Families() {
 		known[f.Name] = true
 		err := f.stream(ctx, q, "1 = 1", nil, false, func(subject, path, k string, n int64) {
-			for _, id := range PathIDs(path) {
+			for _, id := range access.PathIDs(path) {
 				want[cell{id, subject, k}] += n
 			}
 		})

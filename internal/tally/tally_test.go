@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"halfsky/internal/access"
 	"halfsky/internal/db"
 	"halfsky/internal/tally"
 	"halfsky/internal/testdb"
@@ -38,7 +39,7 @@ func newTree(t *testing.T, d *db.DB, edges [][2]string) *tree {
 		if e[1] != "" {
 			pid := tr.id[e[1]]
 			parent, ppath = pid, tr.path[pid]
-			depth = len(tally.PathIDs(ppath))
+			depth = len(access.PathIDs(ppath))
 		}
 		id, err := db.InsertID(ctx, d.Q(), `INSERT INTO orgs (code, name, kind, parent_id, path, depth, created_at, updated_at)
 			VALUES (?, ?, 'district', ?, 'new', ?, 0, 0)`, "t"+e[0], e[0], parent, depth)
@@ -218,7 +219,7 @@ func (tr *tree) tryMove(unit, parent string) error {
 	id, pid := tr.id[unit], tr.id[parent]
 	oldPath := tr.path[id]
 	newPath := tr.path[pid] + strconv.FormatInt(id, 10) + "/"
-	delta := len(tally.PathIDs(newPath)) - len(tally.PathIDs(oldPath))
+	delta := len(access.PathIDs(newPath)) - len(access.PathIDs(oldPath))
 	err := tr.d.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE orgs SET parent_id = ? WHERE id = ?`, pid, id); err != nil {
 			return err
