@@ -3,8 +3,8 @@
 # Installs missing Debian packages, starts a throwaway PostgreSQL, runs the
 # static gates of scripts/lint.sh (gofmt, go vet, go mod tidy -diff,
 # staticcheck, govulncheck against a local vulnerability database), runs
-# every Go test (under the race detector but for the serial suites, see
-# below), then the mutation check (deliberate breaks the tests must
+# every Go test (under the race detector where the code shares memory
+# between goroutines, see below), then the mutation check (deliberate breaks the tests must
 # catch), the last three side by side. It stops at the first step that
 # fails, with that step's status.
 set -euo pipefail
@@ -37,25 +37,45 @@ echo "HALFSKY_TEST_REQUIRE_ALL=$HALFSKY_TEST_REQUIRE_ALL"
 # gates, each a section of its own (scripts/lint.sh; also `make lint`).
 bash scripts/lint.sh
 
-section "go test, race detector"
-# -race needs cgo, whatever the caller's environment says. Every package
-# runs under the race detector except the four suites that drive the
-# server one request at a time: the pages' (internal/web), the JSON API's
+section "go test, race detector beside the rest"
+# -race needs cgo, whatever the caller's environment says. The race
+# detector runs on the packages whose own code shares memory between
+# goroutines (scripts/racepkgs reads that from the source: a go
+# statement, or sync or sync/atomic imported), every test; the other
+# packages run without it, at the same time. Their tests may race
+# transactions against each other, but what those share lives in the
+# database, where the detector cannot look, and under it they took twice
+# as long. Left out of both: the four suites that drive the server one
+# request at a time — the pages' (internal/web), the JSON API's
 # (internal/api), the browser's (e2e) and the route matrix (some 13,000
-# requests and 2,000 whole-database fingerprints). They exercise who may
-# do what, not concurrency, and under the detector they took 20 of CI's
-# 25 minutes — mostly instrumenting the pure-Go SQLite — for nothing it
-# could find.
-# The server's shared state is raced on purpose instead by
-# TestConcurrentTraffic (internal/server): every read route as every kind
-# of actor from eight clients at once, on both databases.
-# (The list is taken first so that a failing `go list` stops the run
+# requests and 2,000 whole-database fingerprints); they run in the next
+# section. The server's shared state is raced on purpose instead by
+# TestConcurrentTraffic (internal/server, under the detector): every
+# read route as every kind of actor from eight clients at once, on both
+# databases, through the code of every package.
+# (The lists are taken first so that a failing `go list` stops the run
 # instead of leaving `go test` with no packages.)
-race_pkgs=$(go list ./... | grep -v -e '/internal/web$' -e '/internal/api$' -e '/e2e$')
+serial_re='/(internal/web|internal/api|e2e)$'
+race_pkgs=$(go run ./scripts/racepkgs race | grep -Ev "$serial_re")
+plain_pkgs=$(go run ./scripts/racepkgs plain | grep -Ev "$serial_re")
+logs=$(mktemp -d /tmp/halfsky-test-logs.XXXXXX)
 # The counters' property test runs 1,000 random operations per database
 # here (2,000 by default; internal/report/tally_test.go).
 # shellcheck disable=SC2086 # one package a word
-HALFSKY_PROP_OPS=1000 CGO_ENABLED=1 go test -race -count=1 -timeout 25m -skip '^TestRouteMatrix$' $race_pkgs
+HALFSKY_PROP_OPS=1000 go test -count=1 -timeout 25m $plain_pkgs >"$logs/plain" 2>&1 &
+plain_pid=$!
+race=0
+# shellcheck disable=SC2086 # one package a word
+CGO_ENABLED=1 go test -race -count=1 -timeout 25m -skip '^TestRouteMatrix$' $race_pkgs || race=$?
+plain=0
+wait "$plain_pid" || plain=$?
+section "go test, without the race detector"
+cat "$logs/plain"
+for rc in "$race" "$plain"; do
+  if [[ $rc -ne 0 ]]; then
+    exit "$rc"
+  fi
+done
 
 section "go test, serial suites, with the route matrix and the mutation check beside them"
 # The serial suites wait on the databases and the browser more than they
@@ -63,7 +83,6 @@ section "go test, serial suites, with the route matrix and the mutation check be
 # route matrix and the mutation check (deliberate breaks of the access
 # rules, each of which the tests of its package must catch;
 # scripts/mutation) run at the same time, their output shown after.
-logs=$(mktemp -d /tmp/halfsky-test-logs.XXXXXX)
 go test -count=1 -timeout 10m -run '^TestRouteMatrix$' ./internal/server >"$logs/matrix" 2>&1 &
 matrix_pid=$!
 go run ./scripts/mutation >"$logs/mutation" 2>&1 &

@@ -1,7 +1,7 @@
 // Command mutation is the test suite's own test: it applies deliberate
-// breaks of the access rules to a copy of the tree, one at a time (two
-// copies side by side), and
-// requires the tests of the package concerned to fail on each. A break
+// breaks of the access rules, two at a time, each through go test
+// -overlay (the tree itself is never written), and requires the tests of
+// the package concerned to fail on each. A break
 // the tests let through (a surviving mutant) means a rule nothing checks.
 //
 //	go run ./scripts/mutation [-only NAME]
@@ -14,11 +14,13 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -150,9 +152,9 @@ var mutants = []mutant{
 	},
 }
 
-// workers is how many mutants are tried at once, each in its own copy of
-// the tree: a mutant's run is mostly one package's build and one test
-// binary, which leaves the other core idle.
+// workers is how many mutants are tried at once: a mutant's run is mostly
+// one package's build and one test binary, which leaves the other core
+// idle.
 const workers = 2
 
 func main() {
@@ -173,21 +175,18 @@ func main() {
 		took         time.Duration
 	}
 	results := make([]result, len(todo))
+	scratch, err := os.MkdirTemp("", "halfsky-mutation-")
+	if err != nil {
+		fail("%v", err)
+	}
+	defer os.RemoveAll(scratch)
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(workers, len(todo)) {
-		tmp, err := os.MkdirTemp("", "halfsky-mutation-")
-		if err != nil {
-			fail("%v", err)
-		}
-		defer os.RemoveAll(tmp)
-		if err := copyTree(root, tmp); err != nil {
-			fail("copying the tree: %v", err)
-		}
 		wg.Go(func() {
 			for i := range next {
 				start := time.Now()
-				v, out := run(tmp, todo[i])
+				v, out := run(root, filepath.Join(scratch, strconv.Itoa(i)), todo[i])
 				results[i] = result{v, out, time.Since(start)}
 			}
 		})
@@ -212,9 +211,12 @@ func main() {
 	fmt.Println("mutation: every mutant killed")
 }
 
-// run applies m in the copy, runs its tests, and restores the file.
-func run(tree string, m mutant) (verdict, output string) {
-	path := filepath.Join(tree, m.file)
+// run builds the tests of m's package with the mutated file in place of
+// the real one (go test -overlay: the tree is never written, so mutants
+// run side by side, and every package the mutant does not touch comes
+// from the build cache the suites filled), and runs them.
+func run(root, scratch string, m mutant) (verdict, output string) {
+	path := filepath.Join(root, m.file)
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		return "MISSING", err.Error()
@@ -222,12 +224,25 @@ func run(tree string, m mutant) (verdict, output string) {
 	if n := bytes.Count(orig, []byte(m.from)); n != 1 {
 		return "STALE", fmt.Sprintf("the code to break occurs %d times in %s (want exactly once): update the mutant", n, m.file)
 	}
-	if err := os.WriteFile(path, bytes.Replace(orig, []byte(m.from), []byte(m.to), 1), 0o644); err != nil {
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return "ERROR", err.Error()
 	}
-	defer os.WriteFile(path, orig, 0o644)
-	cmd := exec.Command("go", "test", "-count=1", "-run", m.run, m.pkg)
-	cmd.Dir = tree
+	mutated := filepath.Join(scratch, filepath.Base(m.file))
+	if err := os.WriteFile(mutated, bytes.Replace(orig, []byte(m.from), []byte(m.to), 1), 0o644); err != nil {
+		return "ERROR", err.Error()
+	}
+	overlay, err := json.Marshal(map[string]map[string]string{"Replace": {path: mutated}})
+	if err != nil {
+		return "ERROR", err.Error()
+	}
+	overlayFile := filepath.Join(scratch, "overlay.json")
+	if err := os.WriteFile(overlayFile, overlay, 0o644); err != nil {
+		return "ERROR", err.Error()
+	}
+	// -vet=off: the lint gates vet the real tree; vet of a mutant is time
+	// spent on code that is thrown away.
+	cmd := exec.Command("go", "test", "-overlay", overlayFile, "-vet=off", "-count=1", "-run", m.run, m.pkg)
+	cmd.Dir = root
 	out, err := cmd.CombinedOutput()
 	s := string(out)
 	switch {
@@ -247,36 +262,6 @@ func gitRoot() (string, error) {
 		return "", fmt.Errorf("not in a git checkout: %w", err)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// copyTree copies the files git knows of (tracked and new, not ignored).
-func copyTree(root, dst string) error {
-	cmd := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-	cmd.Dir = root
-	out, err := cmd.Output()
-	if err != nil {
-		return err
-	}
-	for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
-		if rel == "" {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(root, rel))
-		if os.IsNotExist(err) {
-			continue // deleted but not yet staged
-		}
-		if err != nil {
-			return err
-		}
-		p := filepath.Join(dst, rel)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func tail(s string, n int) string {
