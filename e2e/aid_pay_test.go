@@ -75,11 +75,12 @@ func TestAidPayInBrowser(t *testing.T) {
 	ForEachViewport(t, func(t *testing.T, vp Viewport) { aidPayFlow(t, sqliteApp(t), vp) })
 }
 
-// TestPostgresAidPay is the same over PostgreSQL (skipped without a test
+// TestPostgresAidPay is the same over PostgreSQL, at the desktop viewport
+// (OnDesktop; skipped without a test
 // cluster unless the run requires every database).
 func TestPostgresAidPay(t *testing.T) {
 	t.Parallel()
-	ForEachViewport(t, func(t *testing.T, vp Viewport) { aidPayFlow(t, testapp.Start(t, testdb.Postgres(t)), vp) })
+	OnDesktop(t, func(t *testing.T, vp Viewport) { aidPayFlow(t, testapp.Start(t, testdb.Postgres(t)), vp) })
 }
 
 func aidPayFlow(t *testing.T, app *testapp.App, vp Viewport) {

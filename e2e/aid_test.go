@@ -26,11 +26,12 @@ func TestAidLoopInBrowser(t *testing.T) {
 	ForEachViewport(t, func(t *testing.T, vp Viewport) { aidLoop(t, sqliteApp(t), vp) })
 }
 
-// TestPostgresAidLoop is the same over PostgreSQL (skipped without a test
+// TestPostgresAidLoop is the same over PostgreSQL, at the desktop viewport
+// (OnDesktop; skipped without a test
 // cluster unless the run requires every database).
 func TestPostgresAidLoop(t *testing.T) {
 	t.Parallel()
-	ForEachViewport(t, func(t *testing.T, vp Viewport) { aidLoop(t, testapp.Start(t, testdb.Postgres(t)), vp) })
+	OnDesktop(t, func(t *testing.T, vp Viewport) { aidLoop(t, testapp.Start(t, testdb.Postgres(t)), vp) })
 }
 
 // aidOpenYear opens this year's 两癌救助 with room for a few grants.

@@ -76,6 +76,16 @@ func ForEachViewport(t *testing.T, fn func(t *testing.T, vp Viewport)) {
 	}
 }
 
+// OnDesktop runs fn once, as a subtest at the desktop viewport. The
+// PostgreSQL runs of the flows use it: the SQLite runs drive the same
+// flows at both viewports, the engine and the viewport do not depend on
+// each other, and a flow's run costs Chromium some ten CPU-seconds.
+func OnDesktop(t *testing.T, fn func(t *testing.T, vp Viewport)) {
+	t.Helper()
+	vp := Viewports[0]
+	t.Run(vp.Name, func(t *testing.T) { fn(t, vp) })
+}
+
 // ChromiumPath is the browser binary to drive.
 func ChromiumPath() string {
 	if p := os.Getenv("HALFSKY_CHROMIUM"); p != "" {

@@ -31,12 +31,13 @@ func TestOrgTree(t *testing.T) {
 	})
 }
 
-// TestPostgresLoginAndTree runs the core flows over PostgreSQL (skipped
+// TestPostgresLoginAndTree runs the core flows over PostgreSQL at the
+// desktop viewport (OnDesktop; skipped
 // without a test cluster unless the run requires every database).
 func TestPostgresLoginAndTree(t *testing.T) {
 	t.Parallel()
 	app := testapp.Start(t, testdb.Postgres(t))
-	ForEachViewport(t, func(t *testing.T, vp Viewport) {
+	OnDesktop(t, func(t *testing.T, vp Viewport) {
 		p := NewPage(t, app.URL, vp)
 		loginFlow(t, app, p)
 		treeFlow(t, app, p)

@@ -22,11 +22,12 @@ func TestProblemLoopInBrowser(t *testing.T) {
 	ForEachViewport(t, func(t *testing.T, vp Viewport) { problemLoop(t, sqliteApp(t), vp) })
 }
 
-// TestPostgresProblemLoop is the same over PostgreSQL (skipped without a
+// TestPostgresProblemLoop is the same over PostgreSQL, at the desktop
+// viewport (OnDesktop; skipped without a
 // test cluster unless the run requires every database).
 func TestPostgresProblemLoop(t *testing.T) {
 	t.Parallel()
-	ForEachViewport(t, func(t *testing.T, vp Viewport) { problemLoop(t, testapp.Start(t, testdb.Postgres(t)), vp) })
+	OnDesktop(t, func(t *testing.T, vp Viewport) { problemLoop(t, testapp.Start(t, testdb.Postgres(t)), vp) })
 }
 
 func problemLoop(t *testing.T, app *testapp.App, vp Viewport) {

@@ -14,6 +14,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # slow run shows where its time went.
 section() { printf '\n==> %s  [%ds]\n' "$*" "$SECONDS"; }
 
+# The mutation check's switch to SQLite alone (internal/testdb) is never
+# the suite's.
+unset HALFSKY_TEST_ENGINE
+
 section "dependencies"
 bash scripts/deps.sh
 

@@ -240,9 +240,12 @@ func run(root, scratch string, m mutant) (verdict, output string) {
 		return "ERROR", err.Error()
 	}
 	// -vet=off: the lint gates vet the real tree; vet of a mutant is time
-	// spent on code that is thrown away.
-	cmd := exec.Command("go", "test", "-overlay", overlayFile, "-vet=off", "-count=1", "-run", m.run, m.pkg)
+	// spent on code that is thrown away. -failfast and SQLite alone
+	// (testdb.SQLiteOnly): one failing test kills a mutant, so the rest
+	// need not run.
+	cmd := exec.Command("go", "test", "-overlay", overlayFile, "-vet=off", "-failfast", "-count=1", "-run", m.run, m.pkg)
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "HALFSKY_TEST_ENGINE=sqlite")
 	out, err := cmd.CombinedOutput()
 	s := string(out)
 	switch {
