@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -57,16 +58,34 @@ func EachRow(t testing.TB, d *db.DB, q string, fn func([]string)) {
 		}
 		out := make([]string, len(cols))
 		for i, v := range vals {
-			if b, ok := v.([]byte); ok {
-				v = string(b)
-			}
-			out[i] = fmt.Sprint(v)
+			out[i] = text(v)
 		}
 		fn(out)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// text is v as fmt.Sprint writes it (bytes as text), without fmt for
+// the types the drivers return: fingerprints read every row of every
+// table, and fmt was a third of their time.
+func text(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "<nil>"
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case bool:
+		return strconv.FormatBool(v)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return fmt.Sprint(v)
 }
 
 // NoneInTables fails if any row of the tables holds one of the canaries
