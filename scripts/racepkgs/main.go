@@ -33,6 +33,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // pkg is what `go list -json` says of a package that matters here.
@@ -65,9 +66,15 @@ func main() {
 	}
 }
 
-// list is every package of the module.
+// list is every package of the module, wherever in it this runs.
 func list() ([]pkg, error) {
-	out, err := exec.Command("go", "list", "-json", "./...").Output()
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return nil, fmt.Errorf("go env GOMOD: %w", err)
+	}
+	cmd := exec.Command("go", "list", "-json", "./...")
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
+	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("go list: %w", err)
 	}
