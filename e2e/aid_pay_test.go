@@ -76,8 +76,8 @@ func TestAidPayInBrowser(t *testing.T) {
 }
 
 // TestPostgresAidPay is the same over PostgreSQL, at the desktop viewport
-// (OnDesktop; skipped without a test
-// cluster unless the run requires every database).
+// (OnDesktop; skipped without a test cluster unless the run requires
+// every database).
 func TestPostgresAidPay(t *testing.T) {
 	t.Parallel()
 	OnDesktop(t, func(t *testing.T, vp Viewport) { aidPayFlow(t, testapp.Start(t, testdb.Postgres(t)), vp) })

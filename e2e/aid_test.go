@@ -27,8 +27,8 @@ func TestAidLoopInBrowser(t *testing.T) {
 }
 
 // TestPostgresAidLoop is the same over PostgreSQL, at the desktop viewport
-// (OnDesktop; skipped without a test
-// cluster unless the run requires every database).
+// (OnDesktop; skipped without a test cluster unless the run requires
+// every database).
 func TestPostgresAidLoop(t *testing.T) {
 	t.Parallel()
 	OnDesktop(t, func(t *testing.T, vp Viewport) { aidLoop(t, testapp.Start(t, testdb.Postgres(t)), vp) })

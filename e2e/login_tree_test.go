@@ -32,8 +32,8 @@ func TestOrgTree(t *testing.T) {
 }
 
 // TestPostgresLoginAndTree runs the core flows over PostgreSQL at the
-// desktop viewport (OnDesktop; skipped
-// without a test cluster unless the run requires every database).
+// desktop viewport (OnDesktop; skipped without a test cluster unless the
+// run requires every database).
 func TestPostgresLoginAndTree(t *testing.T) {
 	t.Parallel()
 	app := testapp.Start(t, testdb.Postgres(t))

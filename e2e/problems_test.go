@@ -23,8 +23,8 @@ func TestProblemLoopInBrowser(t *testing.T) {
 }
 
 // TestPostgresProblemLoop is the same over PostgreSQL, at the desktop
-// viewport (OnDesktop; skipped without a
-// test cluster unless the run requires every database).
+// viewport (OnDesktop; skipped without a test cluster unless the run
+// requires every database).
 func TestPostgresProblemLoop(t *testing.T) {
 	t.Parallel()
 	OnDesktop(t, func(t *testing.T, vp Viewport) { problemLoop(t, testapp.Start(t, testdb.Postgres(t)), vp) })

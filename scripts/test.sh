@@ -4,15 +4,44 @@
 # static gates of scripts/lint.sh (gofmt, go vet, go mod tidy -diff,
 # staticcheck, govulncheck against a local vulnerability database), runs
 # every Go test (under the race detector where the code shares memory
-# between goroutines, see below), then the mutation check (deliberate breaks the tests must
-# catch), the last three side by side. It stops at the first step that
-# fails, with that step's status.
+# between goroutines, see below) and the mutation check (deliberate
+# breaks the tests must catch), several side by side. It stops at the
+# first step that fails, with that step's status.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # Each section says when it starts (seconds since the script began), so a
 # slow run shows where its time went.
 section() { printf '\n==> %s  [%ds]\n' "$*" "$SECONDS"; }
+
+# Side by side: `beside NAME CMD…` starts CMD in the background, its
+# output kept; `gather TITLE NAME…` waits for those and prints their
+# output under TITLE. A failing step's status is kept (the first one) by
+# `failure`, and `stop_on_failure` ends the run with it once everything
+# started has finished.
+declare -A pids
+failed=0
+failure() { ((failed != 0)) || failed=$1; }
+stop_on_failure() { ((failed == 0)) || exit "$failed"; }
+beside() {
+  local name=$1
+  shift
+  "$@" >"$logs/$name" 2>&1 &
+  pids[$name]=$!
+}
+gather() {
+  local title=$1 name st
+  shift
+  for name in "$@"; do
+    st=0
+    wait "${pids[$name]}" || st=$?
+    ((st == 0)) || failure "$st"
+  done
+  section "$title"
+  for name in "$@"; do
+    cat "$logs/$name"
+  done
+}
 
 # The mutation check's switch to SQLite alone (internal/testdb) is never
 # the suite's.
@@ -23,8 +52,9 @@ bash scripts/deps.sh
 
 section "postgresql test cluster"
 pgdir=$(mktemp -d /tmp/halfsky-pg.XXXXXX)
+logs=$(mktemp -d /tmp/halfsky-test-logs.XXXXXX)
 # Stop the cluster however we leave (test failure, vet failure, Ctrl-C).
-trap 'bash scripts/pg-test-cluster.sh stop "$pgdir"' EXIT
+trap 'rm -rf "$logs"; bash scripts/pg-test-cluster.sh stop "$pgdir"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 HALFSKY_TEST_POSTGRES_URL=$(bash scripts/pg-test-cluster.sh start "$pgdir")
@@ -62,35 +92,24 @@ section "go test, race detector beside the rest"
 serial_re='/(internal/web|internal/api|e2e)$'
 race_pkgs=$(go run ./scripts/racepkgs race | grep -Ev "$serial_re")
 plain_pkgs=$(go run ./scripts/racepkgs plain | grep -Ev "$serial_re")
-logs=$(mktemp -d /tmp/halfsky-test-logs.XXXXXX)
 # The counters' property test runs 1,000 random operations per database
 # here (2,000 by default; internal/report/tally_test.go).
 # shellcheck disable=SC2086 # one package a word
-HALFSKY_PROP_OPS=1000 go test -count=1 -timeout 25m $plain_pkgs >"$logs/plain" 2>&1 &
-plain_pid=$!
-race=0
+beside plain env HALFSKY_PROP_OPS=1000 go test -count=1 -timeout 25m $plain_pkgs
 # shellcheck disable=SC2086 # one package a word
-CGO_ENABLED=1 go test -race -count=1 -timeout 25m -skip '^TestRouteMatrix$' $race_pkgs || race=$?
-plain=0
-wait "$plain_pid" || plain=$?
-section "go test, without the race detector"
-cat "$logs/plain"
-for rc in "$race" "$plain"; do
-  if [[ $rc -ne 0 ]]; then
-    exit "$rc"
-  fi
-done
+CGO_ENABLED=1 go test -race -count=1 -timeout 25m -skip '^TestRouteMatrix$' $race_pkgs || failure $?
+gather "go test, without the race detector" plain
+stop_on_failure
 
 section "go test, serial suites, with the route matrix and the mutation check beside them"
-# The serial suites wait on the databases and the browser more than they
-# compute (three side by side kept 0.75 of the two cores busy), so the
-# route matrix and the mutation check (deliberate breaks of the access
-# rules, each of which the tests of its package must catch;
-# scripts/mutation) run at the same time, their output shown after.
-go test -count=1 -timeout 10m -run '^TestRouteMatrix$' ./internal/server >"$logs/matrix" 2>&1 &
-matrix_pid=$!
-go run ./scripts/mutation >"$logs/mutation" 2>&1 &
-mutation_pid=$!
+# The whole run is CPU-bound on two cores; what runs side by side here is
+# there to leave no core idle while the longest suite finishes. The JSON
+# API's halves, the route matrix and the mutation check (deliberate
+# breaks of the access rules, each of which the tests of its package must
+# catch; scripts/mutation) show their output after the pages' and the
+# browser's suites.
+beside matrix go test -count=1 -timeout 10m -run '^TestRouteMatrix$' ./internal/server
+beside mutation go run ./scripts/mutation
 # The JSON API's suite, the longest, runs as two processes, each with half
 # of its tests (alternate names, so every test is in exactly one): as one
 # it finished a minute after the others, with a core idle meanwhile.
@@ -100,30 +119,11 @@ if (($(wc -l <<<"$api_tests") < 20)); then
   exit 1
 fi
 api_half() { awk -v k="$1" 'NR % 2 == k' <<<"$api_tests" | paste -sd'|'; }
-go test -count=1 -timeout 25m -run "^($(api_half 0))\$" ./internal/api >"$logs/api0" 2>&1 &
-api0_pid=$!
-go test -count=1 -timeout 25m -run "^($(api_half 1))\$" ./internal/api >"$logs/api1" 2>&1 &
-api1_pid=$!
-serial=0
-go test -count=1 -timeout 25m ./internal/web ./e2e || serial=$?
-api=0
-wait "$api0_pid" || api=$?
-wait "$api1_pid" || api=$?
-section "the JSON API, in two halves"
-cat "$logs/api0" "$logs/api1"
-matrix=0
-wait "$matrix_pid" || matrix=$?
-mutation=0
-wait "$mutation_pid" || mutation=$?
-
-section "route matrix"
-cat "$logs/matrix"
-section "mutation check"
-cat "$logs/mutation"
-rm -rf "$logs"
-for rc in "$serial" "$api" "$matrix" "$mutation"; do
-  if [[ $rc -ne 0 ]]; then
-    exit "$rc"
-  fi
-done
+beside api0 go test -count=1 -timeout 25m -run "^($(api_half 0))\$" ./internal/api
+beside api1 go test -count=1 -timeout 25m -run "^($(api_half 1))\$" ./internal/api
+go test -count=1 -timeout 25m ./internal/web ./e2e || failure $?
+gather "the JSON API, in two halves" api0 api1
+gather "route matrix" matrix
+gather "mutation check" mutation
+stop_on_failure
 section "all passed"

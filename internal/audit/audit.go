@@ -310,8 +310,9 @@ type stripeKey struct{}
 // lock, tried on the stripes in random order), chains the event there and
 // moves the stripe's head, in one statement (recordSQL); when every
 // stripe is held at the moment it looks, it looks again shortly (never
-// waiting for a stripe, see recordPostgres). The stripe stays claimed until the caller's transaction ends, so
-// call Record late in a transaction; a second Record in the same
+// waiting for a stripe, see recordPostgres). The stripe stays claimed
+// until the caller's transaction ends, so call Record late in a
+// transaction; a second Record in the same
 // transaction may use the same stripe or another, and never waits (its own
 // stripe is always free to it), so stripes cannot deadlock. A rollback
 // undoes the head's move too, leaving no gap in the stripe (the global seq,

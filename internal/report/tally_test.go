@@ -48,7 +48,7 @@ type issued struct{ doc, req int64 }
 func TestCountersFollowEveryChange(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		// HALFSKY_PROP_OPS sets the count: CI runs 1,000 per database
-		// under the race detector (scripts/test.sh), 2,000 by default.
+		// (scripts/test.sh), 2,000 by default.
 		ops, batch := 2000, 100
 		if n, err := strconv.Atoi(os.Getenv("HALFSKY_PROP_OPS")); err == nil && n > 0 {
 			ops = n

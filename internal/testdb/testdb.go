@@ -32,17 +32,17 @@ func Required() bool {
 func Each(t *testing.T, fn func(t *testing.T, d *db.DB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
-	if !SQLiteOnly() {
+	if !sqliteOnly() {
 		t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
 	}
 }
 
-// SQLiteOnly reports whether HALFSKY_TEST_ENGINE=sqlite asks Each for
+// sqliteOnly reports whether HALFSKY_TEST_ENGINE=sqlite asks Each for
 // the SQLite half alone. Only the mutation check sets it: a break of an
 // access rule must fail the tests on either engine, and the check needs
 // one failure, not two (scripts/mutation). It can only make a mutant
 // survive, which fails that check; it cannot make a broken tree pass.
-func SQLiteOnly() bool { return os.Getenv("HALFSKY_TEST_ENGINE") == "sqlite" }
+func sqliteOnly() bool { return os.Getenv("HALFSKY_TEST_ENGINE") == "sqlite" }
 
 // SQLite opens a migrated database in a temporary directory: a copy of
 // one migrated once per test binary (migrating every test's database

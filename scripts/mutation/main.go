@@ -1,8 +1,8 @@
 // Command mutation is the test suite's own test: it applies deliberate
 // breaks of the access rules, two at a time, each through go test
 // -overlay (the tree itself is never written), and requires the tests of
-// the package concerned to fail on each. A break
-// the tests let through (a surviving mutant) means a rule nothing checks.
+// the package concerned to fail on each. A break the tests let through
+// (a surviving mutant) means a rule nothing checks.
 //
 //	go run ./scripts/mutation [-only NAME]
 //
@@ -241,7 +241,7 @@ func run(root, scratch string, m mutant) (verdict, output string) {
 	}
 	// -vet=off: the lint gates vet the real tree; vet of a mutant is time
 	// spent on code that is thrown away. -failfast and SQLite alone
-	// (testdb.SQLiteOnly): one failing test kills a mutant, so the rest
+	// (HALFSKY_TEST_ENGINE, internal/testdb): one failing test kills a mutant, so the rest
 	// need not run.
 	cmd := exec.Command("go", "test", "-overlay", overlayFile, "-vet=off", "-failfast", "-count=1", "-run", m.run, m.pkg)
 	cmd.Dir = root
