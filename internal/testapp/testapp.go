@@ -52,8 +52,20 @@ var Keys = vault.NewFileText(time.Now())
 func Config() config.Config {
 	cfg := config.Default()
 	cfg.Keys = Keys
+	// Under the whole suite's load (two cores, Chromium printing for
+	// several suites at once) a PDF can take longer than production's 30
+	// seconds; a test that means to time out sets its own.
+	cfg.RequestTimeout = testRequestTimeout
 	return cfg
 }
+
+// The tests' time limits: a PDF's render (below the request's, so the
+// printer answers first), a request's, and a client's wait (above both).
+const (
+	testPrintTimeout   = 90 * time.Second
+	testRequestTimeout = 2 * time.Minute
+	testClientTimeout  = 3 * time.Minute
+)
 
 // Start seeds d with the demo tree and accounts and serves it (a
 // database with accounts is served as it is).
@@ -78,6 +90,7 @@ func StartBare(t testing.TB, d *db.DB) *App {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
+	srv.Deps.Printer.Timeout = testPrintTimeout
 	hs := httptest.NewServer(srv.Handler)
 	t.Cleanup(hs.Close)
 	return &App{DB: d, Server: srv, HTTP: hs, URL: hs.URL}
@@ -94,7 +107,7 @@ type Client struct {
 // redirects (tests look at them).
 func (a *App) Client(t testing.TB) *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: t, app: a, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	return &Client{t: t, app: a, HTTP: &http.Client{Jar: jar, Timeout: testClientTimeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
