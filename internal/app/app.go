@@ -21,6 +21,7 @@ import (
 	"halfsky/internal/incoming"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
+	"halfsky/internal/pagecache"
 	"halfsky/internal/rectify"
 	"halfsky/internal/report"
 	"halfsky/internal/study"
@@ -44,6 +45,7 @@ type Services struct {
 	Printer  *docprint.Printer // PDFs of documents: one headless Chromium per process
 	Sessions *httpx.Auth       // the session cookie and client address, by cfg's proxy and cookie settings
 	Vault    *vault.Keyring    // seals sensitive personal fields
+	Pages    *pagecache.Cache  // rendered pages until the database changes; nil when turned off
 }
 
 // New builds the services over an open, migrated database: it loads the
@@ -98,7 +100,11 @@ func New(cfg config.Config, d *db.DB) (Services, error) {
 	aids.Vault = keys
 	problems := rectify.NewService(d, orgs)
 	problems.Vault = keys
-	return Services{DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
+	var pages *pagecache.Cache
+	if cfg.PageCacheMB > 0 {
+		pages = &pagecache.Cache{Generation: d.Generation, MaxBytes: cfg.PageCacheMB << 20, Skip: []string{httpx.FlashCookie}}
+	}
+	return Services{Pages: pages, DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
 		Incoming: incoming.NewService(d, orgs, keys),
 		Study:    studies, Visits: visits, Rectify: problems, Aid: aids,
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,

@@ -84,12 +84,46 @@ func (s *Service) createSession(ctx context.Context, tx *db.Tx, userID int64, mf
 
 // Authenticate resolves a session token to its user. Expired sessions (idle
 // for 30 minutes, or older than 12 hours) are deleted and refused; a disabled
-// account has no sessions. last_seen is refreshed at most once a minute.
+// account has no sessions. A session known since the database last changed
+// costs no query (sessionCache); last_seen is kept in memory and written
+// for all sessions once a minute (lastSeen).
 func (s *Service) Authenticate(ctx context.Context, token string) (User, Session, error) {
 	if token == "" || len(token) > 100 {
 		return User{}, Session{}, ErrNoSession
 	}
 	h := tokenHash(token)
+	gen := s.DB.Generation()
+	u, ss, cached := s.cache.get(h, gen)
+	if !cached {
+		var err error
+		if u, ss, err = s.loadSession(ctx, h); err != nil {
+			return User{}, Session{}, err
+		}
+		if t, ok := s.seen.seen(h); ok && t.After(ss.LastSeen) {
+			ss.LastSeen = t
+		}
+	}
+	now := s.Now()
+	if !now.Before(ss.ExpiresAt) || (ss.MFA == MFADone && now.Sub(ss.LastSeen) >= IdleTimeout) {
+		s.cache.drop(h)
+		_, _ = s.DB.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h)
+		return User{}, Session{}, ErrNoSession
+	}
+	touched := now.Sub(ss.LastSeen) >= touchEvery
+	if touched {
+		ss.LastSeen = now
+		s.seen.note(h, now)
+	}
+	if !cached || touched {
+		s.cache.put(h, gen, u, ss)
+	}
+	s.writeLastSeen(ctx, now)
+	return u, ss, nil
+}
+
+// loadSession reads a session and its user; a disabled account's session
+// is no session.
+func (s *Service) loadSession(ctx context.Context, h string) (User, Session, error) {
 	var ss Session
 	var mfa int
 	var created, seen, expires int64
@@ -99,24 +133,34 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, Session
 		return User{}, Session{}, ErrNoSession
 	}
 	ss.MFA, ss.CreatedAt, ss.LastSeen, ss.ExpiresAt = MFAState(mfa), db.FromMillis(created), db.FromMillis(seen), db.FromMillis(expires)
-	now := s.Now()
-	if !now.Before(ss.ExpiresAt) || (ss.MFA == MFADone && now.Sub(ss.LastSeen) >= IdleTimeout) {
-		_, _ = s.DB.Exec(ctx, `DELETE FROM sessions WHERE token_hash = ?`, h)
-		return User{}, Session{}, ErrNoSession
-	}
 	u, err := s.userByID(ctx, s.DB.Q(), ss.UserID)
 	if err != nil || u.Disabled {
 		return User{}, Session{}, ErrNoSession
 	}
-	// The refresh does not wait for a long write (a tree move holds
-	// SQLite's write lock for seconds): skipped, it is tried again by the
-	// session's next request, long before the idle timeout.
-	if now.Sub(ss.LastSeen) >= touchEvery {
-		if _, err := s.DB.ExecNoWait(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, db.Millis(now), h); err == nil {
-			ss.LastSeen = now
-		}
-	}
 	return u, ss, nil
+}
+
+// writeLastSeen writes the sessions' last-seen times once a minute, off
+// the request's path. The writes do not wait for a long write (a tree move
+// holds SQLite's write lock for seconds) and do not move this process's
+// write generation (no page shows them): one skipped is tried again a
+// minute later, long before the idle timeout.
+func (s *Service) writeLastSeen(ctx context.Context, now time.Time) {
+	batch := s.seen.due(now)
+	if batch == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		for h, t := range batch {
+			if _, err := s.DB.ExecNoWait(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?`,
+				db.Millis(t), h, db.Millis(t)); err == nil {
+				delete(batch, h)
+			}
+		}
+		s.seen.done(batch)
+	}()
 }
 
 // Logout ends one session.

@@ -76,6 +76,10 @@ type Service struct {
 	// TOTPGrace is how long a new leader may sign in before enrolling a
 	// second factor (at most MaxTOTPGrace).
 	TOTPGrace time.Duration
+
+	// cache and seen keep sessions between requests (session_cache.go).
+	cache sessionCache
+	seen  lastSeen
 }
 
 // The grace period for leaders' second factor.

@@ -81,6 +81,17 @@ func TestRunLoad(t *testing.T) {
 	}
 }
 
+// TestHTTPShort runs the HTTP table's harness for a moment on both
+// engines, so CI keeps it working: every page must answer 200 with its
+// text (the figures of so short a run mean nothing and are not kept).
+func TestHTTPShort(t *testing.T) {
+	cfg := loadConfig{Conns: 4, Warmup: 20 * time.Millisecond, Duration: 80 * time.Millisecond, MaxReqs: 1_000_000}
+	figs, _ := httpRun(t, cfg, benchPages, true)
+	if want := 1 + 1 + 2*len(benchPages); len(figs) != want && !t.Failed() {
+		t.Errorf("%d figures, want %d", len(figs), want)
+	}
+}
+
 func TestFormat(t *testing.T) {
 	for _, c := range []struct{ got, want string }{
 		{num(665276), "665,276"}, {num(12), "12"}, {num(-1234), "-1,234"},

@@ -54,6 +54,9 @@ type Config struct {
 	// rule, an existing one) may sign in before enrolling a second factor;
 	// at most MaxTOTPGrace.
 	TOTPGrace time.Duration
+	// PageCacheMB bounds the rendered pages kept between requests
+	// (package pagecache); 0 turns the cache off.
+	PageCacheMB int
 }
 
 // MaxTOTPGrace bounds TOTPGrace: a leader reveals personal data, approves
@@ -150,6 +153,7 @@ func Default() Config {
 		BaseURL:        "http://127.0.0.1:8080",
 		Chromium:       "/usr/bin/chromium",
 		TOTPGrace:      MaxTOTPGrace,
+		PageCacheMB:    16,
 	}
 }
 
@@ -195,6 +199,14 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 			c.TOTPGrace = d
 		}
 	}
+	if v := getenv("HALFSKY_PAGE_CACHE_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 4096 {
+			errs = append(errs, fmt.Sprintf("HALFSKY_PAGE_CACHE_MB=%q: want megabytes, 0 to 4096 (0 turns the page cache off)", v))
+		} else {
+			c.PageCacheMB = n
+		}
+	}
 	boolean("HALFSKY_DEMO", &c.Demo)
 	boolean("HALFSKY_TRUST_PROXY", &c.TrustProxy)
 	boolean("HALFSKY_SECURE_COOKIES", &c.SecureCookies)
@@ -211,6 +223,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… to use PostgreSQL (HALFSKY_DATABASE_URL)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load demo accounts on an empty database (HALFSKY_DEMO)")
 	fs.StringVar(&c.TopUnit, "top-unit", c.TopUnit, "code of the installation's top unit: a city (2301), a province (23) or the national root CN (HALFSKY_TOP_UNIT)")
+	fs.IntVar(&c.PageCacheMB, "page-cache-mb", c.PageCacheMB, "megabytes of rendered pages kept between requests, 0 for none (HALFSKY_PAGE_CACHE_MB)")
 	fs.StringVar(&c.TLSCert, "tls-cert", c.TLSCert, "TLS certificate file (HALFSKY_TLS_CERT)")
 	fs.StringVar(&c.TLSKey, "tls-key", c.TLSKey, "TLS key file (HALFSKY_TLS_KEY)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (HALFSKY_TRUST_PROXY)")

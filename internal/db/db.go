@@ -49,6 +49,8 @@ type DB struct {
 	// writers queues SQLite's transactions for the write lock; nil for
 	// PostgreSQL.
 	writers writerQueue
+	// gen is the write generation (generation.go).
+	gen generation
 }
 
 // Open connects to PostgreSQL when url starts with postgres:// (or
@@ -92,6 +94,21 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// The watcher's connection is a pool of its own, so it never takes
+	// one of the eight from the requests.
+	wdb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	wdb.SetMaxOpenConns(1)
+	probe, release, err := sqliteProbe(ctx, wdb)
+	if err != nil {
+		wdb.Close()
+		sdb.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	d.watchSQLite(probe, func() { release(); wdb.Close() })
 	return d, nil
 }
 
@@ -119,7 +136,9 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("connect postgres %s: %w", redact(url), err)
 	}
-	return &DB{sql: sdb, Dialect: Postgres}, nil
+	d := &DB{sql: sdb, Dialect: Postgres}
+	d.watchPostgres(cfg.Copy())
+	return d, nil
 }
 
 // redact hides a password in a connection URL before it reaches a log.
@@ -133,6 +152,7 @@ func redact(u string) string {
 
 // Close closes the pool.
 func (d *DB) Close() error {
+	d.stopWatch()
 	d.stmts.close()
 	return d.sql.Close()
 }
@@ -181,7 +201,14 @@ type Querier interface {
 	Dialect() Dialect
 }
 
+// Exec runs a statement outside any transaction and moves the write
+// generation.
 func (d *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	defer d.Changed()
+	return d.exec(ctx, q, args...)
+}
+
+func (d *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if st := d.stmts.get(ctx, d.sql, q); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -194,14 +221,16 @@ const sqliteBusyMillis = 10000
 
 // ExecNoWait runs a write that is not worth waiting for — a session's
 // last-seen time, refreshed by the next request if this one is skipped —
-// so that a reader never queues behind a long transaction for it. On
+// so that a reader never queues behind a long transaction for it. It is
+// for writes no cached value depends on: it does not move the write
+// generation (another process's watcher still counts it). On
 // SQLite the statement fails at once (SQLITE_BUSY) while another
 // transaction holds the write lock, instead of waiting up to the busy
 // timeout; on PostgreSQL it is an ordinary Exec (writers of other rows
 // do not block it).
 func (d *DB) ExecNoWait(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	if d.Dialect != SQLite {
-		return d.Exec(ctx, q, args...)
+		return d.exec(ctx, q, args...)
 	}
 	conn, err := d.sql.Conn(ctx)
 	if err != nil {
@@ -352,6 +381,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
+	// Moved after the commit, whatever its outcome, and before InTx
+	// returns: the caller's next read finds its caches stale.
+	defer d.Changed()
 	if err = stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}

@@ -24,6 +24,11 @@ import (
 // SessionCookie is the session cookie's name.
 const SessionCookie = "halfsky_session"
 
+// FlashCookie carries a page's one-time message to the next page (the
+// HTML front end's post/redirect/get); a page cache must not serve a
+// request that carries one.
+const FlashCookie = "halfsky_flash"
+
 // Current is the signed-in user of a request.
 type Current struct {
 	User    auth.User

@@ -45,6 +45,7 @@ func Fill(t testing.TB, d *db.DB, key string, build func(ctx context.Context, d 
 		} else {
 			err = restorePostgres(ctx, d, snap)
 		}
+		d.Changed() // written past InTx and Exec
 	}
 	if err != nil {
 		t.Fatalf("testdb: fill %s: %v", key, err)

@@ -134,3 +134,27 @@ func randHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Reopen opens d's database again, as another process would: a handle
+// that shares nothing with d in memory (its caches, its write generation).
+func Reopen(t testing.TB, d *db.DB) *db.DB {
+	t.Helper()
+	ctx := context.Background()
+	var o *db.DB
+	var err error
+	if d.Dialect == db.SQLite {
+		o, err = db.OpenSQLite(ctx, d.Path)
+	} else {
+		var name, u string
+		if err = d.QueryRow(ctx, `SELECT current_database()`).Scan(&name); err == nil {
+			if u, err = databaseURL(PostgresURL(), name); err == nil {
+				o, err = db.Open(ctx, u, "")
+			}
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	return o
+}

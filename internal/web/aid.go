@@ -17,7 +17,7 @@ import (
 // quota settings. Personal data never travels in a URL: the reveal is a
 // POST answered with the page itself.
 func (h *handler) aidRoutes(mux httpx.Mux) {
-	mux.Handle("GET /aid", h.can(access.ViewAid, h.aidList))
+	mux.Handle("GET /aid", h.can(access.ViewAid, h.cached(h.aidList)))
 	mux.Handle("GET /aid/export.xlsx", h.can(access.ViewAid, h.aidExport))
 	mux.Handle("GET /aid/stats", h.can(access.ViewAid, h.aidStats))
 	mux.Handle("GET /aid/new", h.can(access.RecordAid, h.aidNew))

@@ -4,13 +4,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+
+	"halfsky/internal/httpx"
 )
 
 // A flash is a one-line message carried by a cookie to the next page
 // (post/redirect/get): set on a redirect, read by the layout, cleared by
 // the page that shows it.
 
-const flashCookie = "halfsky_flash"
+const flashCookie = httpx.FlashCookie
 
 // setFlash keeps a message for the next page (post/redirect/get).
 func setFlash(w http.ResponseWriter, f Flash) {

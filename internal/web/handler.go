@@ -106,3 +106,17 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	h.tpl.Error(w, r, e.Status, msg)
 }
+
+// cached serves a page from the page cache (package pagecache): for this
+// session and URL, while the database is unchanged and within the minute.
+// It goes inside signedIn or can, so every check of the session runs on
+// every request; only rendering is saved. For the pages users open most:
+// the work desk, the tree, the first pages of the lists.
+func (h *handler) cached(fn httpx.Handler) httpx.Handler {
+	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current) (err error) {
+		h.deps.Pages.Serve(w, r, c.Session.TokenHash, func(w http.ResponseWriter, r *http.Request) {
+			err = fn(w, r, c)
+		})
+		return err
+	}
+}

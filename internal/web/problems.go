@@ -8,7 +8,7 @@ import (
 // problemRoutes is the 问题整改台账's whole route table: the ledger, the
 // verifier's queue, the roll-up, one item's page and its actions.
 func (h *handler) problemRoutes(mux httpx.Mux) {
-	mux.Handle("GET /problems", h.can(access.ViewWork, h.problemList))
+	mux.Handle("GET /problems", h.can(access.ViewWork, h.cached(h.problemList)))
 	mux.Handle("GET /problems/export.xlsx", h.can(access.ViewWork, h.problemExport))
 	mux.Handle("GET /problems/verify", h.can(access.ViewWork, h.problemVerify))
 	mux.Handle("GET /problems/stats", h.can(access.ViewWork, h.problemStats))

@@ -36,7 +36,7 @@ func Register(mux httpx.Mux, deps app.Services) error {
 	h.sessionRoutes(mux)
 
 	// The work.
-	mux.Handle("GET /{$}", h.signedIn(h.home))
+	mux.Handle("GET /{$}", h.signedIn(h.cached(h.home)))
 	h.orgRoutes(mux)
 	h.accountRoutes(mux)
 	h.docRoutes(mux)
@@ -71,15 +71,15 @@ func (h *handler) sessionRoutes(mux httpx.Mux) {
 
 // orgRoutes: the federation tree and its 区划调整.
 func (h *handler) orgRoutes(mux httpx.Mux) {
-	mux.Handle("GET /org", h.can(access.ViewOrgs, h.orgRoot))
+	mux.Handle("GET /org", h.can(access.ViewOrgs, h.cached(h.orgRoot)))
 	mux.Handle("GET /org/search", h.can(access.ViewOrgs, h.orgSearch))
-	mux.Handle("GET /org/{code}", h.can(access.ViewOrgs, h.orgShow))
+	mux.Handle("GET /org/{code}", h.can(access.ViewOrgs, h.cached(h.orgShow)))
 	mux.Handle("POST /org/{code}/{action}", h.can(access.ReshapeTree, h.orgReshape)) // move merge split rename recode deactivate
 }
 
 // accountRoutes: accounts, administrator role requests, one's own profile, the audit log.
 func (h *handler) accountRoutes(mux httpx.Mux) {
-	mux.Handle("GET /users", h.can(access.ViewUsers, h.usersList))
+	mux.Handle("GET /users", h.can(access.ViewUsers, h.cached(h.usersList)))
 	mux.Handle("GET /users/new", h.can(access.ManageUsers, h.userNew))
 	mux.Handle("POST /users", h.can(access.ManageUsers, h.userCreate))
 	mux.Handle("GET /users/{id}", h.can(access.ViewUsers, httpx.ID(h.userShow)))
@@ -99,13 +99,13 @@ func (h *handler) accountRoutes(mux httpx.Mux) {
 // docRoutes: 公文 — the list, drafting, import, 收文登记, the workflow,
 // attachments, requirements and the sender's 督办 dashboard.
 func (h *handler) docRoutes(mux httpx.Mux) {
-	mux.Handle("GET /docs", h.can(access.ViewDocs, h.docsList))
+	mux.Handle("GET /docs", h.can(access.ViewDocs, h.cached(h.docsList)))
 	mux.Handle("GET /docs/new", h.can(access.DraftDocs, h.docNew))
 	mux.Handle("POST /docs", h.can(access.DraftDocs, h.docCreate))
 	mux.Handle("GET /docs/import", h.can(access.DraftDocs, h.docImportPage))
 	mux.HandleUpload("POST /docs/import", h.can(access.DraftDocs, h.docImport)) // a .txt file, or pasted text
 	// 收文登记: documents received from outside, the unit's own register.
-	mux.Handle("GET /incoming", h.can(access.ViewDocs, h.incomingList))
+	mux.Handle("GET /incoming", h.can(access.ViewDocs, h.cached(h.incomingList)))
 	mux.Handle("GET /incoming/new", h.can(access.ReceiveDocs, h.incomingNew))
 	mux.HandleUpload("POST /incoming", h.can(access.ReceiveDocs, h.incomingCreate)) // a file, pasted text, or typed fields
 	mux.Handle("GET /incoming/{id}", h.can(access.ViewDocs, httpx.ID(h.incomingShow)))
@@ -133,7 +133,7 @@ func (h *handler) docRoutes(mux httpx.Mux) {
 
 // reportRoutes: 报送, a unit's reports, and the notifications about them.
 func (h *handler) reportRoutes(mux httpx.Mux) {
-	mux.Handle("GET /reports/todo", h.can(access.ViewDocs, h.reportsTodo))
+	mux.Handle("GET /reports/todo", h.can(access.ViewDocs, h.cached(h.reportsTodo)))
 	mux.Handle("GET /reports/{id}", h.can(access.ViewDocs, httpx.ID(h.reportShow)))
 	mux.Handle("POST /reports/{id}", h.can(access.ViewDocs, httpx.ID(h.reportSave)))
 	mux.Handle("POST /reports/{id}/extension", h.can(access.ViewDocs, httpx.ID(h.reportExtension)))
@@ -143,7 +143,7 @@ func (h *handler) reportRoutes(mux httpx.Mux) {
 	mux.Handle("POST /reports/{id}/{action}", h.can(access.ViewDocs, httpx.ID(h.reportDecide))) // accept return grant refuse
 
 	// Notifications are about documents and reports: the business roles'.
-	mux.Handle("GET /notices", h.can(access.ViewDocs, h.notices))
+	mux.Handle("GET /notices", h.can(access.ViewDocs, h.cached(h.notices)))
 	mux.Handle("POST /notices/read", h.can(access.ViewDocs, h.noticesRead))
 }
 

@@ -9,7 +9,7 @@ import (
 // editing activities with photos, statistics, Excel exports, and counting
 // activities in a 督办 report.
 func (h *handler) studyRoutes(mux httpx.Mux) {
-	mux.Handle("GET /study", h.can(access.ViewWork, h.studyList))
+	mux.Handle("GET /study", h.can(access.ViewWork, h.cached(h.studyList)))
 	mux.Handle("GET /study/export.xlsx", h.can(access.ViewWork, h.studyExport))
 	mux.Handle("GET /study/stats", h.can(access.ViewWork, h.studyStats))
 	mux.Handle("GET /study/stats.xlsx", h.can(access.ViewWork, h.studyStatsExport))

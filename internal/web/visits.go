@@ -18,7 +18,7 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 		return h.can(access.RecordWork, fn)
 	}
 
-	mux.Handle("GET /visits", view(h.visitsList))
+	mux.Handle("GET /visits", view(h.cached(h.visitsList)))
 	mux.Handle("GET /visits/export.xlsx", view(h.visitsExport))
 	mux.Handle("GET /visits/new", record(h.visitNew))
 	mux.HandleUpload("POST /visits", record(h.visitCreate)) // with its photos
@@ -35,7 +35,7 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("GET /visits/stats", view(h.visitStats))
 	mux.Handle("GET /visits/stats/export.xlsx", view(h.visitStatsExport))
 
-	mux.Handle("GET /needs", view(h.needsList))
+	mux.Handle("GET /needs", view(h.cached(h.needsList)))
 	mux.Handle("GET /needs/export.xlsx", view(h.needsExport))
 	mux.Handle("GET /needs/new", record(h.needNew))
 	mux.Handle("POST /needs", record(h.needCreate))
@@ -45,7 +45,7 @@ func (h *handler) visitRoutes(mux httpx.Mux) {
 	mux.Handle("POST /needs/{id}/refuse", record(httpx.ID(h.needDecide(false))))
 	mux.Handle("POST /needs/{id}/task", record(httpx.ID(h.needTask)))
 
-	mux.Handle("GET /tasks", view(h.tasksList))
+	mux.Handle("GET /tasks", view(h.cached(h.tasksList)))
 	mux.Handle("GET /tasks/export.xlsx", view(h.tasksExport))
 	mux.Handle("GET /tasks/new", record(h.taskNew))
 	mux.Handle("POST /tasks", record(h.taskCreate))
