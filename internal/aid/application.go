@@ -424,6 +424,9 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 		if err != nil {
 			return err
 		}
+		if err := added(ctx, tx, id); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, audit.FromActor(a, "aid.create", "aid_application", ids(id), audit.OK,
 			fmt.Sprintf("%s %d amount=%d", p.Code, cyc.Year, c.Amount)))
 	})

@@ -140,13 +140,19 @@ func (s *Service) Submit(ctx context.Context, a access.Actor, id int64, version 
 	}
 	now := db.Millis(s.now())
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE aid_applications SET status = ?, level = ?, submitted_at = COALESCE(submitted_at, ?), updated_at = ?,
-			version = version + 1 WHERE id = ? AND version = ? AND status IN ('draft', 'returned')`, Reviewing, up.level, now, now, id, version)
+		err := track(ctx, tx, id, func() error {
+			res, err := tx.Exec(ctx, `UPDATE aid_applications SET status = ?, level = ?, submitted_at = COALESCE(submitted_at, ?), updated_at = ?,
+				version = version + 1 WHERE id = ? AND version = ? AND status IN ('draft', 'returned')`, Reviewing, up.level, now, now, id, version)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errStale
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errStale
 		}
 		// Checked after the UPDATE, which orders it with a file's removal.
 		missing, err := s.missingDocuments(ctx, tx, x)
@@ -256,13 +262,19 @@ func (s *Service) move(ctx context.Context, tx *db.Tx, a access.Actor, x Applica
 		args = append(args, now)
 	}
 	args = append(args, now, x.ID, d.Version)
-	res, err := tx.Exec(ctx, `UPDATE aid_applications SET status = ?, level = ?, dedupe_key = `+dedupe+`, closed_at = `+closed+`,
-		updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND status = 'reviewing'`, args...)
+	err := track(ctx, tx, x.ID, func() error {
+		res, err := tx.Exec(ctx, `UPDATE aid_applications SET status = ?, level = ?, dedupe_key = `+dedupe+`, closed_at = `+closed+`,
+			updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND status = 'reviewing'`, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errStale
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return errStale
 	}
 	return s.step(ctx, tx, a, x, x.Level, decision, d.Reason, now, "aid."+decision)
 }

@@ -18,6 +18,7 @@ import (
 	"halfsky/internal/aid"
 	"halfsky/internal/apperr"
 	"halfsky/internal/db"
+	"halfsky/internal/tally"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
 )
@@ -429,6 +430,8 @@ func aidAnatomy(b *testing.B, engine string, r *aidRun, ids []int64) []string {
 		{"Stats, city, " + strconv.Itoa(y), func() error { _, err := svc.Stats(ctx, r.city, "", y); return err }},
 		{"Stats, city, all years", func() error { _, err := svc.Stats(ctx, r.city, "", 0); return err }},
 		{"Stats, 道里区 (230102), " + strconv.Itoa(y), func() error { _, err := svc.Stats(ctx, r.city, "230102", y); return err }},
+		{"StatsRecount (raw recount), city, " + strconv.Itoa(y), func() error { _, err := svc.StatsRecount(ctx, r.city, "", y); return err }},
+		{"StatsRecount (raw recount), city, all years", func() error { _, err := svc.StatsRecount(ctx, r.city, "", 0); return err }},
 		{"Cycles (every page's year menu)", func() error { _, err := svc.Cycles(ctx, r.city, ""); return err }},
 		{"to-do count (every page's tab), city", func() error {
 			_, _, err := svc.Applications(ctx, r.city, aid.Filter{Todo: true, Page: aid.Page{PerPage: 1}})
@@ -589,6 +592,9 @@ func TestAidGen(t *testing.T) {
 		var n int
 		if err := d.QueryRow(ctx, `SELECT COUNT(*) FROM aid_grants`).Scan(&n); err != nil || n != grants {
 			t.Errorf("%d grants (%v), want %d", n, err, grants)
+		}
+		if bad, err := tally.Check(ctx, d.Q()); err != nil || len(bad) > 0 {
+			t.Errorf("counters after settling: %v %v", bad, err)
 		}
 		for _, q := range []string{
 			`SELECT COUNT(*) FROM aid_applications WHERE SUBSTR(name, 1, 4) <> 'hs1.' OR SUBSTR(id_number, 1, 4) <> 'hs1.'

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/idcard"
 	"halfsky/internal/org"
+	"halfsky/internal/tally"
 )
 
 // The aid generator: three years of 巾帼关爱 applications for the Harbin
@@ -675,10 +676,18 @@ func aidSettle(ctx context.Context, d *db.DB, jobs []aidJob, ids []int64, now ti
 				list = list[n:]
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO aid_grants (id_hash, programme_code, application_id, granted_year, org_id, created_at)
+		if _, err := tx.Exec(ctx, `INSERT INTO aid_grants (id_hash, programme_code, application_id, granted_year, org_id, created_at)
 			SELECT x.id_hash, p.code, x.id, x.year, x.org_id, x.closed_at FROM aid_applications x JOIN aid_programmes p ON p.id = x.programme_id
-			WHERE p.once_per_life = 1 AND x.status = 'approved'`)
-		return err
+			WHERE p.once_per_life = 1 AND x.status = 'approved'`); err != nil {
+			return err
+		}
+		// The statuses were set past the module: its counters count again.
+		for _, f := range []tally.Family{aid.CountFamily, aid.AmountFamily} {
+			if err := tally.Refill(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

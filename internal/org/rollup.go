@@ -66,10 +66,42 @@ type RollupRow struct {
 // rows in tree order, the node's own row first, and their column totals.
 // Children without records get a row of zeros, so every child is listed.
 func (s *Store) Rollup(ctx context.Context, node Org, width int, byPath map[string][]int64) ([]RollupRow, []int64, error) {
-	kids, err := db.All(ctx, s.DB.Q(), scanOrg, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, node.ID)
+	kids, err := s.rollupKids(ctx, node)
 	if err != nil {
 		return nil, nil, err
 	}
+	return rollup(node, kids, width, byPath)
+}
+
+// RollupIDs is Rollup for numbers read by child id — from counters
+// (internal/tally), which hold each child's subtree — with own, the
+// node's own records' numbers (its row is listed when they are not all
+// zero).
+func (s *Store) RollupIDs(ctx context.Context, node Org, width int, own []int64, byID map[int64][]int64) ([]RollupRow, []int64, error) {
+	kids, err := s.rollupKids(ctx, node)
+	if err != nil {
+		return nil, nil, err
+	}
+	byPath := make(map[string][]int64, len(byID)+1)
+	for _, n := range own {
+		if n != 0 {
+			byPath[node.Path] = own
+			break
+		}
+	}
+	for _, k := range kids {
+		if n, ok := byID[k.ID]; ok {
+			byPath[k.Path] = n
+		}
+	}
+	return rollup(node, kids, width, byPath)
+}
+
+func (s *Store) rollupKids(ctx context.Context, node Org) ([]Org, error) {
+	return db.All(ctx, s.DB.Q(), scanOrg, `SELECT `+columns+` FROM orgs WHERE parent_id = ? ORDER BY sort_key, code`, node.ID)
+}
+
+func rollup(node Org, kids []Org, width int, byPath map[string][]int64) ([]RollupRow, []int64, error) {
 	total := make([]int64, width)
 	row := func(o Org, self bool) RollupRow {
 		n := byPath[o.Path]

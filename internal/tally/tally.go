@@ -59,13 +59,24 @@ const Stripes = 8
 // written by the module (never input): From is the records' table with
 // an alias; Subject, Org and Key are expressions over it giving a record's
 // subject (TEXT, beginning with Name + ":"), its unit's id and its bucket
-// (TEXT). Every record counts once, in one bucket.
+// (TEXT). Every record counts once, in one bucket: it adds 1, or Weight
+// when that is set (an integer expression over the record: an amount, 0
+// for a record that adds nothing), so a counter can be a sum.
 type Family struct {
 	Name    string
 	From    string
 	Subject string
 	Org     string
 	Key     string
+	Weight  string
+}
+
+// measure is what one record adds, and the aggregate over a group.
+func (f Family) measure() (each, group string) {
+	if f.Weight == "" {
+		return "1", "COUNT(*)"
+	}
+	return f.Weight, "SUM(" + f.Weight + ")"
 }
 
 var (
@@ -180,10 +191,11 @@ func Add(ctx context.Context, tx *db.Tx, subject, orgPath string, deltas map[str
 // row of its own with n = 1: a bulk reader sums them faster than the
 // database sorts them into groups.
 func (f Family) stream(ctx context.Context, q db.Querier, where string, args []any, grouped bool, fn func(subject, path, k string, n int64)) error {
-	query := `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, 1 FROM ` + f.From + `
+	each, group := f.measure()
+	query := `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, ` + each + ` FROM ` + f.From + `
 		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where
 	if grouped {
-		query = `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, COUNT(*) FROM ` + f.From + `
+		query = `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, ` + group + ` FROM ` + f.From + `
 		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where + ` GROUP BY 1, 2, 3`
 	}
 	rows, err := q.Query(ctx, query, args...)
@@ -253,6 +265,23 @@ func (f Family) lock(ctx context.Context, tx *db.Tx, where string, args []any) e
 		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
 	return nil
+}
+
+// Added counts the family's records matching where — new ones, just
+// inserted in tx — into the counters: Track for a change that has already
+// happened and had nothing to count before (an INSERT whose id is known
+// only after it). For many records at once, Fill.
+func Added(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) error {
+	if err := f.lock(ctx, tx, where, args); err != nil {
+		return err
+	}
+	after, err := f.count(ctx, tx, where, args)
+	if err != nil {
+		return err
+	}
+	d := Deltas{}
+	diff(d, nil, after)
+	return d.Apply(ctx, tx)
 }
 
 func diff(d Deltas, before, after map[[3]string]int64) {
@@ -363,8 +392,10 @@ func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) e
 	if where == "" {
 		where = "1 = 1"
 	}
+	_, group := f.measure()
 	if _, err := tx.Exec(ctx, `INSERT INTO tallies (subject, org_id, k, stripe, n)
-		SELECT `+f.Subject+`, `+f.Org+`, `+f.Key+`, 0, COUNT(*) FROM `+f.From+` WHERE `+where+` GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+		SELECT `+f.Subject+`, `+f.Org+`, `+f.Key+`, 0, `+group+` FROM `+f.From+` WHERE `+where+` GROUP BY 1, 2, 3 HAVING `+group+` <> 0
+		ORDER BY 1, 2, 3
 		ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, args...); err != nil {
 		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
@@ -379,6 +410,20 @@ func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) e
 		return err
 	}
 	return up.Apply(ctx, tx)
+}
+
+// Refill counts the family's counters again from its records, in tx: for
+// whatever changed its records past the module (a bulk UPDATE by SQL).
+func Refill(ctx context.Context, tx *db.Tx, f Family) error {
+	if tx.Dialect() == db.Postgres {
+		if _, err := tx.Exec(ctx, `LOCK TABLE tallies IN EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM tallies WHERE subject >= ? AND subject < ?`, f.Name+":", f.Name+";"); err != nil {
+		return err
+	}
+	return Fill(ctx, tx, f, "")
 }
 
 // Rebuild recomputes every counter from the records of every registered
