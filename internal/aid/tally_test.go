@@ -125,12 +125,12 @@ func TestStatsCountersProperty(t *testing.T) {
 		}
 
 		// A database from before the counters gets them from its upgrade.
-		for _, q := range []string{`DELETE FROM tallies WHERE subject IN ('aid:apps', 'aidamt:apps')`, `DELETE FROM schema_migrations WHERE version = 24`} {
+		for _, q := range []string{`DELETE FROM tallies WHERE subject IN ('aid:apps', 'aidamt:apps')`, `DELETE FROM schema_migrations WHERE version >= 24`} {
 			if _, err := d.Exec(ctx, q); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if n, err := d.MigrateTo(ctx, 24); err != nil || n != 1 {
+		if n, err := d.Migrate(ctx); err != nil || n != db.LatestVersion()-23 {
 			t.Fatalf("migrate: %d %v", n, err)
 		}
 		check("after the upgrade")

@@ -343,3 +343,76 @@ func TestEmail(t *testing.T) {
 		fieldErr(t, err, "email")
 	})
 }
+
+// TestSessionCacheAndLastSeen: a known session costs no query until the
+// database changes; what a request touches is the session's last-seen time,
+// kept in memory (so the idle timeout counts it) and written by
+// FlushLastSeen without moving the write generation; a session ended by
+// another process is refused once the generation moves.
+func TestSessionCacheAndLastSeen(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		f.user(t, "lili", "230102", access.Staff)
+		s, err := f.svc.Login(ctx, "lili", "correct horse battery", "", "10.0.0.1", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.FlushLastSeen(ctx)
+		lastSeen := func() time.Time {
+			var ms int64
+			if err := d.QueryRow(ctx, `SELECT last_seen_at FROM sessions WHERE user_id = ?`, s.User.ID).Scan(&ms); err != nil {
+				t.Fatal(err)
+			}
+			return db.FromMillis(ms)
+		}
+		login := lastSeen()
+
+		// Cached: the row's change (a write past the process, with the
+		// generation held still) is not seen…
+		if _, _, err := f.svc.Authenticate(ctx, s.Token); err != nil {
+			t.Fatal(err)
+		}
+		f.clock = f.clock.Add(25 * time.Minute)
+		if _, _, err := f.svc.Authenticate(ctx, s.Token); err != nil {
+			t.Fatal(err)
+		}
+		gen := d.Generation()
+		if _, err := d.ExecNoWait(ctx, `DELETE FROM sessions WHERE user_id = ?`, s.User.ID); err != nil {
+			t.Fatal(err)
+		}
+		if d.Generation() == gen {
+			if _, _, err := f.svc.Authenticate(ctx, s.Token); err != nil {
+				t.Errorf("a cached session was read again before the database changed: %v", err)
+			}
+		}
+		// …until the generation moves.
+		d.Changed()
+		if _, _, err := f.svc.Authenticate(ctx, s.Token); !errors.Is(err, auth.ErrNoSession) {
+			t.Fatalf("a deleted session still opens once the generation moved: %v", err)
+		}
+
+		// The last-seen time: in memory until written, counted for the
+		// idle timeout even when the session is read from the database.
+		s, err = f.svc.Login(ctx, "lili", "correct horse battery", "", "10.0.0.1", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.svc.FlushLastSeen(ctx)
+		login = lastSeen()
+		f.clock = f.clock.Add(10 * time.Minute)
+		seen := f.clock
+		if _, _, err := f.svc.Authenticate(ctx, s.Token); err != nil {
+			t.Fatal(err)
+		}
+		f.clock = f.clock.Add(25 * time.Minute) // 35 after the login, 25 after the request
+		d.Changed()                             // the cached session is dropped: read from the database
+		if _, _, err := f.svc.Authenticate(ctx, s.Token); err != nil {
+			t.Fatalf("the session's last request, not yet written, was not counted for the idle timeout: %v", err)
+		}
+		f.svc.FlushLastSeen(ctx)
+		if got := lastSeen(); !got.After(login) || got.Before(seen) {
+			t.Errorf("last seen %v after the flush, want at least %v (login %v)", got, seen, login)
+		}
+	})
+}

@@ -141,26 +141,50 @@ func (s *Service) loadSession(ctx context.Context, h string) (User, Session, err
 }
 
 // writeLastSeen writes the sessions' last-seen times once a minute, off
-// the request's path. The writes do not wait for a long write (a tree move
-// holds SQLite's write lock for seconds) and do not move this process's
-// write generation (no page shows them): one skipped is tried again a
-// minute later, long before the idle timeout.
+// the request's path (the server's housekeeping also calls FlushLastSeen
+// every minute, for a server with no request to do it).
 func (s *Service) writeLastSeen(ctx context.Context, now time.Time) {
-	batch := s.seen.due(now)
+	if !s.seen.write.TryLock() {
+		return // being written
+	}
+	batch := s.seen.due(now, touchEvery)
 	if batch == nil {
+		s.seen.write.Unlock()
 		return
 	}
 	go func() {
+		defer s.seen.write.Unlock()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		for h, t := range batch {
-			if _, err := s.DB.ExecNoWait(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?`,
-				db.Millis(t), h, db.Millis(t)); err == nil {
-				delete(batch, h)
-			}
-		}
-		s.seen.done(batch)
+		s.seen.done(s.storeLastSeen(ctx, batch))
 	}()
+}
+
+// FlushLastSeen writes every last-seen time kept in memory now (after a
+// write under way).
+func (s *Service) FlushLastSeen(ctx context.Context) {
+	s.seen.write.Lock()
+	defer s.seen.write.Unlock()
+	if batch := s.seen.due(s.Now(), 0); batch != nil {
+		s.seen.done(s.storeLastSeen(ctx, batch))
+	}
+}
+
+// storeLastSeen writes the batch and returns what it could not. The
+// writes do not wait for a long write (a tree move holds SQLite's write
+// lock for seconds) and do not move this process's write generation (no
+// page shows them): one skipped is tried again a minute later, long before
+// the idle timeout.
+// The batch is read, never changed: others read it meanwhile (lastSeen.seen).
+func (s *Service) storeLastSeen(ctx context.Context, batch map[string]time.Time) map[string]time.Time {
+	failed := map[string]time.Time{}
+	for h, t := range batch {
+		if _, err := s.DB.ExecNoWait(ctx, `UPDATE sessions SET last_seen_at = ? WHERE token_hash = ? AND last_seen_at < ?`,
+			db.Millis(t), h, db.Millis(t)); err != nil {
+			failed[h] = t
+		}
+	}
+	return failed
 }
 
 // Logout ends one session.
@@ -220,6 +244,7 @@ func (s *Service) Sessions(ctx context.Context, a access.Actor, userID int64) ([
 // PruneSessions deletes expired sessions and old login attempts; the server
 // runs it periodically.
 func (s *Service) PruneSessions(ctx context.Context) error {
+	s.FlushLastSeen(ctx) // a session used since the last write is not idle
 	now := s.Now()
 	if _, err := s.DB.Exec(ctx, `DELETE FROM sessions WHERE expires_at <= ? OR (mfa_pending = 0 AND last_seen_at <= ?)`,
 		db.Millis(now), db.Millis(now.Add(-IdleTimeout))); err != nil {

@@ -64,10 +64,14 @@ func (c *sessionCache) drop(hash string) {
 // timeout, and a lookup that goes to the database takes the newer of the
 // two (seen).
 type lastSeen struct {
+	// write is held by whoever writes a batch (one at a time).
+	write   sync.Mutex
 	mu      sync.Mutex
 	pending map[string]time.Time
+	// writing is the batch being written (nil when none): still the
+	// newest word on its sessions until it is in the database.
+	writing map[string]time.Time
 	flushed time.Time
-	running bool
 }
 
 // note records that the session was seen at t.
@@ -84,21 +88,23 @@ func (l *lastSeen) note(hash string, t time.Time) {
 func (l *lastSeen) seen(hash string) (time.Time, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	t, ok := l.pending[hash]
+	if t, ok := l.pending[hash]; ok {
+		return t, true
+	}
+	t, ok := l.writing[hash]
 	return t, ok
 }
 
-// due takes the pending times when a minute has passed since the last
-// write and no write is running; done must be called with what was not
-// written.
-func (l *lastSeen) due(now time.Time) map[string]time.Time {
+// due takes the pending times when every has passed since the last write
+// and no write is running; done must be called with what was not written.
+func (l *lastSeen) due(now time.Time, every time.Duration) map[string]time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.running || len(l.pending) == 0 || now.Sub(l.flushed) < touchEvery {
+	if l.writing != nil || len(l.pending) == 0 || now.Sub(l.flushed) < every {
 		return nil
 	}
 	batch := l.pending
-	l.pending, l.flushed, l.running = nil, now, true
+	l.pending, l.flushed, l.writing = nil, now, batch
 	return batch
 }
 
@@ -106,7 +112,7 @@ func (l *lastSeen) due(now time.Time) map[string]time.Time {
 func (l *lastSeen) done(failed map[string]time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.running = false
+	l.writing = nil
 	for h, t := range failed {
 		if _, newer := l.pending[h]; !newer {
 			if l.pending == nil {

@@ -74,12 +74,14 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 }
 
 // Housekeeping prunes expired sessions and old login attempts every few
-// minutes, purges aid applications past their retention once a day, and
-// sends queued mail, until ctx ends.
+// minutes, writes the sessions' last-seen times every minute, purges aid
+// applications past their retention once a day, and sends queued mail,
+// until ctx ends.
 func (s *Server) Housekeeping(ctx context.Context) {
 	if s.Deps.Mail != nil {
 		go s.Deps.Mail.Run(ctx, 15*time.Second)
 	}
+	go s.flushLastSeen(ctx)
 	t := time.NewTicker(5 * time.Minute)
 	defer t.Stop()
 	var purged time.Time // the aid retention purge runs once a day
@@ -100,6 +102,23 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+	}
+}
+
+// flushLastSeen writes the sessions' last-seen times kept in memory every
+// minute, until ctx ends (and once more then): requests write them too,
+// but a quiet server has none.
+func (s *Server) flushLastSeen(ctx context.Context) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.Deps.Auth.FlushLastSeen(context.WithoutCancel(ctx))
+			return
+		case <-t.C:
+			s.Deps.Auth.FlushLastSeen(ctx)
 		}
 	}
 }

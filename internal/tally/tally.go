@@ -227,15 +227,24 @@ func (f Family) count(ctx context.Context, q db.Querier, where string, args []an
 // select the records the change touches, e.g. by id). It is how a module
 // keeps its counters when it changes a few records at a time.
 func Track(ctx context.Context, tx *db.Tx, f Family, where string, args []any, change func() error) error {
+	return f.track(ctx, tx, where, args, change)
+}
+
+// track counts before and after change (nil: a change already made, of
+// records that were not there before) and applies the difference.
+func (f Family) track(ctx context.Context, tx *db.Tx, where string, args []any, change func() error) error {
 	if err := f.lock(ctx, tx, where, args); err != nil {
 		return err
 	}
-	before, err := f.count(ctx, tx, where, args)
-	if err != nil {
-		return err
-	}
-	if err := change(); err != nil {
-		return err
+	var before map[[3]string]int64
+	if change != nil {
+		var err error
+		if before, err = f.count(ctx, tx, where, args); err != nil {
+			return err
+		}
+		if err := change(); err != nil {
+			return err
+		}
 	}
 	after, err := f.count(ctx, tx, where, args)
 	if err != nil {
@@ -272,16 +281,7 @@ func (f Family) lock(ctx context.Context, tx *db.Tx, where string, args []any) e
 // happened and had nothing to count before (an INSERT whose id is known
 // only after it). For many records at once, Fill.
 func Added(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) error {
-	if err := f.lock(ctx, tx, where, args); err != nil {
-		return err
-	}
-	after, err := f.count(ctx, tx, where, args)
-	if err != nil {
-		return err
-	}
-	d := Deltas{}
-	diff(d, nil, after)
-	return d.Apply(ctx, tx)
+	return f.track(ctx, tx, where, args, nil)
 }
 
 func diff(d Deltas, before, after map[[3]string]int64) {
