@@ -296,7 +296,8 @@ var ErrInvalid = errors.New("audit: invalid event")
 
 // Stripes is how many hash chains the log has (audit_head rows 1…Stripes,
 // created by migration 0022): as many as writers that can chain at once on
-// PostgreSQL without waiting for each other.
+// PostgreSQL without waiting for each other. The function audit_record
+// (migration 0025) has it written in; TestRecordFunction checks.
 const Stripes = 32
 
 // stripeKey, in a context given to Record, names the stripe to use instead
@@ -356,7 +357,7 @@ func Record(ctx context.Context, tx *db.Tx, e Event) error {
 }
 
 // stripeLock is the first key of the advisory locks that claim a stripe on
-// PostgreSQL: (stripeLock, k) for stripe k.
+// PostgreSQL: (stripeLock, k) for stripe k (written in audit_record too).
 const stripeLock = 72002
 
 // recordSQL is Record on PostgreSQL, one statement. The stripe is claimed
@@ -384,10 +385,14 @@ INSERT INTO audit_events (` + columns + `)
 SELECT h.g, h.id, h.seq, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, h.prev_hash, h.hash FROM h`
 
 var (
-	// OFFSET 0 keeps the try-lock above the sort: pushed down into the
-	// scan, it would run on every stripe and claim them all.
-	recordFree = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT k FROM generate_series(1, %d) AS k ORDER BY random() OFFSET 0) s
-		WHERE pg_try_advisory_xact_lock(%d, s.k) LIMIT 1`, Stripes, stripeLock))
+	// recordFree is the function audit_record (migration 0025): recordSQL
+	// claiming the first free stripe of the Stripes in random order
+	// (OFFSET 0 keeps the try-lock above the sort: pushed down into the
+	// scan, it would run on every stripe and claim them all), planned once
+	// per connection, which halfsky's connections otherwise do not do.
+	// Verify recomputes every hash in Go, so the tests that write through
+	// it (TestConcurrentLog) keep its statement the same as recordSQL.
+	recordFree = `SELECT audit_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	recordGiven = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT ?::int AS k) s, LATERAL (SELECT pg_advisory_xact_lock(%d, s.k)) l`, stripeLock))
 )
 
@@ -406,13 +411,11 @@ func recordPostgres(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
 	// stripe the other waited for, were caught under 32 writers.
 	deadline := time.Now().Add(busyWait)
 	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
-		res, err := tx.Exec(ctx, recordFree, args...)
-		if err != nil {
+		var n int
+		if err := tx.QueryRow(ctx, recordFree, args...).Scan(&n); err != nil {
 			return fmt.Errorf("audit: record: %w", err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("audit: record: %w", err)
-		} else if n == 1 {
+		if n == 1 {
 			return nil
 		}
 		if time.Now().After(deadline) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -935,5 +936,30 @@ func TestListPerPageLimits(t *testing.T) {
 		if err != nil || len(evs) != c.want || total != MaxPerPage+10 {
 			t.Errorf("PerPage %d: %d events, total %d, %v", c.per, len(evs), total, err)
 		}
+	}
+}
+
+// TestRecordFunction: the function audit_record (migration 0025), which
+// Record calls on PostgreSQL, claims the stripes and locks this package
+// knows, and what it writes verifies.
+func TestRecordFunction(t *testing.T) {
+	d := testdb.Postgres(t)
+	ctx := context.Background()
+	var src string
+	if err := d.QueryRow(ctx, `SELECT prosrc FROM pg_proc WHERE proname = 'audit_record'`).Scan(&src); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("generate_series(1, %d)", Stripes), fmt.Sprintf("pg_try_advisory_xact_lock(%d, s.k)", stripeLock)} {
+		if !strings.Contains(src, want) {
+			t.Errorf("audit_record does not say %q: the migration and the package disagree", want)
+		}
+	}
+	for i := range 3 * Stripes {
+		if err := Log(ctx, d, Event{Username: "f", Action: "test.function", ObjectID: strconv.Itoa(i), Outcome: OK, Detail: "函数"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rep := mustVerify(t, d, 10); !rep.OK() || rep.Checked != 3*Stripes {
+		t.Fatalf("verify: %d checked, problems %v", rep.Checked, rep.Problems)
 	}
 }
