@@ -392,7 +392,7 @@ var (
 	// per connection, which halfsky's connections otherwise do not do.
 	// Verify recomputes every hash in Go, so the tests that write through
 	// it (TestConcurrentLog) keep its statement the same as recordSQL.
-	recordFree = `SELECT audit_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	recordFree  = `SELECT audit_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	recordGiven = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT ?::int AS k) s, LATERAL (SELECT pg_advisory_xact_lock(%d, s.k)) l`, stripeLock))
 )
 
