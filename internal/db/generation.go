@@ -191,22 +191,33 @@ func (d *DB) watchPostgres(cfg *pgx.ConnConfig) {
 }
 
 // announceLoop sends one NOTIFY for the commits since the last, at most
-// every announceEvery.
+// every announceEvery; when the handle closes it sends the one still
+// owed (a command-line process writes and exits at once).
 func (d *DB) announceLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
+			select {
+			case <-d.gen.announce:
+				last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				d.announceNow(last)
+				cancel()
+			default:
+			}
 			return
 		case <-d.gen.announce:
 		}
-		if _, err := d.sql.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changesChannel, d.gen.nonce); err != nil && ctx.Err() == nil {
-			slog.Warn("announcing a change to the other processes", "err", err)
-		}
+		d.announceNow(ctx)
 		select {
 		case <-ctx.Done():
-			return
 		case <-time.After(announceEvery):
 		}
+	}
+}
+
+func (d *DB) announceNow(ctx context.Context) {
+	if _, err := d.sql.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changesChannel, d.gen.nonce); err != nil && ctx.Err() == nil {
+		slog.Warn("announcing a change to the other processes", "err", err)
 	}
 }
 

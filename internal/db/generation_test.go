@@ -12,6 +12,12 @@ import (
 // twoHandles opens the same database twice: two processes, as far as
 // each handle's generation can tell (no memory is shared between them).
 func twoHandles(t *testing.T, engine string) (*db.DB, *db.DB) {
+	a, b, _ := handles(t, engine)
+	return a, b
+}
+
+// handles is twoHandles and a way to open a third, closed by the caller.
+func handles(t *testing.T, engine string) (*db.DB, *db.DB, func() *db.DB) {
 	t.Helper()
 	ctx := context.Background()
 	var url, dir string
@@ -25,14 +31,18 @@ func twoHandles(t *testing.T, engine string) (*db.DB, *db.DB) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		return d
+	}
+	kept := func() *db.DB {
+		d := open()
 		t.Cleanup(func() { d.Close() })
 		return d
 	}
-	a := open()
+	a := kept()
 	if _, err := a.Exec(ctx, `CREATE TABLE g (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
-	return a, open()
+	return a, kept(), open
 }
 
 // This process's writes move the generation before the call returns; its
@@ -71,7 +81,7 @@ func TestGenerationSeesOtherProcesses(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			a, b := twoHandles(t, engine)
+			a, b, open := handles(t, engine)
 			waitMove := func(from uint64) uint64 {
 				t.Helper()
 				deadline := time.Now().Add(5 * time.Second)
@@ -89,7 +99,21 @@ func TestGenerationSeesOtherProcesses(t *testing.T) {
 				t.Fatal(err)
 			}
 			seen := waitMove(g)
-			waitMove(seen) // the settling move
+			settled := waitMove(seen) // the settling move
+			time.Sleep(pollSettle)
+
+			// A process that writes and exits at once (the command line)
+			// is heard too.
+			g = a.Generation()
+			if g != settled && engine == "sqlite" {
+				t.Fatalf("the generation moved %d → %d with nothing written", settled, g)
+			}
+			c := open()
+			if _, err := c.Exec(ctx, `INSERT INTO g (id, n) VALUES (2, 1)`); err != nil {
+				t.Fatal(err)
+			}
+			c.Close()
+			waitMove(g)
 		})
 	}
 }

@@ -105,7 +105,7 @@ func (c *Cache) Serve(w http.ResponseWriter, r *http.Request, session string, re
 	rec := &recorder{ResponseWriter: w}
 	render(rec, r)
 	if rec.status == http.StatusOK && !rec.overflow && rec.header.Get("Set-Cookie") == "" {
-		c.put(k, gen, page{header: rec.header, body: rec.body.Bytes()})
+		c.put(k, gen, page{header: rec.header, body: bytes.Clone(rec.body.Bytes())})
 	}
 }
 
