@@ -199,9 +199,7 @@ func (d *DB) announceLoop(ctx context.Context) {
 		case <-ctx.Done():
 			select {
 			case <-d.gen.announce:
-				last, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				d.announceNow(last)
-				cancel()
+				d.announceNow(ctx)
 			default:
 			}
 			return
@@ -215,8 +213,12 @@ func (d *DB) announceLoop(ctx context.Context) {
 	}
 }
 
+// announceNow sends one announcement. Closing the handle does not cancel
+// it (Close waits for it): a change owed is a change sent.
 func (d *DB) announceNow(ctx context.Context) {
-	if _, err := d.sql.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changesChannel, d.gen.nonce); err != nil && ctx.Err() == nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := d.sql.ExecContext(ctx, `SELECT pg_notify($1, $2)`, changesChannel, d.gen.nonce); err != nil {
 		slog.Warn("announcing a change to the other processes", "err", err)
 	}
 }
