@@ -321,7 +321,7 @@ func aidAnalyze(ctx context.Context, d *db.DB) error {
 		_, err := d.Exec(ctx, `ANALYZE`)
 		return err
 	}
-	for _, t := range []string{"aid_applications", "aid_grants", "aid_cycles", "users", "orgs", "audit_events"} {
+	for _, t := range []string{"aid_applications", "aid_grants", "aid_cycles", "users", "orgs", "audit_events", "tallies"} {
 		if _, err := d.Exec(ctx, `VACUUM (ANALYZE) `+t); err != nil {
 			return err
 		}

@@ -423,7 +423,21 @@ func Refill(ctx context.Context, tx *db.Tx, f Family) error {
 	if _, err := tx.Exec(ctx, `DELETE FROM tallies WHERE subject >= ? AND subject < ?`, f.Name+":", f.Name+";"); err != nil {
 		return err
 	}
-	return Fill(ctx, tx, f, "")
+	if err := Fill(ctx, tx, f, ""); err != nil {
+		return err
+	}
+	return analyze(ctx, tx)
+}
+
+// analyze refreshes PostgreSQL's statistics of the counters after a bulk
+// change: planned from stale ones, a roll-up read every counter of a
+// family (its one subject matches them all) instead of the children's.
+func analyze(ctx context.Context, tx *db.Tx) error {
+	if tx.Dialect() != db.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `ANALYZE tallies`)
+	return err
 }
 
 // Rebuild recomputes every counter from the records of every registered
@@ -445,6 +459,9 @@ func Rebuild(ctx context.Context, d *db.DB) (int64, error) {
 			if err := Fill(ctx, tx, f, ""); err != nil {
 				return err
 			}
+		}
+		if err := analyze(ctx, tx); err != nil {
+			return err
 		}
 		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM tallies`).Scan(&n)
 	})
