@@ -366,7 +366,6 @@ func TestSessionCacheAndLastSeen(t *testing.T) {
 			}
 			return db.FromMillis(ms)
 		}
-		login := lastSeen()
 
 		// Cached: the row's change (a write past the process, with the
 		// generation held still) is not seen…
@@ -399,7 +398,7 @@ func TestSessionCacheAndLastSeen(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.svc.FlushLastSeen(ctx)
-		login = lastSeen()
+		login := lastSeen()
 		f.clock = f.clock.Add(10 * time.Minute)
 		seen := f.clock
 		if _, _, err := f.svc.Authenticate(ctx, s.Token); err != nil {
