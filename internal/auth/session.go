@@ -95,11 +95,14 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, Session
 	gen := s.DB.Generation()
 	u, ss, cached := s.cache.get(h, gen)
 	if !cached {
+		// The time kept in memory is read before the row: a batch
+		// written in between is in the row then.
+		t, inMemory := s.seen.seen(h)
 		var err error
 		if u, ss, err = s.loadSession(ctx, h); err != nil {
 			return User{}, Session{}, err
 		}
-		if t, ok := s.seen.seen(h); ok && t.After(ss.LastSeen) {
+		if inMemory && t.After(ss.LastSeen) {
 			ss.LastSeen = t
 		}
 	}
