@@ -94,6 +94,7 @@ func TestGenerationSeesOtherProcesses(t *testing.T) {
 				t.Fatalf("the generation stayed %d for 5 s after another process wrote", from)
 				return 0
 			}
+			time.Sleep(pollSettle) // a's listener has connected (moving it once) and listens
 			g := a.Generation()
 			if _, err := b.Exec(ctx, `INSERT INTO g (id, n) VALUES (1, 1)`); err != nil {
 				t.Fatal(err)
