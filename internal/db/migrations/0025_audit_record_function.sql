@@ -7,8 +7,9 @@
 -- the counts of a subtree), and planning this one every time cost half of
 -- an audited change's time: 2,469 audited changes/s with 32 writers, 3,570
 -- with one plan. The function sets its own plan_cache_mode while it runs.
--- 32 is audit.Stripes, 72002 audit's stripeLock.
-CREATE FUNCTION audit_record(p_prefix text, p_at bigint, p_user_id bigint, p_username text, p_org_id bigint, p_org_code text,
+-- 32 is audit.Stripes, 72002 audit's stripeLock. (OR REPLACE: the upgrade
+-- tests run the migrations after 0023 again.)
+CREATE OR REPLACE FUNCTION audit_record(p_prefix text, p_at bigint, p_user_id bigint, p_username text, p_org_id bigint, p_org_code text,
     p_action text, p_object_type text, p_object_id text, p_ip text, p_outcome text, p_detail text)
 RETURNS integer LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
