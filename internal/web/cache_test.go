@@ -62,11 +62,13 @@ func TestCachedPagesFollowEveryWrite(t *testing.T) {
 			return strings.Contains(body, "兆麟街道妇联（三）")
 		})
 
-		// A page kept for one user is never another's.
+		// A page kept for one user is never another's: both signed in
+		// first (a sign-in is a write), then nothing written between the
+		// city's pages and hers.
 		city := signIn(t, app, "city.leader")
+		staff := signIn(t, app, "daoli.staff")
 		open(city, "/")
 		open(city, "/visits")
-		staff := signIn(t, app, "daoli.staff")
 		for _, path := range []string{"/", "/visits"} {
 			body, cached := open(staff, path)
 			if cached || !strings.Contains(body, displayName(t, app, "daoli.staff")) || strings.Contains(body, displayName(t, app, "city.leader")) {

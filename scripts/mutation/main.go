@@ -150,6 +150,20 @@ var mutants = []mutant{
 		to:   "func Check(ctx context.Context, q db.Querier, second int64, now, requested time.Time, firsts ...int64) error {\n\tif second != -1 {\n\t\treturn nil\n\t}\n",
 		pkg:  "./internal/duty", run: "TestCheck",
 	},
+	{
+		name: "a transaction that leaves the write generation (every cache shows the page from before it)",
+		file: "internal/db/db.go",
+		from: "\t// returns: the caller's next read finds its caches stale.\n\tdefer d.Changed()\n",
+		to:   "\t// returns: the caller's next read finds its caches stale.\n",
+		pkg:  "./internal/web", run: "^TestCachedPagesFollowEveryWrite$",
+	},
+	{
+		name: "the page cache keyed without the session (one user's page served to another)",
+		file: "internal/pagecache/pagecache.go",
+		from: "k := key{session: session, uri: r.URL.RequestURI()",
+		to:   "k := key{session: \"\", uri: r.URL.RequestURI()",
+		pkg:  "./internal/web", run: "^TestCachedPagesFollowEveryWrite$",
+	},
 }
 
 // workers is how many mutants are tried at once: a mutant's run is mostly
