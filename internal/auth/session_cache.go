@@ -95,12 +95,13 @@ func (l *lastSeen) seen(hash string) (time.Time, bool) {
 	return t, ok
 }
 
-// due takes the pending times when every has passed since the last write
-// and no write is running; done must be called with what was not written.
+// due takes the pending times when every has passed since the last write;
+// the caller holds write (so no other batch is being written) and must
+// call done with what was not written.
 func (l *lastSeen) due(now time.Time, every time.Duration) map[string]time.Time {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.writing != nil || len(l.pending) == 0 || now.Sub(l.flushed) < every {
+	if len(l.pending) == 0 || now.Sub(l.flushed) < every {
 		return nil
 	}
 	batch := l.pending

@@ -118,17 +118,17 @@ func (d *DB) start(fn func(ctx context.Context)) {
 func (d *DB) watchSQLite(probe changeProbe, release func()) {
 	d.start(func(ctx context.Context) {
 		defer release()
-		d.pollLoop(ctx, probe, pollEvery)
+		d.pollLoop(ctx, probe)
 	})
 }
 
-func (d *DB) pollLoop(ctx context.Context, probe changeProbe, every time.Duration) {
+func (d *DB) pollLoop(ctx context.Context, probe changeProbe) {
 	last, err := probe(ctx)
 	if err != nil && ctx.Err() == nil {
 		slog.Warn("watching the database for other processes' writes", "err", err)
 	}
 	settle := false
-	t := time.NewTicker(every)
+	t := time.NewTicker(pollEvery)
 	defer t.Stop()
 	for {
 		select {
