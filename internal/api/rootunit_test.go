@@ -229,9 +229,17 @@ func TestProgrammesBelongToTheirUnit(t *testing.T) {
 			WHERE p.code = 'cancer' AND c.year = ?`, year).Scan(&cycleID); err != nil {
 			t.Fatal(err)
 		}
+		// Both from this cycle of cancer: the demo has approved applications
+		// of other programmes too, and PostgreSQL returns rows in no set order.
 		var waiting, approved int64
-		f.app.DB.QueryRow(ctx, `SELECT id FROM aid_applications WHERE status = 'reviewing' AND level = 'city'`).Scan(&waiting)
-		f.app.DB.QueryRow(ctx, `SELECT id FROM aid_applications WHERE status = 'approved'`).Scan(&approved)
+		if err := f.app.DB.QueryRow(ctx, `SELECT id FROM aid_applications WHERE status = 'reviewing' AND level = 'city'
+			AND cycle_id = ? ORDER BY id LIMIT 1`, cycleID).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.app.DB.QueryRow(ctx, `SELECT id FROM aid_applications WHERE status = 'approved'
+			AND cycle_id = ? ORDER BY id LIMIT 1`, cycleID).Scan(&approved); err != nil {
+			t.Fatal(err)
+		}
 		quota := fmt.Sprintf("/api/v1/aid/cycles/%d/quotas/230102", cycleID)
 		decide := fmt.Sprintf("/api/v1/aid/applications/%d/decide", waiting)
 
