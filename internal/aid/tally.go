@@ -34,21 +34,18 @@ const (
 	amountSubject = "aidamt:apps"
 )
 
+// families are the two families above, tracked together.
+var families = []tally.Family{CountFamily, AmountFamily}
+
 // track runs change, a change of the application id's status (or of what
 // else the families count), and bumps both families' counters by it.
 func track(ctx context.Context, tx *db.Tx, id int64, change func() error) error {
-	args := []any{id}
-	return tally.Track(ctx, tx, CountFamily, "x.id = ?", args, func() error {
-		return tally.Track(ctx, tx, AmountFamily, "x.id = ?", args, change)
-	})
+	return tally.TrackEach(ctx, tx, families, "x.id = ?", []any{id}, change)
 }
 
 // added counts a new application (inserted in tx) into both families.
 func added(ctx context.Context, tx *db.Tx, id int64) error {
-	if err := tally.Added(ctx, tx, CountFamily, "x.id = ?", id); err != nil {
-		return err
-	}
-	return tally.Added(ctx, tx, AmountFamily, "x.id = ?", id)
+	return tally.AddedEach(ctx, tx, families, "x.id = ?", id)
 }
 
 // cellIndex places a bucket in a statistics row: the column of its

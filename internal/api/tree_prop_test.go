@@ -26,6 +26,7 @@ import (
 	"halfsky/internal/org"
 	"halfsky/internal/rectify"
 	"halfsky/internal/study"
+	"halfsky/internal/tally"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
 	"halfsky/internal/visit"
@@ -1677,6 +1678,11 @@ func (p *prop) check(when string) {
 	stale, err := p.f.app.Server.Deps.Orgs.Check(ctx)
 	if err != nil || len(stale) != 0 {
 		t.Fatalf("%s: tree check: %v %v", when, stale, err)
+	}
+	// Every counter of every family (the statistics' and desks') equals a
+	// recount of its records over the tree as it now is.
+	if off, err := tally.Check(ctx, p.f.app.DB.Q()); err != nil || len(off) != 0 {
+		t.Fatalf("%s: counters: %v %v", when, off, err)
 	}
 	for what, got := range map[string]map[int64]int{
 		"history entries":  p.countBy(`SELECT org_id, COUNT(*) FROM org_changes GROUP BY org_id`),

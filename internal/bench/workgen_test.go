@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"halfsky/internal/db"
+	"halfsky/internal/tally"
 	"halfsky/internal/vault"
+	"halfsky/internal/visit"
 )
 
 // The work-lines generator: one calendar year of believable activity, ending
@@ -122,6 +124,20 @@ func (g *workGen) Run(ctx context.Context) error {
 		}
 		g.Took["seal"] = time.Since(start)
 	}
+	// The rows were written past the modules: their counters are counted
+	// afresh, as an operator's `stats rebuild` would after a bulk load.
+	start := time.Now()
+	if err := g.d.InTx(ctx, func(tx *db.Tx) error {
+		for _, f := range []tally.Family{visit.VisitFamily, visit.WomenFamily, visit.NeedFamily, visit.NeedMonthFamily, visit.TaskFamily} {
+			if err := tally.Refill(ctx, tx, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("counters: %w", err)
+	}
+	g.Took["counters"] = time.Since(start)
 	return g.resetSequences(ctx)
 }
 

@@ -284,6 +284,28 @@ func Added(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) 
 	return f.track(ctx, tx, where, args, nil)
 }
 
+// TrackEach is Track for several families counting the same records (a
+// count and a sum, or the same records bucketed two ways): change runs
+// once, inside every family's before and after.
+func TrackEach(ctx context.Context, tx *db.Tx, fs []Family, where string, args []any, change func() error) error {
+	if len(fs) == 0 {
+		return change()
+	}
+	return fs[0].track(ctx, tx, where, args, func() error {
+		return TrackEach(ctx, tx, fs[1:], where, args, change)
+	})
+}
+
+// AddedEach is Added for several families.
+func AddedEach(ctx context.Context, tx *db.Tx, fs []Family, where string, args ...any) error {
+	for _, f := range fs {
+		if err := f.track(ctx, tx, where, args, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func diff(d Deltas, before, after map[[3]string]int64) {
 	for c, n := range after {
 		d.Add(c[0], c[1], c[2], n-before[c])

@@ -2,12 +2,13 @@ package visit
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/db"
-	"halfsky/internal/desk"
 	"halfsky/internal/org"
 	"halfsky/internal/vocab"
 )
@@ -15,10 +16,10 @@ import (
 // The work desk's (工作台) view of visits, needs and tasks: what is due for
 // the actor's own unit, what waits for it, how the scope is doing and the
 // actor's own progress against her quotas. Everything here is named Desk…
-// or desk… so it cannot collide with the rest of the package; the queries
-// are the desk's own, aggregated in SQL over the migration's indexes. The
-// due items and quotas are read fresh; the scope's counts are memoized for
-// a minute (desk.TTL): a city's desk counts a year of the whole city.
+// or desk… so it cannot collide with the rest of the package. The scope's
+// numbers are read from the counters (tally.go), so a city's desk costs
+// what a village's does and is never stale; desk_recount.go keeps the
+// counting from the records, as the tests' oracle.
 
 // Desk is the visits part of the home page.
 type Desk struct {
@@ -141,24 +142,15 @@ func deskDates(now time.Time) deskDays {
 }
 
 // Desk gathers the actor's due items, the scope's numbers and her quotas.
+// The scope's numbers come from the counters (tally.go): the same few rows
+// for a village and for the city.
 func (s *Service) Desk(ctx context.Context, a access.Actor) (Desk, error) {
 	if !a.Can(access.ViewWork) {
 		return Desk{}, access.ErrDenied
 	}
 	days := deskDates(s.Now())
-	d, err := deskMemo.Get(deskKey{s.DB, "desk", a.OrgPath, days.today}, func() (Desk, error) {
-		var d Desk
-		for _, step := range []func(context.Context, access.Actor, deskDays, *Desk) error{s.deskVisits, s.deskNeeds, s.deskTasks} {
-			if err := step(ctx, a, days, &d); err != nil {
-				return Desk{}, err
-			}
-		}
-		return d, nil
-	})
-	if err != nil {
-		return Desk{}, err
-	}
-	for _, step := range []func(context.Context, access.Actor, deskDays, *Desk) error{s.deskTasksDue, s.deskHandovers, s.deskQuotas} {
+	var d Desk
+	for _, step := range []func(context.Context, access.Actor, deskDays, *Desk) error{s.deskScope, s.deskTasksDue, s.deskHandovers, s.deskQuotas} {
 		if err := step(ctx, a, days, &d); err != nil {
 			return Desk{}, err
 		}
@@ -166,16 +158,78 @@ func (s *Service) Desk(ctx context.Context, a access.Actor) (Desk, error) {
 	return d, nil
 }
 
-// deskKey names a memoized result: the database, what, whose, when.
-type deskKey struct {
-	d               *db.DB
-	kind, path, day string
+// deskScope fills the scope's numbers: its counters, the needs recorded
+// in it and now held outside it, and the overdue tasks.
+func (s *Service) deskScope(ctx context.Context, a access.Actor, days deskDays, d *Desk) error {
+	c, err := s.counts(ctx, a.OrgID, true)
+	if err != nil {
+		return err
+	}
+	away, err := s.awayNeeds(ctx, a.OrgPath)
+	if err != nil {
+		return err
+	}
+	lo, hi := a.Scope().Range()
+	if err := s.overdueByUnit(ctx, lo, hi, "", "", func(_ string, n int64) { d.OverdueTasks += n }); err != nil {
+		return err
+	}
+	idx := deskMonthIndex(days, d)
+	thisYear := days.year[:7]
+	for m, n := range c.visits {
+		if i, ok := idx[m]; ok {
+			d.Months[i].Visits = n
+		}
+		if m >= thisYear {
+			d.YearVisits += n
+		}
+	}
+	for m, n := range c.women {
+		if i, ok := idx[m]; ok {
+			d.Months[i].Women = n
+		}
+		if m >= thisYear {
+			d.YearWomen += n
+		}
+	}
+	byCat := map[string]int64{}
+	need := func(m, cat, status string, n int64) {
+		if NeedStatus(status).Open() {
+			d.OpenNeeds += n
+		}
+		if i, ok := idx[m]; ok {
+			d.Months[i].Needs += n
+		}
+		if m >= thisYear {
+			byCat[cat] += n
+		}
+	}
+	for k, n := range c.needs {
+		m, cat, status := needKey(k)
+		need(m, cat, status, n)
+	}
+	for _, x := range away {
+		need(x.month, x.category, x.status, x.n)
+	}
+	for _, o := range deskCategories {
+		if n := byCat[o.Key]; n > 0 {
+			d.NeedsByCat = append(d.NeedsByCat, DeskCount{Key: o.Key, Label: o.Label, N: n})
+		}
+	}
+	by := map[string]int64{}
+	for k, n := range c.tasks {
+		_, status, closed := taskKey(k)
+		by[status] += n
+		if i, ok := idx[closed]; ok && status == string(TaskDone) {
+			d.Months[i].TasksDone += n
+		}
+	}
+	for _, o := range deskTaskStatuses {
+		if n := by[o.Key]; n > 0 {
+			d.TasksBy = append(d.TasksBy, DeskCount{Key: o.Key, Label: o.Label, N: n})
+		}
+	}
+	return nil
 }
-
-var (
-	deskMemo      desk.Memo[Desk] // the scope's counts only
-	deskChildMemo desk.Memo[map[string][]int64]
-)
 
 // deskTasksDue lists the own unit's open tasks due by today + 3 days:
 // one seek on (org_path, due_on), split into overdue and due soon.
@@ -246,117 +300,6 @@ func deskMonthIndex(days deskDays, d *Desk) map[string]int {
 	return idx
 }
 
-// deskVisits counts the scope's visits and women met per month.
-func (s *Service) deskVisits(ctx context.Context, a access.Actor, days deskDays, d *Desk) error {
-	where, args := a.Scope().Where("t.org_path")
-	args = append(args, days.months[0]+"-01")
-	rows, err := s.DB.Query(ctx, `SELECT SUBSTR(t.visited_on, 1, 7), COUNT(*), COALESCE(SUM(t.women), 0)
-		FROM visits t WHERE `+where+` AND t.visited_on >= ? GROUP BY SUBSTR(t.visited_on, 1, 7)`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	idx := deskMonthIndex(days, d)
-	for rows.Next() {
-		var m string
-		var n, women int64
-		if err := rows.Scan(&m, &n, &women); err != nil {
-			return err
-		}
-		if i, ok := idx[m]; ok {
-			d.Months[i].Visits, d.Months[i].Women = n, women
-		}
-		if m >= days.year[:7] {
-			d.YearVisits += n
-			d.YearWomen += women
-		}
-	}
-	return rows.Err()
-}
-
-// deskNeedsScope is the needs a scope sees: those its units recorded
-// (origin) and those they are responsible for.
-func deskNeedsScope(a access.Actor) (string, []any) {
-	w1, a1 := a.Scope().Where("t.org_path")
-	w2, a2 := a.Scope().Where("t.origin_path")
-	return "((" + w1 + ") OR (" + w2 + "))", append(a1, a2...)
-}
-
-// deskNeeds counts open needs, and this year's per category and per month,
-// in one pass grouped by category and month.
-func (s *Service) deskNeeds(ctx context.Context, a access.Actor, days deskDays, d *Desk) error {
-	where, args := deskNeedsScope(a)
-	rows, err := s.DB.Query(ctx, `SELECT t.category, SUBSTR(t.recorded_on, 1, 7), COUNT(*),
-		COALESCE(SUM(CASE WHEN t.status IN ('open', 'handing', 'tasked') THEN 1 ELSE 0 END), 0)
-		FROM needs t WHERE `+where+` GROUP BY t.category, SUBSTR(t.recorded_on, 1, 7)`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	idx := deskMonthIndex(days, d)
-	byCat := map[string]int64{}
-	for rows.Next() {
-		var cat, m string
-		var n, open int64
-		if err := rows.Scan(&cat, &m, &n, &open); err != nil {
-			return err
-		}
-		d.OpenNeeds += open
-		if i, ok := idx[m]; ok {
-			d.Months[i].Needs += n
-		}
-		if m >= days.year[:7] {
-			byCat[cat] += n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, c := range deskCategories {
-		if n := byCat[c.Key]; n > 0 {
-			d.NeedsByCat = append(d.NeedsByCat, DeskCount{Key: c.Key, Label: c.Label, N: n})
-		}
-	}
-	return nil
-}
-
-// deskTasks counts the scope's tasks per status, the overdue ones and the
-// ones done per month, in one pass.
-func (s *Service) deskTasks(ctx context.Context, a access.Actor, days deskDays, d *Desk) error {
-	where, args := a.Scope().Where("t.org_path")
-	args = append([]any{days.today}, args...)
-	rows, err := s.DB.Query(ctx, `SELECT t.status, COALESCE(SUBSTR(t.closed_on, 1, 7), ''), COUNT(*),
-		COALESCE(SUM(CASE WHEN t.status IN ('todo', 'doing') AND t.due_on < ? THEN 1 ELSE 0 END), 0)
-		FROM tasks t WHERE `+where+` GROUP BY t.status, COALESCE(SUBSTR(t.closed_on, 1, 7), '')`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	idx := deskMonthIndex(days, d)
-	by := map[string]int64{}
-	for rows.Next() {
-		var st, m string
-		var n, late int64
-		if err := rows.Scan(&st, &m, &n, &late); err != nil {
-			return err
-		}
-		by[st] += n
-		d.OverdueTasks += late
-		if i, ok := idx[m]; ok && st == "done" {
-			d.Months[i].TasksDone += n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, c := range deskTaskStatuses {
-		if n := by[c.Key]; n > 0 {
-			d.TasksBy = append(d.TasksBy, DeskCount{Key: c.Key, Label: c.Label, N: n})
-		}
-	}
-	return nil
-}
-
 // deskQuotas lists the quotas set on the actor's unit or a unit above it
 // that have not ended, with her own progress in each quota's period.
 func (s *Service) deskQuotas(ctx context.Context, a access.Actor, days deskDays, d *Desk) error {
@@ -425,79 +368,76 @@ func deskAncestorPaths(path string) []string {
 
 // DeskByChild counts, per child of node (or node itself), this year's
 // visits, needs and tasks done, and the open tasks now past their
-// deadline: four columns keyed by the child's path, for org.Rollup.
-// Visits and needs are counted per unit off their (org_path, date) index,
-// in index order (SQLite groups them without sorting); the units are
-// folded into the children in Go.
+// deadline: four columns keyed by the child's path, for org.Rollup. The
+// first three are the children's counters; a unit's own are its counters
+// less its children's.
 func (s *Service) DeskByChild(ctx context.Context, a access.Actor, node org.Org) (map[string][]int64, error) {
 	if !a.CanAt(access.ViewWork, node.Path) {
 		return nil, access.ErrDenied
 	}
-	days := deskDates(s.Now())
-	return deskChildMemo.Get(deskKey{s.DB, "child", node.Path, days.today}, func() (map[string][]int64, error) {
-		out := map[string][]int64{}
-		where, args := access.Scope{Path: node.Path}.Where("t.org_path")
-		for i, q := range []string{
-			`SELECT t.org_path, COUNT(*) FROM visits t WHERE ` + where + ` AND t.visited_on >= ? GROUP BY t.org_path`,
-			`SELECT t.org_path, COUNT(*) FROM needs t WHERE ` + where + ` AND t.recorded_on >= ? GROUP BY t.org_path`,
-		} {
-			if err := s.deskFold(ctx, q, append(append([]any{}, args...), days.year), node.Path, i, out); err != nil {
-				return nil, err
-			}
+	thisYear := deskDates(s.Now()).year[:7]
+	own, err := s.counts(ctx, node.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	kids, err := s.childCounts(ctx, node.ID)
+	if err != nil {
+		return nil, err
+	}
+	overdue, err := s.overdueByChild(ctx, node.Path, "", "")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]int64{}
+	ownRow := own.deskRow(thisYear)
+	rowOf := func(id int64) []int64 {
+		if id == node.ID {
+			return ownRow
 		}
-		return out, s.deskTasksByChild(ctx, node, days, out)
-	})
+		p := node.Path + strconv.FormatInt(id, 10) + "/"
+		if out[p] == nil {
+			out[p] = make([]int64, 4)
+		}
+		return out[p]
+	}
+	for id, c := range kids {
+		for i, n := range c.deskRow(thisYear) {
+			rowOf(id)[i] += n
+			ownRow[i] -= n
+		}
+	}
+	for id, n := range overdue {
+		rowOf(id)[3] += n
+	}
+	for p, r := range out {
+		if slices.Equal(r, []int64{0, 0, 0, 0}) {
+			delete(out, p)
+		}
+	}
+	if !slices.Equal(ownRow, []int64{0, 0, 0, 0}) {
+		out[node.Path] = ownRow
+	}
+	return out, nil
 }
 
-// deskTasksByChild adds the tasks done this year and the overdue ones.
-// The tasks index does not cover status, so grouping per unit in index
-// order would look up every task of the subtree; reading only the rows
-// that count and folding them in Go is several times cheaper. Under a
-// top-level unit the subtree is the whole table, read in one scan (the
-// unary + keeps SQLite from walking the index instead; PostgreSQL plans
-// by its statistics).
-func (s *Service) deskTasksByChild(ctx context.Context, node org.Org, days deskDays, out map[string][]int64) error {
-	col := "t.org_path"
-	if node.ParentID == 0 && s.DB.Dialect == db.SQLite {
-		col = "+t.org_path"
-	}
-	where, args := access.Scope{Path: node.Path}.Where(col)
-	rows, err := s.DB.Query(ctx, `SELECT t.org_path, t.status FROM tasks t WHERE `+where+`
-		AND ((t.status = 'done' AND t.closed_on >= ?) OR (t.status IN ('todo', 'doing') AND t.due_on < ?))`,
-		append(args, days.year, days.today)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p, st string
-		if err := rows.Scan(&p, &st); err != nil {
-			return err
-		}
-		if st == "done" {
-			desk.Fold(out, node.Path, p, 4, 2, 1)
-		} else {
-			desk.Fold(out, node.Path, p, 4, 3, 1)
+// deskRow is a unit's roll-up row on the desk, but for its overdue tasks:
+// visits, needs recorded and tasks done from the month thisYear on.
+func (c *unitCounts) deskRow(thisYear string) []int64 {
+	r := make([]int64, 4)
+	for m, n := range c.visits {
+		if m >= thisYear {
+			r[0] += n
 		}
 	}
-	return rows.Err()
-}
-
-// deskFold reads rows of (unit path, n) and adds n to node's children in
-// column at.
-func (s *Service) deskFold(ctx context.Context, query string, args []any, node string, at int, out map[string][]int64) error {
-	rows, err := s.DB.Query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p string
-		var n int64
-		if err := rows.Scan(&p, &n); err != nil {
-			return err
+	for m, n := range c.needMonths {
+		if m >= thisYear {
+			r[1] += n
 		}
-		desk.Fold(out, node, p, 4, at, n)
 	}
-	return rows.Err()
+	for k, n := range c.tasks {
+		if _, status, closed := taskKey(k); status == string(TaskDone) && closed >= thisYear {
+			r[2] += n
+		}
+	}
+	return r
 }

@@ -112,13 +112,18 @@ func (s *Service) HandOver(ctx context.Context, a access.Actor, needID int64, in
 	now := s.Now()
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
-			NeedHanding, db.Millis(now), needID, NeedOpen)
-		if err != nil {
+		if err := trackByID(ctx, tx, needFamilies, needID, func() error {
+			res, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
+				NeedHanding, db.Millis(now), needID, NeedOpen)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以移交")
+			}
+			return nil
+		}); err != nil {
 			return err
-		}
-		if k, _ := res.RowsAffected(); k != 1 {
-			return apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以移交")
 		}
 		id, err = db.InsertID(ctx, tx, `INSERT INTO need_handovers (need_id, from_org_id, to_org_id, to_path, reason, status, sent_by, sent_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, needID, n.OrgID, to.ID, to.Path, reason, HandPending, a.UserID, db.Millis(now))
@@ -182,14 +187,16 @@ func (s *Service) Decide(ctx context.Context, a access.Actor, needID int64, acce
 		if k, _ := res.RowsAffected(); k != 1 {
 			return apperr.New(http.StatusConflict, "wrong_status", "该移交已处理")
 		}
-		if accept {
-			// The accepting unit takes the need over: it is now its record.
-			_, err = tx.Exec(ctx, `UPDATE needs SET org_id = ?, org_path = ?, owner_org_id = ?, status = ?, updated_at = ?, version = version + 1
-				WHERE id = ?`, h.ToOrgID, h.ToPath, h.ToOrgID, NeedOpen, db.Millis(now), needID)
-		} else {
-			_, err = tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`, NeedOpen, db.Millis(now), needID)
-		}
-		if err != nil {
+		if err := trackByID(ctx, tx, needFamilies, needID, func() error {
+			if accept {
+				// The accepting unit takes the need over: it is now its record.
+				_, err := tx.Exec(ctx, `UPDATE needs SET org_id = ?, org_path = ?, owner_org_id = ?, status = ?, updated_at = ?,
+					version = version + 1 WHERE id = ?`, h.ToOrgID, h.ToPath, h.ToOrgID, NeedOpen, db.Millis(now), needID)
+				return err
+			}
+			_, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`, NeedOpen, db.Millis(now), needID)
+			return err
+		}); err != nil {
 			return err
 		}
 		msg := notify.Message{Kind: "need.handover_decided", Title: h.ToName + title, Body: body, Link: "/needs/" + ids(needID)}

@@ -73,6 +73,7 @@ func listSeed(f *deskFx, r *rand.Rand) {
 			created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)`,
 			o.ID, o.Path, fmt.Sprintf("实事%d", i), by.UserID, by.Name, day(), due, status, closed, by.UserID)
 	}
+	f.recount()
 }
 
 // listActors look from the top, the middle and the bottom of the tree.
@@ -305,6 +306,15 @@ func TestStatsMatchReference(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := refStats(t, f.svc, got)
+			// The counting from the records, kept beside the counters, agrees
+			// with both.
+			recount, err := f.svc.StatsRecount(ctx, a, c.sf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, recount) {
+				t.Fatalf("%s %+v: counters and recount differ:\n got %+v\nwant %+v", c.user, c.sf, got, recount)
+			}
 			if !reflect.DeepEqual(got.Categories, want.Categories) || !reflect.DeepEqual(got.NeedStatus, want.NeedStatus) ||
 				!reflect.DeepEqual(got.TaskStatus, want.TaskStatus) || !reflect.DeepEqual(got.Trend, want.Trend) ||
 				!reflect.DeepEqual(got.Totals, want.Totals) || !reflect.DeepEqual(rollRows(got.Rows), rollRows(want.Rows)) {

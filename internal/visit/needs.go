@@ -44,6 +44,10 @@ var NeedStatuses = []Option{{Key: string(NeedOpen), Label: "待处理"}, {Key: s
 // Label is the status's Chinese name.
 func (s NeedStatus) Label() string { return vocab.Label(NeedStatuses, string(s)) }
 
+// Open says whether the need still waits for its end: open, being handed
+// over or turned into a task.
+func (s NeedStatus) Open() bool { return s == NeedOpen || s == NeedHanding || s == NeedTasked }
+
 // Colour is the status's badge colour.
 func (s NeedStatus) Colour() string {
 	switch s {
@@ -332,6 +336,9 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, summary, boolInt(in.Consent), name, contact,
 			NeedOpen, a.UserID, a.OrgID, a.OrgID, in.RecordedOn, now, now)
 		if err != nil {
+			return err
+		}
+		if err := addedByID(ctx, tx, needFamilies, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, "need.create", "need", ids(id), audit.OK, "org="+o.Code+" category="+in.Category))

@@ -214,19 +214,27 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 	var id int64
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if in.NeedID > 0 {
-			res, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
-				NeedTasked, now, in.NeedID, NeedOpen)
-			if err != nil {
+			if err := trackByID(ctx, tx, needFamilies, in.NeedID, func() error {
+				res, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
+					NeedTasked, now, in.NeedID, NeedOpen)
+				if err != nil {
+					return err
+				}
+				if k, _ := res.RowsAffected(); k != 1 {
+					return apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以转为实事")
+				}
+				return nil
+			}); err != nil {
 				return err
-			}
-			if k, _ := res.RowsAffected(); k != 1 {
-				return apperr.New(http.StatusConflict, "wrong_status", "只有待处理的妇情可以转为实事")
 			}
 		}
 		id, err = db.InsertID(ctx, tx, `INSERT INTO tasks (need_id, org_id, org_path, title, detail, owner_id, owner_name, starts_on, due_on,
 			status, search_terms, created_by, recorder_org_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			need, o.ID, o.Path, title, detail, owner, ownerName, in.StartsOn, in.DueOn, TaskTodo, terms, a.UserID, a.OrgID, now, now)
 		if err != nil {
+			return err
+		}
+		if err := addedByID(ctx, tx, taskFamilies, id); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, "task.create", "task", ids(id), audit.OK, "org="+o.Code+" due="+in.DueOn))
@@ -353,13 +361,18 @@ func (s *Service) StartTask(ctx context.Context, a access.Actor, id int64) (Task
 		return Task{}, apperr.New(http.StatusConflict, "wrong_status", "只有待办的实事可以开始办理")
 	}
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE tasks SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
-			TaskDoing, db.Millis(s.Now()), id, TaskTodo)
-		if err != nil {
+		if err := trackByID(ctx, tx, taskFamilies, id, func() error {
+			res, err := tx.Exec(ctx, `UPDATE tasks SET status = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = ?`,
+				TaskDoing, db.Millis(s.Now()), id, TaskTodo)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return apperr.New(http.StatusConflict, "wrong_status", "只有待办的实事可以开始办理")
+			}
+			return nil
+		}); err != nil {
 			return err
-		}
-		if k, _ := res.RowsAffected(); k != 1 {
-			return apperr.New(http.StatusConflict, "wrong_status", "只有待办的实事可以开始办理")
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, "task.start", "task", ids(id), audit.OK, ""))
 	})
@@ -424,22 +437,30 @@ func (s *Service) CloseTask(ctx context.Context, a access.Actor, id int64, in Cl
 	}
 	now := s.Now()
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE tasks SET status = ?, result = ?, feedback = ?, closed_on = ?, closed_by = ?, updated_at = ?,
-			version = version + 1 WHERE id = ? AND status IN (?, ?)`,
-			in.Outcome, result, in.Feedback, s.Today(), a.UserID, db.Millis(now), id, TaskTodo, TaskDoing)
-		if err != nil {
+		if err := trackByID(ctx, tx, taskFamilies, id, func() error {
+			res, err := tx.Exec(ctx, `UPDATE tasks SET status = ?, result = ?, feedback = ?, closed_on = ?, closed_by = ?, updated_at = ?,
+				version = version + 1 WHERE id = ? AND status IN (?, ?)`,
+				in.Outcome, result, in.Feedback, s.Today(), a.UserID, db.Millis(now), id, TaskTodo, TaskDoing)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return apperr.New(http.StatusConflict, "wrong_status", "该实事已经办结")
+			}
+			return nil
+		}); err != nil {
 			return err
-		}
-		if k, _ := res.RowsAffected(); k != 1 {
-			return apperr.New(http.StatusConflict, "wrong_status", "该实事已经办结")
 		}
 		if t.NeedID > 0 {
 			status := NeedResolved
 			if in.Outcome == TaskUnable {
 				status = NeedClosed
 			}
-			if _, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
-				status, db.Millis(now), t.NeedID); err != nil {
+			if err := trackByID(ctx, tx, needFamilies, t.NeedID, func() error {
+				_, err := tx.Exec(ctx, `UPDATE needs SET status = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+					status, db.Millis(now), t.NeedID)
+				return err
+			}); err != nil {
 				return err
 			}
 		}

@@ -165,6 +165,9 @@ func (s *Service) CreateVisit(ctx context.Context, a access.Actor, in VisitInput
 		if err != nil {
 			return err
 		}
+		if err := addedByID(ctx, tx, visitFamilies, id); err != nil {
+			return err
+		}
 		if err := s.addPhotos(ctx, tx, a, id, o.ID, photos, now); err != nil {
 			return err
 		}
@@ -246,14 +249,20 @@ func (s *Service) UpdateVisit(ctx context.Context, a access.Actor, id int64, in 
 	}
 	now := s.Now()
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE visits SET org_id = ?, org_path = ?, companions = ?, visited_on = ?, place = ?, households = ?,
-			women = ?, notes = ?, search_terms = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			o.ID, o.Path, companions, in.VisitedOn, place, in.Households, in.Women, notes, terms, db.Millis(now), id, v.Version)
-		if err != nil {
+		// The unit, the date and the women met may all change: counted again.
+		if err := trackByID(ctx, tx, visitFamilies, id, func() error {
+			res, err := tx.Exec(ctx, `UPDATE visits SET org_id = ?, org_path = ?, companions = ?, visited_on = ?, place = ?, households = ?,
+				women = ?, notes = ?, search_terms = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+				o.ID, o.Path, companions, in.VisitedOn, place, in.Households, in.Women, notes, terms, db.Millis(now), id, v.Version)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return apperr.New(http.StatusConflict, "conflict", "该走访记录已被他人修改，请刷新后重试")
+			}
+			return nil
+		}); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return apperr.New(http.StatusConflict, "conflict", "该走访记录已被他人修改，请刷新后重试")
 		}
 		if err := s.addPhotos(ctx, tx, a, id, o.ID, photos, now); err != nil {
 			return err
