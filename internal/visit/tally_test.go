@@ -82,7 +82,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 				t.Fatalf("%s: stats check: %v %v", when, bad, err)
 			}
 		}
-		var visits, needs, tasks []int64
+		var visits, needs, tasks, handed []int64
 		away := false // the village is under the other street
 		for i := range ops {
 			a := f.Actor(cadres[rng.IntN(len(cadres))])
@@ -112,11 +112,17 @@ func TestCountersFollowEveryChange(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				to := []string{"230102", "230102001", "230102002", "230103", "230102001001"}[rng.IntN(5)]
-				_, err = f.svc.HandOver(ctx, f.Actor(holder(n.OrgCode)), n.ID, visit.HandoverInput{ToCode: to, Reason: "属地办理"})
-				try("hand-over", err)
-			case op < 13 && len(needs) > 0: // a hand-over answered
-				id := needs[rng.IntN(len(needs))]
+				near := neighbours[n.OrgCode]
+				if len(near) == 0 {
+					break
+				}
+				_, err = f.svc.HandOver(ctx, f.Actor(holder(n.OrgCode)), n.ID,
+					visit.HandoverInput{ToCode: near[rng.IntN(len(near))], Reason: "属地办理"})
+				if try("hand-over", err); err == nil {
+					handed = append(handed, n.ID)
+				}
+			case op < 13 && len(handed) > 0: // a hand-over answered
+				id := handed[rng.IntN(len(handed))]
 				hs, err := f.svc.Handovers(ctx, f.Actor("city.staff"), id)
 				if err != nil {
 					t.Fatal(err)
@@ -171,6 +177,18 @@ func TestCountersFollowEveryChange(t *testing.T) {
 		}
 		check("at the end")
 		t.Logf("operations that went through: %v", done)
+
+		// A database from before the counters gets them from its upgrade.
+		for _, q := range []string{`DELETE FROM tallies WHERE subject IN ('visit:all', 'visitwomen:all', 'need:all', 'needmonth:all', 'task:all')`,
+			`DROP INDEX needs_away`, `DELETE FROM schema_migrations WHERE version >= 26`} {
+			if _, err := d.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n, err := d.Migrate(ctx); err != nil || n != db.LatestVersion()-25 {
+			t.Fatalf("migrate: %d %v", n, err)
+		}
+		check("after the upgrade")
 		for _, what := range []string{"visit", "visit edit", "need", "hand-over", "decision", "task", "task start", "task close", "move"} {
 			if done[what] == 0 {
 				t.Errorf("no %s succeeded in %d operations: %v", what, ops, done)
@@ -178,6 +196,11 @@ func TestCountersFollowEveryChange(t *testing.T) {
 		}
 	})
 }
+
+// neighbours are the units a unit hands needs to: the one above it and
+// those below it among the cadres' units.
+var neighbours = map[string][]string{"2301": {"230102", "230103"}, "230102": {"2301", "230102001"},
+	"230102001": {"230102", "230102001001"}, "230102001001": {"230102001"}, "230103": {"2301"}}
 
 // holder is a cadre of the unit with the code: who hands over, answers
 // and makes tasks of the needs it holds.

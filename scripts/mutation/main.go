@@ -158,6 +158,13 @@ var mutants = []mutant{
 		pkg:  "./internal/web", run: "^TestCachedPagesFollowEveryWrite$",
 	},
 	{
+		name: "a need handed over left out of the counters (the statistics count it at the unit it left)",
+		file: "internal/visit/handover.go",
+		from: "\t\tif err := trackByID(ctx, tx, needFamilies, needID, func() error {\n\t\t\tif accept {",
+		to:   "\t\tif err := trackByID(ctx, tx, nil, needID, func() error {\n\t\t\tif accept {",
+		pkg:  "./internal/visit", run: "^TestCountersFollowEveryChange$",
+	},
+	{
 		name: "the page cache keyed without the session (one user's page served to another)",
 		file: "internal/pagecache/pagecache.go",
 		from: "k := key{session: session, uri: r.URL.RequestURI()",

@@ -57,9 +57,12 @@ SELECT 'task:all', up.anc, SUBSTR(x.starts_on, 1, 7) || '|' || x.status || '|' |
 FROM tasks x JOIN up ON up.unit = x.org_id
 GROUP BY 1, 2, 3;
 
--- What time changes is not a counter; these two hold only such records.
--- The open tasks by due date (the overdue ones are its head) with their
--- unit and start, and the needs held by another unit than the one that
--- recorded them (a desk adds those recorded in its scope and held outside).
-CREATE INDEX IF NOT EXISTS tasks_overdue ON tasks (due_on, org_path, starts_on) WHERE status IN ('todo', 'doing');
+-- What time changes is not a counter. The open tasks by due date (the
+-- overdue ones are its head) now carry their unit, start and status, so the
+-- overdue count per unit reads the index alone; the list of open tasks
+-- walks it in the same (due_on, id) order as before. The needs held by
+-- another unit than the one that recorded them: a desk adds those recorded
+-- in its scope and held outside it.
+DROP INDEX IF EXISTS tasks_open_due;
+CREATE INDEX tasks_open_due ON tasks (due_on, id, org_path, starts_on, status) WHERE status IN ('todo', 'doing');
 CREATE INDEX IF NOT EXISTS needs_away ON needs (origin_path, org_path, recorded_on, category, status) WHERE org_id <> origin_org_id;
