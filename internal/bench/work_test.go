@@ -16,9 +16,11 @@ import (
 	"halfsky/internal/desk"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
+	"halfsky/internal/server"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
+	"halfsky/internal/visit"
 )
 
 // workSeed makes every run generate the same year.
@@ -83,7 +85,7 @@ func workBench(b *testing.B, engine string, d *db.DB) []string {
 	took := time.Since(start)
 	lines := []string{engine + " " + gen.summary(took)}
 	printf("   %s\n", lines[0])
-	for _, t := range []string{"users", "study_activities", "visits", "needs", "quotas", "problems"} {
+	for _, t := range []string{"users", "study_activities", "visits", "needs", "quotas", "problems", "seal", "counters", "counters visit", "counters visitwomen", "counters need", "counters needmonth", "counters task"} {
 		printf("      %-17s %s\n", t, dur(gen.Took[t]))
 	}
 	start = time.Now()
@@ -99,16 +101,30 @@ func workBench(b *testing.B, engine string, d *db.DB) []string {
 			tokens[p.user] = workLogin(b, app, p.user)
 		}
 	}
-	h := app.Server.Handler
+	// Rendered on every request: the page cache (measured by BenchmarkHTTP)
+	// is off here, so these are what a page costs after a write.
+	cfg := testapp.Config()
+	cfg.PageCacheMB = 0
+	srv, err := server.New(cfg, d)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	h := srv.Handler
 	for _, p := range workPages {
 		l := engine + " " + pageLine(p.label, measurePage(h, tokens[p.user], p.path))
 		printf("   %s\n", l)
 		lines = append(lines, l)
 	}
-	// The desks' scope counts are reused for a minute; the first visit in
-	// each minute recomputes them.
+	// The study and rectification desks' scope counts are reused for a
+	// minute; the first visit in each minute recomputes them (the visit
+	// line's are counters, read afresh every time).
 	for _, u := range []string{"city.leader", "daoli.leader"} {
-		l := engine + " " + pageLine("home 工作台, "+u+", counts recomputed", measureCold(h, tokens[u], "/"))
+		l := engine + " " + pageLine("home 工作台, "+u+", cold (memo expired)", measureCold(h, tokens[u], "/"))
+		printf("   %s\n", l)
+		lines = append(lines, l)
+	}
+	for _, l := range visitCounters(b, ctx, app, engine) {
 		printf("   %s\n", l)
 		lines = append(lines, l)
 	}
@@ -331,4 +347,60 @@ func TestWorkGen(t *testing.T) {
 			t.Errorf("insert after the bulk load: %v", err)
 		}
 	})
+}
+
+// visitCounters times the visit line's statistics and desk from the
+// counters beside the counting from the records they replaced, as domain
+// calls, for the city and a district.
+func visitCounters(b *testing.B, ctx context.Context, app *testapp.App, engine string) []string {
+	vs := app.Server.Deps.Visits
+	year := time.Now().In(db.Shanghai).Year()
+	var out []string
+	for _, u := range []string{"city.leader", "daoli.leader"} {
+		usr, err := app.Server.Deps.Auth.UserByUsername(ctx, u)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := usr.Actor("")
+		node, err := app.Server.Deps.Orgs.ByCodeUnscoped(ctx, app.DB.Q(), a.OrgCode)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct {
+			label         string
+			counted, fold func() error
+		}{
+			{"visit.Stats, all time",
+				func() error { _, err := vs.Stats(ctx, a, visit.StatsFilter{}); return err },
+				func() error { _, err := vs.StatsRecount(ctx, a, visit.StatsFilter{}); return err }},
+			{fmt.Sprintf("visit.Stats, %d", year),
+				func() error { _, err := vs.Stats(ctx, a, visit.StatsFilter{Year: year}); return err },
+				func() error { _, err := vs.StatsRecount(ctx, a, visit.StatsFilter{Year: year}); return err }},
+			{"visit.Desk (the scope's numbers)",
+				func() error { _, err := vs.Desk(ctx, a); return err },
+				func() error { _, err := vs.DeskRecount(ctx, a); return err }},
+			{"visit.DeskByChild (the roll-up)",
+				func() error { _, err := vs.DeskByChild(ctx, a, node); return err },
+				func() error { _, err := vs.DeskByChildRecount(ctx, a, node); return err }},
+		} {
+			counted, recount := timeCalls(b, c.counted, 21), timeCalls(b, c.fold, 11)
+			out = append(out, fmt.Sprintf("%s %-40s counters p50 %8s  recount p50 %8s  (%s; 21 and 11 calls)", engine, c.label,
+				dur(counted), dur(recount), u))
+		}
+	}
+	return out
+}
+
+// timeCalls is the median time of n calls of fn.
+func timeCalls(b *testing.B, fn func() error, n int) time.Duration {
+	ts := make([]time.Duration, 0, n)
+	for range n {
+		start := time.Now()
+		if err := fn(); err != nil {
+			b.Fatal(err)
+		}
+		ts = append(ts, time.Since(start))
+	}
+	slices.Sort(ts)
+	return quantile(ts, 0.5)
 }

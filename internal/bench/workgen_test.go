@@ -129,9 +129,11 @@ func (g *workGen) Run(ctx context.Context) error {
 	start := time.Now()
 	if err := g.d.InTx(ctx, func(tx *db.Tx) error {
 		for _, f := range []tally.Family{visit.VisitFamily, visit.WomenFamily, visit.NeedFamily, visit.NeedMonthFamily, visit.TaskFamily} {
+			s := time.Now()
 			if err := tally.Refill(ctx, tx, f); err != nil {
 				return err
 			}
+			g.Took["counters "+f.Name] = time.Since(s)
 		}
 		return nil
 	}); err != nil {
