@@ -129,10 +129,19 @@ func insertStudy(ctx context.Context, d *db.DB, o org.Org, by int64, in study.In
 	if in.DocID != 0 {
 		doc = in.DocID
 	}
-	return db.InsertID(ctx, d.Q(), `INSERT INTO study_activities (org_id, org_path, kind, held_on, topic, doc_id, place, speaker,
-		participants, summary, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.Path, string(in.Kind), in.HeldOn, in.Topic, doc, in.Place, in.Speaker, in.Participants, in.Summary, by,
-		db.Millis(now), db.Millis(now))
+	var id int64
+	err := d.InTx(ctx, func(tx *db.Tx) error {
+		var err error
+		id, err = db.InsertID(ctx, tx, `INSERT INTO study_activities (org_id, org_path, kind, held_on, topic, doc_id, place, speaker,
+			participants, summary, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			o.ID, o.Path, string(in.Kind), in.HeldOn, in.Topic, doc, in.Place, in.Speaker, in.Participants, in.Summary, by,
+			db.Millis(now), db.Millis(now))
+		if err != nil {
+			return err
+		}
+		return study.Counted(ctx, tx, id)
+	})
+	return id, err
 }
 
 // attachDemoStudy counts a unit's activities in its open report under the

@@ -269,6 +269,9 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input, photos [
 		if err != nil {
 			return err
 		}
+		if err := Counted(ctx, tx, id); err != nil {
+			return err
+		}
 		if err := s.savePhotos(ctx, tx, a, id, photos, now); err != nil {
 			return err
 		}
@@ -291,15 +294,21 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, version 
 		return Activity{}, err
 	}
 	err := s.DB.InTx(ctx, func(tx *db.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE study_activities SET kind = ?, held_on = ?, topic = ?, doc_id = ?, place = ?, speaker = ?,
-			participants = ?, summary = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			string(in.Kind), in.HeldOn, in.Topic, nullID(in.DocID), in.Place, in.Speaker, in.Participants, in.Summary,
-			db.Millis(s.Now()), id, version)
-		if err != nil {
+		// The kind, the date and the participants may change: counted again.
+		if err := track(ctx, tx, id, func() error {
+			res, err := tx.Exec(ctx, `UPDATE study_activities SET kind = ?, held_on = ?, topic = ?, doc_id = ?, place = ?, speaker = ?,
+				participants = ?, summary = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
+				string(in.Kind), in.HeldOn, in.Topic, nullID(in.DocID), in.Place, in.Speaker, in.Participants, in.Summary,
+				db.Millis(s.Now()), id, version)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return stale()
+			}
+			return nil
+		}); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return stale()
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, "study.update", "study_activity", strconv.FormatInt(id, 10), audit.OK,
 			in.Kind.Label()+" "+in.HeldOn))

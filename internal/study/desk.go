@@ -2,20 +2,19 @@ package study
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/db"
-	"halfsky/internal/desk"
 	"halfsky/internal/org"
 )
 
 // The work desk's (工作台) view of study: what the scope did this month, the
 // latest activities and a 12-month trend. Everything here is named Desk… or
-// desk… so it cannot collide with the rest of the package; the queries are
-// the desk's own, over the (org_path, held_on) index, and their results are
-// memoized for a minute (desk.TTL): a city's desk counts a year of the
-// whole city's records.
+// desk… so it cannot collide with the rest of the package. The numbers are
+// the counters (tally.go), read afresh on every request; desk_recount.go
+// keeps the counting from the records, as the tests' oracle.
 
 // Desk is the study part of the home page.
 type Desk struct {
@@ -59,59 +58,30 @@ func DeskMonths(now time.Time) []string {
 	return out
 }
 
-// Desk sums the study activities in the actor's scope.
+// Desk sums the study activities in the actor's scope: the months from
+// the counters (tally.go), the latest activities from the index.
 func (s *Service) Desk(ctx context.Context, a access.Actor) (Desk, error) {
 	if !a.Can(access.ViewWork) {
 		return Desk{}, access.ErrDenied
 	}
 	months := DeskMonths(s.Now())
-	key := deskKey{s.DB, "desk", a.OrgPath, months[len(months)-1]}
-	return deskMemo.Get(key, func() (Desk, error) {
-		var d Desk
-		if err := s.deskMonths(ctx, a, months, &d); err != nil {
-			return Desk{}, err
-		}
-		if err := s.deskLatest(ctx, a, &d); err != nil {
-			return Desk{}, err
-		}
-		return d, nil
-	})
-}
-
-// deskKey names a memoized result: the database, what, whose, when.
-type deskKey struct {
-	d               *db.DB
-	kind, path, day string
-}
-
-var (
-	deskMemo      desk.Memo[Desk]
-	deskChildMemo desk.Memo[map[string][]int64]
-)
-
-// deskMonths fills the trend and this month's and this year's numbers
-// from one grouped range scan.
-func (s *Service) deskMonths(ctx context.Context, a access.Actor, months []string, d *Desk) error {
-	where, args := a.Scope().Where("t.org_path")
-	args = append(args, months[0]+"-01")
-	rows, err := s.DB.Query(ctx, `SELECT SUBSTR(t.held_on, 1, 7), COUNT(*), COALESCE(SUM(t.participants), 0)
-		FROM study_activities t WHERE `+where+` AND t.held_on >= ? GROUP BY SUBSTR(t.held_on, 1, 7)`, args...)
+	c, err := s.counts(ctx, a.OrgID)
 	if err != nil {
-		return err
+		return Desk{}, err
 	}
-	defer rows.Close()
+	var d Desk
 	got := map[string][2]int64{}
-	for rows.Next() {
-		var m string
-		var n, p int64
-		if err := rows.Scan(&m, &n, &p); err != nil {
-			return err
-		}
-		got[m] = [2]int64{n, p}
+	for k, n := range c.count {
+		m, _ := countsKey(k)
+		got[m] = [2]int64{got[m][0] + n, c.people[m]}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	d.fill(months, got)
+	return d, s.deskLatest(ctx, a, &d)
+}
+
+// fill sets the trend and this month's and this year's numbers from the
+// activities and participants per month.
+func (d *Desk) fill(months []string, got map[string][2]int64) {
 	this := months[len(months)-1]
 	for _, m := range months {
 		d.Months = append(d.Months, DeskMonth{Month: m, Activities: got[m][0], Participants: got[m][1]})
@@ -120,7 +90,6 @@ func (s *Service) deskMonths(ctx context.Context, a access.Actor, months []strin
 		}
 	}
 	d.MonthActivities, d.MonthParticipants = got[this][0], got[this][1]
-	return nil
 }
 
 // deskLatest lists the scope's 5 newest activities.
@@ -138,31 +107,31 @@ func (s *Service) deskLatest(ctx context.Context, a access.Actor, d *Desk) error
 }
 
 // DeskByChild counts, per child of node (or node itself), the activities
-// held this year: one column, keyed by the child's path, for org.Rollup.
-// It reads per-unit counts off the (org_path, held_on) index, in index
-// order (no sort), and folds them into the children in Go.
+// held this year: one column, keyed by the child's path, for org.Rollup —
+// the children's counters, and the node's own less theirs.
 func (s *Service) DeskByChild(ctx context.Context, a access.Actor, node org.Org) (map[string][]int64, error) {
 	if !a.CanAt(access.ViewWork, node.Path) {
 		return nil, access.ErrDenied
 	}
-	year := s.Now().In(db.Shanghai).Format("2006") + "-01-01"
-	return deskChildMemo.Get(deskKey{s.DB, "child", node.Path, year}, func() (map[string][]int64, error) {
-		where, args := access.Scope{Path: node.Path}.Where("t.org_path")
-		rows, err := s.DB.Query(ctx, `SELECT t.org_path, COUNT(*) FROM study_activities t
-			WHERE `+where+` AND t.held_on >= ? GROUP BY t.org_path`, append(args, year)...)
-		if err != nil {
-			return nil, err
+	year := s.Now().In(db.Shanghai).Format("2006")
+	own, err := s.counts(ctx, node.ID)
+	if err != nil {
+		return nil, err
+	}
+	kids, err := s.childCounts(ctx, node.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]int64{}
+	self := own.statsRow(year)[0]
+	for id, c := range kids {
+		if n := c.statsRow(year)[0]; n != 0 {
+			out[node.Path+strconv.FormatInt(id, 10)+"/"] = []int64{n}
+			self -= n
 		}
-		defer rows.Close()
-		out := map[string][]int64{}
-		for rows.Next() {
-			var p string
-			var n int64
-			if err := rows.Scan(&p, &n); err != nil {
-				return nil, err
-			}
-			desk.Fold(out, node.Path, p, 1, 0, n)
-		}
-		return out, rows.Err()
-	})
+	}
+	if self != 0 {
+		out[node.Path] = []int64{self}
+	}
+	return out, nil
 }

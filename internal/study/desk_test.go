@@ -9,6 +9,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/db"
 	"halfsky/internal/study"
+	"halfsky/internal/tally"
 	"halfsky/internal/testdb"
 	"halfsky/internal/testfx"
 )
@@ -35,6 +36,10 @@ func (f *deskFx) activity(code, kind, on, topic string, people int) {
 	if _, err := f.d.Exec(context.Background(), `INSERT INTO study_activities (org_id, org_path, kind, held_on, topic,
 		participants, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0)`,
 		o.ID, o.Path, kind, on, topic, people, by.UserID); err != nil {
+		f.t.Fatal(err)
+	}
+	// Written past the service: the counters are counted again.
+	if _, err := tally.Rebuild(context.Background(), f.d); err != nil {
 		f.t.Fatal(err)
 	}
 }

@@ -3,9 +3,10 @@ package study_test
 import (
 	"context"
 	"errors"
-	"halfsky/internal/testfx"
 	"testing"
 	"time"
+
+	"halfsky/internal/testfx"
 
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"

@@ -2,6 +2,7 @@ package study
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 
 	"halfsky/internal/access"
@@ -40,8 +41,53 @@ type Stats struct {
 var width = 2 + len(Kinds)
 
 // Stats rolls a year's activities up under the unit with the given code
-// (the actor's own when empty).
+// (the actor's own when empty), from the counters (tally.go): the same few
+// rows at every level.
 func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year int) (Stats, error) {
+	st, err := s.statsFrame(ctx, a, under, year)
+	if err != nil {
+		return Stats{}, err
+	}
+	node, y := st.Node, strconv.Itoa(year)
+	own, err := s.counts(ctx, node.ID)
+	if err != nil {
+		return Stats{}, err
+	}
+	kids, err := s.childCounts(ctx, node.ID)
+	if err != nil {
+		return Stats{}, err
+	}
+	ownRow, byID := own.statsRow(y), map[int64][]int64{}
+	for id, c := range kids {
+		r := c.statsRow(y)
+		for i, n := range r {
+			ownRow[i] -= n
+		}
+		byID[id] = r
+	}
+	rolled, total, err := s.Orgs.RollupIDs(ctx, node, width, ownRow, byID)
+	if err != nil {
+		return Stats{}, err
+	}
+	for _, r := range rolled {
+		st.Rows = append(st.Rows, statRow(r.Org, r.Self, r.N))
+	}
+	st.Total = statRow(node, false, total)
+	st.Months = make([]MonthStat, 12)
+	for i := range st.Months {
+		m := fmt.Sprintf("%s-%02d", y, i+1)
+		st.Months[i] = MonthStat{Month: i + 1, Participants: own.people[m]}
+		for k, n := range own.count {
+			if km, _ := countsKey(k); km == m {
+				st.Months[i].Activities += n
+			}
+		}
+	}
+	return st, nil
+}
+
+// statsFrame checks the actor and the year and finds the node.
+func (s *Service) statsFrame(ctx context.Context, a access.Actor, under string, year int) (Stats, error) {
 	if !a.Can(access.ViewWork) {
 		return Stats{}, s.deny(ctx, a, "study.stats", 0)
 	}
@@ -53,9 +99,19 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year 
 		return Stats{}, err
 	}
 	st := Stats{Node: node, Year: year}
-	if st.Crumbs, err = s.Orgs.Ancestors(ctx, a, node); err != nil {
+	st.Crumbs, err = s.Orgs.Ancestors(ctx, a, node)
+	return st, err
+}
+
+// StatsRecount is Stats counted from the activities themselves, as it was
+// before the counters (tally.go): the tests' oracle and the benchmark's
+// baseline.
+func (s *Service) StatsRecount(ctx context.Context, a access.Actor, under string, year int) (Stats, error) {
+	st, err := s.statsFrame(ctx, a, under, year)
+	if err != nil {
 		return Stats{}, err
 	}
+	node := st.Node
 	from, to := strconv.Itoa(year)+"-01-01", strconv.Itoa(year+1)+"-01-01"
 	scope, args := access.Scope{Path: node.Path}.Where("s.org_path")
 	args = append(args, from, to)
