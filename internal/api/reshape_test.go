@@ -157,9 +157,9 @@ func TestMergeThroughTheAPI(t *testing.T) {
 }
 
 // TestMoveKeepsNoStaleDesk: a village is moved from 道里 to 南岗; the
-// district's work desk, which keeps its counts and latest activities for
-// a minute, shows none of the village's activities afterwards, and every
-// module's records go with the village.
+// district's work desk (its counters, its latest activities) shows none of
+// the village's activities afterwards, and every module's records go with
+// the village.
 func TestMoveKeepsNoStaleDesk(t *testing.T) {
 	each(t, func(t *testing.T, f *fixture) {
 		seeded(t, f)

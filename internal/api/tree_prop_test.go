@@ -20,7 +20,6 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
-	"halfsky/internal/desk"
 	"halfsky/internal/division"
 	"halfsky/internal/idcard"
 	"halfsky/internal/org"
@@ -1721,7 +1720,6 @@ func (p *prop) check(when string) {
 			}
 		}
 	}
-	desk.Expire()
 	for _, c := range p.cast {
 		if c.viewer {
 			p.checkViewer(when, c, rows)

@@ -13,7 +13,6 @@ import (
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
-	"halfsky/internal/desk"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
 	"halfsky/internal/server"
@@ -116,14 +115,6 @@ func workBench(b *testing.B, engine string, d *db.DB) []string {
 		printf("   %s\n", l)
 		lines = append(lines, l)
 	}
-	// The study and rectification desks' scope counts are reused for a
-	// minute; the first visit in each minute recomputes them (the visit
-	// line's are counters, read afresh every time).
-	for _, u := range []string{"city.leader", "daoli.leader"} {
-		l := engine + " " + pageLine("home 工作台, "+u+", cold (memo expired)", measureCold(h, tokens[u], "/"))
-		printf("   %s\n", l)
-		lines = append(lines, l)
-	}
 	for _, l := range visitCounters(b, ctx, app, engine) {
 		printf("   %s\n", l)
 		lines = append(lines, l)
@@ -190,23 +181,6 @@ func measurePage(h http.Handler, token, path string) pageResult {
 		if i >= workWarmup {
 			res.times = append(res.times, took)
 		}
-		res.size = rec.Body.Len()
-	}
-	res.status = http.StatusOK
-	return res
-}
-
-// measureCold is measurePage with every memoized count expired before
-// each request.
-func measureCold(h http.Handler, token, path string) pageResult {
-	var res pageResult
-	for range workRequests / 2 {
-		desk.Expire()
-		rec, took := workServe(h, token, path)
-		if rec.Code != http.StatusOK {
-			return pageResult{status: rec.Code, body: rec.Body.String(), times: res.times}
-		}
-		res.times = append(res.times, took)
 		res.size = rec.Body.Len()
 	}
 	res.status = http.StatusOK

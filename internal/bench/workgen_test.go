@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"halfsky/internal/db"
+	"halfsky/internal/rectify"
+	"halfsky/internal/study"
 	"halfsky/internal/tally"
 	"halfsky/internal/vault"
 	"halfsky/internal/visit"
@@ -128,7 +130,8 @@ func (g *workGen) Run(ctx context.Context) error {
 	// afresh, as an operator's `stats rebuild` would after a bulk load.
 	start := time.Now()
 	if err := g.d.InTx(ctx, func(tx *db.Tx) error {
-		for _, f := range []tally.Family{visit.VisitFamily, visit.WomenFamily, visit.NeedFamily, visit.NeedMonthFamily, visit.TaskFamily} {
+		for _, f := range []tally.Family{visit.VisitFamily, visit.WomenFamily, visit.NeedFamily, visit.NeedMonthFamily, visit.TaskFamily,
+			study.CountFamily, study.PeopleFamily, rectify.Family} {
 			s := time.Now()
 			if err := tally.Refill(ctx, tx, f); err != nil {
 				return err

@@ -1,9 +1,6 @@
 package desk
 
-import (
-	"errors"
-	"testing"
-)
+import "testing"
 
 func TestChildAndFold(t *testing.T) {
 	for _, c := range []struct{ node, path, want string }{
@@ -23,31 +20,5 @@ func TestChildAndFold(t *testing.T) {
 	Fold(m, "/1/", "/2/", 3, 0, 7)
 	if len(m) != 1 || m["/1/5/"][0] != 1 || m["/1/5/"][1] != 2 || m["/1/5/"][2] != 3 {
 		t.Errorf("fold %v", m)
-	}
-}
-
-func TestMemo(t *testing.T) {
-	var m Memo[int]
-	n := 0
-	get := func(key string) (int, error) { return m.Get(key, func() (int, error) { n++; return n, nil }) }
-	if v, _ := get("a"); v != 1 {
-		t.Fatal(v)
-	}
-	if v, _ := get("a"); v != 1 {
-		t.Errorf("not memoized: %d", v)
-	}
-	if v, _ := get("b"); v != 2 {
-		t.Errorf("other key: %d", v)
-	}
-	boom := errors.New("x")
-	if _, err := m.Get("c", func() (int, error) { return 0, boom }); !errors.Is(err, boom) {
-		t.Errorf("the loader's error lost: %v", err)
-	}
-	if v, _ := m.Get("c", func() (int, error) { return 9, nil }); v != 9 {
-		t.Errorf("an error was memoized: %d", v)
-	}
-	Expire()
-	if v, _ := get("a"); v != 3 {
-		t.Errorf("Expire left a value: %d", v)
 	}
 }

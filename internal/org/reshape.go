@@ -16,7 +16,6 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
-	"halfsky/internal/desk"
 	"halfsky/internal/tally"
 )
 
@@ -141,9 +140,6 @@ func (s *Store) reshape(ctx context.Context, a access.Actor, action, code string
 	var e *apperr.Error
 	switch {
 	case err == nil:
-		// The work desks keep their counts for a minute: none may outlive
-		// the change (in this process; see the README for several).
-		desk.Expire()
 		return nil
 	case errors.Is(err, db.ErrNotFound):
 		return refuse(audit.Denied, "not_found", err)

@@ -6,7 +6,6 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/db"
-	"halfsky/internal/desk"
 	"halfsky/internal/org"
 	"halfsky/internal/vocab"
 )
@@ -14,9 +13,10 @@ import (
 // The work desk's (工作台) view of the problem ledger: the actor's own
 // unit's problems returned, overdue or due soon, the ones below waiting for
 // it to verify, and the scope's counts. Everything here is named Desk… or
-// desk… so it cannot collide with the rest of the package; the queries
-// are the desk's own, over the (org_path, status, due_on) index. The lists
-// are read fresh; the scope's counts are memoized for a minute (desk.TTL).
+// desk… so it cannot collide with the rest of the package. The scope's
+// counts are counters (tally.go), read afresh like the lists;
+// desk_recount.go keeps the counting from the records, as the tests'
+// oracle.
 
 // Desk is the problems part of the home page.
 type Desk struct {
@@ -76,18 +76,14 @@ const deskColour = `CASE WHEN t.status IN ('open', 'returned') AND t.due_on IS N
 	WHEN t.status IN ('open', 'returned') AND t.due_on IS NOT NULL AND t.due_on <= ? THEN 'yellow' ELSE '' END`
 
 // Desk gathers the actor's unit's problems to act on, the ones to verify
-// and the scope's counts.
+// and the scope's counts (tally.go), all read afresh.
 func (s *Service) Desk(ctx context.Context, a access.Actor) (Desk, error) {
 	if !a.Can(access.ViewWork) {
 		return Desk{}, access.ErrDenied
 	}
 	today, soon := s.deskDays()
-	d, err := deskMemo.Get(deskKey{s.DB, "desk", a.OrgPath, today}, func() (Desk, error) {
-		var d Desk
-		err := s.deskCounts(ctx, a, today, soon, &d)
-		return d, err
-	})
-	if err != nil {
+	var d Desk
+	if err := s.deskScope(ctx, a, today, soon, &d); err != nil {
 		return Desk{}, err
 	}
 	if err := s.deskOwn(ctx, a, today, soon, &d); err != nil {
@@ -98,17 +94,6 @@ func (s *Service) Desk(ctx context.Context, a access.Actor) (Desk, error) {
 	}
 	return d, nil
 }
-
-// deskKey names a memoized result: the database, what, whose, when.
-type deskKey struct {
-	d               *db.DB
-	kind, path, day string
-}
-
-var (
-	deskMemo      desk.Memo[Desk] // the scope's counts only
-	deskChildMemo desk.Memo[map[string][]int64]
-)
 
 // deskOwn sorts the own unit's problems still to act on into returned,
 // red and yellow: one seek on (org_path, status).
@@ -180,89 +165,15 @@ func (s *Service) deskVerify(ctx context.Context, a access.Actor, d *Desk) error
 	return err
 }
 
-// deskCounts counts the scope's problems by category, state and colour
-// in one grouped pass.
-func (s *Service) deskCounts(ctx context.Context, a access.Actor, today, soon string, d *Desk) error {
-	where, args := a.Scope().Where("t.org_path")
-	// the colour is grouped by its alias from a subquery: PostgreSQL
-	// would not match two copies of an expression with parameters
-	rows, err := s.DB.Query(ctx, `SELECT x.category, x.status, x.colour, COUNT(*) FROM (
-		SELECT t.category, t.status, `+deskColour+` AS colour FROM problems t WHERE `+where+`) x
-		GROUP BY x.category, x.status, x.colour`, append([]any{today, soon}, args...)...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	by := map[string]*DeskCategory{}
-	for rows.Next() {
-		var cat, st, colour string
-		var n int64
-		if err := rows.Scan(&cat, &st, &colour, &n); err != nil {
-			return err
-		}
-		c := by[cat]
-		if c == nil {
-			c = &DeskCategory{Key: cat, Label: deskCategoryLabel(cat)}
-			by[cat] = c
-		}
-		switch st {
-		case "closed":
-			d.Closed += n
-			c.Done += n
-		case "applied":
-			d.Applied += n
-			c.Applied += n
-		default:
-			d.Open += n
-			c.Open += n
-		}
-		switch colour {
-		case "red":
-			d.Red += n
-		case "yellow":
-			d.Yellow += n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, c := range deskCategories {
-		if x := by[c.Key]; x != nil {
-			d.ByCategory = append(d.ByCategory, *x)
-		}
-	}
-	return nil
-}
-
 // DeskByChild counts, per child of node (or node itself), the problems not
 // yet closed and among them the red and the yellow ones: three columns
-// keyed by the child's path, for org.Rollup. The (org_path, status,
-// due_on) index covers the query and yields it per unit in order; the
-// units are folded into the children in Go.
+// keyed by the child's path, for org.Rollup — the children's counters (the
+// node's own less theirs) and the colours from the index of the problems
+// still to act on.
 func (s *Service) DeskByChild(ctx context.Context, a access.Actor, node org.Org) (map[string][]int64, error) {
 	if !a.CanAt(access.ViewWork, node.Path) {
 		return nil, access.ErrDenied
 	}
 	today, soon := s.deskDays()
-	return deskChildMemo.Get(deskKey{s.DB, "child", node.Path, today}, func() (map[string][]int64, error) {
-		where, args := access.Scope{Path: node.Path}.Where("t.org_path")
-		rows, err := s.DB.Query(ctx, `SELECT t.org_path, COUNT(*),
-			COALESCE(SUM(CASE WHEN t.status IN ('open', 'returned') AND t.due_on IS NOT NULL AND t.due_on < ? THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN t.status IN ('open', 'returned') AND t.due_on IS NOT NULL AND t.due_on >= ? AND t.due_on <= ? THEN 1 ELSE 0 END), 0)
-			FROM problems t WHERE `+where+` AND t.status <> 'closed' GROUP BY t.org_path`, append([]any{today, today, soon}, args...)...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		out := map[string][]int64{}
-		for rows.Next() {
-			var p string
-			var n, red, yellow int64
-			if err := rows.Scan(&p, &n, &red, &yellow); err != nil {
-				return nil, err
-			}
-			desk.Fold(out, node.Path, p, 3, 0, n, red, yellow)
-		}
-		return out, rows.Err()
-	})
+	return s.deskRows(ctx, node.ID, node.Path, today, soon)
 }

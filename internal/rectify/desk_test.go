@@ -9,6 +9,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/db"
 	"halfsky/internal/rectify"
+	"halfsky/internal/tally"
 	"halfsky/internal/testdb"
 	"halfsky/internal/testfx"
 )
@@ -44,6 +45,10 @@ func (f *deskFx) problem(code, cat, desc, due, status string) {
 		measures, responsible, mode, found_on, due_on, status, applied_at, created_by, created_at, updated_at)
 		VALUES (?, ?, ?, 'self', ?, '立即整改', '负责人', 'deadline', '2026-09-01', ?, ?, ?, ?, 0, 0)`,
 		o.ID, o.Path, cat, desc, dueOn, status, applied, by.UserID); err != nil {
+		f.t.Fatal(err)
+	}
+	// Written past the service: the counters are counted again.
+	if _, err := tally.Rebuild(context.Background(), f.d); err != nil {
 		f.t.Fatal(err)
 	}
 }

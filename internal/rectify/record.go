@@ -11,6 +11,7 @@ import (
 	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
+	"halfsky/internal/tally"
 	"halfsky/internal/vocab"
 )
 
@@ -175,6 +176,9 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (int64, 
 		if err != nil {
 			return err
 		}
+		if err := tally.Added(ctx, tx, Family, "x.id = ?", id); err != nil {
+			return err
+		}
 		if err := setReviews(ctx, tx, id, in.Reviews); err != nil {
 			return err
 		}
@@ -269,15 +273,18 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in Input
 	})
 }
 
-// bump updates the item's row if nobody changed it since p was read.
+// bump updates the item's row if nobody changed it since p was read, and
+// the counters by what it changed (its category or its status).
 func bump(ctx context.Context, tx *db.Tx, p Problem, now int64, set string, args ...any) error {
 	args = append(args, now, p.ID, p.Version)
-	res, err := tx.Exec(ctx, `UPDATE problems SET `+set+`, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, args...)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return apperr.New(http.StatusConflict, "changed", "该问题刚被他人修改，请刷新后再试")
-	}
-	return nil
+	return track(ctx, tx, p.ID, func() error {
+		res, err := tx.Exec(ctx, `UPDATE problems SET `+set+`, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`, args...)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apperr.New(http.StatusConflict, "changed", "该问题刚被他人修改，请刷新后再试")
+		}
+		return nil
+	})
 }

@@ -109,13 +109,6 @@ var mutants = []mutant{
 		run:  "^TestImportKeepsLocalChanges$",
 	},
 	{
-		name: "a tree change leaving the work desks' memo (a moved unit's records on the old district's desk)",
-		file: "internal/org/reshape.go",
-		from: "\t\tdesk.Expire()\n",
-		to:   "\t\t_ = desk.TTL\n",
-		pkg:  "./internal/api", run: "TestMoveKeepsNoStaleDesk",
-	},
-	{
 		name: "key rotation re-sealing another row's plaintext",
 		file: "internal/vault/rotate.go",
 		from: "\t\t\tfresh, err := k.Seal(c.Purpose(), plain)\n",
