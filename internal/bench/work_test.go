@@ -323,11 +323,11 @@ func TestWorkGen(t *testing.T) {
 	})
 }
 
-// visitCounters times the visit line's statistics and desk from the
+// visitCounters times the work lines' statistics and desks from the
 // counters beside the counting from the records they replaced, as domain
 // calls, for the city and a district.
 func visitCounters(b *testing.B, ctx context.Context, app *testapp.App, engine string) []string {
-	vs := app.Server.Deps.Visits
+	vs, ss, rs := app.Server.Deps.Visits, app.Server.Deps.Study, app.Server.Deps.Rectify
 	year := time.Now().In(db.Shanghai).Year()
 	var out []string
 	for _, u := range []string{"city.leader", "daoli.leader"} {
@@ -356,6 +356,21 @@ func visitCounters(b *testing.B, ctx context.Context, app *testapp.App, engine s
 			{"visit.DeskByChild (the roll-up)",
 				func() error { _, err := vs.DeskByChild(ctx, a, node); return err },
 				func() error { _, err := vs.DeskByChildRecount(ctx, a, node); return err }},
+			{fmt.Sprintf("study.Stats, %d", year),
+				func() error { _, err := ss.Stats(ctx, a, "", year); return err },
+				func() error { _, err := ss.StatsRecount(ctx, a, "", year); return err }},
+			{"study.Desk (the months; latest read alike)",
+				func() error { _, err := ss.Desk(ctx, a); return err },
+				func() error { _, err := ss.DeskRecount(ctx, a); return err }},
+			{"study.DeskByChild",
+				func() error { _, err := ss.DeskByChild(ctx, a, node); return err },
+				func() error { _, err := ss.DeskByChildRecount(ctx, a, node); return err }},
+			{"rectify.Desk (counts; own lists read alike)",
+				func() error { _, err := rs.Desk(ctx, a); return err },
+				func() error { _, err := rs.DeskRecount(ctx, a); return err }},
+			{"rectify.DeskByChild",
+				func() error { _, err := rs.DeskByChild(ctx, a, node); return err },
+				func() error { _, err := rs.DeskByChildRecount(ctx, a, node); return err }},
 		} {
 			counted, recount := timeCalls(b, c.counted, 21), timeCalls(b, c.fold, 11)
 			out = append(out, fmt.Sprintf("%s %-40s counters p50 %8s  recount p50 %8s  (%s; 21 and 11 calls)", engine, c.label,
