@@ -49,7 +49,7 @@ func BenchmarkDashboard(b *testing.B) {
 // staff to every unit below it (each child's whole subtree), with one
 // reporting requirement, and returns the document, the requirement and how
 // long the issue took.
-func sendToAll(b *testing.B, ctx context.Context, d *db.DB, issuer org.Org, staff, office, leader access.Actor, due string) (doc.Document, report.Requirement, time.Duration) {
+func sendToAll(b testing.TB, ctx context.Context, d *db.DB, issuer org.Org, staff, office, leader access.Actor, due string) (doc.Document, report.Requirement, time.Duration) {
 	orgs := &org.Store{DB: d}
 	docs := doc.NewService(d, orgs)
 	reps := report.NewService(d, orgs, docs)
@@ -317,7 +317,7 @@ func spreadLine(ts []time.Duration) string {
 }
 
 // nationalRoot adds 全国妇联 above the provinces (the importer's roots).
-func nationalRoot(b *testing.B, ctx context.Context, d *db.DB, store *org.Store) org.Org {
+func nationalRoot(b testing.TB, ctx context.Context, d *db.DB, store *org.Store) org.Org {
 	now := db.Millis(time.Now())
 	var id int64
 	err := d.InTx(ctx, func(tx *db.Tx) error {

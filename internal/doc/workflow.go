@@ -421,12 +421,6 @@ func (s *Service) Issue(ctx context.Context, a access.Actor, id int64) (Document
 		if err := insertRecipients(ctx, tx, d.ID, recips); err != nil {
 			return err
 		}
-		// The names as issued: the document keeps them whatever the
-		// units are called later (区划调整).
-		if _, err := tx.Exec(ctx, `UPDATE document_recipients SET org_name = (SELECT o.name FROM orgs o WHERE o.id = document_recipients.org_id)
-			WHERE doc_id = ?`, d.ID); err != nil {
-			return err
-		}
 		if err := s.transitionTx(ctx, tx, a, d, []Status{Signed}, Issued, "doc.issue", "number="+number,
 			"number_year = ?, number_seq = ?, number = ?, printed_date = ?, issued_by = ?, issued_at = ?, org_name = (SELECT o.name FROM orgs o WHERE o.id = documents.org_id)",
 			year, seq, number, printed, a.UserID, db.Millis(s.Now())); err != nil {
@@ -461,20 +455,36 @@ func nextNumber(ctx context.Context, tx *db.Tx, abbr string, year int) (int, err
 	return seq, err
 }
 
-// insertRecipients stores the recipient rows in batches.
+// insertRecipients stores the recipient rows with the units' names as
+// issued: the document keeps them whatever the units are called later
+// (区划调整). On PostgreSQL one statement takes every unit as two arrays,
+// joined to the units (the table has no key to them there, migration
+// 0029): a country's 665,276 in one go, where batches of rows were planned
+// one by one and the names set by a second UPDATE wrote every row twice.
+// SQLite takes batches of rows, each name looked up by its unit's key.
 func insertRecipients(ctx context.Context, tx *db.Tx, docID int64, recips []recipient) error {
+	if tx.Dialect() == db.Postgres {
+		ids, kinds := make([]int64, len(recips)), make([]string, len(recips))
+		for i, r := range recips {
+			ids[i], kinds[i] = r.orgID, r.kind
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO document_recipients (doc_id, org_id, kind, org_name)
+			SELECT ?, o.id, u.kind, o.name FROM unnest(?::bigint[], ?::text[]) AS u(id, kind) JOIN orgs o ON o.id = u.id`,
+			docID, ids, kinds)
+		return err
+	}
 	const batch = 400
 	for i := 0; i < len(recips); i += batch {
 		part := recips[i:min(i+batch, len(recips))]
 		var sb strings.Builder
-		args := make([]any, 0, 3*len(part))
-		sb.WriteString(`INSERT INTO document_recipients (doc_id, org_id, kind) VALUES `)
+		args := make([]any, 0, 4*len(part))
+		sb.WriteString(`INSERT INTO document_recipients (doc_id, org_id, kind, org_name) VALUES `)
 		for j, r := range part {
 			if j > 0 {
 				sb.WriteByte(',')
 			}
-			sb.WriteString("(?,?,?)")
-			args = append(args, docID, r.orgID, r.kind)
+			sb.WriteString("(?,?,?,(SELECT name FROM orgs WHERE id = ?))")
+			args = append(args, docID, r.orgID, r.kind, r.orgID)
 		}
 		if _, err := tx.Exec(ctx, sb.String(), args...); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
+	"halfsky/internal/notify"
 	"halfsky/internal/org"
 	"halfsky/internal/report"
 	"halfsky/internal/tally"
@@ -451,4 +453,51 @@ func TestCountersOnUpgrade(t *testing.T) {
 		}
 		p.check("after the upgrade and 100 operations")
 	})
+}
+
+// TestIssuedRowsKeepTheirReferences: on PostgreSQL the rows an issue
+// writes per unit (recipients, notifications, reports) have no foreign
+// keys (migration 0029); what they name is guarded instead — a unit and a
+// document are never deleted, a requirement with reports neither — and
+// the rows name nothing that does not exist.
+func TestIssuedRowsKeepTheirReferences(t *testing.T) {
+	d := testdb.Postgres(t)
+	p := newProp(t, d, 29)
+	p.issue()
+	if len(p.reqs) == 0 {
+		t.Fatal("nothing issued")
+	}
+	x := p.reqs[0]
+	var unit int64
+	if err := d.QueryRow(p.ctx, `SELECT MIN(org_id) FROM reports WHERE requirement_id = ?`, x.req).Scan(&unit); err != nil || unit == 0 {
+		t.Fatalf("no report: %v", err)
+	}
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{{`DELETE FROM orgs WHERE id = ?`, unit}, {`DELETE FROM documents WHERE id = ?`, x.doc}, {`DELETE FROM requirements WHERE id = ?`, x.req}} {
+		if _, err := d.Exec(p.ctx, q.sql, q.arg); err == nil || !strings.Contains(err.Error(), "never deleted") {
+			t.Errorf("%s: %v", q.sql, err)
+		}
+	}
+	for what, q := range map[string]string{
+		"recipients":    `SELECT COUNT(*) FROM document_recipients r WHERE NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = r.org_id) OR NOT EXISTS (SELECT 1 FROM documents d WHERE d.id = r.doc_id)`,
+		"notifications": `SELECT COUNT(*) FROM notifications n WHERE n.org_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = n.org_id)`,
+		"reports":       `SELECT COUNT(*) FROM reports r WHERE NOT EXISTS (SELECT 1 FROM orgs o WHERE o.id = r.org_id) OR NOT EXISTS (SELECT 1 FROM requirements q WHERE q.id = r.requirement_id)`,
+	} {
+		var n int
+		if err := d.QueryRow(p.ctx, q).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s naming what does not exist: %d %v", what, n, err)
+		}
+	}
+	// A notification for a unit that does not exist is not stored.
+	if err := d.InTx(p.ctx, func(tx *db.Tx) error {
+		return notify.ToOrgs(p.ctx, tx, []int64{unit, 987654321}, notify.Message{Kind: "test", Title: "测试"}, time.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := d.QueryRow(p.ctx, `SELECT COUNT(*) FROM notifications WHERE kind = 'test'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("notifications stored: %d %v", n, err)
+	}
 }
