@@ -281,8 +281,16 @@ func (s *Service) Units(ctx context.Context, a access.Actor, docID, reqID int64,
 		// Every report of the requirement lies below the issuer, so only a
 		// drill-down needs the subtree condition (and its join).
 		lo, hi := access.Scope{Path: node.Path}.Range()
-		where += ` AND o.path >= ? AND o.path < ?`
-		args = append(args, lo, hi)
+		// The page walks the (requirement, unit code) index in code
+		// order; starting at the subtree's smallest code skips the codes
+		// of every unit before it (a province of the country's tree went
+		// through the provinces before it, then sorted).
+		var first string
+		if err := s.DB.QueryRow(ctx, `SELECT COALESCE(MIN(code), '') FROM orgs WHERE path >= ? AND path < ?`, lo, hi).Scan(&first); err != nil {
+			return nil, 0, err
+		}
+		where += ` AND rp.org_code >= ? AND o.path >= ? AND o.path < ?`
+		args = append(args, first, lo, hi)
 	}
 	at := s.Now()
 	now := db.Millis(at)
