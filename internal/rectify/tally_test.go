@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"halfsky/internal/rectify"
 	"halfsky/internal/tally"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
 // TestCountersFollowEveryChange runs random operations through the
@@ -28,10 +27,7 @@ import (
 // that `stats check` finds nothing. HALFSKY_PROP_OPS sets how many
 // operations (default 150).
 func TestCountersFollowEveryChange(t *testing.T) {
-	ops := 150
-	if n, err := strconv.Atoi(os.Getenv("HALFSKY_PROP_OPS")); err == nil && n > 0 {
-		ops = n / 4
-	}
+	ops := testfx.PropOps(150, 4)
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := deskSetup(t, d)
@@ -107,14 +103,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 			case op < 10:
 				try("close", f.svc.Close(ctx, f.Actor(above[p.OrgCode]), p.ID, "同意销号"))
 			case op < 11:
-				under := "230102002"
-				if away {
-					under = "230102001"
-				}
-				if _, err := f.Orgs.MoveAsOperator(ctx, "230102001001", under); err != nil {
-					t.Fatalf("op %d: move: %v", i, err)
-				}
-				away = !away
+				f.MoveVillage(ctx, &away)
 				done["move"]++
 			default:
 				day = day.AddDate(0, 0, 1+rng.IntN(6))
@@ -132,14 +121,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 		}
 
 		// A database from before the counters gets them from its upgrade.
-		for _, q := range []string{`DELETE FROM tallies WHERE subject = 'problem:all'`, `DELETE FROM schema_migrations WHERE version >= 28`} {
-			if _, err := d.Exec(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if n, err := d.Migrate(ctx); err != nil || n != db.LatestVersion()-27 {
-			t.Fatalf("migrate: %d %v", n, err)
-		}
+		testfx.CountersFromUpgrade(t, d, 28, "problem:all")
 		check("after the upgrade")
 	})
 }

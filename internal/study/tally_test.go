@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"halfsky/internal/study"
 	"halfsky/internal/tally"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
 // TestCountersFollowEveryChange runs random operations through the
@@ -25,10 +24,7 @@ import (
 // activities, for several years and every level, and that `stats check`
 // finds nothing. HALFSKY_PROP_OPS sets how many operations (default 150).
 func TestCountersFollowEveryChange(t *testing.T) {
-	ops := 150
-	if n, err := strconv.Atoi(os.Getenv("HALFSKY_PROP_OPS")); err == nil && n > 0 {
-		ops = n / 4
-	}
+	ops := testfx.PropOps(150, 4)
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := deskSetup(t, d)
@@ -94,14 +90,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 				}
 				done["update"]++
 			case op == 8:
-				under := "230102002"
-				if away {
-					under = "230102001"
-				}
-				if _, err := f.Orgs.MoveAsOperator(ctx, "230102001001", under); err != nil {
-					t.Fatalf("op %d: move: %v", i, err)
-				}
-				away = !away
+				f.MoveVillage(ctx, &away)
 				done["move"]++
 			default:
 				day = day.AddDate(0, 0, 5+rng.IntN(40))
@@ -114,15 +103,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 		t.Logf("operations: %v", done)
 
 		// A database from before the counters gets them from its upgrade.
-		for _, q := range []string{`DELETE FROM tallies WHERE subject IN ('study:all', 'studypeople:all')`,
-			`DELETE FROM schema_migrations WHERE version >= 27`} {
-			if _, err := d.Exec(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if n, err := d.Migrate(ctx); err != nil || n != db.LatestVersion()-26 {
-			t.Fatalf("migrate: %d %v", n, err)
-		}
+		testfx.CountersFromUpgrade(t, d, 27, "study:all", "studypeople:all")
 		check("after the upgrade")
 	})
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/tally"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 	"halfsky/internal/visit"
 )
 
@@ -26,10 +25,7 @@ import (
 // counters equal the counting from the records, and that `stats check`
 // finds nothing. HALFSKY_PROP_OPS sets how many operations (default 150).
 func TestCountersFollowEveryChange(t *testing.T) {
-	ops := 150
-	if n, err := strconv.Atoi(os.Getenv("HALFSKY_PROP_OPS")); err == nil && n > 0 {
-		ops = n / 4
-	}
+	ops := testfx.PropOps(150, 4)
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := deskSetup(t, d)
@@ -159,14 +155,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 				_, err = f.svc.CloseTask(ctx, by, x.ID, visit.CloseInput{Outcome: outcome, Result: "已办", Feedback: "satisfied"})
 				try("task close", err)
 			case op == 18: // the village moves to the other street, or back
-				under := "230102002"
-				if away {
-					under = "230102001"
-				}
-				if _, err := f.Orgs.MoveAsOperator(ctx, "230102001001", under); err != nil {
-					t.Fatalf("op %d: move: %v", i, err)
-				}
-				away = !away
+				f.MoveVillage(ctx, &away)
 				done["move"]++
 			default: // days pass: tasks fall overdue, a month may turn
 				day = day.AddDate(0, 0, 1+rng.IntN(20))
@@ -179,15 +168,10 @@ func TestCountersFollowEveryChange(t *testing.T) {
 		t.Logf("operations that went through: %v", done)
 
 		// A database from before the counters gets them from its upgrade.
-		for _, q := range []string{`DELETE FROM tallies WHERE subject IN ('visit:all', 'visitwomen:all', 'need:all', 'needmonth:all', 'task:all')`,
-			`DROP INDEX needs_away`, `DELETE FROM schema_migrations WHERE version >= 26`} {
-			if _, err := d.Exec(ctx, q); err != nil {
-				t.Fatal(err)
-			}
+		if _, err := d.Exec(ctx, `DROP INDEX needs_away`); err != nil {
+			t.Fatal(err)
 		}
-		if n, err := d.Migrate(ctx); err != nil || n != db.LatestVersion()-25 {
-			t.Fatalf("migrate: %d %v", n, err)
-		}
+		testfx.CountersFromUpgrade(t, d, 26, "visit:all", "visitwomen:all", "need:all", "needmonth:all", "task:all")
 		check("after the upgrade")
 		for _, what := range []string{"visit", "visit edit", "need", "hand-over", "decision", "task", "task start", "task close", "move"} {
 			if done[what] == 0 {
