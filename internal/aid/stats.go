@@ -57,22 +57,16 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year 
 	}
 	width := len(progs) * ix.per
 	q := s.DB.Q()
-	counts, err := tally.Get(ctx, q, countSubject, node.ID)
+	mine, err := tally.GetEach(ctx, q, node.ID, countSubject, amountSubject)
 	if err != nil {
 		return Stats{}, err
 	}
-	amounts, err := tally.Get(ctx, q, amountSubject, node.ID)
+	kids, err := tally.ChildrenEach(ctx, q, node.ID, countSubject, amountSubject)
 	if err != nil {
 		return Stats{}, err
 	}
-	kidCounts, err := tally.Children(ctx, q, countSubject, node.ID)
-	if err != nil {
-		return Stats{}, err
-	}
-	kidAmounts, err := tally.Children(ctx, q, amountSubject, node.ID)
-	if err != nil {
-		return Stats{}, err
-	}
+	counts, amounts := mine[countSubject], mine[amountSubject]
+	kidCounts, kidAmounts := kids[countSubject], kids[amountSubject]
 	own := make([]int64, width)
 	ix.row(own, counts, amounts)
 	byID := map[int64][]int64{}

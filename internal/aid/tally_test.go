@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"reflect"
 	"strconv"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/tally"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
 // TestStatsCountersProperty runs random operations on applications —
@@ -25,10 +25,7 @@ import (
 // `stats check` finds nothing. HALFSKY_PROP_OPS sets how many (default
 // 120; CI runs more).
 func TestStatsCountersProperty(t *testing.T) {
-	ops := 120
-	if n, err := strconv.Atoi(os.Getenv("HALFSKY_PROP_OPS")); err == nil && n > 0 {
-		ops = n / 5
-	}
+	ops := testfx.PropOps(120, 5)
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := setup(t, d)
@@ -125,14 +122,7 @@ func TestStatsCountersProperty(t *testing.T) {
 		}
 
 		// A database from before the counters gets them from its upgrade.
-		for _, q := range []string{`DELETE FROM tallies WHERE subject IN ('aid:apps', 'aidamt:apps')`, `DELETE FROM schema_migrations WHERE version >= 24`} {
-			if _, err := d.Exec(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if n, err := d.Migrate(ctx); err != nil || n != db.LatestVersion()-23 {
-			t.Fatalf("migrate: %d %v", n, err)
-		}
+		testfx.CountersFromUpgrade(t, d, 24, "aid:apps", "aidamt:apps")
 		check("after the upgrade")
 	})
 }

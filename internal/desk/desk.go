@@ -5,6 +5,7 @@
 package desk
 
 import (
+	"strconv"
 	"strings"
 )
 
@@ -20,6 +21,13 @@ func Child(node, path string) string {
 		return node
 	}
 	return node + rest[:i+1]
+}
+
+// ChildPath is the path of node's child with id (its path is node's
+// followed by its id): where a child's counters, read by id, go in a
+// roll-up keyed by path.
+func ChildPath(node string, id int64) string {
+	return node + strconv.FormatInt(id, 10) + "/"
 }
 
 // Fold adds per-unit numbers into per-child rows of width columns, the

@@ -2,7 +2,6 @@ package rectify
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"halfsky/internal/access"
@@ -121,7 +120,7 @@ func (s *Service) deskRows(ctx context.Context, nodeID int64, nodePath, today, s
 		n := notClosed(c)
 		self -= n
 		if n != 0 {
-			row(childPath(nodePath, id))[0] = n
+			row(desk.ChildPath(nodePath, id))[0] = n
 		}
 	}
 	if self != 0 {
@@ -135,9 +134,4 @@ func (s *Service) deskRows(ctx context.Context, nodeID int64, nodePath, today, s
 		}
 	})
 	return out, err
-}
-
-// childPath is the path of the child with id of the unit at path.
-func childPath(path string, id int64) string {
-	return path + strconv.FormatInt(id, 10) + "/"
 }

@@ -2,11 +2,11 @@ package study
 
 import (
 	"context"
-	"strconv"
 	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/db"
+	"halfsky/internal/desk"
 	"halfsky/internal/org"
 )
 
@@ -126,7 +126,7 @@ func (s *Service) DeskByChild(ctx context.Context, a access.Actor, node org.Org)
 	self := own.statsRow(year)[0]
 	for id, c := range kids {
 		if n := c.statsRow(year)[0]; n != 0 {
-			out[node.Path+strconv.FormatInt(id, 10)+"/"] = []int64{n}
+			out[desk.ChildPath(node.Path, id)] = []int64{n}
 			self -= n
 		}
 	}

@@ -50,32 +50,24 @@ func countsKey(k string) (month, kind string) {
 	return m, kd
 }
 
-// counts reads the counters of the unit with id.
+// counts reads the counters of the unit with id, in one query.
 func (s *Service) counts(ctx context.Context, id int64) (unitCounts, error) {
-	var c unitCounts
-	var err error
-	if c.count, err = tally.Get(ctx, s.DB.Q(), countSubject, id); err != nil {
-		return c, err
-	}
-	c.people, err = tally.Get(ctx, s.DB.Q(), peopleSubject, id)
-	return c, err
+	m, err := tally.GetEach(ctx, s.DB.Q(), id, countSubject, peopleSubject)
+	return unitCounts{count: m[countSubject], people: m[peopleSubject]}, err
 }
 
-// childCounts reads the counters of every child of the unit with id.
+// childCounts reads the counters of every child of the unit with id, in
+// one query.
 func (s *Service) childCounts(ctx context.Context, id int64) (map[int64]*unitCounts, error) {
-	count, err := tally.Children(ctx, s.DB.Q(), countSubject, id)
-	if err != nil {
-		return nil, err
-	}
-	people, err := tally.Children(ctx, s.DB.Q(), peopleSubject, id)
+	m, err := tally.ChildrenEach(ctx, s.DB.Q(), id, countSubject, peopleSubject)
 	if err != nil {
 		return nil, err
 	}
 	out := map[int64]*unitCounts{}
-	for kid, c := range count {
+	for kid, c := range m[countSubject] {
 		out[kid] = &unitCounts{count: c}
 	}
-	for kid, p := range people {
+	for kid, p := range m[peopleSubject] {
 		if out[kid] == nil {
 			out[kid] = &unitCounts{}
 		}

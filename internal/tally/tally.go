@@ -492,20 +492,32 @@ func Rebuild(ctx context.Context, d *db.DB) (int64, error) {
 
 // Get reads the counters of subject at the unit: its whole subtree.
 func Get(ctx context.Context, q db.Querier, subject string, orgID int64) (Counts, error) {
-	rows, err := q.Query(ctx, `SELECT k, SUM(n) FROM tallies WHERE subject = ? AND org_id = ? GROUP BY k`, subject, orgID)
+	m, err := GetEach(ctx, q, orgID, subject)
+	return m[subject], err
+}
+
+// GetEach is Get for several subjects of one page, in one query: by
+// subject (each one asked for is there, empty when it has none).
+func GetEach(ctx context.Context, q db.Querier, orgID int64, subjects ...string) (map[string]Counts, error) {
+	in, args := subjectsIn(subjects)
+	rows, err := q.Query(ctx, `SELECT subject, k, SUM(n) FROM tallies WHERE subject IN (`+in+`) AND org_id = ? GROUP BY subject, k`,
+		append(args, orgID)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := Counts{}
+	out := make(map[string]Counts, len(subjects))
+	for _, s := range subjects {
+		out[s] = Counts{}
+	}
 	for rows.Next() {
-		var k string
+		var s, k string
 		var n int64
-		if err := rows.Scan(&k, &n); err != nil {
+		if err := rows.Scan(&s, &k, &n); err != nil {
 			return nil, err
 		}
 		if n != 0 {
-			out[k] = n
+			out[s][k] = n
 		}
 	}
 	return out, rows.Err()
@@ -515,28 +527,48 @@ func Get(ctx context.Context, q db.Querier, subject string, orgID int64) (Counts
 // parentID (a roll-up table's rows), by child id; a child with none is
 // missing.
 func Children(ctx context.Context, q db.Querier, subject string, parentID int64) (map[int64]Counts, error) {
-	rows, err := q.Query(ctx, `SELECT t.org_id, t.k, SUM(t.n) FROM orgs c JOIN tallies t ON t.subject = ? AND t.org_id = c.id
-		WHERE c.parent_id = ? GROUP BY t.org_id, t.k`, subject, parentID)
+	m, err := ChildrenEach(ctx, q, parentID, subject)
+	return m[subject], err
+}
+
+// ChildrenEach is Children for several subjects of one page, in one
+// query: by subject, then child id.
+func ChildrenEach(ctx context.Context, q db.Querier, parentID int64, subjects ...string) (map[string]map[int64]Counts, error) {
+	in, args := subjectsIn(subjects)
+	rows, err := q.Query(ctx, `SELECT t.subject, t.org_id, t.k, SUM(t.n) FROM orgs c JOIN tallies t ON t.subject IN (`+in+`) AND t.org_id = c.id
+		WHERE c.parent_id = ? GROUP BY t.subject, t.org_id, t.k`, append(args, parentID)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64]Counts{}
+	out := make(map[string]map[int64]Counts, len(subjects))
+	for _, s := range subjects {
+		out[s] = map[int64]Counts{}
+	}
 	for rows.Next() {
+		var s, k string
 		var id, n int64
-		var k string
-		if err := rows.Scan(&id, &k, &n); err != nil {
+		if err := rows.Scan(&s, &id, &k, &n); err != nil {
 			return nil, err
 		}
 		if n == 0 {
 			continue
 		}
-		if out[id] == nil {
-			out[id] = Counts{}
+		if out[s][id] == nil {
+			out[s][id] = Counts{}
 		}
-		out[id][k] = n
+		out[s][id][k] = n
 	}
 	return out, rows.Err()
+}
+
+// subjectsIn is the placeholders and arguments of an IN list of subjects.
+func subjectsIn(subjects []string) (string, []any) {
+	args := make([]any, len(subjects))
+	for i, s := range subjects {
+		args[i] = s
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(subjects)), ", "), args
 }
 
 // Mismatch is a counter that disagrees with a recount of the records.

@@ -3,12 +3,12 @@ package visit
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"halfsky/internal/access"
 	"halfsky/internal/db"
+	"halfsky/internal/desk"
 	"halfsky/internal/org"
 	"halfsky/internal/vocab"
 )
@@ -394,7 +394,7 @@ func (s *Service) DeskByChild(ctx context.Context, a access.Actor, node org.Org)
 		if id == node.ID {
 			return ownRow
 		}
-		p := node.Path + strconv.FormatInt(id, 10) + "/"
+		p := desk.ChildPath(node.Path, id)
 		if out[p] == nil {
 			out[p] = make([]int64, 4)
 		}

@@ -205,6 +205,24 @@ func TestDesk(t *testing.T) {
 	})
 }
 
+// deskAsRecount fails the test unless the desk and the desk's roll-up of
+// the account name, from the counters, equal the counting from the records.
+func (f *deskFx) deskAsRecount(when, name string) {
+	f.t.Helper()
+	ctx, a := context.Background(), f.Actor(name)
+	got, err1 := f.svc.Desk(ctx, a)
+	want, err2 := f.svc.DeskRecount(ctx, a)
+	if err1 != nil || err2 != nil || !reflect.DeepEqual(deskScope(got), want) {
+		f.t.Fatalf("%s, desk of %s:\n got %+v\nwant %+v (%v %v)", when, name, deskScope(got), want, err1, err2)
+	}
+	node := f.Unit(a.OrgCode)
+	rows, err1 := f.svc.DeskByChild(ctx, a, node)
+	wantRows, err2 := f.svc.DeskByChildRecount(ctx, a, node)
+	if err1 != nil || err2 != nil || !reflect.DeepEqual(rows, wantRows) {
+		f.t.Fatalf("%s, desk roll-up of %s:\n got %v\nwant %v (%v %v)", when, name, rows, wantRows, err1, err2)
+	}
+}
+
 // deskScope is the part of a desk DeskRecount fills: the scope's numbers.
 func deskScope(d visit.Desk) visit.Desk {
 	return visit.Desk{OpenNeeds: d.OpenNeeds, OverdueTasks: d.OverdueTasks, YearVisits: d.YearVisits, YearWomen: d.YearWomen,
@@ -221,35 +239,9 @@ func TestDeskMatchesRecount(t *testing.T) {
 		f := deskSetup(t, d)
 		listSeed(f, rand.New(rand.NewPCG(7, 8)))
 		deskSeed(f)
-		compare := func(when string) {
-			for _, name := range append(listActors, "daoli.leader", "city.leader") {
-				a := f.Actor(name)
-				got, err := f.svc.Desk(ctx, a)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := f.svc.DeskRecount(ctx, a)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(deskScope(got), want) {
-					t.Fatalf("%s, %s:\n got %+v\nwant %+v", when, name, deskScope(got), want)
-				}
-				node := f.Unit(a.OrgCode)
-				rows, err := f.svc.DeskByChild(ctx, a, node)
-				if err != nil {
-					t.Fatal(err)
-				}
-				wantRows, err := f.svc.DeskByChildRecount(ctx, a, node)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(rows, wantRows) {
-					t.Fatalf("%s, %s roll-up:\n got %v\nwant %v", when, name, rows, wantRows)
-				}
-			}
+		for _, name := range append(listActors, "daoli.leader", "city.leader") {
+			f.deskAsRecount("seeded", name)
 		}
-		compare("seeded")
 		if got, _ := f.svc.Desk(ctx, f.Actor("city.leader")); got.OpenNeeds == 0 || got.OverdueTasks == 0 || got.YearVisits == 0 {
 			t.Fatalf("nothing counted: %+v", deskScope(got))
 		}

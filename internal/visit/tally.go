@@ -76,52 +76,43 @@ type unitCounts struct {
 	visits, women, needs, needMonths, tasks tally.Counts
 }
 
-// counts reads the counters of the unit with id; needs by category and
-// status only when full (the roll-up rows do without them).
+// counts reads the counters of the unit with id, in one query; needs by
+// category and status only when full (the roll-up rows do without them).
 func (s *Service) counts(ctx context.Context, id int64, full bool) (unitCounts, error) {
-	var c unitCounts
-	q := s.DB.Q()
-	var err error
-	for _, r := range []struct {
-		subject string
-		into    *tally.Counts
-		skip    bool
-	}{{visitSubject, &c.visits, false}, {womenSubject, &c.women, false}, {needSubject, &c.needs, !full},
-		{needMonthSubject, &c.needMonths, false}, {taskSubject, &c.tasks, false}} {
-		if r.skip {
-			continue
-		}
-		if *r.into, err = tally.Get(ctx, q, r.subject, id); err != nil {
-			return c, err
-		}
+	subjects := []string{visitSubject, womenSubject, needMonthSubject, taskSubject}
+	if full {
+		subjects = append(subjects, needSubject)
 	}
-	return c, nil
+	m, err := tally.GetEach(ctx, s.DB.Q(), id, subjects...)
+	return unitCounts{visits: m[visitSubject], women: m[womenSubject], needs: m[needSubject],
+		needMonths: m[needMonthSubject], tasks: m[taskSubject]}, err
 }
 
 // childCounts reads the counters of every child of the unit with id (no
-// needs by category), by child id.
+// needs by category), by child id, in one query.
 func (s *Service) childCounts(ctx context.Context, id int64) (map[int64]*unitCounts, error) {
+	m, err := tally.ChildrenEach(ctx, s.DB.Q(), id, visitSubject, womenSubject, needMonthSubject, taskSubject)
+	if err != nil {
+		return nil, err
+	}
 	out := map[int64]*unitCounts{}
-	q := s.DB.Q()
-	for _, r := range []struct {
-		subject string
-		into    func(*unitCounts) *tally.Counts
-	}{
-		{visitSubject, func(c *unitCounts) *tally.Counts { return &c.visits }},
-		{womenSubject, func(c *unitCounts) *tally.Counts { return &c.women }},
-		{needMonthSubject, func(c *unitCounts) *tally.Counts { return &c.needMonths }},
-		{taskSubject, func(c *unitCounts) *tally.Counts { return &c.tasks }},
-	} {
-		m, err := tally.Children(ctx, q, r.subject, id)
-		if err != nil {
-			return nil, err
+	kid := func(id int64) *unitCounts {
+		if out[id] == nil {
+			out[id] = &unitCounts{}
 		}
-		for kid, counts := range m {
-			if out[kid] == nil {
-				out[kid] = &unitCounts{}
-			}
-			*r.into(out[kid]) = counts
-		}
+		return out[id]
+	}
+	for id, c := range m[visitSubject] {
+		kid(id).visits = c
+	}
+	for id, c := range m[womenSubject] {
+		kid(id).women = c
+	}
+	for id, c := range m[needMonthSubject] {
+		kid(id).needMonths = c
+	}
+	for id, c := range m[taskSubject] {
+		kid(id).tasks = c
 	}
 	return out, nil
 }
