@@ -371,6 +371,9 @@ func visitCounters(b *testing.B, ctx context.Context, app *testapp.App, engine s
 			{"rectify.DeskByChild",
 				func() error { _, err := rs.DeskByChild(ctx, a, node); return err },
 				func() error { _, err := rs.DeskByChildRecount(ctx, a, node); return err }},
+			{"rectify.Stats (the ledger's table)",
+				func() error { _, err := rs.Stats(ctx, a, ""); return err },
+				func() error { _, err := rs.StatsRecount(ctx, a, ""); return err }},
 		} {
 			counted, recount := timeCalls(b, c.counted, 21), timeCalls(b, c.fold, 11)
 			out = append(out, fmt.Sprintf("%s %-40s counters p50 %8s  recount p50 %8s  (%s; 21 and 11 calls)", engine, c.label,

@@ -37,16 +37,7 @@ func (s *Service) colours(ctx context.Context, path, today, soon string, add fun
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var p string
-		var red, both int64
-		if err := rows.Scan(&p, &red, &both); err != nil {
-			return err
-		}
-		add(p, red, both-red)
-	}
-	return rows.Err()
+	return addColours(rows, add)
 }
 
 // deskScope fills the scope's counts: by category and state from the

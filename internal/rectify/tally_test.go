@@ -20,11 +20,12 @@ import (
 
 // TestCountersFollowEveryChange runs random operations through the
 // service — problems recorded at every level with deadlines around today,
-// edited (another category or deadline), applied for closing, returned and
-// closed by the unit above, a village moved to another street and back,
-// days passing — and after every ten checks that the desks' counts and
-// roll-up rows equal the counting from the problems at every level, and
-// that `stats check` finds nothing. HALFSKY_PROP_OPS sets how many
+// some 长期坚持 with review dates, edited (another category, deadline or
+// review dates), reviews made, applied for closing, returned and closed by
+// the unit above, a village moved to another street and back, days passing
+// — and after every ten checks that the desks' counts and roll-up rows and
+// the statistics tables equal the counting from the problems at every
+// level, and that `stats check` finds nothing. HALFSKY_PROP_OPS sets how many
 // operations (default 150).
 func TestCountersFollowEveryChange(t *testing.T) {
 	ops := testfx.PropOps(150, 4)
@@ -41,9 +42,16 @@ func TestCountersFollowEveryChange(t *testing.T) {
 			"230102001001": "village.staff", "230103": "nangang.leader"}
 		input := func() rectify.Input {
 			today := day.In(db.Shanghai)
-			return rectify.Input{Category: rectify.Categories[rng.IntN(len(rectify.Categories))].Key, Source: "public",
+			in := rectify.Input{Category: rectify.Categories[rng.IntN(len(rectify.Categories))].Key, Source: "public",
 				Description: "入户少", Measures: "包片联系", Responsible: "王丽华", Mode: rectify.ModeDeadline, Plan: "每月通报",
 				FoundOn: today.AddDate(0, 0, -rng.IntN(30)).Format("2006-01-02"), DueOn: today.AddDate(0, 0, rng.IntN(20)).Format("2006-01-02")}
+			if rng.IntN(3) == 0 { // 长期坚持: coloured by its first review not yet made
+				in.Mode, in.DueOn = rectify.ModeOngoing, ""
+				for range 1 + rng.IntN(3) {
+					in.Reviews = append(in.Reviews, today.AddDate(0, 0, rng.IntN(20)).Format("2006-01-02"))
+				}
+			}
+			return in
 		}
 		done := map[string]int{}
 		try := func(what string, err error) {
@@ -72,6 +80,14 @@ func TestCountersFollowEveryChange(t *testing.T) {
 					t.Fatalf("%s, desk roll-up of %s:\n got %v\nwant %v (%v %v)", when, name, rows, wantRows, err1, err2)
 				}
 			}
+			for _, c := range []struct{ who, under string }{{"city.leader", ""}, {"city.leader", "230102"},
+				{"daoli.leader", "230102001"}, {"street.staff", ""}, {"nangang.leader", ""}} {
+				got, err1 := f.svc.Stats(ctx, f.Actor(c.who), c.under)
+				want, err2 := f.svc.StatsRecount(ctx, f.Actor(c.who), c.under)
+				if err1 != nil || err2 != nil || !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s, statistics of %s under %q:\n got %+v\nwant %+v (%v %v)", when, c.who, c.under, got, want, err1, err2)
+				}
+			}
 			if bad, err := tally.Check(ctx, d.Q()); err != nil || len(bad) > 0 {
 				t.Fatalf("%s: stats check: %v %v", when, bad, err)
 			}
@@ -93,6 +109,8 @@ func TestCountersFollowEveryChange(t *testing.T) {
 				if try("create", err); err == nil {
 					ids = append(ids, id)
 				}
+			case op < 5 && rng.IntN(2) == 0 && p.NextReview != "":
+				try("review", f.svc.AddProgress(ctx, f.Actor(owner[p.OrgCode]), p.ID, rectify.Progress{Note: "已复查", Review: true}))
 			case op < 5:
 				try("update", f.svc.Update(ctx, f.Actor(owner[p.OrgCode]), p.ID, input()))
 			case op < 7:
@@ -114,7 +132,7 @@ func TestCountersFollowEveryChange(t *testing.T) {
 		}
 		check("at the end")
 		t.Logf("operations that went through: %v", done)
-		for _, what := range []string{"create", "update", "apply", "return", "close", "move"} {
+		for _, what := range []string{"create", "update", "review", "apply", "return", "close", "move"} {
 			if done[what] == 0 {
 				t.Errorf("no %s went through in %d operations: %v", what, ops, done)
 			}
