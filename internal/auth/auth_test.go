@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,6 +114,26 @@ func TestPasswordRules(t *testing.T) {
 	}
 	if ok, _ := auth.CheckPassword(context.Background(), h, "correct horse batterY"); ok {
 		t.Error("wrong password accepted")
+	}
+}
+
+// TestUnknownUsersCostAHash: a sign-in with an unknown username is checked
+// against a hash with the parameters of real ones (so it takes as long),
+// which no password opens.
+func TestUnknownUsersCostAHash(t *testing.T) {
+	real, err := auth.HashPassword(context.Background(), "correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dummy := auth.DummyHash()
+	params := func(h string) string { return strings.Join(strings.Split(h, "$")[:4], "$") }
+	if params(dummy) != params(real) || len(dummy) != len(real) {
+		t.Errorf("dummy hash %q is not shaped like a real one %q", dummy, real)
+	}
+	for _, pw := range []string{"", "correct horse battery", "not-a-real-password-0"} {
+		if ok, err := auth.CheckPassword(context.Background(), dummy, pw); ok || err != nil {
+			t.Errorf("dummy hash opened by %q: %v %v", pw, ok, err)
+		}
 	}
 }
 

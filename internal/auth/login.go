@@ -112,7 +112,7 @@ func (s *Service) Login(ctx context.Context, username, password, otp, ip, ua, ol
 	}
 	u, err := s.UserByUsername(ctx, username)
 	if err != nil {
-		_, _ = CheckPassword(ctx, dummyHash, password) // same time as a real check
+		_, _ = CheckPassword(ctx, dummyHash(), password) // same time as a real check
 		s.loginFailed(ctx, nil, username, ip, "用户不存在")
 		return LoginResult{}, ErrBadCredentials
 	}
