@@ -460,7 +460,9 @@ func nextNumber(ctx context.Context, tx *db.Tx, abbr string, year int) (int, err
 // (区划调整). On PostgreSQL one statement takes every unit as two arrays,
 // joined to the units (the table has no key to them there, migration
 // 0029): a country's 665,276 in one go, where batches of rows were planned
-// one by one and the names set by a second UPDATE wrote every row twice.
+// one by one and the names set by a second UPDATE wrote every row twice;
+// in the units' order, so both of the table's indexes are written from
+// left to right.
 // SQLite takes batches of rows, each name looked up by its unit's key.
 func insertRecipients(ctx context.Context, tx *db.Tx, docID int64, recips []recipient) error {
 	if tx.Dialect() == db.Postgres {
@@ -469,7 +471,8 @@ func insertRecipients(ctx context.Context, tx *db.Tx, docID int64, recips []reci
 			ids[i], kinds[i] = r.orgID, r.kind
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO document_recipients (doc_id, org_id, kind, org_name)
-			SELECT ?, o.id, u.kind, o.name FROM unnest(?::bigint[], ?::text[]) AS u(id, kind) JOIN orgs o ON o.id = u.id`,
+			SELECT ?, o.id, u.kind, o.name FROM unnest(?::bigint[], ?::text[]) AS u(id, kind) JOIN orgs o ON o.id = u.id
+			ORDER BY o.id`,
 			docID, ids, kinds)
 		return err
 	}

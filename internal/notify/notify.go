@@ -28,8 +28,10 @@ func ToOrgs(ctx context.Context, tx *db.Tx, orgIDs []int64, m Message, now time.
 		// whole country notifies 665,276 units, and batches of rows were
 		// each planned anew. Joined to the units: the table has no key to
 		// them on PostgreSQL (migration 0029), and names none that is not.
+		// In the units' order, so the index by unit is written from left
+		// to right.
 		_, err := tx.Exec(ctx, `INSERT INTO notifications (org_id, kind, title, body, link, created_at)
-			SELECT o.id, ?, ?, ?, ?, ? FROM unnest(?::bigint[]) AS u(id) JOIN orgs o ON o.id = u.id`,
+			SELECT o.id, ?, ?, ?, ?, ? FROM unnest(?::bigint[]) AS u(id) JOIN orgs o ON o.id = u.id ORDER BY o.id`,
 			m.Kind, m.Title, m.Body, m.Link, at, orgIDs)
 		return err
 	}

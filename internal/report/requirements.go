@@ -257,9 +257,12 @@ func (s *Service) OnIssue(ctx context.Context, tx *db.Tx, d doc.Document) error 
 		if err != nil {
 			return err
 		}
+		// In the units' order: each index of the table is then written
+		// from left to right, not at random (a country's 665,276 reports
+		// went in 3.0 s instead of 4.6 s, migration 0031).
 		if _, err := tx.Exec(ctx, `INSERT INTO reports (requirement_id, org_id, org_code, status, due_at, updated_at)
 			SELECT ?, dr.org_id, o.code, 'pending', ?, ? FROM document_recipients dr JOIN orgs o ON o.id = dr.org_id
-			WHERE dr.doc_id = ? AND dr.kind = 'main'`,
+			WHERE dr.doc_id = ? AND dr.kind = 'main' ORDER BY dr.org_id`,
 			r.id, db.Millis(due), db.Millis(s.Now()), d.ID); err != nil {
 			return err
 		}
