@@ -297,7 +297,7 @@ var ErrInvalid = errors.New("audit: invalid event")
 // Stripes is how many hash chains the log has (audit_head rows 1…Stripes,
 // created by migration 0022): as many as writers that can chain at once on
 // PostgreSQL without waiting for each other. The function audit_record
-// (migration 0025) has it written in; TestRecordFunction checks.
+// (migration 0033) has it written in; TestRecordFunction checks.
 const Stripes = 32
 
 // stripeKey, in a context given to Record, names the stripe to use instead
@@ -385,14 +385,14 @@ INSERT INTO audit_events (` + columns + `)
 SELECT h.g, h.id, h.seq, ?::bigint, ?::bigint, ?::text, ?::bigint, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, h.prev_hash, h.hash FROM h`
 
 var (
-	// recordFree is the function audit_record (migration 0025): recordSQL
-	// claiming the first free stripe of the Stripes in random order
-	// (OFFSET 0 keeps the try-lock above the sort: pushed down into the
-	// scan, it would run on every stripe and claim them all), planned once
-	// per connection, which halfsky's connections otherwise do not do.
-	// Verify recomputes every hash in Go, so the tests that write through
-	// it (TestConcurrentLog) keep its statement the same as recordSQL.
-	recordFree  = `SELECT audit_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	// recordFree is the function audit_record (migration 0033): the
+	// stripes tried from a random first one (its first argument) with
+	// pg_try_advisory_xact_lock, the head moved as recordSQL moves it and
+	// the event stored, in two plain statements planned once per
+	// connection (halfsky's connections otherwise plan every statement
+	// anew). Verify recomputes every hash in Go, so the tests that write
+	// through it (TestConcurrentLog) keep its hash the same as recordSQL's.
+	recordFree  = `SELECT audit_record(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	recordGiven = fmt.Sprintf(recordSQL, fmt.Sprintf(`SELECT s.k FROM (SELECT ?::int AS k) s, LATERAL (SELECT pg_advisory_xact_lock(%d, s.k)) l`, stripeLock))
 )
 
@@ -412,7 +412,7 @@ func recordPostgres(ctx context.Context, tx *db.Tx, r *row, stripe int) error {
 	deadline := time.Now().Add(busyWait)
 	for pause := time.Millisecond; ; pause = min(2*pause, 50*time.Millisecond) {
 		var n int
-		if err := tx.QueryRow(ctx, recordFree, args...).Scan(&n); err != nil {
+		if err := tx.QueryRow(ctx, recordFree, append([]any{rand.IntN(Stripes)}, args...)...).Scan(&n); err != nil {
 			return fmt.Errorf("audit: record: %w", err)
 		}
 		if n == 1 {
