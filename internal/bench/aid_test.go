@@ -228,13 +228,13 @@ func (g *aidGen) reentries(ids []int64, n int) []aidJob {
 }
 
 // percentiles formats the median and 95th percentile of times.
+// percentiles is "p50 X p99 Y (N)", or "p50 X max Y (of N)" with fewer
+// than 1,000 samples (spreadLine).
 func percentiles(times []time.Duration) string {
-	s := slices.Clone(times)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return "p50 -  p95 -"
+	if len(times) == 0 {
+		return "none"
 	}
-	return "p50 " + dur(quantile(s, 0.5)) + "  p95 " + dur(quantile(s, 0.95))
+	return spreadLine(times)
 }
 
 func aidBench(b *testing.B, engine string, d *db.DB, n int) []string {
@@ -378,7 +378,7 @@ func aidPages(b *testing.B, engine string, r *aidRun) []string {
 	var lines []string
 	for _, p := range pages {
 		res := aidMeasure(h, tokens[p.user], p.path, p.n)
-		l := engine + " " + aidPageLine(p.label, res)
+		l := engine + " " + aidPageLine(b, p.label, res)
 		printf("   %s\n", l)
 		lines = append(lines, l)
 		if p == pages[0] && res.status == http.StatusOK {
@@ -498,12 +498,13 @@ func aidMeasure(h http.Handler, token, path string, n int) pageResult {
 	return res
 }
 
-func aidPageLine(label string, r pageResult) string {
-	label = fmt.Sprintf("%-44s", label)
+// aidPageLine is a page's times; a page that did not answer 200 fails
+// the run.
+func aidPageLine(b testing.TB, label string, r pageResult) string {
 	if r.status != http.StatusOK {
-		return fmt.Sprintf("%s NOT MEASURED: status %d: %.200s", label, r.status, flatLine(r.body))
+		b.Fatalf("%s: status %d: %.200s", label, r.status, flatLine(r.body))
 	}
-	return fmt.Sprintf("%s %s  (%d requests, page %s B)", label, percentiles(r.times), len(r.times), num(int64(r.size)))
+	return fmt.Sprintf("%-44s %s, page %s B", label, percentiles(r.times), num(int64(r.size)))
 }
 
 // aidExportLine times the masked Excel export of 道里区's applications,
@@ -524,7 +525,7 @@ func aidExportLine(b *testing.B, r *aidRun, token string) string {
 	for range exportRuns {
 		rec, took := workServe(h, token, "/aid/export.xlsx")
 		if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Type"), "spreadsheetml") {
-			return fmt.Sprintf("%s NOT MEASURED: status %d %s: %.200s", label, rec.Code, rec.Header().Get("Content-Type"), flatLine(rec.Body.String()))
+			b.Fatalf("%s: status %d %s: %.200s", label, rec.Code, rec.Header().Get("Content-Type"), flatLine(rec.Body.String()))
 		}
 		times = append(times, took)
 		size = rec.Body.Len()

@@ -127,10 +127,10 @@ func serverTimes(b *testing.B, h http.Handler, token, path string, n int) []time
 	return out
 }
 
+// timeLine is a page's server times: p99 only from 1,000 requests or
+// more, the slowest of them otherwise (spreadLine).
 func timeLine(label string, ts []time.Duration) string {
-	s := slices.Clone(ts)
-	slices.Sort(s)
-	return fmt.Sprintf("%s: p50 %s  p99 %s  (%d requests, server time)", label, dur(quantile(s, 0.5)), dur(quantile(s, 0.99)), len(s))
+	return fmt.Sprintf("%s: %s, server time", label, spreadLine(ts))
 }
 
 func harbinDashboard(b *testing.B, engine string, d *db.DB) []string {

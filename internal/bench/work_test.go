@@ -111,7 +111,7 @@ func workBench(b *testing.B, engine string, d *db.DB) []string {
 	defer srv.Close()
 	h := srv.Handler
 	for _, p := range workPages {
-		l := engine + " " + pageLine(p.label, measurePage(h, tokens[p.user], p.path))
+		l := engine + " " + pageLine(b, p.label, p.path, measurePage(h, tokens[p.user], p.path))
 		printf("   %s\n", l)
 		lines = append(lines, l)
 	}
@@ -119,7 +119,7 @@ func workBench(b *testing.B, engine string, d *db.DB) []string {
 		printf("   %s\n", l)
 		lines = append(lines, l)
 	}
-	l := engine + " " + exportLine(h, tokens["city.staff"])
+	l := engine + " " + exportLine(b, h, tokens["city.staff"])
 	printf("   %s\n", l)
 	return append(lines, l)
 }
@@ -196,22 +196,20 @@ func workServe(h http.Handler, token, path string) (*httptest.ResponseRecorder, 
 	return rec, time.Since(start)
 }
 
-func pageLine(label string, r pageResult) string {
-	label = fmt.Sprintf("%-40s", label)
-	switch {
-	case r.status == http.StatusNotFound:
-		return label + " NOT MEASURED: 404 (page not built yet)"
-	case r.status != http.StatusOK:
-		return fmt.Sprintf("%s NOT MEASURED: status %d: %.200s", label, r.status, flatLine(r.body))
+// pageLine is a page's server times; a page that did not answer 200 with
+// HTML fails the run (a benchmark that prints no figure for it would
+// pass unnoticed).
+func pageLine(b testing.TB, label, path string, r pageResult) string {
+	if r.status != http.StatusOK {
+		b.Fatalf("%s (GET %s): status %d: %.200s", label, path, r.status, flatLine(r.body))
 	}
 	s := slices.Clone(r.times)
 	slices.Sort(s)
-	return fmt.Sprintf("%s p50 %8s  p99 %8s  (%d requests, page %s B)", label, dur(quantile(s, 0.5)), dur(quantile(s, 0.99)),
-		len(s), num(int64(r.size)))
+	return fmt.Sprintf("%-40s %s, page %s B", label, spreadLine(s), num(int64(r.size)))
 }
 
 // exportLine times the whole-city Excel export of the tasks.
-func exportLine(h http.Handler, token string) string {
+func exportLine(b testing.TB, h http.Handler, token string) string {
 	label := fmt.Sprintf("%-40s", "Excel export of /tasks, whole city")
 	for _, path := range workExports {
 		rec, took := workServe(h, token, path)
@@ -227,7 +225,8 @@ func exportLine(h http.Handler, token string) string {
 		return fmt.Sprintf("%s median %8s  max %8s  (%d runs of %s, %s B)", label, dur(quantile(times, 0.5)), dur(times[len(times)-1]),
 			len(times), path, num(int64(rec.Body.Len())))
 	}
-	return label + " NOT MEASURED: no export answered with a workbook at " + strings.Join(workExports, ", ")
+	b.Fatalf("no export answered with a workbook at %s", strings.Join(workExports, ", "))
+	return ""
 }
 
 func flatLine(s string) string { return strings.Join(strings.Fields(s), " ") }

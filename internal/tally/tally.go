@@ -425,9 +425,10 @@ func Moved(ctx context.Context, tx *db.Tx, id int64, oldPath, newPath string) er
 // Fill counts the family's records matching where (args) into the
 // counters, folded up the tree, in bulk: one grouped INSERT … SELECT adds
 // them to their own units' rows (in the key's order: the index takes them
-// a quarter faster on PostgreSQL); the same groups summed by their units'
-// parents — a country's 665,276 units have 47,000 — are added to every
-// unit above, in one statement (Apply). It is how a module
+// a quarter faster on PostgreSQL); the same records summed by their
+// units' parents — a country's 665,276 units have 47,000 — are added to
+// every unit above, in one statement on PostgreSQL (Apply). SQLite reads
+// them one by one instead, and sums them in memory. It is how a module
 // counts many new records at once (a requirement issued to every unit) —
 // never one upsert per record.
 func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) error {
@@ -441,6 +442,22 @@ func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) e
 		ON CONFLICT (subject, org_id, k, stripe) DO UPDATE SET n = tallies.n + excluded.n`, args...); err != nil {
 		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
+	up := Deltas{}
+	if tx.Dialect() == db.SQLite {
+		// SQLite groups by sorting, and its reader sums the records one
+		// by one faster than it sorts them: each adds to its unit's
+		// ancestors.
+		err := f.stream(ctx, tx, where, args, false, func(subject, path, k string, n int64) {
+			ids := access.PathIDs(path)
+			for _, id := range ids[:max(0, len(ids)-1)] {
+				up[cell{id, subject, k}] += n
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return up.Apply(ctx, tx)
+	}
 	// Grouped by the parent's id, then joined to the parents for their
 	// paths: one join of every record, not two.
 	rows, err := tx.Query(ctx, `SELECT g.s, tally_p.path, g.k, g.n FROM (
@@ -450,7 +467,6 @@ func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) e
 	if err != nil {
 		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
-	up := Deltas{}
 	defer rows.Close()
 	for rows.Next() {
 		var subject, parent, k string
