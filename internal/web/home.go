@@ -59,26 +59,38 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 	if auth.InTOTPGrace(c.User, h.deps.Auth.Now()) {
 		d.TOTPBy, d.TOTPNudge = c.User.TOTPDueAt.In(db.Shanghai).Format("1月2日"), false
 	}
-	if d.Counts, d.Total, err = h.deps.Orgs.SubtreeCounts(ctx, a, unit); err != nil {
-		return err
-	}
-	if d.CanUsers {
-		if _, d.Users, err = h.deps.Auth.Users(ctx, a, authFilterAll); err != nil {
+	// The desk's parts read different tables. On PostgreSQL they run side
+	// by side (each fills its own fields of d), the work lines after the
+	// tree's counts, which say whether the unit has units below it: each
+	// query runs in a server process of its own, so the parts overlap on
+	// both cores (BenchmarkWork, city desk p50 38 → 30 ms, district 29 →
+	// 24 ms). SQLite runs its queries in this process, where overlapping
+	// them only added switching (48 → 56 ms and 32 → 48 ms): one by one.
+	jobs := []func() error{func() (err error) {
+		if d.Counts, d.Total, err = h.deps.Orgs.SubtreeCounts(ctx, a, unit); err != nil {
 			return err
 		}
+		d.Work, err = h.homeWorkFor(ctx, a, unit, d.Total > 0)
+		return err
+	}}
+	if d.CanUsers {
+		jobs = append(jobs, func() (err error) { _, d.Users, err = h.deps.Auth.Users(ctx, a, authFilterAll); return err })
 	}
 	if d.CanAudit {
-		f := audit.Filter{Action: audit.AlertPrefix, From: h.deps.Auth.Now().AddDate(0, 0, -7), PerPage: 5}
-		if d.Alerts, d.AlertCount, err = audit.ListFor(ctx, h.deps.DB.Q(), a, f); err != nil {
+		jobs = append(jobs, func() (err error) {
+			f := audit.Filter{Action: audit.AlertPrefix, From: h.deps.Auth.Now().AddDate(0, 0, -7), PerPage: 5}
+			d.Alerts, d.AlertCount, err = audit.ListFor(ctx, h.deps.DB.Q(), a, f)
 			return err
-		}
+		})
 	}
 	if a.Can(access.ViewDocs) {
-		if err := h.homeTodo(r, c, &d); err != nil {
-			return err
-		}
+		jobs = append(jobs, func() error { return h.homeTodo(r, c, &d) })
 	}
-	if d.Work, err = h.homeWorkFor(ctx, a, unit, d.Total > 0); err != nil {
+	run := homeAll
+	if h.deps.DB.Dialect != db.Postgres {
+		run = homeEach
+	}
+	if err := run(jobs); err != nil {
 		return err
 	}
 	h.tpl.Page(w, r, http.StatusOK, "home", View{Layout: Layout{Title: "工作台", Active: "home"}, Data: d})

@@ -123,6 +123,16 @@ func (h *handler) homeWorkFor(ctx context.Context, a access.Actor, unit org.Org,
 	return w, nil
 }
 
+// homeEach runs the jobs one after another, up to the first error.
+func homeEach(jobs []func() error) error {
+	for _, job := range jobs {
+		if err := job(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // homeAll runs the jobs concurrently and returns the first error.
 func homeAll(jobs []func() error) error {
 	errs := make([]error, len(jobs))
