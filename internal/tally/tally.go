@@ -218,6 +218,12 @@ func (f Family) stream(ctx context.Context, q db.Querier, where string, args []a
 		query = `SELECT ` + f.Subject + `, tally_o.path, ` + f.Key + `, ` + group + ` FROM ` + f.From + `
 		JOIN orgs tally_o ON tally_o.id = ` + f.Org + ` WHERE ` + where + ` GROUP BY 1, 2, 3`
 	}
+	return f.each(ctx, q, query, args, fn)
+}
+
+// each runs query, whose rows are (subject, unit path, bucket, n), and
+// hands every row to fn.
+func (f Family) each(ctx context.Context, q db.Querier, query string, args []any, fn func(subject, path, k string, n int64)) error {
 	rows, err := q.Query(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("tally %s: %w", f.Name, err)
@@ -443,40 +449,26 @@ func Fill(ctx context.Context, tx *db.Tx, f Family, where string, args ...any) e
 		return fmt.Errorf("tally %s: %w", f.Name, err)
 	}
 	up := Deltas{}
+	var err error
 	if tx.Dialect() == db.SQLite {
 		// SQLite groups by sorting, and its reader sums the records one
 		// by one faster than it sorts them: each adds to its unit's
 		// ancestors.
-		err := f.stream(ctx, tx, where, args, false, func(subject, path, k string, n int64) {
+		err = f.stream(ctx, tx, where, args, false, func(subject, path, k string, n int64) {
 			ids := access.PathIDs(path)
 			for _, id := range ids[:max(0, len(ids)-1)] {
 				up[cell{id, subject, k}] += n
 			}
 		})
-		if err != nil {
-			return err
-		}
-		return up.Apply(ctx, tx)
+	} else {
+		// Grouped by the parent's id, then joined to the parents for
+		// their paths: one join of every record, not two.
+		err = f.each(ctx, tx, `SELECT g.s, tally_p.path, g.k, g.n FROM (
+			SELECT `+f.Subject+` AS s, tally_o.parent_id AS p, `+f.Key+` AS k, `+group+` AS n FROM `+f.From+`
+			JOIN orgs tally_o ON tally_o.id = `+f.Org+` WHERE (`+where+`) AND tally_o.parent_id IS NOT NULL GROUP BY 1, 2, 3) g
+			JOIN orgs tally_p ON tally_p.id = g.p`, args, up.Add)
 	}
-	// Grouped by the parent's id, then joined to the parents for their
-	// paths: one join of every record, not two.
-	rows, err := tx.Query(ctx, `SELECT g.s, tally_p.path, g.k, g.n FROM (
-		SELECT `+f.Subject+` AS s, tally_o.parent_id AS p, `+f.Key+` AS k, `+group+` AS n FROM `+f.From+`
-		JOIN orgs tally_o ON tally_o.id = `+f.Org+` WHERE (`+where+`) AND tally_o.parent_id IS NOT NULL GROUP BY 1, 2, 3) g
-		JOIN orgs tally_p ON tally_p.id = g.p`, args...)
 	if err != nil {
-		return fmt.Errorf("tally %s: %w", f.Name, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var subject, parent, k string
-		var n int64
-		if err := rows.Scan(&subject, &parent, &k, &n); err != nil {
-			return err
-		}
-		up.Add(subject, parent, k, n)
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	return up.Apply(ctx, tx)
