@@ -78,6 +78,7 @@ func Register(mux httpx.Mux, deps app.Services) {
 	h.studyRoutes(mux)
 	h.visitRoutes(mux)
 	h.problemRoutes(mux)
+	h.caseRoutes(mux)
 	h.aidRoutes(mux)
 	route(mux, "/api/v1/openapi.json", methods{"GET": openAPI(mux)}) // the API describes itself: openapi.go
 

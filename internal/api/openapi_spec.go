@@ -7,6 +7,7 @@ import (
 	"halfsky/internal/doc"
 	"halfsky/internal/rectify"
 	"halfsky/internal/report"
+	"halfsky/internal/rights"
 	"halfsky/internal/visit"
 )
 
@@ -41,6 +42,7 @@ var (
 	handoverOut    = fields{"handover": handoverJSON{}}
 	taskOut        = fields{"task": taskJSON{}}
 	problemOut     = fields{"problem": problemJSON{}}
+	caseOut        = fields{"case": caseJSON{}}
 	programmeOut   = fields{"programme": aidProgrammeJSON{}}
 	cycleOut       = fields{"cycle": aidCycleJSON{}}
 	applicationOut = fields{"application": aidAppJSON{}}
@@ -222,6 +224,29 @@ var openAPISpec = map[string]op{
 	"POST /api/v1/problems/{id}/apply":      {summary: "申请销号", in: fields{"note": optional{text}, "reason": optional{text}}},
 	"POST /api/v1/problems/{id}/close":      {summary: "同意销号", in: fields{"note": optional{text}, "reason": optional{text}}},
 	"POST /api/v1/problems/{id}/return":     {summary: "退回销号申请", in: fields{"note": optional{text}, "reason": optional{text}}},
+
+	// 巾帼维权.
+	"GET /api/v1/cases": {summary: "维权案件（概要，不含姓名和情况）", query: "box under status category channel risk " + page,
+		out: list[caseJSON]{}},
+	"POST /api/v1/cases":             {summary: "登记维权案件", in: rights.Input{}, status: 201, out: caseOut},
+	"GET /api/v1/cases/{id}":         {summary: "案件详情：承办人等可见全文，上级单位只见概要", out: caseOut},
+	"POST /api/v1/cases/{id}/take":   {summary: "接案", in: fields{"version": whole}},
+	"POST /api/v1/cases/{id}/assign": {summary: "指定承办人（负责人）", in: fields{"version": whole, "handler": id64}},
+	"POST /api/v1/cases/{id}/note":   {summary: "记录办理情况：联系、处置路径、回访", in: fields{"version": whole, "kind": text, "note": text}},
+	"POST /api/v1/cases/{id}/assess": {summary: "家暴危险性评估", in: fields{"version": whole, "items": []string{}},
+		out: fields{"risk": text, "risk_label": text}},
+	"POST /api/v1/cases/{id}/consent": {summary: "记录知情同意（服务、转介、提供个人信息）",
+		in: fields{"version": whole, "services": flag, "refer": []string{}, "disclose": []string{}}},
+	"POST /api/v1/cases/{id}/refer": {summary: "转介（未经同意须负责人写明理由）",
+		in: fields{"version": whole, "agency": text, "due_on": optional{text}, "override": optional{text}}, status: 201, out: fields{"id": id64}},
+	"POST /api/v1/cases/{id}/escalate":    {summary: "上报上级妇联", in: fields{"version": whole, "reason": text}},
+	"POST /api/v1/cases/{id}/transfer":    {summary: "转办", in: fields{"version": whole, "to": text, "reason": text}},
+	"POST /api/v1/cases/{id}/close":       {summary: "办结", in: fields{"version": whole, "outcome": text, "satisfaction": text, "note": optional{text}}},
+	"POST /api/v1/cases/{id}/reopen":      {summary: "重新打开", in: fields{"version": whole, "reason": text}},
+	"POST /api/v1/cases/{id}/break-glass": {summary: "破窗查看（负责人，写明理由，留痕并告知承办人）", in: fields{"reason": text}},
+	"POST /api/v1/cases/{id}/referrals/{fid}": {summary: "记录转介进展与机构回复",
+		in: fields{"version": whole, "status": text, "reply": optional{text}}},
+	"POST /api/v1/cases/{id}/moves/{fid}": {summary: "接收或拒收上报、转办", in: fields{"accept": flag, "reply": optional{text}}},
 
 	// 救助.
 	"GET /api/v1/aid/programmes": {summary: "救助项目，与各种选项", out: fields{"items": []aidProgrammeJSON{}, "total": whole,

@@ -86,6 +86,9 @@ var steps = []step{
 	{"incoming", "收文登记", true, func(st *starter, ctx context.Context) error {
 		return seedIncoming(ctx, st.svc, st.opts.Keys, st.opts.Now)
 	}},
+	{"cases", "巾帼维权", true, func(st *starter, ctx context.Context) error {
+		return seedCases(ctx, st.svc, st.opts.Keys, st.opts.Now)
+	}},
 }
 
 // ErrNoTop refuses a start whose top unit is not in the tree.

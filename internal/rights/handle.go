@@ -181,3 +181,21 @@ func (s *Service) Reopen(ctx context.Context, a access.Actor, id int64, version 
 		return s.event(ctx, tx, id, "reopen", "重新打开。理由："+reason, a.UserID, now)
 	}, "")
 }
+
+// Colleague is an account a case can be given to.
+type Colleague struct {
+	ID   int64
+	Name string
+}
+
+// Colleagues lists who at the actor's unit may handle a case (the
+// leader's choice when she gives one out).
+func (s *Service) Colleagues(ctx context.Context, a access.Actor) ([]Colleague, error) {
+	if !a.Can(access.RecordCases) {
+		return nil, nil
+	}
+	return db.All(ctx, s.DB.Q(), func(sc db.Scanner) (c Colleague, err error) {
+		err = sc.Scan(&c.ID, &c.Name)
+		return c, err
+	}, `SELECT id, display_name FROM users WHERE org_id = ? AND disabled = 0 AND role IN ('leader', 'staff') ORDER BY role, id`, a.OrgID)
+}

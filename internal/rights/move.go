@@ -187,7 +187,7 @@ func (s *Service) DecideMove(ctx context.Context, a access.Actor, id int64, move
 	if vocab.TooLong(reply, 500) {
 		return apperr.Field("reply", "说明不能超过 500 字")
 	}
-	if !a.Can(access.RecordCases) || a.Role != access.Leader {
+	if !a.Can(access.RecordCases) {
 		return s.deny(ctx, a, "case.decide_move", strconv.FormatInt(id, 10))
 	}
 	now := s.Now()
@@ -205,11 +205,12 @@ func (s *Service) DecideMove(ctx context.Context, a access.Actor, id int64, move
 		if err != nil {
 			return db.ErrNotFound
 		}
-		if to != a.OrgID {
-			// Not hers to decide: refused (recorded) if the case is in
-			// her scope, and as if it did not exist otherwise.
+		if to != a.OrgID || a.Role != access.Leader {
+			// Not hers to decide (another unit's, or she is not its
+			// leader): refused (recorded) if the case is in her scope or
+			// sent to her unit, and as if it did not exist otherwise.
 			c, _, err := load(ctx, tx, id)
-			if err == nil && a.Scope().Contains(c.OrgPath) {
+			if err == nil && (to == a.OrgID || a.Scope().Contains(c.OrgPath)) {
 				wrongUnit = true
 				return access.ErrDenied
 			}

@@ -55,3 +55,6 @@ func NewService(d *db.DB, orgs *org.Store, k *vault.Keyring) *Service {
 }
 
 func (s *Service) today() string { return s.Now().In(db.Shanghai).Format(time.DateOnly) }
+
+// Today is the date in Shanghai on the service's clock.
+func (s *Service) Today() string { return s.today() }

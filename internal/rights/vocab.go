@@ -108,3 +108,33 @@ var PartyRoles = []vocab.Option{{Key: PartyComplainant, Label: "求助人"}, {Ke
 
 // AgeGroups of a party.
 var AgeGroups = []vocab.Option{{Key: "minor", Label: "未成年人"}, {Key: "adult", Label: "成年人"}, {Key: "elderly", Label: "老年人"}}
+
+// EventKinds name the steps of a case's timeline.
+var EventKinds = []vocab.Option{
+	{Key: "intake", Label: "受理"}, {Key: "assign", Label: "确定承办人"}, {Key: "assess", Label: "危险性评估"},
+	{Key: "consent", Label: "记录知情同意"}, {Key: "refer", Label: "转介"}, {Key: "referral", Label: "转介进展"},
+	{Key: "contact", Label: "联系求助人"}, {Key: "route", Label: "确定处置路径"}, {Key: "followup", Label: "回访"},
+	{Key: "note", Label: "办理记录"}, {Key: "escalate", Label: "上报"}, {Key: "transfer", Label: "转办"},
+	{Key: "escalate_accepted", Label: "上报已接收"}, {Key: "escalate_refused", Label: "上报被拒收"},
+	{Key: "transfer_accepted", Label: "转办已接收"}, {Key: "transfer_refused", Label: "转办被拒收"},
+	{Key: "glass", Label: "破窗查看"}, {Key: "close", Label: "办结"}, {Key: "reopen", Label: "重新打开"},
+}
+
+// Label is the label of key in one of the case's vocabularies, by name:
+// for templates and exports ("channel", "agency", "event", "role", "age",
+// "outcome", "satisfaction", "source").
+func Label(list, key string) string {
+	lists := map[string][]vocab.Option{"channel": Channels, "agency": Agencies, "event": EventKinds, "role": PartyRoles,
+		"age": AgeGroups, "outcome": Outcomes, "satisfaction": Satisfactions, "source": SourceAgencies}
+	return vocab.Label(lists[list], key)
+}
+
+// DangerLabel is a danger item's question.
+func DangerLabel(code string) string {
+	for _, it := range DangerItems {
+		if it.Code == code {
+			return it.Label
+		}
+	}
+	return code
+}

@@ -273,6 +273,28 @@ func (w *world) specs() map[string][]probe {
 			{method: "POST", path: "/problems/" + id("problem") + "/apply", on: "problem", roles: biz, body: form("note", "越权申请")},
 		},
 
+		// 巾帼维权: the units above read a case as a line (200, no
+		// narrative: its marker is the village's); acting on it is the
+		// village's; breaking the glass is a leader's above it.
+		"GET /cases":     {{method: "GET", path: "/cases", roles: biz}},
+		"GET /cases/new": {{method: "GET", path: "/cases/new", roles: biz}},
+		"POST /cases":    {{method: "POST", path: "/cases", roles: biz, body: form("channel", "hotline", "category", "dv", "narrative", "越权登记")}},
+		"GET /cases/{id}": {{method: "GET", path: "/cases/" + id("case"), on: "case", roles: biz},
+			{method: "GET", path: "/cases/" + id("case.moved"), on: "case.moved", roles: biz}},
+		"POST /cases/{id}/{action}": {
+			{method: "POST", path: "/cases/" + id("case") + "/take", on: "case", roles: biz, body: form("version", "0")},
+			{method: "POST", path: "/cases/" + id("case") + "/note", on: "case", roles: biz, body: form("kind", "note", "note", "越权记录")},
+			{method: "POST", path: "/cases/" + id("case") + "/close", on: "case", roles: biz, body: form("outcome", "resolved", "satisfaction", "satisfied")},
+			{method: "POST", path: "/cases/" + id("case") + "/glass", on: "case", roles: biz, body: form("reason", "越权破窗查看理由"), ok: 303,
+				want: map[string]int{"leader@city": 303, "leader@district": 303, "leader@street": 303, "staff": 403}, flashed: []string{"leader@village"}},
+		},
+		"POST /cases/{id}/referrals/{fid}": {{method: "POST", path: "/cases/" + id("case") + "/referrals/" + id("case.referral"), on: "case", roles: biz,
+			body: form("status", "received", "version", "0")}},
+		"POST /cases/{id}/moves/{fid}": {{method: "POST", path: "/cases/" + id("case.moved") + "/moves/" + id("case.move"), on: "case.moved", roles: biz,
+			body: form("decision", "accept"), ok: 303, want: map[string]int{"@village": 403, "leader@street": 303}}},
+		"POST /needs/{id}/case": {{method: "POST", path: "/needs/" + id("need.village") + "/case", on: "need.village", roles: biz, body: form("category", "dv"),
+			flashed: []string{"@city", "@district", "@street", "@village"}}},
+
 		// 关爱救助.
 		"GET /aid":                                {{method: "GET", path: "/aid", roles: biz}},
 		"GET /aid/export.xlsx":                    {{method: "GET", path: "/aid/export.xlsx", roles: biz}},
@@ -415,6 +437,28 @@ func (w *world) specs() map[string][]probe {
 		"POST /api/v1/problems/{id}/apply":      {{method: "POST", path: "/api/v1/problems/" + id("problem") + "/apply", on: "problem", roles: biz, body: obj{"note": "越权申请"}}},
 		"POST /api/v1/problems/{id}/close":      {{method: "POST", path: "/api/v1/problems/" + id("problem") + "/close", on: "problem.verify", roles: biz, body: obj{"note": "越权销号"}}},
 		"POST /api/v1/problems/{id}/return":     {{method: "POST", path: "/api/v1/problems/" + id("problem") + "/return", on: "problem.verify", roles: biz, body: obj{"reason": "越权退回"}}},
+
+		// 巾帼维权, as on the pages.
+		"GET /api/v1/cases":                {{method: "GET", path: "/api/v1/cases", roles: biz}},
+		"POST /api/v1/cases":               {{method: "POST", path: "/api/v1/cases", roles: biz, body: obj{"channel": "hotline", "category": "dv", "narrative": "越权登记"}}},
+		"GET /api/v1/cases/{id}":           {{method: "GET", path: "/api/v1/cases/" + id("case"), on: "case", roles: biz}},
+		"POST /api/v1/cases/{id}/take":     {{method: "POST", path: "/api/v1/cases/" + id("case") + "/take", on: "case", roles: biz, body: obj{}}},
+		"POST /api/v1/cases/{id}/assign":   {{method: "POST", path: "/api/v1/cases/" + id("case") + "/assign", on: "case", roles: biz, body: obj{"handler": 1}}},
+		"POST /api/v1/cases/{id}/note":     {{method: "POST", path: "/api/v1/cases/" + id("case") + "/note", on: "case", roles: biz, body: obj{"kind": "note", "note": "越权记录"}}},
+		"POST /api/v1/cases/{id}/assess":   {{method: "POST", path: "/api/v1/cases/" + id("case") + "/assess", on: "case", roles: biz, body: obj{"items": []string{"strangle"}}}},
+		"POST /api/v1/cases/{id}/consent":  {{method: "POST", path: "/api/v1/cases/" + id("case") + "/consent", on: "case", roles: biz, body: obj{"services": true}}},
+		"POST /api/v1/cases/{id}/refer":    {{method: "POST", path: "/api/v1/cases/" + id("case") + "/refer", on: "case", roles: biz, body: obj{"agency": "court"}}},
+		"POST /api/v1/cases/{id}/escalate": {{method: "POST", path: "/api/v1/cases/" + id("case") + "/escalate", on: "case", roles: biz, body: obj{"reason": "越权上报"}}},
+		"POST /api/v1/cases/{id}/transfer": {{method: "POST", path: "/api/v1/cases/" + id("case") + "/transfer", on: "case", roles: biz, body: obj{"to": "230102001002", "reason": "越权转办"}}},
+		"POST /api/v1/cases/{id}/close":    {{method: "POST", path: "/api/v1/cases/" + id("case") + "/close", on: "case", roles: biz, body: obj{"outcome": "resolved", "satisfaction": "satisfied"}}},
+		"POST /api/v1/cases/{id}/reopen":   {{method: "POST", path: "/api/v1/cases/" + id("case") + "/reopen", on: "case", roles: biz, body: obj{"reason": "越权重开"}}},
+		"POST /api/v1/cases/{id}/break-glass": {{method: "POST", path: "/api/v1/cases/" + id("case") + "/break-glass", on: "case", roles: biz,
+			body: obj{"reason": "越权破窗查看理由"}, ok: 204, want: map[string]int{"leader@city": 204, "leader@district": 204, "leader@street": 204, "staff": 403, "leader@village": 409},
+			code: ""}},
+		"POST /api/v1/cases/{id}/referrals/{fid}": {{method: "POST", path: "/api/v1/cases/" + id("case") + "/referrals/" + id("case.referral"), on: "case", roles: biz,
+			body: obj{"status": "received"}}},
+		"POST /api/v1/cases/{id}/moves/{fid}": {{method: "POST", path: "/api/v1/cases/" + id("case.moved") + "/moves/" + id("case.move"), on: "case.moved", roles: biz,
+			body: obj{"accept": true}, ok: 204, want: map[string]int{"@village": 403, "leader@street": 204}}},
 
 		"GET /api/v1/aid/programmes":                            {{method: "GET", path: "/api/v1/aid/programmes", roles: biz}},
 		"GET /api/v1/aid/programmes/{code}":                     {{method: "GET", path: "/api/v1/aid/programmes/cancer", roles: biz}},

@@ -20,6 +20,7 @@ import (
 	"halfsky/internal/division"
 	"halfsky/internal/idcard"
 	"halfsky/internal/rectify"
+	"halfsky/internal/rights"
 	"halfsky/internal/study"
 	"halfsky/internal/testapp"
 	"halfsky/internal/vault"
@@ -233,6 +234,7 @@ func buildWorld(t *testing.T, d *db.DB) *world {
 	w.makeWork()
 	w.makeAid()
 	w.makeOthers()
+	w.makeCases()
 	return w
 }
 
@@ -649,4 +651,47 @@ func (w *world) makeOthers() {
 	// Only the requester downloads an approved export: no actor is her.
 	w.recs["export.own"] = &record{seen: above["street"]}
 	_ = fmt.Sprint
+}
+
+// makeCases makes two 巾帼维权 cases of the village. The first waits in its
+// inbox (everyone at the village reads it in full) with a referral to
+// 公安; the units above read it only as a line without names, so its
+// narrative's marker is the village's alone. The second is escalated to
+// the street, waiting for the street's leader to accept it.
+func (w *world) makeCases() {
+	svc := w.app.Server.Deps.Rights
+	villager := w.actorOf("mx.staff.village")
+	id, err := svc.Intake(w.ctx, villager, rights.Input{Channel: rights.ChannelHotline, Category: "dv",
+		Narrative: "矩阵村维权案情", Phone: "13900000000"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := svc.RecordConsent(w.ctx, villager, id, 0, rights.ConsentInput{Services: true, Refer: []string{"police"}}); err != nil {
+		w.t.Fatal(err)
+	}
+	ref, err := svc.Refer(w.ctx, villager, id, 0, rights.ReferInput{Agency: "police"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.ids["case"], w.ids["case.referral"] = strconv.FormatInt(id, 10), strconv.FormatInt(ref, 10)
+	w.recs["case"] = &record{seen: above["village"], written: []string{"village"}}
+	w.rec("case.text", "矩阵村维权案情", "village", "village")
+	w.recs["case.text"].seen = []string{"village"}
+
+	moved, err := svc.Intake(w.ctx, villager, rights.Input{Channel: rights.ChannelWalkIn, Category: "marriage.divorce",
+		Narrative: "矩阵村上报案情", Take: true})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := svc.Escalate(w.ctx, villager, moved, 0, "需要街道协调"); err != nil {
+		w.t.Fatal(err)
+	}
+	c, err := svc.Get(w.ctx, villager, moved)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.ids["case.moved"], w.ids["case.move"] = strconv.FormatInt(moved, 10), strconv.FormatInt(c.Moves[0].ID, 10)
+	// Its handler and her leader read it, and the street's leader it was
+	// sent to: a marker seen by levels is not the rule, so it has none.
+	w.recs["case.moved"] = &record{seen: above["village"], written: []string{"village"}}
 }

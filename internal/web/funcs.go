@@ -13,6 +13,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/doc"
 	"halfsky/internal/rectify"
+	"halfsky/internal/rights"
 	"halfsky/internal/visit"
 )
 
@@ -62,6 +63,11 @@ func templateFuncs() template.FuncMap {
 		"problemColourName": rectify.ColourLabel,
 		"problemKind":       rectify.KindLabel,
 		"problemClip":       clip,
+
+		// 巾帼维权 (cases*.go: the functions are rights').
+		"caseLabel":   rights.Label,
+		"caseChannel": func(k string) string { return rights.Label("channel", k) },
+		"caseDanger":  rights.DangerLabel,
 
 		// 关爱救助 (aid.go, aid_files.go, aid_followup.go, aid_pay.go, aid_exports.go).
 		"yuan":        aid.YuanGrouped,

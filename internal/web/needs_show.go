@@ -7,6 +7,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
+	"halfsky/internal/rights"
 	"halfsky/internal/visit"
 )
 
@@ -24,6 +25,11 @@ type needShowData struct {
 	Form      map[string]string // the form sent back with errors
 	Errors    map[string]string
 	Which     string // handover, task or decide: the form Errors belong to
+	// A 维权 need: the case it became (as she may see it), or the offer
+	// to make it one (its responsible unit, while it has none).
+	Case       *rights.Case
+	CanCase    bool
+	Categories []caseCategoryGroup
 }
 
 // needShow is one need: details (personal ones only to its responsible
@@ -60,6 +66,17 @@ func (h *handler) renderNeedShow(w http.ResponseWriter, r *http.Request, c *http
 	}
 	if d.CanHand {
 		d.Targets = h.handoverTargets(r, c, n)
+	}
+	if n.Category == "rights" && a.Can(access.ViewCases) {
+		if k, err := h.deps.Rights.CaseOfNeed(ctx, a, id); err == nil {
+			d.Case = &k
+		} else if n.Revealed && n.OrgID == a.OrgID && a.Can(access.RecordCases) {
+			cats, err := h.deps.Rights.Categories(ctx)
+			if err != nil {
+				return err
+			}
+			d.CanCase, d.Categories = true, caseCategoryGroups(cats)
+		}
 	}
 	title := n.CategoryLabel() + " · 妇情"
 	h.tpl.Page(w, r, status, "need_show", View{Layout: Layout{Title: title, Active: "visits",

@@ -49,6 +49,7 @@ func Register(mux httpx.Mux, deps app.Services) error {
 	h.visitRoutes(mux)
 	h.problemRoutes(mux)
 	h.aidRoutes(mux)
+	h.caseRoutes(mux)
 
 	// Anything else is a Chinese 404 page.
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -171,6 +172,9 @@ func nav(a access.Actor, unread int) []NavItem {
 	}
 	if a.Can(access.ViewAid) {
 		items = append(items, NavItem{Href: "/aid", Label: "关爱救助", Key: "aid"})
+	}
+	if a.Can(access.ViewCases) {
+		items = append(items, NavItem{Href: "/cases", Label: "巾帼维权", Key: "cases"})
 	}
 	if a.Can(access.ViewOrgs) {
 		items = append(items, NavItem{Href: "/org", Label: "组织机构", Key: "org"})

@@ -1,0 +1,60 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"halfsky/internal/testapp"
+)
+
+// TestCasesAPI: a 12338 call through /api/v1/cases — bad input refused
+// field by field, the case in full for its handler and as a line for the
+// district, a referral without consent refused, the glass broken with a
+// reason, the case closed; a sibling district and an administrator see
+// nothing.
+func TestCasesAPI(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		body := map[string]any{"channel": "hotline", "category": "dv", "narrative": "丈夫酒后殴打，掐过脖子", "take": true,
+			"phone": "13900001234", "parties": []map[string]any{{"role": "complainant", "name": "刘某华"}}}
+		r := f.as("village.staff").Do("POST", "/api/v1/cases", body)
+		expect(t, r, http.StatusCreated, "")
+		c := r.JSON(t)["case"].(map[string]any)
+		id := itoa(int64(c["id"].(float64)))
+		base := "/api/v1/cases/" + id
+		huge := map[string]any{"channel": "hotline", "category": "dv", "narrative": strings.Repeat("字", 5001)}
+		f.run(t, []scenario{
+			{name: "anonymous", method: "GET", path: "/api/v1/cases", status: 401, code: "unauthenticated"},
+			{name: "admin refused", as: "admin", method: "GET", path: base, status: 403, code: "forbidden"},
+			{name: "a narrative too long", as: "village.staff", method: "POST", path: "/api/v1/cases", body: huge, status: 422, code: "invalid", fields: []string{"narrative"}},
+			{name: "no category", as: "village.staff", method: "POST", path: "/api/v1/cases", body: map[string]any{"channel": "letter", "narrative": "来信"},
+				status: 422, code: "invalid", fields: []string{"category"}},
+			{name: "in full for the handler", as: "village.staff", method: "GET", path: base, status: 200,
+				has: []string{`"sight":"full"`, "掐过脖子", "刘某华", "13900001234"}},
+			{name: "a line for the district", as: "daoli.leader", method: "GET", path: base, status: 200,
+				has: []string{`"sight":"line"`, `"category_label":"家庭暴力"`}, hasNot: []string{"掐过", "刘某华", "1390000"}},
+			{name: "the list has no names", as: "city.leader", method: "GET", path: "/api/v1/cases?box=", status: 200,
+				has: []string{`"total":1`}, hasNot: []string{"掐过", "刘某华"}},
+			{name: "sibling district", as: "nangang.leader", method: "GET", path: base, status: 404, code: "not_found"},
+			{name: "the district may not act", as: "daoli.leader", method: "POST", path: base + "/note", body: map[string]any{"kind": "note", "note": "越级"},
+				status: 403, code: "forbidden"},
+			{name: "refer without consent", as: "village.staff", method: "POST", path: base + "/refer", body: map[string]any{"agency": "police"},
+				status: 409, code: "no_consent", fields: []string{"agency"}},
+			{name: "consent", as: "village.staff", method: "POST", path: base + "/consent", body: map[string]any{"services": true, "refer": []string{"police"}}, status: 204},
+			{name: "refer", as: "village.staff", method: "POST", path: base + "/refer", body: map[string]any{"agency": "police"}, status: 201, has: []string{`"id"`}},
+			{name: "assess", as: "village.staff", method: "POST", path: base + "/assess", body: map[string]any{"items": []string{"weapon"}}, status: 200,
+				has: []string{`"risk":"high"`}},
+			{name: "close with a referral open", as: "village.staff", method: "POST", path: base + "/close",
+				body: map[string]any{"outcome": "resolved", "satisfaction": "satisfied"}, status: 409, code: "open_referrals", fields: []string{"outcome"}},
+			{name: "a glass without a reason", as: "daoli.leader", method: "POST", path: base + "/break-glass", body: map[string]any{"reason": ""},
+				status: 422, code: "invalid", fields: []string{"reason"}},
+			{name: "break the glass", as: "daoli.leader", method: "POST", path: base + "/break-glass", body: map[string]any{"reason": "督办高危家暴案件"}, status: 204},
+			{name: "in full through the glass", as: "daoli.leader", method: "GET", path: base, status: 200, has: []string{`"glass":true`, "掐过脖子"},
+				check: func(t *testing.T, f *fixture, _ testapp.Response) {
+					if n := f.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'case.glass_read'`); n != 1 {
+						t.Fatalf("%d audited reads through the glass", n)
+					}
+				}},
+		})
+	})
+}
