@@ -154,6 +154,20 @@ var mutants = []mutant{
 		pkg: "./internal/db", run: "^TestGenerationMovesWithOwnWrites$",
 	},
 	{
+		name: "a rights case read in full by every unit above it (names and her story to the whole tree)",
+		file: "internal/rights/case.go",
+		from: "\tcase a.OrgID == c.OrgID && (leader || c.HandlerID == 0):",
+		to:   "\tcase a.Scope().Contains(c.OrgPath):",
+		pkg:  "./internal/rights", run: "^TestWhoSeesACase$",
+	},
+	{
+		name: "a referral made without her consent",
+		file: "internal/rights/refer.go",
+		from: "\t\tif !agreed {\n\t\t\tif in.Override == \"\" {",
+		to:   "\t\tif agreed && !agreed {\n\t\t\tif in.Override == \"\" {",
+		pkg:  "./internal/rights", run: "^TestPublicRequestToClosure$",
+	},
+	{
 		name: "a need handed over left out of the counters (the statistics count it at the unit it left)",
 		file: "internal/visit/handover.go",
 		from: "\t\tif err := trackByID(ctx, tx, needFamilies, needID, func() error {\n\t\t\tif accept {",
