@@ -17,6 +17,7 @@ import (
 	"halfsky/internal/demo"
 	"halfsky/internal/doc"
 	"halfsky/internal/org"
+	"halfsky/internal/rights"
 	"halfsky/internal/testdb"
 	"halfsky/internal/vault"
 	"halfsky/internal/visit"
@@ -210,6 +211,7 @@ func TestSealExistingData(t *testing.T) {
 			DueOn: visit.AddDays(today, 3)}); err != nil {
 			t.Fatal(err)
 		}
+		sealCasesFixture(t, ctx, d, svc, k, actor)
 		docs := doc.NewService(d, svc.Orgs)
 		docs.Vault = k
 		var draft int64
@@ -376,4 +378,50 @@ func countRows(t *testing.T, d *db.DB, q string, args ...any) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// sealCasesFixture fills every sealed column of 巾帼维权: a case with its
+// parties, contact and timeline, a referral answered and one made on a
+// leader's override, an escalation refused with a reply, a broken glass.
+func sealCasesFixture(t *testing.T, ctx context.Context, d *db.DB, svc *auth.Service, k *vault.Keyring, actor func(string) access.Actor) {
+	t.Helper()
+	rs := rights.NewService(d, svc.Orgs, k)
+	village, district := actor("village.staff"), actor("daoli.leader")
+	id, err := rs.Intake(ctx, village, rights.Input{Channel: rights.ChannelHotline, Category: "dv", Narrative: "迁移测试案情", Phone: "13900000001",
+		ContactTime: "迁移测试时间", Take: true, Parties: []rights.PartyInput{{Role: rights.PartyComplainant, Name: "迁移测试姓名",
+			Phone: "13900000002", Address: "迁移测试住址", Relation: "迁移测试关系"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.RecordConsent(ctx, village, id, 0, rights.ConsentInput{Services: true, Refer: []string{"police"}}); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := rs.Refer(ctx, village, id, 0, rights.ReferInput{Agency: "police"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.UpdateReferral(ctx, village, id, 0, ref, "replied", "迁移测试回复"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.BreakGlass(ctx, district, id, "迁移测试破窗理由"); err != nil {
+		t.Fatal(err)
+	}
+	minor, err := rs.Intake(ctx, district, rights.Input{Channel: rights.ChannelWalkIn, Category: "dv", Narrative: "迁移测试未成年人", Take: true,
+		Parties: []rights.PartyInput{{Role: rights.PartyVictim, AgeGroup: "minor"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rs.Refer(ctx, district, minor, 0, rights.ReferInput{Agency: "court", Override: "迁移测试强制理由"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.Escalate(ctx, district, minor, 0, "迁移测试上报理由"); err != nil {
+		t.Fatal(err)
+	}
+	c, err := rs.Get(ctx, district, minor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.DecideMove(ctx, actor("city.leader"), minor, c.Moves[0].ID, false, "迁移测试拒收"); err != nil {
+		t.Fatal(err)
+	}
 }

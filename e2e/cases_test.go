@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"regexp"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"halfsky/internal/testapp"
+	"halfsky/internal/testdb"
+)
+
+// TestCaseLoopInBrowser is 巾帼维权 as the cadres use it, at each width:
+// 孙桂芝 (village.staff) takes a 12338 call on the keyboard alone (the
+// category has the focus, Tab goes on to what she says, Enter sends), is
+// refused a referral without consent, assesses the danger 高, records
+// consent and refers to 公安; 王丽华 (daoli.leader) sees a line without
+// names and breaks the glass with a reason.
+func TestCaseLoopInBrowser(t *testing.T) {
+	t.Parallel()
+	ForEachViewport(t, func(t *testing.T, vp Viewport) { caseLoop(t, sqliteApp(t), vp) })
+}
+
+// TestPostgresCaseLoop is the same over PostgreSQL, at the desktop width.
+func TestPostgresCaseLoop(t *testing.T) {
+	t.Parallel()
+	OnDesktop(t, func(t *testing.T, vp Viewport) { caseLoop(t, testapp.Start(t, testdb.Postgres(t)), vp) })
+}
+
+func caseLoop(t *testing.T, app *testapp.App, vp Viewport) {
+	t.Helper()
+	p := NewPage(t, app.URL, vp)
+	signIn(t, p, "village.staff")
+	if st := p.Nav("/cases"); st != 200 {
+		p.fatal("巾帼维权: status %d", st)
+	}
+	if st := p.ClickNav("#new-case"); st != 200 {
+		p.fatal("登记案件: status %d", st)
+	}
+	if id := Eval[string](p, `document.activeElement.id`); id != "f-category" {
+		p.fatal("the intake form opens with the focus on %q, not the category", id)
+	}
+	setSelect(p, "#f-category", "dv")
+	p.do("tab to the narrative", chromedp.KeyEvent("\t"))
+	if id := Eval[string](p, `document.activeElement.id`); id != "f-narrative" {
+		p.fatal("Tab from the category goes to %q, not the narrative", id)
+	}
+	p.Fill("#f-narrative", "来电人称丈夫酒后殴打她，掐过她的脖子，威胁要杀了她")
+	p.Fill("#f-phone", "13900001234")
+	noSideScroll(p, "the intake form")
+	p.Screenshot("intake")
+	res, err := chromedp.RunResponse(p.ctx, chromedp.KeyEvent("\r"))
+	if err != nil || statusOf(res) != 200 {
+		p.fatal("Enter in the phone field: %v %d", err, statusOf(res))
+	}
+	success(p, "案件已登记")
+	path := p.Path()
+	if !regexp.MustCompile(`^/cases/\d+$`).MatchString(path) {
+		p.fatal("after the intake at %s", path)
+	}
+	wantContains(t, p, "narrative", p.Text("#case-narrative"), "掐过她的脖子")
+
+	setSelect(p, "#f-refer-agency", "police")
+	if st := p.ClickNav("#refer"); st != 422 {
+		p.fatal("refer without consent: status %d, want 422", st)
+	}
+	wantContains(t, p, "consent refusal", p.Text("#f-refer-agency-error"), "求助人未同意")
+	p.Click(`#assess-form input[value="strangle"]`)
+	p.Click(`#assess-form input[value="threat_kill"]`)
+	if st := p.ClickNav("#assess"); st != 200 {
+		p.fatal("assess: status %d", st)
+	}
+	success(p, "高危险")
+	wantContains(t, p, "risk", p.Text("#case-risk"), "高")
+	p.Click(`#consent-form input[name="services"]`)
+	p.Click(`#consent-form input[name="refer"][value="police"]`)
+	if st := p.ClickNav("#save-consent"); st != 200 {
+		p.fatal("consent: status %d", st)
+	}
+	success(p, "已记录知情同意")
+	setSelect(p, "#f-refer-agency", "police")
+	if st := p.ClickNav("#refer"); st != 200 {
+		p.fatal("refer: status %d", st)
+	}
+	success(p, "已转介")
+	noSideScroll(p, "the case")
+	p.Screenshot("case")
+	p.CheckConsole()
+
+	// The district's leader: a line, then the glass.
+	p.Logout()
+	signIn(t, p, "daoli.leader")
+	if st := p.Open(path); st != 200 {
+		p.fatal("the case as the district: status %d", st)
+	}
+	if p.Has("#case-narrative") {
+		p.fatal("the district reads the narrative without breaking the glass")
+	}
+	p.Screenshot("line")
+	p.Fill("#f-glass-reason", "督办高危家暴案件，核实处置情况")
+	if st := p.ClickNav("#break-glass"); st != 200 {
+		p.fatal("break the glass: status %d", st)
+	}
+	success(p, "已破窗查看")
+	wantContains(t, p, "narrative through the glass", p.Text("#case-narrative"), "掐过她的脖子")
+	if !p.Has("#glass-note") || p.Has("#note-form") {
+		p.fatal("through the glass: the note is missing or the forms are offered")
+	}
+	p.CheckConsole()
+}
