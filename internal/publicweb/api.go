@@ -18,7 +18,7 @@ import (
 // apiCategories serves GET /api/public/v1/categories.
 func (h *handler) apiCategories(w http.ResponseWriter, r *http.Request) {
 	if h.d.Rights == nil {
-		httpx.WriteError(w, r, errUnavailable)
+		unavailableJSON(w)
 		return
 	}
 	list, err := h.d.Rights.PublicCategories(r.Context())
@@ -60,7 +60,7 @@ type submitBody struct {
 // apiSubmit serves POST /api/public/v1/help → 201 {"code"}.
 func (h *handler) apiSubmit(w http.ResponseWriter, r *http.Request) {
 	if h.d.Rights == nil {
-		httpx.WriteError(w, r, errUnavailable)
+		unavailableJSON(w)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
@@ -90,7 +90,7 @@ func (h *handler) apiSubmit(w http.ResponseWriter, r *http.Request) {
 // captcha_id and captcha_answer.
 func (h *handler) apiLookup(w http.ResponseWriter, r *http.Request) {
 	if h.d.Rights == nil {
-		httpx.WriteError(w, r, errUnavailable)
+		unavailableJSON(w)
 		return
 	}
 	code, ip := r.PathValue("code"), h.ip(r)
@@ -109,6 +109,12 @@ func (h *handler) apiLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, st)
+}
+
+// unavailableJSON answers 503 while the rights service is not there: an
+// expected state, not logged as a failure.
+func unavailableJSON(w http.ResponseWriter) {
+	httpx.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"error": errUnavailable})
 }
 
 // tooMany answers 429 with Retry-After and a fresh CAPTCHA a client may
