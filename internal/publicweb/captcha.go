@@ -119,3 +119,15 @@ func (h *handler) image(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(buf.Bytes())
 }
+
+// captchaError is the message beside the CAPTCHA's field after a try that
+// failed: none when none was shown, a reminder when it was left empty.
+func captchaError(id, answer string) map[string]string {
+	switch {
+	case id == "":
+		return nil
+	case strings.TrimSpace(answer) == "":
+		return map[string]string{"captcha_answer": "请输入图中的 6 个数字"}
+	}
+	return map[string]string{"captcha_answer": "数字不对，请看新的图片再输入一次"}
+}

@@ -172,9 +172,7 @@ func (h *handler) helpSubmit(w http.ResponseWriter, r *http.Request) {
 	if !ok && !h.captchas.verify(v.Get("captcha_id"), v.Get("captcha_answer")) {
 		f.Captcha = h.captchas.create()
 		f.Message = "为了防止有人冒用，请输入图中的数字后再提交。您填写的内容都还在。"
-		if v.Get("captcha_id") != "" {
-			f.Errors = map[string]string{"captcha_answer": "数字不对，请看新的图片再输入一次"}
-		}
+		f.Errors = captchaError(v.Get("captcha_id"), v.Get("captcha_answer"))
 		h.render(w, r, http.StatusTooManyRequests, "help", "网上求助", f)
 		return
 	}

@@ -57,9 +57,7 @@ func (h *handler) statusLookup(w http.ResponseWriter, r *http.Request) {
 	if ok, _ := h.limits.lookupOK(ip, codeKey(v.Code)); !ok && !h.captchas.verify(r.PostForm.Get("captcha_id"), r.PostForm.Get("captcha_answer")) {
 		v.Captcha = h.captchas.create()
 		v.Message = "查询次数较多，请输入图中的数字后再查询。"
-		if r.PostForm.Get("captcha_id") != "" {
-			v.Errors = map[string]string{"captcha_answer": "数字不对，请看新的图片再输入一次"}
-		}
+		v.Errors = captchaError(r.PostForm.Get("captcha_id"), r.PostForm.Get("captcha_answer"))
 		h.render(w, r, http.StatusTooManyRequests, "status", "查询办理进度", v)
 		return
 	}
