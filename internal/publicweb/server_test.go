@@ -240,3 +240,25 @@ func TestHelpThroughTheServer(t *testing.T) {
 		}
 	})
 }
+
+// TestPublicBodyLimit: the server takes at most 64 KB from the public
+// door, and says so in the door's words (the page) or its error shape
+// (the API), with no cadre link.
+func TestPublicBodyLimit(t *testing.T) {
+	app := testapp.Start(t, testdb.SQLite(t))
+	c := app.Client(t)
+	big := strings.Repeat("字", 30<<10) // 90 KB
+	r := c.Do("POST", "/help", url.Values{"text": {big}})
+	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, "5000 字以内") || !strings.Contains(r.Body, `href="/help"`) ||
+		strings.Contains(r.Body, "工作台") || !strings.Contains(r.Body, "tel:12338") {
+		t.Errorf("the page: %d %.300s", r.Status, r.Body)
+	}
+	r = c.Do("POST", "/api/public/v1/help", obj{"text": big})
+	if r.Status != http.StatusRequestEntityTooLarge || !strings.Contains(r.Body, `"code":"too_large"`) {
+		t.Errorf("the API: %d %.300s", r.Status, r.Body)
+	}
+	// The cadre pages keep their 1 MB.
+	if r := c.Do("POST", "/login", url.Values{"username": {big}}); r.Status == http.StatusRequestEntityTooLarge {
+		t.Error("a 90 KB sign-in form is refused as too large")
+	}
+}
