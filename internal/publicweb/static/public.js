@@ -22,6 +22,9 @@
 
   // The place picker: choosing a district fills the streets, a street
   // the communities.
+  // The step buttons are for browsers without script: removed, so Enter
+  // in a field sends the form rather than a step.
+  Array.prototype.forEach.call(document.querySelectorAll("button.step"), function (b) { b.remove(); });
   var levels = ["district", "street", "community"];
   var empty = { street: "请先选区县", community: "请先选街道" };
   function reset(sel, text) {
