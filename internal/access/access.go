@@ -167,6 +167,14 @@ const (
 	RecordAid Action = "aid.record" // enter and submit applications, pass/return/reject at street and district
 	ManageAid Action = "aid.manage" // programmes, cycles, quotas and the final approval: a leader of the unit that runs the programme (aid checks which)
 	RevealAid Action = "aid.reveal" // open an application's personal data, with a reason, audited
+
+	// Rights cases (巾帼维权): the domain (internal/rights) decides, case by
+	// case, who reads one in full: its handler, her unit's leader, the
+	// units it was escalated or transferred to, a leader who broke the glass.
+	ViewCases       Action = "case.view"     // the inbox, the no-name lines and the statistics in scope
+	RecordCases     Action = "case.record"   // intake, take, assess, consent, refer, follow up, close
+	OverrideConsent Action = "case.override" // refer without her consent: imminent danger or a minor, with a reason
+	BreakGlass      Action = "case.glass"    // open a case of a unit below, with a reason, audited, the handler told
 )
 
 // allowed lists, per action, the roles that may take it (within scope).
@@ -194,6 +202,10 @@ var allowed = map[Action][]Role{
 	RecordAid:         {Leader, Staff},
 	ManageAid:         {Leader},
 	RevealAid:         {Leader},
+	ViewCases:         {Leader, Staff},
+	RecordCases:       {Leader, Staff},
+	OverrideConsent:   {Leader},
+	BreakGlass:        {Leader},
 }
 
 // ErrDenied is returned for an action the actor's role does not allow.

@@ -111,6 +111,10 @@ func TestRoleTable(t *testing.T) {
 		RecordAid:         lead | staff,
 		ManageAid:         lead,
 		RevealAid:         lead,
+		ViewCases:         lead | staff,
+		RecordCases:       lead | staff,
+		OverrideConsent:   lead,
+		BreakGlass:        lead,
 	}
 	if len(table) != len(allowed) {
 		t.Fatalf("the policy has %d actions, this table %d: add the new action here", len(allowed), len(table))

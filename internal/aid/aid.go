@@ -94,13 +94,6 @@ func optTime(ms int64) time.Time {
 	return db.FromMillis(ms)
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // scanner is a *sql.Row or *sql.Rows.
 type scanner = db.Scanner
 

@@ -415,8 +415,8 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 			guardian_consent, documents, amount, dedupe_key, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.ID, cyc.ID, cyc.Year, unit.ID, unit.Path, district, KindLevel(unit), Draft,
-			v.name, v.idNumber, c.hash, c.sex(), c.id.Birth.Year(), b2i(c.minor), v.phone, v.address, c.Household, v.facts,
-			b2i(c.MedicalConsent), v.guardian, b2i(c.GuardianConsent), docs, c.Amount, key, a.UserID, ms, ms)
+			v.name, v.idNumber, c.hash, c.sex(), c.id.Birth.Year(), db.Bit(c.minor), v.phone, v.address, c.Household, v.facts,
+			db.Bit(c.MedicalConsent), v.guardian, db.Bit(c.GuardianConsent), docs, c.Amount, key, a.UserID, ms, ms)
 		if db.IsUniqueViolation(err) {
 			// Entered at the same moment elsewhere: the index decided.
 			return s.checkDuplicate(ctx, s.DB.Q(), p, key, c.hash, -1)
@@ -542,8 +542,8 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, in Input
 		res, err := tx.Exec(ctx, `UPDATE aid_applications SET name = ?, id_number = ?, id_hash = ?, sex = ?, birth_year = ?, minor = ?,
 			phone = ?, address = ?, household = ?, facts = ?, medical_consent = ?, guardian_name = ?, guardian_consent = ?, amount = ?,
 			updated_at = ?, version = version + 1 WHERE id = ? AND version = ? AND status IN ('draft', 'returned')`,
-			nv.name, nv.idNumber, c.hash, c.sex(), c.id.Birth.Year(), b2i(c.minor), nv.phone, nv.address, c.Household, nv.facts,
-			b2i(c.MedicalConsent), nv.guardian, b2i(c.GuardianConsent), c.Amount, db.Millis(now), id, in.Version)
+			nv.name, nv.idNumber, c.hash, c.sex(), c.id.Birth.Year(), db.Bit(c.minor), nv.phone, nv.address, c.Household, nv.facts,
+			db.Bit(c.MedicalConsent), nv.guardian, db.Bit(c.GuardianConsent), c.Amount, db.Millis(now), id, in.Version)
 		if db.IsUniqueViolation(err) {
 			return s.checkDuplicate(ctx, s.DB.Q(), p, key, c.hash, -1)
 		}

@@ -292,7 +292,7 @@ func (s *Service) AddFollowup(ctx context.Context, a access.Actor, appID int64, 
 		inSchool := 1
 		if kind == School {
 			sy = in.SchoolYear
-			inSchool = b2i(*in.InSchool)
+			inSchool = db.Bit(*in.InSchool)
 		}
 		ms := db.Millis(s.now())
 		id, err = db.InsertID(ctx, tx, `INSERT INTO aid_followups (application_id, kind, done_on, school_year, in_school, school, grade,

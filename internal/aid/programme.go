@@ -291,7 +291,7 @@ func (s *Service) UpdateProgramme(ctx context.Context, a access.Actor, code stri
 		}
 		res, err := tx.Exec(ctx, `UPDATE aid_programmes SET name = ?, amount = ?, once_per_life = ?, rules = ?, documents = ?,
 			retention_days = ?, active = ?, updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?`,
-			in.Name, in.Amount, b2i(in.OncePerLife), string(rules), string(docs), in.RetentionDays, b2i(in.Active), a.UserID,
+			in.Name, in.Amount, db.Bit(in.OncePerLife), string(rules), string(docs), in.RetentionDays, db.Bit(in.Active), a.UserID,
 			db.Millis(s.now()), p.ID, in.Version)
 		if err != nil {
 			return err

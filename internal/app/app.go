@@ -24,6 +24,7 @@ import (
 	"halfsky/internal/pagecache"
 	"halfsky/internal/rectify"
 	"halfsky/internal/report"
+	"halfsky/internal/rights"
 	"halfsky/internal/study"
 	"halfsky/internal/vault"
 	"halfsky/internal/visit"
@@ -41,6 +42,7 @@ type Services struct {
 	Visits   *visit.Service
 	Rectify  *rectify.Service
 	Aid      *aid.Service
+	Rights   *rights.Service
 	Mail     *notify.Mailer    // nil when SMTP is not configured
 	Printer  *docprint.Printer // PDFs of documents: one headless Chromium per process
 	Sessions *httpx.Auth       // the session cookie and client address, by cfg's proxy and cookie settings
@@ -100,13 +102,15 @@ func New(cfg config.Config, d *db.DB) (Services, error) {
 	aids.Vault = keys
 	problems := rectify.NewService(d, orgs)
 	problems.Vault = keys
+	cases := rights.NewService(d, orgs, keys)
+	cases.Mail, cases.Needs = mailer, visits
 	var pages *pagecache.Cache
 	if cfg.PageCacheMB > 0 {
 		pages = &pagecache.Cache{Generation: d.Generation, MaxBytes: cfg.PageCacheMB << 20, Skip: []string{httpx.FlashCookie}}
 	}
 	return Services{Pages: pages, DB: d, Auth: svc, Orgs: orgs, Docs: docs, Reports: reports, Mail: mailer,
 		Incoming: incoming.NewService(d, orgs, keys),
-		Study:    studies, Visits: visits, Rectify: problems, Aid: aids,
+		Study:    studies, Visits: visits, Rectify: problems, Aid: aids, Rights: cases,
 		Printer: &docprint.Printer{Chromium: cfg.Chromium}, Vault: keys,
 		Sessions: &httpx.Auth{Svc: svc, TrustProxy: cfg.TrustProxy, SecureCookies: cfg.SecureCookies}}, nil
 }

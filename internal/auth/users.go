@@ -376,7 +376,7 @@ func (s *Service) insertUser(ctx context.Context, ev audit.Event, n NewUser, uni
 	err = s.DB.InTx(ctx, func(tx *db.Tx) error {
 		id, err = db.InsertID(ctx, tx, `INSERT INTO users (username, display_name, password_hash, org_id, role, must_change_password, email,
 			totp_due_at, reset_kind, reset_by, reset_at, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, hash, unit.ID, string(n.Role), boolInt(n.MustChangePassword), n.Email,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.Username, n.DisplayName, hash, unit.ID, string(n.Role), db.Bit(n.MustChangePassword), n.Email,
 			due, kind, by, setAt, now, now)
 		if err != nil {
 			if db.IsUniqueViolation(err) {
@@ -401,13 +401,6 @@ func (s *Service) insertUser(ctx context.Context, ev audit.Event, n NewUser, uni
 		return User{}, err
 	}
 	return s.userByID(ctx, s.DB.Q(), id)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // errSelf refuses an administrative change to one's own account.
@@ -486,7 +479,7 @@ func (s *Service) SetDisabled(ctx context.Context, a access.Actor, id int64, dis
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(at), u.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, db.Bit(disabled), db.Millis(at), u.ID); err != nil {
 			return err
 		}
 		if disabled {
@@ -561,7 +554,7 @@ func (s *Service) ResetPasswordAsOperator(ctx context.Context, username, passwor
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE users SET password_hash = ?, must_change_password = ?, failed_logins = 0, locked_until = 0,
 			reset_kind = 'reset', reset_by = 0, reset_at = ?, updated_at = ? WHERE id = ?`,
-			hash, boolInt(mustChange), now, now, u.ID); err != nil {
+			hash, db.Bit(mustChange), now, now, u.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {
@@ -588,7 +581,7 @@ func (s *Service) SetDisabledAsOperator(ctx context.Context, username string, di
 				return err
 			}
 		}
-		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, boolInt(disabled), db.Millis(s.Now()), u.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?`, db.Bit(disabled), db.Millis(s.Now()), u.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ?`, u.ID); err != nil {

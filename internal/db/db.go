@@ -444,3 +444,12 @@ var Shanghai = func() *time.Location {
 	}
 	return loc
 }()
+
+// Bit stores a bool in an INTEGER column (0 or 1): PostgreSQL's driver
+// does not turn Go's bool into an integer by itself.
+func Bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

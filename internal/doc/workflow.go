@@ -138,7 +138,7 @@ func (s *Service) create(ctx context.Context, a access.Actor, f Fields, corrects
 			VALUES (?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
 			a.OrgID, f.Type, f.CopyNo, f.Secret, f.SecretTerm, f.Urgency, f.IssuerMark, f.Abbr, strings.Join(f.Signers, " "),
 			f.Title, f.Recipients, specJSON(f.RecipientSpec), f.CC, specJSON(f.CCSpec), strings.Join(f.Body, "\n"),
-			strings.Join(f.AttachmentNote, "\n"), f.Signature, f.DocDate, boolInt(f.Seal), f.Note, f.PrintedBy, f.PrintedDate,
+			strings.Join(f.AttachmentNote, "\n"), f.Signature, f.DocDate, db.Bit(f.Seal), f.Note, f.PrintedBy, f.PrintedDate,
 			a.UserID, corr, now, now)
 		if err != nil {
 			return err
@@ -156,13 +156,6 @@ func (s *Service) create(ctx context.Context, a access.Actor, f Fields, corrects
 		return Document{}, err
 	}
 	return s.byID(ctx, s.DB.Q(), id)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // own loads a document for a change by the issuing unit: it must be the
@@ -214,7 +207,7 @@ func (s *Service) Update(ctx context.Context, a access.Actor, id int64, version 
 			WHERE id = ? AND version = ? AND status IN ('draft', 'returned')`,
 			f.Type, f.CopyNo, f.Secret, f.SecretTerm, f.Urgency, f.IssuerMark, f.Abbr, strings.Join(f.Signers, " "),
 			f.Title, f.Recipients, specJSON(f.RecipientSpec), f.CC, specJSON(f.CCSpec), strings.Join(f.Body, "\n"),
-			strings.Join(f.AttachmentNote, "\n"), f.Signature, f.DocDate, boolInt(f.Seal), f.Note, f.PrintedBy, f.PrintedDate,
+			strings.Join(f.AttachmentNote, "\n"), f.Signature, f.DocDate, db.Bit(f.Seal), f.Note, f.PrintedBy, f.PrintedDate,
 			now, id, version)
 		if err != nil {
 			return err

@@ -34,11 +34,7 @@ func (m *Mailer) Enqueue(ctx context.Context, tx *db.Tx, orgIDs []int64, msg Mes
 	if m == nil || len(orgIDs) == 0 {
 		return nil
 	}
-	body := msg.Body
-	if msg.Link != "" {
-		body += "\n\n请登录半边天工作平台处理：" + strings.TrimRight(m.BaseURL, "/") + msg.Link
-	}
-	body += "\n\n—— 半边天·哈尔滨市妇联工作平台（系统邮件，请勿回复）"
+	body := m.body(msg)
 	const batch = 300
 	for i := 0; i < len(orgIDs); i += batch {
 		part := orgIDs[i:min(i+batch, len(orgIDs))]
@@ -54,6 +50,32 @@ func (m *Mailer) Enqueue(ctx context.Context, tx *db.Tx, orgIDs []int64, msg Mes
 		}
 	}
 	return nil
+}
+
+// EnqueueUsers queues mail about msg to the given users that are active
+// and have an email address, in the caller's transaction.
+func (m *Mailer) EnqueueUsers(ctx context.Context, tx *db.Tx, userIDs []int64, msg Message, now time.Time) error {
+	if m == nil {
+		return nil
+	}
+	body := m.body(msg)
+	for _, id := range userIDs {
+		if _, err := tx.Exec(ctx, `INSERT INTO mail_outbox (to_addr, subject, body, status, next_try_at, created_at)
+			SELECT email, ?, ?, 'pending', ?, ? FROM users WHERE id = ? AND disabled = 0 AND email <> ''`,
+			msg.Title, body, db.Millis(now), db.Millis(now), id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// body is a message's mail text: with its link and the signature.
+func (m *Mailer) body(msg Message) string {
+	body := msg.Body
+	if msg.Link != "" {
+		body += "\n\n请登录半边天工作平台处理：" + strings.TrimRight(m.BaseURL, "/") + msg.Link
+	}
+	return body + "\n\n—— 半边天·哈尔滨市妇联工作平台（系统邮件，请勿回复）"
 }
 
 // Run sends pending mail until ctx ends, checking every interval.

@@ -55,6 +55,20 @@ func ToOrgs(ctx context.Context, tx *db.Tx, orgIDs []int64, m Message, now time.
 	return nil
 }
 
+// ToUsers stores one notification per user (only she sees it), in the
+// caller's transaction: for what concerns named people at a unit, not
+// everyone working there (a case's handler, the leaders alerted to a
+// danger).
+func ToUsers(ctx context.Context, tx *db.Tx, userIDs []int64, m Message, now time.Time) error {
+	for _, id := range userIDs {
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (user_id, kind, title, body, link, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			id, m.Kind, m.Title, m.Body, m.Link, db.Millis(now)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Notification is one stored notification as a user sees it.
 type Notification struct {
 	ID        int64

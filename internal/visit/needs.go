@@ -333,7 +333,7 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 		id, err = db.InsertID(ctx, tx, `INSERT INTO needs (visit_id, origin_org_id, origin_path, org_id, org_path, category, urgency, summary,
 			consent, person_name, contact, status, recorded_by, recorder_org_id, owner_org_id, recorded_on, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, summary, boolInt(in.Consent), name, contact,
+			visit, o.ID, o.Path, o.ID, o.Path, in.Category, in.Urgency, summary, db.Bit(in.Consent), name, contact,
 			NeedOpen, a.UserID, a.OrgID, a.OrgID, in.RecordedOn, now, now)
 		if err != nil {
 			return err
@@ -347,13 +347,6 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 		return Need{}, err
 	}
 	return s.read(ctx, a, id, false)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func (s *Service) need(ctx context.Context, q db.Querier, a access.Actor, id int64) (Need, error) {
