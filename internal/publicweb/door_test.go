@@ -73,7 +73,7 @@ func (m *memRights) SubmitHelp(_ context.Context, in publicweb.HelpRequest, ip s
 func (m *memRights) LookupHelp(_ context.Context, code string) (publicweb.HelpStatus, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.reqs[code]; !ok {
+	if _, ok := m.reqs[strings.ToUpper(strings.ReplaceAll(code, "-", ""))]; !ok {
 		return publicweb.HelpStatus{}, publicweb.ErrNoSuchCode
 	}
 	return publicweb.HelpStatus{Status: "received", StatusLabel: "已受理", NextStep: "工作人员会在 1 个工作日内联系您"}, nil
@@ -175,7 +175,7 @@ func (d *door) do(method, path, ip string, body any) answer {
 
 var (
 	captchaID = regexp.MustCompile(`name="captcha_id" value="([a-z0-9]+)"`)
-	codeShown = regexp.MustCompile(`id="tracking-code" class="code">([A-Z0-9]+)<`)
+	codeShown = regexp.MustCompile(`id="tracking-code" class="code">([A-Z0-9-]+)<`)
 )
 
 // field is the message the page shows beside the field id ("" if none).

@@ -192,7 +192,7 @@ func (h *handler) helpSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.limits.submits.spend(ip)
-	h.render(w, r, http.StatusOK, "help_done", "求助已提交", code)
+	h.render(w, r, http.StatusOK, "help_done", "求助已提交", grouped(code))
 }
 
 // placeErrors shows the message about the place (org_code) beside the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // statusView is the lookup page: the form, and the status when found.
@@ -98,27 +99,39 @@ func (h *handler) lookup(ctx context.Context, ip, code string) (HelpStatus, erro
 }
 
 // codeKey is the code as its allowance counts it: one allowance whatever
-// the case and separators she typed it with.
+// the case, width and separators she typed it with.
 func codeKey(code string) string {
 	return strings.ToUpper(strings.Map(func(r rune) rune {
-		if r == '-' || unicode.IsSpace(r) {
+		switch {
+		case r == '-' || r == '－' || unicode.IsSpace(r):
 			return -1
+		case r >= '！' && r <= '～': // full-width ASCII
+			return r - '！' + '!'
 		}
 		return r
 	}, code))
 }
 
-// plausible reports whether code could be a tracking code at all.
+// plausible reports whether code could be a tracking code at all; the
+// rights service reads what it could be (spaces, dashes, full-width).
 func plausible(code string) bool {
-	if len(code) < 4 || len(code) > 40 {
-		return false
+	return utf8.RuneCountInString(code) <= 64 && utf8.ValidString(code)
+}
+
+// grouped is a code in groups of four, for reading and copying:
+// 7CQ4-MXHK-3PTW.
+func grouped(code string) string {
+	if len(code) < 8 || strings.ContainsAny(code, "- ") {
+		return code
 	}
-	for _, r := range code {
-		if !(r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-')) {
-			return false
+	var b strings.Builder
+	for i := 0; i < len(code); i += 4 {
+		if i > 0 {
+			b.WriteByte('-')
 		}
+		b.WriteString(code[i:min(i+4, len(code))])
 	}
-	return true
+	return b.String()
 }
 
 // retryAfter is a wait in whole seconds for the Retry-After header, at

@@ -57,12 +57,10 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 		return nil, err
 	}
 	api.Register(mux, deps)
-	// The public door: no sign-in, its own layout and API. Rights is the
-	// rights domain's public side; until internal/rights is wired here
-	// (publicweb.Rights over deps.Rights) its help routes answer 503 with
-	// the hotlines.
+	// The public door: no sign-in, its own layout and API, and the rights
+	// service's public side behind its help routes (publicdoor.go).
 	if _, err := publicweb.Register(mux, publicweb.Deps{Orgs: deps.Orgs, TopUnit: cfg.TopUnit, Limits: cfg.Public,
-		ClientIP: deps.Sessions.ClientIP}); err != nil {
+		ClientIP: deps.Sessions.ClientIP, Rights: publicRights(deps.Rights)}); err != nil {
 		return nil, err
 	}
 
