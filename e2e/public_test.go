@@ -226,6 +226,21 @@ func fileAndLookUp(t *testing.T, p *Page) {
 	if p.Has("button.step") {
 		p.fatal("with script the picker's step buttons are shown")
 	}
+	// Sent nearly empty: each message beside its field, nothing lost.
+	p.Fill("#f-text", "<b>他</b>又来了")
+	if st := p.ClickNav("#help-submit"); st != 422 {
+		p.fatal("an empty form: %d", st)
+	}
+	for _, id := range []string{"#e-category", "#e-district", "#e-consent", "#e-phone"} {
+		if !p.Visible(id) {
+			p.fatal("no message %s", id)
+		}
+	}
+	if got := Eval[string](p, `document.getElementById("f-text").value`); got != "<b>他</b>又来了" {
+		p.fatal("the text came back as %q", got)
+	}
+	publicPage(t, p, "form-refused", true)
+	p.Open("/help")
 	// The first subcategory.
 	Eval[any](p, `(function (s) { var o = s.querySelector("optgroup option"); s.value = o.value; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("f-category")), null`)
 	p.Fill("#f-text", "丈夫喝酒后打我，孩子很害怕")
