@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
 # Vendors the browser libraries halfsky embeds (no CDN at run time):
 # fetches pinned npm tarballs with the ordinary npm client, extracts only the
-# minified bundles into internal/web/static/vendor/, and records what was
-# taken in internal/web/static/vendor/VERSIONS. The outputs are committed, so
+# minified bundles into internal/web/static/vendor/ (served by the binary)
+# or e2e/vendor/ (embedded in the browser tests only: axe-core, the
+# accessibility checker), and records what was taken in each folder's
+# VERSIONS. The outputs are committed, so
 # building the binary never needs the network; rerun this only to upgrade
 # (change a pin below, run, review the diff, commit).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# package@version  file-inside-the-tarball  (pins are exact: no ranges)
+# package@version  file-inside-the-tarball  destination  (pins are exact: no ranges)
 assets=(
-  "htmx.org@2.0.11 package/dist/htmx.min.js"
-  "echarts@5.6.0 package/dist/echarts.min.js"
+  "htmx.org@2.0.11 package/dist/htmx.min.js internal/web/static/vendor"
+  "echarts@5.6.0 package/dist/echarts.min.js internal/web/static/vendor"
+  "axe-core@4.14.1 package/axe.min.js e2e/vendor"
 )
 
-dest=internal/web/static/vendor
 work=$(mktemp -d /tmp/halfsky-vendor.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$dest"
-{
-  echo "# Vendored browser libraries: written by scripts/vendor-assets.sh; do not edit."
-  echo "# package version file sha256 npm-integrity license"
-} >"$work/VERSIONS"
+dests=()
+for entry in "${assets[@]}"; do
+  read -r _ _ dest <<<"$entry"
+  [[ " ${dests[*]} " == *" $dest "* ]] || dests+=("$dest")
+done
+for dest in "${dests[@]}"; do
+  mkdir -p "$dest" "$work/$dest"
+  {
+    echo "# Vendored browser libraries: written by scripts/vendor-assets.sh; do not edit."
+    echo "# package version file sha256 npm-integrity license"
+  } >"$work/$dest/VERSIONS"
+done
 
 for entry in "${assets[@]}"; do
-  read -r spec inner <<<"$entry"
+  read -r spec inner dest <<<"$entry"
   name=${spec%@*}
   version=${spec##*@}
   echo "vendor: $spec"
@@ -45,10 +54,12 @@ for entry in "${assets[@]}"; do
   file=$(basename "$inner")
   install -m 0644 "$work/x/$inner" "$dest/$file"
   sum=$(sha256sum "$dest/$file" | cut -d' ' -f1)
-  echo "$name $version $file $sum $integrity $license" >>"$work/VERSIONS"
+  echo "$name $version $file $sum $integrity $license" >>"$work/$dest/VERSIONS"
   rm -rf "$work/x"
 done
 
-install -m 0644 "$work/VERSIONS" "$dest/VERSIONS"
-echo "vendor: wrote $dest/VERSIONS"
-cat "$dest/VERSIONS"
+for dest in "${dests[@]}"; do
+  install -m 0644 "$work/$dest/VERSIONS" "$dest/VERSIONS"
+  echo "vendor: wrote $dest/VERSIONS"
+  cat "$dest/VERSIONS"
+done

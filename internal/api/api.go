@@ -81,6 +81,8 @@ func Register(mux httpx.Mux, deps app.Services) {
 	h.caseRoutes(mux)
 	h.aidRoutes(mux)
 	route(mux, "/api/v1/openapi.json", methods{"GET": openAPI(mux)}) // the API describes itself: openapi.go
+	// The public door's API (internal/publicweb) has its own: openapi_public.go.
+	route(mux, "/api/public/v1/openapi.json", methods{"GET": publicOpenAPI(mux)})
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteError(w, r, apperr.New(http.StatusNotFound, "no_route", "没有这个接口"))

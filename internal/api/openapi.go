@@ -68,7 +68,11 @@ var (
 
 // openAPI serves the document of the API routes registered on mux. It is
 // built on the first request, when every route is registered.
-func openAPI(mux httpx.Mux) http.Handler {
+func openAPI(mux httpx.Mux) http.Handler { return serveDocument(mux, openAPISpec, openAPIDocument) }
+
+// serveDocument serves the document build makes of the routes of mux
+// that spec describes (or, on a mux that is not a route table, of spec).
+func serveDocument(mux httpx.Mux, openAPISpec map[string]op, build func(patterns []string, uploads map[string]bool) map[string]any) http.Handler {
 	doc := sync.OnceValue(func() []byte {
 		var patterns []string
 		var uploads map[string]bool
@@ -82,7 +86,7 @@ func openAPI(mux httpx.Mux) http.Handler {
 				}
 			}
 		}
-		b, err := json.Marshal(openAPIDocument(patterns, uploads))
+		b, err := json.Marshal(build(patterns, uploads))
 		if err != nil {
 			panic(err) // the document is made of maps, strings and numbers
 		}
@@ -99,22 +103,7 @@ func openAPI(mux httpx.Mux) http.Handler {
 // entry in openAPISpec (the others are the JSON 405 answers of paths with
 // other methods).
 func openAPIDocument(patterns []string, uploads map[string]bool) map[string]any {
-	g := &schemas{defs: map[string]any{}, names: map[reflect.Type]string{}}
-	paths := map[string]any{}
-	for _, p := range patterns {
-		o, ok := openAPISpec[p]
-		if !ok {
-			continue
-		}
-		method, path, _ := strings.Cut(p, " ")
-		item, _ := paths[path].(map[string]any)
-		if item == nil {
-			item = map[string]any{}
-			paths[path] = item
-		}
-		item[strings.ToLower(method)] = g.operation(method, path, o, uploads[p])
-	}
-	g.defs["Error"] = g.of(fields{"error": apperr.Error{}})
+	paths, g := documentPaths(openAPISpec, "/api/v1/", patterns, uploads)
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -142,13 +131,36 @@ func openAPIDocument(patterns []string, uploads map[string]bool) map[string]any 
 	}
 }
 
+// documentPaths are the paths of the patterns spec describes, and the
+// schemas they use (with Error, the one error shape); tags are the first
+// segment after prefix.
+func documentPaths(spec map[string]op, prefix string, patterns []string, uploads map[string]bool) (map[string]any, *schemas) {
+	g := &schemas{defs: map[string]any{}, names: map[reflect.Type]string{}, prefix: prefix}
+	paths := map[string]any{}
+	for _, p := range patterns {
+		o, ok := spec[p]
+		if !ok {
+			continue
+		}
+		method, path, _ := strings.Cut(p, " ")
+		item, _ := paths[path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[path] = item
+		}
+		item[strings.ToLower(method)] = g.operation(method, path, o, uploads[p])
+	}
+	g.defs["Error"] = g.of(fields{"error": apperr.Error{}})
+	return paths, g
+}
+
 func jsonContent(schema any) map[string]any {
 	return map[string]any{"application/json": map[string]any{"schema": schema}}
 }
 
 // operation is one operation object.
 func (g *schemas) operation(method, path string, o op, upload bool) map[string]any {
-	rest := strings.TrimPrefix(path, "/api/v1/")
+	rest := strings.TrimPrefix(path, g.prefix)
 	tag, _, _ := strings.Cut(rest, "/")
 	id := strings.ToLower(method)
 	for _, s := range strings.Split(rest, "/") {
@@ -181,7 +193,7 @@ func (g *schemas) operation(method, path string, o op, upload bool) map[string]a
 		out["parameters"] = params
 	}
 	content := map[string]any{}
-	req := &schemas{defs: g.defs, names: g.names, request: true}
+	req := &schemas{defs: g.defs, names: g.names, request: true, prefix: g.prefix}
 	if o.in != nil {
 		content["application/json"] = map[string]any{"schema": req.of(o.in)}
 	}
@@ -245,6 +257,7 @@ type schemas struct {
 	defs    map[string]any
 	names   map[reflect.Type]string
 	request bool
+	prefix  string // of the paths, before an operation's tag
 }
 
 // of is the schema of v: a fields literal, optional, arrayOf, a schema

@@ -57,6 +57,24 @@ type Config struct {
 	// PageCacheMB bounds the rendered pages kept between requests
 	// (package pagecache); 0 turns the cache off.
 	PageCacheMB int
+	// Public are the limits of the public pages (package publicweb):
+	// past them a CAPTCHA is asked, or the JSON API answers 429.
+	Public PublicLimits
+}
+
+// PublicLimits bound what one client may do on the public pages in an
+// hour before she is asked to solve a CAPTCHA. Many Chinese users share
+// one address (a campus, a mobile carrier's NAT), so the limits ask for
+// a CAPTCHA rather than block.
+type PublicLimits struct {
+	// SubmitsPerHour: requests for help accepted from one address
+	// (refused attempts count against ten times as many).
+	SubmitsPerHour int
+	// LookupsPerHour: wrong or malformed tracking codes looked up from
+	// one address.
+	LookupsPerHour int
+	// CodeLookupsPerHour: lookups of one tracking code, from anywhere.
+	CodeLookupsPerHour int
 }
 
 // MaxTOTPGrace bounds TOTPGrace: a leader reveals personal data, approves
@@ -154,6 +172,7 @@ func Default() Config {
 		Chromium:       "/usr/bin/chromium",
 		TOTPGrace:      MaxTOTPGrace,
 		PageCacheMB:    16,
+		Public:         PublicLimits{SubmitsPerHour: 3, LookupsPerHour: 10, CodeLookupsPerHour: 20},
 	}
 }
 
@@ -207,6 +226,19 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 			c.PageCacheMB = n
 		}
 	}
+	limit := func(name string, dst *int) {
+		if v := getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 100000 {
+				errs = append(errs, fmt.Sprintf("%s=%q: want a count per hour, 1 to 100000", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	limit("HALFSKY_PUBLIC_SUBMITS_PER_HOUR", &c.Public.SubmitsPerHour)
+	limit("HALFSKY_PUBLIC_LOOKUPS_PER_HOUR", &c.Public.LookupsPerHour)
+	limit("HALFSKY_PUBLIC_CODE_LOOKUPS_PER_HOUR", &c.Public.CodeLookupsPerHour)
 	boolean("HALFSKY_DEMO", &c.Demo)
 	boolean("HALFSKY_TRUST_PROXY", &c.TrustProxy)
 	boolean("HALFSKY_SECURE_COOKIES", &c.SecureCookies)
@@ -234,6 +266,9 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL, for links in mail (HALFSKY_BASE_URL)")
 	fs.StringVar(&c.Chromium, "chromium", c.Chromium, "Chromium binary for PDF output (HALFSKY_CHROMIUM)")
 	fs.Var(graceValue{&c.TOTPGrace}, "totp-grace", "how long a new leader may sign in before enrolling a second factor, at most 7d (HALFSKY_TOTP_GRACE)")
+	fs.IntVar(&c.Public.SubmitsPerHour, "public-submits-per-hour", c.Public.SubmitsPerHour, "requests for help one address may send in an hour before a CAPTCHA is asked (HALFSKY_PUBLIC_SUBMITS_PER_HOUR)")
+	fs.IntVar(&c.Public.LookupsPerHour, "public-lookups-per-hour", c.Public.LookupsPerHour, "wrong tracking codes one address may look up in an hour before a CAPTCHA is asked (HALFSKY_PUBLIC_LOOKUPS_PER_HOUR)")
+	fs.IntVar(&c.Public.CodeLookupsPerHour, "public-code-lookups-per-hour", c.Public.CodeLookupsPerHour, "lookups of one tracking code in an hour before a CAPTCHA is asked (HALFSKY_PUBLIC_CODE_LOOKUPS_PER_HOUR)")
 	fs.StringVar(&c.KeyFile, "key-file", c.KeyFile, "field-encryption key file; default keys.txt in the data directory (HALFSKY_KEY_FILE; or the text in HALFSKY_KEYS)")
 }
 
@@ -275,6 +310,14 @@ func (c Config) Validate() error {
 	}
 	if !validTopUnit(c.TopUnit) {
 		return fmt.Errorf("top unit %q: want a division code (2, 4, 6, 9 or 12 digits, e.g. 2301 or 23) or CN for the national root (HALFSKY_TOP_UNIT, --top-unit)", c.TopUnit)
+	}
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"public-submits-per-hour", c.Public.SubmitsPerHour}, {"public-lookups-per-hour", c.Public.LookupsPerHour}, {"public-code-lookups-per-hour", c.Public.CodeLookupsPerHour}} {
+		if l.n < 1 || l.n > 100000 {
+			return fmt.Errorf("--%s %d: want a count per hour, 1 to 100000", l.name, l.n)
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

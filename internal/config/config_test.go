@@ -175,3 +175,30 @@ func TestFlags(t *testing.T) {
 		t.Errorf("totp-grace flag: %+v", f)
 	}
 }
+
+// TestPublicLimits: the public door's limits default to asking for a
+// CAPTCHA after 3 requests for help, 10 wrong codes and 20 lookups of one
+// code an hour; the environment and flags change them; a count outside 1
+// to 100000 is refused.
+func TestPublicLimits(t *testing.T) {
+	if got := Default().Public; got != (PublicLimits{SubmitsPerHour: 3, LookupsPerHour: 10, CodeLookupsPerHour: 20}) {
+		t.Fatalf("defaults: %+v", got)
+	}
+	c := Default()
+	if err := c.FromEnv(env(map[string]string{"HALFSKY_PUBLIC_SUBMITS_PER_HOUR": "5", "HALFSKY_PUBLIC_LOOKUPS_PER_HOUR": "7",
+		"HALFSKY_PUBLIC_CODE_LOOKUPS_PER_HOUR": "9"})); err != nil || c.Public != (PublicLimits{5, 7, 9}) {
+		t.Fatalf("from the environment: %+v %v", c.Public, err)
+	}
+	if err := c.FromEnv(env(map[string]string{"HALFSKY_PUBLIC_SUBMITS_PER_HOUR": "0"})); err == nil || !strings.Contains(err.Error(), "HALFSKY_PUBLIC_SUBMITS_PER_HOUR") {
+		t.Errorf("0 submissions: %v", err)
+	}
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	c.Flags(fs)
+	if err := fs.Parse([]string{"--public-lookups-per-hour", "2"}); err != nil || c.Public.LookupsPerHour != 2 {
+		t.Fatalf("flag: %+v %v", c.Public, err)
+	}
+	c.Public.CodeLookupsPerHour = 0
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "public-code-lookups-per-hour") {
+		t.Errorf("validate 0: %v", err)
+	}
+}

@@ -40,6 +40,9 @@ type probe struct {
 	flashed []string
 	// code pins the JSON error code of an API refusal.
 	code string
+	// door marks a route of the public door: its answer must hold no
+	// marker of any record and be the same for every actor.
+	door bool
 	// send makes the matrix send an allowed write too: its body is one the
 	// route refuses without a change (a wrong password, a bad field), and
 	// ok is that refusal's status.
@@ -89,12 +92,44 @@ func (w *world) specs() map[string][]probe {
 	aidBody := obj{"programme": "cancer", "name": "越权录入", "id_number": idNumber("23010219800101002"), "household": "dibao",
 		"medical_consent": true, "facts": obj{"diagnosis": "cervical_iib", "stage": "IIIB", "hospital": "某医院"}}
 
+	// help is a help route's status once internal/rights is wired; until
+	// then those routes answer 503 (and the JSON ones "unavailable").
+	wired := w.helpWired()
+	help := func(st int) int {
+		if !wired {
+			return 503
+		}
+		return st
+	}
+	helpCode := func(code string) string {
+		if !wired {
+			return "unavailable"
+		}
+		return code
+	}
 	s := map[string][]probe{
 		// Public.
 		"GET /healthz":        {{method: "GET", path: "/healthz", public: true}},
 		"GET /static/":        {{method: "GET", path: w.staticAsset(), public: true}},
 		"GET /favicon.ico":    {{method: "GET", path: "/favicon.ico", public: true, ok: 301}},
 		"GET /docs/print.css": {{method: "GET", path: "/docs/print.css", public: true}},
+
+		// The public door (internal/publicweb): anyone, signed in or not,
+		// gets the one public answer, with no marker of any record (door).
+		// Its help routes answer 503 until internal/rights is wired, then
+		// refuse these bodies (422, a wrong code's 404) without a change.
+		"GET /help":                       {{method: "GET", path: "/help", public: true, door: true, ok: help(200)}},
+		"POST /help":                      {{method: "POST", path: "/help", public: true, door: true, body: form("text", "越权求助"), send: true, ok: help(422)}, {method: "POST", path: "/help", public: true, door: true, body: form("step", "place", "district", "230102"), send: true, ok: help(200)}},
+		"GET /help/status":                {{method: "GET", path: "/help/status", public: true, door: true, ok: help(200)}},
+		"POST /help/status":               {{method: "POST", path: "/help/status", public: true, door: true, body: form("code", "WRONGCODE0"), send: true, ok: help(404)}},
+		"GET /n":                          {{method: "GET", path: "/n", public: true, door: true}},
+		"GET /public/{file}":              {{method: "GET", path: "/public/public.css", public: true, door: true}},
+		"GET /captcha/{file}":             {{method: "GET", path: "/captcha/nosuch.png", public: true, door: true, ok: 404}},
+		"GET /api/public/v1/categories":   {{method: "GET", path: "/api/public/v1/categories", public: true, door: true, ok: help(200), code: helpCode("")}},
+		"GET /api/public/v1/orgs":         {{method: "GET", path: "/api/public/v1/orgs?parent=230102", public: true, door: true}, {method: "GET", path: "/api/public/v1/orgs?parent=" + id("unit.sibling"), public: true, door: true}},
+		"POST /api/public/v1/help":        {{method: "POST", path: "/api/public/v1/help", public: true, door: true, body: obj{"text": "越权求助", "consent": false}, send: true, ok: help(422), code: helpCode("invalid")}},
+		"GET /api/public/v1/openapi.json": {{method: "GET", path: "/api/public/v1/openapi.json", public: true, door: true}},
+		"GET /api/public/v1/help/{code}":  {{method: "GET", path: "/api/public/v1/help/WRONGCODE0", public: true, door: true, ok: help(404), code: helpCode("not_found")}},
 
 		// Signing in and out.
 		"GET /login":       {{method: "GET", path: "/login", public: true, want: map[string]int{"signed": 303}}},

@@ -283,11 +283,46 @@ func (w *world) check(t *testing.T, p probe, a *actor, e expectation) {
 		}
 	}
 	text := bodyText(r)
+	if p.door {
+		w.checkDoor(t, p, a, r)
+	}
 	for _, m := range w.foreign(a) {
 		if strings.Contains(text, m) {
 			t.Errorf("%s: the answer shows %q, which %s may not see", what, m, a.key)
 		}
 	}
+}
+
+// checkDoor holds a public door's answer to its rules: no marker of any
+// record, whoever asks; no cookie set or cleared; and the answer the
+// first actor got, to every other.
+func (w *world) checkDoor(t *testing.T, p probe, a *actor, r testapp.Response) {
+	t.Helper()
+	what := fmt.Sprintf("%s %s as %s", p.method, p.path, a.key)
+	for _, rec := range w.recs {
+		if rec.marker != "" && strings.Contains(r.Body, rec.marker) {
+			t.Errorf("%s: the public door shows %q", what, rec.marker)
+		}
+	}
+	if sc := r.Header.Values("Set-Cookie"); len(sc) > 0 {
+		t.Errorf("%s: the public door sets cookies %v", what, sc)
+	}
+	key := p.method + " " + p.path + fmt.Sprint(p.body)
+	if w.doorAnswers == nil {
+		w.doorAnswers = map[string]string{}
+	}
+	if first, ok := w.doorAnswers[key]; !ok {
+		w.doorAnswers[key] = r.Body
+	} else if first != r.Body {
+		t.Errorf("%s: the public door answers differently by who asks", what)
+	}
+}
+
+// helpWired reports whether the public door's help routes have the rights
+// service behind them (they answer 503 until internal/rights is wired).
+func (w *world) helpWired() bool {
+	r := w.app.Client(w.t).Do("GET", "/api/public/v1/categories", nil)
+	return r.Status != 503
 }
 
 // flash is the message a redirect leaves for the next page.

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/aid"
 	"halfsky/internal/auth"
+	"halfsky/internal/config"
 	"halfsky/internal/db"
 	"halfsky/internal/demo"
 	"halfsky/internal/division"
@@ -93,6 +94,9 @@ type world struct {
 	// last is the database's fingerprint as the last probe left it, or
 	// nil when unknown.
 	last map[string]string
+	// doorAnswers are the public door's first answers by request
+	// (checkDoor): every actor must get the same.
+	doorAnswers map[string]string
 }
 
 func (w *world) id(name string) string {
@@ -204,7 +208,11 @@ func idNumber(first17 string) string { return first17 + string(idcard.CheckChar(
 // buildWorld starts halfsky on d and makes the fixture.
 func buildWorld(t *testing.T, d *db.DB) *world {
 	ctx := context.Background()
-	app := testapp.Start(t, d)
+	// Every actor asks from 127.0.0.1: the public door's limits would ask
+	// the later ones for a CAPTCHA (its own tests try them).
+	cfg := testapp.Config()
+	cfg.Public = config.PublicLimits{SubmitsPerHour: 10000, LookupsPerHour: 10000, CodeLookupsPerHour: 10000}
+	app := testapp.StartConfig(t, d, cfg)
 	w := &world{t: t, app: app, ctx: ctx, ids: map[string]string{}, recs: map[string]*record{}, byKey: map[string]*actor{}}
 	w.today = time.Now().In(db.Shanghai).Format(time.DateOnly)
 	svc := app.Server.Deps.Auth

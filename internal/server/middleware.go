@@ -19,6 +19,7 @@ import (
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
+	"halfsky/internal/publicweb"
 )
 
 // ContentSecurityPolicy allows only this origin's scripts, styles and
@@ -92,6 +93,9 @@ func LimitBody(routes *httpx.RouteTable, n, upload int64) func(http.Handler) htt
 			if routes.Upload(r) {
 				limit = upload
 			}
+			if publicweb.IsPublic(r.URL.Path) {
+				limit = min(limit, publicweb.MaxBody)
+			}
 			if limit == upload && upload > n {
 				// Past the limit the upload's own form says so beside
 				// its file field.
@@ -132,6 +136,13 @@ func tooLarge(w http.ResponseWriter, r *http.Request, limit int64) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	if publicweb.IsPublic(r.URL.Path) {
+		// The public door's own words: she has no 工作台 to go back to.
+		_, _ = io.WriteString(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>提交的内容太多了</title>`+
+			`<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>提交的内容太多了</h1>`+
+			`<p>请把经过写在 5000 字以内，再提交一次。</p><p><a href="/help">回到求助页</a> · 求助热线 <a href="tel:12338">12338</a> · 遇到危险请拨打 <a href="tel:110">110</a></p></main></body></html>`)
+		return
+	}
 	_, _ = io.WriteString(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>提交的内容过大</title>`+
 		`<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>提交的内容过大</h1><p>`+
 		html.EscapeString(msg)+`。请精简后重新提交；上传文件请使用页面上的“上传”功能。</p><p><a href="/">返回工作台</a></p></main></body></html>`)

@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
+	"halfsky/internal/publicweb"
 	"halfsky/internal/web"
 )
 
@@ -56,9 +57,15 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 		return nil, err
 	}
 	api.Register(mux, deps)
+	// The public door: no sign-in, its own layout and API, and the rights
+	// service's public side behind its help routes (publicdoor.go).
+	if _, err := publicweb.Register(mux, publicweb.Deps{Orgs: deps.Orgs, TopUnit: cfg.TopUnit, Limits: cfg.Public,
+		ClientIP: deps.Sessions.ClientIP, Rights: publicRights(deps.Rights)}); err != nil {
+		return nil, err
+	}
 
 	var h http.Handler = mux
-	h = deps.Sessions.Middleware(h)
+	h = sessionsBesidePublic(deps.Sessions.Middleware(h), mux)
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(api.CrossOriginDenied)) // JSON under /api/
 	h = cop.Handler(h)
@@ -71,6 +78,22 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	h = SecurityHeadersFor(cfg.TrustProxy)(h)
 	h = recoverer(h)
 	return &Server{Cfg: cfg, Deps: deps, Handler: h, Routes: mux.Patterns, Uploads: mux.Uploads}, nil
+}
+
+// sessionsBesidePublic sends the public door's requests (publicweb.IsPublic)
+// straight to the routes, past the session middleware and without their
+// Cookie header: a public page neither reads a session nor clears or sets
+// one, answers a signed-in cadre as it answers anyone, and never sends
+// anyone to the sign-in page.
+func sessionsBesidePublic(sessions, routes http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if publicweb.IsPublic(r.URL.Path) {
+			r.Header.Del("Cookie")
+			routes.ServeHTTP(w, r)
+			return
+		}
+		sessions.ServeHTTP(w, r)
+	})
 }
 
 // Housekeeping prunes expired sessions and old login attempts every few

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -106,7 +107,9 @@ func (w *world) sendChecked(t *testing.T, j trafficJob) {
 		t.Errorf("%s: status %d, want %d: %s", what, r.Status, j.e.status, gist(r))
 		return
 	}
-	if r.Status >= 500 {
+	// The public door's help routes answer 503 (with the hotlines) until
+	// internal/rights is wired: expected, not a failure of the server.
+	if r.Status >= 500 && !(j.p.door && r.Status == http.StatusServiceUnavailable) {
 		t.Errorf("%s: %d", what, r.Status)
 	}
 	text := bodyText(r)

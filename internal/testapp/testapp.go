@@ -82,10 +82,23 @@ func seedDemo(ctx context.Context, d *db.DB) error {
 	return err
 }
 
+// StartConfig is Start with a configuration of the test's own (made
+// from Config).
+func StartConfig(t testing.TB, d *db.DB, cfg config.Config) *App {
+	t.Helper()
+	testdb.Fill(t, d, "testapp.demo", seedDemo)
+	return serve(t, d, cfg)
+}
+
 // StartBare serves d as it is, seeding nothing.
 func StartBare(t testing.TB, d *db.DB) *App {
 	t.Helper()
-	srv, err := server.New(Config(), d)
+	return serve(t, d, Config())
+}
+
+func serve(t testing.TB, d *db.DB, cfg config.Config) *App {
+	t.Helper()
+	srv, err := server.New(cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
