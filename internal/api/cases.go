@@ -23,7 +23,8 @@ func (h *handler) caseRoutes(mux httpx.Mux) {
 }
 
 // caseActions are a case's actions, each POST /api/v1/cases/{id}/ACTION.
-var caseActions = []string{"take", "assign", "note", "assess", "consent", "refer", "escalate", "transfer", "close", "reopen", "break-glass"}
+var caseActions = []string{"take", "assign", "note", "assess", "consent", "refer", "escalate", "transfer", "close", "reopen", "break-glass",
+	"order", "order-decision", "violation", "follow-up", "report", "safety"}
 
 // caseJSON is a case as its reader may see it: the personal fields only
 // when "sight" is "full".
@@ -59,6 +60,42 @@ type caseJSON struct {
 	Timeline      []caseEventJSON  `json:"timeline,omitempty"`
 	Moves         []caseMoveJSON   `json:"moves,omitempty"`
 	Consents      []rights.Consent `json:"consents,omitempty"`
+	Orders        []caseOrderJSON  `json:"orders,omitempty"`
+	FollowUps     []caseFollowJSON `json:"follow_ups,omitempty"`
+	Reports       []caseReportJSON `json:"mandatory_reports,omitempty"`
+	NeedsReport   bool             `json:"needs_mandatory_report,omitempty"`
+	Safety        []caseSafetyJSON `json:"safety_plan,omitempty"`
+}
+
+type caseOrderJSON struct {
+	ID         int64      `json:"id"`
+	Kind       string     `json:"kind"`
+	Urgent     bool       `json:"urgent"`
+	AppliedAt  *time.Time `json:"applied_at"`
+	DecideBy   *time.Time `json:"decide_by"`
+	Status     string     `json:"status"`
+	IssuedOn   string     `json:"issued_on"`
+	ExpiresOn  string     `json:"expires_on"`
+	Violations int        `json:"violations"`
+}
+
+type caseFollowJSON struct {
+	ID     int64      `json:"id"`
+	DueOn  string     `json:"due_on"`
+	DoneAt *time.Time `json:"done_at"`
+	Note   string     `json:"note"`
+}
+
+type caseReportJSON struct {
+	Agency     string `json:"agency"`
+	ReportedOn string `json:"reported_on"`
+	By         string `json:"by"`
+}
+
+type caseSafetyJSON struct {
+	Item   string     `json:"item"`
+	Label  string     `json:"label"`
+	DoneAt *time.Time `json:"done_at"`
 }
 
 type caseDetailJSON struct {
@@ -135,6 +172,17 @@ func toCaseJSON(c rights.Case, now time.Time) caseJSON {
 		return caseMoveJSON{m.ID, m.Kind, m.ToName, m.Status, m.Reason, m.Reply}
 	})
 	out.Consents = c.Consents
+	out.Orders = httpx.Map(c.Orders, func(o rights.Order) caseOrderJSON {
+		return caseOrderJSON{o.ID, o.Kind, o.Urgent, optTime(o.AppliedAt), optTime(o.DecideBy), o.Status, o.IssuedOn, o.ExpiresOn, o.Violations}
+	})
+	out.FollowUps = httpx.Map(c.FollowUps, func(f rights.FollowUp) caseFollowJSON {
+		return caseFollowJSON{f.ID, f.DueOn, optTime(f.DoneAt), f.Note}
+	})
+	out.Reports = httpx.Map(c.Reports, func(r rights.MandatoryReport) caseReportJSON { return caseReportJSON{r.Agency, r.ReportedOn, r.By} })
+	out.NeedsReport = c.NeedsReport()
+	out.Safety = httpx.Map(c.Safety, func(it rights.SafetyItem) caseSafetyJSON {
+		return caseSafetyJSON{it.Item, it.Label, optTime(it.DoneAt)}
+	})
 	return out
 }
 
@@ -218,6 +266,14 @@ type caseActionInput struct {
 	To           string   `json:"to"`
 	Outcome      string   `json:"outcome"`
 	Satisfaction string   `json:"satisfaction"`
+	// Orders, follow-ups, the 强制报告 and the safety plan.
+	Order      rights.OrderInput `json:"order"`
+	OrderID    int64             `json:"order_id"`
+	Issued     bool              `json:"issued"`
+	IssuedOn   string            `json:"issued_on"`
+	ExpiresOn  string            `json:"expires_on"`
+	FollowUp   int64             `json:"follow_up"`
+	ReportedOn string            `json:"reported_on"`
 }
 
 // caseAction: POST /api/v1/cases/{id}/ACTION — take {version}, assign
@@ -238,6 +294,7 @@ func (h *handler) caseAction(action string) idHandler {
 		texts(e, "reason", in.Reason, in.Override, in.To)
 		texts(e, "items", in.Items...)
 		texts(e, "agency", append(append([]string{in.Agency, in.DueOn, in.Outcome, in.Satisfaction}, in.Refer...), in.Disclose...)...)
+		texts(e, "order", in.Order.Kind, in.Order.AppliedOn, in.Order.IssuedOn, in.Order.ExpiresOn, in.Order.Note, in.IssuedOn, in.ExpiresOn, in.ReportedOn)
 		if len(e) > 0 {
 			return apperr.Invalid(e)
 		}
@@ -274,6 +331,22 @@ func (h *handler) caseAction(action string) idHandler {
 			err = svc.Reopen(ctx, a, id, v, in.Reason)
 		case "break-glass":
 			err = svc.BreakGlass(ctx, a, id, in.Reason)
+		case "order":
+			var oid int64
+			if oid, err = svc.RecordOrder(ctx, a, id, v, in.Order); err == nil {
+				httpx.WriteJSON(w, http.StatusCreated, map[string]int64{"id": oid})
+				return nil
+			}
+		case "order-decision":
+			err = svc.DecideOrder(ctx, a, id, v, in.OrderID, in.Issued, in.IssuedOn, in.ExpiresOn)
+		case "violation":
+			err = svc.RecordViolation(ctx, a, id, v, in.OrderID, in.Note)
+		case "follow-up":
+			err = svc.DoFollowUp(ctx, a, id, v, in.FollowUp, in.Note)
+		case "report":
+			err = svc.RecordReport(ctx, a, id, v, in.Agency, in.ReportedOn, in.Note)
+		case "safety":
+			err = svc.MarkSafety(ctx, a, id, v, in.Items)
 		}
 		if err != nil {
 			return err

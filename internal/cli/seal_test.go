@@ -406,6 +406,20 @@ func sealCasesFixture(t *testing.T, ctx context.Context, d *db.DB, svc *auth.Ser
 	if err := rs.BreakGlass(ctx, district, id, "迁移测试破窗理由"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := rs.RecordOrder(ctx, village, id, 0, rights.OrderInput{Kind: rights.OrderWarning, IssuedOn: time.Now().In(db.Shanghai).Format(time.DateOnly),
+		Note: "迁移测试告诫书"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.Close(ctx, village, id, 0, "resolved", "satisfied", ""); err != nil {
+		t.Fatal(err)
+	}
+	c, err := rs.Get(ctx, village, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rs.DoFollowUp(ctx, village, id, 0, c.FollowUps[0].ID, "迁移测试回访"); err != nil {
+		t.Fatal(err)
+	}
 	minor, err := rs.Intake(ctx, district, rights.Input{Channel: rights.ChannelWalkIn, Category: "dv", Narrative: "迁移测试未成年人", Take: true,
 		Parties: []rights.PartyInput{{Role: rights.PartyVictim, AgeGroup: "minor"}}})
 	if err != nil {
@@ -414,10 +428,13 @@ func sealCasesFixture(t *testing.T, ctx context.Context, d *db.DB, svc *auth.Ser
 	if _, err := rs.Refer(ctx, district, minor, 0, rights.ReferInput{Agency: "court", Override: "迁移测试强制理由"}); err != nil {
 		t.Fatal(err)
 	}
+	if err := rs.RecordReport(ctx, district, minor, 0, "police", time.Now().In(db.Shanghai).Format(time.DateOnly), "迁移测试强制报告"); err != nil {
+		t.Fatal(err)
+	}
 	if err := rs.Escalate(ctx, district, minor, 0, "迁移测试上报理由"); err != nil {
 		t.Fatal(err)
 	}
-	c, err := rs.Get(ctx, district, minor)
+	c, err = rs.Get(ctx, district, minor)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,8 @@ import (
 // street; a walk-in in hand; a letter closed; a transfer from 公安 at the
 // district with a referral past its deadline; a 维权 need of a visit
 // turned into a case; and, in 南岗区, a request no one has called back
-// within 24 hours. The people are made up.
+// within 24 hours; a closed 家庭暴力 call with its first follow-up due. The
+// people are made up.
 func seedCases(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now time.Time) error {
 	rs := rights.NewService(svc.DB, svc.Orgs, keys)
 	rs.Needs = visit.NewService(svc.DB, svc.Orgs)
@@ -91,6 +92,16 @@ func seedCases(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now 
 	if err := rs.UpdateReferral(ctx, village, dv, 0, c.Referrals[0].ID, "replied", "派出所已对张某军出具家庭暴力告诫书，并将其列入重点回访"); err != nil {
 		return err
 	}
+	clock = at(4, 16)
+	if _, err := rs.RecordOrder(ctx, village, dv, 0, rights.OrderInput{Kind: rights.OrderWarning, IssuedOn: at(4, 9).In(db.Shanghai).Format(time.DateOnly),
+		Note: "派出所出具"}); err != nil {
+		return err
+	}
+	clock = at(3, 9)
+	if _, err := rs.RecordOrder(ctx, village, dv, 0, rights.OrderInput{Kind: rights.OrderProtection, Urgent: true,
+		AppliedOn: at(3, 9).In(db.Shanghai).Format(time.DateOnly), Note: "陪同向道里区人民法院提出申请"}); err != nil {
+		return err
+	}
 	clock = at(3, 10)
 	if err := rs.Escalate(ctx, village, dv, 0, "施暴人扬言报复，保护令申请期间需街道协调派出所和社区网格员加强巡查"); err != nil {
 		return err
@@ -133,6 +144,22 @@ func seedCases(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now 
 	}
 	clock = at(5, 16)
 	if err := rs.Close(ctx, street, letter, 0, "resolved", "satisfied", "回访：已恢复原岗位"); err != nil {
+		return err
+	}
+
+	// A 家庭暴力 call closed ten days ago: a follow-up due, two to come.
+	clock = at(16, 19)
+	old, err := rs.Intake(ctx, village, rights.Input{Channel: rights.ChannelHotline, Category: "dv", Take: true,
+		Narrative: "来电人称前夫离婚后仍多次到她单位纠缠辱骂。", Parties: []rights.PartyInput{{Role: rights.PartyComplainant, Name: "孙某梅", AgeGroup: "adult"}}})
+	if err != nil {
+		return err
+	}
+	clock = at(15, 10)
+	if err := rs.AddNote(ctx, village, old, 0, rights.NoteRoute, "协助她向派出所报案，派出所对其前夫批评教育并出具告诫书"); err != nil {
+		return err
+	}
+	clock = at(10, 16)
+	if err := rs.Close(ctx, village, old, 0, "referred", "satisfied", "前夫已书面保证不再纠缠"); err != nil {
 		return err
 	}
 

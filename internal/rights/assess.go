@@ -129,8 +129,14 @@ func (s *Service) Assess(ctx context.Context, a access.Actor, id int64, version 
 		if err := s.event(ctx, tx, id, "assess", fmt.Sprintf("危险性评估：%s（%d 分）", level.Label(), score), a.UserID, now); err != nil {
 			return err
 		}
-		if !level.AtLeastHigh() || rank(Risk(c.Risk)) >= rank(level) {
+		if !level.AtLeastHigh() {
 			return nil
+		}
+		if err := openSafetyPlan(ctx, tx, id); err != nil {
+			return err
+		}
+		if rank(Risk(c.Risk)) >= rank(level) {
+			return nil // alerted already at this level
 		}
 		return s.alert(ctx, tx, c, level, now)
 	}, fmt.Sprintf("score=%d level=%s", score, level))

@@ -70,6 +70,10 @@ type Case struct {
 	Consents    []Consent
 	Referrals   []Referral
 	Moves       []Move
+	Orders      []Order
+	FollowUps   []FollowUp
+	Reports     []MandatoryReport
+	Safety      []SafetyItem // nil until a rating of 高 or above opens the plan
 	// Glass is set when she reads it because she broke the glass.
 	Glass bool
 }

@@ -153,6 +153,11 @@ func (s *Service) Close(ctx context.Context, a access.Actor, id int64, version i
 			outcome, satisfaction, db.Millis(now), id); err != nil {
 			return err
 		}
+		if Top(c.Category) == "dv" {
+			if err := scheduleFollowUps(ctx, tx, id, now.In(db.Shanghai).Format("2006-01-02")); err != nil {
+				return err
+			}
+		}
 		text := "办结：" + vocab.Label(Outcomes, outcome) + "；满意度：" + vocab.Label(Satisfactions, satisfaction)
 		if note != "" {
 			text += "。" + note

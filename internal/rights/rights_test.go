@@ -524,3 +524,101 @@ func TestDangerLevels(t *testing.T) {
 		}
 	}
 }
+
+// A 家庭暴力 case with a child victim: the 强制报告 is asked for until it is
+// recorded; 高 opens the safety plan; a protection order applied for in
+// urgency is reminded once when the court's 24 hours pass, refused past
+// six months, and reminded once two weeks before it ends; closing
+// schedules the follow-ups at a week, a month and three months, reminded
+// when due and recorded on the closed case.
+func TestOrdersFollowUpsAndReminders(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		a := f.Actor("village.staff")
+		id, err := f.svc.Intake(ctx, a, rights.Input{Channel: rights.ChannelWalkIn, Category: "dv", Narrative: "母亲带孩子来访", Take: true,
+			Parties: []rights.PartyInput{{Role: rights.PartyVictim, AgeGroup: "minor"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !f.get(a, id).NeedsReport() {
+			t.Fatal("a minor victim's case does not ask for the 强制报告")
+		}
+		wantField(t, f.svc.RecordReport(ctx, a, id, 0, "police", "2027-01-01", ""), "reported_on")
+		if err := f.svc.RecordReport(ctx, a, id, 0, "police", "2026-11-02", "已电话报告辖区派出所"); err != nil {
+			t.Fatal(err)
+		}
+		if c := f.get(a, id); c.NeedsReport() || len(c.Reports) != 1 || c.Reports[0].Note != "已电话报告辖区派出所" {
+			t.Fatalf("after the report: %+v", c.Reports)
+		}
+
+		if c := f.get(a, id); c.Safety != nil {
+			t.Fatal("a safety plan before any rating")
+		}
+		if _, err := f.svc.Assess(ctx, a, id, 0, []string{"weapon"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.MarkSafety(ctx, a, id, 0, []string{"contacts", "evidence"}); err != nil {
+			t.Fatal(err)
+		}
+		plan := f.get(a, id).Safety
+		doneItems := 0
+		for _, it := range plan {
+			if !it.DoneAt.IsZero() {
+				doneItems++
+			}
+		}
+		if len(plan) != len(rights.SafetyItems) || doneItems != 2 {
+			t.Fatalf("the plan: %d items, %d done", len(plan), doneItems)
+		}
+
+		_, err = f.svc.RecordOrder(ctx, a, id, 0, rights.OrderInput{Kind: rights.OrderWarning, IssuedOn: "2026-11-03"})
+		wantField(t, err, "issued_on")
+		order, err := f.svc.RecordOrder(ctx, a, id, 0, rights.OrderInput{Kind: rights.OrderProtection, Urgent: true, AppliedOn: "2026-11-02"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		remind := func(want int) {
+			t.Helper()
+			n, err := f.svc.Remind(ctx)
+			if err != nil || n != want {
+				t.Fatalf("reminders: %d %v, want %d", n, err, want)
+			}
+		}
+		remind(0)
+		f.clock = f.clock.Add(25 * time.Hour)
+		remind(1)
+		remind(0)
+		wantField(t, f.svc.DecideOrder(ctx, a, id, 0, order, true, "2026-11-03", "2027-06-03"), "expires_on")
+		if err := f.svc.DecideOrder(ctx, a, id, 0, order, true, "2026-11-03", "2027-05-03"); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, f.svc.DecideOrder(ctx, a, id, 0, order, false, "2026-11-03", ""), "not_applied")
+		if err := f.svc.RecordViolation(ctx, a, id, 0, order, "对方再次到娘家闹事"); err != nil {
+			t.Fatal(err)
+		}
+		f.clock = time.Date(2027, 4, 20, 2, 0, 0, 0, time.UTC)
+		remind(1)
+		if c := f.get(a, id); c.Orders[0].Violations != 1 || !c.Orders[0].Expiring("2027-04-20") {
+			t.Fatalf("the order: %+v", c.Orders[0])
+		}
+
+		f.clock = time.Date(2026, 11, 10, 2, 0, 0, 0, time.UTC)
+		if err := f.svc.Close(ctx, a, id, 0, "legal", "satisfied", ""); err != nil {
+			t.Fatal(err)
+		}
+		fu := f.get(a, id).FollowUps
+		if len(fu) != 3 || fu[0].DueOn != "2026-11-17" || fu[1].DueOn != "2026-12-10" || fu[2].DueOn != "2027-02-10" {
+			t.Fatalf("follow-ups: %+v", fu)
+		}
+		f.clock = time.Date(2026, 11, 18, 2, 0, 0, 0, time.UTC)
+		remind(1)
+		if err := f.svc.DoFollowUp(ctx, a, id, 0, fu[0].ID, "回访：对方未再施暴，孩子已返校"); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, f.svc.DoFollowUp(ctx, a, id, 0, fu[0].ID, "再记一次"), "followup_done")
+		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'case.update'`, a.UserID); n != 3 {
+			t.Fatalf("%d reminders to the handler, want 3", n)
+		}
+	})
+}

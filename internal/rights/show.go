@@ -113,5 +113,17 @@ func (s *Service) details(ctx context.Context, q db.Querier, c *Case) error {
 	if c.Moves, err = s.moves(ctx, q, f, c.ID); err != nil {
 		return err
 	}
+	if c.Orders, err = s.orders(ctx, q, f, c.ID); err != nil {
+		return err
+	}
+	if c.FollowUps, err = s.followUps(ctx, q, f, c.ID); err != nil {
+		return err
+	}
+	if c.Reports, err = s.reports(ctx, q, f, c.ID); err != nil {
+		return err
+	}
+	if c.Safety, err = safetyPlan(ctx, q, c.ID); err != nil {
+		return err
+	}
 	return f.Err
 }

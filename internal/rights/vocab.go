@@ -118,6 +118,8 @@ var EventKinds = []vocab.Option{
 	{Key: "escalate_accepted", Label: "上报已接收"}, {Key: "escalate_refused", Label: "上报被拒收"},
 	{Key: "transfer_accepted", Label: "转办已接收"}, {Key: "transfer_refused", Label: "转办被拒收"},
 	{Key: "glass", Label: "破窗查看"}, {Key: "close", Label: "办结"}, {Key: "reopen", Label: "重新打开"},
+	{Key: "order", Label: "保护令与告诫书"}, {Key: "violation", Label: "违反保护令"}, {Key: "report", Label: "强制报告"},
+	{Key: "safety", Label: "安全计划"}, {Key: "remind", Label: "提醒"},
 }
 
 // Label is the label of key in one of the case's vocabularies, by name:
@@ -125,7 +127,8 @@ var EventKinds = []vocab.Option{
 // "outcome", "satisfaction", "source").
 func Label(list, key string) string {
 	lists := map[string][]vocab.Option{"channel": Channels, "agency": Agencies, "event": EventKinds, "role": PartyRoles,
-		"age": AgeGroups, "outcome": Outcomes, "satisfaction": Satisfactions, "source": SourceAgencies}
+		"age": AgeGroups, "outcome": Outcomes, "satisfaction": Satisfactions, "source": SourceAgencies,
+		"order": OrderKinds, "report": ReportAgencies}
 	return vocab.Label(lists[list], key)
 }
 

@@ -112,6 +112,15 @@ func (s *Server) Housekeeping(ctx context.Context) {
 		if err := s.Deps.Auth.PruneSessions(ctx); err != nil && ctx.Err() == nil {
 			slog.Warn("pruning sessions", "err", err)
 		}
+		if s.Deps.Rights != nil {
+			// Rights cases' due dates: a court's decision overdue, an
+			// order expiring, a follow-up due (each told once).
+			if n, err := s.Deps.Rights.Remind(ctx); err != nil && ctx.Err() == nil {
+				slog.Warn("rights case reminders", "err", err)
+			} else if n > 0 {
+				slog.Info("rights case reminders", "sent", n)
+			}
+		}
 		if s.Deps.Aid != nil && time.Since(purged) >= 24*time.Hour {
 			purged = time.Now()
 			res, err := s.Deps.Aid.Purge(ctx, aid.PurgeOptions{By: "system"})

@@ -35,6 +35,8 @@ type caseShowData struct {
 	Outcomes      []Option
 	Satisfactions []Option
 	RefStatuses   []Option
+	OrderKinds    []Option
+	Reporters     []Option
 }
 
 func (h *handler) caseShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -50,7 +52,7 @@ func (h *handler) renderCase(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	d := caseShowData{C: k, Now: svc.Now(), Today: svc.Today(), Errors: errs, Form: form,
 		Agencies: options(rights.Agencies), NoteKinds: options(rights.NoteKinds), Outcomes: options(rights.Outcomes),
 		Satisfactions: options(rights.Satisfactions), RefStatuses: options(rights.ReferralStatuses[1:]), Danger: rights.DangerItems,
-		Yes: map[string]bool{}, Consent: map[string]rights.Consent{}}
+		Yes: map[string]bool{}, Consent: map[string]rights.Consent{}, OrderKinds: options(rights.OrderKinds), Reporters: options(rights.ReportAgencies)}
 	full := k.Sight == rights.SightFull
 	d.MayAct = full && !k.Glass && a.Can(access.RecordCases)
 	d.Mine = d.MayAct && k.OrgID == a.OrgID
@@ -127,6 +129,23 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		err, msg = svc.Reopen(ctx, a, id, v, f.Get("reason")), "案件已重新打开"
 	case "glass":
 		err, msg = svc.BreakGlass(ctx, a, id, f.Get("reason")), "已破窗查看：理由已记录，承办人已收到通知"
+	case "report":
+		err, msg = svc.RecordReport(ctx, a, id, v, f.Get("agency"), f.Get("reported_on"), f.Get("note")), "已记录强制报告"
+	case "safety":
+		err, msg = svc.MarkSafety(ctx, a, id, v, f["items"]), "已更新安全计划"
+	case "order":
+		_, err = svc.RecordOrder(ctx, a, id, v, rights.OrderInput{Kind: f.Get("kind"), Urgent: f.Get("urgent") == "1",
+			AppliedOn: f.Get("applied_on"), IssuedOn: f.Get("issued_on"), Note: f.Get("note")})
+		msg = "已记录"
+	case "order-decision":
+		oid, _ := strconv.ParseInt(f.Get("order"), 10, 64)
+		err, msg = svc.DecideOrder(ctx, a, id, v, oid, f.Get("decision") == "issued", f.Get("issued_on"), f.Get("expires_on")), "已记录法院裁定"
+	case "violation":
+		oid, _ := strconv.ParseInt(f.Get("order"), 10, 64)
+		err, msg = svc.RecordViolation(ctx, a, id, v, oid, f.Get("note")), "已记录违反情况"
+	case "followup":
+		fid, _ := strconv.ParseInt(f.Get("followup"), 10, 64)
+		err, msg = svc.DoFollowUp(ctx, a, id, v, fid, f.Get("note")), "已记录回访"
 	default:
 		return apperr.ErrNotFound
 	}
