@@ -91,6 +91,10 @@ var steps = []step{
 	}},
 }
 
+// Steps is how many rows a first start with the demo records in
+// setup_steps: one per step, and "done".
+func Steps() int { return len(steps) + 1 }
+
 // ErrNoTop refuses a start whose top unit is not in the tree.
 var ErrNoTop = errors.New("top unit not in the tree")
 
