@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"halfsky/internal/access"
-	"halfsky/internal/apperr"
 	"halfsky/internal/auth"
 	"halfsky/internal/db"
 	"halfsky/internal/rectify"
@@ -31,22 +30,6 @@ func setup(t *testing.T, d *db.DB) *fx {
 	f.svc.Vault = testfx.Keys
 	f.svc.Now = func() time.Time { return f.clock }
 	return f
-}
-
-func wantCode(t *testing.T, err error, want string) {
-	t.Helper()
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Code != want {
-		t.Fatalf("want error %s, got %v", want, err)
-	}
-}
-
-func wantField(t *testing.T, err error, field string) {
-	t.Helper()
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Code != "invalid" || e.Fields[field] == "" {
-		t.Fatalf("want a message on %s, got %v", field, err)
-	}
 }
 
 func deadlineInput() rectify.Input {
@@ -90,7 +73,7 @@ func TestIssueScenario(t *testing.T) {
 			t.Fatalf("nangang sees it: %v", err)
 		}
 		// Closing before an application is refused.
-		wantCode(t, f.svc.Close(ctx, city, id, ""), "not_applied")
+		testfx.WantCode(t, f.svc.Close(ctx, city, id, ""), "not_applied")
 
 		if err := f.svc.Apply(ctx, daoli, id, "已完成包片，入户率提高"); err != nil {
 			t.Fatal(err)
@@ -99,8 +82,8 @@ func TestIssueScenario(t *testing.T) {
 			t.Fatal("not applied")
 		}
 		// The district cannot close (or return) its own, not even its leader.
-		wantCode(t, f.svc.Close(ctx, daoliLeader, id, ""), "own_problem")
-		wantCode(t, f.svc.Return(ctx, daoli, id, "不行"), "own_problem")
+		testfx.WantCode(t, f.svc.Close(ctx, daoliLeader, id, ""), "own_problem")
+		testfx.WantCode(t, f.svc.Return(ctx, daoli, id, "不行"), "own_problem")
 		if f.status(id) != rectify.Applied {
 			t.Fatal("own close changed the status")
 		}
@@ -114,7 +97,7 @@ func TestIssueScenario(t *testing.T) {
 		}
 
 		// Return without a reason changes nothing.
-		wantField(t, f.svc.Return(ctx, city, id, "  "), "reason")
+		testfx.WantField(t, f.svc.Return(ctx, city, id, "  "), "reason")
 		if f.status(id) != rectify.Applied {
 			t.Fatal("empty return changed the status")
 		}
@@ -139,7 +122,7 @@ func TestIssueScenario(t *testing.T) {
 			t.Fatalf("closed: %+v", p)
 		}
 		// Closed items take no more changes.
-		wantCode(t, f.svc.AddProgress(ctx, daoli, id, rectify.Progress{Note: "再改"}), "closed")
+		testfx.WantCode(t, f.svc.AddProgress(ctx, daoli, id, rectify.Progress{Note: "再改"}), "closed")
 
 		tl, err := f.svc.Timeline(ctx, daoli, id)
 		if err != nil {
@@ -182,7 +165,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 			in := deadlineInput()
 			change(&in)
 			_, err := f.svc.Create(ctx, daoli, in)
-			wantField(t, err, field)
+			testfx.WantField(t, err, field)
 		}
 		bad("due_on", func(in *rectify.Input) { in.DueOn = "2026-10-01" })
 		bad("plan", func(in *rectify.Input) { in.Plan = "" })
@@ -214,7 +197,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 		}
 		// Evidence of a wrong type is refused, and the note is not kept.
 		err = f.svc.AddProgress(ctx, daoli, id, rectify.Progress{Note: "进展", Files: []rectify.Upload{{"x.exe", []byte("MZ\x90\x00")}}})
-		wantField(t, err, "files")
+		testfx.WantField(t, err, "files")
 		d.QueryRow(ctx, `SELECT COUNT(*) FROM problem_updates`).Scan(&n)
 		if n != 0 {
 			t.Fatalf("%d updates after a bad file", n)
@@ -224,9 +207,9 @@ func TestBadInputChangesNothing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.svc.Apply(ctx, city, cid, "完成"), "no_parent")
+		testfx.WantCode(t, f.svc.Apply(ctx, city, cid, "完成"), "no_parent")
 		d.Exec(ctx, `UPDATE problems SET status = 'applied' WHERE id = ?`, cid)
-		wantCode(t, f.svc.Close(ctx, city, cid, ""), "own_problem")
+		testfx.WantCode(t, f.svc.Close(ctx, city, cid, ""), "own_problem")
 		if f.status(cid) != rectify.Applied {
 			t.Fatal("the city closed its own")
 		}
@@ -278,7 +261,7 @@ func TestColoursReviewsAndStats(t *testing.T) {
 			t.Fatalf("after review: %+v", p)
 		}
 		// A deadline item has no review to record.
-		wantField(t, f.svc.AddProgress(ctx, daoli, red, rectify.Progress{Note: "x", Review: true}), "review")
+		testfx.WantField(t, f.svc.AddProgress(ctx, daoli, red, rectify.Progress{Note: "x", Review: true}), "review")
 
 		count := func(a access.Actor, fl rectify.Filter) int {
 			t.Helper()

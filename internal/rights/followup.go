@@ -76,10 +76,9 @@ func (s *Service) DoFollowUp(ctx context.Context, a access.Actor, id int64, vers
 	}
 	now := s.Now()
 	return s.change(ctx, a, id, version, "case.followup", func(tx *db.Tx, c *Case) error {
-		f := s.sealer()
-		sealed := f.Seal(sealedFollowUpNote, note)
-		if f.Err != nil {
-			return f.Err
+		sealed, err := s.seal(sealedFollowUpNote, note)
+		if err != nil {
+			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE case_followups SET done_at = ?, note = ?, by_user = ? WHERE id = ? AND case_id = ? AND done_at IS NULL`,
 			db.Millis(now), sealed, a.UserID, followUpID, id)

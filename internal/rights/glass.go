@@ -42,10 +42,9 @@ func (s *Service) BreakGlass(ctx context.Context, a access.Actor, id int64, reas
 		case c.Sight == SightFull:
 			return apperr.New(http.StatusConflict, "already_open", "您已可以查看该案件，无需破窗")
 		}
-		f := s.sealer()
-		sealed := f.Seal(sealedGlassReason, reason)
-		if f.Err != nil {
-			return f.Err
+		sealed, err := s.seal(sealedGlassReason, reason)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO case_glass (case_id, user_id, reason, at, until_at) VALUES (?, ?, ?, ?, ?)`,
 			id, a.UserID, sealed, db.Millis(now), db.Millis(now.Add(s.Limits.Glass))); err != nil {

@@ -285,16 +285,15 @@ func (s *Service) addParty(ctx context.Context, tx *db.Tx, caseID int64, p Party
 
 // event adds a step to the case's timeline, its note sealed.
 func (s *Service) event(ctx context.Context, tx *db.Tx, caseID int64, kind, note string, by int64, now time.Time) error {
-	f := s.sealer()
-	sealed := f.Seal(sealedEventNote, note)
-	if f.Err != nil {
-		return f.Err
+	sealed, err := s.seal(sealedEventNote, note)
+	if err != nil {
+		return err
 	}
 	var user any
 	if by != 0 {
 		user = by
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO case_events (case_id, kind, note, by_user, at) VALUES (?, ?, ?, ?, ?)`, caseID, kind, sealed, user, db.Millis(now))
+	_, err = tx.Exec(ctx, `INSERT INTO case_events (case_id, kind, note, by_user, at) VALUES (?, ?, ?, ?, ?)`, caseID, kind, sealed, user, db.Millis(now))
 	return err
 }
 

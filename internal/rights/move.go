@@ -113,10 +113,9 @@ func (s *Service) send(ctx context.Context, a access.Actor, id int64, version in
 		if pending > 0 {
 			return errMovePending
 		}
-		f := s.sealer()
-		sealed := f.Seal(sealedMoveReason, reason)
-		if f.Err != nil {
-			return f.Err
+		sealed, err := s.seal(sealedMoveReason, reason)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO case_moves (case_id, kind, from_org_id, to_org_id, to_path, reason, status, sent_by, sent_at)
 			VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`, id, kind, c.OrgID, to.ID, to.Path, sealed, a.UserID, db.Millis(now)); err != nil {
@@ -216,10 +215,9 @@ func (s *Service) DecideMove(ctx context.Context, a access.Actor, id int64, move
 			}
 			return db.ErrNotFound
 		}
-		f := s.sealer()
-		sealed := f.Seal(sealedMoveReply, reply)
-		if f.Err != nil {
-			return f.Err
+		sealed, err := s.seal(sealedMoveReply, reply)
+		if err != nil {
+			return err
 		}
 		res, err := tx.Exec(ctx, `UPDATE case_moves SET status = ?, reply = ?, decided_by = ?, decided_at = ? WHERE id = ? AND status = 'pending'`,
 			status, sealed, a.UserID, db.Millis(now), moveID)

@@ -133,10 +133,9 @@ func (s *Service) RecordOrder(ctx context.Context, a access.Actor, id int64, ver
 		if c.Status == Closed {
 			return errClosed
 		}
-		f := s.sealer()
-		note := f.Seal(sealedOrderNote, in.Note)
-		if f.Err != nil {
-			return f.Err
+		note, err := s.seal(sealedOrderNote, in.Note)
+		if err != nil {
+			return err
 		}
 		var applied, decide any
 		status, text := "issued", "公安机关出具家庭暴力告诫书（"+in.IssuedOn+"）"
@@ -154,7 +153,6 @@ func (s *Service) RecordOrder(ctx context.Context, a access.Actor, id int64, ver
 			status, text = "applied", fmt.Sprintf("申请人身安全保护令（%s，%s，法院应在 %s 前作出裁定）", in.AppliedOn,
 				map[bool]string{true: "紧急", false: "一般"}[in.Urgent], at.Add(limit).In(db.Shanghai).Format("1月2日15:04"))
 		}
-		var err error
 		oid, err = db.InsertID(ctx, tx, `INSERT INTO case_orders (case_id, kind, urgent, applied_at, decide_by, status, issued_on, note,
 			by_user, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, in.Kind, db.Bit(in.Urgent), applied, decide,
 			status, in.IssuedOn, note, a.UserID, db.Millis(now), db.Millis(now))

@@ -242,10 +242,9 @@ func (s *Service) Refer(ctx context.Context, a access.Actor, id int64, version i
 			}
 			overrideBy, reason = a.UserID, in.Override
 		}
-		f := s.sealer()
-		sealedReason := f.Seal(sealedOverride, reason)
-		if f.Err != nil {
-			return f.Err
+		sealedReason, err := s.seal(sealedOverride, reason)
+		if err != nil {
+			return err
 		}
 		if refID, err = db.InsertID(ctx, tx, `INSERT INTO case_referrals (case_id, agency, status, disclose, due_on, override_by,
 			override_reason, sent_by, sent_at, updated_at) VALUES (?, ?, 'sent', ?, ?, ?, ?, ?, ?, ?)`,
@@ -299,10 +298,9 @@ func (s *Service) UpdateReferral(ctx context.Context, a access.Actor, id int64, 
 	}
 	now := s.Now()
 	return s.change(ctx, a, id, version, "case.referral", func(tx *db.Tx, c *Case) error {
-		f := s.sealer()
-		sealed := f.Seal(sealedReply, reply)
-		if f.Err != nil {
-			return f.Err
+		sealed, err := s.seal(sealedReply, reply)
+		if err != nil {
+			return err
 		}
 		set, args := `status = ?`, []any{string(st)}
 		if reply != "" {

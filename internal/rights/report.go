@@ -66,10 +66,9 @@ func (s *Service) RecordReport(ctx context.Context, a access.Actor, id int64, ve
 	}
 	now := s.Now()
 	return s.change(ctx, a, id, version, "case.mandatory_report", func(tx *db.Tx, c *Case) error {
-		f := s.sealer()
-		sealed := f.Seal(sealedReportNote, note)
-		if f.Err != nil {
-			return f.Err
+		sealed, err := s.seal(sealedReportNote, note)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO case_reports (case_id, agency, reported_on, note, by_user, at) VALUES (?, ?, ?, ?, ?, ?)`,
 			id, agency, reportedOn, sealed, a.UserID, db.Millis(now)); err != nil {

@@ -46,22 +46,6 @@ func setup(t *testing.T, d *db.DB) *fx {
 	return f
 }
 
-func wantCode(t *testing.T, err error, want string) {
-	t.Helper()
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Code != want {
-		t.Fatalf("want error %s, got %v", want, err)
-	}
-}
-
-func wantField(t *testing.T, err error, field string) {
-	t.Helper()
-	var e *apperr.Error
-	if !errors.As(err, &e) || e.Code != "invalid" || e.Fields[field] == "" {
-		t.Fatalf("want a message on %s, got %v", field, err)
-	}
-}
-
 func (f *fx) count(q string, args ...any) int {
 	f.t.Helper()
 	var n int
@@ -134,7 +118,7 @@ func TestPublicRequestToClosure(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The colleague's stale version is refused; and now she reads a line.
-		wantCode(t, f.svc.Take(ctx, colleague, id, c.Version), "stale")
+		testfx.WantCode(t, f.svc.Take(ctx, colleague, id, c.Version), "stale")
 		if line := f.get(colleague, id); line.Sight != rights.SightLine || line.Narrative != "" || line.Phone != "" || line.Parties != nil {
 			t.Fatalf("a colleague who is not the handler reads %+v", line)
 		}
@@ -158,7 +142,7 @@ func TestPublicRequestToClosure(t *testing.T) {
 
 		c = f.get(handler, id)
 		_, err = f.svc.Refer(ctx, handler, id, c.Version, rights.ReferInput{Agency: "police"})
-		wantCode(t, err, "no_consent")
+		testfx.WantCode(t, err, "no_consent")
 		if f.count(`SELECT COUNT(*) FROM case_referrals`) != 0 {
 			t.Fatal("a refused referral was stored")
 		}
@@ -186,7 +170,7 @@ func TestPublicRequestToClosure(t *testing.T) {
 			t.Fatal(err)
 		}
 		c = f.get(handler, id)
-		wantCode(t, f.svc.Close(ctx, handler, id, c.Version, "resolved", "satisfied", ""), "open_referrals")
+		testfx.WantCode(t, f.svc.Close(ctx, handler, id, c.Version, "resolved", "satisfied", ""), "open_referrals")
 		if err := f.svc.UpdateReferral(ctx, handler, id, c.Version, refs[1], "done", "已签发人身安全保护令"); err != nil {
 			t.Fatal(err)
 		}
@@ -247,7 +231,7 @@ func TestWhoSeesACase(t *testing.T) {
 		if err := f.svc.AddNote(ctx, above, id, 0, rights.NoteNote, "越级办理"); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("the district acts on the case: %v", err)
 		}
-		wantField(t, f.svc.BreakGlass(ctx, above, id, "看看"), "reason")
+		testfx.WantField(t, f.svc.BreakGlass(ctx, above, id, "看看"), "reason")
 		if err := f.svc.BreakGlass(ctx, f.Actor("street.staff"), id, "街道工作人员想看"); !errors.Is(err, access.ErrDenied) {
 			t.Fatalf("staff break the glass: %v", err)
 		}
@@ -268,7 +252,7 @@ func TestWhoSeesACase(t *testing.T) {
 			f.count(`SELECT COUNT(*) FROM audit_events WHERE action = 'case.glass_read' AND user_id = ?`, above.UserID) != 1 {
 			t.Fatal("breaking the glass and the read through it are not audited")
 		}
-		wantCode(t, f.svc.AddNote(ctx, above, id, 0, rights.NoteNote, "越级办理"), "glass_read_only")
+		testfx.WantCode(t, f.svc.AddNote(ctx, above, id, 0, rights.NoteNote, "越级办理"), "glass_read_only")
 		// The glass closes after its time.
 		f.clock = f.clock.Add(rights.DefaultLimits.Glass + time.Minute)
 		if f.get(above, id).Sight != rights.SightLine {
@@ -297,7 +281,7 @@ func TestEscalateAndTransfer(t *testing.T) {
 			t.Fatal("the street's leader reads the case before it is escalated")
 		}
 		c = f.get(handler, id)
-		wantField(t, f.svc.Escalate(ctx, handler, id, c.Version, " "), "reason")
+		testfx.WantField(t, f.svc.Escalate(ctx, handler, id, c.Version, " "), "reason")
 		if err := f.svc.Escalate(ctx, handler, id, c.Version, "施暴人扬言报复，需街道协调公安"); err != nil {
 			t.Fatal(err)
 		}
@@ -305,7 +289,7 @@ func TestEscalateAndTransfer(t *testing.T) {
 			t.Fatal("the street's leader does not read the escalated case")
 		}
 		c = f.get(handler, id)
-		wantCode(t, f.svc.Transfer(ctx, handler, id, c.Version, next.Code, "她已搬到隔壁社区"), "move_pending")
+		testfx.WantCode(t, f.svc.Transfer(ctx, handler, id, c.Version, next.Code, "她已搬到隔壁社区"), "move_pending")
 		in, err := f.svc.Incoming(ctx, streetLeader)
 		if err != nil || len(in) != 1 {
 			t.Fatalf("the street's incoming: %v %v", in, err)
@@ -322,7 +306,7 @@ func TestEscalateAndTransfer(t *testing.T) {
 		}
 
 		c = f.get(handler, id)
-		wantField(t, f.svc.Transfer(ctx, handler, id, c.Version, "230103001", "想转到南岗"), "to")
+		testfx.WantField(t, f.svc.Transfer(ctx, handler, id, c.Version, "230103001", "想转到南岗"), "to")
 		if err := f.svc.Transfer(ctx, handler, id, c.Version, next.Code, "她已搬到隔壁社区"); err != nil {
 			t.Fatal(err)
 		}
@@ -333,7 +317,7 @@ func TestEscalateAndTransfer(t *testing.T) {
 				move = m.ID
 			}
 		}
-		wantField(t, f.svc.DecideMove(ctx, nextLeader, id, move, false, ""), "reply")
+		testfx.WantField(t, f.svc.DecideMove(ctx, nextLeader, id, move, false, ""), "reply")
 		if err := f.svc.DecideMove(ctx, nextLeader, id, move, true, "接收"); err != nil {
 			t.Fatal(err)
 		}
@@ -380,11 +364,11 @@ func TestBadInputChangesNothing(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%s: accepted", name)
 			}
-			wantField(t, err, c.field)
+			testfx.WantField(t, err, c.field)
 		}
 		_, err := f.svc.SubmitHelp(ctx, rights.HelpRequest{Category: "dv", Text: "<script>alert(1)</script>", OrgCode: "999999"}, "")
 		for _, field := range []string{"org_code", "phone", "consent"} {
-			wantField(t, err, field)
+			testfx.WantField(t, err, field)
 		}
 		if n := f.count(`SELECT COUNT(*) FROM cases`) + f.count(`SELECT COUNT(*) FROM case_numbers`) + f.count(`SELECT COUNT(*) FROM case_parties`); n != 0 {
 			t.Fatalf("refused input left %d rows", n)
@@ -458,9 +442,9 @@ func TestConsentOverride(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.Refer(ctx, staff, id, 0, rights.ReferInput{Agency: "police", Override: "孩子有危险"})
-		wantField(t, err, "override")
+		testfx.WantField(t, err, "override")
 		_, err = f.svc.Refer(ctx, leader, adult, 0, rights.ReferInput{Agency: "police", Override: "我认为需要报警"})
-		wantField(t, err, "override")
+		testfx.WantField(t, err, "override")
 		if _, err := f.svc.Refer(ctx, leader, id, 0, rights.ReferInput{Agency: "police", Override: "未成年人遭受家庭暴力，依法强制报告"}); err != nil {
 			t.Fatal(err)
 		}
@@ -487,13 +471,13 @@ func TestNeedBecomesACase(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = f.svc.FromNeed(ctx, a, other.ID, "other")
-		wantField(t, err, "category")
+		testfx.WantField(t, err, "category")
 		id, err := f.svc.FromNeed(ctx, a, need.ID, "dv")
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = f.svc.FromNeed(ctx, a, need.ID, "dv")
-		wantCode(t, err, "already_case")
+		testfx.WantCode(t, err, "already_case")
 		c := f.get(a, id)
 		if c.NeedID != need.ID || c.Channel != rights.ChannelNeed || len(c.Parties) != 1 || c.Parties[0].Name != "刘某某" || c.Parties[0].Phone != "13604510000" {
 			t.Fatalf("the case from the need: %+v", c)
@@ -544,7 +528,7 @@ func TestOrdersFollowUpsAndReminders(t *testing.T) {
 		if !f.get(a, id).NeedsReport() {
 			t.Fatal("a minor victim's case does not ask for the 强制报告")
 		}
-		wantField(t, f.svc.RecordReport(ctx, a, id, 0, "police", "2027-01-01", ""), "reported_on")
+		testfx.WantField(t, f.svc.RecordReport(ctx, a, id, 0, "police", "2027-01-01", ""), "reported_on")
 		if err := f.svc.RecordReport(ctx, a, id, 0, "police", "2026-11-02", "已电话报告辖区派出所"); err != nil {
 			t.Fatal(err)
 		}
@@ -573,7 +557,7 @@ func TestOrdersFollowUpsAndReminders(t *testing.T) {
 		}
 
 		_, err = f.svc.RecordOrder(ctx, a, id, 0, rights.OrderInput{Kind: rights.OrderWarning, IssuedOn: "2026-11-03"})
-		wantField(t, err, "issued_on")
+		testfx.WantField(t, err, "issued_on")
 		order, err := f.svc.RecordOrder(ctx, a, id, 0, rights.OrderInput{Kind: rights.OrderProtection, Urgent: true, AppliedOn: "2026-11-02"})
 		if err != nil {
 			t.Fatal(err)
@@ -589,11 +573,11 @@ func TestOrdersFollowUpsAndReminders(t *testing.T) {
 		f.clock = f.clock.Add(25 * time.Hour)
 		remind(1)
 		remind(0)
-		wantField(t, f.svc.DecideOrder(ctx, a, id, 0, order, true, "2026-11-03", "2027-06-03"), "expires_on")
+		testfx.WantField(t, f.svc.DecideOrder(ctx, a, id, 0, order, true, "2026-11-03", "2027-06-03"), "expires_on")
 		if err := f.svc.DecideOrder(ctx, a, id, 0, order, true, "2026-11-03", "2027-05-03"); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.svc.DecideOrder(ctx, a, id, 0, order, false, "2026-11-03", ""), "not_applied")
+		testfx.WantCode(t, f.svc.DecideOrder(ctx, a, id, 0, order, false, "2026-11-03", ""), "not_applied")
 		if err := f.svc.RecordViolation(ctx, a, id, 0, order, "对方再次到娘家闹事"); err != nil {
 			t.Fatal(err)
 		}
@@ -616,7 +600,7 @@ func TestOrdersFollowUpsAndReminders(t *testing.T) {
 		if err := f.svc.DoFollowUp(ctx, a, id, 0, fu[0].ID, "回访：对方未再施暴，孩子已返校"); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, f.svc.DoFollowUp(ctx, a, id, 0, fu[0].ID, "再记一次"), "followup_done")
+		testfx.WantCode(t, f.svc.DoFollowUp(ctx, a, id, 0, fu[0].ID, "再记一次"), "followup_done")
 		if n := f.count(`SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'case.update'`, a.UserID); n != 3 {
 			t.Fatalf("%d reminders to the handler, want 3", n)
 		}

@@ -24,6 +24,13 @@ const trackPurpose = "cases.track"
 
 func (s *Service) sealer() *vault.Fields { return &vault.Fields{K: s.Vault} }
 
+// seal seals one value for column c.
+func (s *Service) seal(c vault.Column, v string) (string, error) {
+	f := s.sealer()
+	sealed := f.Seal(c, v)
+	return sealed, f.Err
+}
+
 // open opens a case's sealed columns into it.
 func (s *Service) open(c *Case, sl sealedCase) error {
 	f := s.sealer()

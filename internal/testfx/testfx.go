@@ -139,3 +139,22 @@ func (f *Demo) Refusals(action, objectType string, objectID int64, code string) 
 	}
 	return n
 }
+
+// WantCode fails the test unless err is an *apperr.Error with the code.
+func WantCode(t testing.TB, err error, want string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != want {
+		t.Fatalf("want error %s, got %v", want, err)
+	}
+}
+
+// WantField fails the test unless err is bad input with a message beside
+// the field.
+func WantField(t testing.TB, err error, field string) {
+	t.Helper()
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Code != "invalid" || e.Fields[field] == "" {
+		t.Fatalf("want a message on %s, got %v", field, err)
+	}
+}
