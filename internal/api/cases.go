@@ -7,6 +7,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
+	"halfsky/internal/org"
 	"halfsky/internal/rights"
 )
 
@@ -14,6 +15,7 @@ import (
 // pages, the same sight of each case.
 func (h *handler) caseRoutes(mux httpx.Mux) {
 	route(mux, "/api/v1/cases", methods{"GET": h.can(access.ViewCases, h.caseList), "POST": h.can(access.RecordCases, h.caseCreate)})
+	routeBeside(mux, "/api/v1/cases/stats", methods{"GET": h.can(access.ViewCases, h.caseStats)})
 	route(mux, "/api/v1/cases/{id}", methods{"GET": h.can(access.ViewCases, httpx.ID(h.caseShow))})
 	for _, action := range caseActions {
 		route(mux, "/api/v1/cases/{id}/"+action, methods{"POST": h.can(access.ViewCases, httpx.ID(h.caseAction(action)))})
@@ -394,5 +396,35 @@ func (h *handler) caseDecide(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// caseStats: GET /api/v1/cases/stats?under=CODE&year=2026&month=2026-11 —
+// the unit's cases by category, channel, danger level, outcome and month,
+// and the roll-up by the units below (columns named in "columns"). Exact
+// counts: the "<5" of the monthly report is for what leaves the unit.
+func (h *handler) caseStats(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
+	q := newQuery(r)
+	under, month := q.text("under", 40), q.text("month", 7)
+	svc := h.deps.Rights
+	year := q.number("year", svc.Now().Year(), 2015, svc.Now().Year()+1)
+	if err := q.err(); err != nil {
+		return err
+	}
+	st, err := svc.Stats(r.Context(), c.Actor, under, year, month)
+	if err != nil {
+		return err
+	}
+	type rowJSON struct {
+		OrgCode string  `json:"org_code"`
+		OrgName string  `json:"org_name"`
+		Self    bool    `json:"self"`
+		N       []int64 `json:"n"`
+	}
+	rows := httpx.Map(st.Rows, func(row org.RollupRow) rowJSON { return rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N} })
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
+		"year": st.Year, "month": st.Month, "total": st.Total, "closed": st.Closed, "by_category": st.ByCategory,
+		"by_channel": st.ByChannel, "by_risk": st.ByRisk, "by_outcome": st.ByOutcome, "by_month": st.ByMonth,
+		"columns": st.Columns, "rows": rows, "totals": st.Totals})
 	return nil
 }

@@ -58,3 +58,19 @@ func TestCasesAPI(t *testing.T) {
 		})
 	})
 }
+
+// TestCaseStatsAPI: the statistics through /api/v1/cases/stats count the
+// case at the district and the city and nowhere else.
+func TestCaseStatsAPI(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		r := f.as("village.staff").Do("POST", "/api/v1/cases", map[string]any{"channel": "letter", "category": "labour.maternity", "narrative": "来信"})
+		expect(t, r, http.StatusCreated, "")
+		f.run(t, []scenario{
+			{name: "the city", as: "city.leader", method: "GET", path: "/api/v1/cases/stats", status: 200,
+				has: []string{`"total":1`, `"label":"劳动和社会保障权益","n":1`, `"label":"来信","n":1`}},
+			{name: "another district", as: "nangang.leader", method: "GET", path: "/api/v1/cases/stats", status: 200, has: []string{`"total":0`}},
+			{name: "another district's unit", as: "nangang.leader", method: "GET", path: "/api/v1/cases/stats?under=230102", status: 404, code: "not_found"},
+			{name: "a bad year", as: "city.leader", method: "GET", path: "/api/v1/cases/stats?year=abc", status: 422, code: "invalid", fields: []string{"year"}},
+		})
+	})
+}

@@ -228,7 +228,12 @@ var openAPISpec = map[string]op{
 	// 巾帼维权.
 	"GET /api/v1/cases": {summary: "维权案件（概要，不含姓名和情况）", query: "box under status category channel risk " + page,
 		out: list[caseJSON]{}},
-	"POST /api/v1/cases":             {summary: "登记维权案件", in: rights.Input{}, status: 201, out: caseOut},
+	"POST /api/v1/cases": {summary: "登记维权案件", in: rights.Input{}, status: 201, out: caseOut},
+	"GET /api/v1/cases/stats": {summary: "维权案件统计：按类别、渠道、危险等级、结果、月份与下级单位", query: "under year:int month",
+		out: fields{"node": map[string]string{}, "year": whole, "month": text, "total": id64, "closed": id64,
+			"by_category": []rights.StatLine{}, "by_channel": []rights.StatLine{}, "by_risk": []rights.StatLine{},
+			"by_outcome": []rights.StatLine{}, "by_month": []rights.StatLine{}, "columns": []string{},
+			"rows": arrayOf{fields{"org_code": text, "org_name": text, "self": flag, "n": []int64{}}}, "totals": []int64{}}},
 	"GET /api/v1/cases/{id}":         {summary: "案件详情：承办人等可见全文，上级单位只见概要", out: caseOut},
 	"POST /api/v1/cases/{id}/take":   {summary: "接案", in: fields{"version": whole}},
 	"POST /api/v1/cases/{id}/assign": {summary: "指定承办人（负责人）", in: fields{"version": whole, "handler": id64}},

@@ -50,16 +50,24 @@ func (s *Service) change(ctx context.Context, a access.Actor, id int64, version 
 		case c.Glass:
 			return errGlassOnly
 		}
-		if err := fn(tx, &c); err != nil {
-			return err
-		}
-		res, err := tx.Exec(ctx, `UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
-			db.Millis(s.Now()), id, c.Version)
+		// The counters follow whatever fn changes (status, risk,
+		// outcome), in this transaction.
+		err = track(ctx, tx, id, func() error {
+			if err := fn(tx, &c); err != nil {
+				return err
+			}
+			res, err := tx.Exec(ctx, `UPDATE cases SET version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+				db.Millis(s.Now()), id, c.Version)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errStale
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return errStale
 		}
 		return audit.Record(ctx, tx, audit.FromActor(a, action, "case", strconv.FormatInt(id, 10), audit.OK, detail))
 	})

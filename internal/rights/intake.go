@@ -248,13 +248,17 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, n newCase, now time.Tim
 	}
 	at := db.Millis(now)
 	id, err := db.InsertID(ctx, tx, `INSERT INTO cases (register_id, year, seq, org_id, org_path, origin_org_id, origin_path,
-		channel, source_agency, need_id, category, category_top, anonymous, narrative, status, handler_id, received_at,
+		channel, source_agency, need_id, category, category_top, anonymous, narrative, status, handler_id, received_at, month,
 		contact_due, route_due, phone, contact_time, no_call, track_key, recorded_by, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.unit.ID, year, seq, n.unit.ID, n.unit.Path, n.unit.ID, n.unit.Path,
 		n.channel, n.source, need, n.category, Top(n.category), db.Bit(n.anonymous), narrative, string(status), handler, db.Millis(n.received),
+		n.received.In(db.Shanghai).Format("2006-01"),
 		db.Millis(n.received.Add(s.Limits.FirstContact)), db.Millis(n.received.Add(s.Limits.Route)), phone, when, db.Bit(n.noCall), track, recorder, at, at)
 	if err != nil {
+		return 0, err
+	}
+	if err := added(ctx, tx, id); err != nil {
 		return 0, err
 	}
 	for _, p := range n.parties {

@@ -232,8 +232,12 @@ func (s *Service) DecideMove(ctx context.Context, a access.Actor, id int64, move
 			return err
 		}
 		if accept && kind == MoveTransfer {
-			if _, err := tx.Exec(ctx, `UPDATE cases SET org_id = ?, org_path = ?, handler_id = NULL, version = version + 1, updated_at = ? WHERE id = ?`,
-				to, toPath, db.Millis(now), id); err != nil {
+			// The case's counters move with it to its new unit.
+			if err := track(ctx, tx, id, func() error {
+				_, err := tx.Exec(ctx, `UPDATE cases SET org_id = ?, org_path = ?, handler_id = NULL, version = version + 1, updated_at = ? WHERE id = ?`,
+					to, toPath, db.Millis(now), id)
+				return err
+			}); err != nil {
 				return err
 			}
 			if err := notify.ToOrgs(ctx, tx, []int64{to}, notify.Message{Kind: "case.new", Title: "转办来的维权案件待接案",

@@ -311,9 +311,11 @@ func (w *world) specs() map[string][]probe {
 		// 巾帼维权: the units above read a case as a line (200, no
 		// narrative: its marker is the village's); acting on it is the
 		// village's; breaking the glass is a leader's above it.
-		"GET /cases":     {{method: "GET", path: "/cases", roles: biz}},
-		"GET /cases/new": {{method: "GET", path: "/cases/new", roles: biz}},
-		"POST /cases":    {{method: "POST", path: "/cases", roles: biz, body: form("channel", "hotline", "category", "dv", "narrative", "越权登记")}},
+		"GET /cases":            {{method: "GET", path: "/cases", roles: biz}},
+		"GET /cases/new":        {{method: "GET", path: "/cases/new", roles: biz}},
+		"GET /cases/stats":      {{method: "GET", path: "/cases/stats", roles: biz}},
+		"GET /cases/stats.xlsx": {{method: "GET", path: "/cases/stats.xlsx", roles: biz}},
+		"POST /cases":           {{method: "POST", path: "/cases", roles: biz, body: form("channel", "hotline", "category", "dv", "narrative", "越权登记")}},
 		"GET /cases/{id}": {{method: "GET", path: "/cases/" + id("case"), on: "case", roles: biz},
 			{method: "GET", path: "/cases/" + id("case.moved"), on: "case.moved", roles: biz}},
 		"POST /cases/{id}/{action}": {
@@ -478,6 +480,7 @@ func (w *world) specs() map[string][]probe {
 		// 巾帼维权, as on the pages.
 		"GET /api/v1/cases":                {{method: "GET", path: "/api/v1/cases", roles: biz}},
 		"POST /api/v1/cases":               {{method: "POST", path: "/api/v1/cases", roles: biz, body: obj{"channel": "hotline", "category": "dv", "narrative": "越权登记"}}},
+		"GET /api/v1/cases/stats":          {{method: "GET", path: "/api/v1/cases/stats", roles: biz}},
 		"GET /api/v1/cases/{id}":           {{method: "GET", path: "/api/v1/cases/" + id("case"), on: "case", roles: biz}},
 		"POST /api/v1/cases/{id}/take":     {{method: "POST", path: "/api/v1/cases/" + id("case") + "/take", on: "case", roles: biz, body: obj{}}},
 		"POST /api/v1/cases/{id}/assign":   {{method: "POST", path: "/api/v1/cases/" + id("case") + "/assign", on: "case", roles: biz, body: obj{"handler": 1}}},
@@ -553,7 +556,7 @@ func (w *world) specs() map[string][]probe {
 	}
 	w.reshapeSpecs(s) // 区划调整
 	// Paths registered beside a parameter with every method refused.
-	for _, p := range []string{"/api/v1/reports/todo", "/api/v1/study/stats", "/api/v1/study/docs", "/api/v1/visits/quotas", "/api/v1/visits/stats", "/api/v1/problems/stats"} {
+	for _, p := range []string{"/api/v1/reports/todo", "/api/v1/study/stats", "/api/v1/study/docs", "/api/v1/visits/quotas", "/api/v1/visits/stats", "/api/v1/problems/stats", "/api/v1/cases/stats"} {
 		for _, m := range []string{"POST", "PUT", "PATCH", "DELETE"} {
 			if _, ok := s[m+" "+p]; !ok {
 				s[m+" "+p] = []probe{{method: m, path: p, public: true, ok: 405, send: true}}

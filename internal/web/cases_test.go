@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"halfsky/internal/db"
 	"halfsky/internal/testapp"
@@ -59,6 +62,39 @@ func TestCaseLoop(t *testing.T) {
 		must(t, daoli.post(path+"/glass", url.Values{"reason": {"督办高危家暴案件"}}, http.StatusSeeOther), "掐过她的脖子", "破窗仅限阅读", `id="glass-note"`)
 		must(t, village.get("/notices", http.StatusOK), "维权案件被破窗查看")
 		daoli.refused("POST", path+"/note", url.Values{"kind": {"note"}, "note": {"越级办理"}}, http.StatusSeeOther, "")
+
+		// The statistics count it, with no name; the monthly report that
+		// leaves the unit shows a count under 5 as "<5".
+		stats := daoli.get("/cases/stats", http.StatusOK)
+		must(t, stats, `id="stat-total">1<`, "家庭暴力")
+		mustNot(t, stats, "刘某华", "掐过")
+		r := daoli.c.Do("GET", "/cases/stats.xlsx", nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("monthly report: %d", r.Status)
+		}
+		book, err := excelize.OpenReader(bytes.NewReader([]byte(r.Body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cells, err := book.GetRows(book.GetSheetName(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sawSmall, sawTotal bool
+		for _, row := range cells {
+			joined := strings.Join(row, "|")
+			for _, cell := range row[min(1, len(row)):] {
+				if cell == "1" {
+					t.Fatalf("the monthly report shows a 1: %v", row)
+				}
+			}
+			sawSmall = sawSmall || strings.Contains(joined, "<5")
+			sawTotal = sawTotal || strings.HasPrefix(joined, "合计|<5")
+		}
+		if !sawSmall || !sawTotal {
+			t.Fatalf("the monthly report: %v", cells)
+		}
+		nangang.get("/cases/stats?under=230102", http.StatusNotFound)
 
 		nangang.get(path, http.StatusNotFound)
 		nangang.post(path+"/glass", url.Values{"reason": {"兄弟区县想看一下"}}, http.StatusNotFound)

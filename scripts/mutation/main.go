@@ -168,6 +168,13 @@ var mutants = []mutant{
 		pkg:  "./internal/rights", run: "^TestPublicRequestToClosure$",
 	},
 	{
+		name: "a rights case's change left out of its counters (the statistics count it as it was)",
+		file: "internal/rights/change.go",
+		from: "\t\terr = track(ctx, tx, id, func() error {",
+		to:   "\t\terr = func(f func() error) error { return f() }(func() error {",
+		pkg:  "./internal/rights", run: "^TestStatsCountersProperty$",
+	},
+	{
 		name: "a need handed over left out of the counters (the statistics count it at the unit it left)",
 		file: "internal/visit/handover.go",
 		from: "\t\tif err := trackByID(ctx, tx, needFamilies, needID, func() error {\n\t\t\tif accept {",

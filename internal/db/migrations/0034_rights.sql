@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS cases (
     status            TEXT NOT NULL,              -- received, handling, closed
     handler_id        BIGINT REFERENCES users(id),
     received_at       BIGINT NOT NULL,
+    month             TEXT NOT NULL,              -- received, in Shanghai: 2026-11 (the statistics' month)
     contact_due       BIGINT NOT NULL,            -- first contact within 24 h
     contacted_at      BIGINT,
     route_due         BIGINT NOT NULL,            -- a decision on the route within 7 days
