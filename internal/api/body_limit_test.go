@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"halfsky/internal/files"
+	"halfsky/internal/publicweb"
 	"halfsky/internal/testapp"
 )
 
@@ -92,6 +93,11 @@ func TestBodyLimitsByRoute(t *testing.T) {
 			}
 			if strings.HasPrefix(path, "/api/") {
 				if !strings.Contains(r.Body, `"code":"too_large"`) || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+					t.Errorf("%s: %s", pattern, r.Body)
+				}
+			} else if publicweb.IsPublic(path) {
+				// The public door answers on its own page, with the hotlines.
+				if !strings.Contains(r.Body, "提交的内容太多了") || !strings.Contains(r.Body, "tel:12338") {
 					t.Errorf("%s: %s", pattern, r.Body)
 				}
 			} else if !strings.Contains(r.Body, "提交的内容过大") || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {

@@ -91,9 +91,9 @@ var steps = []step{
 	}},
 }
 
-// Steps is how many rows a first start with the demo records in
-// setup_steps: one per step, and "done".
-func Steps() int { return len(steps) + 1 }
+// Steps is how many steps a first start with the demo takes (setup_steps
+// records one more: "done").
+func Steps() int { return len(steps) }
 
 // ErrNoTop refuses a start whose top unit is not in the tree.
 var ErrNoTop = errors.New("top unit not in the tree")

@@ -11,7 +11,8 @@ import (
 // SeedWork fills the work lines with a few weeks of believable activity
 // by the demo accounts: study activities (one attached to the seed
 // notice's report), visits with needs and tasks in every state, quotas,
-// and problems at every stage of the ledger. It does nothing when any
+// problems at every stage of the ledger, aid applications and 巾帼维权
+// cases in every state. It does nothing when any
 // study activity, visit or problem exists.
 // keys seal what is personal in them (see the README's list).
 func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now time.Time) error {
@@ -32,5 +33,8 @@ func SeedWork(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now t
 	if err := seedAid(ctx, svc, keys, now); err != nil {
 		return err
 	}
-	return aidFollowupDemo(ctx, svc, keys, now)
+	if err := aidFollowupDemo(ctx, svc, keys, now); err != nil {
+		return err
+	}
+	return seedCases(ctx, svc, keys, now)
 }
