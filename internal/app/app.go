@@ -103,7 +103,7 @@ func New(cfg config.Config, d *db.DB) (Services, error) {
 	problems := rectify.NewService(d, orgs)
 	problems.Vault = keys
 	cases := rights.NewService(d, orgs, keys)
-	cases.Mail, cases.Needs = mailer, visits
+	cases.Mail, cases.Needs, cases.TopUnit = mailer, visits, cfg.TopUnit
 	var pages *pagecache.Cache
 	if cfg.PageCacheMB > 0 {
 		pages = &pagecache.Cache{Generation: d.Generation, MaxBytes: cfg.PageCacheMB << 20, Skip: []string{httpx.FlashCookie}}

@@ -36,6 +36,9 @@ type Service struct {
 	Mail *notify.Mailer
 	// Needs are the visits' needs a 维权 need becomes a case from.
 	Needs *visit.Service
+	// TopUnit is the installation's top unit (config): its leaders set
+	// the categories.
+	TopUnit string
 }
 
 // Limits are the time limits a case is held to.

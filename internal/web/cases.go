@@ -12,6 +12,8 @@ func (h *handler) caseRoutes(mux httpx.Mux) {
 	mux.Handle("GET /cases", h.can(access.ViewCases, h.caseList))
 	mux.Handle("GET /cases/stats", h.can(access.ViewCases, h.cached(h.caseStats)))
 	mux.Handle("GET /cases/stats.xlsx", h.can(access.ViewCases, h.caseStatsExport))
+	mux.Handle("GET /cases/categories", h.can(access.ViewCases, h.caseCategories))
+	mux.Handle("POST /cases/categories", h.can(access.RecordCases, h.caseCategoryEdit))
 	mux.Handle("GET /cases/new", h.can(access.RecordCases, h.caseNew))
 	mux.Handle("POST /cases", h.can(access.RecordCases, h.caseCreate))
 	mux.Handle("GET /cases/{id}", h.can(access.ViewCases, httpx.ID(h.caseShow)))

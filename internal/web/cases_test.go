@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -109,4 +110,36 @@ func between(s, from, to string) string {
 	}
 	v, _, _ := strings.Cut(after, to)
 	return v
+}
+
+// TestCaseCategories: the city's leader adds a category under 家庭暴力,
+// renames and retires it; the intake form offers it while it is in use;
+// a district's leader may read the list but not change it.
+func TestCaseCategories(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		app := testapp.Start(t, d)
+		city, daoli, village := signIn(t, app, "city.leader"), signIn(t, app, "daoli.leader"), signIn(t, app, "village.staff")
+		must(t, city.get("/cases/categories", http.StatusOK), `id="category-form"`, "家庭暴力")
+		must(t, city.post("/cases/categories", url.Values{"action": {"add"}, "parent": {"dv"}, "label": {""}}, http.StatusUnprocessableEntity), "请填写类别名称")
+		must(t, city.post("/cases/categories", url.Values{"action": {"add"}, "parent": {"dv"}, "label": {"精神暴力"}}, http.StatusSeeOther), "已保存", "精神暴力")
+		must(t, village.get("/cases/new", http.StatusOK), "精神暴力")
+		code := count(t, d, `SELECT COUNT(*) FROM case_categories WHERE label = '精神暴力' AND parent = 'dv' AND active = 1`)
+		if code != 1 {
+			t.Fatalf("%d new categories", code)
+		}
+		var key string
+		if err := d.QueryRow(context.Background(), `SELECT code FROM case_categories WHERE label = '精神暴力'`).Scan(&key); err != nil {
+			t.Fatal(err)
+		}
+		must(t, city.post("/cases/categories", url.Values{"action": {"rename"}, "code": {key}, "label": {"精神暴力（冷暴力）"}}, http.StatusSeeOther), "精神暴力（冷暴力）")
+		must(t, city.post("/cases/categories", url.Values{"action": {"retire"}, "code": {key}}, http.StatusSeeOther), "已停用")
+		mustNot(t, village.get("/cases/new", http.StatusOK), "精神暴力")
+		body := village.post("/cases", url.Values{"channel": {"hotline"}, "category": {key}, "narrative": {"来电"}}, http.StatusUnprocessableEntity)
+		must(t, body, "请选择案件类别")
+		mustNot(t, daoli.get("/cases/categories", http.StatusOK), `id="category-form"`)
+		daoli.refused("POST", "/cases/categories", url.Values{"action": {"add"}, "label": {"区里想加"}}, http.StatusForbidden, actionDenied)
+		if n := count(t, d, `SELECT COUNT(*) FROM case_categories WHERE label = '区里想加'`); n != 0 {
+			t.Fatal("a district added a category")
+		}
+	})
 }
