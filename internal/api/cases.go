@@ -20,13 +20,15 @@ func (h *handler) caseRoutes(mux httpx.Mux) {
 	for _, action := range caseActions {
 		route(mux, "/api/v1/cases/{id}/"+action, methods{"POST": h.can(access.ViewCases, httpx.ID(h.caseAction(action)))})
 	}
+	route(mux, "/api/v1/cases/{id}/files", methods{"POST": upload{h.can(access.RecordCases, httpx.ID(h.caseFilesAdd))}})
+	route(mux, "/api/v1/cases/{id}/files/{fid}", methods{"GET": h.can(access.ViewCases, httpx.IDs("fid", h.caseFile))})
 	route(mux, "/api/v1/cases/{id}/referrals/{fid}", methods{"POST": h.can(access.RecordCases, httpx.IDs("fid", h.caseReply))})
 	route(mux, "/api/v1/cases/{id}/moves/{fid}", methods{"POST": h.can(access.RecordCases, httpx.IDs("fid", h.caseDecide))})
 }
 
 // caseActions are a case's actions, each POST /api/v1/cases/{id}/ACTION.
 var caseActions = []string{"take", "assign", "note", "assess", "consent", "refer", "escalate", "transfer", "close", "reopen", "break-glass",
-	"order", "order-decision", "violation", "follow-up", "report", "safety"}
+	"order", "order-decision", "violation", "follow-up", "report", "safety", "remove-file"}
 
 // caseJSON is a case as its reader may see it: the personal fields only
 // when "sight" is "full".
@@ -67,6 +69,7 @@ type caseJSON struct {
 	Reports       []caseReportJSON `json:"mandatory_reports,omitempty"`
 	NeedsReport   bool             `json:"needs_mandatory_report,omitempty"`
 	Safety        []caseSafetyJSON `json:"safety_plan,omitempty"`
+	Files         []caseFileJSON   `json:"files,omitempty"`
 }
 
 type caseOrderJSON struct {
@@ -185,6 +188,7 @@ func toCaseJSON(c rights.Case, now time.Time) caseJSON {
 	out.Safety = httpx.Map(c.Safety, func(it rights.SafetyItem) caseSafetyJSON {
 		return caseSafetyJSON{it.Item, it.Label, optTime(it.DoneAt)}
 	})
+	out.Files = httpx.Map(c.Files, func(f rights.CaseFile) caseFileJSON { return toCaseFileJSON(c.ID, f) })
 	return out
 }
 
@@ -276,6 +280,7 @@ type caseActionInput struct {
 	ExpiresOn  string            `json:"expires_on"`
 	FollowUp   int64             `json:"follow_up"`
 	ReportedOn string            `json:"reported_on"`
+	File       int64             `json:"file"` // remove-file
 }
 
 // caseAction: POST /api/v1/cases/{id}/ACTION — take {version}, assign
@@ -283,7 +288,8 @@ type caseActionInput struct {
 // items} (→ {risk}), consent {version, services, refer, disclose}, refer
 // {version, agency, due_on, override} (→ {id}), escalate {version,
 // reason}, transfer {version, to, reason}, close {version, outcome,
-// satisfaction, note}, reopen {version, reason}, break-glass {reason}.
+// satisfaction, note}, reopen {version, reason}, break-glass {reason},
+// remove-file {version, file, reason}.
 // 204 unless it says.
 func (h *handler) caseAction(action string) idHandler {
 	return func(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -349,6 +355,8 @@ func (h *handler) caseAction(action string) idHandler {
 			err = svc.RecordReport(ctx, a, id, v, in.Agency, in.ReportedOn, in.Note)
 		case "safety":
 			err = svc.MarkSafety(ctx, a, id, v, in.Items)
+		case "remove-file":
+			err = svc.RemoveFile(ctx, a, id, v, in.File, in.Reason)
 		}
 		if err != nil {
 			return err

@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -73,4 +75,53 @@ func TestCaseStatsAPI(t *testing.T) {
 			{name: "a bad year", as: "city.leader", method: "GET", path: "/api/v1/cases/stats?year=abc", status: 422, code: "invalid", fields: []string{"year"}},
 		})
 	})
+}
+
+// TestCaseFilesAPI: a phone photo uploaded through the API comes back
+// without its GPS or camera, listed in the case with a URL; a file that
+// is not a photo is refused beside "files"; the district (a line) is
+// refused it and a sibling does not find it; remove-file wants a reason.
+func TestCaseFilesAPI(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		r := f.as("village.staff").Do("POST", "/api/v1/cases", map[string]any{"channel": "walkin", "category": "dv", "narrative": "来访，手臂有淤青", "take": true})
+		expect(t, r, http.StatusCreated, "")
+		base := "/api/v1/cases/" + itoa(int64(r.JSON(t)["case"].(map[string]any)["id"].(float64)))
+		photo, err := os.ReadFile("../files/testdata/photos/phone-gps.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		expect(t, upload(t, f, "village.staff", base+"/files", "files", "伤情.jpg", []byte("\xFF\xD8\xFF\xE0 broken")), 422, "invalid", "files")
+		r = upload(t, f, "village.staff", base+"/files", "files", "伤情.jpg", photo)
+		expect(t, r, http.StatusCreated, "")
+		list := r.JSON(t)["files"].([]any)
+		if len(list) != 1 || list[0].(map[string]any)["photo"] != true {
+			t.Fatalf("files after the upload: %v", list)
+		}
+		url := list[0].(map[string]any)["url"].(string)
+		fid := url[strings.LastIndex(url, "/")+1:]
+		f.run(t, []scenario{
+			{name: "in the case", as: "village.staff", method: "GET", path: base, status: 200, has: []string{`"files":[`, "伤情.jpg", url}},
+			{name: "the photo, scrubbed", as: "village.staff", method: "GET", path: url, status: 200, hasNot: []string{"HUAWEI", "HS123456", "2026:11:30"},
+				check: func(t *testing.T, _ *fixture, r testapp.Response) {
+					if !strings.HasPrefix(r.Body, "\xFF\xD8") || !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") {
+						t.Fatalf("served as %v", r.Header)
+					}
+				}},
+			{name: "a line above is refused", as: "daoli.leader", method: "GET", path: url, status: 403, code: "forbidden"},
+			{name: "a sibling finds nothing", as: "nangang.leader", method: "GET", path: url, status: 404, code: "not_found"},
+			{name: "no case's name in the line", as: "daoli.leader", method: "GET", path: base, status: 200, hasNot: []string{"伤情.jpg", `"files"`}},
+			{name: "removal wants a reason", as: "village.staff", method: "POST", path: base + "/remove-file", body: map[string]any{"file": atoi(t, fid)},
+				status: 422, code: "invalid", fields: []string{"reason"}},
+			{name: "removed", as: "village.staff", method: "POST", path: base + "/remove-file", body: map[string]any{"file": atoi(t, fid), "reason": "传错了"}, status: 204},
+			{name: "no longer served", as: "village.staff", method: "GET", path: url, status: 404, code: "not_found"},
+		})
+	})
+}
+
+func atoi(t *testing.T, s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

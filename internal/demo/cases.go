@@ -1,7 +1,11 @@
 package demo
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"time"
 
 	"halfsky/internal/auth"
@@ -91,6 +95,14 @@ func seedCases(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now 
 	clock = at(4, 16)
 	if _, err := rs.RecordOrder(ctx, village, dv, 0, rights.OrderInput{Kind: rights.OrderWarning, IssuedOn: at(4, 9).In(db.Shanghai).Format(time.DateOnly),
 		Note: "派出所出具"}); err != nil {
+		return err
+	}
+	clock = at(4, 17)
+	photo, err := demoBruisePhoto()
+	if err != nil {
+		return err
+	}
+	if err := rs.AddFiles(ctx, village, dv, 0, []rights.Upload{{Name: "手臂淤青（来访时拍摄，经本人同意）.jpg", Data: photo}}); err != nil {
 		return err
 	}
 	clock = at(3, 9)
@@ -207,4 +219,25 @@ func seedCases(ctx context.Context, svc *auth.Service, keys *vault.Keyring, now 
 	_, err = rs.SubmitHelp(ctx, rights.HelpRequest{Category: "dv", OrgCode: "230102001001", NoCall: true, Consent: true,
 		Text: "他喝多了就摔东西、骂我，昨天推了我一下撞到柜子上。我不敢打电话，怕被他听到。想知道怎么办。"}, "127.0.0.1")
 	return err
+}
+
+// demoBruisePhoto draws the demo's photo of an injury (a skin tone with
+// a bruise), a JPEG as a phone would send.
+func demoBruisePhoto() ([]byte, error) {
+	const w, h = 480, 360
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			c := color.RGBA{uint8(226 - y/12), uint8(186 - y/10), uint8(160 - y/10), 255}
+			dx, dy := float64(x-250)/90, float64(y-170)/55
+			if d := dx*dx + dy*dy; d < 1 {
+				k := 1 - d // darker towards the middle
+				c = color.RGBA{uint8(float64(c.R) * (1 - .45*k)), uint8(float64(c.G) * (1 - .6*k)), uint8(float64(c.B) * (1 - .25*k)), 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 85})
+	return b.Bytes(), err
 }

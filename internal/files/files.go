@@ -214,6 +214,9 @@ var (
 	// IncomingFiles are a received document's files, the original first:
 	// incoming_files(incoming_id, file_id).
 	IncomingFiles = Link{"incoming_files", "incoming_id", "file_id"}
+	// CaseFiles are a rights case's photos and files, in the order added:
+	// case_files(case_id, file_id, …); rights lists those not removed.
+	CaseFiles = Link{"case_files", "case_id", "file_id"}
 )
 
 const metaCols = `f.id, f.org_id, f.name, f.content_type, f.size, f.sha256, f.created_at`

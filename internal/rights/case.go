@@ -74,6 +74,7 @@ type Case struct {
 	FollowUps   []FollowUp
 	Reports     []MandatoryReport
 	Safety      []SafetyItem // nil until a rating of 高 or above opens the plan
+	Files       []CaseFile   // photos (metadata removed) and files, sealed
 	// Glass is set when she reads it because she broke the glass.
 	Glass bool
 }

@@ -125,5 +125,8 @@ func (s *Service) details(ctx context.Context, q db.Querier, c *Case) error {
 	if c.Safety, err = safetyPlan(ctx, q, c.ID); err != nil {
 		return err
 	}
+	if c.Files, err = caseFiles(ctx, q, s.Vault, c.ID); err != nil {
+		return err
+	}
 	return f.Err
 }

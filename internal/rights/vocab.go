@@ -120,6 +120,7 @@ var EventKinds = []vocab.Option{
 	{Key: "glass", Label: "破窗查看"}, {Key: "close", Label: "办结"}, {Key: "reopen", Label: "重新打开"},
 	{Key: "order", Label: "保护令与告诫书"}, {Key: "violation", Label: "违反保护令"}, {Key: "report", Label: "强制报告"},
 	{Key: "safety", Label: "安全计划"}, {Key: "remind", Label: "提醒"},
+	{Key: "file", Label: "上传照片和文件"}, {Key: "file_removed", Label: "移除照片或文件"},
 }
 
 // Label is the label of key in one of the case's vocabularies, by name:

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -202,6 +204,15 @@ var (
 	pngBytes = append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7, 1, 2, 3}, 64)...)
 	pdfBytes = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 )
+
+// realPNG is a picture that decodes, as a case's photos must.
+func realPNG(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
 
 func idNumber(first17 string) string { return first17 + string(idcard.CheckChar(first17)) }
 
@@ -681,6 +692,14 @@ func (w *world) makeCases() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
+	if err := svc.AddFiles(w.ctx, villager, id, 0, []rights.Upload{{Name: "矩阵伤情.png", Data: realPNG(w.t)}}); err != nil {
+		w.t.Fatal(err)
+	}
+	k, err := svc.Get(w.ctx, villager, id)
+	if err != nil || len(k.Files) != 1 {
+		w.t.Fatalf("the case's photo: %v", err)
+	}
+	w.ids["case.file"] = strconv.FormatInt(k.Files[0].ID, 10)
 	w.ids["case"], w.ids["case.referral"] = strconv.FormatInt(id, 10), strconv.FormatInt(ref, 10)
 	w.recs["case"] = &record{seen: above["village"], written: []string{"village"}}
 	w.rec("case.text", "矩阵村维权案情", "village", "village")

@@ -18,6 +18,8 @@ func (h *handler) caseRoutes(mux httpx.Mux) {
 	mux.Handle("POST /cases", h.can(access.RecordCases, h.caseCreate))
 	mux.Handle("GET /cases/{id}", h.can(access.ViewCases, httpx.ID(h.caseShow)))
 	mux.Handle("POST /cases/{id}/{action}", h.can(access.ViewCases, httpx.ID(h.caseAction)))
+	mux.HandleUpload("POST /cases/{id}/files", h.can(access.RecordCases, httpx.ID(h.caseFilesAdd)))
+	mux.Handle("GET /cases/{id}/files/{fid}", h.can(access.ViewCases, httpx.IDs("fid", h.caseFile)))
 	mux.Handle("POST /cases/{id}/moves/{fid}", h.can(access.RecordCases, httpx.IDs("fid", h.caseDecideMove)))
 	mux.Handle("POST /cases/{id}/referrals/{fid}", h.can(access.RecordCases, httpx.IDs("fid", h.caseReferral)))
 	mux.Handle("POST /needs/{id}/case", h.can(access.RecordCases, httpx.ID(h.caseFromNeed)))

@@ -143,6 +143,9 @@ func (h *handler) caseAction(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	case "violation":
 		oid, _ := strconv.ParseInt(f.Get("order"), 10, 64)
 		err, msg = svc.RecordViolation(ctx, a, id, v, oid, f.Get("note")), "已记录违反情况"
+	case "remove-file":
+		fid, _ := strconv.ParseInt(f.Get("file"), 10, 64)
+		err, msg = svc.RemoveFile(ctx, a, id, v, fid, f.Get("reason")), "已移除；原文件仍保存在系统中"
 	case "followup":
 		fid, _ := strconv.ParseInt(f.Get("followup"), 10, 64)
 		err, msg = svc.DoFollowUp(ctx, a, id, v, fid, f.Get("note")), "已记录回访"

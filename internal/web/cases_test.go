@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -140,6 +141,66 @@ func TestCaseCategories(t *testing.T) {
 		daoli.refused("POST", "/cases/categories", url.Values{"action": {"add"}, "label": {"区里想加"}}, http.StatusForbidden, actionDenied)
 		if n := count(t, d, `SELECT COUNT(*) FROM case_categories WHERE label = '区里想加'`); n != 0 {
 			t.Fatal("a district added a category")
+		}
+	})
+}
+
+// TestCaseFilesPage: a phone photo uploaded on a case's page is shown in
+// it, served inline without its GPS or camera; something that is not a
+// photo is refused beside the field; the district (a line) is refused the
+// photo and a sibling district does not find it.
+func TestCaseFilesPage(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		app := testapp.Start(t, d)
+		village, daoli, nangang := signIn(t, app, "village.staff"), signIn(t, app, "daoli.leader"), signIn(t, app, "nangang.leader")
+		loc := village.postLocation("/cases", url.Values{"channel": {"walkin"}, "category": {"dv"}, "narrative": {"来访，手臂有淤青"}, "take": {"1"}})
+		path := "/cases/" + idAfter(t, loc, "/cases/")
+		v := func() string {
+			return strings.TrimSpace(between(village.get(path, http.StatusOK), `name="version" value="`, `"`))
+		}
+		must(t, village.get(path, http.StatusOK), `id="files-form"`, "暂无照片和文件", "自动去除拍摄位置")
+
+		r := village.upload(path+"/files", "files", "伤情.jpg", []byte("\xFF\xD8\xFF\xE0 not really"), url.Values{"version": {v()}})
+		if r.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("a broken photo: %d", r.Status)
+		}
+		must(t, r.Body, `id="f-files-error"`, "“伤情.jpg”不是能打开的照片")
+		photo, err := os.ReadFile("../files/testdata/photos/phone-gps.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = village.upload(path+"/files", "files", "伤情.jpg", photo, url.Values{"version": {v()}})
+		if r.Status != http.StatusSeeOther {
+			t.Fatalf("the photo: %d\n%s", r.Status, excerpt(r.Body))
+		}
+		page := village.get(path, http.StatusOK)
+		src := between(page, `<img src="`, `"`)
+		must(t, page, "伤情.jpg", `alt="照片：伤情.jpg"`, "上传照片和文件")
+		if !strings.HasPrefix(src, path+"/files/") {
+			t.Fatalf("no photo shown: %q", src)
+		}
+		img := village.c.Do("GET", src, nil)
+		if img.Status != http.StatusOK || img.Header.Get("Content-Type") != "image/jpeg" || img.Header.Get("Content-Disposition") != "inline" ||
+			!strings.Contains(img.Header.Get("Cache-Control"), "no-store") {
+			t.Fatalf("the photo served: %d %v", img.Status, img.Header)
+		}
+		if strings.Contains(img.Body, "HUAWEI") || strings.Contains(img.Body, "HS123456") || !strings.HasPrefix(img.Body, "\xFF\xD8") {
+			t.Fatal("the photo served still carries its camera, or is not the photo")
+		}
+		if dl := village.c.Do("GET", src+"?download=1", nil); !strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") {
+			t.Fatalf("the download: %v", dl.Header)
+		}
+		if r := daoli.c.Do("GET", src, nil); r.Status != http.StatusForbidden || strings.HasPrefix(r.Body, "\xFF\xD8") {
+			t.Fatalf("the district (a line) reads the photo: %d", r.Status)
+		}
+		if r := nangang.c.Do("GET", src, nil); r.Status != http.StatusNotFound {
+			t.Fatalf("a sibling district: %d", r.Status)
+		}
+		fid := src[strings.LastIndex(src, "/")+1:]
+		must(t, village.post(path+"/remove-file", url.Values{"version": {v()}, "file": {fid}, "reason": {""}}, http.StatusUnprocessableEntity), "请说明移除的原因")
+		must(t, village.post(path+"/remove-file", url.Values{"version": {v()}, "file": {fid}, "reason": {"照片拍错了人"}}, http.StatusSeeOther), "已移除", "暂无照片和文件", "照片拍错了人")
+		if r := village.c.Do("GET", src, nil); r.Status != http.StatusNotFound {
+			t.Fatalf("a removed photo is served: %d", r.Status)
 		}
 	})
 }
