@@ -6,9 +6,10 @@ import (
 
 	"halfsky/internal/access"
 	"halfsky/internal/testapp"
+	"halfsky/internal/testfx"
 )
 
-var apiPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+var apiPNG = testfx.Photo
 
 func activity(topic, day string, participants int, docID any) map[string]any {
 	return map[string]any{"kind": "study", "held_on": day, "topic": topic, "doc_id": docID, "place": "妇联会议室",

@@ -19,6 +19,7 @@ import (
 	"halfsky/internal/org"
 	"halfsky/internal/rights"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 )
@@ -192,7 +193,7 @@ func TestSealExistingData(t *testing.T) {
 		vs := visit.NewService(d, svc.Orgs)
 		vs.Vault = k
 		v, err := vs.CreateVisit(ctx, actor("street.staff"), visit.VisitInput{OrgCode: "230102001002", VisitedOn: time.Now().In(db.Shanghai).Format("2006-01-02"),
-			Place: "索菲亚社区迁移测试", Notes: migNotes, Women: 1}, []visit.Photo{{Name: migPhotoName, Data: append([]byte("\x89PNG\r\n\x1a\n"), migBytes...)}})
+			Place: "索菲亚社区迁移测试", Notes: migNotes, Women: 1}, []visit.Photo{{Name: migPhotoName, Data: testfx.PhotoWith(migBytes)}})
 		if err != nil {
 			t.Fatal(err)
 		}

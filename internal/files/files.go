@@ -110,9 +110,12 @@ func CheckImage(field, name string, data []byte) (string, error) {
 	return Check(field, name, data)
 }
 
-// SaveImage stores a checked photo, sealed, in the caller's transaction.
+// SaveImage stores a photo, sealed, in the caller's transaction, with
+// its metadata taken out first (Scrub): a photo of a visit to a woman's
+// home carries the home's position.
 func SaveImage(ctx context.Context, tx *db.Tx, k *vault.Keyring, orgID, userID int64, field, name string, data []byte, now time.Time) (File, error) {
-	if _, err := CheckImage(field, name, data); err != nil {
+	data, err := Scrub(field, name, data)
+	if err != nil {
 		return File{}, err
 	}
 	return Save(ctx, tx, k, orgID, userID, field, name, data, now)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/png"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -26,6 +24,7 @@ import (
 	"halfsky/internal/rights"
 	"halfsky/internal/study"
 	"halfsky/internal/testapp"
+	"halfsky/internal/testfx"
 	"halfsky/internal/vault"
 	"halfsky/internal/visit"
 )
@@ -201,18 +200,9 @@ func send(c *testapp.Client, method, url, ctype string, body []byte) testapp.Res
 
 // A PNG and a PDF that pass the content checks.
 var (
-	pngBytes = append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7, 1, 2, 3}, 64)...)
+	pngBytes = testfx.Photo
 	pdfBytes = []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 )
-
-// realPNG is a picture that decodes, as a case's photos must.
-func realPNG(t *testing.T) []byte {
-	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8))); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
-}
 
 func idNumber(first17 string) string { return first17 + string(idcard.CheckChar(first17)) }
 
@@ -692,7 +682,7 @@ func (w *world) makeCases() {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if err := svc.AddFiles(w.ctx, villager, id, 0, []rights.Upload{{Name: "矩阵伤情.png", Data: realPNG(w.t)}}); err != nil {
+	if err := svc.AddFiles(w.ctx, villager, id, 0, []rights.Upload{{Name: "矩阵伤情.png", Data: pngBytes}}); err != nil {
 		w.t.Fatal(err)
 	}
 	k, err := svc.Get(w.ctx, villager, id)

@@ -20,8 +20,8 @@ import (
 
 func init() { auth.DefaultArgon2 = auth.Argon2Params{Memory: 1024, Time: 1, Threads: 1} }
 
-// png is the smallest content files accept as a PNG photo.
-var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+// png is a photo files accept.
+var png = testfx.Photo
 
 type fx struct {
 	t *testing.T

@@ -3,8 +3,13 @@
 package testfx
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"net/http"
 	"strconv"
 	"testing"
@@ -157,4 +162,30 @@ func WantField(t testing.TB, err error, field string) {
 	if !errors.As(err, &e) || e.Code != "invalid" || e.Fields[field] == "" {
 		t.Fatalf("want a message on %s, got %v", field, err)
 	}
+}
+
+// Photo is a small PNG that decodes, as an uploaded photo must (they are
+// scrubbed of their metadata, files.Scrub, which reads them).
+var Photo = func() []byte {
+	var b bytes.Buffer
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = byte(i * 7)
+	}
+	if err := png.Encode(&b, img); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}()
+
+// PhotoWith is Photo carrying s where scrubbing keeps it, to look for in
+// what is stored: as the name of its colour profile (an iCCP chunk,
+// after IHDR).
+func PhotoWith(s string) []byte {
+	data := append([]byte(s), 0, 0, 'x')
+	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
+	chunk = append(append(chunk, "iCCP"...), data...)
+	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
+	const afterIHDR = 8 + 25
+	return append(append(append([]byte{}, Photo[:afterIHDR]...), chunk...), Photo[afterIHDR:]...)
 }

@@ -13,6 +13,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
 // Canary values: each field and file gets its own, so a value shown in
@@ -98,7 +99,7 @@ func TestSealedAtRest(t *testing.T) {
 		street, daoli, city := signIn(t, app, "street.staff"), signIn(t, app, "daoli.staff"), signIn(t, app, "city.staff")
 		today := shanghaiDay(0)
 		pdf := func(s string) []byte { return []byte("%PDF-1.4\n% " + s + "\n%%EOF\n") }
-		png := func(s string) []byte { return append([]byte("\x89PNG\r\n\x1a\n"), s...) }
+		png := testfx.PhotoWith
 
 		// A document's attachment.
 		docPath := "/docs/" + idAfter(t, l.staff.postLocation("/docs", noticeForm()), "/docs/")

@@ -12,9 +12,10 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
-var studyPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+var studyPNG = testfx.Photo
 
 func studyForm(topic, day, participants, docID string) url.Values {
 	return url.Values{"kind": {"study"}, "held_on": {day}, "topic": {topic}, "doc_id": {docID}, "place": {"妇联会议室"},

@@ -18,6 +18,7 @@ import (
 	"halfsky/internal/demo"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
+	"halfsky/internal/testfx"
 )
 
 // visitPageClean checks a page of the module carries nothing the CSP blocks.
@@ -72,7 +73,7 @@ func TestVisitScenario(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "scan.jpg") {
 			t.Fatalf("bad photo: %d\n%s", r.Status, excerpt(r.Body))
 		}
-		png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+		png := testfx.Photo
 		r = street.upload("/visits", "photos", "现场.png", png, url.Values{"org_code": {"230102001002"}, "visited_on": {today},
 			"place": {"索菲亚社区 3 号楼"}, "households": {"6"}, "women": {"9"}, "notes": {"入户了解妇女就业情况"}})
 		if r.Status != http.StatusSeeOther {

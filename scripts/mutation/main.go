@@ -188,6 +188,20 @@ var mutants = []mutant{
 		to:   "k := key{session: \"\", uri: r.URL.RequestURI()",
 		pkg:  "./internal/web", run: "^TestCachedPagesFollowEveryWrite$",
 	},
+	{
+		name: "a case's photo stored as uploaded (its GPS position, camera and time kept)",
+		file: "internal/rights/files.go",
+		from: "\t\t\tout[i].Data, err = files.Scrub(\"files\", u.Name, u.Data)",
+		to:   "\t\t\t_, err = files.Scrub(\"files\", u.Name, u.Data)",
+		pkg:  "./internal/rights", run: "^TestCaseFiles$",
+	},
+	{
+		name: "a photo's EXIF, XMP and makers' blocks kept by the scrubber",
+		file: "internal/files/scrub.go",
+		from: "\tcase marker >= mAPP1 && marker <= mAP15:\n\t\treturn false",
+		to:   "\tcase marker >= mAPP1 && marker <= mAP15:\n\t\treturn true",
+		pkg:  "./internal/files", run: "^TestScrubCorpus$",
+	},
 }
 
 // workers is how many mutants are tried at once: a mutant's run is mostly
