@@ -246,6 +246,10 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, n newCase, now time.Tim
 	if n.trackKey != "" {
 		track = n.trackKey
 	}
+	limits, err := s.currentLimits(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
 	at := db.Millis(now)
 	id, err := db.InsertID(ctx, tx, `INSERT INTO cases (register_id, year, seq, org_id, org_path, origin_org_id, origin_path,
 		channel, source_agency, need_id, category, category_top, anonymous, narrative, status, handler_id, received_at, month,
@@ -254,7 +258,7 @@ func (s *Service) create(ctx context.Context, tx *db.Tx, n newCase, now time.Tim
 		n.unit.ID, year, seq, n.unit.ID, n.unit.Path, n.unit.ID, n.unit.Path,
 		n.channel, n.source, need, n.category, Top(n.category), db.Bit(n.anonymous), narrative, string(status), handler, db.Millis(n.received),
 		n.received.In(db.Shanghai).Format("2006-01"),
-		db.Millis(n.received.Add(s.Limits.FirstContact)), db.Millis(n.received.Add(s.Limits.Route)), phone, when, db.Bit(n.noCall), track, recorder, at, at)
+		db.Millis(n.received.Add(limits.FirstContact)), db.Millis(n.received.Add(limits.Route)), phone, when, db.Bit(n.noCall), track, recorder, at, at)
 	if err != nil {
 		return 0, err
 	}

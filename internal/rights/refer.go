@@ -196,7 +196,11 @@ func (s *Service) Refer(ctx context.Context, a access.Actor, id int64, version i
 		e["agency"] = "请选择转介机构"
 	}
 	if in.DueOn == "" {
-		in.DueOn = addDays(today, s.Limits.ReferralDays)
+		limits, err := s.CurrentLimits(ctx)
+		if err != nil {
+			return 0, err
+		}
+		in.DueOn = addDays(today, limits.ReferralDays)
 	} else if d, err := time.Parse(time.DateOnly, in.DueOn); err != nil || d.Format(time.DateOnly) != in.DueOn {
 		e["due_on"] = "日期格式应为 2026-03-08"
 	} else if in.DueOn < today {

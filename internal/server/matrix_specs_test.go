@@ -311,13 +311,15 @@ func (w *world) specs() map[string][]probe {
 		// 巾帼维权: the units above read a case as a line (200, no
 		// narrative: its marker is the village's); acting on it is the
 		// village's; breaking the glass is a leader's above it.
-		"GET /cases":       {{method: "GET", path: "/cases", roles: biz}},
-		"GET /cases/new":   {{method: "GET", path: "/cases/new", roles: biz}},
-		"GET /cases/stats": {{method: "GET", path: "/cases/stats", roles: biz}},
-		// The categories are the top unit's (the city's) leaders' to set.
+		"GET /cases":            {{method: "GET", path: "/cases", roles: biz}},
+		"GET /cases/new":        {{method: "GET", path: "/cases/new", roles: biz}},
+		"GET /cases/stats":      {{method: "GET", path: "/cases/stats", roles: biz}},
 		"GET /cases/categories": {{method: "GET", path: "/cases/categories", roles: biz}},
+		// The categories and the time limits are the top unit's (the city's) leaders' to set.
 		"POST /cases/categories": {{method: "POST", path: "/cases/categories", roles: biz, body: form("action", "add", "label", "越权类别"),
-			ok: 303, want: map[string]int{"leader@city": 303, "@district": 403, "@street": 403, "@village": 403, "@sibling": 403, "staff": 403}}},
+			ok: 303, want: map[string]int{"leader@city": 303, "@district": 403, "@street": 403, "@village": 403, "@sibling": 403, "staff": 403}},
+			{method: "POST", path: "/cases/categories", roles: biz, body: form("action", "limits", "first_contact_hours", "72", "route_days", "30", "referral_days", "60"),
+				ok: 303, want: map[string]int{"leader@city": 303, "@district": 403, "@street": 403, "@village": 403, "@sibling": 403, "staff": 403}}},
 		"GET /cases/stats.xlsx": {{method: "GET", path: "/cases/stats.xlsx", roles: biz}},
 		"POST /cases":           {{method: "POST", path: "/cases", roles: biz, body: form("channel", "hotline", "category", "dv", "narrative", "越权登记")}},
 		"GET /cases/{id}": {{method: "GET", path: "/cases/" + id("case"), on: "case", roles: biz},

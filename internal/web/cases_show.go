@@ -37,6 +37,7 @@ type caseShowData struct {
 	RefStatuses   []Option
 	OrderKinds    []Option
 	Reporters     []Option
+	ReferralDays  int // a referral's reply is due this many days on, unless set
 }
 
 func (h *handler) caseShow(w http.ResponseWriter, r *http.Request, c *httpx.Current, id int64) error {
@@ -53,6 +54,11 @@ func (h *handler) renderCase(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 		Agencies: options(rights.Agencies), NoteKinds: options(rights.NoteKinds), Outcomes: options(rights.Outcomes),
 		Satisfactions: options(rights.Satisfactions), RefStatuses: options(rights.ReferralStatuses[1:]), Danger: rights.DangerItems,
 		Yes: map[string]bool{}, Consent: map[string]rights.Consent{}, OrderKinds: options(rights.OrderKinds), Reporters: options(rights.ReportAgencies)}
+	limits, err := svc.CurrentLimits(ctx)
+	if err != nil {
+		return err
+	}
+	d.ReferralDays = limits.ReferralDays
 	full := k.Sight == rights.SightFull
 	d.MayAct = full && !k.Glass && a.Can(access.RecordCases)
 	d.Mine = d.MayAct && k.OrgID == a.OrgID

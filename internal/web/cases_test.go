@@ -204,3 +204,39 @@ func TestCaseFilesPage(t *testing.T) {
 		}
 	})
 }
+
+// TestCaseLimits: the city's leader sets the time limits (bad values
+// refused beside their fields, nothing saved); a case taken in after
+// that is due for its first contact and its route by them, and a
+// referral's reply by the new days; a district's leader reads them and
+// may not change them.
+func TestCaseLimits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		app := testapp.Start(t, d)
+		city, daoli, village := signIn(t, app, "city.leader"), signIn(t, app, "daoli.leader"), signIn(t, app, "village.staff")
+		must(t, city.get("/cases/categories", http.StatusOK), `id="limits-form"`, `value="24"`, `value="7"`, `value="15"`)
+		bad := url.Values{"action": {"limits"}, "first_contact_hours": {"0"}, "route_days": {"七"}, "referral_days": {"61"}}
+		must(t, city.post("/cases/categories", bad, http.StatusUnprocessableEntity), `id="f-limit-contact-error"`, "首次联系时限（小时）应为 1–72 的整数",
+			`id="f-limit-route-error"`, `id="f-limit-referral-error"`, `value="七"`)
+		if n := count(t, d, `SELECT COUNT(*) FROM case_limits`); n != 0 {
+			t.Fatalf("bad limits saved %d rows", n)
+		}
+		good := url.Values{"action": {"limits"}, "first_contact_hours": {"12"}, "route_days": {"5"}, "referral_days": {"10"}}
+		must(t, city.post("/cases/categories", good, http.StatusSeeOther), "已保存办理时限", `value="12"`)
+		must(t, daoli.get("/cases/categories", http.StatusOK), "12 小时内", "5 天内", "10 天")
+		mustNot(t, daoli.get("/cases/categories", http.StatusOK), `id="limits-form"`)
+		daoli.refused("POST", "/cases/categories", url.Values{"action": {"limits"}, "first_contact_hours": {"72"}, "route_days": {"30"}, "referral_days": {"60"}},
+			http.StatusForbidden, actionDenied)
+
+		loc := village.postLocation("/cases", url.Values{"channel": {"hotline"}, "category": {"dv"}, "narrative": {"来电求助"}, "take": {"1"}})
+		id := idAfter(t, loc, "/cases/")
+		var received, contact, route int64
+		if err := d.QueryRow(context.Background(), `SELECT received_at, contact_due, route_due FROM cases WHERE id = ?`, id).Scan(&received, &contact, &route); err != nil {
+			t.Fatal(err)
+		}
+		if contact-received != 12*3600_000 || route-received != 5*24*3600_000 {
+			t.Fatalf("due %d h and %d h after intake, want 12 h and 120 h", (contact-received)/3600_000, (route-received)/3600_000)
+		}
+		must(t, village.get("/cases/"+id, http.StatusOK), "不填则为 10 日后")
+	})
+}
