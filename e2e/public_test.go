@@ -241,36 +241,11 @@ func fileAndLookUp(t *testing.T, p *Page) {
 	}
 	publicPage(t, p, "form-refused", true)
 	p.Open("/help")
-	// The first subcategory.
-	Eval[any](p, `(function (s) { var o = s.querySelector("optgroup option"); s.value = o.value; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.getElementById("f-category")), null`)
-	p.Fill("#f-text", "丈夫喝酒后打我，孩子很害怕")
-	choose := func(sel, value string) {
-		Eval[any](p, `(function (s) { s.value = `+quote(value)+`; s.dispatchEvent(new Event("change", {bubbles: true})); })(document.querySelector(`+quote(sel)+`)), null`)
-	}
-	choose("#f-district", "230102")
-	if !waitFor(p, `!!document.querySelector('#f-street option[value="230102001"]')`) {
-		p.fatal("choosing 道里区 did not list its streets")
-	}
-	choose("#f-street", "230102001")
-	if !waitFor(p, `!!document.querySelector('#f-community option[value="230102001001"]')`) {
-		p.fatal("choosing the street did not list its communities")
-	}
-	choose("#f-community", "230102001001")
-	p.Fill("#f-phone", "13912345678")
-	p.Click("#f-consent")
-	if st := p.ClickNav("#help-submit"); st != 200 {
-		p.fatal("submitting: status %d", st)
-	}
-	code := p.Text("#tracking-code")
-	if len(code) < 10 {
-		p.fatal("the tracking code %q", code)
-	}
+	code := fileHelp(p, helpForm{Category: "marriage.divorce", Text: "丈夫喝酒后打我，孩子很害怕", Community: "230102001001", Phone: "13912345678"})
 	publicPage(t, p, "help-done", true)
 
-	p.Open("/help/status")
-	p.Fill("#f-code", code)
-	if st := p.ClickNav("#status-submit"); st != 200 || p.Text("#status-label") == "" {
-		p.fatal("looking up: status %d", st)
+	if lookUp(p, code) == "" {
+		p.fatal("looking up: no status")
 	}
 	if body := p.Body(); strings.Contains(body, "13912345678") || strings.Contains(body, "喝酒") {
 		p.fatal("the status page shows what she wrote")
@@ -312,4 +287,54 @@ func TestAxeCatches(t *testing.T) {
 	}
 	p.CheckConsole()
 	rec.take() // the missing image's 404
+}
+
+// helpForm is what a woman writes on the public form.
+type helpForm struct {
+	Category, Text     string
+	Community          string // a community's code: its district and street are its first 6 and 9 digits
+	Phone, ContactTime string
+}
+
+// fileHelp fills the public form open in p as she would, the place
+// picker listing each level once the one above is chosen (the choices
+// made by script), sends it and returns the tracking code she is given.
+func fileHelp(p *Page, f helpForm) string {
+	p.t.Helper()
+	choose(p, "#f-category", f.Category)
+	p.Fill("#f-text", f.Text)
+	district, street := f.Community[:6], f.Community[:9]
+	choose(p, "#f-district", district)
+	if !waitFor(p, `!!document.querySelector('#f-street option[value="`+street+`"]')`) {
+		p.fatal("choosing the district %s did not list its streets", district)
+	}
+	choose(p, "#f-street", street)
+	if !waitFor(p, `!!document.querySelector('#f-community option[value="`+f.Community+`"]')`) {
+		p.fatal("choosing the street %s did not list its communities", street)
+	}
+	choose(p, "#f-community", f.Community)
+	p.Fill("#f-phone", f.Phone)
+	if f.ContactTime != "" {
+		p.Fill("#f-contact-time", f.ContactTime)
+	}
+	p.Click("#f-consent")
+	if st := p.ClickNav("#help-submit"); st != 200 {
+		p.fatal("submitting: status %d", st)
+	}
+	code := p.Text("#tracking-code")
+	if len(code) < 10 {
+		p.fatal("the tracking code %q", code)
+	}
+	return code
+}
+
+// lookUp asks /help/status about the code and returns the status shown.
+func lookUp(p *Page, code string) string {
+	p.t.Helper()
+	p.Open("/help/status")
+	p.Fill("#f-code", code)
+	if st := p.ClickNav("#status-submit"); st != 200 {
+		p.fatal("looking up: status %d", st)
+	}
+	return p.Text("#status-label")
 }

@@ -143,12 +143,24 @@ func (s *Service) Assess(ctx context.Context, a access.Actor, id int64, version 
 	return level, err
 }
 
-// alert tells the leaders of the case's unit and of the unit above that a
-// case is rated 高 or above — in the app and by mail, without names.
+// alert tells the leaders of the case's unit, of the unit above and of
+// its district that a case is rated 高 or above — in the app and by mail,
+// without names. The district (区县妇联) answers for the cases of its
+// streets and communities, which often have no leader on the platform: a
+// community's case reaches it past the street.
 func (s *Service) alert(ctx context.Context, tx *db.Tx, c *Case, level Risk, now time.Time) error {
 	units := []int64{c.OrgID}
 	if ids := access.PathIDs(c.OrgPath); len(ids) >= 2 {
 		units = append(units, ids[len(ids)-2])
+	}
+	districts, err := db.Column[int64](ctx, tx, `SELECT id FROM orgs WHERE kind = 'district' AND ? LIKE path || '%'`, c.OrgPath)
+	if err != nil {
+		return err
+	}
+	for _, d := range districts {
+		if !slices.Contains(units, d) {
+			units = append(units, d)
+		}
 	}
 	leaders, err := leadersOf(ctx, tx, units)
 	if err != nil {

@@ -79,8 +79,8 @@ func (f *fx) help() (string, int64) {
 }
 
 // A woman's request from the public form reaches the community's inbox,
-// is taken, assessed 高 (the leaders of the community and of the street
-// alerted), consented to, referred to 公安 and 法院, and closed; her
+// is taken, assessed 高 (the leaders of the community, of the street and
+// of the district alerted), consented to, referred to 公安 and 法院, and closed; her
 // code tells her only 已受理, 办理中, 已办结 and the next step.
 func TestPublicRequestToClosure(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
@@ -131,7 +131,7 @@ func TestPublicRequestToClosure(t *testing.T) {
 		if err != nil || level != rights.RiskHigh {
 			t.Fatalf("assessment: %v %v", level, err)
 		}
-		for _, who := range []access.Actor{leader, streetLeader} {
+		for _, who := range []access.Actor{leader, streetLeader, f.Actor("daoli.leader")} {
 			if f.count(`SELECT COUNT(*) FROM notifications WHERE user_id = ? AND kind = 'case.danger'`, who.UserID) != 1 {
 				t.Errorf("%s was not alerted to the danger", who.Username)
 			}

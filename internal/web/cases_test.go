@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"halfsky/internal/db"
+	"halfsky/internal/rights"
 	"halfsky/internal/testapp"
 	"halfsky/internal/testdb"
 )
@@ -238,5 +239,22 @@ func TestCaseLimits(t *testing.T) {
 			t.Fatalf("due %d h and %d h after intake, want 12 h and 120 h", (contact-received)/3600_000, (route-received)/3600_000)
 		}
 		must(t, village.get("/cases/"+id, http.StatusOK), "不填则为 10 日后")
+	})
+}
+
+// TestCaseInboxTitle: the inbox's tab title counts the requests waiting
+// to be taken, so a cadre who keeps the tab open sees a new one come in;
+// the other lists and an empty inbox say 巾帼维权 alone.
+func TestCaseInboxTitle(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		app := testapp.Start(t, d)
+		village := signIn(t, app, "village.staff")
+		must(t, village.get("/cases", http.StatusOK), "<title>巾帼维权 · 半边天</title>")
+		req := rights.HelpRequest{Category: "dv", Text: "他又打我了", OrgCode: "230102001001", NoCall: true, Consent: true}
+		if _, err := app.Server.Deps.Rights.SubmitHelp(context.Background(), req, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		must(t, village.get("/cases", http.StatusOK), "<title>巾帼维权（待接案 1） · 半边天</title>")
+		must(t, village.get("/cases?box=", http.StatusOK), "<title>巾帼维权 · 半边天</title>")
 	})
 }
