@@ -528,6 +528,13 @@ func TestOrdersFollowUpsAndReminders(t *testing.T) {
 		if !f.get(a, id).NeedsReport() {
 			t.Fatal("a minor victim's case does not ask for the 强制报告")
 		}
+		// Contacted and routed in time: no reminder of those below.
+		if err := f.svc.AddNote(ctx, a, id, 0, rights.NoteContact, "当场面谈"); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.AddNote(ctx, a, id, 0, rights.NoteRoute, "申请人身安全保护令"); err != nil {
+			t.Fatal(err)
+		}
 		testfx.WantField(t, f.svc.RecordReport(ctx, a, id, 0, "police", "2027-01-01", ""), "reported_on")
 		if err := f.svc.RecordReport(ctx, a, id, 0, "police", "2026-11-02", "已电话报告辖区派出所"); err != nil {
 			t.Fatal(err)
