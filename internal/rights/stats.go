@@ -65,6 +65,9 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year 
 	if err != nil {
 		return Stats{}, err
 	}
+	if kids == nil {
+		kids = map[int64]tally.Counts{} // a roll-up of its own row alone
+	}
 	cats, err := s.Categories(ctx)
 	if err != nil {
 		return Stats{}, err
@@ -72,7 +75,8 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year 
 	return s.fold(ctx, node, year, month, cats, own, kids, subjects)
 }
 
-// fold turns the counters (or a recount in their shape) into Stats.
+// fold turns the counters (or a recount in their shape) into Stats; with
+// kids nil it leaves out the roll-up by the units below (the desk's).
 func (s *Service) fold(ctx context.Context, node org.Org, year int, month string, cats []Category,
 	own map[string]tally.Counts, kids map[int64]tally.Counts, subjects []string) (Stats, error) {
 	st := Stats{Node: node, Year: year, Month: month}
@@ -117,9 +121,11 @@ func (s *Service) fold(ctx context.Context, node org.Org, year int, month string
 			self[i] -= v
 		}
 	}
-	var err error
-	if st.Rows, st.Totals, err = s.Orgs.RollupIDs(ctx, node, width, self, byID); err != nil {
-		return Stats{}, err
+	if kids != nil {
+		var err error
+		if st.Rows, st.Totals, err = s.Orgs.RollupIDs(ctx, node, width, self, byID); err != nil {
+			return Stats{}, err
+		}
 	}
 	st.ByChannel = lines(own[subjects[1]], month, Channels)
 	st.ByRisk = lines(own[subjects[2]], month, append([]vocab.Option{{Key: "none", Label: "未评估"}}, Risks...))

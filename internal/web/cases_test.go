@@ -258,3 +258,34 @@ func TestCaseInboxTitle(t *testing.T) {
 		must(t, village.get("/cases?box=", http.StatusOK), "<title>巾帼维权 · 半边天</title>")
 	})
 }
+
+// TestCaseDesk: the work desk shows 巾帼维权's numbers of the scope —
+// what waits in the unit's inbox, this year's cases and those rated 高 —
+// with the charts' data, never a name or her words; an administrator's
+// desk has none of it.
+func TestCaseDesk(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		app := testapp.Start(t, d)
+		village, daoli, admin := signIn(t, app, "village.staff"), signIn(t, app, "daoli.leader"), signInAdmin(t, app, "admin")
+		must(t, village.get("/", http.StatusOK), `id="cases-desk"`, `id="stat-case-waiting"><span class="stat-value">0<`)
+		mustNot(t, village.get("/", http.StatusOK), `id="chart-cases-months"`)
+		req := rights.HelpRequest{Category: "dv", Text: "他又打我了，掐我脖子", OrgCode: "230102001001", Phone: "13900001234", Consent: true}
+		if _, err := app.Server.Deps.Rights.SubmitHelp(context.Background(), req, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+		loc := village.postLocation("/cases", url.Values{"channel": {"hotline"}, "category": {"dv"}, "narrative": {"被殴打，咨询离婚财产分割"}, "take": {"1"}})
+		path := "/cases/" + idAfter(t, loc, "/cases/")
+		v := strings.TrimSpace(between(village.get(path, http.StatusOK), `name="version" value="`, `"`))
+		village.post(path+"/assess", url.Values{"version": {v}, "items": {"strangle", "threat_kill"}}, http.StatusSeeOther)
+
+		home := village.get("/", http.StatusOK)
+		must(t, home, `id="stat-case-waiting"><span class="stat-value">1<`, `id="stat-case-total"><span class="stat-value">2<`,
+			`id="stat-case-high"><span class="stat-value">1<`, `id="chart-cases-months"`, `id="case-categories-table"`, "vendor/echarts.min.js")
+		up := daoli.get("/", http.StatusOK)
+		must(t, up, `id="stat-case-total"><span class="stat-value">2<`, `id="stat-case-waiting"><span class="stat-value">0<`, "家庭暴力")
+		for _, page := range []string{home, up} {
+			mustNot(t, page, "掐我脖子", "13900001234", "离婚财产")
+		}
+		mustNot(t, admin.get("/", http.StatusOK), `id="cases-desk"`)
+	})
+}

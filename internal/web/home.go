@@ -10,6 +10,7 @@ import (
 	"halfsky/internal/doc"
 	"halfsky/internal/httpx"
 	"halfsky/internal/org"
+	"halfsky/internal/rights"
 )
 
 // homeData is the work desk of the user's unit: what is due, the work
@@ -41,6 +42,10 @@ type homeData struct {
 
 	// The work lines (学习, 访妇情办实事, 问题整改); nil for administrators.
 	Work *homeWork
+	// 巾帼维权: this year's cases of the scope and what waits in the
+	// inbox, with its charts; nil for those who do not see cases.
+	Cases      *rights.Desk
+	CaseCharts caseDeskCharts
 }
 
 func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current) error {
@@ -85,6 +90,13 @@ func (h *handler) home(w http.ResponseWriter, r *http.Request, c *httpx.Current)
 	}
 	if a.Can(access.ViewDocs) {
 		jobs = append(jobs, func() error { return h.homeTodo(r, c, &d) })
+	}
+	if a.Can(access.ViewCases) {
+		jobs = append(jobs, func() error {
+			k, err := h.deps.Rights.Desk(ctx, a)
+			d.Cases, d.CaseCharts = &k, caseChartsFor(k)
+			return err
+		})
 	}
 	run := homeAll
 	if h.deps.DB.Dialect != db.Postgres {
