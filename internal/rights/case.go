@@ -167,16 +167,10 @@ func (s *Service) sight(ctx context.Context, q db.Querier, a access.Actor, c *Ca
 	if !a.Can(access.ViewCases) {
 		return SightNone, nil
 	}
-	leader := a.Role == access.Leader
-	switch {
-	case c.HandlerID != 0 && c.HandlerID == a.UserID:
-		return SightFull, nil
-	case a.OrgID == c.OrgID && (leader || c.HandlerID == 0):
-		// Her unit's leader; and, while no one has taken it, everyone
-		// at the unit that received it: someone must read it to take it.
+	if lineSight(a, *c) == SightFull {
 		return SightFull, nil
 	}
-	if leader {
+	if a.Role == access.Leader {
 		var n int
 		if err := q.QueryRow(ctx, `SELECT COUNT(*) FROM case_moves WHERE case_id = ? AND to_org_id = ?
 			AND (status = 'pending' OR (kind = 'escalate' AND status = 'accepted'))`, c.ID, a.OrgID).Scan(&n); err != nil {

@@ -85,7 +85,10 @@ func (s *Service) List(ctx context.Context, a access.Actor, f Filter) ([]Case, i
 // full where it is plainly hers, a line otherwise (the case's page
 // decides for good).
 func lineSight(a access.Actor, c Case) Sight {
-	if c.HandlerID == a.UserID || (a.OrgID == c.OrgID && (a.Role == access.Leader || c.HandlerID == 0)) {
+	// Its handler; her unit's leader; and, while no one has taken it,
+	// everyone at the unit that received it: someone must read it to
+	// take it.
+	if (c.HandlerID != 0 && c.HandlerID == a.UserID) || (a.OrgID == c.OrgID && (a.Role == access.Leader || c.HandlerID == 0)) {
 		return SightFull
 	}
 	return SightLine

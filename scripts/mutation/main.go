@@ -155,9 +155,9 @@ var mutants = []mutant{
 	},
 	{
 		name: "a rights case read in full by every unit above it (names and her story to the whole tree)",
-		file: "internal/rights/case.go",
-		from: "\tcase a.OrgID == c.OrgID && (leader || c.HandlerID == 0):",
-		to:   "\tcase a.Scope().Contains(c.OrgPath):",
+		file: "internal/rights/list.go",
+		from: "(a.OrgID == c.OrgID && (a.Role == access.Leader || c.HandlerID == 0)) {",
+		to:   "a.Scope().Contains(c.OrgPath) {",
 		pkg:  "./internal/rights", run: "^TestWhoSeesACase$",
 	},
 	{
