@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -68,6 +71,7 @@ func caseLoop(t *testing.T, app *testapp.App, vp Viewport) {
 	caseAssessHigh(t, p)
 	caseConsent(p, "police")
 	caseRefer(p, "police")
+	casePhoto(t, p)
 	noSideScroll(p, "the case")
 	p.Screenshot("case")
 	p.CheckConsole()
@@ -80,6 +84,42 @@ func caseLoop(t *testing.T, app *testapp.App, vp Viewport) {
 	}
 	caseGlass(t, p, "掐过她的脖子")
 	p.CheckConsole()
+}
+
+// casePhoto uploads a phone's photo with its GPS position to the case
+// open in p: it shows in the page, and what the browser is served has
+// neither the camera nor the serial number nor the time it was taken.
+func casePhoto(t *testing.T, p *Page) {
+	t.Helper()
+	photo, err := filepath.Abs("../internal/files/testdata/photos/phone-gps.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.do("choose the photo", chromedp.SetUploadFiles(chromedp.CSS("#f-files"), []string{photo}))
+	if st := p.ClickNav("#upload-files"); st != 200 {
+		p.fatal("upload the photo: status %d", st)
+	}
+	success(p, "拍摄位置")
+	w := 0
+	for range 50 {
+		w = Eval[int](p, `(function (img) { if (!img) return -1; img.scrollIntoView(); return img.complete ? img.naturalWidth : 0; })(document.querySelector("#files img"))`)
+		if w > 0 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if w <= 0 {
+		p.fatal("the photo is not shown (%d)", w)
+	}
+	served, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`(async function () {
+		const r = await fetch(document.querySelector("#files img").src);
+		const b = new Uint8Array(await r.arrayBuffer());
+		let s = ""; for (const c of b) s += String.fromCharCode(c);
+		return s.includes("HUAWEI") || s.includes("HS123456") || s.includes("2026:11:30") ? "metadata" : "clean " + b.length;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || !strings.HasPrefix(served, "clean ") {
+		p.fatal("the photo served: %q %v", served, err)
+	}
 }
 
 // caseAssessHigh answers the danger assessment of the case open in p
