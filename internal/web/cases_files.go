@@ -42,10 +42,6 @@ func (h *handler) caseFile(w http.ResponseWriter, r *http.Request, c *httpx.Curr
 		files.Serve(w, f.File, data)
 		return nil
 	}
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", "inline")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.Write(data)
+	servePhoto(w, f.ContentType, data, "private, no-store")
 	return nil
 }

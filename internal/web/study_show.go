@@ -65,11 +65,7 @@ func (h *handler) studyPhoto(w http.ResponseWriter, r *http.Request, c *httpx.Cu
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", "inline")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, max-age=3600")
-	w.Write(data)
+	servePhoto(w, f.ContentType, data, "private, max-age=3600")
 	return nil
 }
 
