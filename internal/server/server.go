@@ -113,8 +113,10 @@ func (s *Server) Housekeeping(ctx context.Context) {
 			slog.Warn("pruning sessions", "err", err)
 		}
 		if s.Deps.Rights != nil {
-			// Rights cases' due dates: a court's decision overdue, an
-			// order expiring, a follow-up due (each told once).
+			// Rights cases' due dates: a first contact, a route or an
+			// agency's reply overdue, a court's decision overdue, an
+			// order expiring, a follow-up due (each told once, in the
+			// app and by mail).
 			if n, err := s.Deps.Rights.Remind(ctx); err != nil && ctx.Err() == nil {
 				slog.Warn("rights case reminders", "err", err)
 			} else if n > 0 {
