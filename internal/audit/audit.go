@@ -48,6 +48,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -75,6 +76,19 @@ const (
 // look at (someone probing, a limit crossed). The audit pages show alerts
 // marked 警报 and filter them with Action: AlertPrefix.
 const AlertPrefix = "alert."
+
+// observer is told of each event once it is committed (Observe).
+var observer atomic.Pointer[func(Event)]
+
+// Observe has f told of every event recorded from now on, once its
+// transaction has committed (the metrics count them); nil stops it.
+func Observe(f func(Event)) {
+	if f == nil {
+		observer.Store(nil)
+		return
+	}
+	observer.Store(&f)
+}
 
 // Alert reports whether the event is an alert for the auditor.
 func (e Event) Alert() bool { return strings.HasPrefix(e.Action, AlertPrefix) }
@@ -323,6 +337,9 @@ type stripeKey struct{}
 func Record(ctx context.Context, tx *db.Tx, e Event) error {
 	if tx == nil {
 		return fmt.Errorf("%w: no transaction", ErrInvalid)
+	}
+	if o := observer.Load(); o != nil {
+		tx.AfterCommit(func() { (*o)(e) })
 	}
 	r := row{
 		userID:     sql.NullInt64{Int64: e.UserID, Valid: e.UserID != 0},

@@ -35,6 +35,7 @@ import (
 
 	"halfsky/internal/config"
 	"halfsky/internal/db"
+	"halfsky/internal/httpx"
 )
 
 const usage = `halfsky — 半边天·妇联网上工作平台
@@ -200,15 +201,22 @@ func open(ctx context.Context, name string, args []string, extra func(*flag.Flag
 	if err := c.Validate(); err != nil {
 		return c, nil, err
 	}
-	setupLogging(c.LogLevel)
+	setupLogging(c.LogLevel, c.LogFormat)
 	d, err := db.Open(ctx, c.DatabaseURL, c.DataDir)
 	return c, d, err
 }
 
-func setupLogging(level string) {
+// setupLogging logs to stderr as text or JSON, each record logged with a
+// request's context carrying its id.
+func setupLogging(level, format string) {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})))
+	opts := &slog.HandlerOptions{Level: l}
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, opts)
+	if format == "json" {
+		h = slog.NewJSONHandler(os.Stderr, opts)
+	}
+	slog.SetDefault(slog.New(httpx.LogHandler{Handler: h}))
 }
 
 func migrate(ctx context.Context, args []string, out io.Writer) error {

@@ -350,14 +350,17 @@ func TestServeFirstStartAndSchemaGuard(t *testing.T) {
 		pr, pw := io.Pipe()
 		done := make(chan int, 1)
 		go func() {
-			done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, pipeOut{pw}, pipeOut{pw})
+			done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, pipeOut{pw}, pipeOut{pw})
 			pw.Close()
 		}()
 		sc := bufio.NewScanner(pr)
-		var addr string
+		var addr, metricsURL string
 		var lines []string
 		for sc.Scan() {
 			lines = append(lines, sc.Text())
+			if m := regexp.MustCompile(`metrics on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
+				metricsURL = m[1]
+			}
 			if m := regexp.MustCompile(`serving on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
 				addr = m[1]
 				break // what the start did is printed before it serves
@@ -370,12 +373,25 @@ func TestServeFirstStartAndSchemaGuard(t *testing.T) {
 			t.Fatalf("first start output:\n%s", out)
 		}
 		cl := &http.Client{Timeout: 10 * time.Second}
-		for _, p := range []string{"/healthz", "/login"} {
+		for _, p := range []string{"/healthz", "/readyz", "/login"} {
 			res, err := cl.Get(addr + p)
 			if err != nil || res.StatusCode != 200 {
 				t.Fatalf("GET %s: %v %v", p, res, err)
 			}
 			res.Body.Close()
+		}
+		// /metrics on its own listener (the admin network), not beside the pages.
+		if res, err := cl.Get(addr + "/metrics"); err != nil || res.StatusCode != 404 {
+			t.Fatalf("/metrics on the public address: %v %v", res, err)
+		}
+		res, err := cl.Get(metricsURL)
+		if err != nil || res.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", metricsURL, res, err)
+		}
+		scraped, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(scraped), `halfsky_http_requests_total{code="200",method="GET",route="GET /readyz"} 1`) {
+			t.Fatalf("the scrape does not count the requests:\n%.2000s", scraped)
 		}
 		cancel()
 		if code := <-done; code != 0 {
@@ -398,6 +414,8 @@ func TestBadConfiguration(t *testing.T) {
 		want     string
 	}{
 		{"HALFSKY_DATABASE_URL", "mysql://x", "postgres://"},
+		{"HALFSKY_METRICS_ADDR", "127.0.0.1:8080", "metrics address must differ"},
+		{"HALFSKY_METRICS_ADDR", "9464", "metrics address"},
 		{"HALFSKY_ADDR", "nonsense", "listen address"},
 		{"HALFSKY_DEMO", "maybe", "true or false"},
 		{"HALFSKY_ADMIN_PASSWORD", "short", "at least 8"},

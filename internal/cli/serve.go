@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"halfsky/internal/access"
+	"halfsky/internal/audit"
 	"halfsky/internal/demo"
 	"halfsky/internal/org"
 	"halfsky/internal/server"
@@ -48,6 +49,15 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	// What the start did, before anything else can fail: a password
 	// made now is shown this once.
 	printStart(out, rep, cfg.AdminPassword != "")
+	audit.Observe(srv.Metrics.Audit)
+	defer audit.Observe(nil)
+	if cfg.MetricsAddr != "" {
+		stop, err := serveMetrics(out, cfg.MetricsAddr, srv.Metrics.Handler())
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -140,4 +150,27 @@ func printStart(out io.Writer, r demo.Report, fromEnv bool) {
 	}
 	fmt.Fprintln(out, "三个管理员账号首次登录时需用手机验证器（如 Google Authenticator、微信小程序“腾讯身份验证器”）绑定动态验证码；负责人账号须在宽限期（HALFSKY_TOTP_GRACE，最长 7 天）内绑定。")
 	fmt.Fprintln(out, strings.Repeat("-", 60))
+}
+
+// serveMetrics serves /metrics on a listener of its own (the admin
+// network, HALFSKY_METRICS_ADDR) and returns how to stop it.
+func serveMetrics(out io.Writer, addr string, h http.Handler) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	ms := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
+	go func() {
+		if err := ms.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("metrics listener", "err", err)
+		}
+	}()
+	fmt.Fprintf(out, "metrics on http://%s/metrics\n", ln.Addr())
+	return func() {
+		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = ms.Shutdown(shut)
+	}, nil
 }

@@ -15,7 +15,10 @@ import (
 
 // Config holds every setting.
 type Config struct {
-	Addr          string // listen address
+	Addr string // listen address
+	// MetricsAddr is where /metrics is served, on a listener of its own
+	// (the admin network: e.g. 127.0.0.1:9464); empty serves none.
+	MetricsAddr   string
 	DataDir       string // SQLite file, backups, uploads
 	DatabaseURL   string // postgres://… selects PostgreSQL; empty = SQLite in DataDir
 	AdminPassword string // initial admin password instead of a generated one
@@ -38,6 +41,9 @@ type Config struct {
 	MaxBody        int64
 	RequestTimeout time.Duration
 	LogLevel       string
+	// LogFormat is text (for a person at a terminal) or json (for a log
+	// collector): one object a line, with the request's id.
+	LogFormat string
 	// SMTP, when SMTPAddr is set, carries 催办 and other notices by email.
 	SMTPAddr, SMTPFrom, SMTPUser, SMTPPassword string
 	// BaseURL is the public address, for links in email.
@@ -167,6 +173,7 @@ func Default() Config {
 		MaxBody:        1 << 20,
 		RequestTimeout: 30 * time.Second,
 		LogLevel:       "info",
+		LogFormat:      "text",
 		SMTPFrom:       "halfsky@localhost",
 		BaseURL:        "http://127.0.0.1:8080",
 		Chromium:       "/usr/bin/chromium",
@@ -195,12 +202,14 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 		}
 	}
 	str("HALFSKY_ADDR", &c.Addr)
+	str("HALFSKY_METRICS_ADDR", &c.MetricsAddr)
 	str("HALFSKY_DATA_DIR", &c.DataDir)
 	str("HALFSKY_DATABASE_URL", &c.DatabaseURL)
 	str("HALFSKY_ADMIN_PASSWORD", &c.AdminPassword)
 	str("HALFSKY_TLS_CERT", &c.TLSCert)
 	str("HALFSKY_TLS_KEY", &c.TLSKey)
 	str("HALFSKY_LOG_LEVEL", &c.LogLevel)
+	str("HALFSKY_LOG_FORMAT", &c.LogFormat)
 	str("HALFSKY_SMTP_ADDR", &c.SMTPAddr)
 	str("HALFSKY_SMTP_FROM", &c.SMTPFrom)
 	str("HALFSKY_SMTP_USER", &c.SMTPUser)
@@ -251,6 +260,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 // Flags registers the options on fs, with the current values as defaults.
 func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (HALFSKY_ADDR)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", c.MetricsAddr, "listen address of /metrics, on the admin network; empty = none (HALFSKY_METRICS_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory for the SQLite file and backups (HALFSKY_DATA_DIR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "postgres://… to use PostgreSQL (HALFSKY_DATABASE_URL)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "load demo accounts on an empty database (HALFSKY_DEMO)")
@@ -261,6 +271,7 @@ func (c *Config) Flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (HALFSKY_TRUST_PROXY)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "always mark cookies Secure (HALFSKY_SECURE_COOKIES)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (HALFSKY_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (HALFSKY_LOG_FORMAT)")
 	fs.StringVar(&c.SMTPAddr, "smtp-addr", c.SMTPAddr, "SMTP server host:port for mail; empty = no mail (HALFSKY_SMTP_ADDR)")
 	fs.StringVar(&c.SMTPFrom, "smtp-from", c.SMTPFrom, "sender address of mail (HALFSKY_SMTP_FROM)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL, for links in mail (HALFSKY_BASE_URL)")
@@ -291,6 +302,15 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return fmt.Errorf("listen address %q: %v", c.Addr, err)
 	}
+	if c.MetricsAddr != "" {
+		_, port, err := net.SplitHostPort(c.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics address %q: %v", c.MetricsAddr, err)
+		}
+		if c.MetricsAddr == c.Addr && port != "0" { // port 0: any free one, a different one each
+			return fmt.Errorf("the metrics address must differ from the listen address: /metrics is for the admin network alone")
+		}
+	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("HALFSKY_DATABASE_URL must be a postgres:// URL")
 	}
@@ -318,6 +338,9 @@ func (c Config) Validate() error {
 		if l.n < 1 || l.n > 100000 {
 			return fmt.Errorf("--%s %d: want a count per hour, 1 to 100000", l.name, l.n)
 		}
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("log format %q: want text or json", c.LogFormat)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

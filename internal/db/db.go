@@ -274,7 +274,13 @@ type Tx struct {
 	// the pool.
 	bound  map[*sql.Stmt]*sql.Stmt
 	missed map[string]*sql.Stmt
+	// committed run once the transaction has committed (AfterCommit).
+	committed []func()
 }
+
+// AfterCommit runs f once the transaction has committed, never if it
+// rolls back: for what may only count what is durable (the metrics).
+func (t *Tx) AfterCommit(f func()) { t.committed = append(t.committed, f) }
 
 // stmt is q's prepared statement for the transaction, or nil to run q
 // unprepared. A Tx is used by one goroutine at a time.
@@ -386,6 +392,9 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	defer d.Changed()
 	if err = stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.committed {
+		f()
 	}
 	return nil
 }

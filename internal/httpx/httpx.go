@@ -126,7 +126,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := apperr.From(err)
 	if e.Status >= 500 {
-		slog.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	WriteJSON(w, e.Status, map[string]any{"error": e})
 }
@@ -197,11 +197,18 @@ func (t *RouteTable) HandleUpload(pattern string, h http.Handler) {
 // its pattern, as the ServeMux matches it, was registered with
 // HandleUpload. What the client says the body is plays no part.
 func (t *RouteTable) Upload(r *http.Request) bool {
-	_, pattern := t.ServeMux.Handler(r)
+	pattern := t.Pattern(r)
 	return pattern != "" && t.Uploads[pattern]
 }
 
 // HandleFunc registers and records a route.
 func (t *RouteTable) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	t.Handle(pattern, http.HandlerFunc(h))
+}
+
+// Pattern is the pattern of the route that answers r, "" for none: a
+// label for the metrics that names no id or person.
+func (t *RouteTable) Pattern(r *http.Request) string {
+	_, pattern := t.ServeMux.Handler(r)
+	return pattern
 }

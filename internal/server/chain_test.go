@@ -155,10 +155,10 @@ func TestChain(t *testing.T) {
 		}
 
 		// The request timeout bounds the handlers' database calls: with
-		// none left, the health check cannot reach the database.
+		// none left, the readiness check cannot reach the database.
 		hurried := serve(t, d, func(c *config.Config) { c.RequestTimeout = time.Nanosecond })
-		if a = fetch(t, "GET", hurried+"/healthz", nil, nil); a.status != 503 {
-			t.Errorf("healthz past the request timeout: %d %q", a.status, a.body)
+		if a = fetch(t, "GET", hurried+"/readyz", nil, nil); a.status != 503 {
+			t.Errorf("readyz past the request timeout: %d %q", a.status, a.body)
 		}
 	})
 }

@@ -110,6 +110,7 @@ func (w *world) specs() map[string][]probe {
 	s := map[string][]probe{
 		// Public.
 		"GET /healthz":        {{method: "GET", path: "/healthz", public: true}},
+		"GET /readyz":         {{method: "GET", path: "/readyz", public: true}},
 		"GET /static/":        {{method: "GET", path: w.staticAsset(), public: true}},
 		"GET /favicon.ico":    {{method: "GET", path: "/favicon.ico", public: true, ok: 301}},
 		"GET /docs/print.css": {{method: "GET", path: "/docs/print.css", public: true}},

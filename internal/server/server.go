@@ -15,6 +15,7 @@ import (
 	"halfsky/internal/db"
 	"halfsky/internal/files"
 	"halfsky/internal/httpx"
+	"halfsky/internal/metrics"
 	"halfsky/internal/publicweb"
 	"halfsky/internal/web"
 )
@@ -26,6 +27,9 @@ type Server struct {
 	// the domain through them.
 	Deps    app.Services
 	Handler http.Handler
+	// Metrics are served apart, on the admin network (cli serve,
+	// HALFSKY_METRICS_ADDR); audit.Observe feeds them.
+	Metrics *metrics.Metrics
 	// Routes are the patterns of every route, in the order registered: the
 	// route table the access tests enumerate.
 	Routes []string
@@ -43,16 +47,8 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	}
 
 	mux := httpx.NewRouteTable()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := d.Ping(ctx); err != nil {
-			http.Error(w, "database unreachable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", readyz(d))
 	if err := web.Register(mux, deps); err != nil {
 		return nil, err
 	}
@@ -77,7 +73,10 @@ func New(cfg config.Config, d *db.DB) (*Server, error) {
 	h = timeout(cfg.RequestTimeout, h)
 	h = SecurityHeadersFor(cfg.TrustProxy)(h)
 	h = recoverer(h)
-	return &Server{Cfg: cfg, Deps: deps, Handler: h, Routes: mux.Patterns, Uploads: mux.Uploads}, nil
+	m := metrics.New(d)
+	h = m.Middleware(mux, h) // outside the recoverer: a panic counts as its 500
+	h = httpx.RequestIDs(cfg.TrustProxy, h)
+	return &Server{Cfg: cfg, Deps: deps, Handler: h, Metrics: m, Routes: mux.Patterns, Uploads: mux.Uploads}, nil
 }
 
 // sessionsBesidePublic sends the public door's requests (publicweb.IsPublic)

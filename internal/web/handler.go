@@ -102,7 +102,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	if e.Status >= 500 {
-		slog.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	h.tpl.Error(w, r, e.Status, msg)
 }
