@@ -480,19 +480,31 @@ func (r *casesRun) calls(tb testing.TB, engine string, sc casesScale) []string {
 			spreadLine(counted), spreadLine(recount), float64(median(recount))/float64(max(1, median(counted)))))
 	}
 	inbox := rights.Filter{Box: "inbox", Page: db.Page{PerPage: 30}}
+	q := r.app.DB.Q()
+	y := strconv.Itoa(r.year)
+	subjects := []string{"case:" + y, "case_channel:" + y, "case_risk:" + y, "case_outcome:" + y}
 	for _, c := range []struct {
 		label string
+		n     int
 		fn    func() error
 	}{
-		{"List inbox, 道里区 leader", func() error { _, _, err := r.svc.List(ctx, district, inbox); return err }},
-		{"List inbox, community handler", func() error { _, _, err := r.svc.List(ctx, community, inbox); return err }},
-		{"Incoming (escalations waiting), 道里区 leader", func() error { _, err := r.svc.Incoming(ctx, district); return err }},
-		{"List every case, city leader", func() error {
+		{"List inbox, 道里区 leader", sc.Requests, func() error { _, _, err := r.svc.List(ctx, district, inbox); return err }},
+		{"List inbox, community handler", sc.Requests, func() error { _, _, err := r.svc.List(ctx, community, inbox); return err }},
+		{"Incoming (escalations waiting), 道里区 leader", sc.Fewer, func() error { _, err := r.svc.Incoming(ctx, district); return err }},
+		{"List every case, city leader", sc.Fewer, func() error {
 			_, _, err := r.svc.List(ctx, city, rights.Filter{Page: db.Page{PerPage: 30}})
 			return err
 		}},
+		// Where the city's Stats goes: its counters, its children's, the
+		// categories (the rest is folding them and the roll-up's units).
+		{"Stats' parts, city: tally.GetEach (4 subjects)", sc.Fewer, func() error {
+			_, err := tally.GetEach(ctx, q, city.OrgID, subjects...)
+			return err
+		}},
+		{"Stats' parts, city: tally.Children", sc.Fewer, func() error { _, err := tally.Children(ctx, q, subjects[0], city.OrgID); return err }},
+		{"Stats' parts: Categories", sc.Fewer, func() error { _, err := r.svc.Categories(ctx); return err }},
 	} {
-		lines = append(lines, fmt.Sprintf("%s %-44s %s", engine, c.label, spreadLine(callTimes(tb, c.fn, sc.Requests))))
+		lines = append(lines, fmt.Sprintf("%s %-48s %s", engine, c.label, spreadLine(callTimes(tb, c.fn, c.n))))
 	}
 	for _, l := range lines {
 		printf("   %s\n", l)
