@@ -36,16 +36,17 @@ const (
 	aidFewer    = 8
 )
 
-// aidN is how many entries the benchmark makes: HALFSKY_BENCH_AID_N, or
-// the 100,000.
-func aidN(b testing.TB) int {
-	s := os.Getenv("HALFSKY_BENCH_AID_N")
+// benchN is how many records a benchmark makes: the environment
+// variable's number, or the issues' 100,000 (BenchmarkAid's entries,
+// HALFSKY_BENCH_AID_N; BenchmarkCases's cases, HALFSKY_BENCH_CASES_N).
+func benchN(tb testing.TB, env string) int {
+	s := os.Getenv(env)
 	if s == "" {
 		return 100_000
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 100 {
-		b.Fatalf("HALFSKY_BENCH_AID_N=%q: want a number of at least 100", s)
+		tb.Fatalf("%s=%q: want a number of at least 100", env, s)
 	}
 	return n
 }
@@ -59,7 +60,7 @@ func aidN(b testing.TB) int {
 // pages over them (server time, as BenchmarkWork measures pages).
 func BenchmarkAid(b *testing.B) {
 	printEnv()
-	n := aidN(b)
+	n := benchN(b, "HALFSKY_BENCH_AID_N")
 	summary := perEngine(b, "", func(b *testing.B, engine string, d *db.DB) []string {
 		return aidBench(b, engine, d, n)
 	})

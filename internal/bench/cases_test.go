@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -24,20 +23,6 @@ import (
 // caseWorkers is how many intakes are made at once: several hotlines and
 // units taking cases in at the same time.
 const caseWorkers = 4
-
-// casesN is how many cases the benchmark takes in: HALFSKY_BENCH_CASES_N,
-// or the 100,000.
-func casesN(tb testing.TB) int {
-	s := os.Getenv("HALFSKY_BENCH_CASES_N")
-	if s == "" {
-		return 100_000
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 100 {
-		tb.Fatalf("HALFSKY_BENCH_CASES_N=%q: want a number of at least 100", s)
-	}
-	return n
-}
 
 // casesScale is how much a run does.
 type casesScale struct {
@@ -64,7 +49,7 @@ type casesScale struct {
 // PostgreSQL.
 func BenchmarkCases(b *testing.B) {
 	printEnv()
-	sc := casesScale{N: casesN(b), Requests: 1000, Fewer: 40, Baseline: 6 * time.Second, Progress: true, Now: time.Now()}
+	sc := casesScale{N: benchN(b, "HALFSKY_BENCH_CASES_N"), Requests: 1000, Fewer: 40, Baseline: 6 * time.Second, Progress: true, Now: time.Now()}
 	summary := perEngine(b, "", func(b *testing.B, engine string, d *db.DB) []string {
 		return casesBench(b, engine, d, sc)
 	})

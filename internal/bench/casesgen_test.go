@@ -311,16 +311,7 @@ func (g *caseGen) plan(j caseJob, agencies []string) casePlan {
 	var p casePlan
 	taken := !j.Public && j.In.Take
 	if !taken {
-		inbox := 0.004
-		switch {
-		case days < 3:
-			inbox = 0.5
-		case days < 14:
-			inbox = 0.15
-		case days < 60:
-			inbox = 0.03
-		}
-		if g.chance(inbox) {
+		if g.chance(byAge(days, 0.004, [2]float64{3, 0.5}, [2]float64{14, 0.15}, [2]float64{60, 0.03})) {
 			p.Inbox = true
 			return p
 		}
@@ -329,17 +320,7 @@ func (g *caseGen) plan(j caseJob, agencies []string) casePlan {
 	if c := g.w.units[j.Unit].Cadres; !taken && len(c) > 0 {
 		p.Handler = c[g.r.IntN(len(c))].ID
 	}
-	closed := 0.95
-	switch {
-	case days < 2:
-		closed = 0.05
-	case days < 7:
-		closed = 0.15
-	case days < 30:
-		closed = 0.45
-	case days < 90:
-		closed = 0.75
-	}
+	closed := byAge(days, 0.95, [2]float64{2, 0.05}, [2]float64{7, 0.15}, [2]float64{30, 0.45}, [2]float64{90, 0.75})
 	// Contacted within hours (one in twelve late), unless a fresh one
 	// has not been reached yet.
 	p.Contacted = time.Duration(30+g.r.IntN(20*60)) * time.Minute
@@ -398,6 +379,17 @@ func (g *caseGen) plan(j caseJob, agencies []string) casePlan {
 		}
 	}
 	return p
+}
+
+// byAge is the share for a case days old: that of the first step (days,
+// share) it is younger than, else rest.
+func byAge(days, rest float64, steps ...[2]float64) float64 {
+	for _, st := range steps {
+		if days < st[0] {
+			return st[1]
+		}
+	}
+	return rest
 }
 
 // status is what the plan makes the case.
