@@ -61,7 +61,7 @@ func BenchmarkCases(b *testing.B) {
 // kept), and checks the generator's bookkeeping: every case stored where
 // its plan says, every counter equal to its recount.
 func TestCasesShort(t *testing.T) {
-	sc := casesScale{N: 1200, Requests: 5, Fewer: 2, Baseline: 300 * time.Millisecond, Now: time.Now()}
+	sc := casesScale{N: 1000, Requests: 5, Fewer: 2, Baseline: 300 * time.Millisecond, Now: time.Now()}
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		engine := "SQLite"
 		if d.Dialect == db.Postgres {

@@ -19,5 +19,5 @@
 // the counters' statistics against StatsRecount, settles the cases where
 // their handling would have left them, and times the city's monthly
 // statistics and the inboxes' first pages beside StatsRecount and a bare
-// handler; TestCasesShort runs the same harness on 1,200 cases in CI.
+// handler; TestCasesShort runs the same harness on 1,000 cases in CI.
 package bench
