@@ -36,16 +36,17 @@ const (
 	aidFewer    = 8
 )
 
-// aidN is how many entries the benchmark makes: HALFSKY_BENCH_AID_N, or
-// the issue's 100,000.
-func aidN(b testing.TB) int {
-	s := os.Getenv("HALFSKY_BENCH_AID_N")
+// benchN is how many records a benchmark makes: the environment
+// variable's number, or the issues' 100,000 (BenchmarkAid's entries,
+// HALFSKY_BENCH_AID_N; BenchmarkCases's cases, HALFSKY_BENCH_CASES_N).
+func benchN(tb testing.TB, env string) int {
+	s := os.Getenv(env)
 	if s == "" {
 		return 100_000
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 100 {
-		b.Fatalf("HALFSKY_BENCH_AID_N=%q: want a number of at least 100", s)
+		tb.Fatalf("%s=%q: want a number of at least 100", env, s)
 	}
 	return n
 }
@@ -59,7 +60,7 @@ func aidN(b testing.TB) int {
 // pages over them (server time, as BenchmarkWork measures pages).
 func BenchmarkAid(b *testing.B) {
 	printEnv()
-	n := aidN(b)
+	n := benchN(b, "HALFSKY_BENCH_AID_N")
 	summary := perEngine(b, "", func(b *testing.B, engine string, d *db.DB) []string {
 		return aidBench(b, engine, d, n)
 	})
@@ -81,19 +82,7 @@ type aidRun struct {
 // cover the approvals planned.
 func aidPrepare(tb testing.TB, d *db.DB, n int, now time.Time) *aidRun {
 	ctx := context.Background()
-	app := testapp.Start(tb, d)
-	wg := newWorkGen(d, workScale{}, workSeed, now)
-	if err := wg.loadUnits(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	if err := d.InTx(ctx, func(tx *db.Tx) error { return wg.genUsers(ctx, tx) }); err != nil {
-		tb.Fatal(err)
-	}
-	if d.Dialect == db.Postgres {
-		if _, err := d.Exec(ctx, `SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))`); err != nil {
-			tb.Fatal(err)
-		}
-	}
+	app, _ := startWithCadres(tb, d, now)
 	u, err := app.Server.Deps.Auth.UserByUsername(ctx, "city.leader")
 	if err != nil {
 		tb.Fatal(err)
@@ -131,6 +120,28 @@ func aidPrepare(tb testing.TB, d *db.DB, n int, now time.Time) *aidRun {
 	return r
 }
 
+// startWithCadres starts the app on d (the demo tree and accounts) and
+// adds the cadres of every unit, as the work generator makes them (they
+// cannot sign in; the demo's accounts can); it returns the generator,
+// which knows the units and their cadres.
+func startWithCadres(tb testing.TB, d *db.DB, now time.Time) (*testapp.App, *workGen) {
+	ctx := context.Background()
+	app := testapp.Start(tb, d)
+	wg := newWorkGen(d, workScale{}, workSeed, now)
+	if err := wg.loadUnits(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if err := d.InTx(ctx, func(tx *db.Tx) error { return wg.genUsers(ctx, tx) }); err != nil {
+		tb.Fatal(err)
+	}
+	if d.Dialect == db.Postgres {
+		if _, err := d.Exec(ctx, `SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT MAX(id) FROM users))`); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return app, wg
+}
+
 // aidEntry is what entering a list of jobs came to.
 type aidEntry struct {
 	IDs       []int64 // per job; 0 where refused
@@ -145,20 +156,61 @@ type aidEntry struct {
 // moment (so a 2024 entry goes into the 2024 cycle, open then).
 func enter(ctx context.Context, base *aid.Service, jobs []aidJob, units []aidGenUnit, workers int, progress bool) aidEntry {
 	res := aidEntry{IDs: make([]int64, len(jobs))}
+	var mu sync.Mutex
+	verb := ""
+	if progress {
+		verb = "entered"
+	}
+	res.Took, res.FirstFail = concurrently(ctx, len(jobs), workers, verb, func() func(context.Context, int) error {
+		svc := *base
+		var clock time.Time
+		svc.Now = func() time.Time { return clock }
+		return func(ctx context.Context, i int) error {
+			j := jobs[i]
+			clock = j.At
+			t0 := time.Now()
+			app, err := svc.Create(ctx, units[j.Unit].Actor, j.In)
+			took := time.Since(t0)
+			var e *apperr.Error
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				res.IDs[i] = app.ID
+				res.Accepted = append(res.Accepted, took)
+			case errors.As(err, &e) && e.Code == "duplicate":
+				res.Refused = append(res.Refused, took)
+			default:
+				return fmt.Errorf("job %d (%s %d at %s, unit %s): %w", i, j.In.Programme, j.In.Year,
+					j.At.Format(time.DateTime), units[j.Unit].Code, err)
+			}
+			return nil
+		}
+	})
+	return res
+}
+
+// concurrently runs jobs 0 … n-1 from workers goroutines at once, each
+// taking the next job in order, with the job function worker() gives it
+// (its own copy of a service, say, with its own clock); it stops at the
+// first error, which it returns with how long the run took. With a verb
+// it prints the progress at every quarter ("… 25,000 of 100,000 entered").
+func concurrently(ctx context.Context, n, workers int, verb string, worker func() func(context.Context, int) error) (time.Duration, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var mu sync.Mutex
 	next := 0
+	var first error
 	start := time.Now()
 	take := func() int {
 		mu.Lock()
 		defer mu.Unlock()
-		if next == len(jobs) || ctx.Err() != nil {
+		if next == n || ctx.Err() != nil {
 			return -1
 		}
 		next++
-		if progress && next%(len(jobs)/4+1) == 0 {
-			printf("      … %s of %s entered after %s (load average %s)\n", num(int64(next)), num(int64(len(jobs))), dur(time.Since(start)), loadavg())
+		if verb != "" && next%(n/4+1) == 0 {
+			printf("      … %s of %s %s after %s (load average %s)\n", num(int64(next)), num(int64(n)), verb, dur(time.Since(start)), loadavg())
 		}
 		return next - 1
 	}
@@ -167,45 +219,22 @@ func enter(ctx context.Context, base *aid.Service, jobs []aidJob, units []aidGen
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			svc := *base
-			var clock time.Time
-			svc.Now = func() time.Time { return clock }
-			var acc, ref []time.Duration
-			var fail error
+			do := worker()
 			for i := take(); i >= 0; i = take() {
-				j := jobs[i]
-				clock = j.At
-				t0 := time.Now()
-				app, err := svc.Create(ctx, units[j.Unit].Actor, j.In)
-				took := time.Since(t0)
-				var e *apperr.Error
-				switch {
-				case err == nil:
-					res.IDs[i] = app.ID
-					acc = append(acc, took)
-				case errors.As(err, &e) && e.Code == "duplicate":
-					ref = append(ref, took)
-				default:
-					fail = fmt.Errorf("job %d (%s %d at %s, unit %s): %w", i, j.In.Programme, j.In.Year,
-						j.At.Format(time.DateTime), units[j.Unit].Code, err)
+				if err := do(ctx, i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = err
+					}
+					mu.Unlock()
 					cancel()
-				}
-				if fail != nil {
-					break
+					return
 				}
 			}
-			mu.Lock()
-			res.Accepted = append(res.Accepted, acc...)
-			res.Refused = append(res.Refused, ref...)
-			if res.FirstFail == nil {
-				res.FirstFail = fail
-			}
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	res.Took = time.Since(start)
-	return res
+	return time.Since(start), first
 }
 
 // reentries are n already entered applicants entered again, each by a
@@ -317,16 +346,7 @@ func aidBench(b *testing.B, engine string, d *db.DB, n int) []string {
 
 // aidAnalyze refreshes the planner's statistics after the load.
 func aidAnalyze(ctx context.Context, d *db.DB) error {
-	if d.Dialect != db.Postgres {
-		_, err := d.Exec(ctx, `ANALYZE`)
-		return err
-	}
-	for _, t := range []string{"aid_applications", "aid_grants", "aid_cycles", "users", "orgs", "audit_events", "tallies"} {
-		if _, err := d.Exec(ctx, `VACUUM (ANALYZE) `+t); err != nil {
-			return err
-		}
-	}
-	return nil
+	return analyzeTables(ctx, d, "aid_applications", "aid_grants", "aid_cycles", "users", "orgs", "audit_events", "tallies")
 }
 
 // aidCounts is the applications by status, as stored.

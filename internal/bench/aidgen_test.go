@@ -158,24 +158,8 @@ func (g *aidGen) loadUnits(ctx context.Context, d *db.DB) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	staff := map[int64]access.Actor{}
-	rows, err = d.Query(ctx, `SELECT u.id, u.username, u.display_name, u.org_id FROM users u
-		WHERE u.role = 'staff' AND u.disabled = 0 ORDER BY u.id`)
+	staff, err := unitStaff(ctx, d)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var a access.Actor
-		if err := rows.Scan(&a.UserID, &a.Username, &a.Name, &a.OrgID); err != nil {
-			rows.Close()
-			return err
-		}
-		if _, ok := staff[a.OrgID]; !ok {
-			staff[a.OrgID] = a
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	district := map[int64]int{}
@@ -197,7 +181,6 @@ func (g *aidGen) loadUnits(ctx context.Context, d *db.DB) error {
 		if !ok {
 			continue
 		}
-		a.Role, a.OrgCode, a.OrgName, a.OrgPath, a.IP = access.Staff, u.code, u.name, u.path, "127.0.0.1"
 		gu := aidGenUnit{ID: u.id, Code: u.code, Name: u.name, Kind: u.kind, Path: u.path, Level: level, District: di, Actor: a}
 		w := 1.0
 		if level == "street" {
@@ -219,6 +202,28 @@ func (g *aidGen) loadUnits(ctx context.Context, d *db.DB) error {
 		return fmt.Errorf("no collecting units with staff: load the tree and the cadres first")
 	}
 	return nil
+}
+
+// unitStaff is the first staff account of every unit (by id: the demo's
+// where the unit has one, else the work generator's), as an actor there.
+func unitStaff(ctx context.Context, d *db.DB) (map[int64]access.Actor, error) {
+	rows, err := d.Query(ctx, `SELECT u.id, u.username, u.display_name, u.org_id, o.code, o.name, o.path
+		FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.role = 'staff' AND u.disabled = 0 ORDER BY u.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	staff := map[int64]access.Actor{}
+	for rows.Next() {
+		a := access.Actor{Role: access.Staff, IP: "127.0.0.1"}
+		if err := rows.Scan(&a.UserID, &a.Username, &a.Name, &a.OrgID, &a.OrgCode, &a.OrgName, &a.OrgPath); err != nil {
+			return nil, err
+		}
+		if _, ok := staff[a.OrgID]; !ok {
+			staff[a.OrgID] = a
+		}
+	}
+	return staff, rows.Err()
 }
 
 // Run makes the entries: n in all, in the order of their moments.

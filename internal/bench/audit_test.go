@@ -100,9 +100,9 @@ func auditWrites(b *testing.B, engine string, d *db.DB, run time.Duration) []str
 	}
 
 	printf("   … %s raw INSERT (load average %s)\n", engine, loadavg())
-	raw := writeLoad(ctx, d, run, change)
+	raw := writeLoad(ctx, d, auditWriters, run, change)
 	printf("   … %s audited (load average %s)\n", engine, loadavg())
-	aud := writeLoad(ctx, d, run, audited)
+	aud := writeLoad(ctx, d, auditWriters, run, audited)
 	for _, r := range []writeResult{raw, aud} {
 		if r.errs > 0 {
 			b.Fatalf("%s: %d transactions failed (first: %v)", engine, r.errs, r.first)
@@ -153,18 +153,18 @@ func auditWrites(b *testing.B, engine string, d *db.DB, run time.Duration) []str
 	return out
 }
 
-// writeLoad runs fn in a transaction of its own from auditWriters
-// goroutines, back to back, for a sixth of run (warm-up, not counted) and
-// then for run, and times every committed transaction.
-func writeLoad(ctx context.Context, d *db.DB, run time.Duration, fn func(tx *db.Tx, w, i int) error) writeResult {
+// writeLoad runs fn in a transaction of its own from workers goroutines,
+// back to back, for a sixth of run (warm-up, not counted) and then for
+// run, and times every committed transaction.
+func writeLoad(ctx context.Context, d *db.DB, workers int, run time.Duration, fn func(tx *db.Tx, w, i int) error) writeResult {
 	var measuring atomic.Bool
 	var errs atomic.Int64
 	var firstMu sync.Mutex
 	var first error
-	per := make([][]time.Duration, auditWriters)
+	per := make([][]time.Duration, workers)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for w := range auditWriters {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -13,4 +13,11 @@
 // BenchmarkAid enters 100k 巾帼关爱 applications through aid.Service.Create
 // (HALFSKY_BENCH_AID_N) with planted duplicates that must all be refused,
 // and times the statistics, list and export pages over them.
+// BenchmarkCases takes 100k 巾帼维权 cases over three years in through
+// rights.Service (Intake as the units' staff, SubmitHelp for the public
+// form; HALFSKY_BENCH_CASES_N) beside a raw INSERT of a case row, checks
+// the counters' statistics against StatsRecount, settles the cases where
+// their handling would have left them, and times the city's monthly
+// statistics and the inboxes' first pages beside StatsRecount and a bare
+// handler; TestCasesShort runs the same harness on 1,000 cases in CI.
 package bench

@@ -138,12 +138,18 @@ func (g *workGen) summary(took time.Duration) string {
 // operator would after an import (PostgreSQL's autovacuum would get there
 // on its own, later).
 func workAnalyze(ctx context.Context, d *db.DB) error {
+	return analyzeTables(ctx, d, "orgs", "users", "study_activities", "visits", "needs", "need_handovers", "tasks", "quotas",
+		"problems", "problem_updates", "problem_reviews")
+}
+
+// analyzeTables refreshes the planner's statistics after a bulk load: the
+// whole database on SQLite, the tables named (vacuumed too) on PostgreSQL.
+func analyzeTables(ctx context.Context, d *db.DB, tables ...string) error {
 	if d.Dialect != db.Postgres {
 		_, err := d.Exec(ctx, `ANALYZE`)
 		return err
 	}
-	for _, t := range []string{"orgs", "users", "study_activities", "visits", "needs", "need_handovers", "tasks", "quotas",
-		"problems", "problem_updates", "problem_reviews"} {
+	for _, t := range tables {
 		if _, err := d.Exec(ctx, `VACUUM (ANALYZE) `+t); err != nil {
 			return err
 		}
@@ -384,14 +390,18 @@ func visitCounters(b *testing.B, ctx context.Context, app *testapp.App, engine s
 
 // timeCalls is the median time of n calls of fn.
 func timeCalls(b *testing.B, fn func() error, n int) time.Duration {
+	return median(callTimes(b, fn, n))
+}
+
+// callTimes times n calls of fn, one after the other.
+func callTimes(tb testing.TB, fn func() error, n int) []time.Duration {
 	ts := make([]time.Duration, 0, n)
 	for range n {
 		start := time.Now()
 		if err := fn(); err != nil {
-			b.Fatal(err)
+			tb.Fatal(err)
 		}
 		ts = append(ts, time.Since(start))
 	}
-	slices.Sort(ts)
-	return quantile(ts, 0.5)
+	return ts
 }

@@ -371,12 +371,15 @@ func (g *workGen) pastDay() int {
 }
 
 // pick chooses an index by weight.
-func (g *workGen) pick(weights []float64) int {
+func (g *workGen) pick(weights []float64) int { return pickWeighted(g.r, weights) }
+
+// pickWeighted chooses an index by weight with r.
+func pickWeighted(r *rand.Rand, weights []float64) int {
 	var sum float64
 	for _, w := range weights {
 		sum += w
 	}
-	x := g.r.Float64() * sum
+	x := r.Float64() * sum
 	for i, w := range weights {
 		if x < w {
 			return i

@@ -61,7 +61,15 @@ func (s *Service) Stats(ctx context.Context, a access.Actor, under string, year 
 	if err != nil {
 		return Stats{}, err
 	}
-	kids, err := tally.Children(ctx, q, subjects[0], node.ID)
+	// A month's roll-up reads the children's counters of that month alone
+	// (keys lead with it): on PostgreSQL each is spread over its stripes,
+	// and the city's children's year is 30,000 rows at 100,000 cases.
+	var kids map[int64]tally.Counts
+	if month != "" {
+		kids, err = tally.ChildrenRange(ctx, q, subjects[0], node.ID, month+"|", month+"}")
+	} else {
+		kids, err = tally.Children(ctx, q, subjects[0], node.ID)
+	}
 	if err != nil {
 		return Stats{}, err
 	}

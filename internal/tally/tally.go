@@ -571,12 +571,28 @@ func Children(ctx context.Context, q db.Querier, subject string, parentID int64)
 	return m[subject], err
 }
 
+// ChildrenRange is Children for the buckets from lo up to, not
+// including, hi: one month's of a family whose buckets begin with the
+// month. A child's row is as many rows as buckets times stripes: a
+// month's are a twelfth of a year's.
+func ChildrenRange(ctx context.Context, q db.Querier, subject string, parentID int64, lo, hi string) (map[int64]Counts, error) {
+	m, err := children(ctx, q, parentID, []string{subject}, ` AND t.k >= ? AND t.k < ?`, lo, hi)
+	return m[subject], err
+}
+
 // ChildrenEach is Children for several subjects of one page, in one
 // query: by subject, then child id.
 func ChildrenEach(ctx context.Context, q db.Querier, parentID int64, subjects ...string) (map[string]map[int64]Counts, error) {
+	return children(ctx, q, parentID, subjects, "")
+}
+
+// children reads the children's counters of the subjects, in the buckets
+// that keys (a condition on t.k, with its arguments) lets through.
+func children(ctx context.Context, q db.Querier, parentID int64, subjects []string, keys string, keyArgs ...any) (map[string]map[int64]Counts, error) {
 	in, args := subjectsIn(subjects)
-	rows, err := q.Query(ctx, `SELECT t.subject, t.org_id, t.k, SUM(t.n) FROM orgs c JOIN tallies t ON t.subject IN (`+in+`) AND t.org_id = c.id
-		WHERE c.parent_id = ? GROUP BY t.subject, t.org_id, t.k`, append(args, parentID)...)
+	args = append(append(args, keyArgs...), parentID)
+	rows, err := q.Query(ctx, `SELECT t.subject, t.org_id, t.k, SUM(t.n) FROM orgs c JOIN tallies t ON t.subject IN (`+in+`) AND t.org_id = c.id`+keys+`
+		WHERE c.parent_id = ? GROUP BY t.subject, t.org_id, t.k`, args...)
 	if err != nil {
 		return nil, err
 	}

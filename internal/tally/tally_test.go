@@ -112,6 +112,15 @@ func TestAddFoldsUpThePath(t *testing.T) {
 		if err != nil || fmt.Sprint(kids) != fmt.Sprintf("map[%d:map[a:2] %d:map[a:5]]", tr.id["hlj"], tr.id["jl"]) {
 			t.Fatalf("children: %v %v", kids, err)
 		}
+		// The buckets from "b" on, before "c": hlj's b nets to 0 and jl's
+		// is 0, so no child has any.
+		if kids, err := tally.ChildrenRange(ctx, d.Q(), "thing:1", tr.id["cn"], "b", "c"); err != nil || len(kids) != 0 {
+			t.Fatalf("children's b: %v %v", kids, err)
+		}
+		if kids, err := tally.ChildrenRange(ctx, d.Q(), "thing:1", tr.id["cn"], "a", "b"); err != nil ||
+			fmt.Sprint(kids) != fmt.Sprintf("map[%d:map[a:2] %d:map[a:5]]", tr.id["hlj"], tr.id["jl"]) {
+			t.Fatalf("children's a: %v %v", kids, err)
+		}
 		// A bump that fails rolls back with its transaction.
 		err = d.InTx(ctx, func(tx *db.Tx) error {
 			if err := tally.Add(ctx, tx, "thing:1", tr.path[tr.id["cc"]], map[string]int64{"a": 100}); err != nil {
