@@ -49,7 +49,8 @@ func TestSplitOfThisModule(t *testing.T) {
 	for path, want := range map[string]bool{
 		"halfsky/internal/db": true, "halfsky/internal/pagecache": true, "halfsky/internal/server": true, "halfsky/internal/tally": true,
 		"halfsky/internal/desk":    false, // its minute-long memo is gone: only pure functions are left
-		"halfsky/internal/rectify": false, "halfsky/internal/access": false, "halfsky/internal/audit": false,
+		"halfsky/internal/audit":   true,  // its observer (audit.Observe, the metrics) is read by every writer
+		"halfsky/internal/rectify": false, "halfsky/internal/access": false,
 	} {
 		if shares, ok := got[path]; !ok || shares != want {
 			t.Errorf("%s: under the race detector = %v (listed %v), want %v", path, shares, ok, want)
