@@ -7,7 +7,6 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/apperr"
 	"halfsky/internal/httpx"
-	"halfsky/internal/org"
 	"halfsky/internal/rights"
 )
 
@@ -423,16 +422,9 @@ func (h *handler) caseStats(w http.ResponseWriter, r *http.Request, c *httpx.Cur
 	if err != nil {
 		return err
 	}
-	type rowJSON struct {
-		OrgCode string  `json:"org_code"`
-		OrgName string  `json:"org_name"`
-		Self    bool    `json:"self"`
-		N       []int64 `json:"n"`
-	}
-	rows := httpx.Map(st.Rows, func(row org.RollupRow) rowJSON { return rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
 		"year": st.Year, "month": st.Month, "total": st.Total, "closed": st.Closed, "by_category": st.ByCategory,
 		"by_channel": st.ByChannel, "by_risk": st.ByRisk, "by_outcome": st.ByOutcome, "by_month": st.ByMonth,
-		"columns": st.Columns, "rows": rows, "totals": st.Totals})
+		"columns": st.Columns, "rows": toRollupRows(st.Rows), "totals": st.Totals})
 	return nil
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -72,21 +71,9 @@ func caseUploads(r *http.Request) ([]rights.Upload, int, error) {
 		}
 		return nil, 0, apperr.Field("files", "上传失败，请用 multipart/form-data 提交 version 和 files")
 	}
-	var ups []rights.Upload
-	for _, hdr := range r.MultipartForm.File["files"] {
-		f, err := hdr.Open()
-		if err != nil {
-			return nil, 0, apperr.Field("files", "上传失败，请重新选择照片或文件")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxSize+1))
-		f.Close()
-		if err != nil {
-			return nil, 0, apperr.Field("files", "上传失败，请重新选择照片或文件")
-		}
-		ups = append(ups, rights.Upload{Name: hdr.Filename, Data: data})
-	}
+	ups, err := formFiles[rights.Upload](r, "files", "上传失败，请重新选择照片或文件")
 	v, _ := strconv.Atoi(r.PostFormValue("version"))
-	return ups, v, nil
+	return ups, v, err
 }
 
 // caseFile: GET /api/v1/cases/{id}/files/{fid} — the bytes, as an

@@ -2,13 +2,11 @@ package api
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"halfsky/internal/access"
-	"halfsky/internal/org"
 
 	"halfsky/internal/apperr"
 	"halfsky/internal/files"
@@ -216,19 +214,9 @@ func multipartProgress(r *http.Request) (rectify.Progress, error) {
 		return rectify.Progress{}, apperr.Field("files", "上传失败，请重新选择文件")
 	}
 	in := rectify.Progress{Note: r.PostFormValue("note"), Review: r.PostFormValue("review") == "1"}
-	for _, fh := range r.MultipartForm.File["files"] {
-		f, err := fh.Open()
-		if err != nil {
-			return in, apperr.Field("files", "上传失败，请重新选择文件")
-		}
-		data, err := io.ReadAll(io.LimitReader(f, files.MaxSize+1))
-		f.Close()
-		if err != nil {
-			return in, apperr.Field("files", "上传失败，请重新选择文件")
-		}
-		in.Files = append(in.Files, rectify.Upload{Name: fh.Filename, Data: data})
-	}
-	return in, nil
+	var err error
+	in.Files, err = formFiles[rectify.Upload](r, "files", "上传失败，请重新选择文件")
+	return in, err
 }
 
 // problemFile: GET /api/v1/problems/{id}/files/{fid} — an evidence file.
@@ -289,18 +277,11 @@ func (h *handler) problemStats(w http.ResponseWriter, r *http.Request, c *httpx.
 	if err != nil {
 		return err
 	}
-	type rowJSON struct {
-		OrgCode string  `json:"org_code"`
-		OrgName string  `json:"org_name"`
-		Self    bool    `json:"self"`
-		N       []int64 `json:"n"`
-	}
 	cols := make([]string, rectify.StatWidth)
 	for i := range cols {
 		cols[i] = rectify.StatLabel(i)
 	}
-	rows := httpx.Map(st.Rows, func(row org.RollupRow) rowJSON { return rowJSON{row.Org.Code, row.Org.Name, row.Self, row.N} })
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"node": map[string]string{"code": st.Node.Code, "name": st.Node.Name},
-		"date": st.Today, "columns": cols, "rows": rows, "totals": st.Totals})
+		"date": st.Today, "columns": cols, "rows": toRollupRows(st.Rows), "totals": st.Totals})
 	return nil
 }

@@ -154,16 +154,11 @@ func (s *Service) File(ctx context.Context, a access.Actor, id, fileID int64) (C
 		return CaseFile{}, nil, s.deny(ctx, a, "case.file", strconv.FormatInt(id, 10))
 	}
 	q := s.DB.Q()
-	c, _, err := load(ctx, q, id)
+	c, _, err := s.read(ctx, q, a, id)
 	if err != nil {
 		return CaseFile{}, nil, err
 	}
-	switch c.Sight, err = s.sight(ctx, q, a, &c); {
-	case err != nil:
-		return CaseFile{}, nil, err
-	case c.Sight == SightNone:
-		return CaseFile{}, nil, db.ErrNotFound
-	case c.Sight == SightLine:
+	if c.Sight == SightLine {
 		return CaseFile{}, nil, s.deny(ctx, a, "case.file", strconv.FormatInt(id, 10))
 	}
 	var photo bool

@@ -30,16 +30,11 @@ func (s *Service) BreakGlass(ctx context.Context, a access.Actor, id int64, reas
 	}
 	now := s.Now()
 	return s.DB.InTx(ctx, func(tx *db.Tx) error {
-		c, _, err := load(ctx, tx, id)
+		c, _, err := s.read(ctx, tx, a, id)
 		if err != nil {
 			return err
 		}
-		switch c.Sight, err = s.sight(ctx, tx, a, &c); {
-		case err != nil:
-			return err
-		case c.Sight == SightNone:
-			return db.ErrNotFound
-		case c.Sight == SightFull:
+		if c.Sight == SightFull {
 			return apperr.New(http.StatusConflict, "already_open", "您已可以查看该案件，无需破窗")
 		}
 		sealed, err := s.seal(sealedGlassReason, reason)

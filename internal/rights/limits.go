@@ -40,27 +40,25 @@ func (s *Service) CurrentLimits(ctx context.Context) (Limits, error) {
 
 func (s *Service) currentLimits(ctx context.Context, q db.Querier) (Limits, error) {
 	l := s.Limits
-	rows, err := db.All(ctx, q, func(sc db.Scanner) (kv [2]any, err error) {
-		var name string
-		var v int
-		err = sc.Scan(&name, &v)
-		return [2]any{name, v}, err
-	}, `SELECT name, value FROM case_limits`)
-	if err != nil {
-		return l, err
+	type set struct {
+		name  string
+		value int
 	}
-	for _, kv := range rows {
-		v := kv[1].(int)
-		switch kv[0].(string) {
+	rows, err := db.All(ctx, q, func(sc db.Scanner) (x set, err error) {
+		err = sc.Scan(&x.name, &x.value)
+		return x, err
+	}, `SELECT name, value FROM case_limits`)
+	for _, x := range rows {
+		switch x.name {
 		case "first_contact_hours":
-			l.FirstContact = time.Duration(v) * time.Hour
+			l.FirstContact = time.Duration(x.value) * time.Hour
 		case "route_days":
-			l.Route = time.Duration(v) * 24 * time.Hour
+			l.Route = time.Duration(x.value) * 24 * time.Hour
 		case "referral_days":
-			l.ReferralDays = v
+			l.ReferralDays = x.value
 		}
 	}
-	return l, nil
+	return l, err
 }
 
 // LimitsInputOf is l as the form shows it.
@@ -95,14 +93,12 @@ func (s *Service) SetLimits(ctx context.Context, a access.Actor, in LimitsInput)
 		var detail []string
 		for _, b := range limitBounds {
 			v := values[b.name]
-			res, err := tx.Exec(ctx, `UPDATE case_limits SET value = ?, updated_by = ?, updated_at = ? WHERE name = ?`, v, a.UserID, now, b.name)
-			if err != nil {
+			// One statement: two leaders saving at once both succeed, the
+			// later one's values standing.
+			if _, err := tx.Exec(ctx, `INSERT INTO case_limits (name, value, updated_by, updated_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+				b.name, v, a.UserID, now); err != nil {
 				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				if _, err := tx.Exec(ctx, `INSERT INTO case_limits (name, value, updated_by, updated_at) VALUES (?, ?, ?, ?)`, b.name, v, a.UserID, now); err != nil {
-					return err
-				}
 			}
 			detail = append(detail, b.name+"="+strconv.Itoa(v))
 		}

@@ -144,25 +144,26 @@ func (s *Service) remind(ctx context.Context, tx *db.Tx, c Case, r reminder, now
 		return err
 	}
 	msg := notify.Message{Kind: "case.update", Title: r.title, Body: r.body(c), Link: Link(c.ID)}
-	var to []int64
+	var to, leaders []int64
 	if c.HandlerID != 0 {
 		to = append(to, c.HandlerID)
 	}
 	if r.leaders || c.HandlerID == 0 {
-		leaders, err := leadersOf(ctx, tx, []int64{c.OrgID})
+		ids, err := leadersOf(ctx, tx, []int64{c.OrgID})
 		if err != nil {
 			return err
 		}
-		for _, id := range leaders {
-			if id == c.HandlerID {
-				continue
+		for _, id := range ids {
+			if id != c.HandlerID {
+				leaders = append(leaders, id)
 			}
-			to = append(to, id)
-			if r.leaders {
-				if err := notify.ToUsers(ctx, tx, []int64{id}, msg, now); err != nil {
-					return err
-				}
-			}
+		}
+		to = append(to, leaders...)
+	}
+	// Without a handler notifyHandler told the unit in the app already.
+	if r.leaders && len(leaders) > 0 {
+		if err := notify.ToUsers(ctx, tx, leaders, msg, now); err != nil {
+			return err
 		}
 	}
 	return s.Mail.EnqueueUsers(ctx, tx, to, msg, now)

@@ -21,6 +21,19 @@ func load(ctx context.Context, q db.Querier, id int64) (Case, sealedCase, error)
 	return c, sl, err
 }
 
+// read loads a case with the actor's sight of it: db.ErrNotFound outside
+// her sight, its sealed columns still sealed.
+func (s *Service) read(ctx context.Context, q db.Querier, a access.Actor, id int64) (Case, sealedCase, error) {
+	c, sl, err := load(ctx, q, id)
+	if err != nil {
+		return Case{}, sl, err
+	}
+	if c.Sight, err = s.sight(ctx, q, a, &c); err == nil && c.Sight == SightNone {
+		err = db.ErrNotFound
+	}
+	return c, sl, err
+}
+
 // Get returns a case as the actor may read it: in full (its parties,
 // narrative, timeline, assessments, consents, referrals and moves), or as
 // a line without names; a case outside her scope is db.ErrNotFound. A
@@ -30,17 +43,11 @@ func (s *Service) Get(ctx context.Context, a access.Actor, id int64) (Case, erro
 		return Case{}, s.deny(ctx, a, "case.view", strconv.FormatInt(id, 10))
 	}
 	q := s.DB.Q()
-	c, sl, err := load(ctx, q, id)
+	c, sl, err := s.read(ctx, q, a, id)
 	if err != nil {
 		return Case{}, err
 	}
-	if c.Sight, err = s.sight(ctx, q, a, &c); err != nil {
-		return Case{}, err
-	}
-	switch c.Sight {
-	case SightNone:
-		return Case{}, db.ErrNotFound
-	case SightLine:
+	if c.Sight == SightLine {
 		return c, s.name(ctx, &c)
 	}
 	if err := s.open(&c, sl); err != nil {
