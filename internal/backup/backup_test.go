@@ -180,7 +180,7 @@ func refused(t *testing.T, s source, path string, k *vault.Keyring, kind Kind, f
 	tg, untouched := s.target(t)
 	_, err := Restore(context.Background(), path, tg, k)
 	var r *Refusal
-	if !errors.As(err, &r) || r.Kind != kind {
+	if !errors.As(err, &r) || r.Kind != kind || r.Msg != err.Error() {
 		t.Fatalf("want a %s refusal, got %v", kind, err)
 	}
 	for _, f := range append(fragments, "未做任何恢复") {

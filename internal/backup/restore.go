@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -276,6 +277,9 @@ func wipe(ctx context.Context, q *sql.DB) error {
 		drops = append(drops, dropStatement(class, kind, name))
 	}
 	rows.Close()
+	// Tables first: the sequences of their identity columns go with them
+	// and cannot be dropped alone.
+	slices.SortStableFunc(drops, func(a, b string) int { return dropRank(a) - dropRank(b) })
 	for _, s := range drops {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err
@@ -296,4 +300,13 @@ func dropStatement(class, kind, name string) string {
 	}
 	what := map[string]string{"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE", "f": "FOREIGN TABLE"}[kind]
 	return "DROP " + what + " IF EXISTS " + name + " CASCADE"
+}
+
+func dropRank(stmt string) int {
+	for i, p := range []string{"DROP TABLE", "DROP FOREIGN", "DROP VIEW", "DROP MATERIALIZED", "DROP SEQUENCE"} {
+		if strings.HasPrefix(stmt, p) {
+			return i
+		}
+	}
+	return 9
 }
