@@ -22,6 +22,9 @@ import (
 type source struct {
 	d   *db.DB
 	url string // PostgreSQL
+	// spare is an empty PostgreSQL database the refusals share: each
+	// must leave it empty, which each checks, so one serves them all.
+	spare string
 }
 
 // target makes a fresh restore target of the source's engine and says
@@ -30,7 +33,10 @@ type source struct {
 func (s source) target(t *testing.T) (Target, func() bool) {
 	t.Helper()
 	if s.d.Dialect == db.Postgres {
-		u := testdb.PostgresEmptyURL(t)
+		u := s.spare
+		if u == "" {
+			u = testdb.PostgresEmptyURL(t)
+		}
 		return Target{URL: u}, func() bool { return emptyDatabase(t, u) }
 	}
 	dir := filepath.Join(t.TempDir(), "restored")
@@ -227,6 +233,9 @@ func TestBadBackupsAreRefused(t *testing.T) {
 	each(t, func(t *testing.T, s source) {
 		k, lookup := newKeyFile(t)
 		path, w := write(t, s, k)
+		if s.d.Dialect == db.Postgres {
+			s.spare = testdb.PostgresEmptyURL(t)
+		}
 		size, hl := int(w.Bytes), headerLen(t, path)
 		ct := chunkSize + tagSize
 		if size < hl+2*ct+trailerLen {
