@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test lint run build bench fmt vet mutation crash-drill
+.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill
 
 test:
 	bash scripts/test.sh
@@ -12,6 +12,11 @@ build:
 
 bench:
 	bash scripts/bench.sh
+
+# Backup while writers write, restore, compare every table, verify the
+# audit log; the long version (the short one runs in `make test`).
+restore-drill:
+	bash scripts/restore-drill.sh
 
 fmt:
 	go fmt ./...
