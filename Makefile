@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill
+.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill load
 
 test:
 	bash scripts/test.sh
@@ -39,3 +39,9 @@ mutation:
 # commit on.
 crash-drill:
 	HALFSKY_DRILL_KILLS=200 go test -count=1 -timeout 90m -v -run '^TestCrashDrill$$' ./internal/drill
+
+# Issue 16's load run on the single binary (SQLite): 200 simulated cadres
+# for 10 minutes (work desk, lists, documents, reports, visits, exports);
+# `make test` runs 20 cadres for 20 s. The cluster's is `make cluster-drill`.
+load:
+	HALFSKY_LOAD_CADRES=200 HALFSKY_LOAD_SECONDS=600 go test -count=1 -timeout 30m -v -run '^TestLoad$$' ./internal/drill

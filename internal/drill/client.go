@@ -17,14 +17,23 @@ import (
 type Client struct {
 	Base     string
 	Username string
-	hc       *http.Client
+	// From, when set, is sent as X-Forwarded-For: the load run's cadres
+	// sit at machines of their own (the server trusts its proxy there),
+	// and sign-ins are limited per address.
+	From string
+	hc   *http.Client
 }
 
 // SignIn opens a session for username (an account without a second
 // factor, or a leader still in her grace period).
 func SignIn(ctx context.Context, base, username, password string) (*Client, error) {
+	return SignInFrom(ctx, base, username, password, "")
+}
+
+// SignInFrom is SignIn from the address from (see Client.From).
+func SignInFrom(ctx context.Context, base, username, password, from string) (*Client, error) {
 	jar, _ := cookiejar.New(nil)
-	c := &Client{Base: base, Username: username, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	c := &Client{Base: base, Username: username, From: from, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 	body := map[string]string{"username": username, "password": password}
 	var out struct{}
 	if st, err := c.Do(ctx, http.MethodPost, "/api/v1/session", body, &out); err != nil || st != http.StatusOK {
@@ -36,7 +45,7 @@ func SignIn(ctx context.Context, base, username, password string) (*Client, erro
 // Rebase points the client at another server of the same installation
 // (a balancer's address); the session cookie goes along.
 func (c *Client) Rebase(base string) *Client {
-	return &Client{Base: base, Username: c.Username, hc: c.hc}
+	return &Client{Base: base, Username: c.Username, From: c.From, hc: c.hc}
 }
 
 // Do sends body as JSON and decodes a 2xx answer into out. A transport
@@ -58,6 +67,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	c.from(req)
 	res, err := c.hc.Do(req)
 	if err != nil {
 		return 0, err
@@ -78,4 +88,33 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (in
 		}
 	}
 	return res.StatusCode, nil
+}
+
+// Fetch GETs a page or a file and returns its status and size; a
+// transport error returns status 0.
+func (c *Client) Fetch(ctx context.Context, path string) (int, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.Base+path, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	c.from(req)
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(io.Discard, res.Body)
+	if err != nil {
+		return 0, n, err
+	}
+	if res.StatusCode/100 != 2 {
+		return res.StatusCode, n, fmt.Errorf("GET %s: %d", path, res.StatusCode)
+	}
+	return res.StatusCode, n, nil
+}
+
+func (c *Client) from(req *http.Request) {
+	if c.From != "" {
+		req.Header.Set("X-Forwarded-For", c.From)
+	}
 }

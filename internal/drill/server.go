@@ -174,3 +174,20 @@ func (s *Server) Run(ctx context.Context, args ...string) (string, error) {
 	}
 	return string(out), nil
 }
+
+// PID is the halfsky process's id (the child of `timeout`), 0 when not
+// running.
+func (s *Server) PID() int {
+	if !s.Running() {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", s.cmd.Process.Pid, s.cmd.Process.Pid))
+	if err != nil {
+		return 0
+	}
+	var pid int
+	if _, err := fmt.Sscan(string(b), &pid); err != nil {
+		return 0
+	}
+	return pid
+}
