@@ -186,9 +186,21 @@ func (e exitError) Error() string { return e.msg }
 // open loads the configuration (with extra flags registered by the caller)
 // and opens the database.
 func open(ctx context.Context, name string, args []string, extra func(*flag.FlagSet)) (config.Config, *db.DB, error) {
+	c, err := options(name, args, extra)
+	if err != nil {
+		return c, nil, err
+	}
+	d, err := db.Open(ctx, c.DatabaseURL, c.DataDir)
+	return c, d, err
+}
+
+// options reads the configuration (defaults, environment, flags),
+// checks it and sets up logging, for a command that opens its database
+// itself.
+func options(name string, args []string, extra func(*flag.FlagSet)) (config.Config, error) {
 	c := config.Default()
 	if err := c.FromEnv(os.Getenv); err != nil {
-		return c, nil, err
+		return c, err
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	c.Flags(fs)
@@ -196,14 +208,13 @@ func open(ctx context.Context, name string, args []string, extra func(*flag.Flag
 		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, nil, err
+		return c, err
 	}
 	if err := c.Validate(); err != nil {
-		return c, nil, err
+		return c, err
 	}
 	setupLogging(c.LogLevel, c.LogFormat)
-	d, err := db.Open(ctx, c.DatabaseURL, c.DataDir)
-	return c, d, err
+	return c, nil
 }
 
 // setupLogging logs to stderr as text or JSON, each record logged with a
