@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -133,14 +134,28 @@ func (s *Service) loadSession(ctx context.Context, h string) (User, Session, err
 	err := s.DB.QueryRow(ctx, `SELECT token_hash, user_id, mfa_pending, created_at, last_seen_at, expires_at, ip, user_agent
 		FROM sessions WHERE token_hash = ?`, h).Scan(&ss.TokenHash, &ss.UserID, &mfa, &created, &seen, &expires, &ss.IP, &ss.UserAgent)
 	if err != nil {
-		return User{}, Session{}, ErrNoSession
+		return User{}, Session{}, noSession(err)
 	}
 	ss.MFA, ss.CreatedAt, ss.LastSeen, ss.ExpiresAt = MFAState(mfa), db.FromMillis(created), db.FromMillis(seen), db.FromMillis(expires)
 	u, err := s.userByID(ctx, s.DB.Q(), ss.UserID)
-	if err != nil || u.Disabled {
+	if err != nil {
+		return User{}, Session{}, noSession(err)
+	}
+	if u.Disabled {
 		return User{}, Session{}, ErrNoSession
 	}
 	return u, ss, nil
+}
+
+// noSession is ErrNoSession for a session (or its user) that is not
+// there, and the error itself when the database could not be read: a
+// database away for a minute must not sign everyone out (the caller
+// clears the cookie of ErrNoSession).
+func noSession(err error) error {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, db.ErrNotFound) {
+		return ErrNoSession
+	}
+	return err
 }
 
 // writeLastSeen writes the sessions' last-seen times once a minute, off

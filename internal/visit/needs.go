@@ -310,7 +310,7 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 			return Need{}, org.ErrInactive
 		}
 	} else if o, err = s.unit(ctx, a, in.OrgCode); err != nil {
-		return Need{}, apperr.Field("org_code", unitMessage(err, "只能记录本单位及下级单位的妇情"))
+		return Need{}, unitRefused(err, "只能记录本单位及下级单位的妇情")
 	}
 	if e := in.validate(s.Today()); len(e) > 0 {
 		return Need{}, apperr.Invalid(e)

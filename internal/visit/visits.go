@@ -129,7 +129,7 @@ func (s *Service) sealVisit(in VisitInput) (place, companions, notes, terms stri
 func (s *Service) visitUnit(ctx context.Context, a access.Actor, code string) (org.Org, error) {
 	o, err := s.unit(ctx, a, code)
 	if err != nil {
-		return org.Org{}, apperr.Field("org_code", unitMessage(err, "只能登记本单位及下级单位辖区的走访"))
+		return org.Org{}, unitRefused(err, "只能登记本单位及下级单位辖区的走访")
 	}
 	return o, nil
 }
