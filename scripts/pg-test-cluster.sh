@@ -3,7 +3,12 @@
 #
 #   url=$(scripts/pg-test-cluster.sh start [DIR])   # prints the connection URL
 #   scripts/pg-test-cluster.sh stop DIR              # stops it and removes DIR
+#   scripts/pg-test-cluster.sh down DIR              # kills the server (immediate), keeps DIR
+#   scripts/pg-test-cluster.sh up DIR                # starts it again on the same socket
 #
+# down and up are for the fault drill (internal/faults): the database
+# going away mid-work, as a crash would take it (immediate: no
+# checkpoint, the clients' connections cut), and coming back.
 # It listens on no TCP port at all, only on a unix socket inside DIR, so
 # parallel runs (and a developer's own server) never collide. Durability is
 # switched off for speed: the data is thrown away anyway.
@@ -15,7 +20,7 @@ bindir=/usr/lib/postgresql/15/bin
 marker=.halfsky-pg-test   # stop refuses to delete a DIR without it
 db=halfsky_test
 
-usage() { echo "usage: $0 start [DIR] | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start [DIR] | stop DIR | down DIR | up DIR" >&2; exit 2; }
 
 # PostgreSQL refuses to run as root, so as root everything runs as the
 # postgres OS user; as anyone else it runs as that user.
@@ -87,8 +92,27 @@ stop() {
   rm -rf "$dir"
 }
 
+# down and up act only on a cluster this script made (its marker).
+made() {
+  local dir=${1:-}
+  [[ -n $dir && -e $dir/$marker ]] || { echo "pg-test-cluster: ${dir:-(no DIR)} was not made by this script" >&2; exit 1; }
+}
+
+down() {
+  made "${1:-}"
+  (cd "$1" && as_pg "$bindir/pg_ctl" -D "$1/data" -m immediate -w stop >/dev/null)
+}
+
+up() {
+  made "${1:-}"
+  (cd "$1" && as_pg "$bindir/pg_ctl" -D "$1/data" -l "$1/postgres.log" -w -t 60 start >/dev/null) ||
+    { tail -n 30 "$1/postgres.log" >&2; exit 1; }
+}
+
 case ${1:-} in
   start) start "${2:-}" ;;
   stop) stop "${2:-}" ;;
+  down) down "${2:-}" ;;
+  up) up "${2:-}" ;;
   *) usage ;;
 esac
