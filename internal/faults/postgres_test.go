@@ -293,7 +293,9 @@ type scriptError struct {
 	out    string
 }
 
-func (e *scriptError) Error() string { return "pg-test-cluster " + e.action + ": " + e.err.Error() + "\n" + e.out }
+func (e *scriptError) Error() string {
+	return "pg-test-cluster " + e.action + ": " + e.err.Error() + "\n" + e.out
+}
 
 // pgScript is scripts/pg-test-cluster.sh of this module.
 func pgScript() string {
