@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test lint run build bench fmt vet mutation
+.PHONY: test lint run build bench fmt vet mutation fault-drill
 
 test:
 	bash scripts/test.sh
@@ -26,3 +26,9 @@ lint:
 
 mutation:
 	go run ./scripts/mutation
+
+# The fault drills' long versions with their figures: the disk full, PostgreSQL
+# down at the start and in work, the mail server down (scripts/fault-drill.sh;
+# root and PostgreSQL 15). The short versions run in `make test`.
+fault-drill:
+	bash scripts/fault-drill.sh
