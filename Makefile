@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill load
+.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill load fault-drill
 
 test:
 	bash scripts/test.sh
@@ -45,3 +45,9 @@ crash-drill:
 # `make test` runs 20 cadres for 20 s. The cluster's is `make cluster-drill`.
 load:
 	HALFSKY_LOAD_CADRES=200 HALFSKY_LOAD_SECONDS=600 go test -count=1 -timeout 30m -v -run '^TestLoad$$' ./internal/drill
+
+# The fault drills' long versions with their figures: the disk full, PostgreSQL
+# down at the start and in work, the mail server down (scripts/fault-drill.sh;
+# root and PostgreSQL 15). The short versions run in `make test`.
+fault-drill:
+	bash scripts/fault-drill.sh

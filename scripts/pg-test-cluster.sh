@@ -6,13 +6,16 @@
 #   url=$(scripts/pg-test-cluster.sh start DIR durable)
 #                    # fsync and synchronous commit kept on: for the crash
 #                    # drill, whose acknowledged writes must survive
-#   scripts/pg-test-cluster.sh crash DIR             # an immediate stop: no
-#                    # checkpoint, as when the server loses its process
-#   scripts/pg-test-cluster.sh resume DIR            # start it again
+#   scripts/pg-test-cluster.sh down DIR              # kills the server (immediate), keeps DIR
+#   scripts/pg-test-cluster.sh up DIR                # starts it again on the same socket
 #
+# down and up are for the fault and crash drills (internal/faults,
+# internal/drill): the database going away mid-work, as a crash would
+# take it (immediate: no checkpoint, the clients' connections cut), and
+# coming back.
 # It listens on no TCP port at all, only on a unix socket inside DIR, so
 # parallel runs (and a developer's own server) never collide. Durability is
-# switched off for speed: the data is thrown away anyway.
+# switched off for speed unless asked for: the data is thrown away anyway.
 # DIR defaults to a new directory under /tmp (a short path: socket paths are
 # limited to ~107 bytes, and the postgres user can reach it).
 set -euo pipefail
@@ -21,7 +24,7 @@ bindir=/usr/lib/postgresql/15/bin
 marker=.halfsky-pg-test   # stop refuses to delete a DIR without it
 db=halfsky_test
 
-usage() { echo "usage: $0 start [DIR] [durable] | stop DIR | crash DIR | resume DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start [DIR] [durable] | stop DIR | down DIR | up DIR" >&2; exit 2; }
 
 # PostgreSQL refuses to run as root, so as root everything runs as the
 # postgres OS user; as anyone else it runs as that user.
@@ -97,23 +100,27 @@ stop() {
   rm -rf "$dir"
 }
 
-# crash and resume: the crash drill's stop of PostgreSQL itself.
-crash() {
+# down and up act only on a cluster this script made (its marker).
+made() {
   local dir=${1:-}
-  [[ -e $dir/$marker ]] || usage
-  (cd "$dir" && as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null)
+  [[ -n $dir && -e $dir/$marker ]] || { echo "pg-test-cluster: ${dir:-(no DIR)} was not made by this script" >&2; exit 1; }
 }
-resume() {
-  local dir=${1:-}
-  [[ -e $dir/$marker ]] || usage
-  (cd "$dir" && as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null) ||
-    { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
+
+down() {
+  made "${1:-}"
+  (cd "$1" && as_pg "$bindir/pg_ctl" -D "$1/data" -m immediate -w stop >/dev/null)
+}
+
+up() {
+  made "${1:-}"
+  (cd "$1" && as_pg "$bindir/pg_ctl" -D "$1/data" -l "$1/postgres.log" -w -t 60 start >/dev/null) ||
+    { tail -n 30 "$1/postgres.log" >&2; exit 1; }
 }
 
 case ${1:-} in
   start) start "${2:-}" "${3:-}" ;;
   stop) stop "${2:-}" ;;
-  crash) crash "${2:-}" ;;
-  resume) resume "${2:-}" ;;
+  down) down "${2:-}" ;;
+  up) up "${2:-}" ;;
   *) usage ;;
 esac

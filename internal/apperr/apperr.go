@@ -41,10 +41,20 @@ var (
 	// ErrNotOwner is access.ErrNotOwner: a unit below the record's owner
 	// or recorder tried to change it.
 	ErrNotOwner = New(http.StatusForbidden, "not_owner", access.NotOwnerMessage)
+	// ErrUnavailable is the database out of reach (db.IsUnavailable):
+	// 503, which a client and a load balancer read as "try again soon".
+	ErrUnavailable = New(http.StatusServiceUnavailable, "db_unavailable", "数据库暂时无法连接，请稍后重试")
+	// ErrStorageFull is a write refused for want of disk space
+	// (db.IsStorageFull): nothing of it was saved. 507 Insufficient
+	// Storage (RFC 4918) says exactly that, and keeps it apart from the
+	// database being away in the logs and the metrics: waiting alone
+	// does not mend it, an administrator must free space.
+	ErrStorageFull = New(http.StatusInsufficientStorage, "storage_full", "服务器存储空间已满，本次保存未完成，请稍后再试或联系管理员")
 )
 
 // From maps any error to an *Error: known domain errors get their fitting
-// shape, anything else becomes a generic 500 whose details stay in the log.
+// shape, a full disk and a database out of reach theirs (507, 503), and
+// anything else becomes a generic 500 whose details stay in the log.
 func From(err error) *Error {
 	var e *Error
 	switch {
@@ -58,6 +68,10 @@ func From(err error) *Error {
 		return ErrNotOwner
 	case errors.Is(err, access.ErrDenied):
 		return ErrForbidden
+	case db.IsStorageFull(err):
+		return ErrStorageFull
+	case db.IsUnavailable(err):
+		return ErrUnavailable
 	}
 	return New(http.StatusInternalServerError, "internal", "服务器内部错误，请稍后重试")
 }

@@ -3,8 +3,14 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"net"
 	"net/http"
+	"syscall"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"halfsky/internal/access"
 	"halfsky/internal/audit"
@@ -14,7 +20,9 @@ import (
 // TestFrom: every error reaches the front ends as one shape — a domain
 // error as it is (wrapped or not), a record out of scope as not found, a
 // refusal below the owner with its reason, any other refusal as
-// forbidden, and anything else as a 500 that says nothing of the cause.
+// forbidden, a full disk as 507 and a database out of reach as 503
+// (db.IsStorageFull, db.IsUnavailable), and anything else as a 500 that
+// says nothing of the cause.
 func TestFrom(t *testing.T) {
 	field := Field("title", "请填写标题")
 	for _, c := range []struct {
@@ -33,6 +41,12 @@ func TestFrom(t *testing.T) {
 		{"not the owner, wrapped", fmt.Errorf("x: %w", access.ErrNotOwner), 403, "not_owner"},
 		{"a recorded refusal", audit.Recorded(access.ErrNotOwner), 403, "not_owner"},
 		{"anything else", errors.New("pq: connection refused"), 500, "internal"},
+		{"a disk full on PostgreSQL", fmt.Errorf("commit: %w", &pgconn.PgError{Code: "53100"}), 507, "storage_full"},
+		{"no space for a file", &fs.PathError{Op: "write", Path: "/data/x", Err: syscall.ENOSPC}, 507, "storage_full"},
+		{"a connection refused", fmt.Errorf("begin: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), 503, "db_unavailable"},
+		{"PostgreSQL shutting down", &pgconn.PgError{Code: "57P01"}, 503, "db_unavailable"},
+		{"a connection lost", fmt.Errorf("query: %w", io.ErrUnexpectedEOF), 503, "db_unavailable"},
+		{"a wrong database password", &pgconn.PgError{Code: "28P01"}, 500, "internal"},
 	} {
 		e := From(c.err)
 		if e == nil || e.Status != c.status || e.Code != c.code || e.Message == "" {

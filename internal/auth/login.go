@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -107,10 +108,16 @@ func (s *Service) spendRecovery(ctx context.Context, tx *db.Tx, u User, ip strin
 func (s *Service) Login(ctx context.Context, username, password, otp, ip, ua, oldToken string) (LoginResult, error) {
 	username = normalizeUsername(username)
 	if err := s.throttle(ctx, ip); err != nil {
+		if !errors.Is(err, ErrThrottled) {
+			return LoginResult{}, err // the database failed, not the address
+		}
 		_ = audit.Log(ctx, s.DB, audit.Event{Username: username, Action: audit.ActionLoginFailed, ObjectType: "session", IP: ip, Outcome: audit.Denied, Detail: "IP 登录过于频繁"})
 		return LoginResult{}, err
 	}
 	u, err := s.UserByUsername(ctx, username)
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return LoginResult{}, err // the database failed: not her password
+	}
 	if err != nil {
 		_, _ = CheckPassword(ctx, dummyHash(), password) // same time as a real check
 		s.loginFailed(ctx, nil, username, ip, "用户不存在")

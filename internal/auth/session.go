@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -146,12 +147,12 @@ func (s *Service) loadSession(ctx context.Context, h string) (User, Session, err
 	return u, ss, nil
 }
 
-// noSession is ErrNoSession for a row that is not there, and the error
-// itself for a database that did not answer: the crash drill found that
-// a database stopped for a second signed everyone out (their cookies
-// cleared as for a session that no longer exists).
+// noSession is ErrNoSession for a session (or its user) that is not
+// there, and the error itself when the database could not be read: a
+// database away for a minute must not sign everyone out (the caller
+// clears the cookie of ErrNoSession).
 func noSession(err error) error {
-	if errors.Is(db.NoRows(err), db.ErrNotFound) {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, db.ErrNotFound) {
 		return ErrNoSession
 	}
 	return err

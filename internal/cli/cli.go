@@ -231,6 +231,13 @@ func configure(name string, args []string, extra func(*flag.FlagSet)) (config.Co
 	return c, fs, nil
 }
 
+// options is configure for a command that opens its database itself and
+// reads no arguments after the flags (serve).
+func options(name string, args []string, extra func(*flag.FlagSet)) (config.Config, error) {
+	c, _, err := configure(name, args, extra)
+	return c, err
+}
+
 // setupLogging logs to stderr as text or JSON, each record logged with a
 // request's context carrying its id.
 func setupLogging(level, format string) {

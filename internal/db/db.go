@@ -128,6 +128,12 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 			cfg.RuntimeParams[k] = v
 		}
 	}
+	// A server that does not answer (a host down, packets dropped) must
+	// fail a request in seconds, not after the kernel's minutes of TCP
+	// retries: a URL's own connect_timeout still wins.
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = ConnectTimeout
+	}
 	sdb := stdlib.OpenDB(*cfg)
 	sdb.SetMaxOpenConns(32)
 	sdb.SetMaxIdleConns(16)
@@ -140,6 +146,10 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	d.watchPostgres(cfg.Copy())
 	return d, nil
 }
+
+// ConnectTimeout bounds a new PostgreSQL connection when the URL sets no
+// connect_timeout.
+const ConnectTimeout = 5 * time.Second
 
 // redact hides a password in a connection URL before it reaches a log.
 func redact(u string) string {

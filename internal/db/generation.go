@@ -227,6 +227,10 @@ func (d *DB) announceNow(ctx context.Context) {
 // every other process's announcement, and once more pollEvery after; while
 // it has no connection, on every look.
 func (d *DB) listenLoop(ctx context.Context, cfg *pgx.ConnConfig) {
+	// While the database is away the loop tries every pollEvery: it says
+	// so once, and once more when it listens again, not five times a
+	// second.
+	away := false
 	for ctx.Err() == nil {
 		conn, err := pgx.ConnectConfig(ctx, cfg)
 		if err == nil {
@@ -234,6 +238,10 @@ func (d *DB) listenLoop(ctx context.Context, cfg *pgx.ConnConfig) {
 		}
 		d.seen() // whatever was announced while it was not listening
 		if err == nil {
+			if away {
+				slog.Info("listening for other processes' changes again")
+				away = false
+			}
 			err = d.listen(ctx, conn)
 		}
 		if conn != nil {
@@ -242,7 +250,10 @@ func (d *DB) listenLoop(ctx context.Context, cfg *pgx.ConnConfig) {
 		if ctx.Err() != nil {
 			return
 		}
-		slog.Warn("listening for other processes' changes", "err", err)
+		if !away {
+			slog.Warn("listening for other processes' changes", "err", err)
+			away = true
+		}
 		select {
 		case <-ctx.Done():
 			return

@@ -185,9 +185,9 @@ func postgresCrash(t *testing.T, srv *Server, drv *Driver, dir string, crashes i
 	var back []time.Duration
 	for range crashes {
 		time.Sleep(500*time.Millisecond + rand.N(time.Second))
-		pgScript(t, "crash", dir)
+		pgScript(t, "down", dir)
 		time.Sleep(rand.N(time.Second))
-		pgScript(t, "resume", dir)
+		pgScript(t, "up", dir)
 		t0 := time.Now()
 		for !ready(ctx, srv.URL()) {
 			if time.Since(t0) > time.Minute {

@@ -10,6 +10,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -62,18 +64,17 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 		ck, err := r.Cookie(SessionCookie)
 		if err == nil && ck.Value != "" {
 			u, ss, err := a.Svc.Authenticate(r.Context(), ck.Value)
-			switch {
-			case err == nil:
+			if err == nil {
 				c := &Current{User: u, Session: ss, Token: ck.Value, Actor: u.Actor(a.ClientIP(r))}
 				r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, c))
-			case errors.Is(err, auth.ErrNoSession):
+			} else if errors.Is(err, auth.ErrNoSession) {
 				a.ClearCookie(w, r)
-			default:
-				// The session could not be read (the database did not
-				// answer): the request is answered with that error, not
-				// served as if nobody were signed in, which would send
-				// her to the sign-in page with the page she was on lost.
-				WriteError(w, r, err)
+			} else if e := apperr.From(err); e == apperr.ErrUnavailable {
+				// The session could not be read (the database is
+				// away): say so, rather than treat her as signed out
+				// and send her to sign in again.
+				slog.WarnContext(r.Context(), "reading the session", "err", err)
+				WriteFault(w, r, e)
 				return
 			}
 		}
@@ -136,7 +137,40 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Status >= 500 {
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	RetryLater(w, e)
 	WriteJSON(w, e.Status, map[string]any{"error": e})
+}
+
+// RetryAfter is the seconds a client is asked to wait (Retry-After) when
+// the database is out of reach.
+const RetryAfter = "5"
+
+// RetryLater asks the client to come back in a few seconds when e is the
+// database out of reach (503): it says when, and a load balancer or a
+// script retries then.
+func RetryLater(w http.ResponseWriter, e *apperr.Error) {
+	if e.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", RetryAfter)
+	}
+}
+
+// WriteFault answers a request that failed before any front end could
+// (the session middleware, the server waiting for its database): JSON
+// under /api/, a plain Chinese page elsewhere, with e's status and
+// message.
+func WriteFault(w http.ResponseWriter, r *http.Request, e *apperr.Error) {
+	RetryLater(w, e)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		WriteJSON(w, e.Status, map[string]any{"error": e})
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(e.Status)
+	msg := html.EscapeString(e.Message)
+	_, _ = io.WriteString(w, `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>`+msg+` · 半边天</title>`+
+		`<meta name="viewport" content="width=device-width, initial-scale=1"></head><body><main><h1>`+msg+`</h1>`+
+		`<p>已填写的内容请先不要关闭，稍后刷新本页重试。</p><p><a href="/">返回工作台</a></p></main></body></html>`)
 }
 
 // DecodeJSON reads a JSON object body into dst, refusing unknown fields,

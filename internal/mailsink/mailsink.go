@@ -20,29 +20,73 @@ type Message struct {
 	Body     string
 }
 
-// Sink is a running SMTP server.
+// Sink is a running SMTP server. A test may take it down (Stop: the
+// connection refused), bring it back on the same address (Restart) and
+// make it refuse every message with a reply code (Refuse: 451 for "try
+// again later", 550 for "never"), to drill a sender against a mail
+// server that fails.
 type Sink struct {
-	Addr string
-	mu   sync.Mutex
-	msgs []Message
-	srv  *smtp.Server
+	Addr   string
+	mu     sync.Mutex
+	msgs   []Message
+	srv    *smtp.Server
+	ln     net.Listener
+	refuse int
 }
 
 // Start listens on a free loopback port until the test ends.
 func Start(t testing.TB) *Sink {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s := &Sink{Addr: "127.0.0.1:0"}
+	s.listen(t)
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// listen serves on s.Addr (a free port the first time, the same after).
+func (s *Sink) listen(t testing.TB) {
+	t.Helper()
+	ln, err := net.Listen("tcp", s.Addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Sink{Addr: ln.Addr().String()}
-	s.srv = smtp.NewServer(backend{s})
-	s.srv.Domain = "localhost"
-	s.srv.AllowInsecureAuth = true
-	s.srv.ReadTimeout, s.srv.WriteTimeout = 10*time.Second, 10*time.Second
-	go s.srv.Serve(ln)
-	t.Cleanup(func() { s.srv.Close() })
-	return s
+	srv := smtp.NewServer(backend{s})
+	srv.Domain = "localhost"
+	srv.AllowInsecureAuth = true
+	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	s.mu.Lock()
+	s.Addr, s.srv, s.ln = ln.Addr().String(), srv, ln
+	s.mu.Unlock()
+	go srv.Serve(ln)
+}
+
+// Stop closes the listener: a connection is refused until Restart.
+func (s *Sink) Stop() {
+	s.mu.Lock()
+	srv, ln := s.srv, s.ln
+	s.srv, s.ln = nil, nil
+	s.mu.Unlock()
+	if srv != nil {
+		// The listener too: Close before Serve has begun would not
+		// reach it, and Serve would then accept.
+		ln.Close()
+		srv.Close()
+	}
+}
+
+// Restart listens again on the same address.
+func (s *Sink) Restart(t testing.TB) {
+	t.Helper()
+	s.Stop()
+	s.listen(t)
+}
+
+// Refuse answers every recipient with code (4xx: try again later; 5xx:
+// never) until Refuse(0).
+func (s *Sink) Refuse(code int) {
+	s.mu.Lock()
+	s.refuse = code
+	s.mu.Unlock()
 }
 
 // Messages returns what arrived so far.
@@ -68,6 +112,12 @@ func (x *session) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (x *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	x.s.mu.Lock()
+	code := x.s.refuse
+	x.s.mu.Unlock()
+	if code != 0 {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 3, 0}, Message: "refused by the test"}
+	}
 	x.to = to
 	return nil
 }

@@ -2,11 +2,15 @@ package notify
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"mime"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -25,8 +29,19 @@ type Mailer struct {
 	Now      func() time.Time
 }
 
-// MaxAttempts is how often a message is tried before it is marked failed.
+// MaxAttempts is how often a message the mail server refuses for good
+// (a 5xx reply: no such mailbox) is tried before it is marked failed. A
+// server that is down or says "later" (4xx) fails no message: it is
+// tried until it is delivered (transient).
 const MaxAttempts = 8
+
+// The wait before the next try: RetryFirst after the first failure,
+// doubled after each, at most RetryMax, each with up to a fifth less at
+// random (servers that failed together do not retry together).
+const (
+	RetryFirst = 2 * time.Minute
+	RetryMax   = 30 * time.Minute
+)
 
 // Enqueue queues mail about m to every active user with an email address
 // at the given units, in the caller's transaction.
@@ -97,6 +112,10 @@ func (m *Mailer) Run(ctx context.Context, interval time.Duration) {
 // SendPending sends up to limit due messages and returns how many went
 // out. Each message is claimed first (its next try pushed back), so two
 // servers never send the same one; a failure is retried with backoff.
+// A message is marked sent only once the mail server has accepted it
+// (its reply to the message's data): delivery is at least once — a
+// process that stops between that reply and the mark sends it again ten
+// minutes later — and never lost.
 func (m *Mailer) SendPending(ctx context.Context, limit int) (int, error) {
 	now := m.Now()
 	type mail struct {
@@ -125,9 +144,10 @@ func (m *Mailer) SendPending(ctx context.Context, limit int) (int, error) {
 		}
 		if err := m.send(x.to, x.subject, x.body); err != nil {
 			status, next := "pending", now.Add(backoff(x.attempts+1))
-			if x.attempts+1 >= MaxAttempts {
+			if permanent(err) && x.attempts+1 >= MaxAttempts {
 				status = "failed"
 			}
+			slog.Warn("mail not sent; will retry", "id", x.id, "attempt", x.attempts+1, "status", status, "next", next, "err", err)
 			_, _ = m.DB.Exec(ctx, `UPDATE mail_outbox SET status = ?, last_error = ?, next_try_at = ? WHERE id = ?`,
 				status, trim(err.Error(), 500), db.Millis(next), x.id)
 			continue
@@ -140,9 +160,18 @@ func (m *Mailer) SendPending(ctx context.Context, limit int) (int, error) {
 	return sent, nil
 }
 
+// backoff is the wait after the attempt-th failure (1-based).
 func backoff(attempt int) time.Duration {
-	d := time.Minute << min(attempt, 10)
-	return min(d, 6*time.Hour)
+	d := min(RetryFirst<<min(attempt-1, 10), RetryMax)
+	return d - rand.N(d/5+1)
+}
+
+// permanent reports whether the mail server refused the message for
+// good (a 5xx reply); a connection that failed, a timeout or a 4xx reply
+// is worth waiting out.
+func permanent(err error) bool {
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code >= 500
 }
 
 func trim(s string, n int) string {
@@ -164,5 +193,60 @@ func (m *Mailer) send(to, subject, body string) error {
 	}
 	msg := fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: 8bit\r\nDate: %s\r\n\r\n%s\r\n",
 		m.From, to, mime.BEncoding.Encode("UTF-8", subject), m.Now().Format(time.RFC1123Z), strings.ReplaceAll(body, "\n", "\r\n"))
-	return smtp.SendMail(m.Addr, auth, m.From, []string{to}, []byte(msg))
+	return deliver(m.Addr, host, auth, m.From, to, []byte(msg))
+}
+
+// Bounds of one delivery: a mail server that does not answer (a host
+// down, packets dropped) fails the attempt instead of holding the
+// sender for the kernel's minutes.
+const (
+	dialTimeout    = 10 * time.Second
+	deliverTimeout = time.Minute
+)
+
+// deliver is smtp.SendMail with time limits, and done once the server
+// has accepted the message: a failure to say goodbye after that does not
+// send it again.
+func deliver(addr, host string, auth smtp.Auth, from, to string, msg []byte) error {
+	conn, err := net.DialTimeout("tcp", addr, dialTimeout)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(deliverTimeout)); err != nil {
+		return err
+	}
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return err
+		}
+	}
+	if auth != nil {
+		if err := c.Auth(auth); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(from); err != nil {
+		return err
+	}
+	if err := c.Rcpt(to); err != nil {
+		return err
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil { // the server's reply to the message
+		return err
+	}
+	_ = c.Quit()
+	return nil
 }

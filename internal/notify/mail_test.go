@@ -3,7 +3,8 @@ package notify_test
 import (
 	"context"
 	"mime"
-	"net"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"halfsky/internal/access"
 	"halfsky/internal/db"
 	"halfsky/internal/mailsink"
+	"halfsky/internal/metrics"
 	"halfsky/internal/notify"
 	"halfsky/internal/org"
 	"halfsky/internal/testdb"
@@ -85,16 +87,17 @@ func TestMailThroughSMTP(t *testing.T) {
 	})
 }
 
+// TestMailRetriesThenFails: a message the mail server refuses for good
+// (550: no such mailbox) is tried MaxAttempts times, then marked failed
+// with the server's reply.
 func TestMailRetriesThenFails(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		ids := seed(t, d)
-		// A port with nothing listening.
-		ln, _ := net.Listen("tcp", "127.0.0.1:0")
-		addr := ln.Addr().String()
-		ln.Close()
+		sink := mailsink.Start(t)
+		sink.Refuse(550)
 		clock := time.Date(2026, 11, 3, 1, 0, 0, 0, time.UTC)
-		m := &notify.Mailer{DB: d, Addr: addr, From: "halfsky@localhost", Now: func() time.Time { return clock }}
+		m := &notify.Mailer{DB: d, Addr: sink.Addr, From: "halfsky@localhost", Now: func() time.Time { return clock }}
 		d.InTx(ctx, func(tx *db.Tx) error {
 			return m.Enqueue(ctx, tx, ids, notify.Message{Title: "测试", Body: "正文"}, clock)
 		})
@@ -102,20 +105,148 @@ func TestMailRetriesThenFails(t *testing.T) {
 			if n, err := m.SendPending(ctx, 10); err != nil || n != 0 {
 				t.Fatalf("attempt %d: %d %v", i, n, err)
 			}
-			var status string
-			var attempts int
-			d.QueryRow(ctx, `SELECT status, attempts FROM mail_outbox`).Scan(&status, &attempts)
-			if attempts != i+1 || (i < notify.MaxAttempts-1 && status != "pending") {
-				t.Fatalf("after attempt %d: %s %d", i+1, status, attempts)
+			o := outbox(t, d)[0]
+			if o.attempts != i+1 || (i < notify.MaxAttempts-1 && o.status != "pending") {
+				t.Fatalf("after attempt %d: %+v", i+1, o)
 			}
-			clock = clock.Add(7 * time.Hour) // past any backoff
+			clock = clock.Add(notify.RetryMax) // past any backoff
 		}
-		var status, lastErr string
-		d.QueryRow(ctx, `SELECT status, last_error FROM mail_outbox`).Scan(&status, &lastErr)
-		if status != "failed" || lastErr == "" {
-			t.Fatalf("after %d attempts: %s %q", notify.MaxAttempts, status, lastErr)
+		o := outbox(t, d)[0]
+		if o.status != "failed" || !strings.Contains(o.lastError, "550") {
+			t.Fatalf("after %d attempts: %+v", notify.MaxAttempts, o)
 		}
 	})
+}
+
+// TestOutboxWaitsOutTheMailServer is the outbox's fault drill: the mail
+// server down (the connection refused), then up but answering "later"
+// (451), then accepting. While it fails nothing is lost or marked
+// failed, however many attempts it takes (more than MaxAttempts here);
+// each wait is longer than the one before, up to RetryMax; the backlog
+// shows in halfsky_mail_outbox_pending; and once the server accepts,
+// every queued message arrives exactly once.
+func TestOutboxWaitsOutTheMailServer(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		ids := seed(t, d)
+		sink := mailsink.Start(t)
+		sink.Stop()
+		clock := time.Date(2026, 11, 3, 1, 0, 0, 0, time.UTC)
+		m := &notify.Mailer{DB: d, Addr: sink.Addr, From: "halfsky@localhost", Now: func() time.Time { return clock }}
+		const queued = 3
+		for i := range queued {
+			d.InTx(ctx, func(tx *db.Tx) error {
+				return m.Enqueue(ctx, tx, ids[:1], notify.Message{Title: "催办 " + strconv.Itoa(i), Body: "正文"}, clock)
+			})
+		}
+		var waits []time.Duration
+		attempt := func(wantErr string) {
+			t.Helper()
+			if n, err := m.SendPending(ctx, 10); err != nil || n != 0 {
+				t.Fatalf("attempt %d with the server failing: sent %d, %v", len(waits)+1, n, err)
+			}
+			all := outbox(t, d)
+			for _, o := range all {
+				if o.status != "pending" || o.attempts != len(waits)+1 || !strings.Contains(o.lastError, wantErr) {
+					t.Fatalf("after attempt %d: %+v (want pending, %q)", len(waits)+1, o, wantErr)
+				}
+			}
+			waits = append(waits, all[0].nextTry.Sub(clock))
+			clock = all[0].nextTry // no sooner: a message is not tried before its time
+			for _, o := range all {
+				clock = maxTime(clock, o.nextTry)
+			}
+		}
+		for range notify.MaxAttempts + 2 {
+			attempt("connection refused")
+		}
+		if got := scrapePending(t, d); got != queued {
+			t.Fatalf("halfsky_mail_outbox_pending %v, want %d", got, queued)
+		}
+		sink.Restart(t)
+		sink.Refuse(451)
+		attempt("451")
+		for i := 1; i < len(waits); i++ {
+			if waits[i] < waits[i-1] && waits[i-1] < notify.RetryMax*4/5 {
+				t.Fatalf("the waits shrank before the cap: %v", waits)
+			}
+			if waits[i] > notify.RetryMax {
+				t.Fatalf("a wait past RetryMax: %v", waits)
+			}
+		}
+		t.Logf("waits between attempts while the server failed: %v", waits)
+		sink.Refuse(0)
+		if n, err := m.SendPending(ctx, 10); err != nil || n != queued {
+			t.Fatalf("the server back: sent %d, %v", n, err)
+		}
+		if n, _ := m.SendPending(ctx, 10); n != 0 {
+			t.Fatalf("sent %d again", n)
+		}
+		got := map[string]int{}
+		for _, msg := range sink.Messages() {
+			subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+			got[subject]++
+		}
+		for i := range queued {
+			if got["催办 "+strconv.Itoa(i)] != 1 {
+				t.Fatalf("delivered %v, want each of %d once", got, queued)
+			}
+		}
+		for _, o := range outbox(t, d) {
+			if o.status != "sent" {
+				t.Fatalf("after delivery: %+v", o)
+			}
+		}
+		if got := scrapePending(t, d); got != 0 {
+			t.Fatalf("halfsky_mail_outbox_pending %v after delivery", got)
+		}
+	})
+}
+
+// mail is one row of the outbox.
+type mail struct {
+	status, lastError string
+	attempts          int
+	nextTry           time.Time
+}
+
+func outbox(t *testing.T, d *db.DB) []mail {
+	t.Helper()
+	all, err := db.All(context.Background(), d.Q(), func(row db.Scanner) (m mail, err error) {
+		var next int64
+		err = row.Scan(&m.status, &m.lastError, &m.attempts, &next)
+		m.nextTry = db.FromMillis(next)
+		return m, err
+	}, `SELECT status, last_error, attempts, next_try_at FROM mail_outbox ORDER BY id`)
+	if err != nil || len(all) == 0 {
+		t.Fatalf("outbox: %v %v", all, err)
+	}
+	return all
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// scrapePending is halfsky_mail_outbox_pending as /metrics says it.
+func scrapePending(t *testing.T, d *db.DB) float64 {
+	t.Helper()
+	w := httptest.NewRecorder()
+	metrics.New(d).Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
+	for line := range strings.Lines(w.Body.String()) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "halfsky_mail_outbox_pending "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no halfsky_mail_outbox_pending in:\n%s", w.Body)
+	return 0
 }
 
 // TestAdministratorsDoNotReadUnitNotices: unit notifications are about

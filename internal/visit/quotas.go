@@ -81,10 +81,11 @@ func (s *Service) CreateQuota(ctx context.Context, a access.Actor, in QuotaInput
 	}
 	e := in.validate()
 	o, err := s.unit(ctx, a, in.OrgCode)
-	if unitRefused(err) {
+	if err != nil {
+		if apperr.From(err).Status >= 500 { // the database away: not the wrong unit
+			return Quota{}, err
+		}
 		e["org_code"] = unitMessage(err, ErrQuotaScope)
-	} else if err != nil {
-		return Quota{}, err
 	}
 	if len(e) > 0 {
 		return Quota{}, apperr.Invalid(e)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"halfsky/internal/access"
+	"halfsky/internal/apperr"
 	"halfsky/internal/audit"
 	"halfsky/internal/db"
 	"halfsky/internal/org"
@@ -80,12 +81,14 @@ func (s *Service) unit(ctx context.Context, a access.Actor, code string) (org.Or
 	return o, err
 }
 
-// unitRefused says whether unit refused the code (not found, out of
-// scope, inactive), which the org_code field says; any other error is the
-// database not answering, answered as such: a cadre is not told her unit
-// is wrong when the server could not look (found by the crash drill).
-func unitRefused(err error) bool {
-	return errors.Is(err, org.ErrInactive) || errors.Is(err, db.ErrNotFound)
+// unitRefused is the org_code field's refusal for err from unit, or err
+// itself when the lookup failed (the database away): a unit that could
+// not be read is not the wrong unit, and the form must not say it is.
+func unitRefused(err error, outOfScope string) error {
+	if apperr.From(err).Status >= 500 {
+		return err
+	}
+	return apperr.Field("org_code", unitMessage(err, outOfScope))
 }
 
 // unitMessage is what the org_code field says when unit refused the

@@ -128,11 +128,8 @@ func (s *Service) sealVisit(in VisitInput) (place, companions, notes, terms stri
 // visitUnit checks the visited unit: the cadre's own or one below it.
 func (s *Service) visitUnit(ctx context.Context, a access.Actor, code string) (org.Org, error) {
 	o, err := s.unit(ctx, a, code)
-	if unitRefused(err) {
-		return org.Org{}, apperr.Field("org_code", unitMessage(err, "只能登记本单位及下级单位辖区的走访"))
-	}
 	if err != nil {
-		return org.Org{}, err
+		return org.Org{}, unitRefused(err, "只能登记本单位及下级单位辖区的走访")
 	}
 	return o, nil
 }

@@ -104,6 +104,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Status >= 500 {
 		slog.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	httpx.RetryLater(w, e)
 	h.tpl.Error(w, r, e.Status, msg)
 }
 

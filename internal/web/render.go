@@ -374,6 +374,8 @@ func statusMessage(status int) (heading, msg string) {
 		return "请求过于频繁", "请稍候片刻再试。"
 	case http.StatusServiceUnavailable:
 		return "服务暂不可用", "系统正在维护或繁忙，请稍后再试。"
+	case http.StatusInsufficientStorage:
+		return "存储空间已满", "服务器存储空间已满，本次保存未完成，请稍后再试或联系管理员。"
 	}
 	if status >= 500 {
 		return "服务器内部错误", "系统处理请求时出错，请稍后重试。问题持续时请联系系统管理员。"
