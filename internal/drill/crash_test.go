@@ -150,6 +150,7 @@ func startDrill(t *testing.T, bin, data string, env []string) (*Server, *Driver)
 		t.Fatal(err)
 	}
 	logf, err := os.Create(filepath.Join(data, "server.log"))
+	// The log is kept beside the data: tail(srv.logPath()) on failure.
 	if err != nil {
 		t.Fatal(err)
 	}

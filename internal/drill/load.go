@@ -114,13 +114,20 @@ func firstLine(err error) string {
 	if i := strings.IndexAny(s, "{\n"); i > 0 {
 		s = s[:i]
 	}
-	// The id in a path would make every failure its own line.
-	return strings.TrimSpace(strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return '#'
+	// The ids in a path would make every failure a line of its own; the
+	// status after it is kept.
+	f := strings.Fields(s)
+	for i, w := range f {
+		if strings.HasPrefix(w, "/") {
+			f[i] = strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return '#'
+				}
+				return r
+			}, w)
 		}
-		return r
-	}, s))
+	}
+	return strings.Join(f, " ")
 }
 
 // cadre is one simulated cadre's state: the documents and report she has

@@ -42,7 +42,7 @@ func TestLoad(t *testing.T) {
 		t.Fatal("the load run did nothing")
 	}
 	if res.Errors > 0 {
-		t.Errorf("%d of %d steps failed", res.Errors, res.Requests)
+		t.Errorf("%d of %d steps failed; the server's log ends:\n%s", res.Errors, res.Requests, tail(srv.logPath()))
 	}
 	if peak > 200<<20 {
 		t.Errorf("peak RSS %d MiB over the 200 MiB target", peak>>20)

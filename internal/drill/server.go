@@ -191,3 +191,11 @@ func (s *Server) PID() int {
 	}
 	return pid
 }
+
+// logPath is the file the server logs to, when it is one.
+func (s *Server) logPath() string {
+	if f, ok := s.Log.(*os.File); ok {
+		return f.Name()
+	}
+	return ""
+}
