@@ -9,6 +9,7 @@
 #                                    every postgres process, SIGKILL) and returns at once
 #   scripts/cluster.sh rejoin DIR    restarts the killed node; returns once it is a
 #                                    synchronous standby again (primary + secondary)
+#   scripts/cluster.sh kill-app DIR N  kills halfsky N (SIGKILL) and prints its pid
 #   scripts/cluster.sh state DIR     the monitor's view (pg_autoctl show state)
 #   scripts/cluster.sh down DIR      stops everything and removes DIR
 #
@@ -31,7 +32,7 @@ ttl=${HALFSKY_CLUSTER_TTL:-3600}
 password=${HALFSKY_ADMIN_PASSWORD:-drill-Passw0rd-2024}
 
 usage() {
-  echo "usage: $0 up|down|failover|rejoin|state DIR" >&2
+  echo "usage: $0 up|down|failover|rejoin|state DIR | kill-app DIR N" >&2
   exit 2
 }
 say() { echo "cluster: $*" >&2; }
@@ -54,11 +55,12 @@ set_pgrun() {
 }
 as_pg() { "${pgrun[@]}" "$@"; }
 
-# free_ports N prints N distinct TCP ports nothing listens on, from a
-# random start in an uncommon range.
+# free_ports N prints N distinct TCP ports no socket uses (listening or
+# connected), from a random start below the kernel's ephemeral range
+# (32768 and up), where outgoing connections take their ports.
 free_ports() {
-  local n=$1 port=$((30000 + RANDOM % 20000)) used found=0
-  used=$(ss -Htln | awk '{print $4}' | sed 's/.*://' | sort -u)
+  local n=$1 port=$((20000 + RANDOM % 12000)) used found=0
+  used=$(ss -Htan | awk '{print $4}' | sed 's/.*://' | sort -u)
   while ((found < n)); do
     port=$((port + 1))
     grep -qx "$port" <<<"$used" && continue
@@ -297,6 +299,19 @@ rejoin() {
   say "node $n rejoined as the standby"
 }
 
+# kill_app N kills halfsky N itself (the child of its timeout) with
+# SIGKILL: a process gone at once, its connections refused from then on.
+kill_app() {
+  local n=$1 pid
+  [[ $n == [12] ]] || usage
+  [[ -s $dir/app$n.pid ]] || die "halfsky $n was not started"
+  pid=$(cat "/proc/$(<"$dir/app$n.pid")/task/"*"/children" 2>/dev/null | awk '{print $1; exit}')
+  [[ -n $pid ]] || die "halfsky $n is not running"
+  kill -KILL "$pid"
+  say "killed halfsky $n (pid $pid)"
+  echo "$pid"
+}
+
 down() {
   [[ -d $dir ]] || return 0
   rmdir "$dir" 2>/dev/null && return 0
@@ -328,7 +343,7 @@ any_alive() {
   return 1
 }
 
-[[ $# -eq 2 ]] || usage
+[[ $# -eq 2 || ($# -eq 3 && $1 == kill-app) ]] || usage
 dir=$2
 [[ $dir == /* ]] || dir=$PWD/$dir
 set_pgrun
@@ -337,6 +352,7 @@ case $1 in
   down) down ;;
   failover) failover ;;
   rejoin) rejoin ;;
+  kill-app) kill_app "$3" ;;
   state) load_env && as_pg pg_autoctl show state --pgdata "$dir/pg/monitor" ;;
   *) usage ;;
 esac
