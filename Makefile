@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test lint run build bench fmt vet mutation
+.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill
 
 test:
 	bash scripts/test.sh
@@ -12,6 +12,11 @@ build:
 
 bench:
 	bash scripts/bench.sh
+
+# Backup while writers write, restore, compare every table, verify the
+# audit log; the long version (the short one runs in `make test`).
+restore-drill:
+	bash scripts/restore-drill.sh
 
 fmt:
 	go fmt ./...
@@ -26,3 +31,11 @@ lint:
 
 mutation:
 	go run ./scripts/mutation
+
+# Issue 16's crash drill, long: 200 SIGKILLs of the server per database
+# (SQLite, PostgreSQL) under 16 writing clients, and PostgreSQL itself
+# stopped immediately 10 times; `make test` runs 20 kills per database.
+# It starts a PostgreSQL cluster of its own, with fsync and synchronous
+# commit on.
+crash-drill:
+	HALFSKY_DRILL_KILLS=200 go test -count=1 -timeout 90m -v -run '^TestCrashDrill$$' ./internal/drill

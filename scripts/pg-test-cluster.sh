@@ -3,6 +3,12 @@
 #
 #   url=$(scripts/pg-test-cluster.sh start [DIR])   # prints the connection URL
 #   scripts/pg-test-cluster.sh stop DIR              # stops it and removes DIR
+#   url=$(scripts/pg-test-cluster.sh start DIR durable)
+#                    # fsync and synchronous commit kept on: for the crash
+#                    # drill, whose acknowledged writes must survive
+#   scripts/pg-test-cluster.sh crash DIR             # an immediate stop: no
+#                    # checkpoint, as when the server loses its process
+#   scripts/pg-test-cluster.sh resume DIR            # start it again
 #
 # It listens on no TCP port at all, only on a unix socket inside DIR, so
 # parallel runs (and a developer's own server) never collide. Durability is
@@ -15,7 +21,7 @@ bindir=/usr/lib/postgresql/15/bin
 marker=.halfsky-pg-test   # stop refuses to delete a DIR without it
 db=halfsky_test
 
-usage() { echo "usage: $0 start [DIR] | stop DIR" >&2; exit 2; }
+usage() { echo "usage: $0 start [DIR] [durable] | stop DIR | crash DIR | resume DIR" >&2; exit 2; }
 
 # PostgreSQL refuses to run as root, so as root everything runs as the
 # postgres OS user; as anyone else it runs as that user.
@@ -28,7 +34,7 @@ as_pg() {
 }
 
 start() {
-  local dir=${1:-}
+  local dir=${1:-} durable=${2:-}
   [[ -x $bindir/initdb ]] || { echo "pg-test-cluster: $bindir/initdb missing; run scripts/deps.sh" >&2; exit 1; }
   if [[ -z $dir ]]; then
     dir=$(mktemp -d /tmp/halfsky-pg.XXXXXX)
@@ -58,11 +64,15 @@ start() {
 listen_addresses = ''
 unix_socket_directories = '$dir'
 port = $port
+max_connections = 200
+CONF
+    if [[ $durable != durable ]]; then
+      as_pg tee -a "$dir/data/postgresql.conf" >/dev/null <<CONF
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 200
 CONF
+    fi
     as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null ||
       { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
     as_pg "$bindir/createdb" -h "$dir" -p "$port" -U postgres "$db"
@@ -87,8 +97,23 @@ stop() {
   rm -rf "$dir"
 }
 
+# crash and resume: the crash drill's stop of PostgreSQL itself.
+crash() {
+  local dir=${1:-}
+  [[ -e $dir/$marker ]] || usage
+  (cd "$dir" && as_pg "$bindir/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null)
+}
+resume() {
+  local dir=${1:-}
+  [[ -e $dir/$marker ]] || usage
+  (cd "$dir" && as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null) ||
+    { tail -n 30 "$dir/postgres.log" >&2; exit 1; }
+}
+
 case ${1:-} in
-  start) start "${2:-}" ;;
+  start) start "${2:-}" "${3:-}" ;;
   stop) stop "${2:-}" ;;
+  crash) crash "${2:-}" ;;
+  resume) resume "${2:-}" ;;
   *) usage ;;
 esac

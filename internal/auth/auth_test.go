@@ -436,3 +436,31 @@ func TestSessionCacheAndLastSeen(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionUnreadable: a session whose row could not be read (the
+// database did not answer) is not a session that is gone. The crash drill
+// found that one immediate stop of PostgreSQL signed every user out: the
+// failed read counted as no session and the middleware cleared cookies.
+func TestSessionUnreadable(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		f.user(t, "wang", "230102", access.Staff)
+		res, err := f.svc.Login(ctx, "wang", "correct horse battery", "", "10.0.0.1", "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A service of its own: nothing of the session in its cache.
+		cold := auth.NewService(d, &org.Store{DB: d})
+		cold.Now = f.svc.Now
+		if _, _, err := cold.Authenticate(ctx, res.Token); err != nil {
+			t.Fatalf("the session opens while the database answers: %v", err)
+		}
+		cold = auth.NewService(d, &org.Store{DB: d})
+		cold.Now = f.svc.Now
+		d.Close()
+		if _, _, err := cold.Authenticate(ctx, res.Token); err == nil || errors.Is(err, auth.ErrNoSession) {
+			t.Fatalf("a database that does not answer: want its error, got %v", err)
+		}
+	})
+}

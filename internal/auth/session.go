@@ -133,14 +133,28 @@ func (s *Service) loadSession(ctx context.Context, h string) (User, Session, err
 	err := s.DB.QueryRow(ctx, `SELECT token_hash, user_id, mfa_pending, created_at, last_seen_at, expires_at, ip, user_agent
 		FROM sessions WHERE token_hash = ?`, h).Scan(&ss.TokenHash, &ss.UserID, &mfa, &created, &seen, &expires, &ss.IP, &ss.UserAgent)
 	if err != nil {
-		return User{}, Session{}, ErrNoSession
+		return User{}, Session{}, noSession(err)
 	}
 	ss.MFA, ss.CreatedAt, ss.LastSeen, ss.ExpiresAt = MFAState(mfa), db.FromMillis(created), db.FromMillis(seen), db.FromMillis(expires)
 	u, err := s.userByID(ctx, s.DB.Q(), ss.UserID)
-	if err != nil || u.Disabled {
+	if err != nil {
+		return User{}, Session{}, noSession(err)
+	}
+	if u.Disabled {
 		return User{}, Session{}, ErrNoSession
 	}
 	return u, ss, nil
+}
+
+// noSession is ErrNoSession for a row that is not there, and the error
+// itself for a database that did not answer: the crash drill found that
+// a database stopped for a second signed everyone out (their cookies
+// cleared as for a session that no longer exists).
+func noSession(err error) error {
+	if errors.Is(db.NoRows(err), db.ErrNotFound) {
+		return ErrNoSession
+	}
+	return err
 }
 
 // writeLastSeen writes the sessions' last-seen times once a minute, off

@@ -17,7 +17,10 @@
 //	               fields (keys.go)
 //	aid            purge (purge.go) and owner (aidowner.go): aid retention
 //	               and who runs each programme
-//	backup         a consistent online backup (commands.go)
+//	backup         a consistent online backup, encrypted under the key
+//	               file; backup verify checks a copy without restoring (backup.go)
+//	restore        a backup into a new data directory or an empty database,
+//	               every table compared with the backup's manifest (backup.go)
 //	version        the version and schema version (cli.go)
 //	help           the usage text, with every command's flags (cli.go)
 package cli
@@ -95,7 +98,17 @@ Usage:
   halfsky aid owner [--programme CODE --org UNIT]
                                           list who runs each aid programme, or hand
                                           one to the unit that will run it
-  halfsky backup [--out FILE]             consistent online backup
+  halfsky backup [--out FILE]             consistent online backup, encrypted under the
+                                          key file's active key, with a manifest of
+                                          every table (rows and content digest)
+  halfsky backup verify FILE              open every part of a backup and print its
+                                          manifest, restoring nothing (needs the key
+                                          file only: for a copy kept elsewhere)
+  halfsky restore [--data-dir DIR | --database-url URL] [--key-file F] FILE
+                                          restore into a data directory without a
+                                          database or an empty PostgreSQL database;
+                                          compares every table with the manifest,
+                                          verifies the audit log, then migrates
   halfsky version
 
 Every command reads HALFSKY_* variables; flags override them:
@@ -138,7 +151,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "aid":
 		err = aidCmd(ctx, rest, stdout)
 	case "backup":
-		err = backup(ctx, rest, stdout)
+		err = backupCmd(ctx, rest, stdout)
+	case "restore":
+		err = restoreCmd(ctx, rest, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "halfsky", Version, "schema", db.LatestVersion())
 	case "help", "-h", "--help":
@@ -186,6 +201,17 @@ func (e exitError) Error() string { return e.msg }
 // open loads the configuration (with extra flags registered by the caller)
 // and opens the database.
 func open(ctx context.Context, name string, args []string, extra func(*flag.FlagSet)) (config.Config, *db.DB, error) {
+	c, _, err := configure(name, args, extra)
+	if err != nil {
+		return c, nil, err
+	}
+	d, err := db.Open(ctx, c.DatabaseURL, c.DataDir)
+	return c, d, err
+}
+
+// configure loads the configuration (with extra flags registered by the
+// caller) and returns the flag set, whose Args are what follows the flags.
+func configure(name string, args []string, extra func(*flag.FlagSet)) (config.Config, *flag.FlagSet, error) {
 	c := config.Default()
 	if err := c.FromEnv(os.Getenv); err != nil {
 		return c, nil, err
@@ -202,8 +228,7 @@ func open(ctx context.Context, name string, args []string, extra func(*flag.Flag
 		return c, nil, err
 	}
 	setupLogging(c.LogLevel, c.LogFormat)
-	d, err := db.Open(ctx, c.DatabaseURL, c.DataDir)
-	return c, d, err
+	return c, fs, nil
 }
 
 // setupLogging logs to stderr as text or JSON, each record logged with a

@@ -4,13 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -303,37 +301,6 @@ func TestTreeCommands(t *testing.T) {
 		}
 		if out := must(t, "tree", "check", "--repair"); !strings.Contains(out, "已修复 1 条记录") || !strings.HasSuffix(out, "与组织树不一致的记录：0\n") {
 			t.Fatalf("tree check --repair: %s", out)
-		}
-	})
-}
-
-func TestBackup(t *testing.T) {
-	each(t, func(t *testing.T) {
-		must(t, "import-orgs")
-		out := must(t, "backup", "--out", filepath.Join(t.TempDir(), "copy.bak"))
-		m := regexp.MustCompile(`backup written: (\S+)`).FindStringSubmatch(out)
-		if m == nil {
-			t.Fatalf("backup: %s", out)
-		}
-		if os.Getenv("HALFSKY_DATABASE_URL") != "" {
-			// A pg_dump archive lists the orgs table.
-			list, err := exec.Command("pg_restore", "--list", m[1]).CombinedOutput()
-			if err != nil || !bytes.Contains(list, []byte("TABLE DATA")) || !bytes.Contains(list, []byte("orgs")) {
-				t.Fatalf("pg_restore --list: %v\n%s", err, list)
-			}
-			return
-		}
-		copyDB, err := sql.Open("sqlite", "file:"+m[1]+"?mode=ro")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer copyDB.Close()
-		var n int
-		if err := copyDB.QueryRow(`SELECT COUNT(*) FROM orgs`).Scan(&n); err != nil || n != 3505 {
-			t.Fatalf("backup copy has %d units, %v", n, err)
-		}
-		if code, out := run(t, "backup", "--out", m[1]); code != 1 || out != "refusing to overwrite "+m[1]+"\n" {
-			t.Fatalf("backup onto an existing file: exit %d %q", code, out)
 		}
 	})
 }

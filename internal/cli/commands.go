@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -245,50 +244,4 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "另有 %d 处问题未列出\n", rep.Omitted)
 	}
 	return exitError{3, fmt.Sprintf("审计日志校验失败：%d 处问题（已校验 %d 条事件，%d 条哈希链）", int64(len(rep.Problems))+rep.Omitted, rep.Checked, rep.Chains)}
-}
-
-func backup(ctx context.Context, args []string, out io.Writer) error {
-	var dest string
-	cfg, d, err := open(ctx, "backup", args, func(fs *flag.FlagSet) {
-		fs.StringVar(&dest, "out", "", "backup file (default DATA_DIR/backups/halfsky-TIMESTAMP.db or .dump)")
-	})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	stamp := time.Now().UTC().Format("20060102T150405Z")
-	if d.Dialect == db.Postgres {
-		if dest == "" {
-			dest = filepath.Join(cfg.DataDir, "backups", "halfsky-"+stamp+".dump")
-		}
-		if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
-			return err
-		}
-		// pg_dump takes a consistent snapshot while the server runs; restore
-		// with pg_restore. Continuous archiving (pg_basebackup + WAL) is in
-		// the README for point-in-time recovery.
-		cmd := exec.CommandContext(ctx, "pg_dump", "--format=custom", "--file="+dest, cfg.DatabaseURL)
-		cmd.Stdout, cmd.Stderr = out, os.Stderr
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("pg_dump: %w", err)
-		}
-		fmt.Fprintln(out, "backup written:", dest)
-		return nil
-	}
-	if dest == "" {
-		dest = filepath.Join(cfg.DataDir, "backups", "halfsky-"+stamp+".db")
-	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
-		return err
-	}
-	if _, err := os.Stat(dest); err == nil {
-		return exitError{1, "refusing to overwrite " + dest}
-	}
-	// VACUUM INTO writes a consistent, compacted copy from one read
-	// transaction while the server keeps serving.
-	if _, err := d.Raw().ExecContext(ctx, `VACUUM INTO ?`, dest); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	fmt.Fprintln(out, "backup written:", dest)
-	return nil
 }

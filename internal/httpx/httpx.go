@@ -62,11 +62,19 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 		ck, err := r.Cookie(SessionCookie)
 		if err == nil && ck.Value != "" {
 			u, ss, err := a.Svc.Authenticate(r.Context(), ck.Value)
-			if err == nil {
+			switch {
+			case err == nil:
 				c := &Current{User: u, Session: ss, Token: ck.Value, Actor: u.Actor(a.ClientIP(r))}
 				r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, c))
-			} else if errors.Is(err, auth.ErrNoSession) {
+			case errors.Is(err, auth.ErrNoSession):
 				a.ClearCookie(w, r)
+			default:
+				// The session could not be read (the database did not
+				// answer): the request is answered with that error, not
+				// served as if nobody were signed in, which would send
+				// her to the sign-in page with the page she was on lost.
+				WriteError(w, r, err)
+				return
 			}
 		}
 		next.ServeHTTP(w, r)

@@ -158,3 +158,18 @@ func Reopen(t testing.TB, d *db.DB) *db.DB {
 	t.Cleanup(func() { o.Close() })
 	return o
 }
+
+// URL is the connection URL of d, a database in the test cluster, for
+// code that opens its own connections to it (pg_dump).
+func URL(t testing.TB, d *db.DB) string {
+	t.Helper()
+	var name string
+	if err := d.QueryRow(context.Background(), `SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	u, err := databaseURL(PostgresURL(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

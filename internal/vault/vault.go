@@ -33,7 +33,8 @@ const Prefix = prefix
 // keys: every stored hash would have to be recomputed.
 type Keyring struct {
 	aeads  map[string]cipher.AEAD
-	order  []string // ids in the order given; the last is active
+	raw    map[string][]byte // the data keys themselves, for Derive alone
+	order  []string          // ids in the order given; the last is active
 	lookup []byte
 }
 
@@ -57,7 +58,7 @@ func New(lookup []byte, ids []string, keys [][]byte) (*Keyring, error) {
 	if len(ids) == 0 || len(ids) != len(keys) {
 		return nil, errors.New("vault: at least one data key is needed")
 	}
-	k := &Keyring{aeads: map[string]cipher.AEAD{}, lookup: lookupKey(lookup)}
+	k := &Keyring{aeads: map[string]cipher.AEAD{}, raw: map[string][]byte{}, lookup: lookupKey(lookup)}
 	for i, id := range ids {
 		if !keyIDRE.MatchString(id) {
 			return nil, fmt.Errorf("vault: bad key id %q (letters, digits, - and _)", id)
@@ -77,6 +78,7 @@ func New(lookup []byte, ids []string, keys [][]byte) (*Keyring, error) {
 			return nil, err
 		}
 		k.aeads[id] = aead
+		k.raw[id] = append([]byte(nil), keys[i]...)
 		k.order = append(k.order, id)
 	}
 	return k, nil

@@ -309,8 +309,10 @@ func (s *Service) CreateNeed(ctx context.Context, a access.Actor, in NeedInput) 
 		if !o.Active { // the visit is history with its unit: the need would be a new record there
 			return Need{}, org.ErrInactive
 		}
-	} else if o, err = s.unit(ctx, a, in.OrgCode); err != nil {
+	} else if o, err = s.unit(ctx, a, in.OrgCode); unitRefused(err) {
 		return Need{}, apperr.Field("org_code", unitMessage(err, "只能记录本单位及下级单位的妇情"))
+	} else if err != nil {
+		return Need{}, err
 	}
 	if e := in.validate(s.Today()); len(e) > 0 {
 		return Need{}, apperr.Invalid(e)

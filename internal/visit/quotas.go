@@ -81,8 +81,10 @@ func (s *Service) CreateQuota(ctx context.Context, a access.Actor, in QuotaInput
 	}
 	e := in.validate()
 	o, err := s.unit(ctx, a, in.OrgCode)
-	if err != nil {
+	if unitRefused(err) {
 		e["org_code"] = unitMessage(err, ErrQuotaScope)
+	} else if err != nil {
+		return Quota{}, err
 	}
 	if len(e) > 0 {
 		return Quota{}, apperr.Invalid(e)

@@ -186,8 +186,10 @@ func (s *Service) CreateTask(ctx context.Context, a access.Actor, in TaskInput) 
 			in.Title = cut(n.Summary, 100)
 		}
 		need = in.NeedID
-	} else if o, err = s.unit(ctx, a, in.OrgCode); err != nil {
+	} else if o, err = s.unit(ctx, a, in.OrgCode); unitRefused(err) {
 		return Task{}, apperr.Field("org_code", unitMessage(err, "只能为本单位及下级单位安排实事"))
+	} else if err != nil {
+		return Task{}, err
 	}
 	e := in.validate(s.Today())
 	if in.OwnerID > 0 {

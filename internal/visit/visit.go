@@ -80,6 +80,14 @@ func (s *Service) unit(ctx context.Context, a access.Actor, code string) (org.Or
 	return o, err
 }
 
+// unitRefused says whether unit refused the code (not found, out of
+// scope, inactive), which the org_code field says; any other error is the
+// database not answering, answered as such: a cadre is not told her unit
+// is wrong when the server could not look (found by the crash drill).
+func unitRefused(err error) bool {
+	return errors.Is(err, org.ErrInactive) || errors.Is(err, db.ErrNotFound)
+}
+
 // unitMessage is what the org_code field says when unit refused the
 // code: the unit is inactive, or outOfScope.
 func unitMessage(err error, outOfScope string) string {

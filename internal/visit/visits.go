@@ -128,8 +128,11 @@ func (s *Service) sealVisit(in VisitInput) (place, companions, notes, terms stri
 // visitUnit checks the visited unit: the cadre's own or one below it.
 func (s *Service) visitUnit(ctx context.Context, a access.Actor, code string) (org.Org, error) {
 	o, err := s.unit(ctx, a, code)
-	if err != nil {
+	if unitRefused(err) {
 		return org.Org{}, apperr.Field("org_code", unitMessage(err, "只能登记本单位及下级单位辖区的走访"))
+	}
+	if err != nil {
+		return org.Org{}, err
 	}
 	return o, nil
 }
