@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill
+.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill cluster-drill
 
 test:
 	bash scripts/test.sh
@@ -39,3 +39,10 @@ mutation:
 # commit on.
 crash-drill:
 	HALFSKY_DRILL_KILLS=200 go test -count=1 -timeout 90m -v -run '^TestCrashDrill$$' ./internal/drill
+
+# Issue 16's cluster drill, long: the primary killed four times, back and
+# forth, under writes through HAProxy, then one halfsky killed
+# (scripts/cluster.sh, internal/cluster; CI runs one failover).
+cluster-drill:
+	bash scripts/deps.sh
+	HALFSKY_TEST_REQUIRE_ALL=1 HALFSKY_CLUSTER_FAILOVERS=4 go test -count=1 -timeout 30m -v -run '^TestClusterDrill$$' ./internal/cluster

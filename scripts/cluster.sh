@@ -6,10 +6,11 @@
 #                                    synchronous), two halfsky processes, HAProxy in
 #                                    front; prints DIR/env (ports, URLs, pids)
 #   scripts/cluster.sh failover DIR  kills the primary's machine (its pg_autoctl and
-#                                    every postgres process, SIGKILL) and returns at once
+#                                    every postgres process, SIGKILL) and returns at once;
+#                                    prints the node's number and when (Unix seconds)
 #   scripts/cluster.sh rejoin DIR    restarts the killed node; returns once it is a
 #                                    synchronous standby again (primary + secondary)
-#   scripts/cluster.sh kill-app DIR N  kills halfsky N (SIGKILL) and prints its pid
+#   scripts/cluster.sh kill-app DIR N  kills halfsky N (SIGKILL); prints its pid and when
 #   scripts/cluster.sh state DIR     the monitor's view (pg_autoctl show state)
 #   scripts/cluster.sh down DIR      stops everything and removes DIR
 #
@@ -281,9 +282,11 @@ failover() {
   [[ $n == [12] ]] || die "no primary to kill (states: $(node_states | paste -sd' '))"
   kill_group "node$n" KILL
   kill_postmaster "$dir/pg/node$n"
+  local at
+  at=$(date +%s.%N)
   echo "$n" >"$dir/killed"
   say "killed node $n (the primary)"
-  echo "$n"
+  echo "$n $at"
 }
 
 rejoin() {
@@ -308,8 +311,10 @@ kill_app() {
   pid=$(cat "/proc/$(<"$dir/app$n.pid")/task/"*"/children" 2>/dev/null | awk '{print $1; exit}')
   [[ -n $pid ]] || die "halfsky $n is not running"
   kill -KILL "$pid"
+  local at
+  at=$(date +%s.%N)
   say "killed halfsky $n (pid $pid)"
-  echo "$pid"
+  echo "$pid $at"
 }
 
 down() {
