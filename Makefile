@@ -1,5 +1,5 @@
 # Everyday commands; `make test` is what CI runs (.ci/run).
-.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill load fault-drill
+.PHONY: test lint run build bench fmt vet mutation crash-drill restore-drill load fault-drill cluster-drill
 
 test:
 	bash scripts/test.sh
@@ -51,3 +51,10 @@ load:
 # root and PostgreSQL 15). The short versions run in `make test`.
 fault-drill:
 	bash scripts/fault-drill.sh
+
+# Issue 16's cluster drill, long: the primary killed four times, back and
+# forth, under writes through HAProxy, then one halfsky killed
+# (scripts/cluster.sh, internal/cluster; CI runs one failover).
+cluster-drill:
+	bash scripts/deps.sh
+	HALFSKY_TEST_REQUIRE_ALL=1 HALFSKY_CLUSTER_FAILOVERS=4 go test -count=1 -timeout 30m -v -run '^TestClusterDrill$$' ./internal/cluster

@@ -14,6 +14,10 @@ wanted=(
   "fonts-noto-cjk:"          # Chinese glyphs in Chromium screenshots and PDFs
   "fonts-arphic-gkai00mp:"   # "AR PL KaitiM GB": the 楷体 fallback named in DESIGN.md
   "poppler-utils:/usr/bin/pdftotext"
+  # The cluster drill (scripts/cluster.sh, internal/cluster): automatic
+  # failover and the load balancer in front of the halfsky processes.
+  "postgresql-15-auto-failover:/usr/bin/pg_autoctl"
+  "haproxy:/usr/sbin/haproxy"
 )
 
 missing=()

@@ -136,7 +136,7 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	}
 	sdb := stdlib.OpenDB(*cfg)
 	sdb.SetMaxOpenConns(32)
-	sdb.SetMaxIdleConns(16)
+	sdb.SetMaxIdleConns(pgMaxIdle)
 	sdb.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
@@ -150,6 +150,9 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 // ConnectTimeout bounds a new PostgreSQL connection when the URL sets no
 // connect_timeout.
 const ConnectTimeout = 5 * time.Second
+
+// pgMaxIdle is how many idle connections the PostgreSQL pool keeps.
+const pgMaxIdle = 16
 
 // redact hides a password in a connection URL before it reaches a log.
 func redact(u string) string {

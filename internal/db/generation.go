@@ -262,6 +262,20 @@ func (d *DB) listenLoop(ctx context.Context, cfg *pgx.ConnConfig) {
 	}
 }
 
+// dropIdle closes the pool's idle connections; the next queries open new
+// ones (on a multi-host URL, to the host that now accepts writes). It is
+// called when the listening connection breaks: blocked on a read, it
+// learns first that the server is gone. The pool's connections do not:
+// over TCP a query on one the server has closed is sent before the loss
+// shows, so it fails instead of being retried on a new connection, and
+// pgx pings a pooled connection only after a second idle. Without this,
+// each connection in use in the last second failed one request after a
+// failover, however long after.
+func (d *DB) dropIdle() {
+	d.sql.SetMaxIdleConns(0)
+	d.sql.SetMaxIdleConns(pgMaxIdle)
+}
+
 func (d *DB) listen(ctx context.Context, conn *pgx.Conn) error {
 	settle := false
 	for {
@@ -278,6 +292,9 @@ func (d *DB) listen(ctx context.Context, conn *pgx.Conn) error {
 			}
 			continue
 		case err != nil:
+			// The server it listened to is gone (a failover, a
+			// restart), and with it every connection of the pool.
+			d.dropIdle()
 			return err
 		}
 		if n.Payload != d.gen.nonce {
