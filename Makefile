@@ -40,11 +40,14 @@ mutation:
 crash-drill:
 	HALFSKY_DRILL_KILLS=200 go test -count=1 -timeout 90m -v -run '^TestCrashDrill$$' ./internal/drill
 
-# Issue 16's load run on the single binary (SQLite): 200 simulated cadres
-# for 10 minutes (work desk, lists, documents, reports, visits, exports);
-# `make test` runs 20 cadres for 20 s. The cluster's is `make cluster-drill`.
+# Issue 16's load run: 200 simulated cadres for 10 minutes (work desk,
+# lists, documents, reports, visits, exports), on the single binary
+# (SQLite) and then through HAProxy on the cluster (scripts/cluster.sh);
+# `make test` runs 20 cadres for 20 s on the single binary.
 load:
+	bash scripts/deps.sh
 	HALFSKY_LOAD_CADRES=200 HALFSKY_LOAD_SECONDS=600 go test -count=1 -timeout 30m -v -run '^TestLoad$$' ./internal/drill
+	HALFSKY_LOAD_CLUSTER=1 HALFSKY_LOAD_CADRES=200 HALFSKY_LOAD_SECONDS=600 go test -count=1 -timeout 40m -v -run '^TestClusterLoad$$' ./internal/cluster
 
 # The fault drills' long versions with their figures: the disk full, PostgreSQL
 # down at the start and in work, the mail server down (scripts/fault-drill.sh;

@@ -3,6 +3,7 @@ package aid
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -377,8 +378,11 @@ func (s *Service) Create(ctx context.Context, a access.Actor, in Input) (Applica
 		return Application{}, err
 	}
 	p, err := s.programme(ctx, s.DB.Q(), in.Programme)
-	if err != nil {
+	if errors.Is(err, db.ErrNotFound) {
 		return Application{}, apperr.Field("programme", "请选择项目")
+	}
+	if err != nil { // the database away (the cluster drill's failover): not a wrong programme
+		return Application{}, err
 	}
 	// The application belongs to the owner's child on the unit's path;
 	// a unit outside the owner's subtree cannot apply to its programme.

@@ -17,8 +17,8 @@ import (
 	"halfsky/internal/testdb"
 )
 
-// password is the demo accounts' password in the drills.
-const password = "Drill-pass-2015!"
+
+const password = Password
 
 // TestCrashDrill is issue 16's crash drill: 16 clients write visits, needs
 // and aid applications through the JSON API while the server is killed

@@ -2,8 +2,6 @@ package drill
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 )
@@ -27,7 +25,7 @@ func TestLoad(t *testing.T) {
 	if err := IssueNotice(ctx, srv.URL(), password); err != nil {
 		t.Fatal(err)
 	}
-	cadres := Cadres(t, srv, n)
+	cadres := Cadres(t, srv.Run, srv.URL(), n)
 	res := Load(ctx, cadres, time.Duration(secs)*time.Second, 2*time.Second, "load")
 	peak, err := PeakRSS(srv.PID())
 	if err != nil {
@@ -47,39 +45,4 @@ func TestLoad(t *testing.T) {
 	if peak > 200<<20 {
 		t.Errorf("peak RSS %d MiB over the 200 MiB target", peak>>20)
 	}
-}
-
-// Cadres adds n staff accounts at the districts' federations (load.NNN,
-// through `halfsky user add`, as an operator would) and signs each in.
-func Cadres(t *testing.T, srv *Server, n int) []*Client {
-	t.Helper()
-	ctx := context.Background()
-	out := make([]*Client, n)
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	sem := make(chan struct{}, 4)
-	for i := range n {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			user := fmt.Sprintf("load.%03d", i)
-			if o, err := srv.Run(ctx, "user", "add", "--username", user, "--password", password,
-				"--org", Districts[i%len(Districts)], "--role", "staff", "--name", fmt.Sprintf("干部%03d", i)); err != nil {
-				errs <- fmt.Errorf("%v: %s", err, o)
-				return
-			}
-			c, err := SignInFrom(ctx, srv.URL(), user, password, fmt.Sprintf("10.23.%d.%d", i/250, i%250+1))
-			if err != nil {
-				errs <- err
-				return
-			}
-			out[i] = c
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	return out
 }
