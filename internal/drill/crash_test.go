@@ -17,7 +17,7 @@ import (
 	"halfsky/internal/testdb"
 )
 
-
+// password is the demo accounts' password in the drills.
 const password = Password
 
 // TestCrashDrill is issue 16's crash drill: 16 clients write visits, needs
