@@ -2,6 +2,7 @@ package drill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -44,9 +45,14 @@ var Districts = []string{"230102", "230103", "230104", "230108", "230109", "2301
 // LoadResult is a load run's figures.
 type LoadResult struct {
 	Requests, Errors int
-	ByAction         map[Action][]time.Duration
-	Failures         map[string]int // by action and answer
-	Visits           []Write        // acknowledged visits, to read back
+	// Conflicts are drafts two cadres of one unit saved at the same
+	// moment: the second is told 该报送刚被他人修改 (409) and nothing of
+	// hers overwrites the first's unseen — the version check working, not
+	// an error.
+	Conflicts int
+	ByAction  map[Action][]time.Duration
+	Failures  map[string]int // by action and answer
+	Visits    []Write        // acknowledged visits, to read back
 }
 
 // Load runs cadres against base for d, each pausing think (uniformly
@@ -73,10 +79,13 @@ func Load(ctx context.Context, cadres []*Client, d, think time.Duration, run str
 				mu.Lock()
 				res.Requests++
 				res.ByAction[a] = append(res.ByAction[a], took)
-				if err != nil {
+				switch {
+				case errors.Is(err, errConflict):
+					res.Conflicts++
+				case err != nil:
 					res.Errors++
 					res.Failures[string(a)+": "+firstLine(err)]++
-				} else if w != nil {
+				case w != nil:
 					res.Visits = append(res.Visits, *w)
 				}
 				mu.Unlock()
@@ -213,9 +222,14 @@ func (cd *cadre) saveReport(ctx context.Context, n int) error {
 	}
 	in := map[string]any{"body": fmt.Sprintf("本月组织专题学习%d场,参加%d人(草稿,%s)。", n%9+1, n%90+10, cd.c.Username),
 		"numbers": map[string]float64{"sessions": float64(n%9 + 1), "people": float64(n%90 + 10)}}
-	_, err := cd.c.Do(ctx, http.MethodPut, fmt.Sprintf("/api/v1/reports/%d", cd.report), in, nil)
+	st, err := cd.c.Do(ctx, http.MethodPut, fmt.Sprintf("/api/v1/reports/%d", cd.report), in, nil)
+	if st == http.StatusConflict {
+		return errConflict
+	}
 	return err
 }
+
+var errConflict = errors.New("saved by another at the same moment")
 
 // Summary prints the figures: requests, errors, p50/p99 by action.
 func (r *LoadResult) Summary() string {
@@ -224,7 +238,7 @@ func (r *LoadResult) Summary() string {
 	if r.Requests > 0 {
 		rate = 100 * float64(r.Errors) / float64(r.Requests)
 	}
-	fmt.Fprintf(&b, "%d steps, %d errors (%.3f %%)\n", r.Requests, r.Errors, rate)
+	fmt.Fprintf(&b, "%d steps, %d errors (%.3f %%), %d drafts saved by two at once (409, told so)\n", r.Requests, r.Errors, rate, r.Conflicts)
 	var all []time.Duration
 	for _, s := range Steps {
 		ds := slices.Clone(r.ByAction[s.Action])
