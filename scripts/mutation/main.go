@@ -202,6 +202,13 @@ var mutants = []mutant{
 		to:   "\tcase marker >= mAPP1 && marker <= mAP15:\n\t\treturn true",
 		pkg:  "./internal/files", run: "^TestScrubCorpus$",
 	},
+	{
+		name: "a session the database could not read taken for no session (everyone signed out by a database blip)",
+		file: "internal/auth/session.go",
+		from: "\t\treturn ErrNoSession\n\t}\n\treturn err\n}",
+		to:   "\t\treturn ErrNoSession\n\t}\n\treturn ErrNoSession\n}",
+		pkg:  "./internal/auth", run: "^TestSessionUnreadable$",
+	},
 }
 
 // workers is how many mutants are tried at once: a mutant's run is mostly
