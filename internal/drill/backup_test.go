@@ -49,8 +49,7 @@ func backupUnderWrites(t *testing.T, bin string, env, into []string) {
 	_, before := drv.Acked(0)
 	file := filepath.Join(t.TempDir(), "halfsky.hsbak")
 	t0 := time.Now()
-	out, err := srv.Run(ctx, "backup", "--out", file)
-	if err != nil {
+	if _, err := srv.Run(ctx, "backup", "--out", file); err != nil {
 		t.Fatal(err)
 	}
 	took := time.Since(t0)
@@ -64,9 +63,11 @@ func backupUnderWrites(t *testing.T, bin string, env, into []string) {
 	// The key file comes from where it is kept, not from the backup.
 	keys := "HALFSKY_KEY_FILE=" + filepath.Join(data, "keys.txt")
 	rs := &Server{Bin: bin, Log: srv.Log, Env: append([]string{keys, "HALFSKY_LOG_LEVEL=warn"}, into...)}
-	if rs.Addr, err = FreeAddr(); err != nil {
+	addr, err := FreeAddr()
+	if err != nil {
 		t.Fatal(err)
 	}
+	rs.Addr = addr
 	restored, err := rs.Run(ctx, "restore", file)
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,6 @@ func backupUnderWrites(t *testing.T, bin string, env, into []string) {
 	t.Logf("backup under writes: %s in %s while %d writes were acknowledged; restored: %s\n"+
 		"  %d writes acknowledged before the backup read back exactly in the copy; %d visits acknowledged after it absent",
 		mb(size.Size()), took.Round(time.Millisecond), after-before, strings.TrimSpace(lastLines(restored, 3)), before, later)
-	_ = out
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

@@ -78,12 +78,9 @@ func crashDrill(t *testing.T, bin string, kills int, data string, env []string, 
 		}
 		starts = append(starts, took)
 		release := drv.Hold()
-		var ws []Write
-		ws, mark = drv.Acked(mark)
-		checked += len(ws)
-		if lost := drv.Lost(ctx, ws); len(lost) > 0 {
-			t.Fatalf("kill %d: %d of %d acknowledged writes lost or changed: %v", k, len(lost), len(ws), lost[:min(5, len(lost))])
-		}
+		var n int
+		n, mark = checkSince(t, drv, mark, fmt.Sprintf("kill %d", k))
+		checked += n
 		if out, err := srv.Run(ctx, "audit", "verify"); err != nil {
 			t.Fatalf("kill %d: %v\n%s", k, err, out)
 		}
@@ -102,6 +99,18 @@ func crashDrill(t *testing.T, bin string, kills int, data string, env []string, 
 		kills, elapsed.Round(time.Second), tl.Acked, float64(tl.Acked)/elapsed.Seconds(), checked, tl.Acked,
 		tl.Unacked, tl.ByStatus, starts[len(starts)/2].Round(time.Millisecond), starts[len(starts)-1].Round(time.Millisecond))
 	t.Logf("the first error of each answer: %v", tl.Sample)
+}
+
+// checkSince reads back the writes acknowledged from index mark on and
+// fails the test on any lost or changed; it returns how many it read and
+// the next mark. The caller holds the writes (Driver.Hold).
+func checkSince(t *testing.T, drv *Driver, mark int, when string) (int, int) {
+	t.Helper()
+	ws, next := drv.Acked(mark)
+	if lost := drv.Lost(context.Background(), ws); len(lost) > 0 {
+		t.Fatalf("%s: %d of %d acknowledged writes lost or changed: %v", when, len(lost), len(ws), lost[:min(5, len(lost))])
+	}
+	return len(ws), next
 }
 
 // finalChecks reads back every acknowledged write of the run, looks for
@@ -198,11 +207,7 @@ func postgresCrash(t *testing.T, srv *Server, drv *Driver, dir string, crashes i
 		}
 		back = append(back, time.Since(t0).Round(time.Millisecond))
 		release := drv.Hold()
-		var ws []Write
-		ws, mark = drv.Acked(mark)
-		if lost := drv.Lost(ctx, ws); len(lost) > 0 {
-			t.Fatalf("PostgreSQL's immediate stop: %d of %d acknowledged writes lost or changed: %v", len(lost), len(ws), lost[:min(5, len(lost))])
-		}
+		_, mark = checkSince(t, drv, mark, "PostgreSQL's immediate stop")
 		release()
 	}
 	t.Logf("PostgreSQL stopped immediately %d times during writes; halfsky ready again %v after each start, without a restart of its own; lost 0",

@@ -112,11 +112,7 @@ type Tally struct {
 func (d *Driver) Tally() Tally {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	by := map[int]int{}
-	for k, v := range d.errors {
-		by[k] = v
-	}
-	return Tally{Acked: len(d.acked), Unacked: len(d.unacked), ByStatus: by, Sample: maps.Clone(d.sample)}
+	return Tally{Acked: len(d.acked), Unacked: len(d.unacked), ByStatus: maps.Clone(d.errors), Sample: maps.Clone(d.sample)}
 }
 
 // Unacked returns the writes the server never acknowledged.
